@@ -1,0 +1,932 @@
+//! Which items of a file are taken, and why: the POST-routed handlers the file's router
+//! registers, and the closure of same-file items they reach. Returns plain data; never prints.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+use std::ops::Range;
+
+use syn::visit::{self, Visit};
+use syn::{Expr, Item};
+
+use crate::source::SourceFile;
+
+/// The kind of a top-level item, as `--list` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Fn,
+    Struct,
+    Enum,
+    Impl,
+    Const,
+    Static,
+    Type,
+    Trait,
+    Use,
+    Other,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Fn => "fn",
+            Kind::Struct => "struct",
+            Kind::Enum => "enum",
+            Kind::Impl => "impl",
+            Kind::Const => "const",
+            Kind::Static => "static",
+            Kind::Type => "type",
+            Kind::Trait => "trait",
+            Kind::Use => "use",
+            Kind::Other => "item",
+        }
+    }
+}
+
+/// One top-level item of the file that is not test code.
+#[derive(Debug)]
+pub struct Entry<'f> {
+    pub item: &'f Item,
+    pub kind: Kind,
+    /// The item's name; for an impl block, `impl Trait for Type` or `impl Type`.
+    pub name: String,
+    /// For an impl block, the name of its self type.
+    pub self_ty: Option<String>,
+    /// Byte range in the source text, docs, attributes and a directly preceding `//` block included.
+    pub range: Range<usize>,
+    /// 1-based first and last line.
+    pub lines: (usize, usize),
+}
+
+/// The file's items, indexed by name. Test modules and test functions are not in it.
+#[derive(Debug)]
+pub struct Inventory<'f> {
+    pub entries: Vec<Entry<'f>>,
+    fns: BTreeMap<String, usize>,
+    types: BTreeMap<String, usize>,
+    values: BTreeMap<String, usize>,
+    /// self type name → its impl blocks
+    impls: BTreeMap<String, Vec<usize>>,
+}
+
+/// A POST (or other) route the file's router registers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: String,
+    /// The path pieces as they stand in the source: a nested router contributes its prefix first.
+    pub path_pieces: Vec<String>,
+    pub handler: String,
+    /// Local items named in the same method-router call, beside the handler.
+    pub companions: Vec<String>,
+}
+
+impl Route {
+    pub fn path(&self) -> String {
+        self.path_pieces.concat()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Root { method: String, path: String },
+    RootFlag,
+    CalledBy(String),
+    MethodCalledBy(String),
+    ParamType(String),
+    ReturnType(String),
+    FieldType(String),
+    UsedBy(String),
+    NamedInAttribute(String),
+    NamedInRouterBeside(String),
+    ImplOf(String),
+    SelfTypeOf(String),
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Root { method, path } => write!(f, "root: {} {path}", method.to_uppercase()),
+            Reason::RootFlag => write!(f, "root: --root"),
+            Reason::CalledBy(by) => write!(f, "called by {by}"),
+            Reason::MethodCalledBy(by) => write!(f, "method called by {by}"),
+            Reason::ParamType(by) => write!(f, "type of a parameter of {by}"),
+            Reason::ReturnType(by) => write!(f, "return type of {by}"),
+            Reason::FieldType(by) => write!(f, "type of a field of {by}"),
+            Reason::UsedBy(by) => write!(f, "used by {by}"),
+            Reason::NamedInAttribute(by) => write!(f, "named in an attribute of {by}"),
+            Reason::NamedInRouterBeside(by) => write!(f, "named in the router beside {by}"),
+            Reason::ImplOf(ty) => write!(f, "impl of {ty}"),
+            Reason::SelfTypeOf(imp) => write!(f, "self type of {imp}"),
+        }
+    }
+}
+
+/// One selected item: an index into `Inventory::entries` and the first reason it was reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selected {
+    pub entry: usize,
+    pub reason: Reason,
+}
+
+/// The outcome of selection: roots first found, then everything in source order.
+#[derive(Debug)]
+pub struct Selection {
+    pub routes: Vec<Route>,
+    /// Entry indices of the roots, in the order they were found.
+    pub roots: Vec<usize>,
+    /// Every selected item, in source order.
+    pub items: Vec<Selected>,
+    /// Entry indices of the file's `use` declarations, in source order.
+    pub uses: Vec<usize>,
+}
+
+impl Selection {
+    pub fn is_selected(&self, entry: usize) -> bool {
+        self.items.iter().any(|s| s.entry == entry)
+    }
+
+    pub fn reason(&self, entry: usize) -> Option<&Reason> {
+        self.items
+            .iter()
+            .find(|s| s.entry == entry)
+            .map(|s| &s.reason)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SelectError {
+    /// `--root NAME` names no function in the file.
+    UnknownRoot(String),
+}
+
+impl fmt::Display for SelectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SelectError::UnknownRoot(name) => write!(f, "--root {name}: no function of that name"),
+        }
+    }
+}
+
+pub fn is_test_item(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        let last = path.segments.last().map(|s| s.ident.to_string());
+        if last.as_deref() == Some("test") {
+            return true;
+        }
+        if path.is_ident("cfg") {
+            if let syn::Meta::List(list) = &attr.meta {
+                return list
+                    .tokens
+                    .clone()
+                    .into_iter()
+                    .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "test"));
+            }
+        }
+        false
+    })
+}
+
+fn item_attrs(item: &Item) -> &[syn::Attribute] {
+    match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::ExternCrate(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+/// The last identifier of a type's path (`crate::a::Foo<T>` → `Foo`), looking through references.
+pub fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        syn::Type::Paren(p) => type_name(&p.elem),
+        syn::Type::Group(g) => type_name(&g.elem),
+        _ => None,
+    }
+}
+
+fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
+    let self_ty = type_name(&imp.self_ty);
+    let ty = self_ty.clone().unwrap_or_else(|| "_".to_owned());
+    let label = match &imp.trait_ {
+        Some((path, _)) => {
+            let tr = path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::");
+            format!("impl {tr} for {ty}")
+        }
+        None => format!("impl {ty}"),
+    };
+    (label, self_ty)
+}
+
+impl<'f> Inventory<'f> {
+    pub fn new(source: &SourceFile, file: &'f syn::File) -> Inventory<'f> {
+        let mut inv = Inventory {
+            entries: Vec::new(),
+            fns: BTreeMap::new(),
+            types: BTreeMap::new(),
+            values: BTreeMap::new(),
+            impls: BTreeMap::new(),
+        };
+        for item in &file.items {
+            if is_test_item(item_attrs(item)) {
+                continue;
+            }
+            let (kind, name, self_ty) = match item {
+                Item::Fn(f) => (Kind::Fn, f.sig.ident.to_string(), None),
+                Item::Struct(s) => (Kind::Struct, s.ident.to_string(), None),
+                Item::Enum(e) => (Kind::Enum, e.ident.to_string(), None),
+                Item::Impl(i) => {
+                    let (label, self_ty) = impl_label(i);
+                    (Kind::Impl, label, self_ty)
+                }
+                Item::Const(c) => (Kind::Const, c.ident.to_string(), None),
+                Item::Static(s) => (Kind::Static, s.ident.to_string(), None),
+                Item::Type(t) => (Kind::Type, t.ident.to_string(), None),
+                Item::Trait(t) => (Kind::Trait, t.ident.to_string(), None),
+                Item::Use(_) => (Kind::Use, "use".to_owned(), None),
+                _ => (Kind::Other, String::new(), None),
+            };
+            let range = source.item_range(item);
+            let lines = (
+                source.line_of(range.start),
+                source.line_of(range.end.saturating_sub(1).max(range.start)),
+            );
+            let index = inv.entries.len();
+            match kind {
+                Kind::Fn => {
+                    inv.fns.entry(name.clone()).or_insert(index);
+                }
+                Kind::Struct | Kind::Enum | Kind::Type | Kind::Trait => {
+                    inv.types.entry(name.clone()).or_insert(index);
+                }
+                Kind::Const | Kind::Static => {
+                    inv.values.entry(name.clone()).or_insert(index);
+                }
+                Kind::Impl => {
+                    if let Some(ty) = &self_ty {
+                        inv.impls.entry(ty.clone()).or_default().push(index);
+                    }
+                }
+                _ => {}
+            }
+            inv.entries.push(Entry {
+                item,
+                kind,
+                name,
+                self_ty,
+                range,
+                lines,
+            });
+        }
+        inv
+    }
+
+    pub fn fn_index(&self, name: &str) -> Option<usize> {
+        self.fns.get(name).copied()
+    }
+
+    pub fn type_index(&self, name: &str) -> Option<usize> {
+        self.types.get(name).copied()
+    }
+
+    pub fn impls_of(&self, ty: &str) -> &[usize] {
+        self.impls.get(ty).map_or(&[], Vec::as_slice)
+    }
+
+    /// The impl block of local type `ty` that defines associated item `name`.
+    fn impl_defining(&self, ty: &str, name: &str, inherent_only: bool) -> Option<usize> {
+        self.impls_of(ty).iter().copied().find(|&i| {
+            let Item::Impl(imp) = self.entries[i].item else {
+                return false;
+            };
+            (!inherent_only || imp.trait_.is_none())
+                && imp.items.iter().any(|it| match it {
+                    syn::ImplItem::Fn(f) => f.sig.ident == name,
+                    syn::ImplItem::Const(c) => c.ident == name,
+                    _ => false,
+                })
+        })
+    }
+
+    /// Inherent impls of local types that define a method called `name`, for `x.name(..)`.
+    fn inherent_impls_with_method(&self, name: &str) -> Vec<usize> {
+        self.impls
+            .keys()
+            .filter_map(|ty| self.impl_defining(ty, name, true))
+            .collect()
+    }
+}
+
+/// Where a reference was seen, which decides the reason given for what it reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Param,
+    Return,
+    Field,
+    Body,
+    Attribute,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reference {
+    /// A path, in the given context; `call` when it is the callee of a call expression.
+    Path {
+        segments: Vec<String>,
+        context: Context,
+        call: bool,
+    },
+    Method(String),
+}
+
+#[derive(Default)]
+struct ReferenceCollector {
+    context: Option<Context>,
+    found: Vec<Reference>,
+}
+
+impl ReferenceCollector {
+    fn context(&self) -> Context {
+        self.context.unwrap_or(Context::Body)
+    }
+
+    fn push_path(&mut self, path: &syn::Path, call: bool) {
+        let segments = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.found.push(Reference::Path {
+            segments,
+            context: self.context(),
+            call,
+        });
+    }
+
+    /// Attribute arguments name functions in strings (`custom = "f"`, `default = "f"`) or bare
+    /// (`custom(function = f)`); both are taken, in token order.
+    fn scan_attribute_tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Group(g) => self.scan_attribute_tokens(g.stream()),
+                proc_macro2::TokenTree::Ident(i) => self.found.push(Reference::Path {
+                    segments: vec![i.to_string()],
+                    context: Context::Attribute,
+                    call: false,
+                }),
+                proc_macro2::TokenTree::Literal(lit) => {
+                    if let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(lit.into_token_stream())
+                    {
+                        if let Ok(path) = syn::parse_str::<syn::Path>(&s.value()) {
+                            let segments =
+                                path.segments.iter().map(|s| s.ident.to_string()).collect();
+                            self.found.push(Reference::Path {
+                                segments,
+                                context: Context::Attribute,
+                                call: false,
+                            });
+                        }
+                    }
+                }
+                proc_macro2::TokenTree::Punct(_) => {}
+            }
+        }
+    }
+}
+
+use quote::ToTokens;
+
+impl<'ast> Visit<'ast> for ReferenceCollector {
+    fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
+        let path = attr.path();
+        if path.is_ident("doc") || path.is_ident("derive") {
+            return;
+        }
+        if let syn::Meta::List(list) = &attr.meta {
+            self.scan_attribute_tokens(list.tokens.clone());
+        } else if let syn::Meta::NameValue(nv) = &attr.meta {
+            self.scan_attribute_tokens(nv.value.to_token_stream());
+        }
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Expr::Path(p) = &*call.func {
+            self.push_path(&p.path, true);
+            for arg in &call.args {
+                self.visit_expr(arg);
+            }
+        } else {
+            visit::visit_expr_call(self, call);
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.found.push(Reference::Method(call.method.to_string()));
+        visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        self.push_path(path, false);
+        visit::visit_path(self, path);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        visit::visit_macro(self, mac);
+        // Macro bodies are opaque to syn: read them as comma-separated expressions where they
+        // are, else take their identifiers as plain names.
+        let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+        match syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+            Ok(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            Err(_) => scan_macro_idents(self, mac.tokens.clone()),
+        }
+    }
+
+    fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+        let outer = self.context;
+        self.context = Some(Context::Param);
+        for input in &sig.inputs {
+            self.visit_fn_arg(input);
+        }
+        self.context = Some(Context::Return);
+        self.visit_return_type(&sig.output);
+        self.context = outer;
+        self.visit_generics(&sig.generics);
+    }
+
+    fn visit_field(&mut self, field: &'ast syn::Field) {
+        for attr in &field.attrs {
+            self.visit_attribute(attr);
+        }
+        let outer = self.context;
+        self.context = Some(Context::Field);
+        self.visit_type(&field.ty);
+        self.context = outer;
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        let outer = self.context;
+        self.context = Some(Context::Body);
+        visit::visit_block(self, block);
+        self.context = outer;
+    }
+}
+
+fn scan_macro_idents(collector: &mut ReferenceCollector, tokens: proc_macro2::TokenStream) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Group(g) => scan_macro_idents(collector, g.stream()),
+            proc_macro2::TokenTree::Ident(i) => collector.found.push(Reference::Path {
+                segments: vec![i.to_string()],
+                context: Context::Body,
+                call: false,
+            }),
+            _ => {}
+        }
+    }
+}
+
+fn references(item: &Item) -> Vec<Reference> {
+    let mut collector = ReferenceCollector::default();
+    collector.visit_item(item);
+    collector.found
+}
+
+/// Finds the routes a file's router functions register, with nested prefixes applied.
+pub fn find_routes(inventory: &Inventory) -> Vec<Route> {
+    let mut finder = RouteFinder::default();
+    for entry in &inventory.entries {
+        if let Item::Fn(f) = entry.item {
+            finder.visit_block(&f.block);
+        }
+    }
+    let local = |name: &String| {
+        inventory.fns.contains_key(name)
+            || inventory.values.contains_key(name)
+            || inventory.types.contains_key(name)
+    };
+    for route in &mut finder.routes {
+        route.companions.retain(local);
+    }
+    finder.routes
+}
+
+#[derive(Default)]
+struct RouteFinder {
+    prefix: Vec<String>,
+    routes: Vec<Route>,
+}
+
+fn str_lit(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        Expr::Reference(r) => str_lit(&r.expr),
+        Expr::Group(g) => str_lit(&g.expr),
+        _ => None,
+    }
+}
+
+const HTTP_METHODS: [&str; 8] = [
+    "get", "post", "put", "delete", "patch", "head", "options", "trace",
+];
+
+fn http_method(name: &str) -> Option<&'static str> {
+    let base = name.strip_suffix("_with").unwrap_or(name);
+    HTTP_METHODS.iter().copied().find(|m| *m == base)
+}
+
+fn last_ident(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        Expr::Reference(r) => last_ident(&r.expr),
+        _ => None,
+    }
+}
+
+fn idents_in(expr: &Expr) -> Vec<String> {
+    let mut collector = ReferenceCollector::default();
+    collector.visit_expr(expr);
+    collector
+        .found
+        .into_iter()
+        .filter_map(|r| match r {
+            Reference::Path { segments, .. } if segments.len() == 1 => segments.into_iter().next(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `post(h)`, `post_with(h, op)`, `x.get(l).post(h)`: each method with its handler and the
+/// other arguments.
+fn method_handlers(expr: &Expr, out: &mut Vec<(String, String, Vec<String>)>) {
+    match expr {
+        Expr::Call(call) => {
+            let Some(name) = last_ident(&call.func) else {
+                return;
+            };
+            if let (Some(method), Some(first)) = (http_method(&name), call.args.first()) {
+                if let Some(handler) = last_ident(first) {
+                    let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
+                    out.push((method.to_owned(), handler, extra));
+                }
+            }
+        }
+        Expr::MethodCall(call) => {
+            method_handlers(&call.receiver, out);
+            if let (Some(method), Some(first)) =
+                (http_method(&call.method.to_string()), call.args.first())
+            {
+                if let Some(handler) = last_ident(first) {
+                    let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
+                    out.push((method.to_owned(), handler, extra));
+                }
+            }
+        }
+        Expr::Paren(p) => method_handlers(&p.expr, out),
+        Expr::Group(g) => method_handlers(&g.expr, out),
+        _ => {}
+    }
+}
+
+impl<'ast> Visit<'ast> for RouteFinder {
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let method = call.method.to_string();
+        let args: Vec<&Expr> = call.args.iter().collect();
+        let path = args.first().and_then(|e| str_lit(e));
+        match (method.as_str(), path) {
+            ("nest" | "nest_api_service" | "nest_service", Some(prefix)) if args.len() >= 2 => {
+                self.visit_expr(&call.receiver);
+                self.prefix.push(prefix);
+                self.visit_expr(args[1]);
+                self.prefix.pop();
+            }
+            (m, Some(path)) if m.starts_with("route") || m.starts_with("api_route") => {
+                self.visit_expr(&call.receiver);
+                if let Some(router) = args.get(1) {
+                    let mut handlers = Vec::new();
+                    method_handlers(router, &mut handlers);
+                    let mut pieces = self.prefix.clone();
+                    pieces.push(path);
+                    for (method, handler, companions) in handlers {
+                        self.routes.push(Route {
+                            method,
+                            path_pieces: pieces.clone(),
+                            handler,
+                            companions,
+                        });
+                    }
+                }
+            }
+            _ => visit::visit_expr_method_call(self, call),
+        }
+    }
+}
+
+/// Selects the message-creation operations: the POST-routed handlers (plus `extra_roots`) and
+/// every same-file item they reach.
+pub fn select_creation_items(
+    inventory: &Inventory,
+    extra_roots: &[String],
+) -> Result<Selection, SelectError> {
+    let routes = find_routes(inventory);
+    let mut queue: VecDeque<(usize, Reason)> = VecDeque::new();
+    let mut roots = Vec::new();
+    for route in routes.iter().filter(|r| r.method == "post") {
+        if let Some(i) = inventory.fn_index(&route.handler) {
+            queue.push_back((
+                i,
+                Reason::Root {
+                    method: route.method.clone(),
+                    path: route.path(),
+                },
+            ));
+            if !roots.contains(&i) {
+                roots.push(i);
+            }
+            for companion in &route.companions {
+                let target = inventory
+                    .values
+                    .get(companion)
+                    .or_else(|| inventory.fns.get(companion))
+                    .copied();
+                if let Some(t) = target {
+                    queue.push_back((t, Reason::NamedInRouterBeside(route.handler.clone())));
+                }
+            }
+        }
+    }
+    for name in extra_roots {
+        let i = inventory
+            .fn_index(name)
+            .ok_or_else(|| SelectError::UnknownRoot(name.clone()))?;
+        queue.push_back((i, Reason::RootFlag));
+        if !roots.contains(&i) {
+            roots.push(i);
+        }
+    }
+    // Handlers routed for other methods are never reached through the closure.
+    let other_handlers: BTreeSet<usize> = routes
+        .iter()
+        .filter_map(|r| inventory.fn_index(&r.handler))
+        .filter(|i| !roots.contains(i))
+        .collect();
+
+    let mut reasons: BTreeMap<usize, Reason> = BTreeMap::new();
+    while let Some((index, reason)) = queue.pop_front() {
+        if reasons.contains_key(&index) {
+            continue;
+        }
+        reasons.insert(index, reason);
+        let entry = &inventory.entries[index];
+        let by = entry.name.clone();
+        if let Some(ty) = &entry.self_ty {
+            if let Some(t) = inventory.type_index(ty) {
+                queue.push_back((t, Reason::SelfTypeOf(by.clone())));
+            }
+        }
+        if matches!(entry.kind, Kind::Struct | Kind::Enum | Kind::Type) {
+            for &imp in inventory.impls_of(&entry.name) {
+                queue.push_back((imp, Reason::ImplOf(by.clone())));
+            }
+        }
+        for reference in references(entry.item) {
+            for (target, reason) in resolve(inventory, entry, &reference) {
+                if target != index && !other_handlers.contains(&target) {
+                    queue.push_back((target, reason));
+                }
+            }
+        }
+    }
+    let uses = inventory
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == Kind::Use)
+        .map(|(i, _)| i)
+        .collect();
+    Ok(Selection {
+        routes,
+        roots,
+        items: reasons
+            .into_iter()
+            .map(|(entry, reason)| Selected { entry, reason })
+            .collect(),
+        uses,
+    })
+}
+
+fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(usize, Reason)> {
+    let by = || from.name.clone();
+    match reference {
+        Reference::Method(name) => inventory
+            .inherent_impls_with_method(name)
+            .into_iter()
+            .map(|i| (i, Reason::MethodCalledBy(by())))
+            .collect(),
+        Reference::Path {
+            segments,
+            context,
+            call,
+        } => {
+            let mut out = Vec::new();
+            let Some(first) = segments.first() else {
+                return out;
+            };
+            if segments.len() == 1 {
+                if let Some(f) = inventory.fn_index(first) {
+                    let reason = match context {
+                        Context::Attribute => Reason::NamedInAttribute(by()),
+                        _ if *call => Reason::CalledBy(by()),
+                        _ => Reason::UsedBy(by()),
+                    };
+                    out.push((f, reason));
+                }
+                if let Some(v) = inventory.values.get(first) {
+                    out.push((*v, Reason::UsedBy(by())));
+                }
+            }
+            let ty_name = if first == "Self" {
+                from.self_ty.clone()
+            } else {
+                Some(first.clone())
+            };
+            if let Some(ty_name) = ty_name {
+                if let Some(t) = inventory.type_index(&ty_name) {
+                    let reason = match context {
+                        Context::Param => Reason::ParamType(by()),
+                        Context::Return => Reason::ReturnType(by()),
+                        Context::Field => Reason::FieldType(by()),
+                        Context::Attribute => Reason::NamedInAttribute(by()),
+                        Context::Body => Reason::UsedBy(by()),
+                    };
+                    out.push((t, reason));
+                }
+                if let Some(assoc) = segments.get(1) {
+                    if let Some(imp) = inventory.impl_defining(&ty_name, assoc, false) {
+                        out.push((imp, Reason::CalledBy(by())));
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn listing(text: &str, roots: &[&str]) -> String {
+        let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
+        let file = source.parse().unwrap();
+        let inventory = Inventory::new(&source, &file);
+        let roots: Vec<String> = roots.iter().map(|s| s.to_string()).collect();
+        let selection = select_creation_items(&inventory, &roots).unwrap();
+        selection
+            .items
+            .iter()
+            .map(|s| {
+                let e = &inventory.entries[s.entry];
+                format!("{} {} :: {}", e.kind.label(), e.name, s.reason)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    const MODERN: &str = r#"
+use axum::Json;
+
+fn default_true() -> bool { true }
+fn check_payload(p: &Payload) -> Result<(), ValidationError> { Ok(()) }
+
+#[derive(Deserialize, Validate)]
+pub struct Payload(pub Box<RawValue>);
+impl Payload { fn bytes(&self) -> Vec<u8> { vec![] } }
+impl PartialEq for Payload { fn eq(&self, o: &Self) -> bool { true } }
+
+#[derive(Deserialize, Validate)]
+pub struct MsgIn {
+    #[validate(custom(function = "check_payload"))]
+    payload: Payload,
+}
+
+#[derive(Deserialize, Validate)]
+pub struct Query { #[serde(default = "default_true")] with_content: bool }
+#[derive(Deserialize)]
+pub struct ListQuery { #[serde(default = "default_true")] with_content: bool }
+
+pub struct MsgOut { id: String }
+impl MsgOut { fn build(p: Vec<u8>) -> Self { MsgOut { id: String::new() } } }
+
+/// Publish.
+#[aide_annotate(op_id = "v1.message.create")]
+async fn publish_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    ValidatedQuery(Query { with_content }): ValidatedQuery<Query>,
+    ValidatedJson(data): ValidatedJson<MsgIn>,
+) -> Result<JsonStatus<202, MsgOut>> {
+    Ok(JsonStatus(publish_inner(db, data).await?))
+}
+
+pub(crate) async fn publish_inner(db: &Db, data: MsgIn) -> Result<MsgOut> {
+    let bytes = data.payload.bytes();
+    Ok(MsgOut::build(bytes))
+}
+
+async fn list_messages(ValidatedQuery(q): ValidatedQuery<ListQuery>) -> Result<Json<MsgOut>> {
+    todo!()
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route_with(
+        "/app/{app_id}/msg",
+        post_with(publish_message, publish_message_operation).get_with(list_messages, list_messages_operation),
+        tag,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn t() { super::publish_inner(); }
+}
+"#;
+
+    #[test]
+    fn selection_follows_structure_not_names() {
+        insta::assert_snapshot!(listing(MODERN, &[]), @r"
+        fn default_true :: named in an attribute of Query
+        fn check_payload :: named in an attribute of MsgIn
+        struct Payload :: type of a field of MsgIn
+        impl impl Payload :: method called by publish_inner
+        impl impl PartialEq for Payload :: impl of Payload
+        struct MsgIn :: type of a parameter of publish_message
+        struct Query :: type of a parameter of publish_message
+        struct MsgOut :: return type of publish_message
+        impl impl MsgOut :: impl of MsgOut
+        fn publish_message :: root: POST /app/{app_id}/msg
+        fn publish_inner :: called by publish_message
+        ");
+    }
+
+    #[test]
+    fn nested_router_and_extension_era() {
+        let text = r#"
+struct MessageIn { x: u8 }
+async fn create_message(Extension(ref db): Extension<DatabaseConnection>, ValidatedJson(data): ValidatedJson<MessageIn>) -> Result<(StatusCode, Json<u8>)> { todo!() }
+async fn get_message() {}
+pub fn router() -> Router {
+    Router::new().nest(
+        "/app/:app_id",
+        Router::new()
+            .route("/msg/", get(get_message))
+            .route("/msg/", post(create_message)),
+    )
+}
+"#;
+        insta::assert_snapshot!(listing(text, &[]), @r"
+        struct MessageIn :: type of a parameter of create_message
+        fn create_message :: root: POST /app/:app_id/msg/
+        ");
+    }
+
+    #[test]
+    fn root_flag_adds_roots_and_rejects_unknown_names() {
+        let text = "fn a() { b() }\nfn b() {}\nfn c() {}\n";
+        insta::assert_snapshot!(listing(text, &["a"]), @r"
+        fn a :: root: --root
+        fn b :: called by a
+        ");
+        let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
+        let file = source.parse().unwrap();
+        let inventory = Inventory::new(&source, &file);
+        let err = select_creation_items(&inventory, &["zzz".to_owned()]).unwrap_err();
+        assert_eq!(err, SelectError::UnknownRoot("zzz".into()));
+    }
+
+    #[test]
+    fn calls_inside_macros_are_followed() {
+        let text = "fn a() { ctx!(b(1)); tracing::info!(\"{}\", c()); }\nfn b(x: u8) {}\nfn c() {}\n";
+        insta::assert_snapshot!(listing(text, &["a"]), @r"
+        fn a :: root: --root
+        fn b :: called by a
+        fn c :: called by a
+        ");
+    }
+}

@@ -1,0 +1,315 @@
+//! Reading a source file, parsing it with syn, and the only position arithmetic in the crate:
+//! spans to byte ranges, byte offsets to `path:line:col` for humans.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use syn::spanned::Spanned;
+
+/// Deeper bracket nesting than this is refused before syn sees it: syn's parser recurses once per
+/// level, and a pathological file would otherwise overflow the stack.
+pub(crate) const MAX_NESTING: usize = 256;
+
+const BOM: &str = "\u{feff}";
+
+/// One Rust file as text. `text` is the file without a leading byte-order mark, so every byte
+/// range a span gives indexes `text` directly.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user spelled it, for messages only.
+    pub path: PathBuf,
+    pub text: String,
+    /// Whether the file's first line ends in CRLF: joins between slices follow the file.
+    pub crlf: bool,
+}
+
+/// A failure tied to a place in a file, rendered like rustc: `path:line:col: message`, the
+/// source line, and a caret under the column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedError {
+    pub path: PathBuf,
+    pub line: usize,
+    /// 1-based, counted in characters.
+    pub column: usize,
+    pub message: String,
+    pub source_line: String,
+}
+
+impl fmt::Display for LocatedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gutter = self.line.to_string().len();
+        let pad = " ".repeat(gutter);
+        let caret_pad: String = self
+            .source_line
+            .chars()
+            .take(self.column.saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        write!(
+            f,
+            "{}:{}:{}: {}\n{pad} |\n{} | {}\n{pad} | {caret_pad}^",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message,
+            self.line,
+            self.source_line,
+        )
+    }
+}
+
+impl std::error::Error for LocatedError {}
+
+impl SourceFile {
+    /// Reads `path`, insisting on UTF-8 and naming the first bad byte when it is not.
+    pub fn read(path: &Path) -> anyhow::Result<SourceFile> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is not UTF-8 (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        Ok(SourceFile::from_text(path, text))
+    }
+
+    pub fn from_text(path: &Path, text: String) -> SourceFile {
+        let text = match text.strip_prefix(BOM) {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        };
+        let crlf = text
+            .find('\n')
+            .is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r');
+        SourceFile {
+            path: path.to_owned(),
+            text,
+            crlf,
+        }
+    }
+
+    /// The separator between two slices of a unit: exactly one blank line, in the file's own
+    /// line ending.
+    pub fn blank_line(&self) -> &'static str {
+        if self.crlf { "\r\n\r\n" } else { "\n\n" }
+    }
+
+    /// Parses the whole file. Nesting is bounded first, so no input can overflow the stack.
+    pub fn parse(&self) -> Result<syn::File, LocatedError> {
+        // A shebang line is blanked rather than cut, so that byte offsets stay those of `text`.
+        let text = blank_shebang(&self.text);
+        let tokens: TokenStream = text.parse().map_err(|e: proc_macro2::LexError| {
+            self.error_at_span(e.span(), &format!("cannot tokenize: {e}"))
+        })?;
+        if let Some(span) = too_deep(tokens) {
+            return Err(self.error_at_span(
+                span,
+                &format!("nesting deeper than {MAX_NESTING} levels; refusing to parse"),
+            ));
+        }
+        syn::parse_str::<syn::File>(&text).map_err(|e| self.error_at_span(e.span(), &e.to_string()))
+    }
+
+    /// The bytes of `text` that `node` covers, outer attributes and doc comments included.
+    pub fn node_range(&self, node: &impl Spanned) -> Range<usize> {
+        span_range(node.span())
+    }
+
+    /// An item's byte range, widened to take a plain `//` comment block that sits directly
+    /// above it (no blank line between): such comments are not in the AST.
+    pub fn item_range(&self, node: &impl Spanned) -> Range<usize> {
+        let range = self.node_range(node);
+        range_with_leading_comments(&self.text, range)
+    }
+
+    pub fn slice(&self, range: Range<usize>) -> &str {
+        &self.text[range]
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.text[..offset].matches('\n').count() + 1
+    }
+
+    /// 1-based (line, column) of a byte offset, the column counted in characters.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text[line_start..offset].chars().count() + 1;
+        (self.line_of(offset), column)
+    }
+
+    pub fn error_at_offset(&self, offset: usize, message: &str) -> LocatedError {
+        let offset = offset.min(self.text.len());
+        let (line, column) = self.line_column(offset);
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        LocatedError {
+            path: self.path.clone(),
+            line,
+            column,
+            message: message.to_owned(),
+            source_line: self.text[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_owned(),
+        }
+    }
+
+    fn error_at_span(&self, span: Span, message: &str) -> LocatedError {
+        self.error_at_offset(span_range(span).start, message)
+    }
+}
+
+/// proc-macro2 counts every file it has lexed on this thread into one offset space; the range of
+/// a span relative to its own file is what `byte_range` gives.
+fn span_range(span: Span) -> Range<usize> {
+    span.byte_range()
+}
+
+/// proc-macro2's `LineColumn` has a 0-based column; people read 1-based ones.
+pub fn human_column(column0: usize) -> usize {
+    column0 + 1
+}
+
+fn blank_shebang(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.starts_with("#!") || text[2..].trim_start().starts_with('[') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let end = text.find('\n').unwrap_or(text.len());
+    let mut blanked = " ".repeat(end);
+    blanked.push_str(&text[end..]);
+    std::borrow::Cow::Owned(blanked)
+}
+
+/// Walks the token tree without recursion and returns the span of the first group that opens
+/// deeper than `MAX_NESTING`.
+fn too_deep(tokens: TokenStream) -> Option<Span> {
+    let mut stack = vec![tokens.into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(TokenTree::Group(group)) => {
+                if stack.len() >= MAX_NESTING && group.delimiter() != Delimiter::None {
+                    return Some(group.span_open());
+                }
+                stack.push(group.stream().into_iter());
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    None
+}
+
+fn range_with_leading_comments(text: &str, range: Range<usize>) -> Range<usize> {
+    let mut start = range.start;
+    // Start of the line the item starts on; only take comments when the item starts a line.
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..start].trim().is_empty() {
+        return range;
+    }
+    let mut cursor = line_start;
+    while cursor > 0 {
+        let prev_end = cursor - 1; // the '\n' ending the previous line
+        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = text[prev_start..prev_end].trim();
+        if line.starts_with("//") && !line.starts_with("///") && !line.starts_with("//!") {
+            start = prev_start + (text[prev_start..prev_end].len() - text[prev_start..prev_end].trim_start().len());
+            cursor = prev_start;
+        } else {
+            break;
+        }
+    }
+    start..range.end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::from_text(Path::new("t.rs"), text.to_owned())
+    }
+
+    #[test]
+    fn line_column_counts_characters_not_bytes() {
+        // (text, byte offset, line, column)
+        let table: &[(&str, usize, usize, usize)] = &[
+            ("abc", 0, 1, 1),
+            ("abc", 2, 1, 3),
+            ("a\nbc", 3, 2, 2),
+            ("©x", 2, 1, 2),
+            ("// ©é\nfn", 8, 2, 1),
+            ("a\r\nb", 3, 2, 1),
+        ];
+        for &(text, offset, line, column) in table {
+            assert_eq!(
+                file(text).line_column(offset),
+                (line, column),
+                "{text:?} @ {offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn human_column_is_one_based() {
+        assert_eq!(human_column(0), 1);
+        assert_eq!(human_column(7), 8);
+    }
+
+    #[test]
+    fn item_slices_are_exact_with_non_ascii_and_crlf() {
+        let texts = [
+            "// © 2022\n\n/// Doc ©\n#[derive(Debug)]\nstruct A { x: u8 }\n",
+            "// © 2022\r\n\r\n/// Doc ©\r\n#[derive(Debug)]\r\nstruct A { x: u8 }\r\n",
+            "\u{feff}/// Dé\nfn f() { let s = \"ü\"; }\n",
+        ];
+        for text in texts {
+            let src = file(text);
+            let parsed = src.parse().unwrap();
+            let range = src.item_range(&parsed.items[0]);
+            let slice = src.slice(range.clone());
+            assert!(slice.starts_with("///"), "{slice:?}");
+            assert!(slice.ends_with('}'), "{slice:?}");
+            assert_eq!(&src.text[range], slice);
+        }
+    }
+
+    #[test]
+    fn plain_comment_block_directly_above_joins_the_item() {
+        let src = file("use a;\n\n// one\n// two\nfn f() {}\n\n// apart\n\nfn g() {}\n");
+        let parsed = src.parse().unwrap();
+        assert_eq!(src.slice(src.item_range(&parsed.items[1])), "// one\n// two\nfn f() {}");
+        assert_eq!(src.slice(src.item_range(&parsed.items[2])), "fn g() {}");
+    }
+
+    #[test]
+    fn parse_error_points_at_line_and_column() {
+        let err = file("fn f() {\n    let x = ;\n}\n").parse().unwrap_err();
+        assert_eq!((err.line, err.column), (2, 13));
+        assert_eq!(err.source_line, "    let x = ;");
+        let shown = err.to_string();
+        assert!(shown.starts_with("t.rs:2:13: "), "{shown}");
+        assert!(shown.ends_with("  |             ^"), "{shown}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let body = format!("fn f() {{ {}{} }}", "(".repeat(60_000), ")".repeat(60_000));
+        let err = file(&body).parse().unwrap_err();
+        assert!(err.message.contains("nesting deeper than"), "{}", err.message);
+    }
+
+    #[test]
+    fn shebang_keeps_offsets() {
+        let src = file("#!/usr/bin/env run\nfn f() {}\n");
+        let parsed = src.parse().unwrap();
+        assert_eq!(src.slice(src.item_range(&parsed.items[0])), "fn f() {}");
+    }
+}
