@@ -166,6 +166,8 @@ impl fmt::Display for SelectError {
     }
 }
 
+impl std::error::Error for SelectError {}
+
 pub fn is_test_item(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
         let path = attr.path();
@@ -388,8 +390,7 @@ impl ReferenceCollector {
                     call: false,
                 }),
                 proc_macro2::TokenTree::Literal(lit) => {
-                    if let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(lit.into_token_stream())
-                    {
+                    if let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(lit.into_token_stream()) {
                         if let Ok(path) = syn::parse_str::<syn::Path>(&s.value()) {
                             let segments =
                                 path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -922,7 +923,8 @@ pub fn router() -> Router {
 
     #[test]
     fn calls_inside_macros_are_followed() {
-        let text = "fn a() { ctx!(b(1)); tracing::info!(\"{}\", c()); }\nfn b(x: u8) {}\nfn c() {}\n";
+        let text =
+            "fn a() { ctx!(b(1)); tracing::info!(\"{}\", c()); }\nfn b(x: u8) {}\nfn c() {}\n";
         insta::assert_snapshot!(listing(text, &["a"]), @r"
         fn a :: root: --root
         fn b :: called by a

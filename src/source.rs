@@ -220,7 +220,9 @@ fn range_with_leading_comments(text: &str, range: Range<usize>) -> Range<usize> 
         let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
         let line = text[prev_start..prev_end].trim();
         if line.starts_with("//") && !line.starts_with("///") && !line.starts_with("//!") {
-            start = prev_start + (text[prev_start..prev_end].len() - text[prev_start..prev_end].trim_start().len());
+            start = prev_start
+                + (text[prev_start..prev_end].len()
+                    - text[prev_start..prev_end].trim_start().len());
             cursor = prev_start;
         } else {
             break;
@@ -285,7 +287,10 @@ mod tests {
     fn plain_comment_block_directly_above_joins_the_item() {
         let src = file("use a;\n\n// one\n// two\nfn f() {}\n\n// apart\n\nfn g() {}\n");
         let parsed = src.parse().unwrap();
-        assert_eq!(src.slice(src.item_range(&parsed.items[1])), "// one\n// two\nfn f() {}");
+        assert_eq!(
+            src.slice(src.item_range(&parsed.items[1])),
+            "// one\n// two\nfn f() {}"
+        );
         assert_eq!(src.slice(src.item_range(&parsed.items[2])), "fn g() {}");
     }
 
@@ -303,7 +308,11 @@ mod tests {
     fn deep_nesting_is_refused_without_overflow() {
         let body = format!("fn f() {{ {}{} }}", "(".repeat(60_000), ")".repeat(60_000));
         let err = file(&body).parse().unwrap_err();
-        assert!(err.message.contains("nesting deeper than"), "{}", err.message);
+        assert!(
+            err.message.contains("nesting deeper than"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -1,0 +1,183 @@
+//! The invariants every example must keep, checked independently of how it was made: its code
+//! is exact source slices on item boundaries, and its text is grounded in that code.
+
+use std::ops::Range;
+
+/// Words that name a mechanism, with what in the code shows it; reasoning may use such a word
+/// only when the code shows one of its signs.
+const MECHANISMS: [(&str, &[&str]); 3] = [
+    ("queue", &["queue"]),
+    ("cache", &["cache"]),
+    ("transaction", &["transaction", "txn"]),
+];
+
+/// Prose words with inner capitals that are not code.
+const PROSE_WORDS: [&str; 3] = ["OpenAPI", "ChatML", "JSONL"];
+
+/// Checks that `code` is made only of slices of `text`, each starting at the start of an item in
+/// `items` and ending at the end of one, joined by exactly `separator`.
+pub fn exact_slices(
+    code: &str,
+    text: &str,
+    items: &[Range<usize>],
+    separator: &str,
+) -> Result<(), String> {
+    let mut position = 0;
+    loop {
+        let rest = &code[position..];
+        let longest = items
+            .iter()
+            .filter(|start| rest.starts_with(&text[start.start..start.end]))
+            .flat_map(|start| {
+                items
+                    .iter()
+                    .filter(move |end| end.end >= start.end)
+                    .map(move |end| start.start..end.end)
+            })
+            .filter(|range| rest.starts_with(&text[range.clone()]))
+            .map(|range| range.len())
+            .max();
+        let Some(len) = longest else {
+            return Err(format!(
+                "code at byte {position} is not a source item: {:?}",
+                rest.chars().take(40).collect::<String>()
+            ));
+        };
+        position += len;
+        if position == code.len() {
+            return Ok(());
+        }
+        if !code[position..].starts_with(separator) {
+            return Err(format!(
+                "code at byte {position} does not continue with one blank line"
+            ));
+        }
+        position += separator.len();
+    }
+}
+
+/// Backticked spans of a text, in order.
+pub fn backticked(text: &str) -> impl Iterator<Item = &str> {
+    text.split('`').skip(1).step_by(2)
+}
+
+/// Identifier-like words outside backticks and quotations: snake_case, paths, camelCase.
+fn unquoted_identifiers(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, segment) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            continue;
+        }
+        for (j, part) in segment.split('"').enumerate() {
+            if j % 2 == 1 {
+                continue; // a quotation of the code's own text
+            }
+            for word in part.split(|c: char| c.is_whitespace() || "(),;:.!?".contains(c)) {
+                let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+                let snake = word.contains('_')
+                    && word.chars().any(|c| c.is_ascii_alphabetic())
+                    && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                let camel = word.char_indices().skip(1).any(|(k, c)| {
+                    c.is_ascii_uppercase() && word[..k].ends_with(|p: char| p.is_ascii_lowercase())
+                });
+                if (snake || camel) && !PROSE_WORDS.contains(&word) {
+                    found.push(word.to_owned());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Every way the texts of one example break the grounding rules.
+pub fn grounding_faults(request: &str, reasoning: &str, code: &str, source: &str) -> Vec<String> {
+    let mut faults = Vec::new();
+    for span in backticked(reasoning) {
+        if !code.contains(span) {
+            faults.push(format!(
+                "reasoning quotes `{span}`, which is not in the code"
+            ));
+        }
+    }
+    for span in backticked(request) {
+        if !source.contains(span) {
+            faults.push(format!(
+                "request quotes `{span}`, which is not in the source"
+            ));
+        }
+    }
+    for word in unquoted_identifiers(reasoning) {
+        faults.push(format!("reasoning names {word} outside backticks"));
+    }
+    let lower_code = code.to_lowercase();
+    let lower_reasoning = reasoning.to_lowercase();
+    for (word, signs) in MECHANISMS {
+        if lower_reasoning.contains(word) && !signs.iter().any(|s| lower_code.contains(s)) {
+            faults.push(format!(
+                "reasoning speaks of a {word} the code does not show"
+            ));
+        }
+    }
+    for (i, line) in reasoning.lines().enumerate() {
+        for status in [
+            "200", "201", "202", "204", "400", "401", "403", "404", "409", "422", "500",
+        ] {
+            if line.contains(status) && !code.contains(status) {
+                faults.push(format!(
+                    "reasoning paragraph {} states status {status}, which the code does not show",
+                    i + 1
+                ));
+            }
+        }
+    }
+    faults
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_slices_accepts_items_and_runs_of_items() {
+        let text = "use a;\nuse b;\n\nfn f() {}\n\nfn g() {}\n";
+        let items = [0..6, 7..13, 15..24, 26..35];
+        assert_eq!(
+            exact_slices("use a;\nuse b;\n\nfn g() {}", text, &items, "\n\n"),
+            Ok(())
+        );
+        assert_eq!(exact_slices("fn f() {}", text, &items, "\n\n"), Ok(()));
+        assert!(exact_slices("fn f() {}\nfn g() {}", text, &items, "\n\n").is_err());
+        assert!(exact_slices("fn f() { }", text, &items, "\n\n").is_err());
+        assert!(exact_slices("fn f() {}\n\n", text, &items, "\n\n").is_err());
+    }
+
+    #[test]
+    fn grounding_catches_each_kind_of_fault() {
+        let code = "fn send(queue_tx: Q) { queue_tx.send(x) }";
+        let source = code;
+        assert!(
+            grounding_faults(
+                "Add `send`.",
+                "It calls `queue_tx`, the queue.",
+                code,
+                source
+            )
+            .is_empty()
+        );
+        let faults = grounding_faults(
+            "Add `publish`.",
+            "It uses `cache` and calls queue_tx with a transaction; returns 202.",
+            code,
+            source,
+        );
+        insta::assert_debug_snapshot!(faults, @r#"
+        [
+            "reasoning quotes `cache`, which is not in the code",
+            "request quotes `publish`, which is not in the source",
+            "reasoning names queue_tx outside backticks",
+            "reasoning speaks of a transaction the code does not show",
+            "reasoning paragraph 1 states status 202, which the code does not show",
+        ]
+        "#);
+    }
+}

@@ -1,0 +1,66 @@
+//! The command line, as clap derive: doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+/// Which `use` declarations an example's code carries as context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Imports {
+    /// The file's use declarations, as one exact slice.
+    #[default]
+    All,
+    /// Only the whole use declarations that name something the unit uses.
+    Used,
+    /// No use declarations.
+    None,
+}
+
+/// Turn svix-server's message-creation code into exact, grounded ChatML training examples.
+///
+/// Parses a message.rs with syn, selects the POST-routed handlers and the same-file items they
+/// reach, reads facts off the syntax tree and writes one JSONL line per example: a request, the
+/// reasoning behind the code, and the code itself as exact slices of the source.
+#[derive(Debug, Parser)]
+#[command(
+    name = "svix-distill",
+    version,
+    after_help = "Exit codes:\n  0  examples written (or listed)\n  1  no message-creation handler found (see --root)\n  2  usage, input or output error"
+)]
+pub struct Cli {
+    /// The Rust file to read. Without it, looks under the current folder for
+    /// server/svix-server/src/v1/endpoints/message.rs, then svix-server/src/v1/endpoints/message.rs,
+    /// then src/v1/endpoints/message.rs.
+    pub input: Option<PathBuf>,
+
+    /// Write the JSONL here (atomically) instead of to stdout.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Print the selected items (kind, name, lines, why) instead of JSONL.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Also treat this function as a root, besides the POST-routed handlers. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub root: Vec<String>,
+
+    /// Examples per unit. By default chosen so a typical message.rs gives about 20 examples.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub variants: Option<u16>,
+
+    /// Which use declarations each example's code carries.
+    #[arg(long, value_enum, default_value_t = Imports::All)]
+    pub imports: Imports,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,1213 @@
+//! `syn::visit` visitors that read a unit's items into plain, serializable facts, in the order
+//! the code states them. Every piece of text a fact carries is an identifier or an exact
+//! single-line slice of the source, so the renderer can quote it in backticks safely.
+//! No syn type leaves this module.
+
+use serde::Serialize;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Item};
+
+use crate::source::SourceFile;
+
+/// A state or extension binding: `ref db`, `queue_tx`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Binding {
+    pub name: String,
+    pub by_ref: bool,
+    /// The verbatim pattern when it is more than the name (`ref db`).
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtractorRole {
+    Body,
+    Query,
+    Path,
+}
+
+/// One field of a struct, with its attribute arguments as verbatim slices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldFact {
+    pub name: String,
+    pub ty: String,
+    pub doc: Option<String>,
+    pub rename: Option<String>,
+    pub aliases: Vec<String>,
+    pub default_fn: Option<String>,
+    pub skip_serializing_if: Option<String>,
+    pub validate: Vec<String>,
+    pub validate_fns: Vec<String>,
+    pub example_fn: Option<String>,
+    pub schema_skip: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fact {
+    /// The route that registers a root handler; only for requests, since the router is not part
+    /// of any unit's code.
+    Route {
+        method: String,
+        path_pieces: Vec<String>,
+    },
+    Doc {
+        item: String,
+        summary: String,
+        lines: usize,
+    },
+    AideAnnotate {
+        item: String,
+        op_id: String,
+        /// The attribute exactly as written.
+        attr: String,
+    },
+    Instrument {
+        item: String,
+    },
+    AllowLint {
+        item: String,
+        lint: String,
+    },
+    Signature {
+        item: String,
+        is_async: bool,
+        visibility: String,
+        params: Vec<String>,
+    },
+    State {
+        wrapper: String,
+        state_ty: Option<String>,
+        bindings: Vec<Binding>,
+    },
+    Extractor {
+        role: ExtractorRole,
+        wrapper: String,
+        ty: String,
+        binding: Option<String>,
+        fields: Vec<String>,
+    },
+    Permission {
+        ty: String,
+        fields: Vec<String>,
+    },
+    Returns {
+        ty: String,
+        status: Option<String>,
+        body: Option<String>,
+    },
+    Delegates {
+        callee: String,
+    },
+    ValidateCall {
+        receiver: String,
+    },
+    ScopedLookup {
+        entity: Option<String>,
+        method: String,
+        scope: Option<String>,
+    },
+    CrateHelper {
+        name: String,
+    },
+    CacheFetch {
+        call: String,
+        ttl: Option<String>,
+    },
+    Transaction {
+        method: String,
+        inserts: Vec<String>,
+    },
+    Commit,
+    Conflict {
+        via: String,
+    },
+    ActiveModel {
+        ty: String,
+        set_fields: Vec<String>,
+        base: Option<String>,
+    },
+    SetFields {
+        target: String,
+        fields: Vec<String>,
+    },
+    Insert {
+        receiver: String,
+    },
+    QueueSend {
+        queue: String,
+        task: Option<String>,
+        guard: Option<String>,
+        in_loop: bool,
+    },
+    ErrorCtor {
+        path: String,
+    },
+    StatusConst {
+        path: String,
+    },
+    LocalAssoc {
+        path: String,
+    },
+    Tracing {
+        mac: String,
+    },
+    Expect {
+        message: String,
+    },
+    Derives {
+        item: String,
+        list: Vec<String>,
+    },
+    SerdeContainer {
+        rename_all: String,
+    },
+    Field(FieldFact),
+    Newtype {
+        item: String,
+        inner: String,
+        raw_json: bool,
+    },
+    TraitImpl {
+        trait_name: String,
+        self_ty: String,
+        methods: Vec<String>,
+        assoc_types: Vec<String>,
+    },
+    MarkerImpl {
+        trait_name: String,
+        self_ty: String,
+    },
+    InherentImpl {
+        self_ty: String,
+        methods: Vec<String>,
+    },
+    ValidatorFn {
+        name: String,
+        arg_ty: String,
+        messages: Vec<String>,
+        condition: Option<String>,
+    },
+}
+
+impl Fact {
+    /// The key of the fact's template in the renderer's table.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fact::Route { .. } => "route",
+            Fact::Doc { .. } => "doc",
+            Fact::AideAnnotate { .. } => "aide",
+            Fact::Instrument { .. } => "instrument",
+            Fact::AllowLint { .. } => "allow_lint",
+            Fact::Signature { .. } => "signature",
+            Fact::State { .. } => "state",
+            Fact::Extractor { .. } => "extractor",
+            Fact::Permission { .. } => "permission",
+            Fact::Returns { .. } => "returns",
+            Fact::Delegates { .. } => "delegates",
+            Fact::ValidateCall { .. } => "validate_call",
+            Fact::ScopedLookup { .. } => "scoped_lookup",
+            Fact::CrateHelper { .. } => "crate_helper",
+            Fact::CacheFetch { .. } => "cache",
+            Fact::Transaction { .. } => "transaction",
+            Fact::Commit => "commit",
+            Fact::Conflict { .. } => "conflict",
+            Fact::ActiveModel { .. } => "active_model",
+            Fact::SetFields { .. } => "set_fields",
+            Fact::Insert { .. } => "insert",
+            Fact::QueueSend { .. } => "queue",
+            Fact::ErrorCtor { .. } => "error",
+            Fact::StatusConst { .. } => "status_const",
+            Fact::LocalAssoc { .. } => "local_assoc",
+            Fact::Tracing { .. } => "tracing",
+            Fact::Expect { .. } => "expect",
+            Fact::Derives { .. } => "derives",
+            Fact::SerdeContainer { .. } => "serde_container",
+            Fact::Field(_) => "field",
+            Fact::Newtype { .. } => "newtype",
+            Fact::TraitImpl { .. } => "trait_impl",
+            Fact::MarkerImpl { .. } => "marker_impl",
+            Fact::InherentImpl { .. } => "inherent_impl",
+            Fact::ValidatorFn { .. } => "validator_fn",
+        }
+    }
+}
+
+/// Names the file defines at top level, so that calls can be told local from foreign.
+#[derive(Debug, Default, Clone)]
+pub struct LocalNames {
+    pub fns: Vec<String>,
+    pub types: Vec<String>,
+}
+
+impl LocalNames {
+    fn is_fn(&self, name: &str) -> bool {
+        self.fns.iter().any(|f| f == name)
+    }
+    fn is_type(&self, name: &str) -> bool {
+        self.types.iter().any(|t| t == name)
+    }
+}
+
+/// Exact source text of a node, when it fits on one line: only such text is ever quoted.
+fn one_line(source: &SourceFile, node: &impl Spanned) -> Option<String> {
+    let text = source.slice(source.node_range(node));
+    (!text.contains('\n') && !text.is_empty() && text.len() <= 100).then(|| text.to_owned())
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+fn doc_fact(item: &str, attrs: &[syn::Attribute]) -> Option<Fact> {
+    let lines = doc_lines(attrs);
+    let summary = lines.iter().find(|l| !l.is_empty())?.clone();
+    Some(Fact::Doc {
+        item: item.to_owned(),
+        summary,
+        lines: lines.len(),
+    })
+}
+
+/// `#[name(a = "x", b(..), c)]` as (key, string value, verbatim text) triples.
+fn attr_args(source: &SourceFile, attr: &syn::Attribute) -> Vec<(String, Option<String>, String)> {
+    let syn::Meta::List(list) = &attr.meta else {
+        return Vec::new();
+    };
+    let parser = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+    let Ok(metas) = syn::parse::Parser::parse2(parser, list.tokens.clone()) else {
+        return Vec::new();
+    };
+    metas
+        .iter()
+        .map(|meta| {
+            let key = path_text(meta.path());
+            let value = match meta {
+                syn::Meta::NameValue(nv) => match &nv.value {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
+                    Expr::Path(p) => Some(path_text(&p.path)),
+                    _ => None,
+                },
+                syn::Meta::List(inner) => {
+                    // `custom(function = "f")`: the function named inside.
+                    let inner_args = syn::parse::Parser::parse2(parser, inner.tokens.clone());
+                    inner_args.ok().and_then(|args| {
+                        args.iter().find_map(|m| match m {
+                            syn::Meta::NameValue(nv) if nv.path.is_ident("function") => {
+                                match &nv.value {
+                                    Expr::Lit(syn::ExprLit {
+                                        lit: syn::Lit::Str(s),
+                                        ..
+                                    }) => Some(s.value()),
+                                    Expr::Path(p) => Some(path_text(&p.path)),
+                                    _ => None,
+                                }
+                            }
+                            _ => None,
+                        })
+                    })
+                }
+                syn::Meta::Path(_) => None,
+            };
+            let text = one_line(source, meta).unwrap_or_else(|| key.clone());
+            (key, value, text)
+        })
+        .collect()
+}
+
+fn field_fact(source: &SourceFile, field: &syn::Field, index: usize) -> FieldFact {
+    let name = field
+        .ident
+        .as_ref()
+        .map_or_else(|| index.to_string(), ToString::to_string);
+    let mut fact = FieldFact {
+        name,
+        ty: one_line(source, &field.ty).unwrap_or_default(),
+        doc: doc_lines(&field.attrs).into_iter().find(|l| !l.is_empty()),
+        rename: None,
+        aliases: Vec::new(),
+        default_fn: None,
+        skip_serializing_if: None,
+        validate: Vec::new(),
+        validate_fns: Vec::new(),
+        example_fn: None,
+        schema_skip: false,
+    };
+    for attr in &field.attrs {
+        let ns = last_segment(attr.path());
+        for (key, value, text) in attr_args(source, attr) {
+            match (ns.as_str(), key.as_str()) {
+                ("serde", "rename") => fact.rename = value,
+                ("serde", "alias") => fact.aliases.extend(value),
+                ("serde", "default") => fact.default_fn = value,
+                ("serde", "skip_serializing_if") => fact.skip_serializing_if = value,
+                ("validate", _) => {
+                    if key == "custom" {
+                        fact.validate_fns.extend(value);
+                    }
+                    fact.validate.push(text);
+                }
+                ("schemars", "example") => fact.example_fn = value,
+                ("schemars", "skip") => fact.schema_skip = true,
+                _ => {}
+            }
+        }
+        // `#[validate]` alone (validator < 0.16) means nested validation.
+        if ns == "validate" && matches!(attr.meta, syn::Meta::Path(_)) {
+            fact.validate.push("#[validate]".to_owned());
+        }
+    }
+    fact
+}
+
+fn struct_facts(source: &SourceFile, s: &syn::ItemStruct, out: &mut Vec<Fact>) {
+    let name = s.ident.to_string();
+    out.extend(doc_fact(&name, &s.attrs));
+    let mut derives = Vec::new();
+    for attr in &s.attrs {
+        if attr.path().is_ident("derive") {
+            derives.extend(attr_args(source, attr).into_iter().map(|(k, _, _)| k));
+        } else if attr.path().is_ident("serde") {
+            for (key, value, _) in attr_args(source, attr) {
+                if let ("rename_all", Some(v)) = (key.as_str(), value) {
+                    out.push(Fact::SerdeContainer { rename_all: v });
+                }
+            }
+        }
+    }
+    if !derives.is_empty() {
+        out.insert(
+            0,
+            Fact::Derives {
+                item: name.clone(),
+                list: derives,
+            },
+        );
+    }
+    match &s.fields {
+        syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+            let inner = one_line(source, &fields.unnamed[0].ty).unwrap_or_default();
+            let raw_json = inner.contains("RawValue");
+            out.push(Fact::Newtype {
+                item: name,
+                inner,
+                raw_json,
+            });
+        }
+        fields => {
+            for (i, field) in fields.iter().enumerate() {
+                out.push(Fact::Field(field_fact(source, field, i)));
+            }
+        }
+    }
+}
+
+fn impl_facts(source: &SourceFile, imp: &syn::ItemImpl, names: &LocalNames, out: &mut Vec<Fact>) {
+    let self_ty = crate::select::type_name(&imp.self_ty).unwrap_or_default();
+    let methods: Vec<String> = imp
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    match &imp.trait_ {
+        Some((path, _)) if imp.items.is_empty() => out.push(Fact::MarkerImpl {
+            trait_name: one_line(source, path).unwrap_or_else(|| last_segment(path)),
+            self_ty,
+        }),
+        Some((path, _)) => {
+            let assoc_types = imp
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    syn::ImplItem::Type(t) => one_line(source, t),
+                    _ => None,
+                })
+                .collect();
+            out.push(Fact::TraitImpl {
+                trait_name: one_line(source, path).unwrap_or_else(|| last_segment(path)),
+                self_ty,
+                methods,
+                assoc_types,
+            });
+        }
+        None => out.push(Fact::InherentImpl { self_ty, methods }),
+    }
+    for item in &imp.items {
+        if let syn::ImplItem::Fn(f) = item {
+            out.extend(doc_fact(&f.sig.ident.to_string(), &f.attrs));
+            body_facts(source, &f.block, names, out);
+        }
+    }
+}
+
+fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut Vec<Fact>) {
+    let name = f.sig.ident.to_string();
+    out.extend(doc_fact(&name, &f.attrs));
+    for attr in &f.attrs {
+        let path = attr.path();
+        let last = last_segment(path);
+        if last == "aide_annotate" {
+            let op_id = attr_args(source, attr)
+                .into_iter()
+                .find(|(k, _, _)| k == "op_id")
+                .and_then(|(_, v, _)| v)
+                .unwrap_or_default();
+            out.push(Fact::AideAnnotate {
+                item: name.clone(),
+                op_id,
+                attr: one_line(source, attr).unwrap_or_else(|| "aide_annotate".to_owned()),
+            });
+        } else if last == "instrument" {
+            out.push(Fact::Instrument { item: name.clone() });
+        } else if path.is_ident("allow") {
+            for (lint, _, text) in attr_args(source, attr) {
+                let _ = lint;
+                out.push(Fact::AllowLint {
+                    item: name.clone(),
+                    lint: text,
+                });
+            }
+        }
+    }
+    if let Some(validator) = validator_fn(source, f) {
+        out.push(validator);
+        return;
+    }
+    let mut params = Vec::new();
+    let mut state: Option<Fact> = None;
+    let mut extractors = Vec::new();
+    for input in &f.sig.inputs {
+        let syn::FnArg::Typed(arg) = input else {
+            continue;
+        };
+        let ty_name = crate::select::type_name(&arg.ty).unwrap_or_default();
+        match param_fact(source, &arg.pat, &arg.ty, &ty_name) {
+            Some(Fact::State {
+                wrapper,
+                state_ty,
+                bindings,
+            }) => match &mut state {
+                Some(Fact::State { bindings: all, .. }) => all.extend(bindings),
+                _ => {
+                    state = Some(Fact::State {
+                        wrapper,
+                        state_ty,
+                        bindings,
+                    })
+                }
+            },
+            Some(fact) => extractors.push(fact),
+            None => {
+                if let syn::Pat::Ident(id) = &*arg.pat {
+                    params.push(id.ident.to_string());
+                }
+            }
+        }
+    }
+    out.push(Fact::Signature {
+        item: name.clone(),
+        is_async: f.sig.asyncness.is_some(),
+        visibility: one_line(source, &f.vis).unwrap_or_default(),
+        params,
+    });
+    out.extend(state);
+    out.extend(extractors);
+    if let syn::ReturnType::Type(_, ty) = &f.sig.output {
+        out.push(returns_fact(source, ty));
+    }
+    body_facts(source, &f.block, names, out);
+}
+
+/// A validator function: takes one reference and returns a `ValidationError` result.
+fn validator_fn(source: &SourceFile, f: &syn::ItemFn) -> Option<Fact> {
+    let output = match &f.sig.output {
+        syn::ReturnType::Type(_, ty) => one_line(source, &**ty)?,
+        syn::ReturnType::Default => return None,
+    };
+    if !output.contains("ValidationError") || f.sig.inputs.len() != 1 {
+        return None;
+    }
+    let syn::FnArg::Typed(arg) = f.sig.inputs.first()? else {
+        return None;
+    };
+    let mut strings = StringCollector::default();
+    strings.visit_block(&f.block);
+    let condition = f.block.stmts.iter().find_map(|stmt| {
+        let expr = match stmt {
+            syn::Stmt::Expr(e, _) => e,
+            syn::Stmt::Local(l) => &l.init.as_ref()?.expr,
+            _ => return None,
+        };
+        match expr {
+            Expr::If(i) => one_line(source, &*i.cond),
+            _ => None,
+        }
+    });
+    Some(Fact::ValidatorFn {
+        name: f.sig.ident.to_string(),
+        arg_ty: crate::select::type_name(&arg.ty).unwrap_or_default(),
+        messages: strings.found,
+        condition,
+    })
+}
+
+#[derive(Default)]
+struct StringCollector {
+    found: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for StringCollector {
+    fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+        let value = lit.value();
+        if value.contains(' ') {
+            self.found.push(value);
+        }
+    }
+}
+
+fn pattern_bindings(source: &SourceFile, pat: &syn::Pat) -> Vec<Binding> {
+    let mut out = Vec::new();
+    match pat {
+        syn::Pat::Ident(id) => out.push(Binding {
+            name: id.ident.to_string(),
+            by_ref: id.by_ref.is_some(),
+            text: one_line(source, id).unwrap_or_else(|| id.ident.to_string()),
+        }),
+        syn::Pat::Struct(s) => {
+            for field in &s.fields {
+                out.extend(pattern_bindings(source, &field.pat));
+            }
+        }
+        syn::Pat::TupleStruct(t) => {
+            for elem in &t.elems {
+                out.extend(pattern_bindings(source, elem));
+            }
+        }
+        syn::Pat::Tuple(t) => {
+            for elem in &t.elems {
+                out.extend(pattern_bindings(source, elem));
+            }
+        }
+        syn::Pat::Reference(r) => out.extend(pattern_bindings(source, &r.pat)),
+        syn::Pat::Type(t) => out.extend(pattern_bindings(source, &t.pat)),
+        _ => {}
+    }
+    out
+}
+
+fn inner_type_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => crate::select::type_name(t),
+        _ => None,
+    })
+}
+
+fn param_fact(source: &SourceFile, pat: &syn::Pat, ty: &syn::Type, ty_name: &str) -> Option<Fact> {
+    let bindings = pattern_bindings(source, pat);
+    let names: Vec<String> = bindings.iter().map(|b| b.name.clone()).collect();
+    let ty_text = one_line(source, ty).unwrap_or_else(|| ty_name.to_owned());
+    match ty_name {
+        "State" | "Extension" => {
+            let state_ty = inner_type_name(ty);
+            Some(Fact::State {
+                wrapper: ty_name.to_owned(),
+                state_ty,
+                bindings,
+            })
+        }
+        "ValidatedJson" | "Json" => Some(Fact::Extractor {
+            role: ExtractorRole::Body,
+            wrapper: ty_name.to_owned(),
+            ty: inner_type_name(ty).unwrap_or_default(),
+            binding: names.first().cloned(),
+            fields: Vec::new(),
+        }),
+        "ValidatedQuery" | "Query" => Some(Fact::Extractor {
+            role: ExtractorRole::Query,
+            wrapper: ty_name.to_owned(),
+            ty: inner_type_name(ty).unwrap_or_default(),
+            binding: None,
+            fields: names,
+        }),
+        "Path" => Some(Fact::Extractor {
+            role: ExtractorRole::Path,
+            wrapper: ty_name.to_owned(),
+            ty: inner_type_name(ty).unwrap_or_else(|| ty_text.clone()),
+            binding: None,
+            fields: names,
+        }),
+        _ if ty_text.contains("permissions::") || ty_name.starts_with("Authenticated") => {
+            Some(Fact::Permission {
+                ty: ty_text,
+                fields: names,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn returns_fact(source: &SourceFile, ty: &syn::Type) -> Fact {
+    let text =
+        one_line(source, ty).unwrap_or_else(|| crate::select::type_name(ty).unwrap_or_default());
+    let mut status = None;
+    let mut body = None;
+    // Look inside `Result<..>` for `JsonStatus<202, T>` or `(StatusCode, Json<T>)`.
+    let mut finder = ReturnFinder::default();
+    finder.visit_type(ty);
+    if let Some((code, t)) = finder.json_status {
+        status = Some(code);
+        body = Some(t);
+    } else if let Some(t) = finder.json {
+        body = Some(t);
+    }
+    Fact::Returns {
+        ty: text,
+        status,
+        body,
+    }
+}
+
+#[derive(Default)]
+struct ReturnFinder {
+    json_status: Option<(String, String)>,
+    json: Option<String>,
+}
+
+impl<'ast> Visit<'ast> for ReturnFinder {
+    fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
+        if let syn::PathArguments::AngleBracketed(args) = &seg.arguments {
+            let mut code = None;
+            let mut ty = None;
+            for arg in &args.args {
+                match arg {
+                    syn::GenericArgument::Const(Expr::Lit(l)) => {
+                        if let syn::Lit::Int(i) = &l.lit {
+                            code = Some(i.base10_digits().to_owned());
+                        }
+                    }
+                    syn::GenericArgument::Type(t) => {
+                        if ty.is_none() {
+                            ty = crate::select::type_name(t);
+                        }
+                        if let syn::Type::Path(p) = t {
+                            if p.qself.is_none() && p.path.get_ident().is_some() {
+                                if let Ok(n) = p.path.segments[0].ident.to_string().parse::<u16>() {
+                                    code = Some(n.to_string());
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if seg.ident == "JsonStatus" {
+                if let (Some(c), Some(t)) = (code, ty) {
+                    self.json_status = Some((c, t));
+                }
+            } else if seg.ident == "Json" && self.json.is_none() {
+                self.json = ty;
+            }
+        }
+        visit::visit_path_segment(self, seg);
+    }
+}
+
+/// Walks a function body in source order, emitting facts as statements state them.
+struct BodyVisitor<'s> {
+    source: &'s SourceFile,
+    names: &'s LocalNames,
+    out: Vec<Fact>,
+    /// Conditions of the `if`s we are inside the then-branch of.
+    guards: Vec<String>,
+    loops: usize,
+    in_transaction: Option<usize>,
+    seen: Vec<String>,
+}
+
+impl BodyVisitor<'_> {
+    /// Emits a fact once per unit body: repeating "it builds errors with X" helps nobody.
+    fn once(&mut self, key: String, fact: Fact) {
+        if !self.seen.contains(&key) {
+            self.seen.push(key);
+            self.out.push(fact);
+        }
+    }
+}
+
+fn method_names(expr: &Expr) -> Vec<String> {
+    #[derive(Default)]
+    struct M(Vec<String>);
+    impl<'ast> Visit<'ast> for M {
+        fn visit_expr_method_call(&mut self, c: &'ast syn::ExprMethodCall) {
+            visit::visit_expr_method_call(self, c);
+            self.0.push(c.method.to_string());
+        }
+    }
+    let mut m = M::default();
+    m.visit_expr(expr);
+    m.0
+}
+
+fn receiver_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => receiver_name(&f.base),
+        },
+        Expr::Reference(r) => receiver_name(&r.expr),
+        Expr::Paren(p) => receiver_name(&p.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(m.method.to_string().as_str(), "clone" | "to_owned") =>
+        {
+            receiver_name(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
+fn arg_mentions(expr: &Expr, name: &str) -> bool {
+    match expr {
+        Expr::Path(p) => p.path.is_ident(name),
+        Expr::Reference(r) => arg_mentions(&r.expr, name),
+        Expr::MethodCall(m) => m.method == "clone" && arg_mentions(&m.receiver, name),
+        _ => false,
+    }
+}
+
+fn is_error_type(name: &str) -> bool {
+    name == "Error" || name.ends_with("Error")
+}
+
+impl<'ast> Visit<'ast> for BodyVisitor<'_> {
+    fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
+        self.visit_expr(&e.cond);
+        let methods = method_names(&e.cond);
+        let guard = methods
+            .iter()
+            .find(|m| *m != "is_empty" && *m != "is_some")
+            .cloned();
+        self.guards.push(guard.unwrap_or_default());
+        self.visit_block(&e.then_branch);
+        self.guards.pop();
+        if let Some((_, other)) = &e.else_branch {
+            self.visit_expr(other);
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
+        self.visit_expr(&e.expr);
+        self.loops += 1;
+        self.visit_block(&e.body);
+        self.loops -= 1;
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Expr::Path(p) = &*call.func {
+            let segments: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let last = segments.last().cloned().unwrap_or_default();
+            let text = one_line(self.source, &p.path).unwrap_or_else(|| segments.join("::"));
+            if segments.len() == 1 && self.names.is_fn(&last) {
+                self.once(
+                    format!("call:{last}"),
+                    Fact::Delegates {
+                        callee: last.clone(),
+                    },
+                );
+            } else if call.args.iter().any(|a| arg_mentions(a, "cache")) {
+                let ttl = call.args.iter().find_map(|a| {
+                    let t = one_line(self.source, a)?;
+                    t.contains("Duration::").then_some(t)
+                });
+                self.once(
+                    format!("cache:{text}"),
+                    Fact::CacheFetch {
+                        call: text.clone(),
+                        ttl,
+                    },
+                );
+            } else if last.starts_with("secure_find") {
+                let entity = (segments.len() > 1).then(|| {
+                    let n = p.path.segments.len();
+                    p.path
+                        .segments
+                        .iter()
+                        .take(n - 1)
+                        .map(|s| s.ident.to_string())
+                        .collect::<Vec<_>>()
+                        .join("::")
+                });
+                let entity = entity.filter(|e| self.source.text.contains(e.as_str()));
+                self.once(
+                    format!("lookup:{text}"),
+                    Fact::ScopedLookup {
+                        entity,
+                        method: last.clone(),
+                        scope: call.args.first().and_then(receiver_name),
+                    },
+                );
+            } else if segments.len() >= 2 && is_error_type(&segments[segments.len() - 2]) {
+                self.once(
+                    format!("err:{text}"),
+                    Fact::ErrorCtor { path: text.clone() },
+                );
+            } else if last == "new_task" {
+                // Recorded with the queue send it feeds.
+            } else if segments.len() >= 2
+                && last == "new"
+                && segments[segments.len() - 2] == "ActiveModel"
+            {
+                self.once(
+                    format!("am:{text}"),
+                    Fact::ActiveModel {
+                        ty: text.clone(),
+                        set_fields: Vec::new(),
+                        base: None,
+                    },
+                );
+            } else if segments.len() == 2 && self.names.is_type(&segments[0]) {
+                self.once(
+                    format!("assoc:{text}"),
+                    Fact::LocalAssoc { path: text.clone() },
+                );
+            } else if segments.len() == 1
+                && last
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+                && !matches!(last.as_str(), "vec" | "drop")
+            {
+                self.once(
+                    format!("helper:{last}"),
+                    Fact::CrateHelper { name: last.clone() },
+                );
+            }
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let method = call.method.to_string();
+        match method.as_str() {
+            "transaction" => {
+                let mut inserts = InsertCollector::default();
+                for arg in &call.args {
+                    inserts.visit_expr(arg);
+                }
+                self.out.push(Fact::Transaction {
+                    method,
+                    inserts: inserts.0,
+                });
+                self.visit_expr(&call.receiver);
+                let outer = self.in_transaction.replace(self.out.len());
+                for arg in &call.args {
+                    self.visit_expr(arg);
+                }
+                self.in_transaction = outer;
+                return;
+            }
+            "begin" if call.args.is_empty() => {
+                self.out.push(Fact::Transaction {
+                    method,
+                    inserts: Vec::new(),
+                });
+            }
+            "commit" if call.args.is_empty() => self.out.push(Fact::Commit),
+            "insert" if self.in_transaction.is_none() => {
+                if let Some(r) = receiver_name(&call.receiver) {
+                    self.once(format!("insert:{r}"), Fact::Insert { receiver: r });
+                }
+            }
+            "validate" if call.args.is_empty() => {
+                if let Some(r) = receiver_name(&call.receiver) {
+                    self.once(format!("validate:{r}"), Fact::ValidateCall { receiver: r });
+                }
+            }
+            "map_err" | "or_else" | "and_then" => {
+                if let Some(Expr::Path(p)) = call.args.first() {
+                    let name = last_segment(&p.path);
+                    if name.contains("conflict") {
+                        self.once(format!("conflict:{name}"), Fact::Conflict { via: name });
+                    }
+                }
+            }
+            "expect" => {
+                if let Some(Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                })) = call.args.first()
+                {
+                    self.once("expect".into(), Fact::Expect { message: s.value() });
+                }
+            }
+            "send" => {
+                if let Some(queue) = receiver_name(&call.receiver).filter(|q| q.contains("queue")) {
+                    let mut tasks = TaskFinder::default();
+                    tasks.visit_expr_method_call(call);
+                    let task = tasks.0;
+                    let guard = self.guards.iter().rev().find(|g| !g.is_empty()).cloned();
+                    let in_loop = self.loops > 0;
+                    self.once(
+                        format!("queue:{queue}"),
+                        Fact::QueueSend {
+                            queue,
+                            task,
+                            guard,
+                            in_loop,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        let last = last_segment(&e.path);
+        if last == "ActiveModel" {
+            let set_fields = e
+                .fields
+                .iter()
+                .filter(|f| matches!(&f.expr, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Set"))))
+                .filter_map(|f| match &f.member {
+                    syn::Member::Named(n) => Some(n.to_string()),
+                    syn::Member::Unnamed(_) => None,
+                })
+                .collect();
+            let base = e.rest.as_ref().and_then(|r| one_line(self.source, &**r));
+            let ty = one_line(self.source, &e.path).unwrap_or(last);
+            self.out.push(Fact::ActiveModel {
+                ty,
+                set_fields,
+                base,
+            });
+        }
+        visit::visit_expr_struct(self, e);
+    }
+
+    fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
+        if let (Expr::Field(field), Expr::Call(call)) = (&*e.left, &*e.right) {
+            if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Set")) {
+                if let (Some(target), syn::Member::Named(name)) =
+                    (receiver_name(&field.base), &field.member)
+                {
+                    match self.out.last_mut() {
+                        Some(Fact::SetFields { target: t, fields }) if *t == target => {
+                            fields.push(name.to_string())
+                        }
+                        _ => self.out.push(Fact::SetFields {
+                            target,
+                            fields: vec![name.to_string()],
+                        }),
+                    }
+                }
+            }
+        }
+        visit::visit_expr_assign(self, e);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if segments.len() == 2 && segments[0] == "StatusCode" {
+            if let Some(text) = one_line(self.source, path) {
+                self.once(format!("status:{text}"), Fact::StatusConst { path: text });
+            }
+        }
+        if segments.len() == 1
+            && segments[0].contains("conflict")
+            && !self.names.is_fn(&segments[0])
+        {
+            let name = segments[0].clone();
+            self.once(format!("conflict:{name}"), Fact::Conflict { via: name });
+        }
+        visit::visit_path(self, path);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let text = path_text(&mac.path);
+        if text.starts_with("tracing") {
+            self.once(
+                format!("tracing:{text}"),
+                Fact::Tracing { mac: text.clone() },
+            );
+        } else if text.contains("err") {
+            self.once(
+                format!("err:{text}"),
+                Fact::ErrorCtor {
+                    path: format!("{text}!"),
+                },
+            );
+        }
+        let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(exprs) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+            for e in &exprs {
+                self.visit_expr(e);
+            }
+        }
+    }
+
+    fn visit_item(&mut self, _: &'ast Item) {
+        // Nested items are their own business.
+    }
+}
+
+#[derive(Default)]
+struct InsertCollector(Vec<String>);
+
+impl<'ast> Visit<'ast> for InsertCollector {
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == "insert" {
+            if let Some(r) = receiver_name(&call.receiver) {
+                if !self.0.contains(&r) {
+                    self.0.push(r);
+                }
+            }
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+}
+
+#[derive(Default)]
+struct TaskFinder(Option<String>);
+
+impl<'ast> Visit<'ast> for TaskFinder {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Expr::Path(p) = &*call.func {
+            if self.0.is_none() && last_segment(&p.path) == "new_task" {
+                self.0 = Some(path_text(&p.path));
+            }
+        }
+        visit::visit_expr_call(self, call);
+    }
+}
+
+fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: &mut Vec<Fact>) {
+    let mut v = BodyVisitor {
+        source,
+        names,
+        out: Vec::new(),
+        guards: Vec::new(),
+        loops: 0,
+        in_transaction: None,
+        seen: Vec::new(),
+    };
+    v.visit_block(block);
+    // A queue send fed by tasks built earlier (`tasks.push(T::new_task(..))`) names that task.
+    let mut tasks = TaskFinder::default();
+    tasks.visit_block(block);
+    for fact in &mut v.out {
+        if let Fact::QueueSend { task, .. } = fact {
+            if task.is_none() {
+                task.clone_from(&tasks.0);
+            }
+        }
+    }
+    out.extend(v.out);
+}
+
+/// Reads one item into facts, in the order its code states them.
+pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<Fact> {
+    let mut out = Vec::new();
+    match item {
+        Item::Fn(f) => fn_facts(source, f, names, &mut out),
+        Item::Struct(s) => struct_facts(source, s, &mut out),
+        Item::Impl(i) => impl_facts(source, i, names, &mut out),
+        Item::Enum(e) => out.extend(doc_fact(&e.ident.to_string(), &e.attrs)),
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn facts(text: &str) -> Vec<Fact> {
+        let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
+        let file = source.parse().unwrap();
+        let names = LocalNames {
+            fns: vec!["inner".into()],
+            types: vec!["MsgOut".into()],
+        };
+        file.items
+            .iter()
+            .flat_map(|i| item_facts(&source, i, &names))
+            .collect()
+    }
+
+    #[test]
+    fn handler_extractors_and_status() {
+        let text = r#"
+/// Creates a message.
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create(
+    State(AppState { ref db, queue_tx, .. }): State<AppState>,
+    ValidatedQuery(Q { with_content }): ValidatedQuery<Q>,
+    permissions::Organization { org_id }: permissions::Organization,
+    ValidatedJson(data): ValidatedJson<MsgIn>,
+) -> Result<JsonStatus<202, MsgOut>> {
+    Ok(JsonStatus(inner(db, data).await?))
+}
+"#;
+        insta::assert_debug_snapshot!(facts(text).iter().map(|f| serde_json::to_string(f).unwrap()).collect::<Vec<_>>(), @r##"
+        [
+            "{\"kind\":\"doc\",\"item\":\"create\",\"summary\":\"Creates a message.\",\"lines\":1}",
+            "{\"kind\":\"aide_annotate\",\"item\":\"create\",\"op_id\":\"v1.message.create\",\"attr\":\"#[aide_annotate(op_id = \\\"v1.message.create\\\")]\"}",
+            "{\"kind\":\"signature\",\"item\":\"create\",\"is_async\":true,\"visibility\":\"\",\"params\":[]}",
+            "{\"kind\":\"state\",\"wrapper\":\"State\",\"state_ty\":\"AppState\",\"bindings\":[{\"name\":\"db\",\"by_ref\":true,\"text\":\"ref db\"},{\"name\":\"queue_tx\",\"by_ref\":false,\"text\":\"queue_tx\"}]}",
+            "{\"kind\":\"extractor\",\"role\":\"query\",\"wrapper\":\"ValidatedQuery\",\"ty\":\"Q\",\"binding\":null,\"fields\":[\"with_content\"]}",
+            "{\"kind\":\"permission\",\"ty\":\"permissions::Organization\",\"fields\":[\"org_id\"]}",
+            "{\"kind\":\"extractor\",\"role\":\"body\",\"wrapper\":\"ValidatedJson\",\"ty\":\"MsgIn\",\"binding\":\"data\",\"fields\":[]}",
+            "{\"kind\":\"returns\",\"ty\":\"Result<JsonStatus<202, MsgOut>>\",\"status\":\"202\",\"body\":\"MsgOut\"}",
+            "{\"kind\":\"delegates\",\"callee\":\"inner\"}",
+        ]
+        "##);
+    }
+}

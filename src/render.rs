@@ -1,0 +1,987 @@
+//! Requests and reasoning from facts. Wording lives in `templates/`, loaded with `include_str!`
+//! and looked up through one table keyed by section name (a fact kind, a role, a voice); this
+//! module only decides which section applies and what fills it.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use crate::facts::{ExtractorRole, Fact, FieldFact};
+
+/// The template files, by name. Sections inside them are keyed by fact kind, role or voice.
+const TEMPLATE_FILES: [(&str, &str); 2] = [
+    ("requests", include_str!("../templates/requests.txt")),
+    ("reasoning", include_str!("../templates/reasoning.txt")),
+];
+
+/// Whose words a request is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Voice {
+    Issue,
+    Feature,
+    Chat,
+    Review,
+}
+
+impl Voice {
+    pub const ALL: [Voice; 4] = [Voice::Issue, Voice::Feature, Voice::Chat, Voice::Review];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Voice::Issue => "issue",
+            Voice::Feature => "feature",
+            Voice::Chat => "chat",
+            Voice::Review => "review",
+        }
+    }
+}
+
+/// What a unit is, for the purpose of asking for it and reasoning about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Handler,
+    Chain,
+    Helper,
+    Check,
+    Validator,
+    Body,
+    Query,
+    Response,
+    Model,
+    TraitImpl,
+    InherentImpl,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Handler => "handler",
+            Role::Chain => "chain",
+            Role::Helper => "helper",
+            Role::Check => "check",
+            Role::Validator => "validator",
+            Role::Body => "body",
+            Role::Query => "query",
+            Role::Response => "response",
+            Role::Model => "model",
+            Role::TraitImpl => "trait_impl",
+            Role::InherentImpl => "inherent_impl",
+        }
+    }
+
+    fn is_struct(self) -> bool {
+        matches!(
+            self,
+            Role::Body | Role::Query | Role::Response | Role::Model
+        )
+    }
+
+    /// Units worth more examples when the default plan has room for extra ones.
+    pub fn priority(self) -> u8 {
+        match self {
+            Role::Chain => 0,
+            Role::Handler => 1,
+            Role::Helper => 2,
+            Role::Body => 3,
+            _ => 4,
+        }
+    }
+}
+
+/// What the renderer needs to know of one unit: plain data, no syn.
+#[derive(Debug, Clone)]
+pub struct UnitView<'a> {
+    /// Stable key for phrasing choices.
+    pub key: String,
+    pub role: Role,
+    pub name: String,
+    /// For a chain, the functions after the root, in source order.
+    pub callees: Vec<String>,
+    /// (item name, its facts) in source order.
+    pub items: Vec<(String, &'a [Fact])>,
+    /// The route of a root handler, when the router names one.
+    pub route: Option<&'a Fact>,
+}
+
+type Sections = BTreeMap<&'static str, Vec<&'static str>>;
+
+fn sections() -> &'static Sections {
+    static SECTIONS: OnceLock<Sections> = OnceLock::new();
+    SECTIONS.get_or_init(|| {
+        let mut map = Sections::new();
+        for (_, text) in TEMPLATE_FILES {
+            parse_sections(text, &mut map);
+        }
+        map
+    })
+}
+
+/// `[name]` starts a section; `---` alone on a line separates variants; `#` lines are comments.
+fn parse_sections(text: &'static str, map: &mut Sections) {
+    let mut current: Option<&'static str> = None;
+    let mut variant_start: Option<usize> = None;
+    let mut offset = 0;
+    let finish =
+        |name: Option<&'static str>, start: Option<usize>, end: usize, map: &mut Sections| {
+            if let (Some(name), Some(start)) = (name, start) {
+                let body = text[start..end].trim_matches('\n');
+                if !body.is_empty() {
+                    map.entry(name).or_default().push(body);
+                }
+            }
+        };
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed.starts_with('[') && trimmed.ends_with(']') {
+            finish(current, variant_start, offset, map);
+            current = Some(&text[offset + 1..offset + trimmed.len() - 1]);
+            variant_start = Some(offset + line.len());
+        } else if trimmed == "---" {
+            finish(current, variant_start, offset, map);
+            variant_start = Some(offset + line.len());
+        } else if trimmed.starts_with('#') && current.is_none() {
+            variant_start = None;
+        }
+        offset += line.len();
+    }
+    finish(current, variant_start, text.len(), map);
+}
+
+/// FNV-1a: a stable hash, so phrasing choices never depend on the process or the platform.
+pub fn stable_hash(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// One variant of a section, chosen by a stable hash of the salt.
+fn pick(section: &str, salt: &str) -> &'static str {
+    let variants = sections().get(section).map_or(&[][..], Vec::as_slice);
+    debug_assert!(
+        !variants.is_empty(),
+        "template section [{section}] is missing"
+    );
+    if variants.is_empty() {
+        return "";
+    }
+    let index = stable_hash(&[salt, section]) % variants.len() as u64;
+    variants[index as usize]
+}
+
+/// Replaces `{key}` with its value in one pass, so braces inside values (route paths) are safe.
+fn fill(template: &str, vars: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}');
+        let key = close.map(|c| &after[..c]);
+        match key.and_then(|k| vars.iter().find(|(name, _)| *name == k)) {
+            Some((_, value)) => {
+                out.push_str(value);
+                rest = &after[close.unwrap_or(0) + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn tick(s: &str) -> String {
+    format!("`{s}`")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn ticked_list(items: &[String]) -> String {
+    list(&items.iter().map(|i| tick(i)).collect::<Vec<_>>())
+}
+
+fn route_text(route: Option<&Fact>, name: &str) -> String {
+    match route {
+        Some(Fact::Route { path_pieces, .. }) => match path_pieces.as_slice() {
+            [one] => tick(one),
+            [prefix @ .., last] => format!(
+                "{} (nested under {})",
+                tick(last),
+                list(&prefix.iter().map(|p| tick(p)).collect::<Vec<_>>())
+            ),
+            [] => format!("the `{name}` route"),
+        },
+        _ => format!("the `{name}` handler"),
+    }
+}
+
+/// A fact's sentence for the reasoning, or None where the fact is not for prose.
+fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &str) -> Option<String> {
+    let s = |section: &str, vars: &[(&str, String)]| Some(fill(pick(section, salt), vars));
+    match fact {
+        Fact::Route { .. } => None,
+        Fact::Doc {
+            item,
+            summary,
+            lines,
+        } => {
+            let section = if has_aide && *lines > 1 {
+                "doc.long"
+            } else {
+                "doc"
+            };
+            s(
+                section,
+                &[
+                    ("item", item.clone()),
+                    ("summary", summary.clone()),
+                    ("lines", lines.to_string()),
+                ],
+            )
+        }
+        Fact::AideAnnotate { item, op_id, attr } => s(
+            "aide",
+            &[
+                ("item", item.clone()),
+                ("op_id", op_id.clone()),
+                ("attr", attr.clone()),
+            ],
+        ),
+        Fact::Instrument { item } => s("instrument", &[("item", item.clone())]),
+        Fact::AllowLint { item, lint } => s(
+            "allow_lint",
+            &[("item", item.clone()), ("lint", lint.clone())],
+        ),
+        Fact::Signature { .. } => None,
+        Fact::State {
+            wrapper,
+            state_ty,
+            bindings,
+        } => {
+            let names: Vec<String> = bindings.iter().map(|b| b.text.clone()).collect();
+            let section = match (wrapper.as_str(), state_ty) {
+                ("State", Some(_)) => "state.state",
+                _ => "state.extension",
+            };
+            let mut text = fill(
+                pick(section, salt),
+                &[
+                    ("state_ty", state_ty.clone().unwrap_or_default()),
+                    ("bindings", ticked_list(&names)),
+                ],
+            );
+            if let Some(by_ref) = bindings.iter().find(|b| b.by_ref) {
+                text.push(' ');
+                text.push_str(&fill(
+                    pick("state.ref", salt),
+                    &[("ref_text", by_ref.text.clone())],
+                ));
+            }
+            Some(text)
+        }
+        Fact::Extractor {
+            role,
+            wrapper,
+            ty,
+            binding,
+            fields,
+        } => {
+            let section = match role {
+                ExtractorRole::Query => "extractor.query",
+                ExtractorRole::Path => "extractor.path",
+                ExtractorRole::Body if wrapper.starts_with("Validated") => "extractor.body",
+                ExtractorRole::Body => "extractor.body_plain",
+            };
+            let fields = if fields.is_empty() {
+                String::new()
+            } else {
+                format!(", binding {}", ticked_list(fields))
+            };
+            s(
+                section,
+                &[
+                    ("wrapper", wrapper.clone()),
+                    ("ty", ty.clone()),
+                    ("binding", binding.clone().unwrap_or_default()),
+                    ("fields", fields),
+                ],
+            )
+        }
+        Fact::Permission { ty, fields } => s(
+            "permission",
+            &[("ty", ty.clone()), ("fields", ticked_list(fields))],
+        ),
+        Fact::Returns { ty, status, body } => {
+            let section = match (status, body) {
+                (Some(_), Some(_)) => "returns.status",
+                (None, Some(_)) => "returns.body",
+                _ => "returns.plain",
+            };
+            s(
+                section,
+                &[
+                    ("ty", ty.clone()),
+                    ("status", status.clone().unwrap_or_default()),
+                    ("body", body.clone().unwrap_or_default()),
+                ],
+            )
+        }
+        Fact::Delegates { callee } => s("delegates", &[("callee", callee.clone())]),
+        Fact::ValidateCall { receiver } => s("validate_call", &[("receiver", receiver.clone())]),
+        Fact::ScopedLookup {
+            entity,
+            method,
+            scope,
+        } => {
+            let scope = scope
+                .as_ref()
+                .map(|s| format!(" keyed by `{s}`"))
+                .unwrap_or_default();
+            match entity {
+                Some(entity) => s(
+                    "scoped_lookup",
+                    &[
+                        ("entity", entity.clone()),
+                        ("method", method.clone()),
+                        ("scope", scope),
+                    ],
+                ),
+                None => s(
+                    "scoped_lookup.bare",
+                    &[("method", method.clone()), ("scope", scope)],
+                ),
+            }
+        }
+        Fact::CrateHelper { name } => s("crate_helper", &[("name", name.clone())]),
+        Fact::CacheFetch { call, ttl } => {
+            let ttl = ttl
+                .as_ref()
+                .map(|t| format!(" with a time-to-live of `{t}`"))
+                .unwrap_or_default();
+            s("cache", &[("call", call.clone()), ("ttl", ttl)])
+        }
+        Fact::Transaction { method, inserts } => {
+            if inserts.is_empty() {
+                s("transaction.begin", &[("method", method.clone())])
+            } else {
+                s(
+                    "transaction",
+                    &[
+                        ("method", method.clone()),
+                        ("inserts", ticked_list(inserts)),
+                    ],
+                )
+            }
+        }
+        Fact::Commit => s("commit", &[]),
+        Fact::Conflict { via } => s("conflict", &[("via", via.clone())]),
+        Fact::ActiveModel {
+            ty,
+            set_fields,
+            base,
+        } => {
+            if set_fields.is_empty() {
+                return s("active_model.new", &[("ty", ty.clone())]);
+            }
+            let base = base
+                .as_ref()
+                .map(|b| format!(", taking the rest from `{b}`"))
+                .unwrap_or_default();
+            s(
+                "active_model",
+                &[
+                    ("ty", ty.clone()),
+                    ("set_fields", ticked_list(set_fields)),
+                    ("base", base),
+                ],
+            )
+        }
+        Fact::SetFields { target, fields } => s(
+            "set_fields",
+            &[("target", target.clone()), ("fields", ticked_list(fields))],
+        ),
+        Fact::Insert { receiver } => s("insert", &[("receiver", receiver.clone())]),
+        Fact::QueueSend {
+            queue,
+            task,
+            guard,
+            in_loop,
+        } => {
+            let task = task
+                .as_ref()
+                .map(|t| format!(" (a task built by `{t}`)"))
+                .unwrap_or_default();
+            let section = match (guard, in_loop) {
+                (Some(_), _) => "queue.guarded",
+                (None, true) => "queue.loop",
+                (None, false) => "queue",
+            };
+            s(
+                section,
+                &[
+                    ("queue", queue.clone()),
+                    ("task", task),
+                    ("guard", guard.clone().unwrap_or_default()),
+                ],
+            )
+        }
+        Fact::ErrorCtor { path } => s("error", &[("path", path.clone())]),
+        Fact::StatusConst { path } => s("status_const", &[("path", path.clone())]),
+        Fact::LocalAssoc { path } => s("local_assoc", &[("path", path.clone())]),
+        Fact::Tracing { mac } => s("tracing", &[("mac", mac.clone())]),
+        Fact::Expect { message } => s("expect", &[("message", message.clone())]),
+        Fact::Derives {
+            item,
+            list: derives,
+        } => {
+            let mechanisms = derive_mechanisms(derives);
+            let section = if mechanisms.is_empty() {
+                "derives"
+            } else {
+                "derives.mechanisms"
+            };
+            s(
+                section,
+                &[
+                    ("item", item.clone()),
+                    ("list", ticked_list(derives)),
+                    ("mechanisms", list(&mechanisms)),
+                ],
+            )
+        }
+        Fact::SerdeContainer { rename_all } => {
+            s("serde_container", &[("rename_all", rename_all.clone())])
+        }
+        Fact::Field(field) => s(
+            "field",
+            &[
+                ("name", field.name.clone()),
+                ("ty", field.ty.clone()),
+                ("clauses", field_clauses(field)),
+            ],
+        ),
+        Fact::Newtype {
+            item,
+            inner,
+            raw_json,
+        } => s(
+            if *raw_json { "newtype.raw" } else { "newtype" },
+            &[("item", item.clone()), ("inner", inner.clone())],
+        ),
+        Fact::TraitImpl {
+            trait_name,
+            self_ty,
+            methods,
+            assoc_types,
+        } => {
+            let section = if trait_name.ends_with("JsonSchema") {
+                "trait_impl.schema"
+            } else if !assoc_types.is_empty() {
+                "trait_impl.assoc"
+            } else {
+                "trait_impl"
+            };
+            s(
+                section,
+                &[
+                    ("trait_name", trait_name.clone()),
+                    ("self_ty", self_ty.clone()),
+                    ("methods", ticked_list(methods)),
+                    ("assoc", ticked_list(assoc_types)),
+                ],
+            )
+        }
+        Fact::MarkerImpl {
+            trait_name,
+            self_ty,
+        } => s(
+            "marker_impl",
+            &[
+                ("trait_name", trait_name.clone()),
+                ("self_ty", self_ty.clone()),
+            ],
+        ),
+        Fact::InherentImpl { self_ty, methods } => s(
+            "inherent_impl",
+            &[
+                ("self_ty", self_ty.clone()),
+                ("methods", ticked_list(methods)),
+            ],
+        ),
+        Fact::ValidatorFn {
+            name,
+            arg_ty,
+            messages,
+            condition,
+        } => {
+            let condition = condition
+                .as_ref()
+                .map(|c| format!(" (the test is `{c}`)"))
+                .unwrap_or_default();
+            let mut text = fill(
+                pick("validator_fn", salt),
+                &[
+                    ("name", name.clone()),
+                    ("arg_ty", arg_ty.clone()),
+                    ("condition", condition),
+                ],
+            );
+            if let Some(message) = messages.first() {
+                text.push(' ');
+                text.push_str(&fill(
+                    pick("validator_fn.message", salt),
+                    &[("message", message.clone())],
+                ));
+            }
+            Some(text)
+        }
+    }
+}
+
+fn derive_mechanisms(derives: &[String]) -> Vec<String> {
+    let has = |name: &str| derives.iter().any(|d| d.ends_with(name));
+    let mut out = Vec::new();
+    if has("Deserialize") || has("Serialize") {
+        out.push("serde for the wire format".to_owned());
+    }
+    if has("Validate") {
+        out.push("validator for the field rules".to_owned());
+    }
+    if has("JsonSchema") {
+        out.push("schemars for the OpenAPI schema".to_owned());
+    }
+    out
+}
+
+fn field_clauses(field: &FieldFact) -> String {
+    let mut clauses = Vec::new();
+    if let Some(doc) = &field.doc {
+        clauses.push(format!("documented as \"{doc}\""));
+    }
+    if let Some(rename) = &field.rename {
+        clauses.push(format!("named `{rename}` on the wire"));
+    }
+    if !field.aliases.is_empty() {
+        clauses.push(format!("also accepted as {}", ticked_list(&field.aliases)));
+    }
+    if let Some(default) = &field.default_fn {
+        clauses.push(format!("defaulting through `{default}`"));
+    }
+    if let Some(skip) = &field.skip_serializing_if {
+        clauses.push(format!("left out of the output when `{skip}` holds"));
+    }
+    if !field.validate.is_empty() {
+        clauses.push(format!("validated with {}", ticked_list(&field.validate)));
+    }
+    if let Some(example) = &field.example_fn {
+        clauses.push(format!("with a schemars example from `{example}`"));
+    }
+    if field.schema_skip {
+        clauses.push("kept out of the schema by `skip`".to_owned());
+    }
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", list(&clauses))
+    }
+}
+
+/// Kinds whose facts read better merged into one sentence listing them all.
+fn merged_kind(fact: &Fact) -> Option<(&'static str, String)> {
+    match fact {
+        Fact::ErrorCtor { path } => Some(("error", path.clone())),
+        Fact::CrateHelper { name } => Some(("crate_helper", name.clone())),
+        Fact::LocalAssoc { path } => Some(("local_assoc", path.clone())),
+        _ => None,
+    }
+}
+
+fn merged_sentence(kind: &str, values: &[String], salt: &str) -> String {
+    match values {
+        [one] => {
+            let key = if kind == "crate_helper" {
+                "name"
+            } else {
+                "path"
+            };
+            fill(pick(kind, salt), &[(key, one.clone())])
+        }
+        many => fill(
+            pick(&format!("{kind}.many"), salt),
+            &[("list", ticked_list(many))],
+        ),
+    }
+}
+
+fn item_sentences(name: &str, facts: &[Fact], salt: &str) -> Vec<String> {
+    let has_aide = facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }));
+    let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    for fact in facts {
+        if let Some((kind, value)) = merged_kind(fact) {
+            let values = merged.entry(kind).or_default();
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut emitted: Vec<&str> = Vec::new();
+    for (i, fact) in facts.iter().enumerate() {
+        let fact_salt = format!("{salt}/{name}/{i}");
+        if let Some((kind, _)) = merged_kind(fact) {
+            if !emitted.contains(&kind) {
+                emitted.push(kind);
+                out.push(merged_sentence(kind, &merged[kind], &fact_salt));
+            }
+            continue;
+        }
+        if let Fact::Signature { params, .. } = fact {
+            if !params.is_empty() && !facts.iter().any(|f| matches!(f, Fact::State { .. })) {
+                out.push(fill(
+                    pick("signature.helper", &fact_salt),
+                    &[("item", name.to_owned()), ("params", ticked_list(params))],
+                ));
+            }
+            continue;
+        }
+        out.extend(reasoning_sentence(fact, has_aide, &fact_salt));
+    }
+    out
+}
+
+fn topic(unit: &UnitView, salt: &str) -> String {
+    let (section, vars) = match unit.role {
+        Role::Chain => (
+            "topic.chain",
+            vec![
+                ("name", unit.name.clone()),
+                ("callees", ticked_list(&unit.callees)),
+            ],
+        ),
+        role if role.is_struct() => ("topic.struct", vec![("name", unit.name.clone())]),
+        Role::TraitImpl | Role::InherentImpl => {
+            let (trait_name, self_ty) = impl_names(unit);
+            let section = if unit.role == Role::TraitImpl {
+                "topic.trait_impl"
+            } else {
+                "topic.inherent_impl"
+            };
+            (
+                section,
+                vec![("trait_name", trait_name), ("self_ty", self_ty)],
+            )
+        }
+        role => (
+            match role {
+                Role::Handler => "topic.handler",
+                Role::Helper => "topic.helper",
+                Role::Check => "topic.check",
+                _ => "topic.validator",
+            },
+            vec![("name", unit.name.clone())],
+        ),
+    };
+    fill(pick(section, salt), &vars)
+}
+
+fn impl_names(unit: &UnitView) -> (String, String) {
+    for (_, facts) in &unit.items {
+        for fact in facts.iter() {
+            match fact {
+                Fact::TraitImpl {
+                    trait_name,
+                    self_ty,
+                    ..
+                }
+                | Fact::MarkerImpl {
+                    trait_name,
+                    self_ty,
+                } => return (trait_name.clone(), self_ty.clone()),
+                Fact::InherentImpl { self_ty, .. } => return (String::new(), self_ty.clone()),
+                _ => {}
+            }
+        }
+    }
+    (String::new(), String::new())
+}
+
+fn close_section(unit: &UnitView) -> &'static str {
+    match unit.role {
+        Role::Handler => {
+            let delegates = unit
+                .items
+                .first()
+                .is_some_and(|(_, f)| f.iter().any(|f| matches!(f, Fact::Delegates { .. })));
+            if delegates {
+                "close.handler"
+            } else {
+                "close.handler_inline"
+            }
+        }
+        Role::Chain => "close.chain",
+        Role::Helper => "close.helper",
+        Role::Check => "close.check",
+        Role::Validator => "close.validator",
+        Role::TraitImpl | Role::InherentImpl => "close.impl",
+        _ => "close.struct",
+    }
+}
+
+/// The reasoning block: an opening in the request's voice, the facts in code order, a close.
+pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &str) -> String {
+    let mut paragraphs = Vec::new();
+    let opening = fill(
+        pick(&format!("open.{}", voice.name()), salt),
+        &[("topic", topic(unit, salt))],
+    );
+    paragraphs.push(opening);
+    let multi = unit.items.len() > 1;
+    for (index, (name, facts)) in unit.items.iter().enumerate() {
+        let mut sentences = item_sentences(name, facts, salt);
+        if sentences.is_empty() {
+            continue;
+        }
+        if multi && unit.role == Role::Chain && index > 0 {
+            sentences.insert(0, format!("Next, `{name}`."));
+        }
+        // Long runs read better split: a paragraph per five sentences.
+        for chunk in sentences.chunks(5) {
+            paragraphs.push(chunk.join(" "));
+        }
+    }
+    paragraphs.push(pick(close_section(unit), salt).to_owned());
+    paragraphs.join("\n\n")
+}
+
+fn request_details(unit: &UnitView, salt: &str) -> Vec<String> {
+    let mut details = Vec::new();
+    let push = |section: &str, vars: &[(&str, String)], details: &mut Vec<String>| {
+        let line = fill(pick(section, salt), vars);
+        if !details.contains(&line) {
+            details.push(line);
+        }
+    };
+    let mut errors = false;
+    for (_, facts) in &unit.items {
+        for fact in facts.iter() {
+            match fact {
+                Fact::Returns {
+                    status: Some(status),
+                    body: Some(body),
+                    ..
+                } if matches!(unit.role, Role::Handler | Role::Chain) => push(
+                    "detail.status",
+                    &[("status", status.clone()), ("body", body.clone())],
+                    &mut details,
+                ),
+                Fact::Extractor { role, ty, .. } => match role {
+                    ExtractorRole::Body => push("detail.body", &[("ty", ty.clone())], &mut details),
+                    ExtractorRole::Query => {
+                        push("detail.query", &[("ty", ty.clone())], &mut details)
+                    }
+                    ExtractorRole::Path => {}
+                },
+                Fact::Permission { ty, .. } => {
+                    push("detail.permission", &[("ty", ty.clone())], &mut details)
+                }
+                Fact::AideAnnotate { op_id, .. } => {
+                    push("detail.aide", &[("op_id", op_id.clone())], &mut details)
+                }
+                Fact::Delegates { callee } if unit.role == Role::Handler => push(
+                    "detail.delegates",
+                    &[("callee", callee.clone())],
+                    &mut details,
+                ),
+                Fact::CacheFetch { call, .. } => {
+                    push("detail.cache", &[("call", call.clone())], &mut details)
+                }
+                Fact::Transaction { .. } => push("detail.transaction", &[], &mut details),
+                Fact::QueueSend { guard, .. } => {
+                    push("detail.queue", &[], &mut details);
+                    if guard.is_some() {
+                        push("detail.queue_guarded", &[], &mut details);
+                    }
+                }
+                Fact::Conflict { .. } => push("detail.conflict", &[], &mut details),
+                Fact::ScopedLookup { .. } => push("detail.lookup", &[], &mut details),
+                Fact::Field(field) if unit.role.is_struct() => {
+                    let wire = field
+                        .rename
+                        .as_ref()
+                        .map(|r| format!(" (sent as `{r}`)"))
+                        .unwrap_or_default();
+                    push(
+                        "detail.field",
+                        &[("name", field.name.clone()), ("wire", wire)],
+                        &mut details,
+                    );
+                }
+                Fact::ValidatorFn { .. } => push("detail.validator", &[], &mut details),
+                Fact::Newtype {
+                    inner,
+                    raw_json: true,
+                    ..
+                } => push(
+                    "detail.newtype_raw",
+                    &[("inner", inner.clone())],
+                    &mut details,
+                ),
+                Fact::TraitImpl { methods, .. } | Fact::InherentImpl { methods, .. } => {
+                    for method in methods {
+                        push("detail.method", &[("method", method.clone())], &mut details);
+                    }
+                }
+                Fact::SetFields { .. } => push("detail.set_fields", &[], &mut details),
+                Fact::ErrorCtor { .. } => errors = true,
+                _ => {}
+            }
+        }
+    }
+    if unit.role == Role::Check {
+        push("detail.check", &[], &mut details);
+    } else if errors && matches!(unit.role, Role::Helper | Role::Chain) {
+        push("detail.errors", &[], &mut details);
+    }
+    if details.is_empty() {
+        push("detail.default", &[], &mut details);
+    }
+    details
+}
+
+/// The request in one voice: a title, an ask and a list of details, all from facts.
+pub fn render_request(unit: &UnitView, voice: Voice, salt: &str) -> String {
+    let route = route_text(unit.route, &unit.name);
+    let (trait_name, self_ty) = impl_names(unit);
+    let arg_ty = unit
+        .items
+        .iter()
+        .flat_map(|(_, f)| f.iter())
+        .find_map(|f| match f {
+            Fact::ValidatorFn { arg_ty, .. } => Some(arg_ty.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let vars = [
+        ("name", unit.name.clone()),
+        ("route", route),
+        ("trait_name", trait_name),
+        ("self_ty", self_ty),
+        ("arg_ty", arg_ty),
+    ];
+    let role = unit.role.name();
+    let title = fill(pick(&format!("title.{role}"), salt), &vars);
+    let ask = fill(pick(&format!("ask.{role}"), salt), &vars);
+    let ask_lower = lowercase_first(&ask);
+    let details = request_details(unit, salt).join("\n");
+    fill(
+        pick(&format!("voice.{}", voice.name()), salt),
+        &[
+            ("title", title),
+            ("ask", ask),
+            ("ask_lower", ask_lower),
+            ("details", details),
+        ],
+    )
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        // Leave code spans and acronyms alone.
+        Some(c) if c.is_uppercase() && chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_section_the_code_names_exists() {
+        let mut names: Vec<String> = Vec::new();
+        for voice in Voice::ALL {
+            names.push(format!("voice.{}", voice.name()));
+            names.push(format!("open.{}", voice.name()));
+        }
+        for role in [
+            Role::Handler,
+            Role::Chain,
+            Role::Helper,
+            Role::Check,
+            Role::Validator,
+            Role::Body,
+            Role::Query,
+            Role::Response,
+            Role::Model,
+            Role::TraitImpl,
+            Role::InherentImpl,
+        ] {
+            names.push(format!("title.{}", role.name()));
+            names.push(format!("ask.{}", role.name()));
+        }
+        let source = include_str!("render.rs");
+        // Every literal section name in this file, e.g. "queue.guarded".
+        for piece in source.split('"').skip(1).step_by(2) {
+            let looks_like_section = piece.contains('.')
+                && piece
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                && !piece.starts_with('.')
+                && !piece.ends_with('.')
+                && !piece.ends_with(".rs");
+            if looks_like_section {
+                names.push(piece.to_owned());
+            }
+        }
+        for name in names {
+            assert!(
+                sections().contains_key(name.as_str()),
+                "missing template section [{name}]"
+            );
+        }
+    }
+
+    #[test]
+    fn every_section_has_two_variants() {
+        for (name, variants) in sections() {
+            assert!(
+                variants.len() >= 2,
+                "[{name}] has {} variant(s)",
+                variants.len()
+            );
+        }
+    }
+
+    #[test]
+    fn fill_is_single_pass() {
+        let out = fill(
+            "on {route} now",
+            &[("route", "`/app/{app_id}/msg`".to_owned())],
+        );
+        assert_eq!(out, "on `/app/{app_id}/msg` now");
+        assert_eq!(fill("{unknown} x", &[]), "{unknown} x");
+    }
+
+    #[test]
+    fn stable_hash_is_stable() {
+        assert_eq!(stable_hash(&["a", "b"]), stable_hash(&["a", "b"]));
+        assert_ne!(stable_hash(&["ab", ""]), stable_hash(&["a", "b"]));
+        assert_eq!(stable_hash(&[]), 0xcbf2_9ce4_8422_2325);
+    }
+}
