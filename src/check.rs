@@ -175,6 +175,7 @@ mod tests {
             "reasoning quotes `cache`, which is not in the code",
             "request quotes `publish`, which is not in the source",
             "reasoning names queue_tx outside backticks",
+            "reasoning speaks of a cache the code does not show",
             "reasoning speaks of a transaction the code does not show",
             "reasoning paragraph 1 states status 202, which the code does not show",
         ]

@@ -97,8 +97,10 @@ pub enum Fact {
         status: Option<String>,
         body: Option<String>,
     },
+    /// A call to a function of this file; `whole_body` when the call is all the body does.
     Delegates {
         callee: String,
+        whole_body: bool,
     },
     ValidateCall {
         receiver: String,
@@ -762,6 +764,8 @@ struct BodyVisitor<'s> {
     loops: usize,
     in_transaction: Option<usize>,
     seen: Vec<String>,
+    /// Whether the function body is one statement, so a call in it is the whole body.
+    single_statement: bool,
 }
 
 impl BodyVisitor<'_> {
@@ -774,13 +778,20 @@ impl BodyVisitor<'_> {
     }
 }
 
+/// Methods that only test or convert a value; a guard is named by the call they wrap.
+const ADAPTER_METHODS: [&str; 10] = [
+    "is_empty", "is_some", "is_none", "is_ok", "is_err", "as_ref", "clone", "to_owned", "unwrap",
+    "len",
+];
+
+/// Method names in an expression, outermost first.
 fn method_names(expr: &Expr) -> Vec<String> {
     #[derive(Default)]
     struct M(Vec<String>);
     impl<'ast> Visit<'ast> for M {
         fn visit_expr_method_call(&mut self, c: &'ast syn::ExprMethodCall) {
-            visit::visit_expr_method_call(self, c);
             self.0.push(c.method.to_string());
+            visit::visit_expr_method_call(self, c);
         }
     }
     let mut m = M::default();
@@ -826,7 +837,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
         let methods = method_names(&e.cond);
         let guard = methods
             .iter()
-            .find(|m| *m != "is_empty" && *m != "is_some")
+            .find(|m| !ADAPTER_METHODS.contains(&m.as_str()))
             .cloned();
         self.guards.push(guard.unwrap_or_default());
         self.visit_block(&e.then_branch);
@@ -858,6 +869,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                     format!("call:{last}"),
                     Fact::Delegates {
                         callee: last.clone(),
+                        whole_body: self.single_statement,
                     },
                 );
             } else if call.args.iter().any(|a| arg_mentions(a, "cache")) {
@@ -1136,6 +1148,7 @@ fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: 
         loops: 0,
         in_transaction: None,
         seen: Vec::new(),
+        single_statement: block.stmts.len() == 1,
     };
     v.visit_block(block);
     // A queue send fed by tasks built earlier (`tasks.push(T::new_task(..))`) names that task.
@@ -1206,7 +1219,7 @@ async fn create(
             "{\"kind\":\"permission\",\"ty\":\"permissions::Organization\",\"fields\":[\"org_id\"]}",
             "{\"kind\":\"extractor\",\"role\":\"body\",\"wrapper\":\"ValidatedJson\",\"ty\":\"MsgIn\",\"binding\":\"data\",\"fields\":[]}",
             "{\"kind\":\"returns\",\"ty\":\"Result<JsonStatus<202, MsgOut>>\",\"status\":\"202\",\"body\":\"MsgOut\"}",
-            "{\"kind\":\"delegates\",\"callee\":\"inner\"}",
+            "{\"kind\":\"delegates\",\"callee\":\"inner\",\"whole_body\":true}",
         ]
         "##);
     }

@@ -317,6 +317,11 @@ fn role_of(
         Kind::Fn => {
             if facts.iter().any(|f| matches!(f, Fact::ValidatorFn { .. })) {
                 Role::Validator
+            } else if matches!(
+                selection.reason(unit.primary),
+                Some(select::Reason::NamedInAttribute(_))
+            ) {
+                Role::AttrHelper
             } else if facts
                 .iter()
                 .any(|f| matches!(f, Fact::Returns { ty, .. } if ty.contains("<()") || ty == "()"))
@@ -487,6 +492,11 @@ fn render_examples(
                 .iter()
                 .map(|&e| (inventory.entries[e].name.clone(), facts_of(e)))
                 .collect(),
+            primary: unit
+                .entries
+                .iter()
+                .position(|&e| e == unit.primary)
+                .unwrap_or(0),
             route: facts_of(unit.primary)
                 .iter()
                 .find(|f| matches!(f, Fact::Route { .. })),
@@ -514,7 +524,7 @@ fn render_unique(
 ) -> Example {
     let mut attempt = 0usize;
     loop {
-        let salt = format!("{}#{variant}#{attempt}", view.key);
+        let salt = render::Salt::new(format!("{}#{attempt}", view.key), variant);
         let example = Example {
             unit: view.key.clone(),
             voice,

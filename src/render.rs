@@ -49,9 +49,26 @@ pub enum Role {
     Model,
     TraitImpl,
     InherentImpl,
+    /// A small function named from an attribute (a serde default, a schemars example).
+    AttrHelper,
 }
 
 impl Role {
+    pub const ALL: [Role; 12] = [
+        Role::Handler,
+        Role::Chain,
+        Role::Helper,
+        Role::Check,
+        Role::Validator,
+        Role::Body,
+        Role::Query,
+        Role::Response,
+        Role::Model,
+        Role::TraitImpl,
+        Role::InherentImpl,
+        Role::AttrHelper,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Handler => "handler",
@@ -65,6 +82,7 @@ impl Role {
             Role::Model => "model",
             Role::TraitImpl => "trait_impl",
             Role::InherentImpl => "inherent_impl",
+            Role::AttrHelper => "attr_helper",
         }
     }
 
@@ -98,6 +116,8 @@ pub struct UnitView<'a> {
     pub callees: Vec<String>,
     /// (item name, its facts) in source order.
     pub items: Vec<(String, &'a [Fact])>,
+    /// Index in `items` of the item the unit is about.
+    pub primary: usize,
     /// The route of a root handler, when the router names one.
     pub route: Option<&'a Fact>,
 }
@@ -158,8 +178,33 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
     hash
 }
 
-/// One variant of a section, chosen by a stable hash of the salt.
-fn pick(section: &str, salt: &str) -> &'static str {
+/// What chooses among a section's variants: a stable hash of `text` picks a starting variant,
+/// and `rotation` (the example's variant number) moves on from it, so two examples of the same
+/// unit never phrase a sentence the same way when the section has a second variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Salt {
+    text: String,
+    rotation: u64,
+}
+
+impl Salt {
+    pub fn new(text: String, rotation: usize) -> Salt {
+        Salt {
+            text,
+            rotation: rotation as u64,
+        }
+    }
+
+    fn sub(&self, extra: &str) -> Salt {
+        Salt {
+            text: format!("{}/{extra}", self.text),
+            rotation: self.rotation,
+        }
+    }
+}
+
+/// One variant of a section, chosen by the salt.
+fn pick(section: &str, salt: &Salt) -> &'static str {
     let variants = sections().get(section).map_or(&[][..], Vec::as_slice);
     debug_assert!(
         !variants.is_empty(),
@@ -168,7 +213,8 @@ fn pick(section: &str, salt: &str) -> &'static str {
     if variants.is_empty() {
         return "";
     }
-    let index = stable_hash(&[salt, section]) % variants.len() as u64;
+    let start = stable_hash(&[&salt.text, section]);
+    let index = start.wrapping_add(salt.rotation) % variants.len() as u64;
     variants[index as usize]
 }
 
@@ -194,6 +240,11 @@ fn fill(template: &str, vars: &[(&str, String)]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A quotation without its closing full stop, since the sentence around it brings its own.
+fn unstop(text: &str) -> String {
+    text.trim_end_matches('.').to_owned()
 }
 
 fn tick(s: &str) -> String {
@@ -229,7 +280,7 @@ fn route_text(route: Option<&Fact>, name: &str) -> String {
 }
 
 /// A fact's sentence for the reasoning, or None where the fact is not for prose.
-fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &str) -> Option<String> {
+fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String> {
     let s = |section: &str, vars: &[(&str, String)]| Some(fill(pick(section, salt), vars));
     match fact {
         Fact::Route { .. } => None,
@@ -247,7 +298,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &str) -> Option<String>
                 section,
                 &[
                     ("item", item.clone()),
-                    ("summary", summary.clone()),
+                    ("summary", unstop(summary)),
                     ("lines", lines.to_string()),
                 ],
             )
@@ -339,7 +390,14 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &str) -> Option<String>
                 ],
             )
         }
-        Fact::Delegates { callee } => s("delegates", &[("callee", callee.clone())]),
+        Fact::Delegates { callee, whole_body } => s(
+            if *whole_body {
+                "delegates"
+            } else {
+                "calls_local"
+            },
+            &[("callee", callee.clone())],
+        ),
         Fact::ValidateCall { receiver } => s("validate_call", &[("receiver", receiver.clone())]),
         Fact::ScopedLookup {
             entity,
@@ -543,7 +601,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &str) -> Option<String>
                 text.push(' ');
                 text.push_str(&fill(
                     pick("validator_fn.message", salt),
-                    &[("message", message.clone())],
+                    &[("message", unstop(message))],
                 ));
             }
             Some(text)
@@ -569,7 +627,7 @@ fn derive_mechanisms(derives: &[String]) -> Vec<String> {
 fn field_clauses(field: &FieldFact) -> String {
     let mut clauses = Vec::new();
     if let Some(doc) = &field.doc {
-        clauses.push(format!("documented as \"{doc}\""));
+        clauses.push(format!("documented as \"{}\"", unstop(doc)));
     }
     if let Some(rename) = &field.rename {
         clauses.push(format!("named `{rename}` on the wire"));
@@ -609,7 +667,7 @@ fn merged_kind(fact: &Fact) -> Option<(&'static str, String)> {
     }
 }
 
-fn merged_sentence(kind: &str, values: &[String], salt: &str) -> String {
+fn merged_sentence(kind: &str, values: &[String], salt: &Salt) -> String {
     match values {
         [one] => {
             let key = if kind == "crate_helper" {
@@ -626,7 +684,7 @@ fn merged_sentence(kind: &str, values: &[String], salt: &str) -> String {
     }
 }
 
-fn item_sentences(name: &str, facts: &[Fact], salt: &str) -> Vec<String> {
+fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
     let has_aide = facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }));
     let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for fact in facts {
@@ -640,7 +698,7 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut emitted: Vec<&str> = Vec::new();
     for (i, fact) in facts.iter().enumerate() {
-        let fact_salt = format!("{salt}/{name}/{i}");
+        let fact_salt = salt.sub(&format!("{name}/{i}"));
         if let Some((kind, _)) = merged_kind(fact) {
             if !emitted.contains(&kind) {
                 emitted.push(kind);
@@ -662,7 +720,7 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &str) -> Vec<String> {
     out
 }
 
-fn topic(unit: &UnitView, salt: &str) -> String {
+fn topic(unit: &UnitView, salt: &Salt) -> String {
     let (section, vars) = match unit.role {
         Role::Chain => (
             "topic.chain",
@@ -689,6 +747,7 @@ fn topic(unit: &UnitView, salt: &str) -> String {
                 Role::Handler => "topic.handler",
                 Role::Helper => "topic.helper",
                 Role::Check => "topic.check",
+                Role::AttrHelper => "topic.attr_helper",
                 _ => "topic.validator",
             },
             vec![("name", unit.name.clone())],
@@ -697,34 +756,79 @@ fn topic(unit: &UnitView, salt: &str) -> String {
     fill(pick(section, salt), &vars)
 }
 
+/// The trait and self type of the unit's primary impl block.
 fn impl_names(unit: &UnitView) -> (String, String) {
-    for (_, facts) in &unit.items {
-        for fact in facts.iter() {
-            match fact {
-                Fact::TraitImpl {
-                    trait_name,
-                    self_ty,
-                    ..
-                }
-                | Fact::MarkerImpl {
-                    trait_name,
-                    self_ty,
-                } => return (trait_name.clone(), self_ty.clone()),
-                Fact::InherentImpl { self_ty, .. } => return (String::new(), self_ty.clone()),
-                _ => {}
+    let facts = unit.items.get(unit.primary).map_or(&[][..], |(_, f)| f);
+    for fact in facts {
+        match fact {
+            Fact::TraitImpl {
+                trait_name,
+                self_ty,
+                ..
             }
+            | Fact::MarkerImpl {
+                trait_name,
+                self_ty,
+            } => return (trait_name.clone(), self_ty.clone()),
+            Fact::InherentImpl { self_ty, .. } => return (String::new(), self_ty.clone()),
+            _ => {}
         }
     }
     (String::new(), String::new())
 }
 
+/// The sentence for a trivial helper carried by a struct's unit: what the struct's attributes
+/// use it for, and what it returns.
+fn joined_helper_sentence(
+    unit: &UnitView,
+    name: &str,
+    facts: &[Fact],
+    salt: &Salt,
+) -> Option<String> {
+    let ty = facts.iter().find_map(|f| match f {
+        Fact::Returns { ty, .. } => Some(ty.clone()),
+        _ => None,
+    })?;
+    let fields = unit
+        .items
+        .get(unit.primary)
+        .map_or(&[][..], |(_, f)| f)
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Field(field) => Some(field),
+            _ => None,
+        });
+    let (mut default, mut example) = (false, false);
+    for field in fields {
+        default |= field.default_fn.as_deref() == Some(name);
+        example |= field.example_fn.as_deref() == Some(name);
+    }
+    let section = match (default, example) {
+        (true, true) => "joined_helper.both",
+        (true, false) => "joined_helper.default",
+        (false, true) => "joined_helper.example",
+        (false, false) => return None,
+    };
+    Some(fill(
+        pick(section, salt),
+        &[("item", name.to_owned()), ("ty", ty)],
+    ))
+}
+
 fn close_section(unit: &UnitView) -> &'static str {
     match unit.role {
         Role::Handler => {
-            let delegates = unit
-                .items
-                .first()
-                .is_some_and(|(_, f)| f.iter().any(|f| matches!(f, Fact::Delegates { .. })));
+            let delegates = unit.items.first().is_some_and(|(_, f)| {
+                f.iter().any(|f| {
+                    matches!(
+                        f,
+                        Fact::Delegates {
+                            whole_body: true,
+                            ..
+                        }
+                    )
+                })
+            });
             if delegates {
                 "close.handler"
             } else {
@@ -736,12 +840,30 @@ fn close_section(unit: &UnitView) -> &'static str {
         Role::Check => "close.check",
         Role::Validator => "close.validator",
         Role::TraitImpl | Role::InherentImpl => "close.impl",
-        _ => "close.struct",
+        Role::AttrHelper => "close.attr_helper",
+        _ => {
+            let facts = unit.items.get(unit.primary).map_or(&[][..], |(_, f)| f);
+            let has_rules = facts.iter().any(|f| match f {
+                Fact::SerdeContainer { .. } => true,
+                Fact::Field(field) => {
+                    !field.validate.is_empty()
+                        || field.rename.is_some()
+                        || field.default_fn.is_some()
+                        || !field.aliases.is_empty()
+                }
+                _ => false,
+            });
+            if has_rules {
+                "close.struct"
+            } else {
+                "close.struct_plain"
+            }
+        }
     }
 }
 
 /// The reasoning block: an opening in the request's voice, the facts in code order, a close.
-pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &str) -> String {
+pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
     let mut paragraphs = Vec::new();
     let opening = fill(
         pick(&format!("open.{}", voice.name()), salt),
@@ -749,7 +871,19 @@ pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &str) -> String {
     );
     paragraphs.push(opening);
     let multi = unit.items.len() > 1;
-    for (index, (name, facts)) in unit.items.iter().enumerate() {
+    // A chain reads in code order; any other unit speaks of its primary item first.
+    let mut order: Vec<usize> = (0..unit.items.len()).collect();
+    if unit.role != Role::Chain {
+        order.sort_by_key(|&i| i != unit.primary);
+    }
+    // Sentences about a struct's trivial helpers share one paragraph.
+    let mut helper_sentences = Vec::new();
+    for index in order {
+        let (name, facts) = &unit.items[index];
+        if index != unit.primary && unit.role.is_struct() {
+            helper_sentences.extend(joined_helper_sentence(unit, name, facts, salt));
+            continue;
+        }
         let mut sentences = item_sentences(name, facts, salt);
         if sentences.is_empty() {
             continue;
@@ -762,11 +896,14 @@ pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &str) -> String {
             paragraphs.push(chunk.join(" "));
         }
     }
+    if !helper_sentences.is_empty() {
+        paragraphs.push(helper_sentences.join(" "));
+    }
     paragraphs.push(pick(close_section(unit), salt).to_owned());
     paragraphs.join("\n\n")
 }
 
-fn request_details(unit: &UnitView, salt: &str) -> Vec<String> {
+fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
     let mut details = Vec::new();
     let push = |section: &str, vars: &[(&str, String)], details: &mut Vec<String>| {
         let line = fill(pick(section, salt), vars);
@@ -800,7 +937,7 @@ fn request_details(unit: &UnitView, salt: &str) -> Vec<String> {
                 Fact::AideAnnotate { op_id, .. } => {
                     push("detail.aide", &[("op_id", op_id.clone())], &mut details)
                 }
-                Fact::Delegates { callee } if unit.role == Role::Handler => push(
+                Fact::Delegates { callee, .. } if unit.role == Role::Handler => push(
                     "detail.delegates",
                     &[("callee", callee.clone())],
                     &mut details,
@@ -862,7 +999,7 @@ fn request_details(unit: &UnitView, salt: &str) -> Vec<String> {
 }
 
 /// The request in one voice: a title, an ask and a list of details, all from facts.
-pub fn render_request(unit: &UnitView, voice: Voice, salt: &str) -> String {
+pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
     let route = route_text(unit.route, &unit.name);
     let (trait_name, self_ty) = impl_names(unit);
     let arg_ty = unit
@@ -919,19 +1056,7 @@ mod tests {
             names.push(format!("voice.{}", voice.name()));
             names.push(format!("open.{}", voice.name()));
         }
-        for role in [
-            Role::Handler,
-            Role::Chain,
-            Role::Helper,
-            Role::Check,
-            Role::Validator,
-            Role::Body,
-            Role::Query,
-            Role::Response,
-            Role::Model,
-            Role::TraitImpl,
-            Role::InherentImpl,
-        ] {
+        for role in Role::ALL {
             names.push(format!("title.{}", role.name()));
             names.push(format!("ask.{}", role.name()));
         }

@@ -66,6 +66,8 @@ pub struct Inventory<'f> {
     values: BTreeMap<String, usize>,
     /// self type name → its impl blocks
     impls: BTreeMap<String, Vec<usize>>,
+    /// type name → impl blocks whose trait names it (`impl From<MessageIn> for Model`)
+    trait_arg_impls: BTreeMap<String, Vec<usize>>,
 }
 
 /// A POST (or other) route the file's router registers.
@@ -99,6 +101,25 @@ pub enum Reason {
     NamedInRouterBeside(String),
     ImplOf(String),
     SelfTypeOf(String),
+}
+
+impl Reason {
+    /// The name of the item whose code led here, if another item did.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Reason::Root { .. } | Reason::RootFlag => None,
+            Reason::CalledBy(s)
+            | Reason::MethodCalledBy(s)
+            | Reason::ParamType(s)
+            | Reason::ReturnType(s)
+            | Reason::FieldType(s)
+            | Reason::UsedBy(s)
+            | Reason::NamedInAttribute(s)
+            | Reason::NamedInRouterBeside(s)
+            | Reason::ImplOf(s)
+            | Reason::SelfTypeOf(s) => Some(s),
+        }
+    }
 }
 
 impl fmt::Display for Reason {
@@ -220,19 +241,55 @@ pub fn type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
+/// Type names in the generic arguments of an impl's trait: `From<MessageIn>` → `MessageIn`.
+fn trait_arg_names(imp: &syn::ItemImpl) -> Vec<String> {
+    let Some((path, _)) = &imp.trait_ else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for segment in &path.segments {
+        if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
+            for arg in &args.args {
+                if let syn::GenericArgument::Type(ty) = arg {
+                    names.extend(type_name(ty));
+                }
+            }
+        }
+    }
+    names
+}
+
+/// A path as people write it: `message::ActiveModel`, `From<MessageIn>`.
+fn path_label(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| {
+            let mut text = s.ident.to_string();
+            if let syn::PathArguments::AngleBracketed(args) = &s.arguments {
+                let args: Vec<String> = args
+                    .args
+                    .iter()
+                    .map(|a| match a {
+                        syn::GenericArgument::Type(syn::Type::Path(p)) => path_label(&p.path),
+                        other => other.to_token_stream().to_string(),
+                    })
+                    .collect();
+                text.push_str(&format!("<{}>", args.join(", ")));
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
 fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
     let self_ty = type_name(&imp.self_ty);
-    let ty = self_ty.clone().unwrap_or_else(|| "_".to_owned());
+    let ty = match &*imp.self_ty {
+        syn::Type::Path(p) => path_label(&p.path),
+        _ => self_ty.clone().unwrap_or_else(|| "_".to_owned()),
+    };
     let label = match &imp.trait_ {
-        Some((path, _)) => {
-            let tr = path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect::<Vec<_>>()
-                .join("::");
-            format!("impl {tr} for {ty}")
-        }
+        Some((path, _)) => format!("impl {} for {ty}", path_label(path)),
         None => format!("impl {ty}"),
     };
     (label, self_ty)
@@ -246,6 +303,7 @@ impl<'f> Inventory<'f> {
             types: BTreeMap::new(),
             values: BTreeMap::new(),
             impls: BTreeMap::new(),
+            trait_arg_impls: BTreeMap::new(),
         };
         for item in &file.items {
             if is_test_item(item_attrs(item)) {
@@ -286,6 +344,11 @@ impl<'f> Inventory<'f> {
                     if let Some(ty) = &self_ty {
                         inv.impls.entry(ty.clone()).or_default().push(index);
                     }
+                    if let Item::Impl(imp) = item {
+                        for name in trait_arg_names(imp) {
+                            inv.trait_arg_impls.entry(name).or_default().push(index);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -311,6 +374,11 @@ impl<'f> Inventory<'f> {
 
     pub fn impls_of(&self, ty: &str) -> &[usize] {
         self.impls.get(ty).map_or(&[], Vec::as_slice)
+    }
+
+    /// Impls of foreign types whose trait names `ty` in its generic arguments.
+    pub fn trait_arg_impls_of(&self, ty: &str) -> &[usize] {
+        self.trait_arg_impls.get(ty).map_or(&[], Vec::as_slice)
     }
 
     /// The impl block of local type `ty` that defines associated item `name`.
@@ -701,7 +769,8 @@ pub fn select_creation_items(
             }
         }
         if matches!(entry.kind, Kind::Struct | Kind::Enum | Kind::Type) {
-            for &imp in inventory.impls_of(&entry.name) {
+            let impls = inventory.impls_of(&entry.name).iter();
+            for &imp in impls.chain(inventory.trait_arg_impls_of(&entry.name)) {
                 queue.push_back((imp, Reason::ImplOf(by.clone())));
             }
         }

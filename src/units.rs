@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 use crate::facts::Fact;
 use crate::select::{Inventory, Kind, Selection};
 
-/// Helpers this short (in body lines) join the unit that names them instead of standing alone.
-const TRIVIAL_BODY_LINES: usize = 3;
+/// Helpers this short join the unit that names them instead of standing alone: at most this many
+/// statements, spread over at most `TRIVIAL_BODY_LINES` lines (a `json!` literal is one statement
+/// over several lines).
+const TRIVIAL_STATEMENTS: usize = 3;
+const TRIVIAL_BODY_LINES: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitKind {
@@ -43,10 +46,14 @@ impl Unit {
     }
 }
 
-fn body_lines(inventory: &Inventory, entry: usize) -> usize {
-    let (first, last) = inventory.entries[entry].lines;
+fn is_trivial(inventory: &Inventory, entry: usize) -> bool {
+    let e = &inventory.entries[entry];
+    let syn::Item::Fn(f) = e.item else {
+        return false;
+    };
     // Signature line and closing brace line are not body.
-    (last - first).saturating_sub(1).max(1)
+    let body_lines = (e.lines.1 - e.lines.0).saturating_sub(1).max(1);
+    f.block.stmts.len() <= TRIVIAL_STATEMENTS && body_lines <= TRIVIAL_BODY_LINES
 }
 
 pub fn build_units(
@@ -65,9 +72,7 @@ pub fn build_units(
             if let Fact::Field(field) = fact {
                 for name in field.default_fn.iter().chain(field.example_fn.iter()) {
                     if let Some(helper) = fn_named(name) {
-                        if body_lines(inventory, helper) <= TRIVIAL_BODY_LINES
-                            && !selection.roots.contains(&helper)
-                        {
+                        if is_trivial(inventory, helper) && !selection.roots.contains(&helper) {
                             let list = helpers_of.entry(entry).or_default();
                             if !list.contains(&helper) {
                                 list.push(helper);
@@ -103,6 +108,24 @@ pub fn build_units(
         }
     }
 
+    // Constants join the unit of the item that led to them (a description beside a handler in
+    // the router, a limit used by a method).
+    for s in &selection.items {
+        let kind = inventory.entries[s.entry].kind;
+        if !matches!(kind, Kind::Const | Kind::Static) {
+            continue;
+        }
+        let host = s.reason.subject().and_then(|name| {
+            selected
+                .iter()
+                .copied()
+                .find(|&i| inventory.entries[i].name == name && !joined_to.contains_key(&i))
+        });
+        if let Some(host) = host {
+            joined_to.insert(s.entry, host);
+        }
+    }
+
     let mut units = Vec::new();
     for &entry in &selected {
         if trivial.contains(&entry) || joined_to.contains_key(&entry) {
@@ -133,7 +156,7 @@ pub fn build_units(
         let mut i = 0;
         while i < chain.len() {
             for fact in facts.get(&chain[i]).into_iter().flatten() {
-                if let Fact::Delegates { callee } = fact {
+                if let Fact::Delegates { callee, .. } = fact {
                     if let Some(f) = fn_named(callee) {
                         if !chain.contains(&f) {
                             chain.push(f);
