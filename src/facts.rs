@@ -731,12 +731,12 @@ impl<'ast> Visit<'ast> for ReturnFinder {
                         if ty.is_none() {
                             ty = crate::select::type_name(t);
                         }
-                        if let syn::Type::Path(p) = t {
-                            if p.qself.is_none() && p.path.get_ident().is_some() {
-                                if let Ok(n) = p.path.segments[0].ident.to_string().parse::<u16>() {
-                                    code = Some(n.to_string());
-                                }
-                            }
+                        if let syn::Type::Path(p) = t
+                            && p.qself.is_none()
+                            && p.path.get_ident().is_some()
+                            && let Ok(n) = p.path.segments[0].ident.to_string().parse::<u16>()
+                        {
+                            code = Some(n.to_string());
                         }
                     }
                     _ => {}
@@ -1044,21 +1044,19 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
     }
 
     fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
-        if let (Expr::Field(field), Expr::Call(call)) = (&*e.left, &*e.right) {
-            if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Set")) {
-                if let (Some(target), syn::Member::Named(name)) =
-                    (receiver_name(&field.base), &field.member)
-                {
-                    match self.out.last_mut() {
-                        Some(Fact::SetFields { target: t, fields }) if *t == target => {
-                            fields.push(name.to_string())
-                        }
-                        _ => self.out.push(Fact::SetFields {
-                            target,
-                            fields: vec![name.to_string()],
-                        }),
-                    }
+        if let (Expr::Field(field), Expr::Call(call)) = (&*e.left, &*e.right)
+            && matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Set"))
+            && let (Some(target), syn::Member::Named(name)) =
+                (receiver_name(&field.base), &field.member)
+        {
+            match self.out.last_mut() {
+                Some(Fact::SetFields { target: t, fields }) if *t == target => {
+                    fields.push(name.to_string())
                 }
+                _ => self.out.push(Fact::SetFields {
+                    target,
+                    fields: vec![name.to_string()],
+                }),
             }
         }
         visit::visit_expr_assign(self, e);
@@ -1066,10 +1064,11 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if segments.len() == 2 && segments[0] == "StatusCode" {
-            if let Some(text) = one_line(self.source, path) {
-                self.once(format!("status:{text}"), Fact::StatusConst { path: text });
-            }
+        if segments.len() == 2
+            && segments[0] == "StatusCode"
+            && let Some(text) = one_line(self.source, path)
+        {
+            self.once(format!("status:{text}"), Fact::StatusConst { path: text });
         }
         if segments.len() == 1
             && segments[0].contains("conflict")
@@ -1114,12 +1113,11 @@ struct InsertCollector(Vec<String>);
 
 impl<'ast> Visit<'ast> for InsertCollector {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        if call.method == "insert" {
-            if let Some(r) = receiver_name(&call.receiver) {
-                if !self.0.contains(&r) {
-                    self.0.push(r);
-                }
-            }
+        if call.method == "insert"
+            && let Some(r) = receiver_name(&call.receiver)
+            && !self.0.contains(&r)
+        {
+            self.0.push(r);
         }
         visit::visit_expr_method_call(self, call);
     }
@@ -1130,10 +1128,11 @@ struct TaskFinder(Option<String>);
 
 impl<'ast> Visit<'ast> for TaskFinder {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-        if let Expr::Path(p) = &*call.func {
-            if self.0.is_none() && last_segment(&p.path) == "new_task" {
-                self.0 = Some(path_text(&p.path));
-            }
+        if let Expr::Path(p) = &*call.func
+            && self.0.is_none()
+            && last_segment(&p.path) == "new_task"
+        {
+            self.0 = Some(path_text(&p.path));
         }
         visit::visit_expr_call(self, call);
     }
@@ -1155,10 +1154,10 @@ fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: 
     let mut tasks = TaskFinder::default();
     tasks.visit_block(block);
     for fact in &mut v.out {
-        if let Fact::QueueSend { task, .. } = fact {
-            if task.is_none() {
-                task.clone_from(&tasks.0);
-            }
+        if let Fact::QueueSend { task, .. } = fact
+            && task.is_none()
+        {
+            task.clone_from(&tasks.0);
         }
     }
     out.extend(v.out);

@@ -119,10 +119,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         );
     }
     let source = SourceFile::read(&input)?;
-    if let Some(out) = &cli.output {
-        if same_file(out, &input) {
-            anyhow::bail!("refusing to write {}: it is the input file", out.display());
-        }
+    if let Some(out) = &cli.output
+        && same_file(out, &input)
+    {
+        anyhow::bail!("refusing to write {}: it is the input file", out.display());
     }
     let options = Options {
         roots: cli.root.clone(),
@@ -241,17 +241,16 @@ fn read_facts(
     for s in &selection.items {
         let entry = &inventory.entries[s.entry];
         let mut facts = Vec::new();
-        if let select::Reason::Root { .. } = &s.reason {
-            if let Some(route) = selection
+        if let select::Reason::Root { .. } = &s.reason
+            && let Some(route) = selection
                 .routes
                 .iter()
                 .find(|r| r.handler == entry.name && r.method == "post")
-            {
-                facts.push(Fact::Route {
-                    method: route.method.clone(),
-                    path_pieces: route.path_pieces.clone(),
-                });
-            }
+        {
+            facts.push(Fact::Route {
+                method: route.method.clone(),
+                path_pieces: route.path_pieces.clone(),
+            });
         }
         facts.extend(facts::item_facts(source, entry.item, &names));
         out.insert(s.entry, facts);

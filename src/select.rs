@@ -196,14 +196,14 @@ pub fn is_test_item(attrs: &[syn::Attribute]) -> bool {
         if last.as_deref() == Some("test") {
             return true;
         }
-        if path.is_ident("cfg") {
-            if let syn::Meta::List(list) = &attr.meta {
-                return list
-                    .tokens
-                    .clone()
-                    .into_iter()
-                    .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "test"));
-            }
+        if path.is_ident("cfg")
+            && let syn::Meta::List(list) = &attr.meta
+        {
+            return list
+                .tokens
+                .clone()
+                .into_iter()
+                .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "test"));
         }
         false
     })
@@ -458,16 +458,15 @@ impl ReferenceCollector {
                     call: false,
                 }),
                 proc_macro2::TokenTree::Literal(lit) => {
-                    if let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(lit.into_token_stream()) {
-                        if let Ok(path) = syn::parse_str::<syn::Path>(&s.value()) {
-                            let segments =
-                                path.segments.iter().map(|s| s.ident.to_string()).collect();
-                            self.found.push(Reference::Path {
-                                segments,
-                                context: Context::Attribute,
-                                call: false,
-                            });
-                        }
+                    if let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(lit.into_token_stream())
+                        && let Ok(path) = syn::parse_str::<syn::Path>(&s.value())
+                    {
+                        let segments = path.segments.iter().map(|s| s.ident.to_string()).collect();
+                        self.found.push(Reference::Path {
+                            segments,
+                            context: Context::Attribute,
+                            call: false,
+                        });
                     }
                 }
                 proc_macro2::TokenTree::Punct(_) => {}
@@ -648,22 +647,21 @@ fn method_handlers(expr: &Expr, out: &mut Vec<(String, String, Vec<String>)>) {
             let Some(name) = last_ident(&call.func) else {
                 return;
             };
-            if let (Some(method), Some(first)) = (http_method(&name), call.args.first()) {
-                if let Some(handler) = last_ident(first) {
-                    let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
-                    out.push((method.to_owned(), handler, extra));
-                }
+            if let (Some(method), Some(first)) = (http_method(&name), call.args.first())
+                && let Some(handler) = last_ident(first)
+            {
+                let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
+                out.push((method.to_owned(), handler, extra));
             }
         }
         Expr::MethodCall(call) => {
             method_handlers(&call.receiver, out);
             if let (Some(method), Some(first)) =
                 (http_method(&call.method.to_string()), call.args.first())
+                && let Some(handler) = last_ident(first)
             {
-                if let Some(handler) = last_ident(first) {
-                    let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
-                    out.push((method.to_owned(), handler, extra));
-                }
+                let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
+                out.push((method.to_owned(), handler, extra));
             }
         }
         Expr::Paren(p) => method_handlers(&p.expr, out),
@@ -763,10 +761,10 @@ pub fn select_creation_items(
         reasons.insert(index, reason);
         let entry = &inventory.entries[index];
         let by = entry.name.clone();
-        if let Some(ty) = &entry.self_ty {
-            if let Some(t) = inventory.type_index(ty) {
-                queue.push_back((t, Reason::SelfTypeOf(by.clone())));
-            }
+        if let Some(ty) = &entry.self_ty
+            && let Some(t) = inventory.type_index(ty)
+        {
+            queue.push_back((t, Reason::SelfTypeOf(by.clone())));
         }
         if matches!(entry.kind, Kind::Struct | Kind::Enum | Kind::Type) {
             let impls = inventory.impls_of(&entry.name).iter();
@@ -846,10 +844,10 @@ fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(u
                     };
                     out.push((t, reason));
                 }
-                if let Some(assoc) = segments.get(1) {
-                    if let Some(imp) = inventory.impl_defining(&ty_name, assoc, false) {
-                        out.push((imp, Reason::CalledBy(by())));
-                    }
+                if let Some(assoc) = segments.get(1)
+                    && let Some(imp) = inventory.impl_defining(&ty_name, assoc, false)
+                {
+                    out.push((imp, Reason::CalledBy(by())));
                 }
             }
             out

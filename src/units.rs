@@ -71,15 +71,16 @@ pub fn build_units(
         for fact in facts.get(&entry).into_iter().flatten() {
             if let Fact::Field(field) = fact {
                 for name in field.default_fn.iter().chain(field.example_fn.iter()) {
-                    if let Some(helper) = fn_named(name) {
-                        if is_trivial(inventory, helper) && !selection.roots.contains(&helper) {
-                            let list = helpers_of.entry(entry).or_default();
-                            if !list.contains(&helper) {
-                                list.push(helper);
-                            }
-                            if !trivial.contains(&helper) {
-                                trivial.push(helper);
-                            }
+                    if let Some(helper) = fn_named(name)
+                        && is_trivial(inventory, helper)
+                        && !selection.roots.contains(&helper)
+                    {
+                        let list = helpers_of.entry(entry).or_default();
+                        if !list.contains(&helper) {
+                            list.push(helper);
+                        }
+                        if !trivial.contains(&helper) {
+                            trivial.push(helper);
                         }
                     }
                 }
@@ -156,12 +157,11 @@ pub fn build_units(
         let mut i = 0;
         while i < chain.len() {
             for fact in facts.get(&chain[i]).into_iter().flatten() {
-                if let Fact::Delegates { callee, .. } = fact {
-                    if let Some(f) = fn_named(callee) {
-                        if !chain.contains(&f) {
-                            chain.push(f);
-                        }
-                    }
+                if let Fact::Delegates { callee, .. } = fact
+                    && let Some(f) = fn_named(callee)
+                    && !chain.contains(&f)
+                {
+                    chain.push(f);
                 }
             }
             i += 1;
