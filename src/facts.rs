@@ -410,8 +410,10 @@ fn struct_facts(source: &SourceFile, s: &syn::ItemStruct, out: &mut Vec<Fact>) {
         }
     }
     if !derives.is_empty() {
+        // After the doc comment, before the container attributes: the order of the source.
+        let at = usize::from(matches!(out.first(), Some(Fact::Doc { .. })));
         out.insert(
-            0,
+            at,
             Fact::Derives {
                 item: name.clone(),
                 list: derives,
@@ -901,7 +903,11 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                     Fact::ScopedLookup {
                         entity,
                         method: last.clone(),
-                        scope: call.args.first().and_then(receiver_name),
+                        scope: call
+                            .args
+                            .first()
+                            .and_then(|a| one_line(self.source, a))
+                            .filter(|t| t.len() <= 40),
                     },
                 );
             } else if segments.len() >= 2 && is_error_type(&segments[segments.len() - 2]) {

@@ -881,7 +881,10 @@ pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
     for index in order {
         let (name, facts) = &unit.items[index];
         if index != unit.primary && unit.role.is_struct() {
-            helper_sentences.extend(joined_helper_sentence(unit, name, facts, salt));
+            match joined_helper_sentence(unit, name, facts, salt) {
+                Some(sentence) => helper_sentences.push(sentence),
+                None => helper_sentences.extend(item_sentences(name, facts, salt)),
+            }
             continue;
         }
         let mut sentences = item_sentences(name, facts, salt);
@@ -924,6 +927,19 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
                     &[("status", status.clone()), ("body", body.clone())],
                     &mut details,
                 ),
+                Fact::StatusConst { path } if matches!(unit.role, Role::Handler | Role::Chain) => {
+                    let body = facts.iter().find_map(|f| match f {
+                        Fact::Returns { body: Some(b), .. } => Some(b.clone()),
+                        _ => None,
+                    });
+                    if let Some(body) = body {
+                        push(
+                            "detail.status_const",
+                            &[("path", path.clone()), ("body", body)],
+                            &mut details,
+                        );
+                    }
+                }
                 Fact::Extractor { role, ty, .. } => match role {
                     ExtractorRole::Body => push("detail.body", &[("ty", ty.clone())], &mut details),
                     ExtractorRole::Query => {

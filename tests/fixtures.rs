@@ -1,0 +1,288 @@
+//! Whole-pipeline tests over the hand-written fixtures: one snapshot of the JSONL per fixture,
+//! and the invariants every line must keep, in every output mode.
+
+use std::path::Path;
+
+use svix_distill::cli::Imports;
+use svix_distill::source::SourceFile;
+use svix_distill::{Options, check, generate, output};
+
+fn fixture(name: &str) -> SourceFile {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    let mut source = SourceFile::read(&path).unwrap();
+    // Messages and snapshots must not depend on where the repository is checked out.
+    source.path = Path::new("fixtures").join(name);
+    source
+}
+
+fn all_fixtures() -> Vec<SourceFile> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".rs"))
+            .collect();
+    names.sort();
+    names.iter().map(|n| fixture(n)).collect()
+}
+
+fn modes() -> Vec<Options> {
+    let mut out = Vec::new();
+    for imports in [Imports::All, Imports::Used, Imports::None] {
+        for variants in [None, Some(1), Some(5)] {
+            out.push(Options {
+                roots: Vec::new(),
+                variants,
+                imports,
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn jsonl_snapshot_per_fixture() {
+    insta::glob!("../fixtures", "*.rs", |path| {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let generated = generate(&fixture(name), &Options::default()).unwrap();
+        insta::assert_snapshot!(output::to_jsonl(&generated.examples));
+    });
+}
+
+#[test]
+fn every_code_section_is_exact_source_slices() {
+    for source in all_fixtures() {
+        let file = source.parse().unwrap();
+        // Item boundaries read straight from syn, independently of the selection code.
+        let items: Vec<_> = file
+            .items
+            .iter()
+            .map(|item| source.item_range(item))
+            .collect();
+        for options in modes() {
+            let generated = generate(&source, &options).unwrap();
+            for example in &generated.examples {
+                check::exact_slices(&example.code, &source.text, &items, source.blank_line())
+                    .unwrap_or_else(|fault| {
+                        panic!("{} {:?}: {fault}", source.path.display(), options.imports)
+                    });
+            }
+        }
+    }
+}
+
+#[test]
+fn every_line_is_grounded_and_unique() {
+    for source in all_fixtures() {
+        for options in modes() {
+            let generated = generate(&source, &options).unwrap();
+            let examples = &generated.examples;
+            for (i, example) in examples.iter().enumerate() {
+                let faults = check::grounding_faults(
+                    &example.request,
+                    &example.reasoning,
+                    &example.code,
+                    &source.text,
+                );
+                assert!(faults.is_empty(), "{}: {faults:?}", source.path.display());
+                for other in &examples[..i] {
+                    assert_ne!(other.request, example.request, "{}", source.path.display());
+                    assert_ne!(
+                        other.reasoning,
+                        example.reasoning,
+                        "{}",
+                        source.path.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn default_plan_gives_fifteen_to_twenty_five_examples() {
+    for source in all_fixtures() {
+        let n = generate(&source, &Options::default())
+            .unwrap()
+            .examples
+            .len();
+        assert!((15..=25).contains(&n), "{}: {n}", source.path.display());
+    }
+}
+
+#[test]
+fn variants_flag_sets_examples_per_unit() {
+    let source = fixture("message.rs");
+    let options = Options {
+        variants: Some(2),
+        ..Options::default()
+    };
+    let generated = generate(&source, &options).unwrap();
+    assert_eq!(generated.examples.len(), 2 * generated.unit_count);
+}
+
+#[test]
+fn imports_modes_keep_all_some_or_none_of_the_use_declarations() {
+    let source = fixture("message.rs");
+    let code_of = |imports| {
+        let options = Options {
+            imports,
+            ..Options::default()
+        };
+        generate(&source, &options).unwrap().examples
+    };
+    let all = code_of(Imports::All);
+    let used = code_of(Imports::Used);
+    let none = code_of(Imports::None);
+    let first_use = "use aide::axum::{";
+    assert!(all.iter().all(|e| e.code.starts_with(first_use)));
+    assert!(
+        none.iter()
+            .all(|e| !e.code.contains("\nuse ") && !e.code.starts_with("use "))
+    );
+    // The validator unit names `ValidationError` but nothing from aide.
+    let validator = used
+        .iter()
+        .find(|e| e.unit == "item:check_channel_count")
+        .unwrap();
+    assert!(
+        validator
+            .code
+            .contains("use validator::{Validate, ValidationError};")
+    );
+    assert!(!validator.code.contains("use aide"));
+}
+
+#[test]
+fn docs_attributes_and_comments_stay_in_the_code() {
+    let source = fixture("message.rs");
+    let generated = generate(&source, &Options::default()).unwrap();
+    let handler = generated
+        .examples
+        .iter()
+        .find(|e| e.unit == "item:create_message")
+        .unwrap();
+    assert!(handler.code.contains(
+        "/// Send a message to every endpoint of an application.\n///\n/// Messages are stored first"
+    ));
+    assert!(
+        handler
+            .code
+            .contains("#[aide_annotate(op_id = \"v1.message.create\")]\nasync fn create_message(")
+    );
+    let validator = generated
+        .examples
+        .iter()
+        .find(|e| e.unit == "item:check_payload_is_object")
+        .unwrap();
+    assert!(
+        validator
+            .code
+            .contains("    // Objects only: arrays and scalars are rejected.\n")
+    );
+}
+
+#[test]
+fn crlf_and_non_ascii_slices_are_byte_exact() {
+    let lf = fixture("message_misc.rs");
+    let crlf = fixture("message_crlf.rs");
+    assert!(crlf.text.contains("\r\n"));
+    let a = generate(&lf, &Options::default()).unwrap();
+    let b = generate(&crlf, &Options::default()).unwrap();
+    assert_eq!(a.examples.len(), b.examples.len());
+    for (x, y) in a.examples.iter().zip(&b.examples) {
+        assert_eq!(x.code.replace('\n', "\r\n"), y.code);
+    }
+    assert!(
+        b.examples
+            .iter()
+            .any(|e| e.code.contains("/// Überschrift (héadline) 🚀\r\n"))
+    );
+}
+
+#[test]
+fn renaming_the_handler_and_body_type_changes_no_selection() {
+    let original = fixture("message.rs");
+    let renamed_text = original
+        .text
+        .replace("create_message", "publish_message")
+        .replace("MessageIn", "MsgIn");
+    let renamed = SourceFile::from_text(&original.path, renamed_text);
+    let rows = |source: &SourceFile| {
+        generate(source, &Options::default())
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| format!("{} {} {:?} {}", r.kind, r.name, r.lines, r.reason))
+            .collect::<Vec<_>>()
+    };
+    let expected: Vec<String> = rows(&original)
+        .into_iter()
+        .map(|r| {
+            r.replace("create_message", "publish_message")
+                .replace("MessageIn", "MsgIn")
+        })
+        .collect();
+    assert_eq!(rows(&renamed), expected);
+}
+
+#[test]
+fn other_handlers_and_tests_are_never_selected() {
+    for source in all_fixtures() {
+        let generated = generate(&source, &Options::default()).unwrap();
+        for row in &generated.rows {
+            for excluded in [
+                "list_",
+                "get_",
+                "ListMessages",
+                "summarize",
+                "test",
+                "router",
+            ] {
+                assert!(
+                    !row.name.contains(excluded),
+                    "{}: {}",
+                    source.path.display(),
+                    row.name
+                );
+            }
+        }
+        for example in &generated.examples {
+            assert!(!example.code.contains("#[cfg(test)]"));
+            assert!(!example.code.contains("fn list_"));
+        }
+    }
+}
+
+#[test]
+fn output_is_the_same_bytes_every_time() {
+    for source in all_fixtures() {
+        let first = output::to_jsonl(&generate(&source, &Options::default()).unwrap().examples);
+        let second = output::to_jsonl(&generate(&source, &Options::default()).unwrap().examples);
+        assert_eq!(first, second);
+    }
+}
+
+#[test]
+fn each_line_has_the_chatml_shape() {
+    let source = fixture("message_2022.rs");
+    let jsonl = output::to_jsonl(&generate(&source, &Options::default()).unwrap().examples);
+    for line in jsonl.lines() {
+        assert!(line.starts_with(r#"{"type":"chatml","messages":[{"role":"system","content":"You are the Svix Maintainer AI"#));
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        let messages = value["messages"].as_array().unwrap();
+        let roles: Vec<&str> = messages
+            .iter()
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["system", "user", "assistant"]);
+        assert_eq!(messages[0]["content"], output::SYSTEM_PROMPT);
+        let assistant = messages[2]["content"].as_str().unwrap();
+        assert!(assistant.starts_with("<think>\n"));
+        let (_, code) = assistant.split_once("\n</think>\n\n").unwrap();
+        assert!(!code.is_empty());
+    }
+    assert!(jsonl.ends_with('\n'));
+}
