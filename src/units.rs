@@ -1,11 +1,21 @@
 //! How selected items group into units, the code of one example each: one top-level item per
 //! unit, trivial serde/schemars helpers and marker impls folded into the unit they serve, and one
-//! composite unit per root holding its same-file call chain.
+//! composite unit per root holding its same-file call chain. Also what each unit is (its role),
+//! how many examples it gets, and the exact code it carries.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
-use crate::facts::Fact;
-use crate::select::{Inventory, Kind, Selection};
+use quote::ToTokens as _;
+
+use crate::cli::Imports;
+use crate::facts::{self, Fact};
+use crate::render::Role;
+use crate::select::{self, Inventory, Kind, Selection};
+use crate::source::SourceFile;
+
+/// The default plan aims at about this many examples per file.
+const TARGET_EXAMPLES: usize = 20;
 
 /// Helpers this short join the unit that names them instead of standing alone: at most this many
 /// statements, spread over at most `TRIVIAL_BODY_LINES` lines (a `json!` literal is one statement
@@ -180,4 +190,199 @@ pub fn build_units(
 
 fn is_marker_impl(inventory: &Inventory, entry: usize) -> bool {
     matches!(inventory.entries[entry].item, syn::Item::Impl(i) if i.trait_.is_some() && i.items.is_empty())
+}
+
+/// Local struct names that the selected functions take as body or query, or return.
+pub struct TypeRoles {
+    body: BTreeSet<String>,
+    query: BTreeSet<String>,
+    response: BTreeSet<String>,
+}
+
+pub fn type_roles(facts: &BTreeMap<usize, Vec<Fact>>, inventory: &Inventory) -> TypeRoles {
+    let mut roles = TypeRoles {
+        body: BTreeSet::new(),
+        query: BTreeSet::new(),
+        response: BTreeSet::new(),
+    };
+    for fact in facts.values().flatten() {
+        match fact {
+            Fact::Extractor { role, ty, .. } => match role {
+                facts::ExtractorRole::Body => {
+                    roles.body.insert(ty.clone());
+                }
+                facts::ExtractorRole::Query => {
+                    roles.query.insert(ty.clone());
+                }
+                facts::ExtractorRole::Path => {}
+            },
+            Fact::Returns { ty, .. } => {
+                for e in &inventory.entries {
+                    if e.kind == Kind::Struct && contains_word(ty, &e.name) {
+                        roles.response.insert(e.name.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    roles
+}
+
+fn contains_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|w| w == word)
+}
+
+pub fn role_of(
+    unit: &Unit,
+    inventory: &Inventory,
+    selection: &Selection,
+    facts: &[Fact],
+    types: &TypeRoles,
+) -> Role {
+    let entry = &inventory.entries[unit.primary];
+    if unit.kind == UnitKind::Chain {
+        return Role::Chain;
+    }
+    match entry.kind {
+        Kind::Fn if selection.roots.contains(&unit.primary) => Role::Handler,
+        Kind::Fn => {
+            if facts.iter().any(|f| matches!(f, Fact::ValidatorFn { .. })) {
+                Role::Validator
+            } else if matches!(
+                selection.reason(unit.primary),
+                Some(select::Reason::NamedInAttribute(_))
+            ) {
+                Role::AttrHelper
+            } else if facts
+                .iter()
+                .any(|f| matches!(f, Fact::Returns { ty, .. } if ty.contains("<()") || ty == "()"))
+            {
+                Role::Check
+            } else {
+                Role::Helper
+            }
+        }
+        Kind::Impl => {
+            if facts.iter().any(|f| matches!(f, Fact::InherentImpl { .. })) {
+                Role::InherentImpl
+            } else {
+                Role::TraitImpl
+            }
+        }
+        _ if types.body.contains(&entry.name) => Role::Body,
+        _ if types.query.contains(&entry.name) => Role::Query,
+        _ if types.response.contains(&entry.name) => Role::Response,
+        _ => Role::Model,
+    }
+}
+
+/// How many examples each unit gets: `--variants N` for all, or a plan that reaches about
+/// `TARGET_EXAMPLES`, giving the extra ones to the most valuable units first.
+pub fn plan_variants(roles: &[Role], requested: Option<usize>) -> Vec<usize> {
+    if let Some(n) = requested {
+        return vec![n; roles.len()];
+    }
+    let count = roles.len().max(1);
+    let base = (TARGET_EXAMPLES / count).max(1);
+    let mut plan = vec![base; roles.len()];
+    let mut extra = TARGET_EXAMPLES.saturating_sub(base * roles.len());
+    let mut order: Vec<usize> = (0..roles.len()).collect();
+    order.sort_by_key(|&i| (roles[i].priority(), i));
+    for i in order {
+        if extra == 0 {
+            break;
+        }
+        plan[i] += 1;
+        extra -= 1;
+    }
+    plan
+}
+
+fn use_runs(source: &SourceFile, inventory: &Inventory, keep: &[usize]) -> Vec<Range<usize>> {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for &u in keep {
+        let range = inventory.entries[u].range.clone();
+        match runs.last_mut() {
+            Some(last)
+                if source.text[last.end..range.start].trim().is_empty()
+                    && inventory.entries[..u]
+                        .iter()
+                        .rev()
+                        .take_while(|e| e.range.end > last.end)
+                        .all(|e| e.kind == Kind::Use) =>
+            {
+                last.end = range.end;
+            }
+            _ => runs.push(range),
+        }
+    }
+    runs
+}
+
+fn use_leaves(tree: &syn::UseTree, out: &mut Vec<Option<String>>) {
+    match tree {
+        syn::UseTree::Path(p) => use_leaves(&p.tree, out),
+        syn::UseTree::Name(n) => out.push(Some(n.ident.to_string())),
+        syn::UseTree::Rename(r) => out.push(Some(r.rename.to_string())),
+        syn::UseTree::Glob(_) => out.push(None),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_leaves(t, out)),
+    }
+}
+
+fn idents(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(i) => {
+                out.insert(i.to_string());
+            }
+            proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+pub fn unit_code(
+    source: &SourceFile,
+    inventory: &Inventory,
+    selection: &Selection,
+    unit: &Unit,
+    imports: Imports,
+) -> String {
+    let kept_uses: Vec<usize> = match imports {
+        Imports::None => Vec::new(),
+        Imports::All => selection.uses.clone(),
+        Imports::Used => {
+            let mut used = BTreeSet::new();
+            for &e in &unit.entries {
+                idents(inventory.entries[e].item.to_token_stream(), &mut used);
+            }
+            selection
+                .uses
+                .iter()
+                .copied()
+                .filter(|&u| {
+                    let syn::Item::Use(item) = inventory.entries[u].item else {
+                        return false;
+                    };
+                    let mut leaves = Vec::new();
+                    use_leaves(&item.tree, &mut leaves);
+                    leaves
+                        .iter()
+                        .any(|leaf| leaf.as_ref().is_none_or(|name| used.contains(name)))
+                })
+                .collect()
+        }
+    };
+    let mut slices: Vec<&str> = use_runs(source, inventory, &kept_uses)
+        .into_iter()
+        .map(|r| source.slice(r))
+        .collect();
+    slices.extend(
+        unit.entries
+            .iter()
+            .map(|&e| source.slice(inventory.entries[e].range.clone())),
+    );
+    slices.join(source.blank_line())
 }
