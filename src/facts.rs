@@ -191,6 +191,18 @@ pub enum Fact {
         messages: Vec<String>,
         condition: Option<String>,
     },
+    /// A method of an impl block: its receiver, parameters, result and, when it is one short
+    /// expression, its body.
+    Method {
+        name: String,
+        receiver: Option<String>,
+        params: Vec<String>,
+        returns: Option<String>,
+        body: Option<String>,
+    },
+    Branch {
+        condition: String,
+    },
 }
 
 impl Fact {
@@ -232,6 +244,8 @@ impl Fact {
             Fact::MarkerImpl { .. } => "marker_impl",
             Fact::InherentImpl { .. } => "inherent_impl",
             Fact::ValidatorFn { .. } => "validator_fn",
+            Fact::Method { .. } => "method",
+            Fact::Branch { .. } => "branch",
         }
     }
 }
@@ -474,9 +488,64 @@ fn impl_facts(source: &SourceFile, imp: &syn::ItemImpl, names: &LocalNames, out:
     for item in &imp.items {
         if let syn::ImplItem::Fn(f) = item {
             out.extend(doc_fact(&f.sig.ident.to_string(), &f.attrs));
+            out.push(method_fact(source, f));
+            out.extend(branch_facts(source, &f.block));
             body_facts(source, &f.block, names, out);
         }
     }
+}
+
+fn method_fact(source: &SourceFile, f: &syn::ImplItemFn) -> Fact {
+    let mut receiver = None;
+    let mut params = Vec::new();
+    for input in &f.sig.inputs {
+        match input {
+            syn::FnArg::Receiver(r) => receiver = one_line(source, r),
+            syn::FnArg::Typed(t) => {
+                if let syn::Pat::Ident(id) = &*t.pat {
+                    params.push(id.ident.to_string());
+                }
+            }
+        }
+    }
+    let returns = match &f.sig.output {
+        syn::ReturnType::Type(_, ty) => one_line(source, &**ty),
+        syn::ReturnType::Default => None,
+    };
+    // A body that is one short expression says more quoted than described.
+    let body = match f.block.stmts.as_slice() {
+        [syn::Stmt::Expr(e, None)] => one_line(source, e).filter(|t| t.len() <= 60),
+        _ => None,
+    };
+    Fact::Method {
+        name: f.sig.ident.to_string(),
+        receiver,
+        params,
+        returns,
+        body,
+    }
+}
+
+/// The conditions of the `if`s at the top level of a body (also `let x = if ..`), which carry
+/// most of what a short method decides.
+fn branch_facts(source: &SourceFile, block: &syn::Block) -> Vec<Fact> {
+    block
+        .stmts
+        .iter()
+        .filter_map(|stmt| {
+            let expr = match stmt {
+                syn::Stmt::Expr(e, _) => e,
+                syn::Stmt::Local(l) => &l.init.as_ref()?.expr,
+                _ => return None,
+            };
+            match expr {
+                Expr::If(i) => one_line(source, &*i.cond).filter(|t| t.len() <= 60),
+                _ => None,
+            }
+        })
+        .take(2)
+        .map(|condition| Fact::Branch { condition })
+        .collect()
 }
 
 fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut Vec<Fact>) {

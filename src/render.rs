@@ -579,6 +579,21 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 ("methods", ticked_list(methods)),
             ],
         ),
+        Fact::Method {
+            name,
+            receiver,
+            params,
+            returns,
+            body,
+        } => Some(method_sentence(
+            name,
+            receiver.as_ref(),
+            params,
+            returns.as_ref(),
+            body.as_ref(),
+            salt,
+        )),
+        Fact::Branch { condition } => s("branch", &[("condition", condition.clone())]),
         Fact::ValidatorFn {
             name,
             arg_ty,
@@ -607,6 +622,37 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             Some(text)
         }
     }
+}
+
+fn method_sentence(
+    name: &str,
+    receiver: Option<&String>,
+    params: &[String],
+    returns: Option<&String>,
+    body: Option<&String>,
+    salt: &Salt,
+) -> String {
+    let mut inputs: Vec<String> = receiver.into_iter().cloned().collect();
+    inputs.extend(params.iter().cloned());
+    let inputs = if inputs.is_empty() {
+        "no arguments".to_owned()
+    } else {
+        ticked_list(&inputs)
+    };
+    let section = match (returns, body) {
+        (_, Some(_)) => "method.body",
+        (Some(_), None) => "method",
+        (None, None) => "method.unit",
+    };
+    fill(
+        pick(section, salt),
+        &[
+            ("name", name.to_owned()),
+            ("inputs", inputs),
+            ("returns", returns.cloned().unwrap_or_default()),
+            ("body", body.cloned().unwrap_or_default()),
+        ],
+    )
 }
 
 fn derive_mechanisms(derives: &[String]) -> Vec<String> {
