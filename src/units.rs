@@ -321,6 +321,7 @@ fn use_runs(source: &SourceFile, inventory: &Inventory, keep: &[usize]) -> Vec<R
     runs
 }
 
+/// The names a use declaration brings in; a glob names nothing, so it keeps no declaration alive.
 fn use_leaves(tree: &syn::UseTree, out: &mut Vec<Option<String>>) {
     match tree {
         syn::UseTree::Path(p) => use_leaves(&p.tree, out),
@@ -370,7 +371,7 @@ pub fn unit_code(
                     use_leaves(&item.tree, &mut leaves);
                     leaves
                         .iter()
-                        .any(|leaf| leaf.as_ref().is_none_or(|name| used.contains(name)))
+                        .any(|leaf| leaf.as_ref().is_some_and(|name| used.contains(name)))
                 })
                 .collect()
         }

@@ -153,6 +153,8 @@ fn imports_modes_keep_all_some_or_none_of_the_use_declarations() {
             .contains("use validator::{Validate, ValidationError};")
     );
     assert!(!validator.code.contains("use aide"));
+    // A glob (`entity::prelude::*`) names nothing, so it keeps no declaration alive.
+    assert!(!validator.code.contains("use sea_orm"));
 }
 
 #[test]
