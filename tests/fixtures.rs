@@ -5,7 +5,7 @@ use std::path::Path;
 
 use svix_distill::cli::Imports;
 use svix_distill::source::SourceFile;
-use svix_distill::{Options, check, generate, output};
+use svix_distill::{Example, Options, check, generate, output};
 
 fn fixture(name: &str) -> SourceFile {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,6 +17,21 @@ fn fixture(name: &str) -> SourceFile {
     source
 }
 
+/// The same file with CRLF line endings, as a Windows checkout would have it.
+fn with_crlf(source: &SourceFile) -> SourceFile {
+    let path = source.path.with_extension("crlf.rs");
+    SourceFile::from_text(&path, source.text.replace('\n', "\r\n"))
+}
+
+/// The example of a given unit.
+fn example<'a>(examples: &'a [Example], unit: &str) -> &'a Example {
+    examples
+        .iter()
+        .find(|e| e.unit == unit)
+        .unwrap_or_else(|| panic!("no example for {unit}"))
+}
+
+/// Every fixture, and a CRLF copy of each.
 fn all_fixtures() -> Vec<SourceFile> {
     let mut names: Vec<String> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
@@ -25,7 +40,11 @@ fn all_fixtures() -> Vec<SourceFile> {
             .filter(|n| n.ends_with(".rs"))
             .collect();
     names.sort();
-    names.iter().map(|n| fixture(n)).collect()
+    names
+        .iter()
+        .map(|n| fixture(n))
+        .flat_map(|f| [with_crlf(&f), f])
+        .collect()
 }
 
 fn modes() -> Vec<Options> {
@@ -143,10 +162,7 @@ fn imports_modes_keep_all_some_or_none_of_the_use_declarations() {
             .all(|e| !e.code.contains("\nuse ") && !e.code.starts_with("use "))
     );
     // The validator unit names `ValidationError` but nothing from aide.
-    let validator = used
-        .iter()
-        .find(|e| e.unit == "item:check_channel_count")
-        .unwrap();
+    let validator = example(&used, "item:check_channel_count");
     assert!(
         validator
             .code
@@ -161,11 +177,7 @@ fn imports_modes_keep_all_some_or_none_of_the_use_declarations() {
 fn docs_attributes_and_comments_stay_in_the_code() {
     let source = fixture("message.rs");
     let generated = generate(&source, &Options::default()).unwrap();
-    let handler = generated
-        .examples
-        .iter()
-        .find(|e| e.unit == "item:create_message")
-        .unwrap();
+    let handler = example(&generated.examples, "item:create_message");
     assert!(handler.code.contains(
         "/// Send a message to every endpoint of an application.\n///\n/// Messages are stored first"
     ));
@@ -174,11 +186,7 @@ fn docs_attributes_and_comments_stay_in_the_code() {
             .code
             .contains("#[aide_annotate(op_id = \"v1.message.create\")]\nasync fn create_message(")
     );
-    let validator = generated
-        .examples
-        .iter()
-        .find(|e| e.unit == "item:check_payload_is_object")
-        .unwrap();
+    let validator = example(&generated.examples, "item:check_payload_is_object");
     assert!(
         validator
             .code
@@ -189,8 +197,7 @@ fn docs_attributes_and_comments_stay_in_the_code() {
 #[test]
 fn crlf_and_non_ascii_slices_are_byte_exact() {
     let lf = fixture("message_misc.rs");
-    let crlf = fixture("message_crlf.rs");
-    assert!(crlf.text.contains("\r\n"));
+    let crlf = with_crlf(&lf);
     let a = generate(&lf, &Options::default()).unwrap();
     let b = generate(&crlf, &Options::default()).unwrap();
     assert_eq!(a.examples.len(), b.examples.len());
