@@ -161,10 +161,6 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn is_selected(&self, entry: usize) -> bool {
-        self.items.iter().any(|s| s.entry == entry)
-    }
-
     pub fn reason(&self, entry: usize) -> Option<&Reason> {
         self.items
             .iter()
