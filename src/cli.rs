@@ -25,7 +25,7 @@ pub enum Imports {
 #[command(
     name = "svix-distill",
     version,
-    after_help = "Exit codes:\n  0  examples written (or listed)\n  1  no message-creation handler found (see --root)\n  2  usage, input or output error"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check\n  1  OUT stale or missing under --check, or no message-creation handler found (see --root, --allow-empty)\n  2  usage, input or output error"
 )]
 pub struct Cli {
     /// The Rust file to read. Without it, looks under the current folder for
@@ -38,8 +38,18 @@ pub struct Cli {
     pub output: Option<PathBuf>,
 
     /// Print the selected items (kind, name, lines, why) instead of JSONL.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "check")]
     pub list: bool,
+
+    /// Generate in memory and compare with OUT instead of writing it: exit 0 when OUT is
+    /// current, 1 when it is stale or missing.
+    #[arg(long, requires = "output")]
+    pub check: bool,
+
+    /// When the file has no message-creation handler, write an empty file and exit 0 instead
+    /// of failing (for CI jobs on files that may lose their handlers).
+    #[arg(long)]
+    pub allow_empty: bool,
 
     /// Also treat this function as a root, besides the POST-routed handlers. Repeatable.
     #[arg(long, value_name = "NAME")]

@@ -64,7 +64,7 @@ pub struct ListRow {
     pub reason: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Generated {
     pub rows: Vec<ListRow>,
     pub examples: Vec<Example>,
@@ -81,7 +81,7 @@ impl fmt::Display for EmptySelection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "no message-creation handler found in {}: no function is registered for POST by a router in the file, and no --root was given",
+            "no message-creation handler found in {}: no function is registered for POST by a router in the file, and no --root was given (--allow-empty writes an empty file instead)",
             self.path.display()
         )
     }
@@ -89,9 +89,24 @@ impl fmt::Display for EmptySelection {
 
 impl std::error::Error for EmptySelection {}
 
-/// The exit code for an error: 1 when there was nothing to select, 2 otherwise.
+/// `--check` found OUT stale or missing: exit code 1.
+#[derive(Debug)]
+pub struct StaleOutput {
+    pub report: String,
+}
+
+impl fmt::Display for StaleOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.report)
+    }
+}
+
+impl std::error::Error for StaleOutput {}
+
+/// The exit code for an error: 1 when there was nothing to select or the check failed,
+/// 2 for usage, input and output errors.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.downcast_ref::<EmptySelection>().is_some() {
+    if err.is::<EmptySelection>() || err.is::<StaleOutput>() {
         1
     } else {
         2
@@ -108,12 +123,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
             found
         }
     };
-    if input.is_dir() {
-        anyhow::bail!(
-            "{} is a folder; give the message.rs file to read",
-            input.display()
-        );
-    }
     let source = SourceFile::read(&input)?;
     if let Some(out) = &cli.output
         && same_file(out, &input)
@@ -125,7 +134,13 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         variants: cli.variants.map(usize::from),
         imports: cli.imports,
     };
-    let generated = generate_on_big_stack(source, options)?;
+    let generated = match generate_on_big_stack(source, options) {
+        Err(err) if cli.allow_empty && err.is::<EmptySelection>() => {
+            output::status(&format!("{err} (--allow-empty)"));
+            Generated::default()
+        }
+        other => other?,
+    };
     if cli.list {
         return output::to_stdout(&output::list_table(&generated.rows));
     }
@@ -136,6 +151,13 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         generated.unit_count
     );
     match &cli.output {
+        Some(out) if cli.check => {
+            let found = output::read_existing(out)?;
+            if let Some(report) = output::staleness(out, &jsonl, found.as_deref()) {
+                return Err(StaleOutput { report }.into());
+            }
+            output::status(&format!("{} is current", out.display()));
+        }
         Some(out) => {
             output::to_file_atomically(out, &jsonl)?;
             output::status(&format!("{summary} to {}", out.display()));

@@ -123,6 +123,64 @@ pub fn to_file_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The current contents of OUT for `--check`, or None when it does not exist.
+pub fn read_existing(path: &Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Why OUT does not hold `expected`: missing, or the first line that differs with a short
+/// excerpt of both sides. None when it is current.
+pub fn staleness(path: &Path, expected: &str, found: Option<&str>) -> Option<String> {
+    let Some(found) = found else {
+        return Some(format!(
+            "{} does not exist; run without --check to write it",
+            path.display()
+        ));
+    };
+    if found == expected {
+        return None;
+    }
+    let mut expected_lines = expected.split_inclusive('\n');
+    let mut found_lines = found.split_inclusive('\n');
+    let mut line = 1;
+    loop {
+        let (e, f) = (expected_lines.next(), found_lines.next());
+        if e != f {
+            let e = e.unwrap_or("");
+            let f = f.unwrap_or("");
+            let column = e.chars().zip(f.chars()).take_while(|(a, b)| a == b).count();
+            return Some(format!(
+                "{} is stale: first difference at line {line}\n  expected: {}\n  found:    {}",
+                path.display(),
+                excerpt(e, column),
+                excerpt(f, column),
+            ));
+        }
+        line += 1;
+    }
+}
+
+/// About 60 characters of `line` around character `column`, marked where it was cut.
+fn excerpt(line: &str, column: usize) -> String {
+    let line = line.trim_end_matches(['\n', '\r']);
+    if line.is_empty() {
+        return "(nothing)".to_owned();
+    }
+    let start = column.saturating_sub(20);
+    let text: String = line.chars().skip(start).take(60).collect();
+    let before = if start > 0 { "…" } else { "" };
+    let after = if line.chars().count() > start + 60 {
+        "…"
+    } else {
+        ""
+    };
+    format!("{before}{text}{after}")
+}
+
 /// A status line on stderr.
 pub fn status(message: &str) {
     eprintln!("svix-distill: {message}");

@@ -65,6 +65,21 @@ impl std::error::Error for LocatedError {}
 impl SourceFile {
     /// Reads `path`, insisting on UTF-8 and naming the first bad byte when it is not.
     pub fn read(path: &Path) -> anyhow::Result<SourceFile> {
+        if path.is_dir() {
+            let has_rust = walkdir::WalkDir::new(path)
+                .into_iter()
+                .filter_map(Result::ok)
+                .any(|e| {
+                    e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs")
+                });
+            if has_rust {
+                anyhow::bail!(
+                    "{} is a folder; give one .rs file (reading a whole crate is not supported yet)",
+                    path.display()
+                );
+            }
+            anyhow::bail!("{} is a folder with no .rs file", path.display());
+        }
         let bytes = std::fs::read(path)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         let text = String::from_utf8(bytes).map_err(|e| {

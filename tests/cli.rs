@@ -136,3 +136,313 @@ fn a_closed_stdout_is_a_quiet_exit() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
 }
+
+/// What a bad-input row of the table in issue 3 needs: a name, the input to make in a scratch
+/// folder, extra arguments, the exit code and a piece of the message.
+struct BadInput {
+    name: &'static str,
+    make: fn(&Path) -> PathBuf,
+    extra: &'static [&'static str],
+    code: i32,
+    message: &'static str,
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+const BAD_INPUTS: &[BadInput] = &[
+    BadInput {
+        name: "path does not exist",
+        make: |dir| dir.join("absent.rs"),
+        extra: &[],
+        code: 2,
+        message: "absent.rs: No such file or directory",
+    },
+    BadInput {
+        name: "folder with no .rs file",
+        make: |dir| {
+            let folder = dir.join("empty-folder");
+            std::fs::create_dir(&folder).unwrap();
+            write(&folder, "notes.txt", b"not rust");
+            folder
+        },
+        extra: &[],
+        code: 2,
+        message: "empty-folder is a folder with no .rs file",
+    },
+    BadInput {
+        name: "folder with .rs files",
+        make: |dir| {
+            let folder = dir.join("crate");
+            std::fs::create_dir(&folder).unwrap();
+            write(&folder, "lib.rs", b"fn f() {}");
+            folder
+        },
+        extra: &[],
+        code: 2,
+        message: "crate is a folder; give one .rs file",
+    },
+    BadInput {
+        name: "not UTF-8",
+        make: |dir| write(dir, "latin1.rs", b"fn f() {}\n// caf\xe9\n"),
+        extra: &[],
+        code: 2,
+        message: "latin1.rs is not UTF-8 (invalid byte at offset 16)",
+    },
+    BadInput {
+        name: "syntax error",
+        make: |dir| write(dir, "broken.rs", b"fn f() {\n    let = 1;\n}\n"),
+        extra: &[],
+        code: 2,
+        message: "broken.rs:2:9: expected one of: identifier",
+    },
+    BadInput {
+        name: "empty file",
+        make: |dir| write(dir, "empty.rs", b""),
+        extra: &[],
+        code: 1,
+        message: "no message-creation handler found in",
+    },
+    BadInput {
+        name: "no POST handler",
+        make: |dir| {
+            write(
+                dir,
+                "get_only.rs",
+                b"async fn list() {}\nfn router() -> Router { Router::new().route(\"/m\", get(list)) }\n",
+            )
+        },
+        extra: &[],
+        code: 1,
+        message: "no function is registered for POST by a router in the file, and no --root was given",
+    },
+    BadInput {
+        name: "pathological nesting",
+        make: |dir| {
+            let body = format!(
+                "fn f() {{ {}{} }}\n",
+                "(".repeat(60_000),
+                ")".repeat(60_000)
+            );
+            write(dir, "deep.rs", body.as_bytes())
+        },
+        extra: &[],
+        code: 2,
+        message: "deep.rs:1:",
+    },
+    BadInput {
+        name: "unknown flag",
+        make: |dir| write(dir, "ok.rs", b"fn f() {}"),
+        extra: &["--frobnicate"],
+        code: 2,
+        message: "unexpected argument '--frobnicate'",
+    },
+];
+
+#[test]
+fn every_bad_input_fails_cleanly_and_writes_nothing() {
+    for row in BAD_INPUTS {
+        let dir = tempfile::tempdir().unwrap();
+        let input = (row.make)(dir.path());
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        let run = bin()
+            .arg(&input)
+            .arg("-o")
+            .arg(out_dir.join("out.jsonl"))
+            .args(row.extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(run.stderr).unwrap();
+        assert_eq!(run.status.code(), Some(row.code), "{}: {stderr}", row.name);
+        assert!(stderr.contains(row.message), "{}: {stderr}", row.name);
+        assert!(!stderr.contains("panicked"), "{}: {stderr}", row.name);
+        if !row.extra.contains(&"--frobnicate") {
+            assert!(
+                stderr.starts_with("svix-distill: error: "),
+                "{}: {stderr}",
+                row.name
+            );
+        }
+        assert!(
+            leftovers(&out_dir).is_empty(),
+            "{}: wrote {:?}",
+            row.name,
+            leftovers(&out_dir)
+        );
+    }
+}
+
+#[test]
+fn unreadable_file_names_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "secret.rs", b"fn f() {}");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&input, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads any file, so as root the run drops to an unprivileged user; the scratch
+    // folder must let that user in.
+    let is_root = std::fs::read(&input).is_ok();
+    let mut command = if is_root {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_svix-distill"));
+        c
+    } else {
+        bin()
+    };
+    let run = command
+        .arg(&input)
+        .arg("-o")
+        .arg(out_dir.join("out.jsonl"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "svix-distill: error: cannot read {}: Permission denied (os error 13)\n",
+            input.display()
+        )
+    );
+    assert!(leftovers(&out_dir).is_empty());
+}
+
+#[test]
+fn allow_empty_writes_an_empty_file_and_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "empty.rs", b"");
+    let out = dir.path().join("out.jsonl");
+    let run = bin()
+        .arg(&input)
+        .args(["--allow-empty", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no message-creation handler found"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("wrote 0 examples (0 units)"), "{stderr}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"");
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_slices_stay_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(repo().join("fixtures/message.rs")).unwrap();
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend_from_slice(&plain);
+    let input = write(dir.path(), "bom.rs", &with_bom);
+    let a = bin()
+        .arg(repo().join("fixtures/message.rs"))
+        .output()
+        .unwrap();
+    let b = bin().arg(&input).output().unwrap();
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    assert_eq!(a.stdout, b.stdout);
+}
+
+fn check(out: &Path) -> (Option<i32>, String) {
+    let run = bin()
+        .arg(repo().join("fixtures/message.rs"))
+        .arg("-o")
+        .arg(out)
+        .arg("--check")
+        .output()
+        .unwrap();
+    (run.status.code(), String::from_utf8(run.stderr).unwrap())
+}
+
+#[test]
+fn check_passes_on_a_current_file_and_never_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let written = bin()
+        .arg(repo().join("fixtures/message.rs"))
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(written.success());
+    let before = std::fs::metadata(&out).unwrap().modified().unwrap();
+    let (code, stderr) = check(&out);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.ends_with("out.jsonl is current\n"), "{stderr}");
+    assert_eq!(std::fs::metadata(&out).unwrap().modified().unwrap(), before);
+    assert_eq!(leftovers(dir.path()), ["out.jsonl"]);
+}
+
+#[test]
+fn check_reports_the_first_stale_line_and_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let current = bin()
+        .arg(repo().join("fixtures/message.rs"))
+        .output()
+        .unwrap()
+        .stdout;
+    let current = String::from_utf8(current).unwrap();
+    let mut lines: Vec<&str> = current.lines().collect();
+    let edited = lines[2].replacen("RawPayload", "OldPayload", 1);
+    lines[2] = &edited;
+    let stale = lines.join("\n") + "\n";
+    std::fs::write(&out, &stale).unwrap();
+    let (code, stderr) = check(&out);
+    assert_eq!(code, Some(1), "{stderr}");
+    let mut report = stderr.lines();
+    assert_eq!(
+        report.next().unwrap(),
+        format!(
+            "svix-distill: error: {} is stale: first difference at line 3",
+            out.display()
+        )
+    );
+    assert!(
+        report.next().unwrap().starts_with("  expected: …"),
+        "{stderr}"
+    );
+    let found = report.next().unwrap();
+    assert!(
+        found.starts_with("  found:    …") && found.contains("OldPayload"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), stale);
+}
+
+#[test]
+fn check_fails_when_the_file_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let (code, stderr) = check(&out);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "svix-distill: error: {} does not exist; run without --check to write it\n",
+            out.display()
+        )
+    );
+    assert!(leftovers(dir.path()).is_empty());
+}
+
+#[test]
+fn check_needs_an_output_file() {
+    let run = bin()
+        .arg(repo().join("fixtures/message.rs"))
+        .arg("--check")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(stderr.contains("--output <OUT>"), "{stderr}");
+}
