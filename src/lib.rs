@@ -134,7 +134,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         variants: cli.variants.map(usize::from),
         imports: cli.imports,
     };
-    let generated = match generate_on_big_stack(source, options) {
+    let generated = match generate(&source, &options) {
         Err(err) if cli.allow_empty && err.is::<EmptySelection>() => {
             output::status(&format!("{err} (--allow-empty)"));
             Generated::default()
@@ -191,18 +191,24 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn generate_on_big_stack(source: SourceFile, options: Options) -> anyhow::Result<Generated> {
-    std::thread::Builder::new()
-        .name("pipeline".to_owned())
-        .stack_size(PIPELINE_STACK)
-        .spawn(move || generate(&source, &options))
-        .context("cannot start the pipeline thread")?
-        .join()
-        .map_err(|_| anyhow::anyhow!("internal error: the pipeline panicked"))?
+/// The pure pipeline on one file's text: parse, select, read facts, render, check.
+///
+/// It runs on a thread of its own with a large stack, whatever thread calls it: syn and the
+/// visitors recurse once per nesting level, and the spans they leave behind are only valid on
+/// the thread that parsed, so the whole pipeline stays there and only plain data comes back.
+pub fn generate(source: &SourceFile, options: &Options) -> anyhow::Result<Generated> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("pipeline".to_owned())
+            .stack_size(PIPELINE_STACK)
+            .spawn_scoped(scope, || generate_here(source, options))
+            .context("cannot start the pipeline thread")?
+            .join()
+            .map_err(|_| anyhow::anyhow!("internal error: the pipeline panicked"))?
+    })
 }
 
-/// The pure pipeline on one file's text: parse, select, read facts, render, check.
-pub fn generate(source: &SourceFile, options: &Options) -> anyhow::Result<Generated> {
+fn generate_here(source: &SourceFile, options: &Options) -> anyhow::Result<Generated> {
     let file = source.parse()?;
     let inventory = Inventory::new(source, &file);
     let selection = select::select_creation_items(&inventory, &options.roots)

@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 
 /// Deeper bracket nesting than this is refused before syn sees it: syn's parser recurses once per
 /// level, and a pathological file would otherwise overflow the stack.
-pub(crate) const MAX_NESTING: usize = 256;
+pub const MAX_NESTING: usize = 256;
 
 const BOM: &str = "\u{feff}";
 
@@ -37,25 +37,41 @@ pub struct LocatedError {
     pub source_line: String,
 }
 
+/// Source lines longer than this are shown as a window around the column.
+const SHOWN_LINE_CHARS: usize = 100;
+
 impl fmt::Display for LocatedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
-        let caret_pad: String = self
-            .source_line
+        let chars: Vec<char> = self.source_line.chars().collect();
+        let column = self.column.saturating_sub(1).min(chars.len());
+        let (start, end) = if chars.len() <= SHOWN_LINE_CHARS {
+            (0, chars.len())
+        } else {
+            let start = column.saturating_sub(SHOWN_LINE_CHARS / 2);
+            (start, (start + SHOWN_LINE_CHARS).min(chars.len()))
+        };
+        let before = if start > 0 { "…" } else { "" };
+        let after = if end < chars.len() { "…" } else { "" };
+        let shown: String = chars[start..end].iter().collect();
+        let caret_pad: String = before
             .chars()
-            .take(self.column.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .map(|_| ' ')
+            .chain(
+                chars[start..column]
+                    .iter()
+                    .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+            )
             .collect();
         write!(
             f,
-            "{}:{}:{}: {}\n{pad} |\n{} | {}\n{pad} | {caret_pad}^",
+            "{}:{}:{}: {}\n{pad} |\n{} | {before}{shown}{after}\n{pad} | {caret_pad}^",
             self.path.display(),
             self.line,
             self.column,
             self.message,
             self.line,
-            self.source_line,
         )
     }
 }
@@ -333,6 +349,20 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn long_source_lines_are_shown_as_a_window_around_the_column() {
+        let line = format!("fn f() {{ {} let = 1; }}", "x;".repeat(500));
+        let err = file(&line).parse().unwrap_err();
+        let shown = err.to_string();
+        let source_row = shown.lines().nth(2).unwrap();
+        assert!(source_row.chars().count() < 140, "{source_row}");
+        assert!(source_row.contains("let = 1"), "{source_row}");
+        let caret_row = shown.lines().nth(3).unwrap();
+        // Columns on screen are characters: the `…` marker is one.
+        let caret_at = caret_row.chars().position(|c| c == '^').unwrap();
+        assert_eq!(source_row.chars().nth(caret_at), Some('='));
     }
 
     #[test]

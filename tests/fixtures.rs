@@ -295,3 +295,26 @@ fn each_line_has_the_chatml_shape() {
     }
     assert!(jsonl.ends_with('\n'));
 }
+
+#[test]
+fn nesting_just_under_the_limit_is_parsed_whatever_the_calling_thread() {
+    let depth = svix_distill::source::MAX_NESTING - 2;
+    let text = format!(
+        "fn f() {{ let x = {}1{}; }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let source = SourceFile::from_text(Path::new("deep.rs"), text);
+    let options = Options {
+        roots: vec!["f".to_owned()],
+        ..Options::default()
+    };
+    // Test threads have small stacks; generate must not depend on the caller's.
+    let generated = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || generate(&source, &options).map(|g| g.examples.len()))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(generated.unwrap() > 0);
+}
