@@ -80,6 +80,8 @@ pub enum Fact {
         wrapper: String,
         state_ty: Option<String>,
         bindings: Vec<Binding>,
+        /// Whether the pattern ends in `..`, ignoring the other fields.
+        rest: bool,
     },
     Extractor {
         role: ExtractorRole,
@@ -247,6 +249,190 @@ impl Fact {
             Fact::Method { .. } => "method",
             Fact::Branch { .. } => "branch",
         }
+    }
+}
+
+impl Fact {
+    /// Every piece of text the renderer may put in backticks for this fact, as it would appear.
+    /// A fact is kept only when all of them stand verbatim in its item's source: an escape, a
+    /// line break inside a path or a CRLF inside a string literal makes parsed text differ from
+    /// written text, and such a fact is dropped rather than quoted wrongly.
+    pub fn quoted(&self) -> Vec<String> {
+        fn spans(text: &str) -> Vec<String> {
+            text.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect()
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |s: &str| {
+            if !s.is_empty() {
+                out.push(s.to_owned());
+            }
+        };
+        match self {
+            Fact::Route { .. } | Fact::Commit => {}
+            Fact::Doc { item, summary, .. } => {
+                push(item);
+                spans(summary).iter().for_each(|s| push(s));
+            }
+            Fact::AideAnnotate { item, op_id, attr } => {
+                [item, op_id, attr].into_iter().for_each(|s| push(s))
+            }
+            Fact::Instrument { item } => push(item),
+            Fact::AllowLint { item, lint } => [item, lint].into_iter().for_each(|s| push(s)),
+            Fact::Signature { item, params, .. } => {
+                push(item);
+                params.iter().for_each(|s| push(s));
+            }
+            Fact::State {
+                state_ty, bindings, ..
+            } => {
+                state_ty.iter().for_each(|s| push(s));
+                bindings.iter().for_each(|b| push(&b.text));
+            }
+            Fact::Extractor {
+                wrapper,
+                ty,
+                binding,
+                fields,
+                ..
+            } => {
+                [wrapper, ty]
+                    .into_iter()
+                    .chain(binding)
+                    .chain(fields)
+                    .for_each(|s| push(s));
+            }
+            Fact::Permission { ty, fields } => {
+                std::iter::once(ty).chain(fields).for_each(|s| push(s))
+            }
+            Fact::Returns { ty, status, body } => std::iter::once(ty)
+                .chain(status)
+                .chain(body)
+                .for_each(|s| push(s)),
+            Fact::Delegates { callee, .. } => push(callee),
+            Fact::ValidateCall { receiver } => push(receiver),
+            Fact::ScopedLookup {
+                entity,
+                method,
+                scope,
+            } => entity
+                .iter()
+                .chain(scope)
+                .chain([method])
+                .for_each(|s| push(s)),
+            Fact::CrateHelper { name } => push(name),
+            Fact::CacheFetch { call, ttl } => {
+                std::iter::once(call).chain(ttl).for_each(|s| push(s))
+            }
+            Fact::Transaction { method, inserts } => {
+                std::iter::once(method).chain(inserts).for_each(|s| push(s))
+            }
+            Fact::Conflict { via } => push(via),
+            Fact::ActiveModel {
+                ty,
+                set_fields,
+                base,
+            } => std::iter::once(ty)
+                .chain(set_fields)
+                .chain(base)
+                .for_each(|s| push(s)),
+            Fact::SetFields { target, fields } => {
+                std::iter::once(target).chain(fields).for_each(|s| push(s))
+            }
+            Fact::Insert { receiver } => push(receiver),
+            Fact::QueueSend {
+                queue, task, guard, ..
+            } => std::iter::once(queue)
+                .chain(task)
+                .chain(guard)
+                .for_each(|s| push(s)),
+            Fact::ErrorCtor { path } | Fact::StatusConst { path } | Fact::LocalAssoc { path } => {
+                push(path)
+            }
+            Fact::Tracing { mac } => push(mac),
+            Fact::Expect { message } => push(&format!("expect(\"{message}\")")),
+            Fact::Derives { item, list } => std::iter::once(item).chain(list).for_each(|s| push(s)),
+            Fact::SerdeContainer { rename_all } => {
+                push(rename_all);
+                push(&format!("rename_all = \"{rename_all}\""));
+            }
+            Fact::Field(field) => {
+                [&field.name, &field.ty]
+                    .into_iter()
+                    .chain(&field.rename)
+                    .chain(&field.aliases)
+                    .chain(&field.default_fn)
+                    .chain(&field.skip_serializing_if)
+                    .chain(&field.validate)
+                    .chain(&field.example_fn)
+                    .for_each(|s| push(s));
+                field
+                    .doc
+                    .iter()
+                    .flat_map(|d| spans(d))
+                    .for_each(|s| push(&s));
+            }
+            Fact::Newtype { item, inner, .. } => [item, inner].into_iter().for_each(|s| push(s)),
+            Fact::TraitImpl {
+                trait_name,
+                self_ty,
+                methods,
+                assoc_types,
+            } => {
+                [trait_name, self_ty]
+                    .into_iter()
+                    .chain(methods)
+                    .chain(assoc_types)
+                    .for_each(|s| push(s));
+            }
+            Fact::MarkerImpl {
+                trait_name,
+                self_ty,
+            } => {
+                push(trait_name);
+                push(self_ty);
+                push(&format!("impl {trait_name} for {self_ty}"));
+            }
+            Fact::InherentImpl { self_ty, methods } => {
+                push(self_ty);
+                push(&format!("impl {self_ty}"));
+                methods.iter().for_each(|s| push(s));
+            }
+            Fact::ValidatorFn {
+                name,
+                arg_ty,
+                messages,
+                condition,
+            } => {
+                [name, arg_ty]
+                    .into_iter()
+                    .chain(condition)
+                    .for_each(|s| push(s));
+                messages
+                    .iter()
+                    .flat_map(|m| spans(m))
+                    .for_each(|s| push(&s));
+            }
+            Fact::Method {
+                name,
+                receiver,
+                params,
+                returns,
+                body,
+            } => {
+                std::iter::once(name)
+                    .chain(receiver)
+                    .chain(params)
+                    .chain(returns)
+                    .chain(body)
+                    .for_each(|s| push(s));
+            }
+            Fact::Branch { condition } => push(condition),
+        }
+        out
     }
 }
 
@@ -594,6 +780,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
                 wrapper,
                 state_ty,
                 bindings,
+                rest,
             }) => match &mut state {
                 Some(Fact::State { bindings: all, .. }) => all.extend(bindings),
                 _ => {
@@ -601,6 +788,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
                         wrapper,
                         state_ty,
                         bindings,
+                        rest,
                     })
                 }
             },
@@ -703,6 +891,18 @@ fn pattern_bindings(source: &SourceFile, pat: &syn::Pat) -> Vec<Binding> {
     out
 }
 
+/// Whether a struct pattern inside `pat` ends in `..`.
+fn has_rest(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Struct(s) => s.rest.is_some() || s.fields.iter().any(|f| has_rest(&f.pat)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().any(has_rest),
+        syn::Pat::Tuple(t) => t.elems.iter().any(has_rest),
+        syn::Pat::Reference(r) => has_rest(&r.pat),
+        syn::Pat::Type(t) => has_rest(&t.pat),
+        _ => false,
+    }
+}
+
 fn inner_type_name(ty: &syn::Type) -> Option<String> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
@@ -726,6 +926,7 @@ fn param_fact(source: &SourceFile, pat: &syn::Pat, ty: &syn::Type, ty_name: &str
                 wrapper: ty_name.to_owned(),
                 state_ty,
                 bindings,
+                rest: has_rest(pat),
             })
         }
         "ValidatedJson" | "Json" => Some(Fact::Extractor {
@@ -1238,7 +1439,8 @@ fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: 
     out.extend(v.out);
 }
 
-/// Reads one item into facts, in the order its code states them.
+/// Reads one item into facts, in the order its code states them, keeping only facts whose
+/// quotable text stands verbatim in the item.
 pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<Fact> {
     let mut out = Vec::new();
     match item {
@@ -1248,6 +1450,8 @@ pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<F
         Item::Enum(e) => out.extend(doc_fact(&e.ident.to_string(), &e.attrs)),
         _ => {}
     }
+    let written = source.slice(source.node_range(item));
+    out.retain(|fact| fact.quoted().iter().all(|q| written.contains(q.as_str())));
     out
 }
 
@@ -1288,7 +1492,7 @@ async fn create(
             "{\"kind\":\"doc\",\"item\":\"create\",\"summary\":\"Creates a message.\",\"lines\":1}",
             "{\"kind\":\"aide_annotate\",\"item\":\"create\",\"op_id\":\"v1.message.create\",\"attr\":\"#[aide_annotate(op_id = \\\"v1.message.create\\\")]\"}",
             "{\"kind\":\"signature\",\"item\":\"create\",\"is_async\":true,\"visibility\":\"\",\"params\":[]}",
-            "{\"kind\":\"state\",\"wrapper\":\"State\",\"state_ty\":\"AppState\",\"bindings\":[{\"name\":\"db\",\"by_ref\":true,\"text\":\"ref db\"},{\"name\":\"queue_tx\",\"by_ref\":false,\"text\":\"queue_tx\"}]}",
+            "{\"kind\":\"state\",\"wrapper\":\"State\",\"state_ty\":\"AppState\",\"bindings\":[{\"name\":\"db\",\"by_ref\":true,\"text\":\"ref db\"},{\"name\":\"queue_tx\",\"by_ref\":false,\"text\":\"queue_tx\"}],\"rest\":true}",
             "{\"kind\":\"extractor\",\"role\":\"query\",\"wrapper\":\"ValidatedQuery\",\"ty\":\"Q\",\"binding\":null,\"fields\":[\"with_content\"]}",
             "{\"kind\":\"permission\",\"ty\":\"permissions::Organization\",\"fields\":[\"org_id\"]}",
             "{\"kind\":\"extractor\",\"role\":\"body\",\"wrapper\":\"ValidatedJson\",\"ty\":\"MsgIn\",\"binding\":\"data\",\"fields\":[]}",

@@ -265,11 +265,16 @@ fn read_facts(
     for s in &selection.items {
         let entry = &inventory.entries[s.entry];
         let mut facts = Vec::new();
+        // A route is quoted in requests, so only one whose path stands as written in the file.
         if let select::Reason::Root { .. } = &s.reason
             && let Some(route) = selection
                 .routes
                 .iter()
                 .find(|r| r.handler == entry.name && r.method == "post")
+            && route
+                .path_pieces
+                .iter()
+                .all(|p| source.text.contains(&format!("\"{p}\"")))
         {
             facts.push(Fact::Route {
                 method: route.method.clone(),

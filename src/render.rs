@@ -321,10 +321,12 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             wrapper,
             state_ty,
             bindings,
+            rest,
         } => {
             let names: Vec<String> = bindings.iter().map(|b| b.text.clone()).collect();
-            let section = match (wrapper.as_str(), state_ty) {
-                ("State", Some(_)) => "state.state",
+            let section = match (wrapper.as_str(), state_ty, rest) {
+                ("State", Some(_), true) => "state.state_rest",
+                ("State", Some(_), false) => "state.state",
                 _ => "state.extension",
             };
             let mut text = fill(
@@ -524,7 +526,11 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             s("serde_container", &[("rename_all", rename_all.clone())])
         }
         Fact::Field(field) => s(
-            "field",
+            if field.ty.is_empty() {
+                "field.untyped"
+            } else {
+                "field"
+            },
             &[
                 ("name", field.name.clone()),
                 ("ty", field.ty.clone()),

@@ -1,0 +1,160 @@
+//! Random edits of the fixtures (deleted lines, stray braces, non-ASCII and CR bytes): the tool
+//! either refuses the file with a clean error or gives lines whose code is exact. An error that
+//! starts with "internal error" is the generator failing its own checks: a bug.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+use svix_distill::source::SourceFile;
+use svix_distill::{Options, check, generate};
+
+const FIXTURES: [&str; 3] = [
+    include_str!("../fixtures/message.rs"),
+    include_str!("../fixtures/message_2022.rs"),
+    include_str!("../fixtures/message_misc.rs"),
+];
+
+const INSERTIONS: [&str; 9] = ["{", "}", "(", ")", "é", "🚀", "\r", "\u{feff}", "\r\n"];
+
+#[derive(Debug, Clone)]
+enum Edit {
+    DeleteLine(usize),
+    Insert(usize, &'static str),
+    DuplicateLine(usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        any::<usize>().prop_map(Edit::DeleteLine),
+        (any::<usize>(), prop::sample::select(&INSERTIONS[..]))
+            .prop_map(|(at, text)| Edit::Insert(at, text)),
+        any::<usize>().prop_map(Edit::DuplicateLine),
+    ]
+}
+
+fn char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at % (text.len() + 1);
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn apply(text: &str, edit: &Edit) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    match *edit {
+        Edit::DeleteLine(n) if !lines.is_empty() => {
+            let n = n % lines.len();
+            lines
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != n)
+                .map(|(_, l)| *l)
+                .collect()
+        }
+        Edit::DuplicateLine(n) if !lines.is_empty() => {
+            let n = n % lines.len();
+            let mut out = String::new();
+            for (i, line) in lines.iter().enumerate() {
+                out.push_str(line);
+                if i == n {
+                    out.push_str(line);
+                }
+            }
+            out
+        }
+        Edit::Insert(at, piece) => {
+            let at = char_boundary(text, at);
+            format!("{}{piece}{}", &text[..at], &text[at..])
+        }
+        _ => text.to_owned(),
+    }
+}
+
+proptest! {
+    #![proptest_config(Config {
+        cases: 160,
+        rng_seed: RngSeed::Fixed(0x5_71C5),
+        failure_persistence: None,
+        ..Config::default()
+    })]
+
+    #[test]
+    fn edited_fixtures_error_cleanly_or_stay_exact(
+        fixture in 0..FIXTURES.len(),
+        edits in prop::collection::vec(edit(), 1..4),
+    ) {
+        let text = edits.iter().fold(FIXTURES[fixture].to_owned(), |t, e| apply(&t, e));
+        let source = SourceFile::from_text(Path::new("edited.rs"), text);
+        match generate(&source, &Options::default()) {
+            Ok(generated) => {
+                let file = source.parse().expect("generate parsed it");
+                let items: Vec<_> = file.items.iter().map(|i| source.item_range(i)).collect();
+                for example in &generated.examples {
+                    let exact = check::exact_slices(
+                        &example.code,
+                        &source.text,
+                        &items,
+                        source.blank_line(),
+                    );
+                    prop_assert!(exact.is_ok(), "{:?}", exact);
+                }
+            }
+            Err(err) => {
+                let message = format!("{err:#}");
+                prop_assert!(!message.starts_with("internal error"), "{}", message);
+            }
+        }
+    }
+}
+
+/// Regression: with the `..` of `State(AppState { ref db, queue_tx, cache, .. })` deleted, the
+/// reasoning still said the rest was ignored "with `..`", quoting code that was no longer there.
+#[test]
+fn state_pattern_without_rest_does_not_quote_dot_dot() {
+    let text = FIXTURES[0].replacen("        cache,\n        ..\n", "        cache,\n", 1);
+    assert_ne!(text, FIXTURES[0]);
+    let source = SourceFile::from_text(Path::new("edited.rs"), text);
+    let generated = generate(&source, &Options::default()).unwrap();
+    assert!(!generated.examples.is_empty());
+}
+
+fn generates(text: String) {
+    let source = SourceFile::from_text(Path::new("edited.rs"), text);
+    match generate(&source, &Options::default()) {
+        Ok(generated) => assert!(!generated.examples.is_empty()),
+        Err(err) => panic!("{err:#}"),
+    }
+}
+
+/// Regression: a CRLF inside `#[serde(default = "…")]` is read as LF, so the parsed function
+/// name was quoted though the code never spells it that way.
+#[test]
+fn line_break_inside_an_attribute_string_is_not_quoted() {
+    let text = FIXTURES[0].replacen(
+        "\"default_retention_days\"",
+        "\"d\r\nefault_retention_days\"",
+        1,
+    );
+    assert_ne!(text, FIXTURES[0]);
+    generates(text);
+}
+
+/// Regression: a CRLF inside the route's path string made the request quote a path the file
+/// does not contain as written.
+#[test]
+fn line_break_inside_a_route_path_is_not_quoted() {
+    let text = FIXTURES[2].replacen("\"/notes\"", "\"/\r\nnotes\"", 1);
+    assert_ne!(text, FIXTURES[2]);
+    generates(text);
+}
+
+/// Regression: a line break inside a path (`NoteOut::\r\nof`) made the reasoning quote the
+/// joined path `NoteOut::of`, which is not in the code.
+#[test]
+fn line_break_inside_a_call_path_is_not_quoted() {
+    let text = FIXTURES[2].replacen("NoteOut::of(&note)", "NoteOut::\r\nof(&note)", 1);
+    assert_ne!(text, FIXTURES[2]);
+    generates(text);
+}
