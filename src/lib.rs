@@ -136,7 +136,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
     };
     let generated = match generate(&source, &options) {
         Err(err) if cli.allow_empty && err.is::<EmptySelection>() => {
-            output::status(&format!("{err} (--allow-empty)"));
+            output::status(&format!(
+                "no message-creation handler found in {}; --allow-empty: no examples",
+                input.display()
+            ));
             Generated::default()
         }
         other => other?,
