@@ -89,8 +89,14 @@ fn unquoted_identifiers(text: &str) -> Vec<String> {
     found
 }
 
-/// Every way the texts of one example break the grounding rules.
-pub fn grounding_faults(request: &str, reasoning: &str, code: &str, source: &str) -> Vec<String> {
+/// Every way the texts of one example break the grounding rules; a request's spans may stand in
+/// any of `sources`.
+pub fn grounding_faults(
+    request: &str,
+    reasoning: &str,
+    code: &str,
+    sources: &[&str],
+) -> Vec<String> {
     let mut faults = Vec::new();
     for span in backticked(reasoning) {
         if !code.contains(span) {
@@ -100,7 +106,7 @@ pub fn grounding_faults(request: &str, reasoning: &str, code: &str, source: &str
         }
     }
     for span in backticked(request) {
-        if !source.contains(span) {
+        if !sources.iter().any(|s| s.contains(span)) {
             faults.push(format!(
                 "request quotes `{span}`, which is not in the source"
             ));
@@ -154,13 +160,13 @@ mod tests {
     #[test]
     fn grounding_catches_each_kind_of_fault() {
         let code = "fn send(queue_tx: Q) { queue_tx.send(x) }";
-        let source = code;
+        let source: &str = code;
         assert!(
             grounding_faults(
                 "Add `send`.",
                 "It calls `queue_tx`, the queue.",
                 code,
-                source
+                &[source]
             )
             .is_empty()
         );
@@ -168,7 +174,7 @@ mod tests {
             "Add `publish`.",
             "It uses `cache` and calls queue_tx with a transaction; returns 202.",
             code,
-            source,
+            &[source],
         );
         insta::assert_debug_snapshot!(faults, @r#"
         [

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::tokens::Encoding;
 
 /// Which `use` declarations an example's code carries as context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -25,9 +27,71 @@ pub enum Imports {
 #[command(
     name = "svix-distill",
     version,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check\n  1  OUT stale or missing under --check, or no message-creation handler found (see --root, --allow-empty)\n  2  usage, input or output error"
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT stale or missing under --check, no message-creation handler found (see --root,\n     --allow-empty), or faults found by validate\n  2  usage, input or output error"
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check that a JSONL dataset is well-formed, exact and grounded, and count its tokens.
+    ///
+    /// Reports every fault as FILE:LINE: message and exits 1 if there is any.
+    Validate(ValidateArgs),
+    /// Summarize a JSONL dataset: examples, units, voices, mechanisms shown, tokens.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The JSONL file to check.
+    pub file: PathBuf,
+
+    /// A Rust file, or a folder of them, that the code must be sliced from. Repeatable. With it,
+    /// every code section must be exact item slices of one source, and the text grounded.
+    #[arg(long, value_name = "PATH")]
+    pub source: Vec<PathBuf>,
+
+    /// The system prompt every line must carry, instead of svix-distill's.
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+
+    /// The tokenizer the counts are for.
+    #[arg(long, value_enum, default_value_t = Encoding::O200kBase)]
+    pub encoding: Encoding,
+
+    /// Warn about lines with more tokens than this.
+    #[arg(long, value_name = "N", default_value_t = 16_384)]
+    pub max_tokens: usize,
+
+    /// Fail when the whole file has more tokens than this.
+    #[arg(long, value_name = "N")]
+    pub token_budget: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The JSONL file to summarize.
+    pub file: PathBuf,
+
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The tokenizer the counts are for.
+    #[arg(long, value_enum, default_value_t = Encoding::O200kBase)]
+    pub encoding: Encoding,
+}
+
+/// Generating examples from a message.rs: the command without a subcommand.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
     /// The Rust file to read. Without it, looks under the current folder for
     /// server/svix-server/src/v1/endpoints/message.rs, then svix-server/src/v1/endpoints/message.rs,
     /// then src/v1/endpoints/message.rs.

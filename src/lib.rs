@@ -12,16 +12,18 @@ pub mod output;
 pub mod render;
 pub mod select;
 pub mod source;
+pub mod stats;
+pub mod tokens;
 pub mod units;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Imports};
+use crate::cli::{Cli, Command, GenerateArgs, Imports, StatsArgs, ValidateArgs};
 use crate::facts::{Fact, LocalNames};
 use crate::render::{Role, UnitView, Voice};
 use crate::select::{Inventory, Kind, Selection};
@@ -34,9 +36,6 @@ pub const DEFAULT_INPUTS: [&str; 3] = [
     "svix-server/src/v1/endpoints/message.rs",
     "src/v1/endpoints/message.rs",
 ];
-
-/// Parsing and the visitors recurse; they run on a thread with this much stack.
-const PIPELINE_STACK: usize = 64 << 20;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -69,6 +68,19 @@ pub struct Generated {
     pub rows: Vec<ListRow>,
     pub examples: Vec<Example>,
     pub unit_count: usize,
+    /// The examples as JSONL, already checked by `validate` against the input.
+    pub jsonl: String,
+    /// Units that ran out of distinct phrasings before `--variants` was reached.
+    pub shortfalls: Vec<Shortfall>,
+}
+
+/// A unit that got fewer examples than asked, because every further phrasing would repeat an
+/// earlier request or reasoning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortfall {
+    pub unit: String,
+    pub made: usize,
+    pub asked: usize,
 }
 
 /// Nothing to take from the file: reported loudly, with exit code 1.
@@ -103,18 +115,136 @@ impl fmt::Display for StaleOutput {
 
 impl std::error::Error for StaleOutput {}
 
-/// The exit code for an error: 1 when there was nothing to select or the check failed,
-/// 2 for usage, input and output errors.
+/// The exit code for an error: 1 when there was nothing to select, the check failed or the
+/// dataset has faults; 2 for usage, input and output errors.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.is::<EmptySelection>() || err.is::<StaleOutput>() {
+    if err.is::<EmptySelection>() || err.is::<StaleOutput>() || err.is::<InvalidDataset>() {
         1
     } else {
         2
     }
 }
 
-/// The whole command: resolve the input, generate, write.
+/// The whole command: generate (the default), validate or stats.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        None => run_generate(&cli.generate),
+        Some(Command::Validate(args)) => run_validate(args),
+        Some(Command::Stats(args)) => run_stats(args),
+    }
+}
+
+/// `validate` found faults, or the token budget was exceeded: exit code 1.
+#[derive(Debug)]
+pub struct InvalidDataset {
+    pub summary: String,
+}
+
+impl fmt::Display for InvalidDataset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary)
+    }
+}
+
+impl std::error::Error for InvalidDataset {}
+
+/// Every `.rs` file a `--source` names: the file itself, or a folder's, in path order.
+fn source_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!("--source {}: a folder with no .rs file", path.display());
+    }
+    Ok(files)
+}
+
+fn read_dataset(path: &Path) -> anyhow::Result<String> {
+    if path.is_dir() {
+        anyhow::bail!("{} is a folder; give a .jsonl file", path.display());
+    }
+    Ok(SourceFile::read(path)?.text)
+}
+
+fn run_validate(args: &ValidateArgs) -> anyhow::Result<()> {
+    let text = read_dataset(&args.file)?;
+    let mut sources = Vec::new();
+    for path in &args.source {
+        for file in source_files(path)? {
+            sources.push(validate::Source::new(SourceFile::read(&file)?)?);
+        }
+    }
+    let counter = tokens::TokenCounter::new(args.encoding)?;
+    let settings = validate::Settings {
+        sources: &sources,
+        system: args.system.as_deref().unwrap_or(output::SYSTEM_PROMPT),
+        counter: Some(&counter),
+        max_tokens: args.max_tokens,
+    };
+    let report = validate::validate(&text, &settings);
+    let spread = validate::spread(&report.tokens);
+    let over_budget = args.token_budget.filter(|&budget| spread.total > budget);
+    output::to_stdout(&output::validate_report(
+        &args.file,
+        &report,
+        &spread,
+        counter.encoding.name(),
+        over_budget,
+    ))?;
+    if !report.faults.is_empty() || over_budget.is_some() {
+        return Err(InvalidDataset {
+            summary: {
+                let mut why = Vec::new();
+                if !report.faults.is_empty() {
+                    why.push(format!("{} fault(s)", report.faults.len()));
+                }
+                if let Some(budget) = over_budget {
+                    why.push(format!(
+                        "{} tokens, over the budget of {budget}",
+                        spread.total
+                    ));
+                }
+                format!("{} is not valid: {}", args.file.display(), why.join(", "))
+            },
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn run_stats(args: &StatsArgs) -> anyhow::Result<()> {
+    let text = read_dataset(&args.file)?;
+    let counter = tokens::TokenCounter::new(args.encoding)?;
+    let settings = validate::Settings {
+        counter: Some(&counter),
+        ..validate::Settings::default()
+    };
+    let report = validate::validate(&text, &settings);
+    let stats = stats::stats(&report.lines, &report.tokens, counter.encoding.name());
+    if !report.faults.is_empty() {
+        output::status(&format!(
+            "{}: {} line(s) with faults left out; run validate for details",
+            args.file.display(),
+            report.faults.len()
+        ));
+    }
+    if args.json {
+        output::to_stdout(&output::stats_json(&stats))
+    } else {
+        output::to_stdout(&output::stats_table(&args.file, &stats))
+    }
+}
+
+/// Generating: resolve the input, generate, then list, check or write.
+fn run_generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     let input = match &cli.input {
         Some(path) => path.clone(),
         None => {
@@ -147,7 +277,13 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
     if cli.list {
         return output::to_stdout(&output::list_table(&generated.rows));
     }
-    let jsonl = output::to_jsonl(&generated.examples);
+    for short in &generated.shortfalls {
+        output::status(&format!(
+            "{}: {} distinct examples, not {}: every further phrasing would repeat one",
+            short.unit, short.made, short.asked
+        ));
+    }
+    let jsonl = &generated.jsonl;
     let summary = format!(
         "wrote {} examples ({} units)",
         generated.examples.len(),
@@ -156,17 +292,17 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.output {
         Some(out) if cli.check => {
             let found = output::read_existing(out)?;
-            if let Some(report) = output::staleness(out, &jsonl, found.as_deref()) {
+            if let Some(report) = output::staleness(out, jsonl, found.as_deref()) {
                 return Err(StaleOutput { report }.into());
             }
             output::status(&format!("{} is current", out.display()));
         }
         Some(out) => {
-            output::to_file_atomically(out, &jsonl)?;
+            output::to_file_atomically(out, jsonl)?;
             output::status(&format!("{summary} to {}", out.display()));
         }
         None => {
-            output::to_stdout(&jsonl)?;
+            output::to_stdout(jsonl)?;
             output::status(&format!("{summary} to stdout"));
         }
     }
@@ -196,19 +332,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The pure pipeline on one file's text: parse, select, read facts, render, check.
 ///
-/// It runs on a thread of its own with a large stack, whatever thread calls it: syn and the
-/// visitors recurse once per nesting level, and the spans they leave behind are only valid on
-/// the thread that parsed, so the whole pipeline stays there and only plain data comes back.
+/// It runs on a thread of its own with a large stack, whatever thread calls it (see
+/// [`source::on_big_stack`]).
 pub fn generate(source: &SourceFile, options: &Options) -> anyhow::Result<Generated> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("pipeline".to_owned())
-            .stack_size(PIPELINE_STACK)
-            .spawn_scoped(scope, || generate_here(source, options))
-            .context("cannot start the pipeline thread")?
-            .join()
-            .map_err(|_| anyhow::anyhow!("internal error: the pipeline panicked"))?
-    })
+    source::on_big_stack(|| generate_here(source, options))?
 }
 
 fn generate_here(source: &SourceFile, options: &Options) -> anyhow::Result<Generated> {
@@ -225,12 +352,51 @@ fn generate_here(source: &SourceFile, options: &Options) -> anyhow::Result<Gener
     let rows = list_rows(&inventory, &selection);
     let facts = read_facts(source, &inventory, &selection);
     let units = units::build_units(&inventory, &selection, &facts);
-    let examples = render_examples(source, &inventory, &selection, &facts, &units, options)?;
+    let (examples, shortfalls) =
+        render_examples(source, &inventory, &selection, &facts, &units, options)?;
+    let jsonl = output::to_jsonl(&examples);
+    check_output(source, &file, &jsonl, &examples)?;
     Ok(Generated {
         rows,
         examples,
         unit_count: units.len(),
+        jsonl,
+        shortfalls,
     })
+}
+
+/// The generator's own output must pass `validate` with the input as its source, as any
+/// dataset would; a failure is a bug, reported with the line, and nothing is written.
+fn check_output(
+    source: &SourceFile,
+    file: &syn::File,
+    jsonl: &str,
+    examples: &[Example],
+) -> anyhow::Result<()> {
+    let items = file
+        .items
+        .iter()
+        .map(|item| source.item_range(item))
+        .collect();
+    let sources = [validate::Source::from_parts(source.clone(), items)];
+    let settings = validate::Settings {
+        sources: &sources,
+        ..validate::Settings::default()
+    };
+    let report = validate::validate(jsonl, &settings);
+    match report.faults.first() {
+        None => Ok(()),
+        Some(fault) => {
+            let unit = examples
+                .get(fault.line - 1)
+                .map_or("?", |e| e.unit.as_str());
+            anyhow::bail!(
+                "internal error: generated line {} (unit {unit}) fails validation: {}",
+                fault.line,
+                fault.message
+            )
+        }
+    }
 }
 
 fn list_rows(inventory: &Inventory, selection: &Selection) -> Vec<ListRow> {
@@ -297,7 +463,7 @@ fn render_examples(
     facts: &BTreeMap<usize, Vec<Fact>>,
     units: &[Unit],
     options: &Options,
-) -> anyhow::Result<Vec<Example>> {
+) -> anyhow::Result<(Vec<Example>, Vec<Shortfall>)> {
     let types = units::type_roles(facts, inventory);
     let empty: Vec<Fact> = Vec::new();
     let facts_of = |e: usize| facts.get(&e).unwrap_or(&empty).as_slice();
@@ -306,8 +472,7 @@ fn render_examples(
         .map(|u| units::role_of(u, inventory, selection, facts_of(u.primary), &types))
         .collect();
     let plan = units::plan_variants(&roles, options.variants);
-    let item_ranges: Vec<Range<usize>> =
-        inventory.entries.iter().map(|e| e.range.clone()).collect();
+    let mut shortfalls = Vec::new();
 
     let mut examples: Vec<Example> = Vec::new();
     for ((unit, &role), &count) in units.iter().zip(&roles).zip(&plan) {
@@ -341,25 +506,35 @@ fn render_examples(
         let first_voice = render::stable_hash(&[&key]) as usize;
         for variant in 0..count {
             let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
-            let example = render_unique(&view, voice, variant, &code, &examples);
-            check_example(source, &item_ranges, &example)?;
-            examples.push(example);
+            match render_unique(&view, voice, variant, &code, &examples) {
+                Some(example) => examples.push(example),
+                None => {
+                    shortfalls.push(Shortfall {
+                        unit: key.clone(),
+                        made: variant,
+                        asked: count,
+                    });
+                    break;
+                }
+            }
         }
     }
-    Ok(examples)
+    Ok((examples, shortfalls))
 }
 
+/// How many phrasings to try for one example before deciding the unit has no new one left.
+const PHRASING_ATTEMPTS: usize = 512;
+
 /// Renders one example, re-salting the phrasing until neither its request nor its reasoning
-/// repeats an earlier example's.
+/// repeats an earlier example's; None when the templates have no unseen phrasing left.
 fn render_unique(
     view: &UnitView,
     voice: Voice,
     variant: usize,
     code: &str,
     earlier: &[Example],
-) -> Example {
-    let mut attempt = 0usize;
-    loop {
+) -> Option<Example> {
+    (0..PHRASING_ATTEMPTS).find_map(|attempt| {
         let salt = render::Salt::new(format!("{}#{attempt}", view.key), variant);
         let example = Example {
             unit: view.key.clone(),
@@ -368,45 +543,10 @@ fn render_unique(
             reasoning: render::render_reasoning(view, voice, &salt),
             code: code.to_owned(),
         };
+        // A repeated request also covers a repeated (request, code) pair.
         let repeats = earlier
             .iter()
             .any(|e| e.request == example.request || e.reasoning == example.reasoning);
-        if !repeats || attempt >= 64 {
-            return example;
-        }
-        attempt += 1;
-    }
-}
-
-/// The generator's own output must pass the checks a reviewer would make; a failure is a bug.
-fn check_example(
-    source: &SourceFile,
-    item_ranges: &[Range<usize>],
-    example: &Example,
-) -> anyhow::Result<()> {
-    check::exact_slices(
-        &example.code,
-        &source.text,
-        item_ranges,
-        source.blank_line(),
-    )
-    .map_err(|fault| {
-        anyhow::anyhow!(
-            "internal error: example for {} has inexact code: {fault}",
-            example.unit
-        )
-    })?;
-    let faults = check::grounding_faults(
-        &example.request,
-        &example.reasoning,
-        &example.code,
-        &source.text,
-    );
-    if let Some(fault) = faults.first() {
-        anyhow::bail!(
-            "internal error: example for {} is not grounded: {fault}",
-            example.unit
-        );
-    }
-    Ok(())
+        (!repeats).then_some(example)
+    })
 }

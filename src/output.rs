@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::stats::Stats;
+use crate::validate::{Report, Spread};
 use crate::{Example, ListRow};
 
 /// The exact system prompt every line carries.
@@ -179,6 +181,102 @@ fn excerpt(line: &str, column: usize) -> String {
         ""
     };
     format!("{before}{text}{after}")
+}
+
+/// `validate`'s report: each fault as `FILE:LINE: message`, warnings likewise, then a summary
+/// and the token figures.
+pub fn validate_report(
+    path: &Path,
+    report: &Report,
+    tokens: &Spread,
+    encoding: &str,
+    over_budget: Option<usize>,
+) -> String {
+    let file = path.display();
+    let mut out = String::new();
+    for fault in &report.faults {
+        out.push_str(&format!("{file}:{}: {}\n", fault.line, fault.message));
+    }
+    for warning in &report.warnings {
+        out.push_str(&format!(
+            "{file}:{}: warning: {}\n",
+            warning.line, warning.message
+        ));
+    }
+    let lines = report.lines.len();
+    if report.faults.is_empty() {
+        out.push_str(&format!("{file}: {lines} examples, no faults\n"));
+    } else {
+        out.push_str(&format!(
+            "{file}: {} fault(s) in {} line(s) read\n",
+            report.faults.len(),
+            lines
+                + report
+                    .faults
+                    .iter()
+                    .filter(|f| !report.lines.iter().any(|l| l.number == f.line))
+                    .count()
+        ));
+    }
+    out.push_str(&format!(
+        "tokens ({encoding}, message contents): min {}, median {}, max {}, total {}\n",
+        tokens.min, tokens.median, tokens.max, tokens.total
+    ));
+    if let Some(budget) = over_budget {
+        out.push_str(&format!(
+            "{file}: {} tokens, over the --token-budget of {budget}\n",
+            tokens.total
+        ));
+    }
+    out
+}
+
+/// `stats` as a short table.
+pub fn stats_table(path: &Path, stats: &Stats) -> String {
+    let mut out = format!("{}\n", path.display());
+    let row = |out: &mut String, key: &str, value: String| {
+        out.push_str(&format!("  {key:<12} {value}\n"));
+    };
+    row(&mut out, "examples", stats.examples.to_string());
+    row(&mut out, "units", stats.units.to_string());
+    let voices: Vec<String> = stats
+        .voices
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    row(&mut out, "voices", voices.join(", "));
+    let facts: Vec<String> = stats
+        .facts
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    row(&mut out, "facts", facts.join(", "));
+    row(
+        &mut out,
+        "tokens",
+        format!(
+            "min {}, median {}, max {}, total {} ({})",
+            stats.tokens.min,
+            stats.tokens.median,
+            stats.tokens.max,
+            stats.tokens.total,
+            stats.encoding
+        ),
+    );
+    if let Some(largest) = &stats.largest {
+        row(
+            &mut out,
+            "largest",
+            format!("line {} ({} tokens)", largest.line, largest.tokens),
+        );
+    }
+    out
+}
+
+/// `stats --json`: one JSON object and a newline.
+pub fn stats_json(stats: &Stats) -> String {
+    // A struct of strings and numbers always serializes.
+    serde_json::to_string(stats).unwrap_or_default() + "\n"
 }
 
 /// A status line on stderr.

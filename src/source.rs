@@ -166,6 +166,17 @@ impl SourceFile {
         range_with_leading_comments(&self.text, range)
     }
 
+    /// The byte range of every top-level item, as `item_range` gives it: where slices of this
+    /// file may start and end.
+    pub fn item_ranges(&self) -> Result<Vec<Range<usize>>, LocatedError> {
+        let file = self.parse()?;
+        Ok(file
+            .items
+            .iter()
+            .map(|item| self.item_range(item))
+            .collect())
+    }
+
     pub fn slice(&self, range: Range<usize>) -> &str {
         &self.text[range]
     }
@@ -204,6 +215,25 @@ impl SourceFile {
     fn error_at_span(&self, span: Span, message: &str) -> LocatedError {
         self.error_at_offset(span_range(span).start, message)
     }
+}
+
+/// Parsing and the visitors recurse once per nesting level; they run on a thread with this much
+/// stack.
+const PIPELINE_STACK: usize = 64 << 20;
+
+/// Runs `work` on a scoped thread with a large stack, whatever thread calls it. Spans are only
+/// valid on the thread that parsed, so everything that reads them runs inside `work`, and only
+/// plain data comes back.
+pub fn on_big_stack<T: Send>(work: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("pipeline".to_owned())
+            .stack_size(PIPELINE_STACK)
+            .spawn_scoped(scope, work)
+            .map_err(|e| anyhow::anyhow!("cannot start the pipeline thread: {e}"))?
+            .join()
+            .map_err(|_| anyhow::anyhow!("internal error: the pipeline panicked"))
+    })
 }
 
 /// proc-macro2 counts every file it has lexed on this thread into one offset space; the range of

@@ -103,7 +103,7 @@ fn every_line_is_grounded_and_unique() {
                     &example.request,
                     &example.reasoning,
                     &example.code,
-                    &source.text,
+                    &[&source.text],
                 );
                 assert!(faults.is_empty(), "{}: {faults:?}", source.path.display());
                 for other in &examples[..i] {

@@ -1,0 +1,133 @@
+//! What a dataset holds: examples, units, voices, the mechanisms its code shows, tokens, and the
+//! largest example. Plain data, printed by `output.rs` as a table or JSON.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::render::voice_of;
+use crate::validate::{Line, Spread, spread};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_are_left_out_of_fact_detection() {
+        let code = "use a::{b, c::{d}};\npub use e;\n\nfn f() { cache() }";
+        assert_eq!(without_imports(code), "fn f() { cache() }");
+        assert_eq!(without_imports("fn g() {}"), "fn g() {}");
+    }
+}
+
+/// The fact kinds counted, each with what in an example's request or code (its use
+/// declarations left out, since they name everything the file imports) shows it.
+type Shows = fn(request: &str, code: &str) -> bool;
+
+const FACT_KINDS: [(&str, Shows); 9] = [
+    ("route", |request, _| {
+        crate::check::backticked(request).any(|s| s.starts_with('/'))
+    }),
+    ("aide", |_, code| code.contains("#[aide_annotate")),
+    ("validation", |_, code| {
+        code.contains("#[validate") || code.contains(".validate()") || code.contains("Validated")
+    }),
+    ("transaction", |_, code| {
+        code.contains(".transaction(") || code.contains(".begin()")
+    }),
+    ("queue", |_, code| {
+        code.contains("queue") && code.contains(".send(")
+    }),
+    ("cache", |_, code| code.contains("cache")),
+    ("409", |_, code| {
+        code.contains("conflict") || code.contains("409")
+    }),
+    ("202", |_, code| {
+        code.contains("202") || code.contains("StatusCode::ACCEPTED")
+    }),
+    ("permissions", |_, code| {
+        code.contains("permissions::") || code.contains("Authenticated")
+    }),
+];
+
+/// The code after its leading `use` declarations.
+fn without_imports(code: &str) -> &str {
+    let mut rest = code;
+    loop {
+        let trimmed = rest.trim_start();
+        if !(trimmed.starts_with("use ") || trimmed.starts_with("pub use ")) {
+            return trimmed;
+        }
+        let mut depth = 0i32;
+        let end = trimmed.char_indices().find_map(|(i, c)| {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ';' if depth == 0 => return Some(i + 1),
+                _ => {}
+            }
+            None
+        });
+        match end {
+            Some(end) => rest = &trimmed[end..],
+            None => return trimmed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Largest {
+    pub line: usize,
+    pub tokens: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub examples: usize,
+    /// Distinct code sections.
+    pub units: usize,
+    pub voices: BTreeMap<String, usize>,
+    /// Examples whose code shows each fact kind.
+    pub facts: BTreeMap<String, usize>,
+    pub encoding: String,
+    pub tokens: Spread,
+    pub largest: Option<Largest>,
+}
+
+pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str) -> Stats {
+    let mut codes: Vec<&str> = lines.iter().map(|l| l.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut voices = BTreeMap::new();
+    for line in lines {
+        let voice = voice_of(&line.request).map_or("other", |v| v.name());
+        *voices.entry(voice.to_owned()).or_insert(0) += 1;
+    }
+    let facts = FACT_KINDS
+        .iter()
+        .map(|(kind, shows)| {
+            let count = lines
+                .iter()
+                .filter(|l| shows(&l.request, without_imports(&l.code)))
+                .count();
+            (kind.to_string(), count)
+        })
+        .collect();
+    let largest = lines
+        .iter()
+        .zip(tokens)
+        .max_by_key(|&(l, &t)| (t, std::cmp::Reverse(l.number)))
+        .map(|(l, &t)| Largest {
+            line: l.number,
+            tokens: t,
+        });
+    Stats {
+        examples: lines.len(),
+        units: codes.len(),
+        voices,
+        facts,
+        encoding: encoding.to_owned(),
+        tokens: spread(tokens),
+        largest,
+    }
+}

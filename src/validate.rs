@@ -1,0 +1,286 @@
+//! Checking a ChatML JSONL dataset line by line, whoever made it: the exact schema, the system
+//! prompt, the think block, duplicates, and with sources the exactness and grounding of every
+//! line; plus token counts. The generator runs the same checks on its own output.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::check;
+use crate::output::SYSTEM_PROMPT;
+use crate::source::SourceFile;
+use crate::tokens::TokenCounter;
+
+/// One fault, tied to a line of the file (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub line: usize,
+    pub message: String,
+}
+
+/// A source file the dataset's code may be sliced from, with its item boundaries.
+pub struct Source {
+    pub file: SourceFile,
+    items: Vec<Range<usize>>,
+}
+
+impl Source {
+    /// Parses the file once to learn where its items start and end.
+    pub fn new(file: SourceFile) -> anyhow::Result<Source> {
+        let items = crate::source::on_big_stack(|| file.item_ranges())??;
+        Ok(Source { file, items })
+    }
+
+    /// A source whose item boundaries are already known.
+    pub fn from_parts(file: SourceFile, items: Vec<Range<usize>>) -> Source {
+        Source { file, items }
+    }
+}
+
+pub struct Settings<'a> {
+    pub sources: &'a [Source],
+    pub system: &'a str,
+    pub counter: Option<&'a TokenCounter>,
+    pub max_tokens: usize,
+}
+
+impl Default for Settings<'_> {
+    fn default() -> Self {
+        Settings {
+            sources: &[],
+            system: SYSTEM_PROMPT,
+            counter: None,
+            max_tokens: 16_384,
+        }
+    }
+}
+
+/// One well-formed line, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub number: usize,
+    pub request: String,
+    pub reasoning: String,
+    pub code: String,
+    /// All message contents, as counted for tokens.
+    pub contents: [String; 3],
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub lines: Vec<Line>,
+    pub faults: Vec<Fault>,
+    pub warnings: Vec<Fault>,
+    /// Tokens per well-formed line, in line order, when a counter was given.
+    pub tokens: Vec<usize>,
+}
+
+const THINK_OPEN: &str = "<think>\n";
+const THINK_CLOSE: &str = "\n</think>\n\n";
+
+/// Takes one line apart, or says what is wrong with its shape.
+fn parse_line(number: usize, text: &str, system: &str) -> Result<Line, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let object = value.as_object().ok_or("not a JSON object")?;
+    let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    if keys != ["type", "messages"] {
+        return Err(format!(
+            "top-level keys must be \"type\" then \"messages\", found {keys:?}"
+        ));
+    }
+    if object["type"] != "chatml" {
+        return Err(format!(
+            "\"type\" must be \"chatml\", found {}",
+            object["type"]
+        ));
+    }
+    let messages = object["messages"]
+        .as_array()
+        .ok_or("\"messages\" must be an array")?;
+    let roles = ["system", "user", "assistant"];
+    if messages.len() != roles.len() {
+        return Err(format!(
+            "expected 3 messages (system, user, assistant), found {}",
+            messages.len()
+        ));
+    }
+    let mut contents: [String; 3] = Default::default();
+    for (i, (message, role)) in messages.iter().zip(roles).enumerate() {
+        let message = message
+            .as_object()
+            .ok_or_else(|| format!("message {} is not an object", i + 1))?;
+        let keys: Vec<&str> = message.keys().map(String::as_str).collect();
+        if keys != ["role", "content"] {
+            return Err(format!(
+                "message {} must have keys \"role\" then \"content\", found {keys:?}",
+                i + 1
+            ));
+        }
+        if message["role"] != role {
+            return Err(format!(
+                "message {} must have role \"{role}\", found {}",
+                i + 1,
+                message["role"]
+            ));
+        }
+        let content = message["content"]
+            .as_str()
+            .ok_or_else(|| format!("the {role} content is not a string"))?;
+        if content.trim().is_empty() {
+            return Err(format!("the {role} content is empty"));
+        }
+        contents[i] = content.to_owned();
+    }
+    if contents[0] != system {
+        return Err("the system prompt is not the expected one (see --system)".to_owned());
+    }
+    let assistant = &contents[2];
+    let inner = assistant
+        .strip_prefix(THINK_OPEN)
+        .ok_or("the assistant content must start with \"<think>\\n\"")?;
+    let (reasoning, code) = inner
+        .split_once(THINK_CLOSE)
+        .ok_or("the assistant content must close its think block with \"\\n</think>\\n\\n\"")?;
+    if reasoning.trim().is_empty() {
+        return Err("the think block is empty".to_owned());
+    }
+    if code.trim().is_empty() {
+        return Err("no code after the think block".to_owned());
+    }
+    Ok(Line {
+        number,
+        request: contents[1].clone(),
+        reasoning: reasoning.to_owned(),
+        code: code.to_owned(),
+        contents: contents.clone(),
+    })
+}
+
+fn duplicate_faults(lines: &[Line]) -> Vec<Fault> {
+    let mut faults = Vec::new();
+    let mut requests: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut reasonings: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut pairs: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for line in lines {
+        if let Some(first) = requests.insert(&line.request, line.number) {
+            faults.push(Fault {
+                line: line.number,
+                message: format!("repeats the request of line {first}"),
+            });
+            requests.insert(&line.request, first);
+        }
+        if let Some(first) = reasonings.insert(&line.reasoning, line.number) {
+            faults.push(Fault {
+                line: line.number,
+                message: format!("repeats the reasoning of line {first}"),
+            });
+            reasonings.insert(&line.reasoning, first);
+        }
+        if let Some(first) = pairs.insert((&line.request, &line.code), line.number) {
+            faults.push(Fault {
+                line: line.number,
+                message: format!("repeats the request and code of line {first}"),
+            });
+            pairs.insert((&line.request, &line.code), first);
+        }
+    }
+    faults
+}
+
+/// Faults of one line against the sources: exact slices of one of them, grounded text.
+fn source_faults(line: &Line, sources: &[Source]) -> Vec<String> {
+    let mut faults = Vec::new();
+    let exact = sources.iter().any(|s| {
+        check::exact_slices(&line.code, &s.file.text, &s.items, s.file.blank_line()).is_ok()
+    });
+    if !exact {
+        let why = sources
+            .iter()
+            .map(|s| {
+                check::exact_slices(&line.code, &s.file.text, &s.items, s.file.blank_line())
+                    .err()
+                    .unwrap_or_default()
+            })
+            .next()
+            .unwrap_or_default();
+        faults.push(format!(
+            "the code is not made of exact item slices of any source ({why})"
+        ));
+    }
+    let texts: Vec<&str> = sources.iter().map(|s| s.file.text.as_str()).collect();
+    faults.extend(check::grounding_faults(
+        &line.request,
+        &line.reasoning,
+        &line.code,
+        &texts,
+    ));
+    faults
+}
+
+/// Checks a whole JSONL text.
+pub fn validate(text: &str, settings: &Settings) -> Report {
+    let mut report = Report::default();
+    for (index, raw) in text.split('\n').enumerate() {
+        let number = index + 1;
+        if raw.is_empty() && index + 1 == text.split('\n').count() {
+            break; // the newline ending the last line
+        }
+        match parse_line(number, raw, settings.system) {
+            Ok(line) => report.lines.push(line),
+            Err(message) => report.faults.push(Fault {
+                line: number,
+                message,
+            }),
+        }
+    }
+    report.faults.extend(duplicate_faults(&report.lines));
+    if !settings.sources.is_empty() {
+        for line in &report.lines {
+            for message in source_faults(line, settings.sources) {
+                report.faults.push(Fault {
+                    line: line.number,
+                    message,
+                });
+            }
+        }
+    }
+    if let Some(counter) = settings.counter {
+        for line in &report.lines {
+            let tokens: usize = line.contents.iter().map(|c| counter.count(c)).sum();
+            if tokens > settings.max_tokens {
+                report.warnings.push(Fault {
+                    line: line.number,
+                    message: format!("{tokens} tokens, over --max-tokens {}", settings.max_tokens),
+                });
+            }
+            report.tokens.push(tokens);
+        }
+    }
+    report.faults.sort_by_key(|f| f.line);
+    report
+}
+
+/// min, median, max and total of a list of counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Spread {
+    pub min: usize,
+    pub median: usize,
+    pub max: usize,
+    pub total: usize,
+}
+
+pub fn spread(counts: &[usize]) -> Spread {
+    let mut sorted = counts.to_vec();
+    sorted.sort_unstable();
+    match sorted.as_slice() {
+        [] => Spread::default(),
+        s => Spread {
+            min: s[0],
+            median: s[s.len() / 2],
+            max: s[s.len() - 1],
+            total: s.iter().sum(),
+        },
+    }
+}
