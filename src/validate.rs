@@ -284,3 +284,180 @@ pub fn spread(counts: &[usize]) -> Spread {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn line(user: &str, assistant: &str) -> String {
+        serde_json::json!({
+            "type": "chatml",
+            "messages": [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": user},
+                {"role": "assistant", "content": assistant},
+            ]
+        })
+        .to_string()
+    }
+
+    fn faults(text: &str, settings: &Settings) -> String {
+        validate(text, settings)
+            .faults
+            .iter()
+            .map(|f| format!("{}: {}", f.line, f.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    const CODE: &str = "fn send(queue_tx: Q) {\n    queue_tx.send(x)\n}";
+
+    #[test]
+    fn a_good_line_has_no_fault() {
+        let text = line(
+            "Add `send`.",
+            &format!("<think>\nI call `send`.\n</think>\n\n{CODE}"),
+        ) + "\n";
+        assert_eq!(faults(&text, &Settings::default()), "");
+    }
+
+    #[test]
+    fn each_shape_fault_names_its_line() {
+        let good = |n: usize| {
+            line(
+                &format!("ask {n}"),
+                &format!("<think>\nwhy {n}\n</think>\n\ncode {n}"),
+            )
+        };
+        let lines = [
+            good(1),
+            "{not json".to_owned(),
+            r#"{"messages":[],"type":"chatml"}"#.to_owned(),
+            good(4).replace("\"chatml\"", "\"openai\""),
+            r#"{"type":"chatml","messages":[{"role":"system","content":"x"}]}"#.to_owned(),
+            good(6).replace(
+                r#"{"role":"user","content""#,
+                r#"{"content":"x","role":"user","extra""#,
+            ),
+            good(7).replace(r#""role":"user""#, r#""role":"tool""#),
+            good(8).replace("ask 8", " "),
+            good(9).replace("You are the Svix Maintainer AI", "You are a bot"),
+            line("ask 10", "why 10\n\ncode"),
+            line("ask 11", "<think>\nwhy 11 and no close"),
+            line("ask 12", "<think>\nwhy 12\n</think>\n\n  "),
+        ];
+        let text = lines.join("\n") + "\n";
+        insta::assert_snapshot!(faults(&text, &Settings::default()), @r#"
+        2: not JSON: key must be a string at line 1 column 2
+        3: top-level keys must be "type" then "messages", found ["messages", "type"]
+        4: "type" must be "chatml", found "openai"
+        5: expected 3 messages (system, user, assistant), found 1
+        6: message 2 must have keys "role" then "content", found ["content", "role", "extra"]
+        7: message 2 must have role "user", found "tool"
+        8: the user content is empty
+        9: the system prompt is not the expected one (see --system)
+        10: the assistant content must start with "<think>\n"
+        11: the assistant content must close its think block with "\n</think>\n\n"
+        12: no code after the think block
+        "#);
+    }
+
+    #[test]
+    fn another_system_prompt_can_be_required() {
+        let text = line("a", "<think>\nb\n</think>\n\nc");
+        let settings = Settings {
+            system: "other",
+            ..Settings::default()
+        };
+        assert_eq!(
+            faults(&text, &settings),
+            "1: the system prompt is not the expected one (see --system)"
+        );
+    }
+
+    #[test]
+    fn duplicates_name_both_lines() {
+        let a = line("same ask", "<think>\nreason one\n</think>\n\ncode one");
+        let b = line("same ask", "<think>\nreason two\n</think>\n\ncode one");
+        let c = line("other ask", "<think>\nreason one\n</think>\n\ncode three");
+        let text = [a, b, c].join("\n");
+        insta::assert_snapshot!(faults(&text, &Settings::default()), @r"
+        2: repeats the request of line 1
+        2: repeats the request and code of line 1
+        3: repeats the reasoning of line 1
+        ");
+    }
+
+    #[test]
+    fn with_a_source_code_must_be_exact_and_text_grounded() {
+        let source_text =
+            "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}\n\nfn other() {}\n";
+        let file = SourceFile::from_text(Path::new("src.rs"), source_text.to_owned());
+        let sources = [Source::new(file).unwrap()];
+        let settings = Settings {
+            sources: &sources,
+            ..Settings::default()
+        };
+        let exact = "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}";
+        let lines = [
+            line(
+                "Add `send`.",
+                &format!("<think>\nI call `send` on `queue_tx`, the queue.\n</think>\n\n{exact}"),
+            ),
+            line(
+                "Add `send` now.",
+                "<think>\nI write `send`.\n</think>\n\nfn send(queue_tx: Q) { queue_tx.send(x) }",
+            ),
+            line(
+                "Add `publish`.",
+                &format!("<think>\nIt uses `publish`.\n</think>\n\n{exact}"),
+            ),
+            line(
+                "Add `other`.",
+                "<think>\nIt opens a transaction.\n</think>\n\nfn other() {}",
+            ),
+            line(
+                "Add them both.",
+                "<think>\nTwo items, `send` and `other`.\n</think>\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}\nfn other() {}",
+            ),
+        ];
+        insta::assert_snapshot!(faults(&lines.join("\n"), &settings), @r#"
+        2: the code is not made of exact item slices of any source (code at byte 0 is not a source item: "fn send(queue_tx: Q) { queue_tx.send(x) ")
+        3: reasoning quotes `publish`, which is not in the code
+        3: request quotes `publish`, which is not in the source
+        4: reasoning speaks of a transaction the code does not show
+        5: the code is not made of exact item slices of any source (code at byte 45 does not continue with one blank line)
+        "#);
+    }
+
+    #[test]
+    fn tokens_are_counted_per_line_and_long_lines_warned() {
+        let counter = TokenCounter::new(crate::tokens::Encoding::O200kBase).unwrap();
+        let text = [
+            line("short", "<think>\nx\n</think>\n\ny"),
+            line(&"word ".repeat(50), "<think>\nx x\n</think>\n\ny"),
+        ]
+        .join("\n");
+        let settings = Settings {
+            counter: Some(&counter),
+            max_tokens: 80,
+            ..Settings::default()
+        };
+        let report = validate(&text, &settings);
+        assert_eq!(report.tokens.len(), 2);
+        assert!(
+            report.tokens[1] > 80 && report.tokens[0] < 80,
+            "{:?}",
+            report.tokens
+        );
+        assert_eq!(report.warnings.len(), 1);
+        assert_eq!(report.warnings[0].line, 2);
+        let spread = spread(&report.tokens);
+        assert_eq!(spread.total, report.tokens.iter().sum::<usize>());
+        assert_eq!(
+            (spread.min, spread.max),
+            (report.tokens[0], report.tokens[1])
+        );
+    }
+}

@@ -450,3 +450,156 @@ fn check_needs_an_output_file() {
     let stderr = String::from_utf8(run.stderr).unwrap();
     assert!(stderr.contains("--output <OUT>"), "{stderr}");
 }
+
+fn generated(dir: &Path) -> PathBuf {
+    let out = dir.join("dataset.jsonl");
+    let status = bin()
+        .arg(repo().join("fixtures/message.rs"))
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    out
+}
+
+#[test]
+fn validate_accepts_the_generator_output_with_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = generated(dir.path());
+    for source in [repo().join("fixtures/message.rs"), repo().join("fixtures")] {
+        let run = bin()
+            .arg("validate")
+            .arg(&dataset)
+            .arg("--source")
+            .arg(&source)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(run.stdout).unwrap();
+        assert!(run.status.success(), "{stdout}");
+        let mut lines = stdout.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            format!("{}: 20 examples, no faults", dataset.display())
+        );
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("tokens (o200k_base, message contents): min "),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn validate_reports_faults_by_line_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = generated(dir.path());
+    let text = std::fs::read_to_string(&dataset).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[4] = lines[4].replacen("use aide::axum::{", "use aide::axum::{ ", 1);
+    lines[6] = lines[0].clone();
+    std::fs::write(&dataset, lines.join("\n") + "\n").unwrap();
+    let run = bin()
+        .arg("validate")
+        .arg(&dataset)
+        .arg("--source")
+        .arg(repo().join("fixtures/message.rs"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    let name = dataset.display().to_string();
+    assert!(
+        stdout.contains(&format!(
+            "{name}:5: the code is not made of exact item slices of any source"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{name}:7: repeats the request of line 1")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{name}:7: repeats the reasoning of line 1")),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!("svix-distill: error: {name} is not valid: ")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn validate_enforces_a_token_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = generated(dir.path());
+    let run = bin()
+        .arg("validate")
+        .arg(&dataset)
+        .args(["--token-budget", "100", "--encoding", "cl100k_base"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        stdout.contains("tokens (cl100k_base, message contents)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("over the --token-budget of 100"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn stats_as_table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = generated(dir.path());
+    let table = bin().arg("stats").arg(&dataset).output().unwrap();
+    assert!(table.status.success());
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.contains("  examples     20\n  units        15\n"),
+        "{table}"
+    );
+    assert!(table.contains("  voices       "), "{table}");
+    let json = bin()
+        .arg("stats")
+        .arg(&dataset)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["examples"], 20);
+    assert_eq!(value["units"], 15);
+    assert_eq!(value["encoding"], "o200k_base");
+    let voices: u64 = value["voices"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(voices, 20);
+    assert!(value["voices"].get("other").is_none(), "{value}");
+    for kind in [
+        "route",
+        "aide",
+        "validation",
+        "transaction",
+        "queue",
+        "cache",
+        "409",
+        "202",
+        "permissions",
+    ] {
+        assert!(
+            value["facts"][kind].as_u64().unwrap() > 0,
+            "{kind}: {value}"
+        );
+    }
+    assert!(value["tokens"]["total"].as_u64().unwrap() > 0);
+    assert!(value["largest"]["line"].as_u64().unwrap() >= 1);
+}

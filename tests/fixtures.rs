@@ -318,3 +318,27 @@ fn nesting_just_under_the_limit_is_parsed_whatever_the_calling_thread() {
         .unwrap();
     assert!(generated.unwrap() > 0);
 }
+
+#[test]
+fn generated_output_validates_clean_against_its_fixture() {
+    for source in all_fixtures() {
+        let generated = generate(&source, &Options::default()).unwrap();
+        let items = source.item_ranges().unwrap();
+        let sources = [svix_distill::validate::Source::from_parts(
+            source.clone(),
+            items,
+        )];
+        let settings = svix_distill::validate::Settings {
+            sources: &sources,
+            ..Default::default()
+        };
+        let report = svix_distill::validate::validate(&generated.jsonl, &settings);
+        assert!(
+            report.faults.is_empty(),
+            "{}: {:?}",
+            source.path.display(),
+            report.faults
+        );
+        assert_eq!(report.lines.len(), generated.examples.len());
+    }
+}
