@@ -101,24 +101,25 @@ impl fmt::Display for EmptySelection {
 
 impl std::error::Error for EmptySelection {}
 
-/// `--check` found OUT stale or missing: exit code 1.
+/// A check that ran and said no: `--check` found OUT stale or missing, or `validate` found
+/// faults or too many tokens. Exit code 1, not 2: nothing went wrong with the run itself.
 #[derive(Debug)]
-pub struct StaleOutput {
-    pub report: String,
+pub struct CheckFailed {
+    pub message: String,
 }
 
-impl fmt::Display for StaleOutput {
+impl fmt::Display for CheckFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.report)
+        f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for StaleOutput {}
+impl std::error::Error for CheckFailed {}
 
 /// The exit code for an error: 1 when there was nothing to select, the check failed or the
 /// dataset has faults; 2 for usage, input and output errors.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.is::<EmptySelection>() || err.is::<StaleOutput>() || err.is::<InvalidDataset>() {
+    if err.is::<EmptySelection>() || err.is::<CheckFailed>() {
         1
     } else {
         2
@@ -133,20 +134,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Some(Command::Stats(args)) => run_stats(args),
     }
 }
-
-/// `validate` found faults, or the token budget was exceeded: exit code 1.
-#[derive(Debug)]
-pub struct InvalidDataset {
-    pub summary: String,
-}
-
-impl fmt::Display for InvalidDataset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.summary)
-    }
-}
-
-impl std::error::Error for InvalidDataset {}
 
 /// Every `.rs` file a `--source` names: the file itself, or a folder's, in path order.
 fn source_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -200,8 +187,8 @@ fn run_validate(args: &ValidateArgs) -> anyhow::Result<()> {
         over_budget,
     ))?;
     if !report.faults.is_empty() || over_budget.is_some() {
-        return Err(InvalidDataset {
-            summary: {
+        return Err(CheckFailed {
+            message: {
                 let mut why = Vec::new();
                 if !report.faults.is_empty() {
                     why.push(format!("{} fault(s)", report.faults.len()));
@@ -293,7 +280,7 @@ fn run_generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         Some(out) if cli.check => {
             let found = output::read_existing(out)?;
             if let Some(report) = output::staleness(out, jsonl, found.as_deref()) {
-                return Err(StaleOutput { report }.into());
+                return Err(CheckFailed { message: report }.into());
             }
             output::status(&format!("{} is current", out.display()));
         }
