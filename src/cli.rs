@@ -92,7 +92,8 @@ pub struct StatsArgs {
 /// Generating examples from a message.rs: the command without a subcommand.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The Rust file to read. Without it, looks under the current folder for
+    /// The Rust file to read, or a crate folder (or its src/) to follow message creation
+    /// across. Without it, looks under the current folder for
     /// server/svix-server/src/v1/endpoints/message.rs, then svix-server/src/v1/endpoints/message.rs,
     /// then src/v1/endpoints/message.rs.
     pub input: Option<PathBuf>,
@@ -114,6 +115,28 @@ pub struct GenerateArgs {
     /// of failing (for CI jobs on files that may lose their handlers).
     #[arg(long)]
     pub allow_empty: bool,
+
+    /// With a folder as INPUT: the files whose POST handlers are the roots.
+    #[arg(long, value_name = "GLOB", default_value = "**/endpoints/message.rs")]
+    pub focus: String,
+
+    /// With a folder: also walk paths matching GLOB (target/, tests/, benches/, examples/ and
+    /// hidden folders are skipped otherwise). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// With a folder: leave out files matching GLOB. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// With a folder: how many calls away from the focus files to follow (0 keeps to them).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub depth: usize,
+
+    /// With a folder: exit 0 even when some files could not be parsed (they are reported and
+    /// skipped either way).
+    #[arg(long)]
+    pub keep_going: bool,
 
     /// Also treat this function as a root, besides the POST-routed handlers. Repeatable.
     #[arg(long, value_name = "NAME")]

@@ -205,6 +205,11 @@ pub enum Fact {
     Branch {
         condition: String,
     },
+    /// A method taken on its own, out of its impl block.
+    MethodOf {
+        method: String,
+        self_ty: String,
+    },
 }
 
 impl Fact {
@@ -248,6 +253,7 @@ impl Fact {
             Fact::ValidatorFn { .. } => "validator_fn",
             Fact::Method { .. } => "method",
             Fact::Branch { .. } => "branch",
+            Fact::MethodOf { .. } => "method_of",
         }
     }
 }
@@ -431,6 +437,10 @@ impl Fact {
                     .for_each(|s| push(s));
             }
             Fact::Branch { condition } => push(condition),
+            Fact::MethodOf { method, self_ty } => {
+                push(method);
+                push(self_ty);
+            }
         }
         out
     }
@@ -1144,7 +1154,13 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                         whole_body: self.single_statement,
                     },
                 );
-            } else if call.args.iter().any(|a| arg_mentions(a, "cache")) {
+            } else if call.args.iter().any(|a| arg_mentions(a, "cache"))
+                && ["fetch", "cache", "get", "load"]
+                    .iter()
+                    .any(|verb| last.contains(verb))
+            {
+                // A read through the cache; a call that only passes the cache along
+                // (`create_message_inner(db, queue_tx, cache, ..)`) is not one.
                 let ttl = call.args.iter().find_map(|a| {
                     let t = one_line(self.source, a)?;
                     t.contains("Duration::").then_some(t)

@@ -14,6 +14,7 @@ pub mod select;
 pub mod source;
 pub mod stats;
 pub mod tokens;
+pub mod tree;
 pub mod units;
 pub mod validate;
 
@@ -57,6 +58,8 @@ pub struct Example {
 /// One row of `--list`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListRow {
+    /// The file the item is in, in directory mode.
+    pub file: Option<String>,
     pub kind: String,
     pub name: String,
     pub lines: (usize, usize),
@@ -72,6 +75,8 @@ pub struct Generated {
     pub jsonl: String,
     /// Units that ran out of distinct phrasings before `--variants` was reached.
     pub shortfalls: Vec<Shortfall>,
+    /// In directory mode, each file that could not be read or parsed, with why.
+    pub skipped: Vec<String>,
 }
 
 /// A unit that got fewer examples than asked, because every further phrasing would repeat an
@@ -240,7 +245,6 @@ fn run_generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             found
         }
     };
-    let source = SourceFile::read(&input)?;
     if let Some(out) = &cli.output
         && same_file(out, &input)
     {
@@ -251,7 +255,18 @@ fn run_generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         variants: cli.variants.map(usize::from),
         imports: cli.imports,
     };
-    let generated = match generate(&source, &options) {
+    let result = if input.is_dir() {
+        let tree_options = tree::TreeOptions {
+            focus: cli.focus.clone(),
+            include: cli.include.clone(),
+            exclude: cli.exclude.clone(),
+            depth: cli.depth,
+        };
+        generate_tree(&input, &tree_options, &options)
+    } else {
+        SourceFile::read(&input).and_then(|source| generate(&source, &options))
+    };
+    let generated = match result {
         Err(err) if cli.allow_empty && err.is::<EmptySelection>() => {
             output::status(&format!(
                 "no message-creation handler found in {}; --allow-empty: no examples",
@@ -261,8 +276,19 @@ fn run_generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         }
         other => other?,
     };
+    for skipped in &generated.skipped {
+        output::error(&anyhow::anyhow!("{skipped}"));
+    }
+    let unparsed = (!generated.skipped.is_empty() && !cli.keep_going).then(|| {
+        anyhow::anyhow!(
+            "{} file(s) under {} could not be read or parsed and were skipped (--keep-going to accept)",
+            generated.skipped.len(),
+            input.display()
+        )
+    });
     if cli.list {
-        return output::to_stdout(&output::list_table(&generated.rows));
+        output::to_stdout(&output::list_table(&generated.rows))?;
+        return unparsed.map_or(Ok(()), Err);
     }
     for short in &generated.shortfalls {
         output::status(&format!(
@@ -293,7 +319,126 @@ fn run_generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             output::status(&format!("{summary} to stdout"));
         }
     }
-    Ok(())
+    unparsed.map_or(Ok(()), Err)
+}
+
+/// Directory mode: walk, summarize every file in parallel, select across files, then generate
+/// the focus files whole and the picked items of the others.
+pub fn generate_tree(
+    root: &Path,
+    tree_options: &tree::TreeOptions,
+    options: &Options,
+) -> anyhow::Result<Generated> {
+    use rayon::prelude::*;
+    let files = tree::walk(root, tree_options)?;
+    if files.is_empty() {
+        anyhow::bail!("{} is a folder with no .rs file", root.display());
+    }
+    let base = tree::source_base(root);
+    let focus = tree::focus_matcher(&tree_options.focus)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(source::PIPELINE_STACK)
+        .build()
+        .context("cannot start the parsing threads")?;
+    let results: Vec<_> = pool.install(|| {
+        files
+            .par_iter()
+            .filter_map(|path| {
+                let module = tree::module_path(&base, path)?;
+                let relative = path.strip_prefix(root).unwrap_or(path);
+                let is_focus = focus.is_match(relative);
+                let summary = tree::summarize(path, module, is_focus, &options.roots);
+                // Each parsed file's text stays in this thread's span table otherwise.
+                proc_macro2::extra::invalidate_current_thread_spans();
+                Some((is_focus, summary))
+            })
+            .collect()
+    });
+    let mut summaries = Vec::new();
+    let mut focus_files = Vec::new();
+    let mut skipped = Vec::new();
+    for (is_focus, result) in results {
+        match result {
+            Ok(summary) => {
+                if is_focus {
+                    focus_files.push(summaries.len());
+                }
+                summaries.push(summary);
+            }
+            Err(err) => skipped.push(err.to_string()),
+        }
+    }
+    if focus_files.is_empty() {
+        return Err(EmptySelection {
+            path: root.to_path_buf(),
+        })
+        .context(format!(
+            "no file under {} matches --focus {}",
+            root.display(),
+            tree_options.focus
+        ));
+    }
+    let picks = if tree_options.depth == 0 {
+        Vec::new()
+    } else {
+        tree::select_across_files(&summaries, &focus_files, tree_options.depth)
+    };
+    let mut parts: Vec<(usize, Generated)> = Vec::new();
+    for &f in &focus_files {
+        let source = SourceFile::read(&summaries[f].path)?;
+        match generate(&source, options) {
+            Ok(generated) => parts.push((f, generated)),
+            Err(err) if err.is::<EmptySelection>() => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    // The default plan aims the focus files at about 20 examples; each item another file
+    // contributes gets one more, unless --variants says otherwise.
+    let picked_options = Options {
+        variants: Some(options.variants.unwrap_or(1)),
+        ..options.clone()
+    };
+    let mut picked_files: Vec<usize> = picks.iter().map(|p| p.file).collect();
+    picked_files.dedup();
+    for f in picked_files {
+        let mine: Vec<tree::Pick> = picks.iter().filter(|p| p.file == f).cloned().collect();
+        let source = SourceFile::read(&summaries[f].path)?;
+        parts.push((f, generate_picked(&source, &mine, &picked_options)?));
+    }
+    if parts.iter().all(|(_, g)| g.examples.is_empty()) {
+        return Err(EmptySelection {
+            path: root.to_path_buf(),
+        }
+        .into());
+    }
+    let mut combined = Generated {
+        skipped,
+        ..Generated::default()
+    };
+    for (f, part) in parts {
+        let path = summaries[f]
+            .path
+            .strip_prefix(root)
+            .unwrap_or(&summaries[f].path);
+        combined.rows.extend(part.rows.into_iter().map(|mut row| {
+            row.file = Some(path.display().to_string());
+            row
+        }));
+        combined.examples.extend(part.examples);
+        combined.unit_count += part.unit_count;
+        combined.jsonl.push_str(&part.jsonl);
+        combined.shortfalls.extend(part.shortfalls);
+    }
+    // Each part was checked against its own file; across parts only repeats can remain.
+    let report = validate::validate(&combined.jsonl, &validate::Settings::default());
+    if let Some(fault) = report.faults.first() {
+        anyhow::bail!(
+            "internal error: combined line {} fails validation: {}",
+            fault.line,
+            fault.message
+        );
+    }
+    Ok(combined)
 }
 
 fn find_default_input(cwd: &Path) -> anyhow::Result<PathBuf> {
@@ -336,19 +481,87 @@ fn generate_here(source: &SourceFile, options: &Options) -> anyhow::Result<Gener
         }
         .into());
     }
-    let rows = list_rows(&inventory, &selection);
-    let facts = read_facts(source, &inventory, &selection);
-    let units = units::build_units(&inventory, &selection, &facts);
+    finish(source, &file, &inventory, &selection, options)
+}
+
+/// Directory mode's other files: the picked functions and methods of one file, as units of
+/// their own, each with its file's use declarations.
+pub fn generate_picked(
+    source: &SourceFile,
+    picks: &[tree::Pick],
+    options: &Options,
+) -> anyhow::Result<Generated> {
+    source::on_big_stack(|| generate_picked_here(source, picks, options))?
+}
+
+fn generate_picked_here(
+    source: &SourceFile,
+    picks: &[tree::Pick],
+    options: &Options,
+) -> anyhow::Result<Generated> {
+    let file = source.parse()?;
+    let methods = select::impl_methods(&file);
+    let inventory = Inventory::with_methods(source, &file, &methods);
+    let mut items = Vec::new();
+    let mut roots = Vec::new();
+    for pick in picks {
+        let entry = match &pick.self_ty {
+            Some(ty) => inventory.method_index(ty, &pick.name),
+            None => inventory.fn_index(&pick.name),
+        };
+        let Some(entry) = entry else {
+            anyhow::bail!(
+                "internal error: {} has no {} any more",
+                source.path.display(),
+                pick.name
+            );
+        };
+        if pick.root {
+            roots.push(entry);
+        }
+        items.push(select::Selected {
+            entry,
+            reason: pick.reason.clone(),
+        });
+    }
+    items.sort_by_key(|s| s.entry);
+    let selection = Selection {
+        routes: select::find_routes(&inventory),
+        roots,
+        items,
+        uses: inventory
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == Kind::Use)
+            .map(|(i, _)| i)
+            .collect(),
+    };
+    finish(source, &file, &inventory, &selection, options)
+}
+
+/// The stages after selection, shared by every mode: facts, units, rendering, the check.
+fn finish(
+    source: &SourceFile,
+    file: &syn::File,
+    inventory: &Inventory,
+    selection: &Selection,
+    options: &Options,
+) -> anyhow::Result<Generated> {
+    let rows = list_rows(inventory, selection);
+    let facts = read_facts(source, inventory, selection);
+    let units = units::build_units(inventory, selection, &facts);
     let (examples, shortfalls) =
-        render_examples(source, &inventory, &selection, &facts, &units, options)?;
+        render_examples(source, inventory, selection, &facts, &units, options)?;
     let jsonl = output::to_jsonl(&examples);
-    check_output(source, &file, &jsonl, &examples)?;
+    check_output(source, file, &jsonl, &examples)?;
     Ok(Generated {
         rows,
         examples,
         unit_count: units.len(),
         jsonl,
         shortfalls,
+        skipped: Vec::new(),
     })
 }
 
@@ -360,12 +573,10 @@ fn check_output(
     jsonl: &str,
     examples: &[Example],
 ) -> anyhow::Result<()> {
-    let items = file
-        .items
-        .iter()
-        .map(|item| source.item_range(item))
-        .collect();
-    let sources = [validate::Source::from_parts(source.clone(), items)];
+    let sources = [validate::Source::from_parts(
+        source.clone(),
+        source::item_ranges_of(source, file),
+    )];
     let settings = validate::Settings {
         sources: &sources,
         ..validate::Settings::default()
@@ -393,8 +604,12 @@ fn list_rows(inventory: &Inventory, selection: &Selection) -> Vec<ListRow> {
         .map(|s| {
             let e = &inventory.entries[s.entry];
             ListRow {
+                file: None,
                 kind: e.kind.label().to_owned(),
-                name: e.name.clone(),
+                name: match (&e.self_ty, e.kind) {
+                    (Some(ty), Kind::Method) => format!("{ty}::{}", e.name),
+                    _ => e.name.clone(),
+                },
                 lines: e.lines,
                 reason: s.reason.to_string(),
             }
@@ -421,8 +636,18 @@ fn read_facts(
     for s in &selection.items {
         let entry = &inventory.entries[s.entry];
         let mut facts = Vec::new();
+        // The note names the type only where the method's own code does.
+        if entry.kind == Kind::Method
+            && let Some(ty) = &entry.self_ty
+            && source.slice(entry.range.clone()).contains(ty.as_str())
+        {
+            facts.push(Fact::MethodOf {
+                method: entry.name.clone(),
+                self_ty: ty.clone(),
+            });
+        }
         // A route is quoted in requests, so only one whose path stands as written in the file.
-        if let select::Reason::Root { .. } = &s.reason
+        if selection.roots.contains(&s.entry)
             && let Some(route) = selection
                 .routes
                 .iter()

@@ -64,8 +64,12 @@ pub fn to_jsonl(examples: &[Example]) -> String {
     out
 }
 
-/// The `--list` table: kind, name, line range, reason.
+/// The `--list` table: kind, name, line range, reason; in directory mode the file first.
 pub fn list_table(rows: &[ListRow]) -> String {
+    let file_width = rows
+        .iter()
+        .filter_map(|r| r.file.as_ref().map(String::len))
+        .max();
     let kind_width = rows.iter().map(|r| r.kind.len()).max().unwrap_or(0);
     let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
     let lines: Vec<String> = rows
@@ -76,8 +80,12 @@ pub fn list_table(rows: &[ListRow]) -> String {
     rows.iter()
         .zip(&lines)
         .map(|(r, l)| {
+            let file = match (file_width, &r.file) {
+                (Some(width), Some(file)) => format!("{file:width$}  "),
+                _ => String::new(),
+            };
             format!(
-                "{:kind_width$}  {:name_width$}  {:lines_width$}  {}\n",
+                "{file}{:kind_width$}  {:name_width$}  {:lines_width$}  {}\n",
                 r.kind, r.name, l, r.reason
             )
         })

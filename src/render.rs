@@ -621,6 +621,10 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             salt,
         )),
         Fact::Branch { condition } => s("branch", &[("condition", condition.clone())]),
+        Fact::MethodOf { method, self_ty } => s(
+            "method_of",
+            &[("method", method.clone()), ("self_ty", self_ty.clone())],
+        ),
         Fact::ValidatorFn {
             name,
             arg_ty,

@@ -22,6 +22,8 @@ pub enum Kind {
     Type,
     Trait,
     Use,
+    /// A method of an impl block, taken on its own (directory mode's cross-file picks).
+    Method,
     Other,
 }
 
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Type => "type",
             Kind::Trait => "trait",
             Kind::Use => "use",
+            Kind::Method => "method",
             Kind::Other => "item",
         }
     }
@@ -89,8 +92,18 @@ impl Route {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
-    Root { method: String, path: String },
+    Root {
+        method: String,
+        path: String,
+    },
     RootFlag,
+    /// A routed handler in another file whose body calls a selected creation function.
+    CallsSelected(String),
+    /// Reached from an item of another module, through that module's `use` declarations.
+    ReachedFrom {
+        by: String,
+        module: String,
+    },
     CalledBy(String),
     MethodCalledBy(String),
     ParamType(String),
@@ -107,7 +120,8 @@ impl Reason {
     /// The name of the item whose code led here, if another item did.
     pub fn subject(&self) -> Option<&str> {
         match self {
-            Reason::Root { .. } | Reason::RootFlag => None,
+            Reason::Root { .. } | Reason::RootFlag | Reason::CallsSelected(_) => None,
+            Reason::ReachedFrom { by, .. } => Some(by),
             Reason::CalledBy(s)
             | Reason::MethodCalledBy(s)
             | Reason::ParamType(s)
@@ -127,6 +141,8 @@ impl fmt::Display for Reason {
         match self {
             Reason::Root { method, path } => write!(f, "root: {} {path}", method.to_uppercase()),
             Reason::RootFlag => write!(f, "root: --root"),
+            Reason::CallsSelected(callee) => write!(f, "calls {callee}"),
+            Reason::ReachedFrom { by, module } => write!(f, "called by {by} ({module})"),
             Reason::CalledBy(by) => write!(f, "called by {by}"),
             Reason::MethodCalledBy(by) => write!(f, "method called by {by}"),
             Reason::ParamType(by) => write!(f, "type of a parameter of {by}"),
@@ -291,7 +307,77 @@ fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
     (label, self_ty)
 }
 
+/// The methods of a file's impl blocks as stand-alone functions (their spans, and so their
+/// byte ranges, are the originals'), with the name of their self type. Directory mode picks
+/// single methods from other files; single-file mode never needs them.
+pub fn impl_methods(file: &syn::File) -> Vec<(String, Item)> {
+    let mut out = Vec::new();
+    for item in &file.items {
+        let Item::Impl(imp) = item else { continue };
+        if is_test_item(&imp.attrs) {
+            continue;
+        }
+        let Some(ty) = type_name(&imp.self_ty) else {
+            continue;
+        };
+        for inner in &imp.items {
+            if let syn::ImplItem::Fn(f) = inner {
+                let as_fn = syn::ItemFn {
+                    attrs: f.attrs.clone(),
+                    vis: f.vis.clone(),
+                    modifiers: f.modifiers.clone(),
+                    sig: f.sig.clone(),
+                    block: Box::new(f.block.clone()),
+                };
+                out.push((ty.clone(), Item::Fn(as_fn)));
+            }
+        }
+    }
+    out
+}
+
 impl<'f> Inventory<'f> {
+    /// The file's items, and also each method in `methods` as an entry of kind `Method`.
+    pub fn with_methods(
+        source: &SourceFile,
+        file: &'f syn::File,
+        methods: &'f [(String, Item)],
+    ) -> Inventory<'f> {
+        let mut inv = Inventory::new(source, file);
+        for (ty, item) in methods {
+            let Item::Fn(f) = item else { continue };
+            let range = source.item_range(item);
+            let lines = (
+                source.line_of(range.start),
+                source.line_of(range.end.saturating_sub(1).max(range.start)),
+            );
+            inv.entries.push(Entry {
+                item,
+                kind: Kind::Method,
+                name: f.sig.ident.to_string(),
+                self_ty: Some(ty.clone()),
+                range,
+                lines,
+            });
+        }
+        inv
+    }
+
+    /// The entry of method `name` of type `ty`, when methods were taken in.
+    pub fn method_index(&self, ty: &str, name: &str) -> Option<usize> {
+        self.entries.iter().position(|e| {
+            e.kind == Kind::Method && e.name == name && e.self_ty.as_deref() == Some(ty)
+        })
+    }
+
+    /// The names of the file's functions and types, for directory mode's cross-file index.
+    pub fn local_names(&self) -> impl Iterator<Item = (&str, Kind)> {
+        self.entries
+            .iter()
+            .filter(|e| !matches!(e.kind, Kind::Impl | Kind::Use | Kind::Other | Kind::Method))
+            .map(|e| (e.name.as_str(), e.kind))
+    }
+
     pub fn new(source: &SourceFile, file: &'f syn::File) -> Inventory<'f> {
         let mut inv = Inventory {
             entries: Vec::new(),
@@ -403,7 +489,7 @@ impl<'f> Inventory<'f> {
 
 /// Where a reference was seen, which decides the reason given for what it reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Context {
+pub(crate) enum Context {
     Param,
     Return,
     Field,
@@ -412,7 +498,7 @@ enum Context {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Reference {
+pub(crate) enum Reference {
     /// A path, in the given context; `call` when it is the callee of a call expression.
     Path {
         segments: Vec<String>,
@@ -562,7 +648,7 @@ fn scan_macro_idents(collector: &mut ReferenceCollector, tokens: proc_macro2::To
     }
 }
 
-fn references(item: &Item) -> Vec<Reference> {
+pub(crate) fn references(item: &Item) -> Vec<Reference> {
     let mut collector = ReferenceCollector::default();
     collector.visit_item(item);
     collector.found

@@ -166,15 +166,11 @@ impl SourceFile {
         range_with_leading_comments(&self.text, range)
     }
 
-    /// The byte range of every top-level item, as `item_range` gives it: where slices of this
-    /// file may start and end.
+    /// Where slices of this file may start and end: every top-level item, and every function
+    /// inside an impl block, as `item_range` gives them.
     pub fn item_ranges(&self) -> Result<Vec<Range<usize>>, LocatedError> {
         let file = self.parse()?;
-        Ok(file
-            .items
-            .iter()
-            .map(|item| self.item_range(item))
-            .collect())
+        Ok(item_ranges_of(self, &file))
     }
 
     pub fn slice(&self, range: Range<usize>) -> &str {
@@ -219,7 +215,7 @@ impl SourceFile {
 
 /// Parsing and the visitors recurse once per nesting level; they run on a thread with this much
 /// stack.
-const PIPELINE_STACK: usize = 64 << 20;
+pub const PIPELINE_STACK: usize = 64 << 20;
 
 /// Runs `work` on a scoped thread with a large stack, whatever thread calls it. Spans are only
 /// valid on the thread that parsed, so everything that reads them runs inside `work`, and only
@@ -234,6 +230,22 @@ pub fn on_big_stack<T: Send>(work: impl FnOnce() -> T + Send) -> anyhow::Result<
             .join()
             .map_err(|_| anyhow::anyhow!("internal error: the pipeline panicked"))
     })
+}
+
+/// The item boundaries of an already parsed file (see [`SourceFile::item_ranges`]).
+pub fn item_ranges_of(source: &SourceFile, file: &syn::File) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    for item in &file.items {
+        ranges.push(source.item_range(item));
+        if let syn::Item::Impl(imp) = item {
+            for inner in &imp.items {
+                if let syn::ImplItem::Fn(f) = inner {
+                    ranges.push(source.item_range(f));
+                }
+            }
+        }
+    }
+    ranges
 }
 
 /// proc-macro2 counts every file it has lexed on this thread into one offset space; the range of

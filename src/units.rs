@@ -246,8 +246,8 @@ pub fn role_of(
         return Role::Chain;
     }
     match entry.kind {
-        Kind::Fn if selection.roots.contains(&unit.primary) => Role::Handler,
-        Kind::Fn => {
+        Kind::Fn | Kind::Method if selection.roots.contains(&unit.primary) => Role::Handler,
+        Kind::Fn | Kind::Method => {
             if facts.iter().any(|f| matches!(f, Fact::ValidatorFn { .. })) {
                 Role::Validator
             } else if matches!(

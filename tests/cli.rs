@@ -174,7 +174,7 @@ const BAD_INPUTS: &[BadInput] = &[
         message: "empty-folder is a folder with no .rs file",
     },
     BadInput {
-        name: "folder with .rs files",
+        name: "folder whose files match no --focus",
         make: |dir| {
             let folder = dir.join("crate");
             std::fs::create_dir(&folder).unwrap();
@@ -182,8 +182,8 @@ const BAD_INPUTS: &[BadInput] = &[
             folder
         },
         extra: &[],
-        code: 2,
-        message: "crate is a folder; give one .rs file",
+        code: 1,
+        message: "matches --focus **/endpoints/message.rs",
     },
     BadInput {
         name: "not UTF-8",

@@ -1,0 +1,571 @@
+//! Directory mode: a crate's `.rs` files walked (the `ignore` crate, as ripgrep walks), parsed in
+//! parallel into plain summaries, an index of modules and `use` declarations, and the selection
+//! of message-creation items across files. Returns plain data; never prints.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::select::{self, Inventory, Kind, Reason, Reference};
+use crate::source::{LocatedError, SourceFile};
+
+/// Folders left out of a walk unless `--include` names them.
+const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];
+
+/// How a directory is walked and how far selection reaches.
+#[derive(Debug, Clone)]
+pub struct TreeOptions {
+    pub focus: String,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub depth: usize,
+}
+
+impl Default for TreeOptions {
+    fn default() -> Self {
+        TreeOptions {
+            focus: "**/endpoints/message.rs".to_owned(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            depth: 1,
+        }
+    }
+}
+
+fn glob_set(patterns: &[String], what: &str) -> anyhow::Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(Glob::new(pattern).map_err(|e| anyhow::anyhow!("{what} {pattern}: {e}"))?);
+    }
+    builder.build().map_err(|e| anyhow::anyhow!("{what}: {e}"))
+}
+
+/// The `.rs` files under `root`, sorted, as paths that start with `root`.
+pub fn walk(root: &Path, options: &TreeOptions) -> anyhow::Result<Vec<PathBuf>> {
+    let include = glob_set(&options.include, "--include")?;
+    let exclude = glob_set(&options.exclude, "--exclude")?;
+    let found = Mutex::new(Vec::new());
+    ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .require_git(false)
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                let Ok(entry) = entry else {
+                    return ignore::WalkState::Continue;
+                };
+                let path = entry.path();
+                let relative = path.strip_prefix(root).unwrap_or(path);
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                if is_dir {
+                    let name = entry.file_name().to_string_lossy();
+                    let skipped = SKIPPED_FOLDERS.contains(&name.as_ref());
+                    if skipped && entry.depth() > 0 && !include.is_match(relative) {
+                        return ignore::WalkState::Skip;
+                    }
+                    return ignore::WalkState::Continue;
+                }
+                let is_rust = path.extension().is_some_and(|x| x == "rs");
+                if is_rust
+                    && !exclude.is_match(relative)
+                    && let Ok(mut found) = found.lock()
+                {
+                    found.push(path.to_path_buf());
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let mut files = found.into_inner().unwrap_or_default();
+    files.sort();
+    Ok(files)
+}
+
+/// The folder module paths are counted from: `root/src` when there is one.
+pub fn source_base(root: &Path) -> PathBuf {
+    let src = root.join("src");
+    if src.is_dir() {
+        src
+    } else {
+        root.to_path_buf()
+    }
+}
+
+/// `src/v1/endpoints/message.rs` → `["v1", "endpoints", "message"]`; `mod.rs`, `lib.rs` and
+/// `main.rs` name their folder's module. None for files outside `base`.
+pub fn module_path(base: &Path, file: &Path) -> Option<Vec<String>> {
+    let relative = file.strip_prefix(base).ok()?;
+    let mut parts: Vec<String> = relative
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop()?;
+    let stem = last.strip_suffix(".rs")?;
+    let is_root = parts.is_empty() && (stem == "lib" || stem == "main");
+    if stem != "mod" && !is_root {
+        parts.push(stem.to_owned());
+    }
+    Some(parts)
+}
+
+/// A `use` leaf: the name it brings in and the path it names, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseEntry {
+    pub alias: String,
+    pub target: Vec<String>,
+    pub glob: bool,
+}
+
+fn use_entries(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseEntry>) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            use_entries(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => {
+            let name = n.ident.to_string();
+            let mut target = prefix.clone();
+            let alias = if name == "self" {
+                prefix.last().cloned().unwrap_or_default()
+            } else {
+                target.push(name.clone());
+                name
+            };
+            out.push(UseEntry {
+                alias,
+                target,
+                glob: false,
+            });
+        }
+        syn::UseTree::Rename(r) => {
+            let mut target = prefix.clone();
+            if r.ident != "self" {
+                target.push(r.ident.to_string());
+            }
+            out.push(UseEntry {
+                alias: r.rename.to_string(),
+                target,
+                glob: false,
+            });
+        }
+        syn::UseTree::Glob(_) => out.push(UseEntry {
+            alias: String::new(),
+            target: prefix.clone(),
+            glob: true,
+        }),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_entries(t, prefix, out)),
+    }
+}
+
+/// One top-level function, type or impl method of a file, with what its code names.
+#[derive(Debug, Clone)]
+pub struct ItemSummary {
+    pub name: String,
+    pub kind: Kind,
+    pub self_ty: Option<String>,
+    pub(crate) refs: Vec<Reference>,
+}
+
+/// Everything selection needs from one file, as plain data: no syn, no spans.
+#[derive(Debug, Clone)]
+pub struct FileSummary {
+    pub path: PathBuf,
+    pub module: Vec<String>,
+    pub uses: Vec<UseEntry>,
+    pub items: Vec<ItemSummary>,
+    /// (HTTP method, handler) for every route the file's router registers.
+    pub routes: Vec<(String, String)>,
+    /// For a focus file: the names (and self types) of what single-file selection takes.
+    pub selected: Vec<(String, Option<String>)>,
+    /// For a focus file: the creation functions proper, the roots and what they call directly.
+    /// A handler elsewhere that calls one of these is message creation too; one that only
+    /// shares a helper further down (a validation check) is not.
+    pub creation: Vec<String>,
+}
+
+/// Reads and parses one file into its summary; runs where the file was parsed.
+pub fn summarize(
+    path: &Path,
+    module: Vec<String>,
+    is_focus: bool,
+    roots: &[String],
+) -> Result<FileSummary, TreeError> {
+    let source = SourceFile::read(path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
+    let file = source.parse().map_err(TreeError::Parse)?;
+    let methods = select::impl_methods(&file);
+    let inventory = Inventory::with_methods(&source, &file, &methods);
+    let mut uses = Vec::new();
+    for item in &file.items {
+        if let syn::Item::Use(u) = item {
+            use_entries(&u.tree, &mut Vec::new(), &mut uses);
+        }
+    }
+    let items = inventory
+        .entries
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                Kind::Fn | Kind::Method | Kind::Struct | Kind::Enum | Kind::Impl | Kind::Type
+            )
+        })
+        .map(|e| ItemSummary {
+            name: e.name.clone(),
+            kind: e.kind,
+            self_ty: e.self_ty.clone(),
+            refs: select::references(e.item),
+        })
+        .collect();
+    let routes = select::find_routes(&inventory)
+        .into_iter()
+        .map(|r| (r.method, r.handler))
+        .collect();
+    let mut selected = Vec::new();
+    let mut creation = Vec::new();
+    if is_focus && let Ok(selection) = select::select_creation_items(&inventory, roots) {
+        let root_names: Vec<&str> = selection
+            .roots
+            .iter()
+            .map(|&r| inventory.entries[r].name.as_str())
+            .collect();
+        for s in &selection.items {
+            let e = &inventory.entries[s.entry];
+            selected.push((e.name.clone(), e.self_ty.clone()));
+            let direct = match &s.reason {
+                Reason::CalledBy(by) => root_names.contains(&by.as_str()),
+                _ => selection.roots.contains(&s.entry),
+            };
+            if direct && e.kind == Kind::Fn {
+                creation.push(e.name.clone());
+            }
+        }
+    }
+    Ok(FileSummary {
+        path: path.to_path_buf(),
+        module,
+        uses,
+        items,
+        routes,
+        selected,
+        creation,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub enum TreeError {
+    Read(String),
+    Parse(LocatedError),
+}
+
+impl std::fmt::Display for TreeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TreeError::Read(message) => f.write_str(message),
+            TreeError::Parse(located) => write!(f, "{located}"),
+        }
+    }
+}
+
+/// One item taken from a file other than the focus files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    pub file: usize,
+    pub name: String,
+    pub self_ty: Option<String>,
+    pub reason: Reason,
+    pub root: bool,
+}
+
+/// Where a resolved reference lands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Target {
+    file: usize,
+    name: String,
+    self_ty: Option<String>,
+}
+
+/// The crate's modules and items, by path.
+pub struct CrateIndex<'a> {
+    files: &'a [FileSummary],
+    modules: BTreeMap<Vec<String>, usize>,
+}
+
+impl<'a> CrateIndex<'a> {
+    pub fn new(files: &'a [FileSummary]) -> CrateIndex<'a> {
+        let modules = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.module.clone(), i))
+            .collect();
+        CrateIndex { files, modules }
+    }
+
+    /// A `use` or path's segments made absolute from `module`; None when it leaves the crate.
+    fn absolute(&self, module: &[String], segments: &[String]) -> Option<Vec<String>> {
+        let first = segments.first()?;
+        match first.as_str() {
+            "crate" => Some(segments[1..].to_vec()),
+            "self" => Some([module, &segments[1..]].concat()),
+            "super" => {
+                let mut base = module.to_vec();
+                let mut rest = segments;
+                while rest.first().is_some_and(|s| s == "super") {
+                    base.pop()?;
+                    rest = &rest[1..];
+                }
+                Some([base.as_slice(), rest].concat())
+            }
+            _ => {
+                // A child module of this one (2015-style paths and `mod` children).
+                let child = [module, &segments[..1]].concat();
+                if self.modules.contains_key(&child) {
+                    Some([module, segments].concat())
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// Resolves an absolute path to an item, following `pub use` re-exports a few hops.
+    fn lookup(&self, path: &[String], hops: usize) -> Option<Target> {
+        for split in (0..path.len()).rev() {
+            let Some(&file) = self.modules.get(&path[..split]) else {
+                continue;
+            };
+            let name = path.get(split)?;
+            let rest = &path[split + 1..];
+            let summary = &self.files[file];
+            let has = |kind: &[Kind]| {
+                summary
+                    .items
+                    .iter()
+                    .any(|i| i.name == *name && i.self_ty.is_none() && kind.contains(&i.kind))
+            };
+            if rest.is_empty() && has(&[Kind::Fn]) {
+                return Some(Target {
+                    file,
+                    name: name.clone(),
+                    self_ty: None,
+                });
+            }
+            if let [method] = rest
+                && has(&[Kind::Struct, Kind::Enum, Kind::Type])
+            {
+                let found = summary.items.iter().any(|i| {
+                    i.kind == Kind::Method && i.name == *method && i.self_ty.as_ref() == Some(name)
+                });
+                return found.then(|| Target {
+                    file,
+                    name: method.clone(),
+                    self_ty: Some(name.clone()),
+                });
+            }
+            // A re-export: `pub use inner::Name;` in this module.
+            if hops > 0
+                && let Some(entry) = summary.uses.iter().find(|u| !u.glob && u.alias == *name)
+                && let Some(target) = self.absolute(&summary.module, &entry.target)
+            {
+                return self.lookup(&[target.as_slice(), rest].concat(), hops - 1);
+            }
+            return None;
+        }
+        None
+    }
+
+    /// Resolves a reference made in file `from` to an item of another file.
+    fn resolve(&self, from: usize, reference: &Reference) -> Option<Target> {
+        let Reference::Path { segments, .. } = reference else {
+            return None;
+        };
+        let summary = &self.files[from];
+        let first = segments.first()?;
+        let local = summary
+            .items
+            .iter()
+            .any(|i| i.name == *first && i.self_ty.is_none());
+        let absolute = if matches!(first.as_str(), "crate" | "self" | "super") {
+            self.absolute(&summary.module, segments)?
+        } else if local {
+            return None;
+        } else if let Some(entry) = summary.uses.iter().find(|u| !u.glob && u.alias == *first) {
+            let base = self.absolute(&summary.module, &entry.target)?;
+            [base.as_slice(), &segments[1..]].concat()
+        } else {
+            // Glob imports: the first module that has the name.
+            summary
+                .uses
+                .iter()
+                .filter(|u| u.glob)
+                .filter_map(|u| self.absolute(&summary.module, &u.target))
+                .map(|base| [base.as_slice(), segments].concat())
+                .find(|path| self.lookup(path, 2).is_some())?
+        };
+        self.lookup(&absolute, 2).filter(|t| t.file != from)
+    }
+}
+
+/// Which files are focus files, by `--focus` against their path below the walk root.
+pub fn focus_matcher(pattern: &str) -> anyhow::Result<GlobSet> {
+    glob_set(&[pattern.to_owned()], "--focus")
+}
+
+/// The items other files contribute: functions and methods the focus selection reaches (up to
+/// `depth` hops), and routed handlers elsewhere that call a focus-selected function.
+pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize) -> Vec<Pick> {
+    let index = CrateIndex::new(files);
+    let mut picks: Vec<Pick> = Vec::new();
+    let mut taken: BTreeSet<(usize, String, Option<String>)> = BTreeSet::new();
+    let mut queue: VecDeque<(usize, String, Option<String>, usize)> = VecDeque::new();
+    let mut creation: BTreeSet<(usize, String)> = BTreeSet::new();
+    for &f in focus {
+        for (name, self_ty) in &files[f].selected {
+            taken.insert((f, name.clone(), self_ty.clone()));
+            queue.push_back((f, name.clone(), self_ty.clone(), 0));
+        }
+        for name in &files[f].creation {
+            creation.insert((f, name.clone()));
+        }
+    }
+    let module_name = |file: usize| {
+        let m = &files[file].module;
+        if m.is_empty() {
+            "crate".to_owned()
+        } else {
+            format!("crate::{}", m.join("::"))
+        }
+    };
+    while let Some((file, name, self_ty, hops)) = queue.pop_front() {
+        if hops >= depth {
+            continue;
+        }
+        let Some(item) = files[file]
+            .items
+            .iter()
+            .find(|i| i.name == name && i.self_ty == self_ty)
+        else {
+            continue;
+        };
+        for reference in &item.refs {
+            let Some(target) = index.resolve(file, reference) else {
+                continue;
+            };
+            let key = (target.file, target.name.clone(), target.self_ty.clone());
+            if !taken.insert(key) {
+                continue;
+            }
+            picks.push(Pick {
+                file: target.file,
+                name: target.name.clone(),
+                self_ty: target.self_ty.clone(),
+                reason: Reason::ReachedFrom {
+                    by: name.clone(),
+                    module: module_name(file),
+                },
+                root: false,
+            });
+            queue.push_back((target.file, target.name, target.self_ty, hops + 1));
+        }
+    }
+    for (h, summary) in files.iter().enumerate() {
+        if focus.contains(&h) {
+            continue;
+        }
+        for (_, handler) in &summary.routes {
+            if taken.contains(&(h, handler.clone(), None)) {
+                continue;
+            }
+            let Some(item) = summary
+                .items
+                .iter()
+                .find(|i| i.name == *handler && i.kind == Kind::Fn)
+            else {
+                continue;
+            };
+            let calls = item.refs.iter().find_map(|r| {
+                let target = index.resolve(h, r)?;
+                creation
+                    .contains(&(target.file, target.name.clone()))
+                    .then_some(target.name)
+            });
+            if let Some(callee) = calls {
+                taken.insert((h, handler.clone(), None));
+                picks.push(Pick {
+                    file: h,
+                    name: handler.clone(),
+                    self_ty: None,
+                    reason: Reason::CallsSelected(callee),
+                    root: true,
+                });
+            }
+        }
+    }
+    picks.sort_by(|a, b| (a.file, &a.name).cmp(&(b.file, &b.name)));
+    picks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_paths_follow_rusts_rules() {
+        let base = Path::new("crate/src");
+        let table = [
+            ("crate/src/lib.rs", Some(vec![])),
+            ("crate/src/main.rs", Some(vec![])),
+            ("crate/src/core/mod.rs", Some(vec!["core"])),
+            (
+                "crate/src/v1/endpoints/message.rs",
+                Some(vec!["v1", "endpoints", "message"]),
+            ),
+            (
+                "crate/src/v1/endpoints/endpoint/mod.rs",
+                Some(vec!["v1", "endpoints", "endpoint"]),
+            ),
+            ("crate/src/core/lib.rs", Some(vec!["core", "lib"])),
+            ("crate/build.rs", None),
+        ];
+        for (file, expected) in table {
+            let expected =
+                expected.map(|v: Vec<&str>| v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            assert_eq!(module_path(base, Path::new(file)), expected, "{file}");
+        }
+    }
+
+    #[test]
+    fn use_trees_flatten_with_renames_groups_and_globs() {
+        let file: syn::File = syn::parse_str(
+            "use super::message::{create_message_inner as create_inner, MessageIn};\nuse crate::queue::{self, *};",
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for item in &file.items {
+            if let syn::Item::Use(u) = item {
+                use_entries(&u.tree, &mut Vec::new(), &mut out);
+            }
+        }
+        let shown: Vec<String> = out
+            .iter()
+            .map(|u| {
+                format!(
+                    "{} = {}{}",
+                    u.alias,
+                    u.target.join("::"),
+                    if u.glob { "::*" } else { "" }
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "create_inner = super::message::create_message_inner",
+                "MessageIn = super::message::MessageIn",
+                "queue = crate::queue",
+                " = crate::queue::*",
+            ]
+        );
+    }
+}
