@@ -62,7 +62,10 @@ pub fn walk(root: &Path, options: &TreeOptions) -> anyhow::Result<Vec<PathBuf>> 
                 if is_dir {
                     let name = entry.file_name().to_string_lossy();
                     let skipped = SKIPPED_FOLDERS.contains(&name.as_ref());
-                    if skipped && entry.depth() > 0 && !include.is_match(relative) {
+                    // `--include tests` and `--include 'tests/**'` both open the folder.
+                    let included =
+                        include.is_match(relative) || include.is_match(relative.join("any.rs"));
+                    if skipped && entry.depth() > 0 && !included {
                         return ignore::WalkState::Skip;
                     }
                     return ignore::WalkState::Continue;

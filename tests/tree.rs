@@ -1,0 +1,175 @@
+//! Directory mode on the fixture crate in fixtures/crate: what it walks, what it selects across
+//! files and why, that every line is exact and grounded against its own file, and that a file
+//! that does not parse stops nothing else.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use svix_distill::tree::{self, TreeOptions};
+use svix_distill::{Options, generate_tree, validate};
+
+fn crate_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/crate")
+}
+
+fn listing(options: &TreeOptions) -> String {
+    let generated = generate_tree(&crate_root(), options, &Options::default()).unwrap();
+    generated
+        .rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} :: {}",
+                r.file.as_deref().unwrap_or("?"),
+                r.kind,
+                r.name,
+                r.reason
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn walk_skips_tests_target_and_hidden_folders_unless_included() {
+    let relative = |files: Vec<PathBuf>| {
+        files
+            .iter()
+            .map(|f| f.strip_prefix(crate_root()).unwrap().display().to_string())
+            .collect::<Vec<_>>()
+    };
+    let files = relative(tree::walk(&crate_root(), &TreeOptions::default()).unwrap());
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.starts_with("tests/") && !f.starts_with("target/")),
+        "{files:?}"
+    );
+    assert!(files.contains(&"src/v1/endpoints/message.rs".to_owned()));
+    let with_tests = TreeOptions {
+        include: vec!["tests".to_owned()],
+        exclude: vec!["**/queue/**".to_owned()],
+        ..TreeOptions::default()
+    };
+    let files = relative(tree::walk(&crate_root(), &with_tests).unwrap());
+    assert!(files.contains(&"tests/it.rs".to_owned()), "{files:?}");
+    assert!(!files.iter().any(|f| f.contains("queue")), "{files:?}");
+}
+
+#[test]
+fn selection_follows_calls_across_files_with_reasons() {
+    insta::assert_snapshot!(listing(&TreeOptions::default()), @r"
+    src/v1/endpoints/message.rs struct MessageIn :: type of a parameter of create_message
+    src/v1/endpoints/message.rs fn create_message :: root: POST /app/{app_id}/msg
+    src/v1/endpoints/message.rs fn create_message_inner :: called by create_message
+    src/v1/endpoints/message.rs fn not_found :: called by create_message_inner
+    src/core/message_app.rs method CreateMessageApp::layered_fetch :: called by create_message_inner (crate::v1::endpoints::message)
+    src/queue/mod.rs method MessageTaskBatch::new_task :: called by create_message_inner (crate::v1::endpoints::message)
+    src/v1/endpoints/endpoint.rs fn send_example :: calls create_message_inner
+    ");
+}
+
+#[test]
+fn depth_zero_keeps_to_the_focus_files() {
+    let options = TreeOptions {
+        depth: 0,
+        ..TreeOptions::default()
+    };
+    let listing = listing(&options);
+    assert!(
+        listing
+            .lines()
+            .all(|l| l.starts_with("src/v1/endpoints/message.rs ")),
+        "{listing}"
+    );
+}
+
+#[test]
+fn every_line_is_exact_and_grounded_against_its_own_file() {
+    let generated =
+        generate_tree(&crate_root(), &TreeOptions::default(), &Options::default()).unwrap();
+    let files = tree::walk(&crate_root(), &TreeOptions::default()).unwrap();
+    let sources: Vec<validate::Source> = files
+        .iter()
+        .map(|f| validate::Source::new(svix_distill::source::SourceFile::read(f).unwrap()).unwrap())
+        .collect();
+    let settings = validate::Settings {
+        sources: &sources,
+        ..validate::Settings::default()
+    };
+    let report = validate::validate(&generated.jsonl, &settings);
+    assert!(report.faults.is_empty(), "{:?}", report.faults);
+    // A cross-file unit carries its own file's use declarations, not the focus file's.
+    let layered = generated
+        .examples
+        .iter()
+        .find(|e| e.code.contains("pub async fn layered_fetch"))
+        .unwrap();
+    assert!(
+        layered
+            .code
+            .starts_with("use std::time::Duration;\n\nuse super::Cache;\n\n")
+    );
+    assert!(!layered.code.contains("use axum"));
+}
+
+#[test]
+fn other_handlers_and_crud_are_not_taken() {
+    let listing = listing(&TreeOptions::default());
+    for excluded in [
+        "list_messages",
+        "create_endpoint",
+        "list_endpoints",
+        "purge",
+        "matching_endpoints",
+        "post_from_test",
+        "generated",
+    ] {
+        assert!(!listing.contains(excluded), "{excluded} in\n{listing}");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_reported_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("crate");
+    copy_dir(&crate_root(), &root);
+    std::fs::write(root.join("src/broken.rs"), "fn broken( {\n").unwrap();
+    let out = dir.path().join("out.jsonl");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_svix-distill"))
+            .arg(&root)
+            .arg("-o")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&[]);
+    let stderr = String::from_utf8(first.stderr).unwrap();
+    assert_eq!(first.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("src/broken.rs:1:"), "{stderr}");
+    assert!(stderr.contains("1 file(s) under"), "{stderr}");
+    // The others were still read: the dataset was written.
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("send_example"));
+    let second = run(&["--keep-going"]);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+}
