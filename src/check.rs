@@ -11,6 +11,11 @@ const MECHANISMS: [(&str, &[&str]); 3] = [
     ("transaction", &["transaction", "txn"]),
 ];
 
+/// HTTP statuses a reasoning may only state when the code shows them.
+const STATUS_CODES: [&str; 11] = [
+    "200", "201", "202", "204", "400", "401", "403", "404", "409", "422", "500",
+];
+
 /// Prose words with inner capitals that are not code.
 const PROSE_WORDS: [&str; 3] = ["OpenAPI", "ChatML", "JSONL"];
 
@@ -124,15 +129,20 @@ pub fn grounding_faults(
             ));
         }
     }
-    for (i, line) in reasoning.lines().enumerate() {
-        for status in [
-            "200", "201", "202", "204", "400", "401", "403", "404", "409", "422", "500",
-        ] {
-            if line.contains(status) && !code.contains(status) {
-                faults.push(format!(
-                    "reasoning paragraph {} states status {status}, which the code does not show",
-                    i + 1
-                ));
+    // Which status numbers the code shows is worked out once, not per line.
+    let unshown: Vec<&str> = STATUS_CODES
+        .into_iter()
+        .filter(|status| reasoning.contains(status) && !code.contains(status))
+        .collect();
+    if !unshown.is_empty() {
+        for (i, line) in reasoning.lines().enumerate() {
+            for status in &unshown {
+                if line.contains(status) {
+                    faults.push(format!(
+                        "reasoning paragraph {} states status {status}, which the code does not show",
+                        i + 1
+                    ));
+                }
             }
         }
     }

@@ -654,6 +654,43 @@ pub(crate) fn references(item: &Item) -> Vec<Reference> {
     collector.found
 }
 
+/// The paths an impl method names (directory mode resolves them across files); method calls
+/// and repeats are left out, since only paths can be resolved without types.
+pub(crate) fn method_path_references(f: &syn::ImplItemFn) -> Vec<Reference> {
+    let mut collector = ReferenceCollector::default();
+    collector.visit_impl_item_fn(f);
+    distinct_paths(collector.found)
+}
+
+/// The distinct path references of an item, for directory mode's summaries.
+pub(crate) fn path_references(item: &Item) -> Vec<Reference> {
+    distinct_paths(references(item))
+}
+
+fn distinct_paths(found: Vec<Reference>) -> Vec<Reference> {
+    let mut out: Vec<Reference> = Vec::new();
+    for reference in found {
+        if matches!(reference, Reference::Path { .. }) && !out.contains(&reference) {
+            out.push(reference);
+        }
+    }
+    out
+}
+
+/// The routes registered by the functions of a parsed file, test code left out, without
+/// resolving companions (directory mode's summaries need only method and handler).
+pub fn find_routes_in(file: &syn::File) -> Vec<Route> {
+    let mut finder = RouteFinder::default();
+    for item in &file.items {
+        if let Item::Fn(f) = item
+            && !is_test_item(&f.attrs)
+        {
+            finder.visit_block(&f.block);
+        }
+    }
+    finder.routes
+}
+
 /// Finds the routes a file's router functions register, with nested prefixes applied.
 pub fn find_routes(inventory: &Inventory) -> Vec<Route> {
     let mut finder = RouteFinder::default();

@@ -168,7 +168,9 @@ pub struct ItemSummary {
     pub name: String,
     pub kind: Kind,
     pub self_ty: Option<String>,
-    pub(crate) refs: Vec<Reference>,
+    /// The paths its code names, each as written with `::`, once each. One string a path keeps
+    /// a crate's worth of summaries small.
+    pub refs: Vec<String>,
 }
 
 /// Everything selection needs from one file, as plain data: no syn, no spans.
@@ -197,37 +199,86 @@ pub fn summarize(
 ) -> Result<FileSummary, TreeError> {
     let source = SourceFile::read(path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
     let file = source.parse().map_err(TreeError::Parse)?;
-    let methods = select::impl_methods(&file);
-    let inventory = Inventory::with_methods(&source, &file, &methods);
+    // Straight from the tree: byte ranges (which cost a re-serialization of every item) are
+    // only worked out later, for the few files that contribute examples.
     let mut uses = Vec::new();
+    let mut items = Vec::new();
     for item in &file.items {
-        if let syn::Item::Use(u) = item {
-            use_entries(&u.tree, &mut Vec::new(), &mut uses);
+        let summary = |name: String, kind: Kind, refs: Vec<Reference>| ItemSummary {
+            name,
+            kind,
+            self_ty: None,
+            refs: joined_paths(refs),
+        };
+        match item {
+            syn::Item::Use(u) => use_entries(&u.tree, &mut Vec::new(), &mut uses),
+            syn::Item::Fn(f) if !select::is_test_item(&f.attrs) => items.push(summary(
+                f.sig.ident.to_string(),
+                Kind::Fn,
+                select::path_references(item),
+            )),
+            syn::Item::Struct(s) => {
+                items.push(summary(s.ident.to_string(), Kind::Struct, Vec::new()))
+            }
+            syn::Item::Enum(e) => items.push(summary(e.ident.to_string(), Kind::Enum, Vec::new())),
+            syn::Item::Type(t) => items.push(summary(t.ident.to_string(), Kind::Type, Vec::new())),
+            syn::Item::Impl(imp) if !select::is_test_item(&imp.attrs) => {
+                let Some(ty) = select::type_name(&imp.self_ty) else {
+                    continue;
+                };
+                for inner in &imp.items {
+                    if let syn::ImplItem::Fn(f) = inner {
+                        items.push(ItemSummary {
+                            name: f.sig.ident.to_string(),
+                            kind: Kind::Method,
+                            self_ty: Some(ty.clone()),
+                            refs: joined_paths(select::method_path_references(f)),
+                        });
+                    }
+                }
+            }
+            _ => {}
         }
     }
-    let items = inventory
-        .entries
+    // Keep only what could lead into another module of the crate: paths through `crate`,
+    // `self` or `super`, or starting with a name a `use` brings in. Local names and std paths
+    // are most of what code names, and held for every file they would dominate memory.
+    let imported: BTreeSet<&str> = uses
         .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                Kind::Fn | Kind::Method | Kind::Struct | Kind::Enum | Kind::Impl | Kind::Type
-            )
-        })
-        .map(|e| ItemSummary {
-            name: e.name.clone(),
-            kind: e.kind,
-            self_ty: e.self_ty.clone(),
-            refs: select::references(e.item),
-        })
+        .filter(|u| !u.glob)
+        .map(|u| u.alias.as_str())
         .collect();
-    let routes = select::find_routes(&inventory)
+    let has_glob = uses.iter().any(|u| u.glob);
+    for item in &mut items {
+        item.refs.retain(|path| {
+            let first = path.split("::").next().unwrap_or_default();
+            has_glob || matches!(first, "crate" | "self" | "super") || imported.contains(first)
+        });
+        item.refs.shrink_to_fit();
+    }
+    let routes = select::find_routes_in(&file)
         .into_iter()
         .map(|r| (r.method, r.handler))
         .collect();
     let mut selected = Vec::new();
     let mut creation = Vec::new();
-    if is_focus && let Ok(selection) = select::select_creation_items(&inventory, roots) {
+    // Only a focus file needs the full inventory, for single-file selection.
+    let inventory = is_focus.then(|| Inventory::new(&source, &file));
+    if let Some(inventory) = &inventory
+        && let Ok(selection) = select::select_creation_items(inventory, roots)
+    {
+        // Selected impl blocks join the summary, so that what they name is followed too.
+        for s in &selection.items {
+            let e = &inventory.entries[s.entry];
+            if e.kind == Kind::Impl {
+                items.push(ItemSummary {
+                    name: e.name.clone(),
+                    kind: Kind::Impl,
+                    self_ty: e.self_ty.clone(),
+                    refs: joined_paths(select::path_references(e.item)),
+                });
+            }
+        }
         let root_names: Vec<&str> = selection
             .roots
             .iter()
@@ -379,10 +430,9 @@ impl<'a> CrateIndex<'a> {
     }
 
     /// Resolves a reference made in file `from` to an item of another file.
-    fn resolve(&self, from: usize, reference: &Reference) -> Option<Target> {
-        let Reference::Path { segments, .. } = reference else {
-            return None;
-        };
+    fn resolve(&self, from: usize, path: &str) -> Option<Target> {
+        let segments: Vec<String> = path.split("::").map(str::to_owned).collect();
+        let segments = segments.as_slice();
         let summary = &self.files[from];
         let first = segments.first()?;
         let local = summary
@@ -408,6 +458,20 @@ impl<'a> CrateIndex<'a> {
         };
         self.lookup(&absolute, 2).filter(|t| t.file != from)
     }
+}
+
+/// Path references as `a::b` strings, once each.
+fn joined_paths(references: Vec<Reference>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for reference in references {
+        if let Reference::Path { segments, .. } = reference {
+            let path = segments.join("::");
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    }
+    out
 }
 
 /// Which files are focus files, by `--focus` against their path below the walk root.

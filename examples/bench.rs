@@ -1,0 +1,150 @@
+//! Whole-process benchmark of svix-distill against a bare syn parse-and-slice of the same input
+//! (examples/bare_parse.rs), on one file and on a generated crate of several hundred files.
+//! Prints medians of repeated runs, the ratios, and svix-distill's peak memory. Nothing is
+//! asserted: the figures go in the README.
+//! `cargo run --release --example bench [-- RUNS]`
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs a command to completion, returning wall time and peak resident memory in KiB.
+// The child is reaped by wait4, which also reports its peak memory; std's wait cannot.
+#[allow(clippy::zombie_processes)]
+fn measure(program: &Path, args: &[&str]) -> (Duration, i64) {
+    let start = Instant::now();
+    let child = Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the program starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child, with valid pointers to locals.
+    unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    (start.elapsed(), usage.ru_maxrss)
+}
+
+fn median(program: &Path, args: &[&str], runs: usize) -> (Duration, i64) {
+    let mut times = Vec::new();
+    let mut peak = 0;
+    measure(program, args);
+    for _ in 0..runs {
+        let (time, rss) = measure(program, args);
+        times.push(time);
+        peak = peak.max(rss);
+    }
+    times.sort();
+    (times[times.len() / 2], peak)
+}
+
+/// A crate of `copies` × 3 modules made from the fixtures, with the fixture crate's message
+/// creation as its focus.
+fn corpus(dir: &Path, copies: usize) -> (usize, u64) {
+    let src = dir.join("src");
+    copy_dir(&repo().join("fixtures/crate/src"), &src);
+    let gen_dir = src.join("generated");
+    std::fs::create_dir_all(&gen_dir).unwrap();
+    let fixtures = ["message.rs", "message_2022.rs", "message_misc.rs"];
+    let mut module_list = String::new();
+    for i in 0..copies {
+        for (j, name) in fixtures.iter().enumerate() {
+            let module = format!("m{i}_{j}");
+            std::fs::copy(
+                repo().join("fixtures").join(name),
+                gen_dir.join(format!("{module}.rs")),
+            )
+            .unwrap();
+            module_list.push_str(&format!("pub mod {module};\n"));
+        }
+    }
+    std::fs::write(gen_dir.join("mod.rs"), module_list).unwrap();
+    let (mut files, mut bytes) = (0, 0);
+    for entry in walkdir::WalkDir::new(&src)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.file_type().is_file() {
+            files += 1;
+            bytes += entry.metadata().unwrap().len();
+        }
+    }
+    (files, bytes)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn main() {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(21);
+    let built = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--bin",
+            "svix-distill",
+            "--example",
+            "bare_parse",
+        ])
+        .current_dir(repo())
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let release = repo().join("target/release");
+    let tool = release.join("svix-distill");
+    let bare = release.join("examples/bare_parse");
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out.jsonl");
+    let out = out.to_str().unwrap();
+
+    let file = repo().join("fixtures/message.rs");
+    let file = file.to_str().unwrap();
+    let (tool_time, tool_rss) = median(&tool, &[file, "-o", out], runs);
+    let (bare_time, _) = median(&bare, &[file], runs);
+    println!("one file (fixtures/message.rs), median of {runs} runs:");
+    println!(
+        "  svix-distill {:>8.2} ms   bare parse {:>8.2} ms   ratio {:.2}x   peak {:.1} MiB",
+        tool_time.as_secs_f64() * 1e3,
+        bare_time.as_secs_f64() * 1e3,
+        tool_time.as_secs_f64() / bare_time.as_secs_f64(),
+        tool_rss as f64 / 1024.0
+    );
+
+    let tree = scratch.path().join("crate");
+    let (files, bytes) = corpus(&tree, 200);
+    let tree = tree.to_str().unwrap();
+    let (tool_time, tool_rss) = median(&tool, &[tree, "-o", out], runs);
+    let (bare_time, bare_rss) = median(&bare, &[tree], runs);
+    println!(
+        "generated crate ({files} files, {:.1} MB), median of {runs} runs:",
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  svix-distill {:>8.2} ms   bare parallel parse {:>8.2} ms   ratio {:.2}x   peak {:.1} MiB (bare {:.1} MiB)",
+        tool_time.as_secs_f64() * 1e3,
+        bare_time.as_secs_f64() * 1e3,
+        tool_time.as_secs_f64() / bare_time.as_secs_f64(),
+        tool_rss as f64 / 1024.0,
+        bare_rss as f64 / 1024.0
+    );
+}
