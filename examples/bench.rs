@@ -147,4 +147,24 @@ fn main() {
         tool_rss as f64 / 1024.0,
         bare_rss as f64 / 1024.0
     );
+
+    // ast-grep is not a dependency: set AST_GREP to its binary (for example one installed with
+    // `npm install --prefix DIR @ast-grep/cli`) to compare with it listing every function.
+    if let Some(ast_grep) = std::env::var_os("AST_GREP") {
+        let rule = scratch.path().join("functions.yml");
+        std::fs::write(
+            &rule,
+            "id: every-function\nlanguage: rust\nseverity: info\nrule:\n  kind: function_item\n",
+        )
+        .unwrap();
+        let rule = rule.to_str().unwrap();
+        let args = ["scan", "--rule", rule, "--json=stream", tree];
+        let (grep_time, grep_rss) = median(Path::new(&ast_grep), &args, runs);
+        println!(
+            "  ast-grep scan (every function_item) {:>8.2} ms   svix-distill is {:.2}x its time   peak {:.1} MiB",
+            grep_time.as_secs_f64() * 1e3,
+            tool_time.as_secs_f64() / grep_time.as_secs_f64(),
+            grep_rss as f64 / 1024.0
+        );
+    }
 }
