@@ -2,8 +2,11 @@
 //! files and why, that every line is exact and grounded against its own file, and that a file
 //! that does not parse stops nothing else.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::copy_dir;
 
 use svix_distill::tree::{self, TreeOptions};
 use svix_distill::{Options, generate_tree, validate};
@@ -126,19 +129,6 @@ fn other_handlers_and_crud_are_not_taken() {
         "generated",
     ] {
         assert!(!listing.contains(excluded), "{excluded} in\n{listing}");
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 
