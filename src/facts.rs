@@ -213,52 +213,6 @@ pub enum Fact {
 }
 
 impl Fact {
-    /// The key of the fact's template in the renderer's table.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Fact::Route { .. } => "route",
-            Fact::Doc { .. } => "doc",
-            Fact::AideAnnotate { .. } => "aide",
-            Fact::Instrument { .. } => "instrument",
-            Fact::AllowLint { .. } => "allow_lint",
-            Fact::Signature { .. } => "signature",
-            Fact::State { .. } => "state",
-            Fact::Extractor { .. } => "extractor",
-            Fact::Permission { .. } => "permission",
-            Fact::Returns { .. } => "returns",
-            Fact::Delegates { .. } => "delegates",
-            Fact::ValidateCall { .. } => "validate_call",
-            Fact::ScopedLookup { .. } => "scoped_lookup",
-            Fact::CrateHelper { .. } => "crate_helper",
-            Fact::CacheFetch { .. } => "cache",
-            Fact::Transaction { .. } => "transaction",
-            Fact::Commit => "commit",
-            Fact::Conflict { .. } => "conflict",
-            Fact::ActiveModel { .. } => "active_model",
-            Fact::SetFields { .. } => "set_fields",
-            Fact::Insert { .. } => "insert",
-            Fact::QueueSend { .. } => "queue",
-            Fact::ErrorCtor { .. } => "error",
-            Fact::StatusConst { .. } => "status_const",
-            Fact::LocalAssoc { .. } => "local_assoc",
-            Fact::Tracing { .. } => "tracing",
-            Fact::Expect { .. } => "expect",
-            Fact::Derives { .. } => "derives",
-            Fact::SerdeContainer { .. } => "serde_container",
-            Fact::Field(_) => "field",
-            Fact::Newtype { .. } => "newtype",
-            Fact::TraitImpl { .. } => "trait_impl",
-            Fact::MarkerImpl { .. } => "marker_impl",
-            Fact::InherentImpl { .. } => "inherent_impl",
-            Fact::ValidatorFn { .. } => "validator_fn",
-            Fact::Method { .. } => "method",
-            Fact::Branch { .. } => "branch",
-            Fact::MethodOf { .. } => "method_of",
-        }
-    }
-}
-
-impl Fact {
     /// Every piece of text the renderer may put in backticks for this fact, as it would appear.
     /// A fact is kept only when all of them stand verbatim in its item's source: an escape, a
     /// line break inside a path or a CRLF inside a string literal makes parsed text differ from

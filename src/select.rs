@@ -370,14 +370,6 @@ impl<'f> Inventory<'f> {
         })
     }
 
-    /// The names of the file's functions and types, for directory mode's cross-file index.
-    pub fn local_names(&self) -> impl Iterator<Item = (&str, Kind)> {
-        self.entries
-            .iter()
-            .filter(|e| !matches!(e.kind, Kind::Impl | Kind::Use | Kind::Other | Kind::Method))
-            .map(|e| (e.name.as_str(), e.kind))
-    }
-
     pub fn new(source: &SourceFile, file: &'f syn::File) -> Inventory<'f> {
         let mut inv = Inventory {
             entries: Vec::new(),
