@@ -92,14 +92,26 @@ pub struct Shortfall {
 #[derive(Debug)]
 pub struct EmptySelection {
     pub path: PathBuf,
+    /// What was looked for and not found.
+    pub why: String,
+}
+
+impl EmptySelection {
+    fn in_file(path: &Path) -> EmptySelection {
+        EmptySelection {
+            path: path.to_path_buf(),
+            why: "no function is registered for POST by a router in the file, and no --root was given".to_owned(),
+        }
+    }
 }
 
 impl fmt::Display for EmptySelection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "no message-creation handler found in {}: no function is registered for POST by a router in the file, and no --root was given (--allow-empty writes an empty file instead)",
-            self.path.display()
+            "no message-creation handler found in {}: {} (--allow-empty writes an empty file instead)",
+            self.path.display(),
+            self.why
         )
     }
 }
@@ -371,12 +383,9 @@ pub fn generate_tree(
     if focus_files.is_empty() {
         return Err(EmptySelection {
             path: root.to_path_buf(),
-        })
-        .context(format!(
-            "no file under {} matches --focus {}",
-            root.display(),
-            tree_options.focus
-        ));
+            why: format!("no file matches --focus {}", tree_options.focus),
+        }
+        .into());
     }
     let picks = if tree_options.depth == 0 {
         Vec::new()
@@ -408,6 +417,10 @@ pub fn generate_tree(
     if parts.iter().all(|(_, g)| g.examples.is_empty()) {
         return Err(EmptySelection {
             path: root.to_path_buf(),
+            why: format!(
+                "the files matching --focus {} register no POST handler, and no --root was given",
+                tree_options.focus
+            ),
         }
         .into());
     }
@@ -476,10 +489,7 @@ fn generate_here(source: &SourceFile, options: &Options) -> anyhow::Result<Gener
     let selection = select::select_creation_items(&inventory, &options.roots)
         .with_context(|| format!("cannot select from {}", source.path.display()))?;
     if selection.roots.is_empty() {
-        return Err(EmptySelection {
-            path: source.path.clone(),
-        }
-        .into());
+        return Err(EmptySelection::in_file(&source.path).into());
     }
     finish(source, &file, &inventory, &selection, options)
 }

@@ -183,7 +183,7 @@ const BAD_INPUTS: &[BadInput] = &[
         },
         extra: &[],
         code: 1,
-        message: "matches --focus **/endpoints/message.rs",
+        message: "crate: no file matches --focus **/endpoints/message.rs",
     },
     BadInput {
         name: "not UTF-8",
