@@ -454,9 +454,19 @@ fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
         .collect()
 }
 
+/// Whether text can be quoted in prose as `"…"`: a `"` inside would end the quotation early,
+/// and an odd number of backticks would open a code span that never closes.
+fn quotable(text: &str) -> bool {
+    !text.contains('"') && text.matches('`').count().is_multiple_of(2)
+}
+
 fn doc_fact(item: &str, attrs: &[syn::Attribute]) -> Option<Fact> {
     let lines = doc_lines(attrs);
-    let summary = lines.iter().find(|l| !l.is_empty())?.clone();
+    let summary = lines
+        .iter()
+        .find(|l| !l.is_empty())
+        .filter(|l| quotable(l))?
+        .clone();
     Some(Fact::Doc {
         item: item.to_owned(),
         summary,
@@ -521,7 +531,10 @@ fn field_fact(source: &SourceFile, field: &syn::Field, index: usize) -> FieldFac
     let mut fact = FieldFact {
         name,
         ty: one_line(source, &field.ty).unwrap_or_default(),
-        doc: doc_lines(&field.attrs).into_iter().find(|l| !l.is_empty()),
+        doc: doc_lines(&field.attrs)
+            .into_iter()
+            .find(|l| !l.is_empty())
+            .filter(|l| quotable(l)),
         rename: None,
         aliases: Vec::new(),
         default_fn: None,
@@ -819,7 +832,7 @@ struct StringCollector {
 impl<'ast> Visit<'ast> for StringCollector {
     fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
         let value = lit.value();
-        if value.contains(' ') {
+        if value.contains(' ') && quotable(&value) {
             self.found.push(value);
         }
     }
@@ -1239,6 +1252,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                     lit: syn::Lit::Str(s),
                     ..
                 })) = call.args.first()
+                    && quotable(&s.value())
                 {
                     self.once("expect".into(), Fact::Expect { message: s.value() });
                 }

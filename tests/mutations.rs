@@ -158,3 +158,12 @@ fn line_break_inside_a_call_path_is_not_quoted() {
     assert_ne!(text, FIXTURES[2]);
     generates(text);
 }
+
+/// Regression (found by the fuzzer): a doc comment with a `"` in it was quoted as `"…"`, the
+/// inner quote ended the quotation early, and a name in the doc read as a bare identifier.
+#[test]
+fn a_doc_comment_with_quotes_is_not_quoted() {
+    let text = FIXTURES[2].replacen("Deutsch.\nconst MAX_BYTES", "Deutsch.\")onst MAX_BYTES", 1);
+    assert_ne!(text, FIXTURES[2]);
+    generates(text);
+}
