@@ -31,13 +31,6 @@ use crate::select::{Inventory, Kind, Selection};
 use crate::source::SourceFile;
 use crate::units::Unit;
 
-/// Where a svix-webhooks checkout keeps the file, tried in order under the current folder.
-pub const DEFAULT_INPUTS: [&str; 3] = [
-    "server/svix-server/src/v1/endpoints/message.rs",
-    "svix-server/src/v1/endpoints/message.rs",
-    "src/v1/endpoints/message.rs",
-];
-
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub roots: Vec<String>,
@@ -152,37 +145,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Every `.rs` file a `--source` names: the file itself, or a folder's, in path order.
-fn source_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
-        .map(|e| e.into_path())
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        anyhow::bail!("--source {}: a folder with no .rs file", path.display());
-    }
-    Ok(files)
-}
-
-fn read_dataset(path: &Path) -> anyhow::Result<String> {
-    if path.is_dir() {
-        anyhow::bail!("{} is a folder; give a .jsonl file", path.display());
-    }
-    Ok(SourceFile::read(path)?.text)
-}
-
 fn run_validate(args: &ValidateArgs) -> anyhow::Result<()> {
-    let text = read_dataset(&args.file)?;
+    let text = source::read_dataset(&args.file)?;
     let mut sources = Vec::new();
     for path in &args.source {
-        for file in source_files(path)? {
+        for file in source::source_files(path)? {
             sources.push(validate::Source::new(SourceFile::read(&file)?)?);
         }
     }
@@ -225,7 +192,7 @@ fn run_validate(args: &ValidateArgs) -> anyhow::Result<()> {
 }
 
 fn run_stats(args: &StatsArgs) -> anyhow::Result<()> {
-    let text = read_dataset(&args.file)?;
+    let text = source::read_dataset(&args.file)?;
     let counter = tokens::TokenCounter::new(args.encoding)?;
     let settings = validate::Settings {
         counter: Some(&counter),
@@ -252,13 +219,13 @@ fn run_generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     let input = match &cli.input {
         Some(path) => path.clone(),
         None => {
-            let found = find_default_input(Path::new("."))?;
+            let found = source::find_default_input(Path::new("."))?;
             output::status(&format!("reading {}", found.display()));
             found
         }
     };
     if let Some(out) = &cli.output
-        && same_file(out, &input)
+        && source::same_file(out, &input)
     {
         anyhow::bail!("refusing to write {}: it is the input file", out.display());
     }
@@ -452,27 +419,6 @@ pub fn generate_tree(
         );
     }
     Ok(combined)
-}
-
-fn find_default_input(cwd: &Path) -> anyhow::Result<PathBuf> {
-    DEFAULT_INPUTS
-        .iter()
-        .map(|p| cwd.join(p))
-        .find(|p| p.is_file())
-        .map(|p| p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p))
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no INPUT given and none of {} exists under the current folder",
-                DEFAULT_INPUTS.join(", ")
-            )
-        })
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// The pure pipeline on one file's text: parse, select, read facts, render, check.

@@ -1,4 +1,5 @@
-//! Reading a source file, parsing it with syn, and the only position arithmetic in the crate:
+//! Finding and reading input files, parsing them with syn, and the only position arithmetic in
+//! the crate:
 //! spans to byte ranges, byte offsets to `path:line:col` for humans.
 
 use std::fmt;
@@ -307,6 +308,63 @@ fn range_with_leading_comments(text: &str, range: Range<usize>) -> Range<usize> 
         }
     }
     start..range.end
+}
+
+/// Where a svix-webhooks checkout keeps the file, tried in order under the current folder.
+pub const DEFAULT_INPUTS: [&str; 3] = [
+    "server/svix-server/src/v1/endpoints/message.rs",
+    "svix-server/src/v1/endpoints/message.rs",
+    "src/v1/endpoints/message.rs",
+];
+
+/// Every `.rs` file a `--source` names: the file itself, or a folder's, in path order.
+pub fn source_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!("--source {}: a folder with no .rs file", path.display());
+    }
+    Ok(files)
+}
+
+/// A dataset's text, for validate and stats.
+pub fn read_dataset(path: &Path) -> anyhow::Result<String> {
+    if path.is_dir() {
+        anyhow::bail!("{} is a folder; give a .jsonl file", path.display());
+    }
+    Ok(SourceFile::read(path)?.text)
+}
+
+/// The first of `DEFAULT_INPUTS` that exists under `cwd`.
+pub fn find_default_input(cwd: &Path) -> anyhow::Result<PathBuf> {
+    DEFAULT_INPUTS
+        .iter()
+        .map(|p| cwd.join(p))
+        .find(|p| p.is_file())
+        .map(|p| p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no INPUT given and none of {} exists under the current folder",
+                DEFAULT_INPUTS.join(", ")
+            )
+        })
+}
+
+/// Whether two paths name the same existing file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
