@@ -1,6 +1,5 @@
 //! Finding and reading input files, parsing them with syn, and the only position arithmetic in
-//! the crate:
-//! spans to byte ranges, byte offsets to `path:line:col` for humans.
+//! the crate: spans to byte ranges, byte offsets to `path:line:col` for humans.
 
 use std::fmt;
 use std::ops::Range;
