@@ -1435,7 +1435,12 @@ pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<F
         _ => {}
     }
     let written = source.slice(source.node_range(item));
-    out.retain(|fact| fact.quoted().iter().all(|q| written.contains(q.as_str())));
+    // A backtick inside a quoted text would close the code span it is quoted in.
+    out.retain(|fact| {
+        fact.quoted()
+            .iter()
+            .all(|q| !q.contains('`') && written.contains(q.as_str()))
+    });
     out
 }
 

@@ -611,7 +611,7 @@ fn read_facts(
             && route
                 .path_pieces
                 .iter()
-                .all(|p| source.text.contains(&format!("\"{p}\"")))
+                .all(|p| !p.contains('`') && source.text.contains(&format!("\"{p}\"")))
         {
             facts.push(Fact::Route {
                 method: route.method.clone(),

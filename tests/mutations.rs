@@ -159,6 +159,15 @@ fn line_break_inside_a_call_path_is_not_quoted() {
     generates(text);
 }
 
+/// Regression (found by the fuzzer): a backtick inside an attribute string
+/// (`default = "default_b`ody"`) was quoted in backticks and closed the code span early.
+#[test]
+fn a_backtick_inside_an_attribute_string_is_not_quoted() {
+    let text = FIXTURES[2].replacen("\"default_body\"", "\"default_b`ody\"", 1);
+    assert_ne!(text, FIXTURES[2]);
+    generates(text);
+}
+
 /// Regression (found by the fuzzer): a doc comment with a `"` in it was quoted as `"…"`, the
 /// inner quote ended the quotation early, and a name in the doc read as a bare identifier.
 #[test]
