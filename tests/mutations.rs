@@ -1,6 +1,7 @@
-//! Random edits of the fixtures (deleted lines, stray braces, non-ASCII and CR bytes): the tool
-//! either refuses the file with a clean error or gives lines whose code is exact. An error that
-//! starts with "internal error" is the generator failing its own checks: a bug.
+//! Random edits of the fixtures (deleted lines, stray braces, quotes and backticks, non-ASCII
+//! and CR bytes): the tool either refuses the file with a clean error or gives lines whose code
+//! is exact. An error that starts with "internal error" is the generator failing its own
+//! checks: a bug.
 
 use std::path::Path;
 
@@ -15,7 +16,9 @@ const FIXTURES: [&str; 3] = [
     include_str!("../fixtures/message_misc.rs"),
 ];
 
-const INSERTIONS: [&str; 9] = ["{", "}", "(", ")", "é", "🚀", "\r", "\u{feff}", "\r\n"];
+const INSERTIONS: [&str; 11] = [
+    "{", "}", "(", ")", "é", "🚀", "\r", "\u{feff}", "\r\n", "`", "\"",
+];
 
 #[derive(Debug, Clone)]
 enum Edit {
