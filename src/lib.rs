@@ -485,13 +485,7 @@ fn generate_picked_here(
         routes: select::find_routes(&inventory),
         roots,
         items,
-        uses: inventory
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.kind == Kind::Use)
-            .map(|(i, _)| i)
-            .collect(),
+        uses: inventory.use_entries(),
     };
     finish(source, &file, &inventory, &selection, options)
 }

@@ -363,6 +363,16 @@ impl<'f> Inventory<'f> {
         inv
     }
 
+    /// Entry indices of the file's `use` declarations, in source order.
+    pub fn use_entries(&self) -> Vec<usize> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == Kind::Use)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// The entry of method `name` of type `ty`, when methods were taken in.
     pub fn method_index(&self, ty: &str, name: &str) -> Option<usize> {
         self.entries.iter().position(|e| {
@@ -891,13 +901,7 @@ pub fn select_creation_items(
             }
         }
     }
-    let uses = inventory
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.kind == Kind::Use)
-        .map(|(i, _)| i)
-        .collect();
+    let uses = inventory.use_entries();
     Ok(Selection {
         routes,
         roots,
