@@ -192,21 +192,21 @@ fn duplicate_faults(lines: &[Line]) -> Vec<Fault> {
 /// Faults of one line against the sources: exact slices of one of them, grounded text.
 fn source_faults(line: &Line, sources: &[Source]) -> Vec<String> {
     let mut faults = Vec::new();
+    // Each source is tried once; when none fits, the first one's reason is reported.
+    let mut first_why = None;
     let exact = sources.iter().any(|s| {
-        check::exact_slices(&line.code, &s.file.text, &s.items, s.file.blank_line()).is_ok()
+        match check::exact_slices(&line.code, &s.file.text, &s.items, s.file.blank_line()) {
+            Ok(()) => true,
+            Err(why) => {
+                first_why.get_or_insert(why);
+                false
+            }
+        }
     });
     if !exact {
-        let why = sources
-            .iter()
-            .map(|s| {
-                check::exact_slices(&line.code, &s.file.text, &s.items, s.file.blank_line())
-                    .err()
-                    .unwrap_or_default()
-            })
-            .next()
-            .unwrap_or_default();
         faults.push(format!(
-            "the code is not made of exact item slices of any source ({why})"
+            "the code is not made of exact item slices of any source ({})",
+            first_why.unwrap_or_default()
         ));
     }
     let texts: Vec<&str> = sources.iter().map(|s| s.file.text.as_str()).collect();
