@@ -222,11 +222,11 @@ fn source_faults(line: &Line, sources: &[Source]) -> Vec<String> {
 /// Checks a whole JSONL text.
 pub fn validate(text: &str, settings: &Settings) -> Report {
     let mut report = Report::default();
-    for (index, raw) in text.split('\n').enumerate() {
+    // The newline ending the last line ends it; it does not start an empty one.
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let raw_lines = (!text.is_empty()).then(|| body.split('\n'));
+    for (index, raw) in raw_lines.into_iter().flatten().enumerate() {
         let number = index + 1;
-        if raw.is_empty() && index + 1 == text.split('\n').count() {
-            break; // the newline ending the last line
-        }
         match parse_line(number, raw, settings.system) {
             Ok(line) => report.lines.push(line),
             Err(message) => report.faults.push(Fault {
@@ -361,6 +361,22 @@ mod tests {
         11: the assistant content must close its think block with "\n</think>\n\n"
         12: no code after the think block
         "#);
+    }
+
+    #[test]
+    fn only_the_final_newline_is_not_a_line() {
+        let good = line("a", "<think>\nb\n</think>\n\nc");
+        assert_eq!(validate("", &Settings::default()).lines.len(), 0);
+        assert_eq!(validate(&good, &Settings::default()).lines.len(), 1);
+        assert_eq!(
+            validate(&format!("{good}\n"), &Settings::default())
+                .lines
+                .len(),
+            1
+        );
+        let blank_inside = validate(&format!("{good}\n\n{good}\n"), &Settings::default());
+        assert_eq!(blank_inside.faults[0].line, 2);
+        assert!(blank_inside.faults[0].message.starts_with("not JSON"));
     }
 
     #[test]
