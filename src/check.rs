@@ -1,15 +1,14 @@
 //! The invariants every example must keep, checked independently of how it was made: its code
-//! is exact source slices on item boundaries, and its text is grounded in that code.
+//! is exact source slices on item boundaries, and its text is grounded in that code. The
+//! generator checks its `Example`s with [`example_faults`]; `validate` checks a dataset's lines
+//! with the same rules.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// Words that name a mechanism, with what in the code shows it; reasoning may use such a word
-/// only when the code shows one of its signs.
-const MECHANISMS: [(&str, &[&str]); 3] = [
-    ("queue", &["queue"]),
-    ("cache", &["cache"]),
-    ("transaction", &["transaction", "txn"]),
-];
+use crate::pipeline::Example;
+use crate::profile::Profile;
+use crate::source::SourceFile;
 
 /// HTTP statuses a reasoning may only state when the code shows them.
 const STATUS_CODES: [&str; 11] = [
@@ -96,11 +95,15 @@ fn unquoted_identifiers(text: &str) -> Vec<String> {
 
 /// Every way the texts of one example break the grounding rules; a request's spans may stand in
 /// any of `sources`.
+///
+/// A mechanism word of the profile (queue, cache, transaction) may stand in the reasoning only
+/// when the code shows one of its signs.
 pub fn grounding_faults(
     request: &str,
     reasoning: &str,
     code: &str,
     sources: &[&str],
+    profile: &Profile,
 ) -> Vec<String> {
     let mut faults = Vec::new();
     for span in backticked(reasoning) {
@@ -122,8 +125,9 @@ pub fn grounding_faults(
     }
     let lower_code = code.to_lowercase();
     let lower_reasoning = reasoning.to_lowercase();
-    for (word, signs) in MECHANISMS {
-        if lower_reasoning.contains(word) && !signs.iter().any(|s| lower_code.contains(s)) {
+    for (word, signs) in profile.mechanisms() {
+        if lower_reasoning.contains(word) && !signs.iter().any(|s| lower_code.contains(s.as_str()))
+        {
             faults.push(format!(
                 "reasoning speaks of a {word} the code does not show"
             ));
@@ -149,6 +153,99 @@ pub fn grounding_faults(
     faults
 }
 
+/// A source file examples are sliced from, with where its items start and end.
+pub struct Source<'a> {
+    pub file: &'a SourceFile,
+    pub items: &'a [Range<usize>],
+}
+
+/// One fault of one example (0-based index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFault {
+    pub example: usize,
+    pub message: String,
+}
+
+/// Every fault of a run's examples: each code block rebuilt from its slices' byte ranges must be
+/// the code, each slice must start and end on item boundaries of its file, the text must be
+/// grounded, and no request, reasoning or (request, code) pair may repeat. With no sources only
+/// the repeats are checked.
+pub fn example_faults(
+    examples: &[Example],
+    sources: &[Source],
+    profile: &Profile,
+) -> Vec<ExampleFault> {
+    let mut faults = Vec::new();
+    let mut push = |example: usize, message: String| faults.push(ExampleFault { example, message });
+    let texts: Vec<&str> = sources.iter().map(|s| s.file.text.as_str()).collect();
+    if !sources.is_empty() {
+        for (i, example) in examples.iter().enumerate() {
+            match rebuilt_code(example, sources) {
+                Ok(code) if code == example.code => {}
+                Ok(_) => push(
+                    i,
+                    "the code is not its slices joined by one blank line".to_owned(),
+                ),
+                Err(why) => push(i, why),
+            }
+            for message in grounding_faults(
+                &example.request,
+                &example.reasoning,
+                &example.code,
+                &texts,
+                profile,
+            ) {
+                push(i, message);
+            }
+        }
+    }
+    let mut requests: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut reasonings: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, example) in examples.iter().enumerate() {
+        if let Some(&first) = requests.get(example.request.as_str()) {
+            push(i, format!("repeats the request of example {}", first + 1));
+        }
+        if let Some(&first) = reasonings.get(example.reasoning.as_str()) {
+            push(i, format!("repeats the reasoning of example {}", first + 1));
+        }
+        requests.entry(&example.request).or_insert(i);
+        reasonings.entry(&example.reasoning).or_insert(i);
+    }
+    faults.sort_by_key(|f| f.example);
+    faults
+}
+
+/// An example's code made again from its provenance alone: each slice's bytes from its file,
+/// joined by that file's blank line; or why a slice does not fit its file.
+fn rebuilt_code(example: &Example, sources: &[Source]) -> Result<String, String> {
+    let mut parts = Vec::new();
+    let mut separator = "\n\n";
+    for slice in &example.slices {
+        let source = sources
+            .iter()
+            .find(|s| s.file.path == slice.path)
+            .ok_or_else(|| format!("slice of {}, which is not a source", slice.path.display()))?;
+        let starts = source.items.iter().any(|r| r.start == slice.bytes.start);
+        let ends = source.items.iter().any(|r| r.end == slice.bytes.end);
+        if !starts || !ends {
+            return Err(format!(
+                "slice {}..{} of {} is not on item boundaries",
+                slice.bytes.start,
+                slice.bytes.end,
+                slice.path.display()
+            ));
+        }
+        let text = source
+            .file
+            .text
+            .get(slice.bytes.clone())
+            .ok_or_else(|| format!("slice {:?} is outside its file", slice.bytes))?;
+        parts.push(text);
+        separator = source.file.blank_line();
+    }
+    Ok(parts.join(separator))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +266,7 @@ mod tests {
 
     #[test]
     fn grounding_catches_each_kind_of_fault() {
+        let profile = Profile::load(crate::profile::DEFAULT).unwrap();
         let code = "fn send(queue_tx: Q) { queue_tx.send(x) }";
         let source: &str = code;
         assert!(
@@ -176,7 +274,8 @@ mod tests {
                 "Add `send`.",
                 "It calls `queue_tx`, the queue.",
                 code,
-                &[source]
+                &[source],
+                &profile
             )
             .is_empty()
         );
@@ -185,6 +284,7 @@ mod tests {
             "It uses `cache` and calls queue_tx with a transaction; returns 202.",
             code,
             &[source],
+            &profile,
         );
         insta::assert_debug_snapshot!(faults, @r#"
         [

@@ -4,11 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::pipeline::Imports;
+use crate::profile::DEFAULT as DEFAULT_PROFILE;
 use crate::tokens::Encoding;
 
 /// Which `use` declarations an example's code carries as context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Imports {
+pub enum ImportsArg {
     /// The file's use declarations, as one exact slice.
     #[default]
     All,
@@ -18,17 +20,29 @@ pub enum Imports {
     None,
 }
 
-/// Turn svix-server's message-creation code into exact, grounded ChatML training examples.
+impl From<ImportsArg> for Imports {
+    fn from(arg: ImportsArg) -> Imports {
+        match arg {
+            ImportsArg::All => Imports::All,
+            ImportsArg::Used => Imports::Used,
+            ImportsArg::None => Imports::None,
+        }
+    }
+}
+
+/// Turn svix-server's code into exact, grounded ChatML training examples, one operation at a
+/// time (message creation by default; see `svix-distill profiles`).
 ///
-/// Parses a message.rs with syn, selects the POST-routed handlers and the same-file items they
-/// reach, reads facts off the syntax tree and writes one JSONL line per example: a request, the
-/// reasoning behind the code, and the code itself as exact slices of the source.
+/// Parses a Rust file with syn, selects the handlers its router registers for the profile's
+/// routes and the same-file items they reach, reads facts off the syntax tree and writes one
+/// JSONL line per example: a request, the reasoning behind the code, and the code itself as
+/// exact slices of the source.
 #[derive(Debug, Parser)]
 #[command(
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT stale or missing under --check, no message-creation handler found (see --root,\n     --allow-empty), or faults found by validate\n  2  usage, input or output error"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT stale or missing under --check, no route of the profile found (see --profile,\n     --root, --allow-empty), or faults found by validate\n  2  usage, input or output error"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,8 +58,25 @@ pub enum Command {
     ///
     /// Reports every fault as FILE:LINE: message and exits 1 if there is any.
     Validate(ValidateArgs),
-    /// Summarize a JSONL dataset: examples, units, voices, mechanisms shown, tokens.
+    /// Summarize a JSONL dataset: examples, units, mechanisms shown, tokens.
     Stats(StatsArgs),
+    /// List the built-in profiles, or print one as TOML (`profiles show NAME`) to copy and edit.
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    #[command(subcommand)]
+    pub command: Option<ProfilesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// Print a built-in profile's TOML, ready to copy and edit.
+    Show {
+        /// The profile's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -58,7 +89,12 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "PATH")]
     pub source: Vec<PathBuf>,
 
-    /// The system prompt every line must carry, instead of svix-distill's.
+    /// The profile the dataset was made with: its system prompt and mechanism words are
+    /// checked. A built-in name or a path to a .toml file.
+    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
+    pub profile: String,
+
+    /// The system prompt every line must carry, instead of the profile's.
     #[arg(long, value_name = "TEXT")]
     pub system: Option<String>,
 
@@ -84,19 +120,27 @@ pub struct StatsArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// The profile the dataset was made with (its system prompt). A built-in name or a path.
+    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
+    pub profile: String,
+
     /// The tokenizer the counts are for.
     #[arg(long, value_enum, default_value_t = Encoding::O200kBase)]
     pub encoding: Encoding,
 }
 
-/// Generating examples from a message.rs: the command without a subcommand.
+/// Generating examples: the command without a subcommand.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The Rust file to read, or a crate folder (or its src/) to follow message creation
-    /// across. Without it, looks under the current folder for
-    /// server/svix-server/src/v1/endpoints/message.rs, then svix-server/src/v1/endpoints/message.rs,
-    /// then src/v1/endpoints/message.rs.
+    /// The Rust file to read, or a crate folder (or its src/) to follow the operation across.
+    /// Without it, the profile's default inputs are tried under the current folder (for
+    /// message creation server/svix-server/src/v1/endpoints/message.rs first).
     pub input: Option<PathBuf>,
+
+    /// Which operation to distill: a built-in profile (message-creation, application-creation,
+    /// endpoint-creation) or a path to a profile .toml file.
+    #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
+    pub profile: String,
 
     /// Write the JSONL here (atomically) instead of to stdout.
     #[arg(short, long, value_name = "OUT")]
@@ -111,14 +155,15 @@ pub struct GenerateArgs {
     #[arg(long, requires = "output")]
     pub check: bool,
 
-    /// When the file has no message-creation handler, write an empty file and exit 0 instead
-    /// of failing (for CI jobs on files that may lose their handlers).
+    /// When the input has no route of the profile, write an empty file and exit 0 instead of
+    /// failing (for CI jobs on files that may lose their handlers).
     #[arg(long)]
     pub allow_empty: bool,
 
-    /// With a folder as INPUT: the files whose POST handlers are the roots.
-    #[arg(long, value_name = "GLOB", default_value = "**/endpoints/message.rs")]
-    pub focus: String,
+    /// With a folder as INPUT: the files whose routers are searched for the profile's routes
+    /// (by default the profile's, e.g. **/endpoints/message.rs).
+    #[arg(long, value_name = "GLOB")]
+    pub focus: Option<String>,
 
     /// With a folder: also walk paths matching GLOB (target/, tests/, benches/, examples/ and
     /// hidden folders are skipped otherwise). Repeatable.
@@ -138,17 +183,17 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub keep_going: bool,
 
-    /// Also treat this function as a root, besides the POST-routed handlers. Repeatable.
+    /// Also treat this function as a root, besides the routed handlers. Repeatable.
     #[arg(long, value_name = "NAME")]
     pub root: Vec<String>,
 
-    /// Examples per unit. By default chosen so a typical message.rs gives about 20 examples.
+    /// Examples per unit. By default chosen so a typical file gives about 20 examples.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub variants: Option<u16>,
 
     /// Which use declarations each example's code carries.
-    #[arg(long, value_enum, default_value_t = Imports::All)]
-    pub imports: Imports,
+    #[arg(long, value_enum, default_value_t = ImportsArg::All)]
+    pub imports: ImportsArg,
 }
 
 #[cfg(test)]

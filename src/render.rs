@@ -3,15 +3,354 @@
 //! module only decides which section applies and what fills it.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use crate::facts::{ExtractorRole, Fact, FieldFact};
 
-/// The template files, by name. Sections inside them are keyed by fact kind, role or voice.
+/// The shared templates, worded for any resource through the profile's vocabulary
+/// (`{resource}`, `{operation}`): sections keyed by fact kind, role and voice.
 const TEMPLATE_FILES: [(&str, &str); 2] = [
     ("requests", include_str!("../templates/requests.txt")),
     ("reasoning", include_str!("../templates/reasoning.txt")),
 ];
+
+/// The one table of template sections, by what asks for them. A fact kind's sentences come from
+/// the sections listed beside its kind (a qualifier after the dot where the fact's shape
+/// changes what can truthfully be said); the rest frame a request or a reasoning. `section!`
+/// refuses at compile time any name not in this table, and a profile that lacks one of them
+/// fails to load, so no sentence can render from a missing section.
+pub const SECTIONS: &[(&str, &[&str])] = &[
+    ("doc", &["doc", "doc.long"]),
+    ("aide_annotate", &["aide", "detail.aide"]),
+    ("instrument", &["instrument"]),
+    ("allow_lint", &["allow_lint"]),
+    ("signature", &["signature.helper"]),
+    (
+        "state",
+        &[
+            "state.state_rest",
+            "state.state",
+            "state.extension",
+            "state.ref",
+        ],
+    ),
+    (
+        "extractor",
+        &[
+            "extractor.query",
+            "extractor.path",
+            "extractor.body",
+            "extractor.body_plain",
+            "detail.body",
+            "detail.query",
+        ],
+    ),
+    ("permission", &["permission", "detail.permission"]),
+    (
+        "returns",
+        &[
+            "returns.status",
+            "returns.body",
+            "returns.plain",
+            "detail.status",
+        ],
+    ),
+    (
+        "delegates",
+        &["delegates", "calls_local", "detail.delegates"],
+    ),
+    ("validate_call", &["validate_call"]),
+    (
+        "scoped_lookup",
+        &["scoped_lookup", "scoped_lookup.bare", "detail.lookup"],
+    ),
+    ("crate_helper", &["crate_helper", "crate_helper.many"]),
+    ("cache_fetch", &["cache", "detail.cache"]),
+    (
+        "transaction",
+        &["transaction", "transaction.begin", "detail.transaction"],
+    ),
+    ("commit", &["commit"]),
+    ("conflict", &["conflict", "detail.conflict"]),
+    ("active_model", &["active_model", "active_model.new"]),
+    ("set_fields", &["set_fields", "detail.set_fields"]),
+    ("insert", &["insert"]),
+    (
+        "queue_send",
+        &[
+            "queue",
+            "queue.guarded",
+            "queue.loop",
+            "detail.queue",
+            "detail.queue_guarded",
+        ],
+    ),
+    ("error_ctor", &["error", "error.many", "detail.errors"]),
+    ("status_const", &["status_const", "detail.status_const"]),
+    ("local_assoc", &["local_assoc", "local_assoc.many"]),
+    ("tracing", &["tracing"]),
+    ("expect", &["expect"]),
+    ("derives", &["derives", "derives.mechanisms"]),
+    ("serde_container", &["serde_container"]),
+    (
+        "field",
+        &[
+            "field",
+            "field.untyped",
+            "detail.field",
+            "joined_helper.default",
+            "joined_helper.example",
+            "joined_helper.both",
+        ],
+    ),
+    ("newtype", &["newtype", "newtype.raw", "detail.newtype_raw"]),
+    (
+        "trait_impl",
+        &[
+            "trait_impl",
+            "trait_impl.schema",
+            "trait_impl.assoc",
+            "detail.method",
+        ],
+    ),
+    ("marker_impl", &["marker_impl"]),
+    ("inherent_impl", &["inherent_impl"]),
+    (
+        "validator_fn",
+        &["validator_fn", "validator_fn.message", "detail.validator"],
+    ),
+    ("method", &["method", "method.body", "method.unit"]),
+    ("branch", &["branch"]),
+    ("method_of", &["method_of"]),
+    // Request-only: the route is quoted in the ask, never asserted in the reasoning.
+    ("route", &[]),
+    // Framing, by voice and by role.
+    (
+        "voice",
+        &[
+            "voice.issue",
+            "voice.feature",
+            "voice.chat",
+            "voice.review",
+            "open.issue",
+            "open.feature",
+            "open.chat",
+            "open.review",
+        ],
+    ),
+    (
+        "topic",
+        &[
+            "topic.handler",
+            "topic.chain",
+            "topic.helper",
+            "topic.check",
+            "topic.validator",
+            "topic.struct",
+            "topic.trait_impl",
+            "topic.inherent_impl",
+            "topic.attr_helper",
+        ],
+    ),
+    (
+        "close",
+        &[
+            "close.handler",
+            "close.handler_inline",
+            "close.chain",
+            "close.helper",
+            "close.struct_plain",
+            "close.attr_helper",
+            "close.struct",
+            "close.impl",
+            "close.validator",
+            "close.check",
+        ],
+    ),
+    (
+        "title",
+        &[
+            "title.handler",
+            "title.chain",
+            "title.helper",
+            "title.check",
+            "title.validator",
+            "title.attr_helper",
+            "title.body",
+            "title.query",
+            "title.response",
+            "title.model",
+            "title.trait_impl",
+            "title.inherent_impl",
+        ],
+    ),
+    (
+        "ask",
+        &[
+            "ask.handler",
+            "ask.chain",
+            "ask.helper",
+            "ask.check",
+            "ask.validator",
+            "ask.attr_helper",
+            "ask.body",
+            "ask.query",
+            "ask.response",
+            "ask.model",
+            "ask.trait_impl",
+            "ask.inherent_impl",
+        ],
+    ),
+    ("unit", &["detail.check", "detail.default"]),
+];
+
+/// A template section the renderer may ask for: only `section!` makes one, and only from a name
+/// in [`SECTIONS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Section(&'static str);
+
+impl Section {
+    /// Checks `name` against the table; in a `const` block (as `section!` puts it) a name not in
+    /// the table is a compile error.
+    pub const fn named(name: &'static str) -> Section {
+        let mut kind = 0;
+        while kind < SECTIONS.len() {
+            let names = SECTIONS[kind].1;
+            let mut i = 0;
+            while i < names.len() {
+                if const_str_eq(names[i], name) {
+                    return Section(name);
+                }
+                i += 1;
+            }
+            kind += 1;
+        }
+        panic!("not a template section in render::SECTIONS")
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A section by literal name, checked against [`SECTIONS`] at compile time.
+macro_rules! section {
+    ($name:literal) => {
+        const { $crate::render::Section::named($name) }
+    };
+}
+
+/// Every section name in the table.
+fn all_section_names() -> impl Iterator<Item = &'static str> {
+    SECTIONS.iter().flat_map(|(_, names)| names.iter().copied())
+}
+
+/// One profile's wording: every section of [`SECTIONS`] with at least one variant, the
+/// vocabulary already filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Templates {
+    sections: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl Templates {
+    /// The shared templates, with a profile's own sections in place of the shared ones of the
+    /// same name, and `{word}` replaced by the vocabulary's words.
+    pub fn new(
+        overrides: &BTreeMap<String, Vec<String>>,
+        vocabulary: &BTreeMap<String, String>,
+    ) -> Result<Templates, String> {
+        let unknown: Vec<&str> = overrides
+            .keys()
+            .map(String::as_str)
+            .filter(|name| !all_section_names().any(|n| n == *name))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "[templates] names no section the renderer uses: {}",
+                unknown.join(", ")
+            ));
+        }
+        let mut shared: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (_, text) in TEMPLATE_FILES {
+            parse_sections(text, &mut shared);
+        }
+        let vars: Vec<(&str, String)> = vocabulary
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let mut sections = BTreeMap::new();
+        for name in all_section_names() {
+            let variants: Vec<String> = match overrides.get(name) {
+                Some(own) => own
+                    .iter()
+                    .map(|t| fill(t.trim_matches('\n'), &vars))
+                    .collect(),
+                None => shared
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .map(|t| fill(t, &vars))
+                    .collect(),
+            };
+            if variants.is_empty() {
+                return Err(format!("template section [{name}] has no variant"));
+            }
+            sections.insert(name, variants);
+        }
+        Ok(Templates { sections })
+    }
+
+    fn variants(&self, section: Section) -> &[String] {
+        self.sections.get(section.0).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// `[name]` starts a section; `---` alone on a line separates variants; `#` lines are comments.
+fn parse_sections<'t>(text: &'t str, map: &mut BTreeMap<&'t str, Vec<&'t str>>) {
+    let mut current: Option<&'t str> = None;
+    let mut variant_start: Option<usize> = None;
+    let mut offset = 0;
+    let finish = |name: Option<&'t str>,
+                  start: Option<usize>,
+                  end: usize,
+                  map: &mut BTreeMap<&'t str, Vec<&'t str>>| {
+        if let (Some(name), Some(start)) = (name, start) {
+            let body = text[start..end].trim_matches('\n');
+            if !body.is_empty() {
+                map.entry(name).or_default().push(body);
+            }
+        }
+    };
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed.starts_with('[') && trimmed.ends_with(']') {
+            finish(current, variant_start, offset, map);
+            current = Some(&text[offset + 1..offset + trimmed.len() - 1]);
+            variant_start = Some(offset + line.len());
+        } else if trimmed == "---" {
+            finish(current, variant_start, offset, map);
+            variant_start = Some(offset + line.len());
+        } else if trimmed.starts_with('#') && current.is_none() {
+            variant_start = None;
+        }
+        offset += line.len();
+    }
+    finish(current, variant_start, text.len(), map);
+}
 
 /// Whose words a request is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,6 +363,26 @@ pub enum Voice {
 
 impl Voice {
     pub const ALL: [Voice; 4] = [Voice::Issue, Voice::Feature, Voice::Chat, Voice::Review];
+
+    /// The request's frame in this voice.
+    fn frame(self) -> Section {
+        match self {
+            Voice::Issue => section!("voice.issue"),
+            Voice::Feature => section!("voice.feature"),
+            Voice::Chat => section!("voice.chat"),
+            Voice::Review => section!("voice.review"),
+        }
+    }
+
+    /// The reasoning's opening sentence for a request in this voice.
+    fn opening(self) -> Section {
+        match self {
+            Voice::Issue => section!("open.issue"),
+            Voice::Feature => section!("open.feature"),
+            Voice::Chat => section!("open.chat"),
+            Voice::Review => section!("open.review"),
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -86,6 +445,40 @@ impl Role {
         }
     }
 
+    fn title(self) -> Section {
+        match self {
+            Role::Handler => section!("title.handler"),
+            Role::Chain => section!("title.chain"),
+            Role::Helper => section!("title.helper"),
+            Role::Check => section!("title.check"),
+            Role::Validator => section!("title.validator"),
+            Role::Body => section!("title.body"),
+            Role::Query => section!("title.query"),
+            Role::Response => section!("title.response"),
+            Role::Model => section!("title.model"),
+            Role::TraitImpl => section!("title.trait_impl"),
+            Role::InherentImpl => section!("title.inherent_impl"),
+            Role::AttrHelper => section!("title.attr_helper"),
+        }
+    }
+
+    fn ask(self) -> Section {
+        match self {
+            Role::Handler => section!("ask.handler"),
+            Role::Chain => section!("ask.chain"),
+            Role::Helper => section!("ask.helper"),
+            Role::Check => section!("ask.check"),
+            Role::Validator => section!("ask.validator"),
+            Role::Body => section!("ask.body"),
+            Role::Query => section!("ask.query"),
+            Role::Response => section!("ask.response"),
+            Role::Model => section!("ask.model"),
+            Role::TraitImpl => section!("ask.trait_impl"),
+            Role::InherentImpl => section!("ask.inherent_impl"),
+            Role::AttrHelper => section!("ask.attr_helper"),
+        }
+    }
+
     fn is_struct(self) -> bool {
         matches!(
             self,
@@ -122,65 +515,6 @@ pub struct UnitView<'a> {
     pub route: Option<&'a Fact>,
 }
 
-type Sections = BTreeMap<&'static str, Vec<&'static str>>;
-
-fn sections() -> &'static Sections {
-    static SECTIONS: OnceLock<Sections> = OnceLock::new();
-    SECTIONS.get_or_init(|| {
-        let mut map = Sections::new();
-        for (_, text) in TEMPLATE_FILES {
-            parse_sections(text, &mut map);
-        }
-        map
-    })
-}
-
-/// `[name]` starts a section; `---` alone on a line separates variants; `#` lines are comments.
-fn parse_sections(text: &'static str, map: &mut Sections) {
-    let mut current: Option<&'static str> = None;
-    let mut variant_start: Option<usize> = None;
-    let mut offset = 0;
-    let finish =
-        |name: Option<&'static str>, start: Option<usize>, end: usize, map: &mut Sections| {
-            if let (Some(name), Some(start)) = (name, start) {
-                let body = text[start..end].trim_matches('\n');
-                if !body.is_empty() {
-                    map.entry(name).or_default().push(body);
-                }
-            }
-        };
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        if trimmed.starts_with('[') && trimmed.ends_with(']') {
-            finish(current, variant_start, offset, map);
-            current = Some(&text[offset + 1..offset + trimmed.len() - 1]);
-            variant_start = Some(offset + line.len());
-        } else if trimmed == "---" {
-            finish(current, variant_start, offset, map);
-            variant_start = Some(offset + line.len());
-        } else if trimmed.starts_with('#') && current.is_none() {
-            variant_start = None;
-        }
-        offset += line.len();
-    }
-    finish(current, variant_start, text.len(), map);
-}
-
-/// Which voice a request is in, by the fixed words its voice's templates start with.
-pub fn voice_of(request: &str) -> Option<Voice> {
-    Voice::ALL.into_iter().find(|voice| {
-        let section = format!("voice.{}", voice.name());
-        sections()
-            .get(section.as_str())
-            .into_iter()
-            .flatten()
-            .any(|template| {
-                let prefix = &template[..template.find('{').unwrap_or(template.len())];
-                !prefix.is_empty() && request.starts_with(prefix)
-            })
-    })
-}
-
 /// FNV-1a with a splitmix64 finish: a stable hash, so phrasing choices never depend on the
 /// process or the platform. The finish matters: FNV-1a's low bits are barely mixed (its lowest
 /// bit is the parity of the input's bytes), and choices are taken modulo small numbers.
@@ -202,41 +536,41 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
 /// What chooses among a section's variants: a stable hash of `text` picks a starting variant,
 /// and `rotation` (the example's variant number) moves on from it, so two examples of the same
 /// unit never phrase a sentence the same way when the section has a second variant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Salt {
+#[derive(Debug, Clone)]
+pub struct Salt<'t> {
+    templates: &'t Templates,
     text: String,
     rotation: u64,
 }
 
-impl Salt {
-    pub fn new(text: String, rotation: usize) -> Salt {
+impl<'t> Salt<'t> {
+    pub fn new(templates: &'t Templates, text: String, rotation: usize) -> Salt<'t> {
         Salt {
+            templates,
             text,
             rotation: rotation as u64,
         }
     }
 
-    fn sub(&self, extra: &str) -> Salt {
+    fn sub(&self, extra: &str) -> Salt<'t> {
         Salt {
+            templates: self.templates,
             text: format!("{}/{extra}", self.text),
             rotation: self.rotation,
         }
     }
 }
 
-/// One variant of a section, chosen by the salt.
-fn pick(section: &str, salt: &Salt) -> &'static str {
-    let variants = sections().get(section).map_or(&[][..], Vec::as_slice);
-    debug_assert!(
-        !variants.is_empty(),
-        "template section [{section}] is missing"
-    );
+/// One variant of a section, chosen by the salt. Every `Section` is in the table and every
+/// loaded `Templates` has a variant for each, so there is always one to pick.
+fn pick<'t>(section: Section, salt: &Salt<'t>) -> &'t str {
+    let variants = salt.templates.variants(section);
     if variants.is_empty() {
         return "";
     }
-    let start = stable_hash(&[&salt.text, section]);
+    let start = stable_hash(&[&salt.text, section.name()]);
     let index = start.wrapping_add(salt.rotation) % variants.len() as u64;
-    variants[index as usize]
+    &variants[index as usize]
 }
 
 /// Replaces `{key}` with its value in one pass, so braces inside values (route paths) are safe.
@@ -302,7 +636,7 @@ fn route_text(route: Option<&Fact>, name: &str) -> String {
 
 /// A fact's sentence for the reasoning, or None where the fact is not for prose.
 fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String> {
-    let s = |section: &str, vars: &[(&str, String)]| Some(fill(pick(section, salt), vars));
+    let s = |section: Section, vars: &[(&str, String)]| Some(fill(pick(section, salt), vars));
     match fact {
         Fact::Route { .. } => None,
         Fact::Doc {
@@ -311,9 +645,9 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             lines,
         } => {
             let section = if has_aide && *lines > 1 {
-                "doc.long"
+                section!("doc.long")
             } else {
-                "doc"
+                section!("doc")
             };
             s(
                 section,
@@ -325,16 +659,16 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             )
         }
         Fact::AideAnnotate { item, op_id, attr } => s(
-            "aide",
+            section!("aide"),
             &[
                 ("item", item.clone()),
                 ("op_id", op_id.clone()),
                 ("attr", attr.clone()),
             ],
         ),
-        Fact::Instrument { item } => s("instrument", &[("item", item.clone())]),
+        Fact::Instrument { item } => s(section!("instrument"), &[("item", item.clone())]),
         Fact::AllowLint { item, lint } => s(
-            "allow_lint",
+            section!("allow_lint"),
             &[("item", item.clone()), ("lint", lint.clone())],
         ),
         Fact::Signature { .. } => None,
@@ -346,9 +680,9 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
         } => {
             let names: Vec<String> = bindings.iter().map(|b| b.text.clone()).collect();
             let section = match (wrapper.as_str(), state_ty, rest) {
-                ("State", Some(_), true) => "state.state_rest",
-                ("State", Some(_), false) => "state.state",
-                _ => "state.extension",
+                ("State", Some(_), true) => section!("state.state_rest"),
+                ("State", Some(_), false) => section!("state.state"),
+                _ => section!("state.extension"),
             };
             let mut text = fill(
                 pick(section, salt),
@@ -360,7 +694,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             if let Some(by_ref) = bindings.iter().find(|b| b.by_ref) {
                 text.push(' ');
                 text.push_str(&fill(
-                    pick("state.ref", salt),
+                    pick(section!("state.ref"), salt),
                     &[("ref_text", by_ref.text.clone())],
                 ));
             }
@@ -374,10 +708,12 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             fields,
         } => {
             let section = match role {
-                ExtractorRole::Query => "extractor.query",
-                ExtractorRole::Path => "extractor.path",
-                ExtractorRole::Body if wrapper.starts_with("Validated") => "extractor.body",
-                ExtractorRole::Body => "extractor.body_plain",
+                ExtractorRole::Query => section!("extractor.query"),
+                ExtractorRole::Path => section!("extractor.path"),
+                ExtractorRole::Body if wrapper.starts_with("Validated") => {
+                    section!("extractor.body")
+                }
+                ExtractorRole::Body => section!("extractor.body_plain"),
             };
             let fields = if fields.is_empty() {
                 String::new()
@@ -395,14 +731,14 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             )
         }
         Fact::Permission { ty, fields } => s(
-            "permission",
+            section!("permission"),
             &[("ty", ty.clone()), ("fields", ticked_list(fields))],
         ),
         Fact::Returns { ty, status, body } => {
             let section = match (status, body) {
-                (Some(_), Some(_)) => "returns.status",
-                (None, Some(_)) => "returns.body",
-                _ => "returns.plain",
+                (Some(_), Some(_)) => section!("returns.status"),
+                (None, Some(_)) => section!("returns.body"),
+                _ => section!("returns.plain"),
             };
             s(
                 section,
@@ -415,13 +751,15 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
         }
         Fact::Delegates { callee, whole_body } => s(
             if *whole_body {
-                "delegates"
+                section!("delegates")
             } else {
-                "calls_local"
+                section!("calls_local")
             },
             &[("callee", callee.clone())],
         ),
-        Fact::ValidateCall { receiver } => s("validate_call", &[("receiver", receiver.clone())]),
+        Fact::ValidateCall { receiver } => {
+            s(section!("validate_call"), &[("receiver", receiver.clone())])
+        }
         Fact::ScopedLookup {
             entity,
             method,
@@ -433,7 +771,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 .unwrap_or_default();
             match entity {
                 Some(entity) => s(
-                    "scoped_lookup",
+                    section!("scoped_lookup"),
                     &[
                         ("entity", entity.clone()),
                         ("method", method.clone()),
@@ -441,25 +779,25 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                     ],
                 ),
                 None => s(
-                    "scoped_lookup.bare",
+                    section!("scoped_lookup.bare"),
                     &[("method", method.clone()), ("scope", scope)],
                 ),
             }
         }
-        Fact::CrateHelper { name } => s("crate_helper", &[("name", name.clone())]),
+        Fact::CrateHelper { name } => s(section!("crate_helper"), &[("name", name.clone())]),
         Fact::CacheFetch { call, ttl } => {
             let ttl = ttl
                 .as_ref()
                 .map(|t| format!(" with a time-to-live of `{t}`"))
                 .unwrap_or_default();
-            s("cache", &[("call", call.clone()), ("ttl", ttl)])
+            s(section!("cache"), &[("call", call.clone()), ("ttl", ttl)])
         }
         Fact::Transaction { method, inserts } => {
             if inserts.is_empty() {
-                s("transaction.begin", &[("method", method.clone())])
+                s(section!("transaction.begin"), &[("method", method.clone())])
             } else {
                 s(
-                    "transaction",
+                    section!("transaction"),
                     &[
                         ("method", method.clone()),
                         ("inserts", ticked_list(inserts)),
@@ -467,22 +805,22 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 )
             }
         }
-        Fact::Commit => s("commit", &[]),
-        Fact::Conflict { via } => s("conflict", &[("via", via.clone())]),
+        Fact::Commit => s(section!("commit"), &[]),
+        Fact::Conflict { via } => s(section!("conflict"), &[("via", via.clone())]),
         Fact::ActiveModel {
             ty,
             set_fields,
             base,
         } => {
             if set_fields.is_empty() {
-                return s("active_model.new", &[("ty", ty.clone())]);
+                return s(section!("active_model.new"), &[("ty", ty.clone())]);
             }
             let base = base
                 .as_ref()
                 .map(|b| format!(", taking the rest from `{b}`"))
                 .unwrap_or_default();
             s(
-                "active_model",
+                section!("active_model"),
                 &[
                     ("ty", ty.clone()),
                     ("set_fields", ticked_list(set_fields)),
@@ -491,10 +829,10 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             )
         }
         Fact::SetFields { target, fields } => s(
-            "set_fields",
+            section!("set_fields"),
             &[("target", target.clone()), ("fields", ticked_list(fields))],
         ),
-        Fact::Insert { receiver } => s("insert", &[("receiver", receiver.clone())]),
+        Fact::Insert { receiver } => s(section!("insert"), &[("receiver", receiver.clone())]),
         Fact::QueueSend {
             queue,
             task,
@@ -506,9 +844,9 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 .map(|t| format!(" (a task built by `{t}`)"))
                 .unwrap_or_default();
             let section = match (guard, in_loop) {
-                (Some(_), _) => "queue.guarded",
-                (None, true) => "queue.loop",
-                (None, false) => "queue",
+                (Some(_), _) => section!("queue.guarded"),
+                (None, true) => section!("queue.loop"),
+                (None, false) => section!("queue"),
             };
             s(
                 section,
@@ -519,20 +857,20 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 ],
             )
         }
-        Fact::ErrorCtor { path } => s("error", &[("path", path.clone())]),
-        Fact::StatusConst { path } => s("status_const", &[("path", path.clone())]),
-        Fact::LocalAssoc { path } => s("local_assoc", &[("path", path.clone())]),
-        Fact::Tracing { mac } => s("tracing", &[("mac", mac.clone())]),
-        Fact::Expect { message } => s("expect", &[("message", message.clone())]),
+        Fact::ErrorCtor { path } => s(section!("error"), &[("path", path.clone())]),
+        Fact::StatusConst { path } => s(section!("status_const"), &[("path", path.clone())]),
+        Fact::LocalAssoc { path } => s(section!("local_assoc"), &[("path", path.clone())]),
+        Fact::Tracing { mac } => s(section!("tracing"), &[("mac", mac.clone())]),
+        Fact::Expect { message } => s(section!("expect"), &[("message", message.clone())]),
         Fact::Derives {
             item,
             list: derives,
         } => {
             let mechanisms = derive_mechanisms(derives);
             let section = if mechanisms.is_empty() {
-                "derives"
+                section!("derives")
             } else {
-                "derives.mechanisms"
+                section!("derives.mechanisms")
             };
             s(
                 section,
@@ -543,14 +881,15 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 ],
             )
         }
-        Fact::SerdeContainer { rename_all } => {
-            s("serde_container", &[("rename_all", rename_all.clone())])
-        }
+        Fact::SerdeContainer { rename_all } => s(
+            section!("serde_container"),
+            &[("rename_all", rename_all.clone())],
+        ),
         Fact::Field(field) => s(
             if field.ty.is_empty() {
-                "field.untyped"
+                section!("field.untyped")
             } else {
-                "field"
+                section!("field")
             },
             &[
                 ("name", field.name.clone()),
@@ -563,7 +902,11 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             inner,
             raw_json,
         } => s(
-            if *raw_json { "newtype.raw" } else { "newtype" },
+            if *raw_json {
+                section!("newtype.raw")
+            } else {
+                section!("newtype")
+            },
             &[("item", item.clone()), ("inner", inner.clone())],
         ),
         Fact::TraitImpl {
@@ -573,11 +916,11 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             assoc_types,
         } => {
             let section = if trait_name.ends_with("JsonSchema") {
-                "trait_impl.schema"
+                section!("trait_impl.schema")
             } else if !assoc_types.is_empty() {
-                "trait_impl.assoc"
+                section!("trait_impl.assoc")
             } else {
-                "trait_impl"
+                section!("trait_impl")
             };
             s(
                 section,
@@ -593,14 +936,14 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             trait_name,
             self_ty,
         } => s(
-            "marker_impl",
+            section!("marker_impl"),
             &[
                 ("trait_name", trait_name.clone()),
                 ("self_ty", self_ty.clone()),
             ],
         ),
         Fact::InherentImpl { self_ty, methods } => s(
-            "inherent_impl",
+            section!("inherent_impl"),
             &[
                 ("self_ty", self_ty.clone()),
                 ("methods", ticked_list(methods)),
@@ -620,9 +963,9 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             body.as_ref(),
             salt,
         )),
-        Fact::Branch { condition } => s("branch", &[("condition", condition.clone())]),
+        Fact::Branch { condition } => s(section!("branch"), &[("condition", condition.clone())]),
         Fact::MethodOf { method, self_ty } => s(
-            "method_of",
+            section!("method_of"),
             &[("method", method.clone()), ("self_ty", self_ty.clone())],
         ),
         Fact::ValidatorFn {
@@ -636,7 +979,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 .map(|c| format!(" (the test is `{c}`)"))
                 .unwrap_or_default();
             let mut text = fill(
-                pick("validator_fn", salt),
+                pick(section!("validator_fn"), salt),
                 &[
                     ("name", name.clone()),
                     ("arg_ty", arg_ty.clone()),
@@ -646,7 +989,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             if let Some(message) = messages.first() {
                 text.push(' ');
                 text.push_str(&fill(
-                    pick("validator_fn.message", salt),
+                    pick(section!("validator_fn.message"), salt),
                     &[("message", unstop(message))],
                 ));
             }
@@ -671,9 +1014,9 @@ fn method_sentence(
         ticked_list(&inputs)
     };
     let section = match (returns, body) {
-        (_, Some(_)) => "method.body",
-        (Some(_), None) => "method",
-        (None, None) => "method.unit",
+        (_, Some(_)) => section!("method.body"),
+        (Some(_), None) => section!("method"),
+        (None, None) => section!("method.unit"),
     };
     fill(
         pick(section, salt),
@@ -734,39 +1077,53 @@ fn field_clauses(field: &FieldFact) -> String {
     }
 }
 
-/// Kinds whose facts read better merged into one sentence listing them all.
-fn merged_kind(fact: &Fact) -> Option<(&'static str, String)> {
+/// Facts whose sentences read better merged into one listing them all: the one-value section,
+/// the many-value section and the placeholder the value fills.
+struct Merged {
+    one: Section,
+    many: Section,
+    key: &'static str,
+}
+
+const MERGED_ERRORS: Merged = Merged {
+    one: section!("error"),
+    many: section!("error.many"),
+    key: "path",
+};
+const MERGED_HELPERS: Merged = Merged {
+    one: section!("crate_helper"),
+    many: section!("crate_helper.many"),
+    key: "name",
+};
+const MERGED_ASSOCS: Merged = Merged {
+    one: section!("local_assoc"),
+    many: section!("local_assoc.many"),
+    key: "path",
+};
+
+fn merged_kind(fact: &Fact) -> Option<(&'static Merged, String)> {
     match fact {
-        Fact::ErrorCtor { path } => Some(("error", path.clone())),
-        Fact::CrateHelper { name } => Some(("crate_helper", name.clone())),
-        Fact::LocalAssoc { path } => Some(("local_assoc", path.clone())),
+        Fact::ErrorCtor { path } => Some((&MERGED_ERRORS, path.clone())),
+        Fact::CrateHelper { name } => Some((&MERGED_HELPERS, name.clone())),
+        Fact::LocalAssoc { path } => Some((&MERGED_ASSOCS, path.clone())),
         _ => None,
     }
 }
 
-fn merged_sentence(kind: &str, values: &[String], salt: &Salt) -> String {
+fn merged_sentence(kind: &Merged, values: &[String], salt: &Salt) -> String {
     match values {
-        [one] => {
-            let key = if kind == "crate_helper" {
-                "name"
-            } else {
-                "path"
-            };
-            fill(pick(kind, salt), &[(key, one.clone())])
-        }
-        many => fill(
-            pick(&format!("{kind}.many"), salt),
-            &[("list", ticked_list(many))],
-        ),
+        [one] => fill(pick(kind.one, salt), &[(kind.key, one.clone())]),
+        many => fill(pick(kind.many, salt), &[("list", ticked_list(many))]),
     }
 }
 
 fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
     let has_aide = facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }));
+    // Keyed by the one-value section's name, which tells the merged kinds apart.
     let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for fact in facts {
         if let Some((kind, value)) = merged_kind(fact) {
-            let values = merged.entry(kind).or_default();
+            let values = merged.entry(kind.one.name()).or_default();
             if !values.contains(&value) {
                 values.push(value);
             }
@@ -777,16 +1134,17 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
     for (i, fact) in facts.iter().enumerate() {
         let fact_salt = salt.sub(&format!("{name}/{i}"));
         if let Some((kind, _)) = merged_kind(fact) {
-            if !emitted.contains(&kind) {
-                emitted.push(kind);
-                out.push(merged_sentence(kind, &merged[kind], &fact_salt));
+            let key = kind.one.name();
+            if !emitted.contains(&key) {
+                emitted.push(key);
+                out.push(merged_sentence(kind, &merged[key], &fact_salt));
             }
             continue;
         }
         if let Fact::Signature { params, .. } = fact {
             if !params.is_empty() && !facts.iter().any(|f| matches!(f, Fact::State { .. })) {
                 out.push(fill(
-                    pick("signature.helper", &fact_salt),
+                    pick(section!("signature.helper"), &fact_salt),
                     &[("item", name.to_owned()), ("params", ticked_list(params))],
                 ));
             }
@@ -800,19 +1158,19 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
 fn topic(unit: &UnitView, salt: &Salt) -> String {
     let (section, vars) = match unit.role {
         Role::Chain => (
-            "topic.chain",
+            section!("topic.chain"),
             vec![
                 ("name", unit.name.clone()),
                 ("callees", ticked_list(&unit.callees)),
             ],
         ),
-        role if role.is_struct() => ("topic.struct", vec![("name", unit.name.clone())]),
+        role if role.is_struct() => (section!("topic.struct"), vec![("name", unit.name.clone())]),
         Role::TraitImpl | Role::InherentImpl => {
             let (trait_name, self_ty) = impl_names(unit);
             let section = if unit.role == Role::TraitImpl {
-                "topic.trait_impl"
+                section!("topic.trait_impl")
             } else {
-                "topic.inherent_impl"
+                section!("topic.inherent_impl")
             };
             (
                 section,
@@ -821,11 +1179,11 @@ fn topic(unit: &UnitView, salt: &Salt) -> String {
         }
         role => (
             match role {
-                Role::Handler => "topic.handler",
-                Role::Helper => "topic.helper",
-                Role::Check => "topic.check",
-                Role::AttrHelper => "topic.attr_helper",
-                _ => "topic.validator",
+                Role::Handler => section!("topic.handler"),
+                Role::Helper => section!("topic.helper"),
+                Role::Check => section!("topic.check"),
+                Role::AttrHelper => section!("topic.attr_helper"),
+                _ => section!("topic.validator"),
             },
             vec![("name", unit.name.clone())],
         ),
@@ -881,9 +1239,9 @@ fn joined_helper_sentence(
         example |= field.example_fn.as_deref() == Some(name);
     }
     let section = match (default, example) {
-        (true, true) => "joined_helper.both",
-        (true, false) => "joined_helper.default",
-        (false, true) => "joined_helper.example",
+        (true, true) => section!("joined_helper.both"),
+        (true, false) => section!("joined_helper.default"),
+        (false, true) => section!("joined_helper.example"),
         (false, false) => return None,
     };
     Some(fill(
@@ -892,7 +1250,7 @@ fn joined_helper_sentence(
     ))
 }
 
-fn close_section(unit: &UnitView) -> &'static str {
+fn close_section(unit: &UnitView) -> Section {
     match unit.role {
         Role::Handler => {
             let delegates = unit.items.first().is_some_and(|(_, f)| {
@@ -907,17 +1265,17 @@ fn close_section(unit: &UnitView) -> &'static str {
                 })
             });
             if delegates {
-                "close.handler"
+                section!("close.handler")
             } else {
-                "close.handler_inline"
+                section!("close.handler_inline")
             }
         }
-        Role::Chain => "close.chain",
-        Role::Helper => "close.helper",
-        Role::Check => "close.check",
-        Role::Validator => "close.validator",
-        Role::TraitImpl | Role::InherentImpl => "close.impl",
-        Role::AttrHelper => "close.attr_helper",
+        Role::Chain => section!("close.chain"),
+        Role::Helper => section!("close.helper"),
+        Role::Check => section!("close.check"),
+        Role::Validator => section!("close.validator"),
+        Role::TraitImpl | Role::InherentImpl => section!("close.impl"),
+        Role::AttrHelper => section!("close.attr_helper"),
         _ => {
             let facts = unit.items.get(unit.primary).map_or(&[][..], |(_, f)| f);
             let has_rules = facts.iter().any(|f| match f {
@@ -931,9 +1289,9 @@ fn close_section(unit: &UnitView) -> &'static str {
                 _ => false,
             });
             if has_rules {
-                "close.struct"
+                section!("close.struct")
             } else {
-                "close.struct_plain"
+                section!("close.struct_plain")
             }
         }
     }
@@ -942,10 +1300,7 @@ fn close_section(unit: &UnitView) -> &'static str {
 /// The reasoning block: an opening in the request's voice, the facts in code order, a close.
 pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
     let mut paragraphs = Vec::new();
-    let opening = fill(
-        pick(&format!("open.{}", voice.name()), salt),
-        &[("topic", topic(unit, salt))],
-    );
+    let opening = fill(pick(voice.opening(), salt), &[("topic", topic(unit, salt))]);
     paragraphs.push(opening);
     let multi = unit.items.len() > 1;
     // A chain reads in code order; any other unit speaks of its primary item first.
@@ -985,7 +1340,7 @@ pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
 
 fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
     let mut details = Vec::new();
-    let push = |section: &str, vars: &[(&str, String)], details: &mut Vec<String>| {
+    let push = |section: Section, vars: &[(&str, String)], details: &mut Vec<String>| {
         let line = fill(pick(section, salt), vars);
         if !details.contains(&line) {
             details.push(line);
@@ -1000,7 +1355,7 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
                     body: Some(body),
                     ..
                 } if matches!(unit.role, Role::Handler | Role::Chain) => push(
-                    "detail.status",
+                    section!("detail.status"),
                     &[("status", status.clone()), ("body", body.clone())],
                     &mut details,
                 ),
@@ -1011,42 +1366,52 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
                     });
                     if let Some(body) = body {
                         push(
-                            "detail.status_const",
+                            section!("detail.status_const"),
                             &[("path", path.clone()), ("body", body)],
                             &mut details,
                         );
                     }
                 }
                 Fact::Extractor { role, ty, .. } => match role {
-                    ExtractorRole::Body => push("detail.body", &[("ty", ty.clone())], &mut details),
-                    ExtractorRole::Query => {
-                        push("detail.query", &[("ty", ty.clone())], &mut details)
+                    ExtractorRole::Body => {
+                        push(section!("detail.body"), &[("ty", ty.clone())], &mut details)
                     }
+                    ExtractorRole::Query => push(
+                        section!("detail.query"),
+                        &[("ty", ty.clone())],
+                        &mut details,
+                    ),
                     ExtractorRole::Path => {}
                 },
-                Fact::Permission { ty, .. } => {
-                    push("detail.permission", &[("ty", ty.clone())], &mut details)
-                }
-                Fact::AideAnnotate { op_id, .. } => {
-                    push("detail.aide", &[("op_id", op_id.clone())], &mut details)
-                }
+                Fact::Permission { ty, .. } => push(
+                    section!("detail.permission"),
+                    &[("ty", ty.clone())],
+                    &mut details,
+                ),
+                Fact::AideAnnotate { op_id, .. } => push(
+                    section!("detail.aide"),
+                    &[("op_id", op_id.clone())],
+                    &mut details,
+                ),
                 Fact::Delegates { callee, .. } if unit.role == Role::Handler => push(
-                    "detail.delegates",
+                    section!("detail.delegates"),
                     &[("callee", callee.clone())],
                     &mut details,
                 ),
-                Fact::CacheFetch { call, .. } => {
-                    push("detail.cache", &[("call", call.clone())], &mut details)
-                }
-                Fact::Transaction { .. } => push("detail.transaction", &[], &mut details),
+                Fact::CacheFetch { call, .. } => push(
+                    section!("detail.cache"),
+                    &[("call", call.clone())],
+                    &mut details,
+                ),
+                Fact::Transaction { .. } => push(section!("detail.transaction"), &[], &mut details),
                 Fact::QueueSend { guard, .. } => {
-                    push("detail.queue", &[], &mut details);
+                    push(section!("detail.queue"), &[], &mut details);
                     if guard.is_some() {
-                        push("detail.queue_guarded", &[], &mut details);
+                        push(section!("detail.queue_guarded"), &[], &mut details);
                     }
                 }
-                Fact::Conflict { .. } => push("detail.conflict", &[], &mut details),
-                Fact::ScopedLookup { .. } => push("detail.lookup", &[], &mut details),
+                Fact::Conflict { .. } => push(section!("detail.conflict"), &[], &mut details),
+                Fact::ScopedLookup { .. } => push(section!("detail.lookup"), &[], &mut details),
                 Fact::Field(field) if unit.role.is_struct() => {
                     let wire = field
                         .rename
@@ -1054,39 +1419,43 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
                         .map(|r| format!(" (sent as `{r}`)"))
                         .unwrap_or_default();
                     push(
-                        "detail.field",
+                        section!("detail.field"),
                         &[("name", field.name.clone()), ("wire", wire)],
                         &mut details,
                     );
                 }
-                Fact::ValidatorFn { .. } => push("detail.validator", &[], &mut details),
+                Fact::ValidatorFn { .. } => push(section!("detail.validator"), &[], &mut details),
                 Fact::Newtype {
                     inner,
                     raw_json: true,
                     ..
                 } => push(
-                    "detail.newtype_raw",
+                    section!("detail.newtype_raw"),
                     &[("inner", inner.clone())],
                     &mut details,
                 ),
                 Fact::TraitImpl { methods, .. } | Fact::InherentImpl { methods, .. } => {
                     for method in methods {
-                        push("detail.method", &[("method", method.clone())], &mut details);
+                        push(
+                            section!("detail.method"),
+                            &[("method", method.clone())],
+                            &mut details,
+                        );
                     }
                 }
-                Fact::SetFields { .. } => push("detail.set_fields", &[], &mut details),
+                Fact::SetFields { .. } => push(section!("detail.set_fields"), &[], &mut details),
                 Fact::ErrorCtor { .. } => errors = true,
                 _ => {}
             }
         }
     }
     if unit.role == Role::Check {
-        push("detail.check", &[], &mut details);
+        push(section!("detail.check"), &[], &mut details);
     } else if errors && matches!(unit.role, Role::Helper | Role::Chain) {
-        push("detail.errors", &[], &mut details);
+        push(section!("detail.errors"), &[], &mut details);
     }
     if details.is_empty() {
-        push("detail.default", &[], &mut details);
+        push(section!("detail.default"), &[], &mut details);
     }
     details
 }
@@ -1111,13 +1480,12 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
         ("self_ty", self_ty),
         ("arg_ty", arg_ty),
     ];
-    let role = unit.role.name();
-    let title = fill(pick(&format!("title.{role}"), salt), &vars);
-    let ask = fill(pick(&format!("ask.{role}"), salt), &vars);
+    let title = fill(pick(unit.role.title(), salt), &vars);
+    let ask = fill(pick(unit.role.ask(), salt), &vars);
     let ask_lower = lowercase_first(&ask);
     let details = request_details(unit, salt).join("\n");
     fill(
-        pick(&format!("voice.{}", voice.name()), salt),
+        pick(voice.frame(), salt),
         &[
             ("title", title),
             ("ask", ask),
@@ -1143,47 +1511,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_section_the_code_names_exists() {
-        let mut names: Vec<String> = Vec::new();
-        for voice in Voice::ALL {
-            names.push(format!("voice.{}", voice.name()));
-            names.push(format!("open.{}", voice.name()));
+    fn every_fact_kind_has_a_row_in_the_section_table() {
+        let rows: Vec<&str> = SECTIONS.iter().map(|(kind, _)| *kind).collect();
+        for kind in Fact::KINDS {
+            assert!(
+                rows.contains(&kind),
+                "fact kind {kind} has no row in SECTIONS"
+            );
         }
-        for role in Role::ALL {
-            names.push(format!("title.{}", role.name()));
-            names.push(format!("ask.{}", role.name()));
+        let mut seen = Vec::new();
+        for name in all_section_names() {
+            assert!(!seen.contains(&name), "[{name}] is in two rows");
+            seen.push(name);
         }
-        let source = include_str!("render.rs");
-        // Every literal section name in this file, e.g. "queue.guarded".
-        for piece in source.split('"').skip(1).step_by(2) {
-            let looks_like_section = piece.contains('.')
-                && piece
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
-                && !piece.starts_with('.')
-                && !piece.ends_with('.')
-                && !piece.ends_with(".rs");
-            if looks_like_section {
-                names.push(piece.to_owned());
+    }
+
+    #[test]
+    fn every_built_in_profile_words_every_section_twice() {
+        for profile in crate::profile::built_ins().unwrap() {
+            for name in all_section_names() {
+                let variants = &profile.templates.sections[name];
+                assert!(
+                    variants.len() >= 2,
+                    "{}: [{name}] has {} variant(s)",
+                    profile.name(),
+                    variants.len()
+                );
             }
         }
-        for name in names {
+    }
+
+    #[test]
+    fn shared_templates_have_only_table_sections() {
+        let mut shared = BTreeMap::new();
+        for (_, text) in TEMPLATE_FILES {
+            parse_sections(text, &mut shared);
+        }
+        for name in shared.keys() {
             assert!(
-                sections().contains_key(name.as_str()),
-                "missing template section [{name}]"
+                all_section_names().any(|n| n == *name),
+                "templates/ has [{name}], which no row of SECTIONS names"
             );
         }
     }
 
     #[test]
-    fn every_section_has_two_variants() {
-        for (name, variants) in sections() {
-            assert!(
-                variants.len() >= 2,
-                "[{name}] has {} variant(s)",
-                variants.len()
-            );
-        }
+    fn a_profile_missing_a_section_or_naming_an_unknown_one_is_refused() {
+        let vocabulary = BTreeMap::new();
+        let unknown = BTreeMap::from([("no.such".to_owned(), vec!["x".to_owned()])]);
+        assert_eq!(
+            Templates::new(&unknown, &vocabulary).unwrap_err(),
+            "[templates] names no section the renderer uses: no.such"
+        );
+        let emptied = BTreeMap::from([("doc".to_owned(), Vec::new())]);
+        assert_eq!(
+            Templates::new(&emptied, &vocabulary).unwrap_err(),
+            "template section [doc] has no variant"
+        );
     }
 
     /// Regression: without a finishing mix, FNV-1a's lowest bit is the parity of the input, so

@@ -1,5 +1,6 @@
-//! Which items of a file are taken, and why: the POST-routed handlers the file's router
-//! registers, and the closure of same-file items they reach. Returns plain data; never prints.
+//! Which items of a file are taken, and why: the handlers the file's router registers for the
+//! profile's root routes, and the closure of same-file items they reach. Returns plain data;
+//! never prints.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -8,6 +9,7 @@ use std::ops::Range;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
+use crate::profile::Profile;
 use crate::source::SourceFile;
 
 /// The kind of a top-level item, as `--list` names it.
@@ -80,6 +82,8 @@ pub struct Route {
     /// The path pieces as they stand in the source: a nested router contributes its prefix first.
     pub path_pieces: Vec<String>,
     pub handler: String,
+    /// The handler's path as written (`crud::create_endpoint`); one segment for a local name.
+    pub handler_path: Vec<String>,
     /// Local items named in the same method-router call, beside the handler.
     pub companions: Vec<String>,
 }
@@ -170,6 +174,9 @@ pub struct Selection {
     pub routes: Vec<Route>,
     /// Entry indices of the roots, in the order they were found.
     pub roots: Vec<usize>,
+    /// Root routes whose handler is defined in another module (`crud::create_endpoint`): crate
+    /// mode follows them there.
+    pub foreign_roots: Vec<Route>,
     /// Every selected item, in source order.
     pub items: Vec<Selected>,
     /// Entry indices of the file's `use` declarations, in source order.
@@ -739,6 +746,20 @@ fn http_method(name: &str) -> Option<&'static str> {
     HTTP_METHODS.iter().copied().find(|m| *m == base)
 }
 
+fn path_segments(expr: &Expr) -> Option<Vec<String>> {
+    match expr {
+        Expr::Path(p) => Some(
+            p.path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect(),
+        ),
+        Expr::Reference(r) => path_segments(&r.expr),
+        _ => None,
+    }
+}
+
 fn last_ident(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
@@ -760,16 +781,19 @@ fn idents_in(expr: &Expr) -> Vec<String> {
         .collect()
 }
 
+/// A method router's registration: HTTP method, handler path, other arguments' local names.
+type Registration = (String, Vec<String>, Vec<String>);
+
 /// `post(h)`, `post_with(h, op)`, `x.get(l).post(h)`: each method with its handler and the
 /// other arguments.
-fn method_handlers(expr: &Expr, out: &mut Vec<(String, String, Vec<String>)>) {
+fn method_handlers(expr: &Expr, out: &mut Vec<Registration>) {
     match expr {
         Expr::Call(call) => {
             let Some(name) = last_ident(&call.func) else {
                 return;
             };
             if let (Some(method), Some(first)) = (http_method(&name), call.args.first())
-                && let Some(handler) = last_ident(first)
+                && let Some(handler) = path_segments(first)
             {
                 let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
                 out.push((method.to_owned(), handler, extra));
@@ -779,7 +803,7 @@ fn method_handlers(expr: &Expr, out: &mut Vec<(String, String, Vec<String>)>) {
             method_handlers(&call.receiver, out);
             if let (Some(method), Some(first)) =
                 (http_method(&call.method.to_string()), call.args.first())
-                && let Some(handler) = last_ident(first)
+                && let Some(handler) = path_segments(first)
             {
                 let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
                 out.push((method.to_owned(), handler, extra));
@@ -810,11 +834,15 @@ impl<'ast> Visit<'ast> for RouteFinder {
                     method_handlers(router, &mut handlers);
                     let mut pieces = self.prefix.clone();
                     pieces.push(path);
-                    for (method, handler, companions) in handlers {
+                    for (method, handler_path, companions) in handlers {
+                        let Some(handler) = handler_path.last().cloned() else {
+                            continue;
+                        };
                         self.routes.push(Route {
                             method,
                             path_pieces: pieces.clone(),
                             handler,
+                            handler_path,
                             companions,
                         });
                     }
@@ -825,16 +853,32 @@ impl<'ast> Visit<'ast> for RouteFinder {
     }
 }
 
-/// Selects the message-creation operations: the POST-routed handlers (plus `extra_roots`) and
-/// every same-file item they reach.
+impl Route {
+    /// Whether the handler is named through another module (`crud::create_endpoint`), so that
+    /// its definition is not in this file.
+    pub fn handler_is_foreign(&self) -> bool {
+        self.handler_path.len() > 1
+            && !matches!(self.handler_path[0].as_str(), "self" | "Self" | "crate")
+    }
+}
+
+/// Selects a profile's operations: the handlers the file's router registers for one of the
+/// profile's root routes (plus `extra_roots`), and every same-file item they reach.
 pub fn select_creation_items(
     inventory: &Inventory,
-    extra_roots: &[String],
+    profile: &Profile,
+    extra_roots: &[(String, Reason)],
 ) -> Result<Selection, SelectError> {
     let routes = find_routes(inventory);
     let mut queue: VecDeque<(usize, Reason)> = VecDeque::new();
     let mut roots = Vec::new();
-    for route in routes.iter().filter(|r| r.method == "post") {
+    let mut foreign_roots = Vec::new();
+    let is_root = |r: &Route| profile.is_root_route(&r.method, &r.path());
+    for route in routes.iter().filter(|r| is_root(r)) {
+        if route.handler_is_foreign() {
+            foreign_roots.push(route.clone());
+            continue;
+        }
         if let Some(i) = inventory.fn_index(&route.handler) {
             queue.push_back((
                 i,
@@ -858,11 +902,11 @@ pub fn select_creation_items(
             }
         }
     }
-    for name in extra_roots {
+    for (name, reason) in extra_roots {
         let i = inventory
             .fn_index(name)
             .ok_or_else(|| SelectError::UnknownRoot(name.clone()))?;
-        queue.push_back((i, Reason::RootFlag));
+        queue.push_back((i, reason.clone()));
         if !roots.contains(&i) {
             roots.push(i);
         }
@@ -905,6 +949,7 @@ pub fn select_creation_items(
     Ok(Selection {
         routes,
         roots,
+        foreign_roots,
         items: reasons
             .into_iter()
             .map(|(entry, reason)| Selected { entry, reason })
@@ -979,8 +1024,12 @@ mod tests {
         let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
         let file = source.parse().unwrap();
         let inventory = Inventory::new(&source, &file);
-        let roots: Vec<String> = roots.iter().map(|s| s.to_string()).collect();
-        let selection = select_creation_items(&inventory, &roots).unwrap();
+        let roots: Vec<(String, Reason)> = roots
+            .iter()
+            .map(|s| (s.to_string(), Reason::RootFlag))
+            .collect();
+        let profile = Profile::load(crate::profile::DEFAULT).unwrap();
+        let selection = select_creation_items(&inventory, &profile, &roots).unwrap();
         selection
             .items
             .iter()
@@ -1099,7 +1148,13 @@ pub fn router() -> Router {
         let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
         let file = source.parse().unwrap();
         let inventory = Inventory::new(&source, &file);
-        let err = select_creation_items(&inventory, &["zzz".to_owned()]).unwrap_err();
+        let profile = Profile::load(crate::profile::DEFAULT).unwrap();
+        let err = select_creation_items(
+            &inventory,
+            &profile,
+            &[("zzz".to_owned(), Reason::RootFlag)],
+        )
+        .unwrap_err();
         assert_eq!(err, SelectError::UnknownRoot("zzz".into()));
     }
 

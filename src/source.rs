@@ -182,6 +182,14 @@ impl SourceFile {
         self.text[..offset].matches('\n').count() + 1
     }
 
+    /// 1-based first and last line of a byte range (an empty range's last line is its first).
+    pub fn line_span(&self, range: Range<usize>) -> (usize, usize) {
+        (
+            self.line_of(range.start),
+            self.line_of(range.end.saturating_sub(1).max(range.start)),
+        )
+    }
+
     /// 1-based (line, column) of a byte offset, the column counted in characters: the one place
     /// a 0-based count becomes a column people read.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
@@ -309,13 +317,6 @@ fn range_with_leading_comments(text: &str, range: Range<usize>) -> Range<usize> 
     start..range.end
 }
 
-/// Where a svix-webhooks checkout keeps the file, tried in order under the current folder.
-pub const DEFAULT_INPUTS: [&str; 3] = [
-    "server/svix-server/src/v1/endpoints/message.rs",
-    "svix-server/src/v1/endpoints/message.rs",
-    "src/v1/endpoints/message.rs",
-];
-
 /// Every `.rs` file a `--source` names: the file itself, or a folder's, in path order.
 pub fn source_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     if !path.is_dir() {
@@ -343,17 +344,24 @@ pub fn read_dataset(path: &Path) -> anyhow::Result<String> {
     Ok(SourceFile::read(path)?.text)
 }
 
-/// The first of `DEFAULT_INPUTS` that exists under `cwd`.
-pub fn find_default_input(cwd: &Path) -> anyhow::Result<PathBuf> {
-    DEFAULT_INPUTS
+/// The first of a profile's default inputs (its files, then its crate folders) that exists
+/// under `cwd`.
+pub fn find_default_input(
+    cwd: &Path,
+    files: &[String],
+    crates: &[String],
+) -> anyhow::Result<PathBuf> {
+    files
         .iter()
-        .map(|p| cwd.join(p))
-        .find(|p| p.is_file())
-        .map(|p| p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p))
+        .map(|p| (cwd.join(p), true))
+        .chain(crates.iter().map(|p| (cwd.join(p), false)))
+        .find(|(p, is_file)| if *is_file { p.is_file() } else { p.is_dir() })
+        .map(|(p, _)| p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p))
         .ok_or_else(|| {
+            let tried: Vec<&str> = files.iter().chain(crates).map(String::as_str).collect();
             anyhow::anyhow!(
                 "no INPUT given and none of {} exists under the current folder",
-                DEFAULT_INPUTS.join(", ")
+                tried.join(", ")
             )
         })
 }

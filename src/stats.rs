@@ -1,12 +1,12 @@
-//! What a dataset holds: examples, units, voices, the mechanisms its code shows, tokens, and the
-//! largest example. Plain data, printed by `output.rs` as a table or JSON.
+//! What a dataset holds: examples, units, the mechanisms its code shows, tokens, and the
+//! largest example. Plain data, printed by `report.rs` as a table or JSON.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::render::voice_of;
-use crate::validate::{Line, Spread, spread};
+use crate::format::Line;
+use crate::validate::{Spread, spread};
 
 #[cfg(test)]
 mod tests {
@@ -86,7 +86,6 @@ pub struct Stats {
     pub examples: usize,
     /// Distinct code sections.
     pub units: usize,
-    pub voices: BTreeMap<String, usize>,
     /// Examples whose code shows each fact kind.
     pub facts: BTreeMap<String, usize>,
     pub encoding: String,
@@ -98,11 +97,6 @@ pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str) -> Stats {
     let mut codes: Vec<&str> = lines.iter().map(|l| l.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
-    let mut voices = BTreeMap::new();
-    for line in lines {
-        let voice = voice_of(&line.request).map_or("other", |v| v.name());
-        *voices.entry(voice.to_owned()).or_insert(0) += 1;
-    }
     let facts = FACT_KINDS
         .iter()
         .map(|(kind, shows)| {
@@ -124,7 +118,6 @@ pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str) -> Stats {
     Stats {
         examples: lines.len(),
         units: codes.len(),
-        voices,
         facts,
         encoding: encoding.to_owned(),
         tokens: spread(tokens),

@@ -8,8 +8,9 @@ use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::profile::Profile;
 use crate::select::{self, Inventory, Kind, Reason, Reference};
-use crate::source::{LocatedError, SourceFile};
+use crate::source::{self, LocatedError, SourceFile};
 
 /// Folders left out of a walk unless `--include` names them.
 const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];
@@ -17,16 +18,18 @@ const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];
 /// How a directory is walked and how far selection reaches.
 #[derive(Debug, Clone)]
 pub struct TreeOptions {
+    /// The files whose routers are searched for roots: a glob below the walk root.
     pub focus: String,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub depth: usize,
 }
 
-impl Default for TreeOptions {
-    fn default() -> Self {
+impl TreeOptions {
+    /// The profile's focus files, everything else by default.
+    pub fn for_profile(profile: &Profile) -> TreeOptions {
         TreeOptions {
-            focus: "**/endpoints/message.rs".to_owned(),
+            focus: profile.file.inputs.focus.clone(),
             include: Vec::new(),
             exclude: Vec::new(),
             depth: 1,
@@ -185,9 +188,12 @@ pub struct FileSummary {
     /// For a focus file: the names (and self types) of what single-file selection takes.
     pub selected: Vec<(String, Option<String>)>,
     /// For a focus file: the creation functions proper, the roots and what they call directly.
-    /// A handler elsewhere that calls one of these is message creation too; one that only
+    /// A handler elsewhere that calls one of these is part of the operation too; one that only
     /// shares a helper further down (a validation check) is not.
     pub creation: Vec<String>,
+    /// For a focus file: root routes whose handler is named through another module
+    /// (`crud::create_endpoint`), as (handler path, the route's reason).
+    pub foreign_roots: Vec<(String, Reason)>,
 }
 
 /// Reads and parses one file into its summary; runs where the file was parsed.
@@ -195,7 +201,8 @@ pub fn summarize(
     path: &Path,
     module: Vec<String>,
     is_focus: bool,
-    roots: &[String],
+    profile: &Profile,
+    roots: &[(String, Reason)],
 ) -> Result<FileSummary, TreeError> {
     let source = SourceFile::read(path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
     let file = source.parse().map_err(TreeError::Parse)?;
@@ -262,11 +269,21 @@ pub fn summarize(
         .collect();
     let mut selected = Vec::new();
     let mut creation = Vec::new();
+    let mut foreign_roots = Vec::new();
     // Only a focus file needs the full inventory, for single-file selection.
     let inventory = is_focus.then(|| Inventory::new(&source, &file));
     if let Some(inventory) = &inventory
-        && let Ok(selection) = select::select_creation_items(inventory, roots)
+        && let Ok(selection) = select::select_creation_items(inventory, profile, roots)
     {
+        for route in &selection.foreign_roots {
+            foreign_roots.push((
+                route.handler_path.join("::"),
+                Reason::Root {
+                    method: route.method.clone(),
+                    path: route.path(),
+                },
+            ));
+        }
         // Selected impl blocks join the summary, so that what they name is followed too.
         for s in &selection.items {
             let e = &inventory.entries[s.entry];
@@ -304,6 +321,7 @@ pub fn summarize(
         routes,
         selected,
         creation,
+        foreign_roots,
     })
 }
 
@@ -446,6 +464,12 @@ impl<'a> CrateIndex<'a> {
         } else if let Some(entry) = summary.uses.iter().find(|u| !u.glob && u.alias == *first) {
             let base = self.absolute(&summary.module, &entry.target)?;
             [base.as_slice(), &segments[1..]].concat()
+        } else if let Some(child) = self
+            .absolute(&summary.module, segments)
+            .filter(|path| self.lookup(path, 2).is_some())
+        {
+            // A path through a child module: `crud::create_endpoint` beside `mod crud;`.
+            child
         } else {
             // Glob imports: the first module that has the name.
             summary
@@ -635,4 +659,143 @@ mod tests {
             ]
         );
     }
+}
+
+/// What crate mode runs the pipeline on: the files with roots (focus files, and files a focus
+/// file's router reaches through a module path), each with the roots found for it elsewhere,
+/// and the items other files contribute.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub root_files: Vec<RootFile>,
+    /// Files and the items picked from them, in path order.
+    pub picked: Vec<(PathBuf, Vec<Pick>)>,
+    /// Files that could not be read or parsed, with why.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RootFile {
+    pub path: PathBuf,
+    /// Roots routed from another file's router, with the route that names them.
+    pub roots: Vec<(String, Reason)>,
+}
+
+/// Walks `root`, summarizes every file in parallel, follows root routes into the modules that
+/// define their handlers, and selects across files.
+pub fn plan(
+    root: &Path,
+    options: &TreeOptions,
+    profile: &Profile,
+    roots: &[(String, Reason)],
+) -> anyhow::Result<Plan> {
+    use rayon::prelude::*;
+    let files = walk(root, options)?;
+    if files.is_empty() {
+        anyhow::bail!("{} is a folder with no .rs file", root.display());
+    }
+    let base = source_base(root);
+    let focus = focus_matcher(&options.focus)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(source::PIPELINE_STACK)
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the parsing threads: {e}"))?;
+    let results: Vec<_> = pool.install(|| {
+        files
+            .par_iter()
+            .filter_map(|path| {
+                let module = module_path(&base, path)?;
+                let relative = path.strip_prefix(root).unwrap_or(path);
+                let is_focus = focus.is_match(relative);
+                let summary = summarize(path, module, is_focus, profile, roots);
+                // Each parsed file's text stays in this thread's span table otherwise.
+                proc_macro2::extra::invalidate_current_thread_spans();
+                Some((is_focus, summary))
+            })
+            .collect()
+    });
+    let mut summaries = Vec::new();
+    let mut focus_files = Vec::new();
+    let mut skipped = Vec::new();
+    for (is_focus, result) in results {
+        match result {
+            Ok(summary) => {
+                if is_focus {
+                    focus_files.push(summaries.len());
+                }
+                summaries.push(summary);
+            }
+            Err(err) => skipped.push(err.to_string()),
+        }
+    }
+    let mut root_files: Vec<RootFile> = focus_files
+        .iter()
+        .map(|&f| RootFile {
+            path: summaries[f].path.clone(),
+            roots: Vec::new(),
+        })
+        .collect();
+    // A focus router that registers a handler of another module makes that module's file a
+    // file with roots; its summary is made again with them, so selection across files starts
+    // from what the handler reaches.
+    let mut routed: BTreeMap<usize, Vec<(String, Reason)>> = BTreeMap::new();
+    {
+        let index = CrateIndex::new(&summaries);
+        for &f in &focus_files {
+            for (path, reason) in &summaries[f].foreign_roots {
+                if let Some(target) = index.resolve(f, path)
+                    && target.self_ty.is_none()
+                {
+                    routed
+                        .entry(target.file)
+                        .or_default()
+                        .push((target.name, reason.clone()));
+                }
+            }
+        }
+    }
+    for (file, mut found) in routed {
+        found.extend(roots.iter().cloned());
+        let summary = &summaries[file];
+        summaries[file] = summarize(
+            &summary.path.clone(),
+            summary.module.clone(),
+            true,
+            profile,
+            &found,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        proc_macro2::extra::invalidate_current_thread_spans();
+        found.truncate(found.len() - roots.len());
+        match root_files
+            .iter_mut()
+            .find(|r| r.path == summaries[file].path)
+        {
+            Some(existing) => existing.roots.extend(found),
+            None => {
+                focus_files.push(file);
+                root_files.push(RootFile {
+                    path: summaries[file].path.clone(),
+                    roots: found,
+                });
+            }
+        }
+    }
+    let picks = if options.depth == 0 {
+        Vec::new()
+    } else {
+        select_across_files(&summaries, &focus_files, options.depth)
+    };
+    let mut picked: Vec<(PathBuf, Vec<Pick>)> = Vec::new();
+    for pick in picks {
+        let path = &summaries[pick.file].path;
+        match picked.last_mut() {
+            Some((last, list)) if last == path => list.push(pick),
+            _ => picked.push((path.clone(), vec![pick])),
+        }
+    }
+    Ok(Plan {
+        root_files,
+        picked,
+        skipped,
+    })
 }

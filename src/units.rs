@@ -8,8 +8,8 @@ use std::ops::Range;
 
 use quote::ToTokens as _;
 
-use crate::cli::Imports;
 use crate::facts::{self, Fact};
+use crate::pipeline::Imports;
 use crate::render::Role;
 use crate::select::{self, Inventory, Kind, Selection};
 use crate::source::SourceFile;
@@ -344,13 +344,15 @@ fn idents(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
     }
 }
 
-pub fn unit_code(
+/// The byte ranges a unit's code is made of, in order: the kept `use` declarations (adjacent
+/// ones as one run), then the unit's items. The code is these slices joined by one blank line.
+pub fn unit_slices(
     source: &SourceFile,
     inventory: &Inventory,
     selection: &Selection,
     unit: &Unit,
     imports: Imports,
-) -> String {
+) -> Vec<Range<usize>> {
     let kept_uses: Vec<usize> = match imports {
         Imports::None => Vec::new(),
         Imports::All => selection.uses.clone(),
@@ -376,14 +378,11 @@ pub fn unit_code(
                 .collect()
         }
     };
-    let mut slices: Vec<&str> = use_runs(source, inventory, &kept_uses)
-        .into_iter()
-        .map(|r| source.slice(r))
-        .collect();
+    let mut slices = use_runs(source, inventory, &kept_uses);
     slices.extend(
         unit.entries
             .iter()
-            .map(|&e| source.slice(inventory.entries[e].range.clone())),
+            .map(|&e| inventory.entries[e].range.clone()),
     );
-    slices.join(source.blank_line())
+    slices
 }

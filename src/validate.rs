@@ -8,7 +8,8 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::check;
-use crate::output::SYSTEM_PROMPT;
+use crate::format::{Line, parse_line};
+use crate::profile::Profile;
 use crate::source::SourceFile;
 use crate::tokens::TokenCounter;
 
@@ -39,32 +40,27 @@ impl Source {
 }
 
 pub struct Settings<'a> {
+    /// The profile whose system prompt (unless `system` says otherwise) and mechanism words
+    /// the lines are checked against.
+    pub profile: &'a Profile,
     pub sources: &'a [Source],
-    pub system: &'a str,
+    /// A system prompt to expect instead of the profile's.
+    pub system: Option<&'a str>,
     pub counter: Option<&'a TokenCounter>,
     pub max_tokens: usize,
 }
 
-impl Default for Settings<'_> {
-    fn default() -> Self {
+impl<'a> Settings<'a> {
+    /// Checks of shape, system prompt and repeats only, under `profile`.
+    pub fn new(profile: &'a Profile) -> Settings<'a> {
         Settings {
+            profile,
             sources: &[],
-            system: SYSTEM_PROMPT,
+            system: None,
             counter: None,
             max_tokens: 16_384,
         }
     }
-}
-
-/// One well-formed line, taken apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
-    pub number: usize,
-    pub request: String,
-    pub reasoning: String,
-    pub code: String,
-    /// All message contents, as counted for tokens.
-    pub contents: [String; 3],
 }
 
 #[derive(Debug, Default)]
@@ -74,88 +70,6 @@ pub struct Report {
     pub warnings: Vec<Fault>,
     /// Tokens per well-formed line, in line order, when a counter was given.
     pub tokens: Vec<usize>,
-}
-
-const THINK_OPEN: &str = "<think>\n";
-const THINK_CLOSE: &str = "\n</think>\n\n";
-
-/// Takes one line apart, or says what is wrong with its shape.
-fn parse_line(number: usize, text: &str, system: &str) -> Result<Line, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let object = value.as_object().ok_or("not a JSON object")?;
-    let keys: Vec<&str> = object.keys().map(String::as_str).collect();
-    if keys != ["type", "messages"] {
-        return Err(format!(
-            "top-level keys must be \"type\" then \"messages\", found {keys:?}"
-        ));
-    }
-    if object["type"] != "chatml" {
-        return Err(format!(
-            "\"type\" must be \"chatml\", found {}",
-            object["type"]
-        ));
-    }
-    let messages = object["messages"]
-        .as_array()
-        .ok_or("\"messages\" must be an array")?;
-    let roles = ["system", "user", "assistant"];
-    if messages.len() != roles.len() {
-        return Err(format!(
-            "expected 3 messages (system, user, assistant), found {}",
-            messages.len()
-        ));
-    }
-    let mut contents: [String; 3] = Default::default();
-    for (i, (message, role)) in messages.iter().zip(roles).enumerate() {
-        let message = message
-            .as_object()
-            .ok_or_else(|| format!("message {} is not an object", i + 1))?;
-        let keys: Vec<&str> = message.keys().map(String::as_str).collect();
-        if keys != ["role", "content"] {
-            return Err(format!(
-                "message {} must have keys \"role\" then \"content\", found {keys:?}",
-                i + 1
-            ));
-        }
-        if message["role"] != role {
-            return Err(format!(
-                "message {} must have role \"{role}\", found {}",
-                i + 1,
-                message["role"]
-            ));
-        }
-        let content = message["content"]
-            .as_str()
-            .ok_or_else(|| format!("the {role} content is not a string"))?;
-        if content.trim().is_empty() {
-            return Err(format!("the {role} content is empty"));
-        }
-        contents[i] = content.to_owned();
-    }
-    if contents[0] != system {
-        return Err("the system prompt is not the expected one (see --system)".to_owned());
-    }
-    let assistant = &contents[2];
-    let inner = assistant
-        .strip_prefix(THINK_OPEN)
-        .ok_or("the assistant content must start with \"<think>\\n\"")?;
-    let (reasoning, code) = inner
-        .split_once(THINK_CLOSE)
-        .ok_or("the assistant content must close its think block with \"\\n</think>\\n\\n\"")?;
-    if reasoning.trim().is_empty() {
-        return Err("the think block is empty".to_owned());
-    }
-    if code.trim().is_empty() {
-        return Err("no code after the think block".to_owned());
-    }
-    Ok(Line {
-        number,
-        request: contents[1].clone(),
-        reasoning: reasoning.to_owned(),
-        code: code.to_owned(),
-        contents: contents.clone(),
-    })
 }
 
 fn duplicate_faults(lines: &[Line]) -> Vec<Fault> {
@@ -190,7 +104,7 @@ fn duplicate_faults(lines: &[Line]) -> Vec<Fault> {
 }
 
 /// Faults of one line against the sources: exact slices of one of them, grounded text.
-fn source_faults(line: &Line, sources: &[Source]) -> Vec<String> {
+fn source_faults(line: &Line, sources: &[Source], profile: &Profile) -> Vec<String> {
     let mut faults = Vec::new();
     // Each source is tried once; when none fits, the first one's reason is reported.
     let mut first_why = None;
@@ -215,6 +129,7 @@ fn source_faults(line: &Line, sources: &[Source]) -> Vec<String> {
         &line.reasoning,
         &line.code,
         &texts,
+        profile,
     ));
     faults
 }
@@ -227,7 +142,8 @@ pub fn validate(text: &str, settings: &Settings) -> Report {
     let raw_lines = (!text.is_empty()).then(|| body.split('\n'));
     for (index, raw) in raw_lines.into_iter().flatten().enumerate() {
         let number = index + 1;
-        match parse_line(number, raw, settings.system) {
+        let system = settings.system.unwrap_or(settings.profile.system_prompt());
+        match parse_line(number, raw, system) {
             Ok(line) => report.lines.push(line),
             Err(message) => report.faults.push(Fault {
                 line: number,
@@ -238,7 +154,7 @@ pub fn validate(text: &str, settings: &Settings) -> Report {
     report.faults.extend(duplicate_faults(&report.lines));
     if !settings.sources.is_empty() {
         for line in &report.lines {
-            for message in source_faults(line, settings.sources) {
+            for message in source_faults(line, settings.sources, settings.profile) {
                 report.faults.push(Fault {
                     line: line.number,
                     message,
@@ -288,13 +204,17 @@ pub fn spread(counts: &[usize]) -> Spread {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::LazyLock;
+
+    static PROFILE: LazyLock<Profile> =
+        LazyLock::new(|| Profile::load(crate::profile::DEFAULT).unwrap());
     use std::path::Path;
 
     fn line(user: &str, assistant: &str) -> String {
         serde_json::json!({
             "type": "chatml",
             "messages": [
-                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "system", "content": PROFILE.system_prompt()},
                 {"role": "user", "content": user},
                 {"role": "assistant", "content": assistant},
             ]
@@ -319,7 +239,7 @@ mod tests {
             "Add `send`.",
             &format!("<think>\nI call `send`.\n</think>\n\n{CODE}"),
         ) + "\n";
-        assert_eq!(faults(&text, &Settings::default()), "");
+        assert_eq!(faults(&text, &Settings::new(&PROFILE)), "");
     }
 
     #[test]
@@ -348,7 +268,7 @@ mod tests {
             line("ask 12", "<think>\nwhy 12\n</think>\n\n  "),
         ];
         let text = lines.join("\n") + "\n";
-        insta::assert_snapshot!(faults(&text, &Settings::default()), @r#"
+        insta::assert_snapshot!(faults(&text, &Settings::new(&PROFILE)), @r#"
         2: not JSON: key must be a string at line 1 column 2
         3: top-level keys must be "type" then "messages", found ["messages", "type"]
         4: "type" must be "chatml", found "openai"
@@ -366,15 +286,15 @@ mod tests {
     #[test]
     fn only_the_final_newline_is_not_a_line() {
         let good = line("a", "<think>\nb\n</think>\n\nc");
-        assert_eq!(validate("", &Settings::default()).lines.len(), 0);
-        assert_eq!(validate(&good, &Settings::default()).lines.len(), 1);
+        assert_eq!(validate("", &Settings::new(&PROFILE)).lines.len(), 0);
+        assert_eq!(validate(&good, &Settings::new(&PROFILE)).lines.len(), 1);
         assert_eq!(
-            validate(&format!("{good}\n"), &Settings::default())
+            validate(&format!("{good}\n"), &Settings::new(&PROFILE))
                 .lines
                 .len(),
             1
         );
-        let blank_inside = validate(&format!("{good}\n\n{good}\n"), &Settings::default());
+        let blank_inside = validate(&format!("{good}\n\n{good}\n"), &Settings::new(&PROFILE));
         assert_eq!(blank_inside.faults[0].line, 2);
         assert!(blank_inside.faults[0].message.starts_with("not JSON"));
     }
@@ -383,8 +303,8 @@ mod tests {
     fn another_system_prompt_can_be_required() {
         let text = line("a", "<think>\nb\n</think>\n\nc");
         let settings = Settings {
-            system: "other",
-            ..Settings::default()
+            system: Some("other"),
+            ..Settings::new(&PROFILE)
         };
         assert_eq!(
             faults(&text, &settings),
@@ -398,7 +318,7 @@ mod tests {
         let b = line("same ask", "<think>\nreason two\n</think>\n\ncode one");
         let c = line("other ask", "<think>\nreason one\n</think>\n\ncode three");
         let text = [a, b, c].join("\n");
-        insta::assert_snapshot!(faults(&text, &Settings::default()), @r"
+        insta::assert_snapshot!(faults(&text, &Settings::new(&PROFILE)), @r"
         2: repeats the request of line 1
         2: repeats the request and code of line 1
         3: repeats the reasoning of line 1
@@ -413,7 +333,7 @@ mod tests {
         let sources = [Source::new(file).unwrap()];
         let settings = Settings {
             sources: &sources,
-            ..Settings::default()
+            ..Settings::new(&PROFILE)
         };
         let exact = "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}";
         let lines = [
@@ -458,7 +378,7 @@ mod tests {
         let settings = Settings {
             counter: Some(&counter),
             max_tokens: 80,
-            ..Settings::default()
+            ..Settings::new(&PROFILE)
         };
         let report = validate(&text, &settings);
         assert_eq!(report.tokens.len(), 2);

@@ -1,11 +1,61 @@
-//! Whole-pipeline tests over the hand-written fixtures: one snapshot of the JSONL per fixture,
-//! and the invariants every line must keep, in every output mode.
+//! Whole-pipeline tests over the hand-written fixtures, each under the profile it is written
+//! for: one readable snapshot of the examples per fixture, and the invariants every example must
+//! keep, in every output mode.
 
 use std::path::Path;
 
-use svix_distill::cli::Imports;
+use svix_distill::format;
+use svix_distill::pipeline::{Example, Extracted, Imports, Options, extract};
+use svix_distill::profile::Profile;
 use svix_distill::source::SourceFile;
-use svix_distill::{Example, Options, check, generate, output};
+
+/// The profile a fixture is written for: the test profile in tests/profiles for event types.
+fn profile_for(source: &SourceFile) -> Profile {
+    let name = source.path.file_name().unwrap().to_str().unwrap();
+    let profile = if name.starts_with("application") {
+        "application-creation"
+    } else if name.starts_with("event_type") {
+        "tests/profiles/event-type-creation.toml"
+    } else {
+        "message-creation"
+    };
+    Profile::load(profile).unwrap()
+}
+
+/// The pipeline on a fixture under its own profile.
+fn generate(source: &SourceFile, options: &Options) -> anyhow::Result<Extracted> {
+    extract(source, &profile_for(source), options)
+}
+
+/// The examples as a person reviews them: request, reasoning, and where each slice of the code
+/// comes from, without the code itself (the fixture holds it).
+fn readable(examples: &[Example]) -> String {
+    let mut out = String::new();
+    for (i, e) in examples.iter().enumerate() {
+        out.push_str(&format!(
+            "=== {} {} ({}, {}, variant {})\n--- request\n{}\n--- reasoning\n{}\n--- code\n",
+            i + 1,
+            e.unit,
+            e.kind,
+            e.voice.name(),
+            e.variant,
+            e.request,
+            e.reasoning
+        ));
+        for slice in &e.slices {
+            out.push_str(&format!(
+                "{}:{}-{} (bytes {}..{})\n",
+                slice.path.display(),
+                slice.lines.0,
+                slice.lines.1,
+                slice.bytes.start,
+                slice.bytes.end
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
 
 fn fixture(name: &str) -> SourceFile {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -62,12 +112,52 @@ fn modes() -> Vec<Options> {
 }
 
 #[test]
-fn jsonl_snapshot_per_fixture() {
+fn readable_snapshot_per_fixture_and_profile() {
     insta::glob!("../fixtures", "*.rs", |path| {
         let name = path.file_name().unwrap().to_str().unwrap();
-        let generated = generate(&fixture(name), &Options::default()).unwrap();
-        insta::assert_snapshot!(output::to_jsonl(&generated.examples));
+        let source = fixture(name);
+        let generated = generate(&source, &Options::default()).unwrap();
+        insta::with_settings!({ description => format!("profile {}", profile_for(&source).name()) }, {
+            insta::assert_snapshot!(readable(&generated.examples));
+        });
     });
+}
+
+/// Rebuilds every code block from its provenance alone, reading the file again from disk (or
+/// from the CRLF copy's text), without the generator's own check code.
+#[test]
+fn every_code_block_rebuilds_from_its_provenance() {
+    for source in all_fixtures() {
+        let on_disk = match std::fs::read_to_string(&source.path) {
+            Ok(text) => text.trim_start_matches('\u{feff}').to_owned(),
+            Err(_) => source.text.clone(),
+        };
+        let blank = if on_disk.contains("\r\n") {
+            "\r\n\r\n"
+        } else {
+            "\n\n"
+        };
+        for options in modes() {
+            let generated = generate(&source, &options).unwrap();
+            for example in &generated.examples {
+                assert!(!example.slices.is_empty());
+                let rebuilt = example
+                    .slices
+                    .iter()
+                    .map(|s| {
+                        assert_eq!(s.path, source.path);
+                        let text = &on_disk[s.bytes.clone()];
+                        let first = on_disk[..s.bytes.start].matches('\n').count() + 1;
+                        let last = first + text.trim_end_matches('\n').matches('\n').count();
+                        assert_eq!(s.lines, (first, last), "{}", source.path.display());
+                        text
+                    })
+                    .collect::<Vec<_>>()
+                    .join(blank);
+                assert_eq!(rebuilt, example.code, "{}", source.path.display());
+            }
+        }
+    }
 }
 
 #[test]
@@ -83,10 +173,15 @@ fn every_code_section_is_exact_source_slices() {
         for options in modes() {
             let generated = generate(&source, &options).unwrap();
             for example in &generated.examples {
-                check::exact_slices(&example.code, &source.text, &items, source.blank_line())
-                    .unwrap_or_else(|fault| {
-                        panic!("{} {:?}: {fault}", source.path.display(), options.imports)
-                    });
+                svix_distill::check::exact_slices(
+                    &example.code,
+                    &source.text,
+                    &items,
+                    source.blank_line(),
+                )
+                .unwrap_or_else(|fault| {
+                    panic!("{} {:?}: {fault}", source.path.display(), options.imports)
+                });
             }
         }
     }
@@ -99,11 +194,12 @@ fn every_line_is_grounded_and_unique() {
             let generated = generate(&source, &options).unwrap();
             let examples = &generated.examples;
             for (i, example) in examples.iter().enumerate() {
-                let faults = check::grounding_faults(
+                let faults = svix_distill::check::grounding_faults(
                     &example.request,
                     &example.reasoning,
                     &example.code,
                     &[&source.text],
+                    &profile_for(&source),
                 );
                 assert!(faults.is_empty(), "{}: {faults:?}", source.path.display());
                 for other in &examples[..i] {
@@ -268,8 +364,15 @@ fn other_handlers_and_tests_are_never_selected() {
 #[test]
 fn output_is_the_same_bytes_every_time() {
     for source in all_fixtures() {
-        let first = output::to_jsonl(&generate(&source, &Options::default()).unwrap().examples);
-        let second = output::to_jsonl(&generate(&source, &Options::default()).unwrap().examples);
+        let system = profile_for(&source).system_prompt().to_owned();
+        let first = format::to_jsonl(
+            &generate(&source, &Options::default()).unwrap().examples,
+            &system,
+        );
+        let second = format::to_jsonl(
+            &generate(&source, &Options::default()).unwrap().examples,
+            &system,
+        );
         assert_eq!(first, second);
     }
 }
@@ -277,7 +380,11 @@ fn output_is_the_same_bytes_every_time() {
 #[test]
 fn each_line_has_the_chatml_shape() {
     let source = fixture("message_2022.rs");
-    let jsonl = output::to_jsonl(&generate(&source, &Options::default()).unwrap().examples);
+    let system = profile_for(&source).system_prompt().to_owned();
+    let jsonl = format::to_jsonl(
+        &generate(&source, &Options::default()).unwrap().examples,
+        &system,
+    );
     for line in jsonl.lines() {
         assert!(line.starts_with(r#"{"type":"chatml","messages":[{"role":"system","content":"You are the Svix Maintainer AI"#));
         let value: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -287,7 +394,7 @@ fn each_line_has_the_chatml_shape() {
             .map(|m| m["role"].as_str().unwrap())
             .collect();
         assert_eq!(roles, ["system", "user", "assistant"]);
-        assert_eq!(messages[0]["content"], output::SYSTEM_PROMPT);
+        assert_eq!(messages[0]["content"], system.as_str());
         let assistant = messages[2]["content"].as_str().unwrap();
         assert!(assistant.starts_with("<think>\n"));
         let (_, code) = assistant.split_once("\n</think>\n\n").unwrap();
@@ -306,13 +413,14 @@ fn nesting_just_under_the_limit_is_parsed_whatever_the_calling_thread() {
     );
     let source = SourceFile::from_text(Path::new("deep.rs"), text);
     let options = Options {
-        roots: vec!["f".to_owned()],
+        roots: vec![("f".to_owned(), svix_distill::select::Reason::RootFlag)],
         ..Options::default()
     };
-    // Test threads have small stacks; generate must not depend on the caller's.
+    let profile = Profile::load("message-creation").unwrap();
+    // Test threads have small stacks; extract must not depend on the caller's.
     let generated = std::thread::Builder::new()
         .stack_size(256 * 1024)
-        .spawn(move || generate(&source, &options).map(|g| g.examples.len()))
+        .spawn(move || extract(&source, &profile, &options).map(|g| g.examples.len()))
         .unwrap()
         .join()
         .unwrap();
@@ -320,25 +428,67 @@ fn nesting_just_under_the_limit_is_parsed_whatever_the_calling_thread() {
 }
 
 #[test]
-fn generated_output_validates_clean_against_its_fixture() {
-    for source in all_fixtures() {
-        let generated = generate(&source, &Options::default()).unwrap();
-        let items = source.item_ranges().unwrap();
-        let sources = [svix_distill::validate::Source::from_parts(
-            source.clone(),
-            items,
-        )];
-        let settings = svix_distill::validate::Settings {
-            sources: &sources,
-            ..Default::default()
-        };
-        let report = svix_distill::validate::validate(&generated.jsonl, &settings);
-        assert!(
-            report.faults.is_empty(),
-            "{}: {:?}",
-            source.path.display(),
-            report.faults
-        );
-        assert_eq!(report.lines.len(), generated.examples.len());
+fn non_message_profiles_never_speak_of_messages() {
+    for name in ["application.rs", "event_type.rs"] {
+        let source = fixture(name);
+        for options in modes() {
+            for example in generate(&source, &options).unwrap().examples {
+                for text in [&example.request, &example.reasoning] {
+                    // Quoted code and quoted docs may say anything; the prose may not.
+                    let prose: String = text
+                        .split('`')
+                        .step_by(2)
+                        .flat_map(|s| s.split('"').step_by(2))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .to_lowercase();
+                    for word in ["message", "content row", "dispatch", "msg"] {
+                        assert!(
+                            !prose.contains(word),
+                            "{name} {}: {word:?} in {text}",
+                            example.unit
+                        );
+                    }
+                }
+            }
+        }
     }
+}
+
+#[test]
+fn each_profile_takes_only_its_own_operation() {
+    let application = generate(&fixture("application.rs"), &Options::default()).unwrap();
+    let names: Vec<&str> = application.rows.iter().map(|r| r.name.as_str()).collect();
+    assert!(names.contains(&"create_application"), "{names:?}");
+    assert!(names.contains(&"create_app_from_app_in"), "{names:?}");
+    for other in [
+        "get_application",
+        "delete_application",
+        "router",
+        "empty_names_are_rejected",
+    ] {
+        assert!(!names.contains(&other), "{names:?}");
+    }
+    let message = Profile::load("message-creation").unwrap();
+    let err = extract(&fixture("application.rs"), &message, &Options::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no message-creation route in fixtures/application.rs (it registers POST /app: try \
+         --profile application-creation)"
+    );
+    let event_types = generate(&fixture("event_type.rs"), &Options::default()).unwrap();
+    let system = profile_for(&fixture("event_type.rs"));
+    assert!(system.system_prompt().contains("event type creation"));
+    assert!(
+        event_types
+            .rows
+            .iter()
+            .any(|r| r.name == "create_event_type")
+    );
+    assert!(
+        !event_types
+            .rows
+            .iter()
+            .any(|r| r.name == "list_event_types")
+    );
 }

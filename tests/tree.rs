@@ -8,15 +8,34 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::copy_dir;
 
+use svix_distill::check;
+use svix_distill::pipeline::{Extracted, Options, extract_tree};
+use svix_distill::profile::Profile;
+use svix_distill::source::SourceFile;
 use svix_distill::tree::{self, TreeOptions};
-use svix_distill::{Options, generate_tree, validate};
 
 fn crate_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/crate")
 }
 
+fn message() -> Profile {
+    Profile::load("message-creation").unwrap()
+}
+
+fn defaults() -> TreeOptions {
+    TreeOptions::for_profile(&message())
+}
+
+fn generate_tree(profile: &Profile, options: &TreeOptions) -> Extracted {
+    extract_tree(&crate_root(), options, profile, &Options::default()).unwrap()
+}
+
 fn listing(options: &TreeOptions) -> String {
-    let generated = generate_tree(&crate_root(), options, &Options::default()).unwrap();
+    listing_for(&message(), options)
+}
+
+fn listing_for(profile: &Profile, options: &TreeOptions) -> String {
+    let generated = generate_tree(profile, options);
     generated
         .rows
         .iter()
@@ -41,7 +60,7 @@ fn walk_skips_tests_target_and_hidden_folders_unless_included() {
             .map(|f| f.strip_prefix(crate_root()).unwrap().display().to_string())
             .collect::<Vec<_>>()
     };
-    let files = relative(tree::walk(&crate_root(), &TreeOptions::default()).unwrap());
+    let files = relative(tree::walk(&crate_root(), &defaults()).unwrap());
     assert!(
         files
             .iter()
@@ -52,7 +71,7 @@ fn walk_skips_tests_target_and_hidden_folders_unless_included() {
     let with_tests = TreeOptions {
         include: vec!["tests".to_owned()],
         exclude: vec!["**/queue/**".to_owned()],
-        ..TreeOptions::default()
+        ..defaults()
     };
     let files = relative(tree::walk(&crate_root(), &with_tests).unwrap());
     assert!(files.contains(&"tests/it.rs".to_owned()), "{files:?}");
@@ -61,7 +80,7 @@ fn walk_skips_tests_target_and_hidden_folders_unless_included() {
 
 #[test]
 fn selection_follows_calls_across_files_with_reasons() {
-    insta::assert_snapshot!(listing(&TreeOptions::default()), @r"
+    insta::assert_snapshot!(listing(&defaults()), @r"
     src/v1/endpoints/message.rs struct MessageIn :: type of a parameter of create_message
     src/v1/endpoints/message.rs fn create_message :: root: POST /app/{app_id}/msg
     src/v1/endpoints/message.rs fn create_message_inner :: called by create_message
@@ -76,7 +95,7 @@ fn selection_follows_calls_across_files_with_reasons() {
 fn depth_zero_keeps_to_the_focus_files() {
     let options = TreeOptions {
         depth: 0,
-        ..TreeOptions::default()
+        ..defaults()
     };
     let listing = listing(&options);
     assert!(
@@ -89,19 +108,18 @@ fn depth_zero_keeps_to_the_focus_files() {
 
 #[test]
 fn every_line_is_exact_and_grounded_against_its_own_file() {
-    let generated =
-        generate_tree(&crate_root(), &TreeOptions::default(), &Options::default()).unwrap();
-    let files = tree::walk(&crate_root(), &TreeOptions::default()).unwrap();
-    let sources: Vec<validate::Source> = files
+    let profile = message();
+    let generated = generate_tree(&profile, &defaults());
+    let files = tree::walk(&crate_root(), &defaults()).unwrap();
+    let read: Vec<SourceFile> = files.iter().map(|f| SourceFile::read(f).unwrap()).collect();
+    let boundaries: Vec<_> = read.iter().map(|f| f.item_ranges().unwrap()).collect();
+    let sources: Vec<check::Source> = read
         .iter()
-        .map(|f| validate::Source::new(svix_distill::source::SourceFile::read(f).unwrap()).unwrap())
+        .zip(&boundaries)
+        .map(|(file, items)| check::Source { file, items })
         .collect();
-    let settings = validate::Settings {
-        sources: &sources,
-        ..validate::Settings::default()
-    };
-    let report = validate::validate(&generated.jsonl, &settings);
-    assert!(report.faults.is_empty(), "{:?}", report.faults);
+    let faults = check::example_faults(&generated.examples, &sources, &profile);
+    assert!(faults.is_empty(), "{faults:?}");
     // A cross-file unit carries its own file's use declarations, not the focus file's.
     let layered = generated
         .examples
@@ -118,7 +136,7 @@ fn every_line_is_exact_and_grounded_against_its_own_file() {
 
 #[test]
 fn other_handlers_and_crud_are_not_taken() {
-    let listing = listing(&TreeOptions::default());
+    let listing = listing(&defaults());
     for excluded in [
         "list_messages",
         "create_endpoint",
@@ -161,5 +179,19 @@ fn a_file_that_does_not_parse_is_reported_and_skipped() {
         second.status.success(),
         "{}",
         String::from_utf8_lossy(&second.stderr)
+    );
+}
+
+#[test]
+fn endpoint_creation_follows_the_router_into_the_module_that_defines_the_handler() {
+    let profile = Profile::load("endpoint-creation").unwrap();
+    let options = TreeOptions::for_profile(&profile);
+    insta::assert_snapshot!(listing_for(&profile, &options), @"");
+    let generated = generate_tree(&profile, &options);
+    assert!(
+        generated
+            .examples
+            .iter()
+            .all(|e| !e.code.contains("fn list_endpoints") && !e.code.contains("fn send_example"))
     );
 }

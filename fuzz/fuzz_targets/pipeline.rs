@@ -6,7 +6,16 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use svix_distill::source::SourceFile;
-use svix_distill::{Options, generate};
+use svix_distill::pipeline::Options;
+
+/// The pipeline under the default profile (message creation), as the CLI runs it.
+fn generate(
+    source: &SourceFile,
+    options: &Options,
+) -> Result<svix_distill::pipeline::Extracted, Box<dyn std::error::Error>> {
+    let profile = svix_distill::profile::Profile::load(svix_distill::profile::DEFAULT)?;
+    Ok(svix_distill::pipeline::extract(source, &profile, options)?)
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -14,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let source = SourceFile::from_text(Path::new("fuzz.rs"), text.to_owned());
     if let Err(err) = generate(&source, &Options::default()) {
-        let message = format!("{err:#}");
+        let message = err.to_string();
         assert!(!message.starts_with("internal error"), "{message}");
     }
 });

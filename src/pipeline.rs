@@ -1,0 +1,579 @@
+//! The pipeline every mode shares: parse → select → facts → units → render → check, turning one
+//! source file and a profile into `Example`s (plain data: request, reasoning, code and the
+//! provenance of every slice of that code). Crate mode runs it per file; formatting to a wire
+//! format comes after, in `format.rs`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::check;
+use crate::facts::{self, Fact, LocalNames};
+use crate::profile::{self, Profile};
+use crate::render::{self, Role, UnitView, Voice};
+use crate::select::{self, Inventory, Kind, Route, Selection};
+use crate::source::{self, SourceFile};
+use crate::tree;
+use crate::units::{self, Unit};
+
+/// Which `use` declarations an example's code carries as context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Imports {
+    /// The file's use declarations, as one exact slice.
+    #[default]
+    All,
+    /// Only the whole use declarations that name something the unit uses.
+    Used,
+    /// No use declarations.
+    None,
+}
+
+/// What shapes the examples besides the profile.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Functions taken as roots besides the routed ones (`--root`, or routed from another
+    /// file's router in crate mode), each with why.
+    pub roots: Vec<(String, select::Reason)>,
+    /// Examples per unit; by default a plan that reaches about 20 per file.
+    pub variants: Option<usize>,
+    pub imports: Imports,
+}
+
+/// One slice of an example's code: where it stands in its source file. Byte offsets count in
+/// the file's text as read, a leading byte-order mark left out; lines are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slice {
+    pub path: PathBuf,
+    pub bytes: Range<usize>,
+    pub lines: (usize, usize),
+}
+
+/// One training example before it is put on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The unit's stable key (`item:MessageIn`, `chain:create_message+…`).
+    pub unit: String,
+    /// What the unit is: `handler`, `body`, `trait_impl`, ….
+    pub kind: &'static str,
+    pub voice: Voice,
+    /// Which of the unit's examples this is, from 0.
+    pub variant: usize,
+    pub request: String,
+    pub reasoning: String,
+    /// The slices joined by one blank line in the file's own line ending.
+    pub code: String,
+    pub slices: Vec<Slice>,
+}
+
+/// One row of `--list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    /// The file the item is in, in crate mode.
+    pub file: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub lines: (usize, usize),
+    pub reason: String,
+}
+
+/// What a run produced, before any formatting.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub rows: Vec<ListRow>,
+    pub examples: Vec<Example>,
+    pub unit_count: usize,
+    /// Units that ran out of distinct phrasings before `--variants` was reached.
+    pub shortfalls: Vec<Shortfall>,
+    /// In crate mode, each file that could not be read or parsed, with why.
+    pub skipped: Vec<String>,
+}
+
+/// A unit that got fewer examples than asked, because every further phrasing would repeat an
+/// earlier request or reasoning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortfall {
+    pub unit: String,
+    pub made: usize,
+    pub asked: usize,
+}
+
+/// Nothing to take from the input: reported loudly, with exit code 1.
+#[derive(Debug)]
+pub struct EmptySelection {
+    pub profile: String,
+    pub path: PathBuf,
+    /// What was looked for and not found, or which other profile the input is for.
+    pub why: String,
+}
+
+impl EmptySelection {
+    /// The first half of the message: what was not found where.
+    pub fn summary(&self) -> String {
+        format!("no {} route in {}", self.profile, self.path.display())
+    }
+}
+
+impl fmt::Display for EmptySelection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.summary(), self.why)?;
+        // A file that is for another profile wants that profile, not an empty dataset.
+        if !self.why.starts_with(" (") {
+            f.write_str(" (--allow-empty writes an empty file instead)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EmptySelection {}
+
+/// The generator's own check found a fault in an example: a bug, never written.
+#[derive(Debug)]
+pub struct InternalError(pub String);
+
+impl fmt::Display for InternalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "internal error: {}", self.0)
+    }
+}
+
+impl std::error::Error for InternalError {}
+
+/// Why a file gave no root: the profile's routes it lacks, a root handler defined in another
+/// module, or another built-in profile whose routes it does register.
+fn why_empty(profile: &Profile, routes: &[Route], foreign: &[Route]) -> String {
+    if let Some(route) = foreign.first() {
+        return format!(
+            ": its router registers {} {} with `{}`, which is defined in another module; give \
+             the crate folder to follow it there",
+            route.method.to_uppercase(),
+            route.path(),
+            route.handler_path.join("::")
+        );
+    }
+    let others = profile::built_ins().unwrap_or_default();
+    for other in others.iter().filter(|p| p.name() != profile.name()) {
+        if let Some(route) = routes
+            .iter()
+            .find(|r| other.is_root_route(&r.method, &r.path()))
+        {
+            return format!(
+                " (it registers {} {}: try --profile {})",
+                route.method.to_uppercase(),
+                route.path(),
+                other.name()
+            );
+        }
+    }
+    format!(
+        ": nothing is registered for {} by a router in the file, and no --root was given",
+        profile.describe_roots()
+    )
+}
+
+/// The pure pipeline on one file's text: parse, select, read facts, render, check.
+///
+/// It runs on a thread of its own with a large stack, whatever thread calls it (see
+/// [`source::on_big_stack`]).
+pub fn extract(
+    source: &SourceFile,
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Extracted> {
+    source::on_big_stack(|| extract_here(source, profile, options))?
+}
+
+fn extract_here(
+    source: &SourceFile,
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Extracted> {
+    let file = source.parse()?;
+    let inventory = Inventory::new(source, &file);
+    let selection = select::select_creation_items(&inventory, profile, &options.roots)
+        .with_context(|| format!("cannot select from {}", source.path.display()))?;
+    if selection.roots.is_empty() {
+        return Err(EmptySelection {
+            profile: profile.name().to_owned(),
+            path: source.path.clone(),
+            why: why_empty(profile, &selection.routes, &selection.foreign_roots),
+        }
+        .into());
+    }
+    finish(source, &file, &inventory, &selection, profile, options)
+}
+
+/// Crate mode's other files: the picked functions and methods of one file, as units of their
+/// own, each with its file's use declarations.
+pub fn extract_picked(
+    source: &SourceFile,
+    picks: &[tree::Pick],
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Extracted> {
+    source::on_big_stack(|| extract_picked_here(source, picks, profile, options))?
+}
+
+fn extract_picked_here(
+    source: &SourceFile,
+    picks: &[tree::Pick],
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Extracted> {
+    let file = source.parse()?;
+    let methods = select::impl_methods(&file);
+    let inventory = Inventory::with_methods(source, &file, &methods);
+    let mut items = Vec::new();
+    let mut roots = Vec::new();
+    for pick in picks {
+        let entry = match &pick.self_ty {
+            Some(ty) => inventory.method_index(ty, &pick.name),
+            None => inventory.fn_index(&pick.name),
+        };
+        let Some(entry) = entry else {
+            return Err(InternalError(format!(
+                "{} has no {} any more",
+                source.path.display(),
+                pick.name
+            ))
+            .into());
+        };
+        if pick.root {
+            roots.push(entry);
+        }
+        items.push(select::Selected {
+            entry,
+            reason: pick.reason.clone(),
+        });
+    }
+    items.sort_by_key(|s| s.entry);
+    let selection = Selection {
+        routes: select::find_routes(&inventory),
+        roots,
+        foreign_roots: Vec::new(),
+        items,
+        uses: inventory.use_entries(),
+    };
+    finish(source, &file, &inventory, &selection, profile, options)
+}
+
+/// The stages after selection, shared by every mode: facts, units, rendering, the check.
+fn finish(
+    source: &SourceFile,
+    file: &syn::File,
+    inventory: &Inventory,
+    selection: &Selection,
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Extracted> {
+    let rows = list_rows(inventory, selection);
+    let facts = read_facts(source, inventory, selection, profile);
+    let units = units::build_units(inventory, selection, &facts);
+    let (examples, shortfalls) = render_examples(
+        source, inventory, selection, &facts, &units, profile, options,
+    );
+    let boundaries = source::item_ranges_of(source, file);
+    let sources = [check::Source {
+        file: source,
+        items: &boundaries,
+    }];
+    check_examples(&examples, &sources, profile)?;
+    Ok(Extracted {
+        rows,
+        examples,
+        unit_count: units.len(),
+        shortfalls,
+        skipped: Vec::new(),
+    })
+}
+
+/// Every invariant of the examples, before anything is formatted: a fault is a bug, reported
+/// with the example's unit, and nothing is written.
+pub fn check_examples(
+    examples: &[Example],
+    sources: &[check::Source],
+    profile: &Profile,
+) -> anyhow::Result<()> {
+    match check::example_faults(examples, sources, profile).first() {
+        None => Ok(()),
+        Some(fault) => Err(InternalError(format!(
+            "example {} (unit {}) fails its check: {}",
+            fault.example + 1,
+            examples.get(fault.example).map_or("?", |e| e.unit.as_str()),
+            fault.message
+        ))
+        .into()),
+    }
+}
+
+fn list_rows(inventory: &Inventory, selection: &Selection) -> Vec<ListRow> {
+    selection
+        .items
+        .iter()
+        .map(|s| {
+            let e = &inventory.entries[s.entry];
+            ListRow {
+                file: None,
+                kind: e.kind.label().to_owned(),
+                name: match (&e.self_ty, e.kind) {
+                    (Some(ty), Kind::Method) => format!("{ty}::{}", e.name),
+                    _ => e.name.clone(),
+                },
+                lines: e.lines,
+                reason: s.reason.to_string(),
+            }
+        })
+        .collect()
+}
+
+fn read_facts(
+    source: &SourceFile,
+    inventory: &Inventory,
+    selection: &Selection,
+    profile: &Profile,
+) -> BTreeMap<usize, Vec<Fact>> {
+    let mut names = LocalNames::default();
+    for e in &inventory.entries {
+        match e.kind {
+            Kind::Fn => names.fns.push(e.name.clone()),
+            Kind::Struct | Kind::Enum | Kind::Type | Kind::Trait => {
+                names.types.push(e.name.clone())
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    for s in &selection.items {
+        let entry = &inventory.entries[s.entry];
+        let mut facts = Vec::new();
+        // The note names the type only where the method's own code does.
+        if entry.kind == Kind::Method
+            && let Some(ty) = &entry.self_ty
+            && source.slice(entry.range.clone()).contains(ty.as_str())
+        {
+            facts.push(Fact::MethodOf {
+                method: entry.name.clone(),
+                self_ty: ty.clone(),
+            });
+        }
+        // A route is quoted in requests, so only one whose path stands as written in the file.
+        if selection.roots.contains(&s.entry)
+            && let Some(route) = selection
+                .routes
+                .iter()
+                .find(|r| r.handler == entry.name && profile.is_root_route(&r.method, &r.path()))
+            && route
+                .path_pieces
+                .iter()
+                .all(|p| !p.contains('`') && source.text.contains(&format!("\"{p}\"")))
+        {
+            facts.push(Fact::Route {
+                method: route.method.clone(),
+                path_pieces: route.path_pieces.clone(),
+            });
+        }
+        facts.extend(facts::item_facts(source, entry.item, &names));
+        out.insert(s.entry, facts);
+    }
+    out
+}
+
+fn render_examples(
+    source: &SourceFile,
+    inventory: &Inventory,
+    selection: &Selection,
+    facts: &BTreeMap<usize, Vec<Fact>>,
+    units: &[Unit],
+    profile: &Profile,
+    options: &Options,
+) -> (Vec<Example>, Vec<Shortfall>) {
+    let types = units::type_roles(facts, inventory);
+    let empty: Vec<Fact> = Vec::new();
+    let facts_of = |e: usize| facts.get(&e).unwrap_or(&empty).as_slice();
+    let roles: Vec<Role> = units
+        .iter()
+        .map(|u| units::role_of(u, inventory, selection, facts_of(u.primary), &types))
+        .collect();
+    let plan = units::plan_variants(&roles, options.variants);
+    let mut shortfalls = Vec::new();
+
+    let mut examples: Vec<Example> = Vec::new();
+    for ((unit, &role), &count) in units.iter().zip(&roles).zip(&plan) {
+        let key = unit.key(inventory);
+        let primary = &inventory.entries[unit.primary];
+        let view = UnitView {
+            key: key.clone(),
+            role,
+            name: primary.name.clone(),
+            callees: unit
+                .entries
+                .iter()
+                .filter(|&&e| e != unit.primary)
+                .map(|&e| inventory.entries[e].name.clone())
+                .collect(),
+            items: unit
+                .entries
+                .iter()
+                .map(|&e| (inventory.entries[e].name.clone(), facts_of(e)))
+                .collect(),
+            primary: unit
+                .entries
+                .iter()
+                .position(|&e| e == unit.primary)
+                .unwrap_or(0),
+            route: facts_of(unit.primary)
+                .iter()
+                .find(|f| matches!(f, Fact::Route { .. })),
+        };
+        let slices: Vec<Slice> =
+            units::unit_slices(source, inventory, selection, unit, options.imports)
+                .into_iter()
+                .map(|bytes| Slice {
+                    path: source.path.clone(),
+                    lines: source.line_span(bytes.clone()),
+                    bytes,
+                })
+                .collect();
+        let code = slices
+            .iter()
+            .map(|s| source.slice(s.bytes.clone()))
+            .collect::<Vec<_>>()
+            .join(source.blank_line());
+        let first_voice = render::stable_hash(&[&key]) as usize;
+        for variant in 0..count {
+            let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
+            let made = render_unique(&view, voice, variant, profile, &examples).map(
+                |(request, reasoning)| Example {
+                    unit: key.clone(),
+                    kind: role.name(),
+                    voice,
+                    variant,
+                    request,
+                    reasoning,
+                    code: code.clone(),
+                    slices: slices.clone(),
+                },
+            );
+            match made {
+                Some(example) => examples.push(example),
+                None => {
+                    shortfalls.push(Shortfall {
+                        unit: key.clone(),
+                        made: variant,
+                        asked: count,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    (examples, shortfalls)
+}
+
+/// How many phrasings to try for one example before deciding the unit has no new one left.
+const PHRASING_ATTEMPTS: usize = 512;
+
+/// Renders one example's request and reasoning, re-salting the phrasing until neither repeats
+/// an earlier example's; None when the templates have no unseen phrasing left.
+fn render_unique(
+    view: &UnitView,
+    voice: Voice,
+    variant: usize,
+    profile: &Profile,
+    earlier: &[Example],
+) -> Option<(String, String)> {
+    (0..PHRASING_ATTEMPTS).find_map(|attempt| {
+        let salt = render::Salt::new(
+            &profile.templates,
+            format!("{}#{attempt}", view.key),
+            variant,
+        );
+        let request = render::render_request(view, voice, &salt);
+        let reasoning = render::render_reasoning(view, voice, &salt);
+        // A repeated request also covers a repeated (request, code) pair.
+        let repeats = earlier
+            .iter()
+            .any(|e| e.request == request || e.reasoning == reasoning);
+        (!repeats).then_some((request, reasoning))
+    })
+}
+
+/// Crate mode: walk, summarize every file in parallel, select across files, then run the
+/// pipeline on the files with roots and on the picked items of the others.
+pub fn extract_tree(
+    root: &Path,
+    tree_options: &tree::TreeOptions,
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Extracted> {
+    let plan = tree::plan(root, tree_options, profile, &options.roots)?;
+    if plan.root_files.is_empty() {
+        return Err(EmptySelection {
+            profile: profile.name().to_owned(),
+            path: root.to_path_buf(),
+            why: format!(": no file matches --focus {}", tree_options.focus),
+        }
+        .into());
+    }
+    let mut parts: Vec<(PathBuf, Extracted)> = Vec::new();
+    for target in &plan.root_files {
+        let source = SourceFile::read(&target.path)?;
+        let options = Options {
+            roots: [options.roots.clone(), target.roots.clone()].concat(),
+            ..options.clone()
+        };
+        match extract(&source, profile, &options) {
+            Ok(part) => parts.push((target.path.clone(), part)),
+            Err(err) if err.is::<EmptySelection>() => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    // The default plan aims the files with roots at about 20 examples; each item another file
+    // contributes gets one more, unless --variants says otherwise.
+    let picked_options = Options {
+        variants: Some(options.variants.unwrap_or(1)),
+        ..options.clone()
+    };
+    for (path, picks) in &plan.picked {
+        let source = SourceFile::read(path)?;
+        parts.push((
+            path.clone(),
+            extract_picked(&source, picks, profile, &picked_options)?,
+        ));
+    }
+    if parts.iter().all(|(_, part)| part.examples.is_empty()) {
+        return Err(EmptySelection {
+            profile: profile.name().to_owned(),
+            path: root.to_path_buf(),
+            why: format!(
+                ": the files matching --focus {} register nothing for {}, and no --root was given",
+                tree_options.focus,
+                profile.describe_roots()
+            ),
+        }
+        .into());
+    }
+    let mut combined = Extracted {
+        skipped: plan.skipped,
+        ..Extracted::default()
+    };
+    for (path, part) in parts {
+        let shown = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        combined.rows.extend(part.rows.into_iter().map(|mut row| {
+            row.file = Some(shown.clone());
+            row
+        }));
+        combined.examples.extend(part.examples);
+        combined.unit_count += part.unit_count;
+        combined.shortfalls.extend(part.shortfalls);
+    }
+    // Each part was checked against its own file; across parts only repeats can remain.
+    check_examples(&combined.examples, &[], profile)?;
+    Ok(combined)
+}

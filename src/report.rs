@@ -1,0 +1,195 @@
+//! Printers for `--list`, `validate`, `stats` and `--check`, from plain data: the library
+//! makes the reports, these turn them into text; `output.rs` writes the text.
+
+use std::path::Path;
+
+use crate::pipeline::ListRow;
+use crate::stats::Stats;
+use crate::validate::{Report, Spread};
+
+/// The `--list` table: kind, name, line range, reason; in directory mode the file first.
+pub fn list_table(rows: &[ListRow]) -> String {
+    let file_width = rows
+        .iter()
+        .filter_map(|r| r.file.as_ref().map(String::len))
+        .max();
+    let kind_width = rows.iter().map(|r| r.kind.len()).max().unwrap_or(0);
+    let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}-{}", r.lines.0, r.lines.1))
+        .collect();
+    let lines_width = lines.iter().map(String::len).max().unwrap_or(0);
+    rows.iter()
+        .zip(&lines)
+        .map(|(r, l)| {
+            let file = match (file_width, &r.file) {
+                (Some(width), Some(file)) => format!("{file:width$}  "),
+                _ => String::new(),
+            };
+            format!(
+                "{file}{:kind_width$}  {:name_width$}  {:lines_width$}  {}\n",
+                r.kind, r.name, l, r.reason
+            )
+        })
+        .collect()
+}
+
+/// Why OUT does not hold `expected`: missing, or the first line that differs with a short
+/// excerpt of both sides. None when it is current.
+pub fn staleness(path: &Path, expected: &str, found: Option<&str>) -> Option<String> {
+    let Some(found) = found else {
+        return Some(format!(
+            "{} does not exist; run without --check to write it",
+            path.display()
+        ));
+    };
+    if found == expected {
+        return None;
+    }
+    let mut expected_lines = expected.split_inclusive('\n');
+    let mut found_lines = found.split_inclusive('\n');
+    let mut line = 1;
+    loop {
+        let (e, f) = (expected_lines.next(), found_lines.next());
+        if e != f {
+            let e = e.unwrap_or("");
+            let f = f.unwrap_or("");
+            let column = e.chars().zip(f.chars()).take_while(|(a, b)| a == b).count();
+            return Some(format!(
+                "{} is stale: first difference at line {line}\n  expected: {}\n  found:    {}",
+                path.display(),
+                excerpt(e, column),
+                excerpt(f, column),
+            ));
+        }
+        line += 1;
+    }
+}
+
+/// About 60 characters of `line` around character `column`, marked where it was cut.
+fn excerpt(line: &str, column: usize) -> String {
+    let line = line.trim_end_matches(['\n', '\r']);
+    if line.is_empty() {
+        return "(nothing)".to_owned();
+    }
+    let start = column.saturating_sub(20);
+    let text: String = line.chars().skip(start).take(60).collect();
+    let before = if start > 0 { "…" } else { "" };
+    let after = if line.chars().count() > start + 60 {
+        "…"
+    } else {
+        ""
+    };
+    format!("{before}{text}{after}")
+}
+
+/// `validate`'s report: each fault as `FILE:LINE: message`, warnings likewise, then a summary
+/// and the token figures.
+pub fn validate_report(
+    path: &Path,
+    report: &Report,
+    tokens: &Spread,
+    encoding: &str,
+    over_budget: Option<usize>,
+) -> String {
+    let file = path.display();
+    let mut out = String::new();
+    for fault in &report.faults {
+        out.push_str(&format!("{file}:{}: {}\n", fault.line, fault.message));
+    }
+    for warning in &report.warnings {
+        out.push_str(&format!(
+            "{file}:{}: warning: {}\n",
+            warning.line, warning.message
+        ));
+    }
+    let lines = report.lines.len();
+    if report.faults.is_empty() {
+        out.push_str(&format!("{file}: {lines} examples, no faults\n"));
+    } else {
+        out.push_str(&format!(
+            "{file}: {} fault(s) in {} line(s) read\n",
+            report.faults.len(),
+            lines
+                + report
+                    .faults
+                    .iter()
+                    .filter(|f| !report.lines.iter().any(|l| l.number == f.line))
+                    .count()
+        ));
+    }
+    out.push_str(&format!(
+        "tokens ({encoding}, message contents): min {}, median {}, max {}, total {}\n",
+        tokens.min, tokens.median, tokens.max, tokens.total
+    ));
+    if let Some(budget) = over_budget {
+        out.push_str(&format!(
+            "{file}: {} tokens, over the --token-budget of {budget}\n",
+            tokens.total
+        ));
+    }
+    out
+}
+
+/// `stats` as a short table.
+pub fn stats_table(path: &Path, stats: &Stats) -> String {
+    let mut out = format!("{}\n", path.display());
+    let row = |out: &mut String, key: &str, value: String| {
+        out.push_str(&format!("  {key:<12} {value}\n"));
+    };
+    row(&mut out, "examples", stats.examples.to_string());
+    row(&mut out, "units", stats.units.to_string());
+    let facts: Vec<String> = stats
+        .facts
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    row(&mut out, "facts", facts.join(", "));
+    row(
+        &mut out,
+        "tokens",
+        format!(
+            "min {}, median {}, max {}, total {} ({})",
+            stats.tokens.min,
+            stats.tokens.median,
+            stats.tokens.max,
+            stats.tokens.total,
+            stats.encoding
+        ),
+    );
+    if let Some(largest) = &stats.largest {
+        row(
+            &mut out,
+            "largest",
+            format!("line {} ({} tokens)", largest.line, largest.tokens),
+        );
+    }
+    out
+}
+
+/// `stats --json`: one JSON object and a newline.
+pub fn stats_json(stats: &Stats) -> String {
+    // A struct of strings and numbers always serializes.
+    serde_json::to_string(stats).unwrap_or_default() + "\n"
+}
+
+/// `profiles`: each built-in profile's name, its root routes and what it is for.
+pub fn profiles_table(profiles: &[crate::profile::Profile]) -> String {
+    let width = profiles.iter().map(|p| p.name().len()).max().unwrap_or(0);
+    let roots: Vec<String> = profiles.iter().map(|p| p.describe_roots()).collect();
+    let roots_width = roots.iter().map(|r| r.chars().count()).max().unwrap_or(0);
+    profiles
+        .iter()
+        .zip(&roots)
+        .map(|(p, r)| {
+            let pad = roots_width - r.chars().count();
+            format!(
+                "{:width$}  {r}{:pad$}  {}\n",
+                p.name(),
+                "",
+                p.file.description
+            )
+        })
+        .collect()
+}
