@@ -1576,4 +1576,616 @@ async fn create(
         ]
         "##);
     }
+
+    /// Facts of every item of `text`, with the file's own top-level functions and types as its
+    /// local names, the way `read_facts` in lib.rs gathers them from the inventory.
+    fn facts_of(text: &str) -> Vec<Fact> {
+        let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
+        let file = source.parse().unwrap();
+        let mut names = LocalNames::default();
+        for item in &file.items {
+            match item {
+                Item::Fn(f) => names.fns.push(f.sig.ident.to_string()),
+                Item::Struct(s) => names.types.push(s.ident.to_string()),
+                Item::Enum(e) => names.types.push(e.ident.to_string()),
+                Item::Type(t) => names.types.push(t.ident.to_string()),
+                Item::Trait(t) => names.types.push(t.ident.to_string()),
+                _ => {}
+            }
+        }
+        file.items
+            .iter()
+            .flat_map(|i| item_facts(&source, i, &names))
+            .collect()
+    }
+
+    /// One fact a line, as JSON: compact, and every field shows.
+    fn render(text: &str) -> String {
+        facts_of(text)
+            .iter()
+            .map(|f| serde_json::to_string(f).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    const STRUCT_FIELDS: &str = r#"
+/// The message as a client sends it.
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageIn {
+    /// Optional unique identifier for the message.
+    #[validate]
+    #[serde(rename = "eventId", alias = "uid", alias = "msgId", skip_serializing_if = "Option::is_none")]
+    pub uid: Option<MessageUid>,
+    #[validate(custom(function = "validate_event_type"), length(min = 1, max = 256))]
+    #[schemars(example = "event_type_example")]
+    pub event_type: EventTypeName,
+    #[serde(default = "default_true")]
+    #[validate(custom = "validate_no_control_chars")]
+    pub with_content: bool,
+    #[serde(default)]
+    #[schemars(skip)]
+    pub application: Option<ApplicationIn>,
+}
+"#;
+
+    /// Derives come after the doc and before the container's `rename_all`; each field carries
+    /// its serde, validator (nested, `custom(function = ..)` and the older `custom = ..`) and
+    /// schemars arguments, a bare `#[serde(default)]` naming no function.
+    #[test]
+    fn struct_fields_read_serde_validator_and_schemars_arguments() {
+        insta::assert_snapshot!(render(STRUCT_FIELDS), @r##"
+        {"kind":"doc","item":"MessageIn","summary":"The message as a client sends it.","lines":1}
+        {"kind":"derives","item":"MessageIn","list":["Clone","Debug","Deserialize","Serialize","Validate","JsonSchema"]}
+        {"kind":"serde_container","rename_all":"camelCase"}
+        {"kind":"field","name":"uid","ty":"Option<MessageUid>","doc":"Optional unique identifier for the message.","rename":"eventId","aliases":["uid","msgId"],"default_fn":null,"skip_serializing_if":"Option::is_none","validate":["#[validate]"],"validate_fns":[],"example_fn":null,"schema_skip":false}
+        {"kind":"field","name":"event_type","ty":"EventTypeName","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":["custom(function = \"validate_event_type\")","length(min = 1, max = 256)"],"validate_fns":["validate_event_type"],"example_fn":"event_type_example","schema_skip":false}
+        {"kind":"field","name":"with_content","ty":"bool","doc":null,"rename":null,"aliases":[],"default_fn":"default_true","skip_serializing_if":null,"validate":["custom = \"validate_no_control_chars\""],"validate_fns":["validate_no_control_chars"],"example_fn":null,"schema_skip":false}
+        {"kind":"field","name":"application","ty":"Option<ApplicationIn>","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":true}
+        "##);
+    }
+
+    const NEWTYPES: &str = r#"
+/// The payload, kept as the JSON it came in.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RawPayload(pub Box<RawValue>);
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct EventTypeName(pub String);
+
+/// How an attempt was triggered.
+#[derive(Clone, Copy, Debug)]
+pub enum MessageAttemptTriggerType {
+    Scheduled,
+    Manual,
+}
+"#;
+
+    /// A one-field tuple struct is a newtype, flagged when it wraps raw JSON; an enum yields
+    /// only its doc.
+    #[test]
+    fn newtypes_flag_raw_json_and_enums_yield_only_their_doc() {
+        insta::assert_snapshot!(render(NEWTYPES), @r#"
+        {"kind":"doc","item":"RawPayload","summary":"The payload, kept as the JSON it came in.","lines":1}
+        {"kind":"derives","item":"RawPayload","list":["Clone","Debug","Serialize","Deserialize","JsonSchema"]}
+        {"kind":"newtype","item":"RawPayload","inner":"Box<RawValue>","raw_json":true}
+        {"kind":"derives","item":"EventTypeName","list":["Clone","Debug","Hash","PartialEq","Eq"]}
+        {"kind":"newtype","item":"EventTypeName","inner":"String","raw_json":false}
+        {"kind":"doc","item":"MessageAttemptTriggerType","summary":"How an attempt was triggered.","lines":1}
+        "#);
+    }
+
+    const IMPLS: &str = r#"
+impl From<MessageIn> for MessageOut {
+    fn from(data: MessageIn) -> Self {
+        Self {
+            event_type: data.event_type,
+            payload: data.payload,
+        }
+    }
+}
+
+impl Deref for EventTypeName {
+    type Target = String;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Eq for MessageId {}
+
+impl MessageStatus {
+    /// Whether no further attempt will be made.
+    pub fn is_final(&self, attempts: u16) -> bool {
+        if attempts >= MAX_ATTEMPTS {
+            return true;
+        }
+        let done = if self.is_success() { true } else { false };
+        done || matches!(self, MessageStatus::Fail)
+    }
+
+    pub fn from_code(code: i16) -> Self {
+        Self::from(code)
+    }
+}
+"#;
+
+    /// Trait, marker and inherent impls, then per method its doc, its signature (the body only
+    /// when it is one short line) and the conditions of its top-level `if`s.
+    #[test]
+    fn impl_blocks_name_traits_markers_methods_and_branches() {
+        insta::assert_snapshot!(render(IMPLS), @r#"
+        {"kind":"trait_impl","trait_name":"From<MessageIn>","self_ty":"MessageOut","methods":["from"],"assoc_types":[]}
+        {"kind":"method","name":"from","receiver":null,"params":["data"],"returns":"Self","body":null}
+        {"kind":"trait_impl","trait_name":"Deref","self_ty":"EventTypeName","methods":["deref"],"assoc_types":["type Target = String;"]}
+        {"kind":"method","name":"deref","receiver":"&self","params":[],"returns":"&Self::Target","body":"&self.0"}
+        {"kind":"marker_impl","trait_name":"Eq","self_ty":"MessageId"}
+        {"kind":"inherent_impl","self_ty":"MessageStatus","methods":["is_final","from_code"]}
+        {"kind":"doc","item":"is_final","summary":"Whether no further attempt will be made.","lines":1}
+        {"kind":"method","name":"is_final","receiver":"&self","params":["attempts"],"returns":"bool","body":null}
+        {"kind":"branch","condition":"attempts >= MAX_ATTEMPTS"}
+        {"kind":"branch","condition":"self.is_success()"}
+        {"kind":"method","name":"from_code","receiver":null,"params":["code"],"returns":"Self","body":"Self::from(code)"}
+        "#);
+    }
+
+    const VALIDATOR: &str = r#"
+pub fn validate_event_type(name: &str) -> Result<(), ValidationError> {
+    if name.len() > 256 {
+        let mut error = ValidationError::new("length");
+        error.message = Some(Cow::from("Event type names must be at most 256 characters long"));
+        return Err(error);
+    }
+    Ok(())
+}
+"#;
+
+    /// A function of one argument returning a `ValidationError` result is a validator: only its
+    /// messages (strings with a space) and its first condition are read, not its signature.
+    #[test]
+    fn validator_functions_read_their_messages_and_condition() {
+        insta::assert_snapshot!(render(VALIDATOR), @r#"{"kind":"validator_fn","name":"validate_event_type","arg_ty":"str","messages":["Event type names must be at most 256 characters long"],"condition":"name.len() > 256"}"#);
+    }
+
+    const HANDLER_SIGNATURES: &str = r#"
+/// List attempts by message ID.
+///
+/// Attempts are listed newest first, and the `status` filter keeps those in that state.
+#[aide_annotate(op_id = "v1.message-attempt.list-by-msg")]
+#[tracing::instrument(skip_all)]
+#[allow(clippy::too_many_arguments, unused_variables)]
+pub(crate) async fn list_attempts_by_msg(
+    State(AppState { ref db, .. }): State<AppState>,
+    ValidatedQuery(pagination): ValidatedQuery<Pagination<ReversibleIterator<MessageAttemptId>>>,
+    Path(ApplicationMsgPath { app_id, msg_id }): Path<ApplicationMsgPath>,
+    AuthenticatedApplication { permissions, app }: AuthenticatedApplication,
+    Json(data): Json<AttemptListIn>,
+    limit: usize,
+) -> Result<(StatusCode, Json<ListResponse<MessageAttemptOut>>)> {
+    todo!()
+}
+
+async fn get_message(
+    Extension(ref db): Extension<DatabaseConnection>,
+    Extension(queue_tx): Extension<TaskQueueProducer>,
+    Path((app_id, msg_id)): Path<(ApplicationIdOrUid, MessageIdOrUid)>,
+    Query(GetMessageQuery { with_content }): Query<GetMessageQuery>,
+    _: permissions::Application,
+) -> Result<Json<MessageOut>> {
+    todo!()
+}
+"#;
+
+    /// A handler's doc (counting every line), attributes, the state it destructures (several
+    /// `Extension`s merge into one), its body, query and path extractors (a tuple path keeps its
+    /// whole type), its permission and its return type; plain parameters stay in the signature.
+    #[test]
+    fn handler_signatures_read_attributes_state_extractors_and_returns() {
+        insta::assert_snapshot!(render(HANDLER_SIGNATURES), @r##"
+        {"kind":"doc","item":"list_attempts_by_msg","summary":"List attempts by message ID.","lines":3}
+        {"kind":"aide_annotate","item":"list_attempts_by_msg","op_id":"v1.message-attempt.list-by-msg","attr":"#[aide_annotate(op_id = \"v1.message-attempt.list-by-msg\")]"}
+        {"kind":"instrument","item":"list_attempts_by_msg"}
+        {"kind":"allow_lint","item":"list_attempts_by_msg","lint":"clippy::too_many_arguments"}
+        {"kind":"allow_lint","item":"list_attempts_by_msg","lint":"unused_variables"}
+        {"kind":"signature","item":"list_attempts_by_msg","is_async":true,"visibility":"pub(crate)","params":["limit"]}
+        {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"}],"rest":true}
+        {"kind":"extractor","role":"query","wrapper":"ValidatedQuery","ty":"Pagination","binding":null,"fields":["pagination"]}
+        {"kind":"extractor","role":"path","wrapper":"Path","ty":"ApplicationMsgPath","binding":null,"fields":["app_id","msg_id"]}
+        {"kind":"permission","ty":"AuthenticatedApplication","fields":["permissions","app"]}
+        {"kind":"extractor","role":"body","wrapper":"Json","ty":"AttemptListIn","binding":"data","fields":[]}
+        {"kind":"returns","ty":"Result<(StatusCode, Json<ListResponse<MessageAttemptOut>>)>","status":null,"body":"ListResponse"}
+        {"kind":"signature","item":"get_message","is_async":true,"visibility":"","params":[]}
+        {"kind":"state","wrapper":"Extension","state_ty":"DatabaseConnection","bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"queue_tx","by_ref":false,"text":"queue_tx"}],"rest":false}
+        {"kind":"extractor","role":"path","wrapper":"Path","ty":"Path<(ApplicationIdOrUid, MessageIdOrUid)>","binding":null,"fields":["app_id","msg_id"]}
+        {"kind":"extractor","role":"query","wrapper":"Query","ty":"GetMessageQuery","binding":null,"fields":["with_content"]}
+        {"kind":"permission","ty":"permissions::Application","fields":[]}
+        {"kind":"returns","ty":"Result<Json<MessageOut>>","status":null,"body":"MessageOut"}
+        "##);
+    }
+
+    const BODY_LOOKUPS: &str = r#"
+pub struct MessageOut {
+    pub id: MessageId,
+}
+
+async fn create_message_inner(db: &DatabaseConnection) -> Result<message::Model> {
+    todo!()
+}
+
+async fn create_message(
+    State(AppState { ref db, ref cache, .. }): State<AppState>,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageOut>> {
+    data.validate()?;
+    let app = application::Entity::secure_find_by_id_or_uid(org_id.clone(), app_id)
+        .one(db)
+        .await?;
+    let endpoints = fetch_endpoints_cached(&cache, &app.id, Duration::from_secs(30)).await?;
+    let msg = create_message_inner(db).await?;
+    let payload = validate_payload_size(&data)?;
+    Ok(Json(MessageOut::from_msg(msg, payload)))
+}
+"#;
+
+    /// A body's `validate()`, scoped lookup, cached read with its TTL, call to a function of
+    /// this file (not the whole body), helper from elsewhere and associated function of a local
+    /// type, in source order.
+    #[test]
+    fn handler_bodies_name_lookups_validation_cache_and_local_calls() {
+        insta::assert_snapshot!(render(BODY_LOOKUPS), @r#"
+        {"kind":"field","name":"id","ty":"MessageId","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":false}
+        {"kind":"signature","item":"create_message_inner","is_async":true,"visibility":"","params":["db"]}
+        {"kind":"returns","ty":"Result<message::Model>","status":null,"body":null}
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[]}
+        {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"cache","by_ref":true,"text":"ref cache"}],"rest":true}
+        {"kind":"extractor","role":"body","wrapper":"ValidatedJson","ty":"MessageIn","binding":"data","fields":[]}
+        {"kind":"returns","ty":"Result<Json<MessageOut>>","status":null,"body":"MessageOut"}
+        {"kind":"validate_call","receiver":"data"}
+        {"kind":"scoped_lookup","entity":"application::Entity","method":"secure_find_by_id_or_uid","scope":"org_id.clone()"}
+        {"kind":"cache_fetch","call":"fetch_endpoints_cached","ttl":"Duration::from_secs(30)"}
+        {"kind":"delegates","callee":"create_message_inner","whole_body":false}
+        {"kind":"crate_helper","name":"validate_payload_size"}
+        {"kind":"local_assoc","path":"MessageOut::from_msg"}
+        "#);
+    }
+
+    const BODY_ERRORS: &str = r#"
+async fn delete_endpoint(db: &DatabaseConnection, app: application::Model) -> Result<StatusCode> {
+    let endp = endpoint::Entity::secure_find(app.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| HttpError::not_found(None, None))?;
+    if endp.deleted {
+        tracing::warn!("endpoint {} was already deleted", endp.id);
+        return Err(err_generic!("endpoint already deleted"));
+    }
+    let key = endp.key.as_ref().expect("endpoint keys are set on creation");
+    endp.update(db).await.map_err(http_error_on_conflict)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+"#;
+
+    /// Error constructors (a path and an `err_*!` macro), a tracing macro, an `expect` message,
+    /// the conflict mapper and a `StatusCode` constant.
+    #[test]
+    fn handler_bodies_name_errors_status_codes_tracing_and_expect() {
+        insta::assert_snapshot!(render(BODY_ERRORS), @r#"
+        {"kind":"signature","item":"delete_endpoint","is_async":true,"visibility":"","params":["db","app"]}
+        {"kind":"returns","ty":"Result<StatusCode>","status":null,"body":null}
+        {"kind":"scoped_lookup","entity":"endpoint::Entity","method":"secure_find","scope":"app.id"}
+        {"kind":"error_ctor","path":"HttpError::not_found"}
+        {"kind":"tracing","mac":"tracing::warn"}
+        {"kind":"error_ctor","path":"err_generic!"}
+        {"kind":"expect","message":"endpoint keys are set on creation"}
+        {"kind":"conflict","via":"http_error_on_conflict"}
+        {"kind":"status_const","path":"StatusCode::NO_CONTENT"}
+        "#);
+    }
+
+    const DATABASE: &str = r#"
+async fn create_message_app(db: &DatabaseConnection, data: MessageIn, app: application::Model) -> Result<message::Model> {
+    let msg = message::ActiveModel {
+        event_type: Set(data.event_type),
+        payload: Set(data.payload),
+        ..Default::default()
+    };
+    let dest = messagedestination::ActiveModel::new(msg.id.clone().unwrap(), endp.id);
+    let msg = db
+        .transaction(|txn| {
+            Box::pin(async move {
+                let msg = msg.insert(txn).await?;
+                dest.insert(txn).await?;
+                Ok(msg)
+            })
+        })
+        .await?;
+    Ok(msg)
+}
+
+async fn update_app(db: &DatabaseConnection, app: application::Model, data: ApplicationIn) -> Result<application::Model> {
+    let txn = db.begin().await?;
+    let mut app: application::ActiveModel = app.into();
+    app.name = Set(data.name);
+    app.uid = Set(data.uid);
+    let app = app.update(&txn).await?;
+    let metadata = applicationmetadata::ActiveModel::new(app.id.clone(), data.metadata);
+    metadata.insert(&txn).await.map_err(http_error_on_conflict)?;
+    txn.commit().await?;
+    Ok(app)
+}
+"#;
+
+    /// A struct-literal `ActiveModel` names its `Set` fields and base, `ActiveModel::new` is its
+    /// own fact, inserts inside a `transaction` closure are listed on it rather than as
+    /// `Insert`s, `begin`/`commit` bracket a write, and consecutive `Set` assignments to one
+    /// target merge.
+    #[test]
+    fn database_writes_read_transactions_active_models_and_inserts() {
+        insta::assert_snapshot!(render(DATABASE), @r#"
+        {"kind":"signature","item":"create_message_app","is_async":true,"visibility":"","params":["db","data","app"]}
+        {"kind":"returns","ty":"Result<message::Model>","status":null,"body":null}
+        {"kind":"active_model","ty":"message::ActiveModel","set_fields":["event_type","payload"],"base":"Default::default()"}
+        {"kind":"active_model","ty":"messagedestination::ActiveModel::new","set_fields":[],"base":null}
+        {"kind":"transaction","method":"transaction","inserts":["msg","dest"]}
+        {"kind":"signature","item":"update_app","is_async":true,"visibility":"","params":["db","app","data"]}
+        {"kind":"returns","ty":"Result<application::Model>","status":null,"body":null}
+        {"kind":"transaction","method":"begin","inserts":[]}
+        {"kind":"set_fields","target":"app","fields":["name","uid"]}
+        {"kind":"active_model","ty":"applicationmetadata::ActiveModel::new","set_fields":[],"base":null}
+        {"kind":"conflict","via":"http_error_on_conflict"}
+        {"kind":"insert","receiver":"metadata"}
+        {"kind":"commit"}
+        "#);
+    }
+
+    const QUEUE: &str = r#"
+async fn create_message(
+    State(AppState { ref db, queue_tx, .. }): State<AppState>,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<JsonStatus<202, MessageOut>> {
+    if !msg_dests.is_empty() && app.has_active_endpoints(db).await? {
+        queue_tx
+            .send(MessageTask::new_task(msg.id.clone(), app.id, trigger), None)
+            .await?;
+    }
+    Ok(JsonStatus(msg.into()))
+}
+
+async fn resend_all(queue_tx: TaskQueueProducer, msgs: Vec<message::Model>) -> Result<()> {
+    for msg in msgs {
+        queue_tx
+            .send(MessageTask::new_task(msg.id, msg.app_id, trigger), None)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn resend_batch(state: &AppState, msg: message::Model) -> Result<()> {
+    let task = QueueTask::MessageBatch(MessageTaskBatch::new_task(msg.id, msg.app_id, trigger));
+    state.queue_tx.send(task, None).await?;
+    done_tx.send(()).unwrap();
+    Ok(())
+}
+"#;
+
+    /// A send on a queue names the task it carries (also one built earlier in the body), the
+    /// method guarding it and whether it runs in a loop; a `send` on anything else is no fact.
+    #[test]
+    fn queue_sends_name_their_task_guard_and_loop() {
+        insta::assert_snapshot!(render(QUEUE), @r#"
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[]}
+        {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"queue_tx","by_ref":false,"text":"queue_tx"}],"rest":true}
+        {"kind":"extractor","role":"body","wrapper":"ValidatedJson","ty":"MessageIn","binding":"data","fields":[]}
+        {"kind":"returns","ty":"Result<JsonStatus<202, MessageOut>>","status":"202","body":"MessageOut"}
+        {"kind":"queue_send","queue":"queue_tx","task":"MessageTask::new_task","guard":"has_active_endpoints","in_loop":false}
+        {"kind":"signature","item":"resend_all","is_async":true,"visibility":"","params":["queue_tx","msgs"]}
+        {"kind":"returns","ty":"Result<()>","status":null,"body":null}
+        {"kind":"queue_send","queue":"queue_tx","task":"MessageTask::new_task","guard":null,"in_loop":true}
+        {"kind":"signature","item":"resend_batch","is_async":true,"visibility":"","params":["state","msg"]}
+        {"kind":"returns","ty":"Result<()>","status":null,"body":null}
+        {"kind":"queue_send","queue":"queue_tx","task":"MessageTaskBatch::new_task","guard":null,"in_loop":false}
+        "#);
+    }
+
+    const UNQUOTABLE: &str = r#"
+/// The "raw" payload, as it was sent.
+pub struct RawIn {
+    /// Kept as sent: see `RawValue.
+    pub payload: Box<RawValue>,
+    #[serde(rename = "event\u{2d}type")]
+    pub event_type: String,
+}
+
+/// Reads the `id, which is always set.
+fn msg_id(msg: &MessageOut) -> String {
+    msg.id.clone().expect("the \"id\" is set")
+}
+
+fn app_id(app: &ApplicationOut) -> String {
+    app.id.clone().expect("`id` is set")
+}
+
+fn validate_uid(uid: &str) -> Result<(), ValidationError> {
+    let mut error = ValidationError::new("uid");
+    error.message = Some(Cow::from("The \"uid\" must not be empty"));
+    Err(error)
+}
+"#;
+
+    /// Text with a `"`, an unbalanced backtick, a backtick span or an escape cannot stand quoted
+    /// as written, so the fact that would quote it is dropped (or, for a field doc or a
+    /// validator message, just that text).
+    #[test]
+    fn text_that_cannot_be_quoted_as_written_drops_its_fact() {
+        insta::assert_snapshot!(render(UNQUOTABLE), @r#"
+        {"kind":"field","name":"payload","ty":"Box<RawValue>","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":false}
+        {"kind":"signature","item":"msg_id","is_async":false,"visibility":"","params":["msg"]}
+        {"kind":"returns","ty":"String","status":null,"body":null}
+        {"kind":"signature","item":"app_id","is_async":false,"visibility":"","params":["app"]}
+        {"kind":"returns","ty":"String","status":null,"body":null}
+        {"kind":"validator_fn","name":"validate_uid","arg_ty":"str","messages":[],"condition":null}
+        "#);
+    }
+
+    const FOREIGN_CALLS: &str = r#"
+async fn create_message(db: &DatabaseConnection, data: MessageIn) -> Result<MessageOut> {
+    let msg = create_message_inner(db, data).await?;
+    let app = crate::core::app::get_app(db).await?;
+    let out = msg.message_out(db).await?;
+    Ok(out)
+}
+
+async fn resend(db: &DatabaseConnection, data: MessageIn) -> Result<MessageOut> {
+    create_message(db, data).await
+}
+"#;
+
+    /// Only a one-segment call to a function this file defines is `Delegates`; a function of
+    /// another module, a method, or a function the file does not define is not.
+    #[test]
+    fn calls_to_functions_the_file_does_not_define_are_not_delegates() {
+        let facts = facts_of(FOREIGN_CALLS);
+        let delegates: Vec<_> = facts
+            .iter()
+            .filter(|f| matches!(f, Fact::Delegates { .. }))
+            .collect();
+        assert_eq!(
+            delegates,
+            [&Fact::Delegates {
+                callee: "create_message".into(),
+                whole_body: true
+            }]
+        );
+        insta::assert_snapshot!(render(FOREIGN_CALLS), @r#"
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","data"]}
+        {"kind":"returns","ty":"Result<MessageOut>","status":null,"body":null}
+        {"kind":"crate_helper","name":"create_message_inner"}
+        {"kind":"signature","item":"resend","is_async":true,"visibility":"","params":["db","data"]}
+        {"kind":"returns","ty":"Result<MessageOut>","status":null,"body":null}
+        {"kind":"delegates","callee":"create_message","whole_body":true}
+        "#);
+    }
+
+    const NESTED: &str = r#"
+async fn handler(db: &DatabaseConnection) -> Result<()> {
+    fn helper(queue_tx: &TaskQueueProducer) {
+        tracing::info!("nested");
+        if StatusCode::OK.is_success() {
+            helper_call(HttpError::bad_request(None, None));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sends() {
+        tracing::info!("in a test");
+        assert_eq!(StatusCode::OK, StatusCode::OK);
+    }
+}
+"#;
+
+    /// A function's body facts stop at items nested in it, and a module (such as a
+    /// `#[cfg(test)]` one) yields no facts at all.
+    #[test]
+    fn nested_items_and_test_modules_yield_no_facts() {
+        insta::assert_snapshot!(render(NESTED), @r#"
+        {"kind":"signature","item":"handler","is_async":true,"visibility":"","params":["db"]}
+        {"kind":"returns","ty":"Result<()>","status":null,"body":null}
+        "#);
+    }
+
+    /// Every source the tests above read; a source must be listed here to count for coverage.
+    const SOURCES: [&str; 12] = [
+        STRUCT_FIELDS,
+        NEWTYPES,
+        IMPLS,
+        VALIDATOR,
+        HANDLER_SIGNATURES,
+        BODY_LOOKUPS,
+        BODY_ERRORS,
+        DATABASE,
+        QUEUE,
+        UNQUOTABLE,
+        FOREIGN_CALLS,
+        NESTED,
+    ];
+
+    /// Names every variant of `Fact`, both as a match with no wildcard (so a new variant does
+    /// not compile until it is listed here) and as the list the coverage test checks.
+    macro_rules! every_kind {
+        ($($variant:ident),* $(,)?) => {
+            fn kind_of(fact: &Fact) -> &'static str {
+                match fact {
+                    $(Fact::$variant { .. } => stringify!($variant),)*
+                }
+            }
+            const EVERY_KIND: &[&str] = &[$(stringify!($variant)),*];
+        };
+    }
+
+    every_kind!(
+        Route,
+        Doc,
+        AideAnnotate,
+        Instrument,
+        AllowLint,
+        Signature,
+        State,
+        Extractor,
+        Permission,
+        Returns,
+        Delegates,
+        ValidateCall,
+        ScopedLookup,
+        CrateHelper,
+        CacheFetch,
+        Transaction,
+        Commit,
+        Conflict,
+        ActiveModel,
+        SetFields,
+        Insert,
+        QueueSend,
+        ErrorCtor,
+        StatusConst,
+        LocalAssoc,
+        Tracing,
+        Expect,
+        Derives,
+        SerdeContainer,
+        Field,
+        Newtype,
+        TraitImpl,
+        MarkerImpl,
+        InherentImpl,
+        ValidatorFn,
+        Method,
+        Branch,
+        MethodOf,
+    );
+
+    /// Kinds that lib.rs makes, not this module.
+    const MADE_OUTSIDE: [&str; 2] = ["Route", "MethodOf"];
+
+    /// Fails when a `Fact` variant is added without a test source that produces it.
+    #[test]
+    fn every_fact_kind_is_produced_by_some_test_source() {
+        let produced: std::collections::BTreeSet<&str> = SOURCES
+            .iter()
+            .flat_map(|text| facts_of(text))
+            .map(|fact| kind_of(&fact))
+            .collect();
+        let missing: Vec<&str> = EVERY_KIND
+            .iter()
+            .copied()
+            .filter(|k| !produced.contains(k) && !MADE_OUTSIDE.contains(k))
+            .collect();
+        assert!(missing.is_empty(), "no test source produces {missing:?}");
+    }
 }
