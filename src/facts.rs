@@ -212,93 +212,66 @@ pub enum Fact {
     },
 }
 
-impl Fact {
-    /// Every fact kind, as [`Fact::kind`] names it (and as the JSON `kind` tag spells it).
-    pub const KINDS: [&'static str; 38] = [
-        "route",
-        "doc",
-        "aide_annotate",
-        "instrument",
-        "allow_lint",
-        "signature",
-        "state",
-        "extractor",
-        "permission",
-        "returns",
-        "delegates",
-        "validate_call",
-        "scoped_lookup",
-        "crate_helper",
-        "cache_fetch",
-        "transaction",
-        "commit",
-        "conflict",
-        "active_model",
-        "set_fields",
-        "insert",
-        "queue_send",
-        "error_ctor",
-        "status_const",
-        "local_assoc",
-        "tracing",
-        "expect",
-        "derives",
-        "serde_container",
-        "field",
-        "newtype",
-        "trait_impl",
-        "marker_impl",
-        "inherent_impl",
-        "validator_fn",
-        "method",
-        "branch",
-        "method_of",
-    ];
+/// Names every variant of `Fact` once, as the match in [`Fact::kind`] (with no wildcard, so a
+/// new variant does not compile until it is listed) and as [`Fact::KINDS`].
+macro_rules! fact_kinds {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        impl Fact {
+            /// Every fact kind, as [`Fact::kind`] names it (and as the JSON `kind` tag spells it).
+            pub const KINDS: &'static [&'static str] = &[$($name),*];
 
-    /// The fact's kind: the key of its row in the renderer's section table.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Fact::Route { .. } => "route",
-            Fact::Doc { .. } => "doc",
-            Fact::AideAnnotate { .. } => "aide_annotate",
-            Fact::Instrument { .. } => "instrument",
-            Fact::AllowLint { .. } => "allow_lint",
-            Fact::Signature { .. } => "signature",
-            Fact::State { .. } => "state",
-            Fact::Extractor { .. } => "extractor",
-            Fact::Permission { .. } => "permission",
-            Fact::Returns { .. } => "returns",
-            Fact::Delegates { .. } => "delegates",
-            Fact::ValidateCall { .. } => "validate_call",
-            Fact::ScopedLookup { .. } => "scoped_lookup",
-            Fact::CrateHelper { .. } => "crate_helper",
-            Fact::CacheFetch { .. } => "cache_fetch",
-            Fact::Transaction { .. } => "transaction",
-            Fact::Commit => "commit",
-            Fact::Conflict { .. } => "conflict",
-            Fact::ActiveModel { .. } => "active_model",
-            Fact::SetFields { .. } => "set_fields",
-            Fact::Insert { .. } => "insert",
-            Fact::QueueSend { .. } => "queue_send",
-            Fact::ErrorCtor { .. } => "error_ctor",
-            Fact::StatusConst { .. } => "status_const",
-            Fact::LocalAssoc { .. } => "local_assoc",
-            Fact::Tracing { .. } => "tracing",
-            Fact::Expect { .. } => "expect",
-            Fact::Derives { .. } => "derives",
-            Fact::SerdeContainer { .. } => "serde_container",
-            Fact::Field(_) => "field",
-            Fact::Newtype { .. } => "newtype",
-            Fact::TraitImpl { .. } => "trait_impl",
-            Fact::MarkerImpl { .. } => "marker_impl",
-            Fact::InherentImpl { .. } => "inherent_impl",
-            Fact::ValidatorFn { .. } => "validator_fn",
-            Fact::Method { .. } => "method",
-            Fact::Branch { .. } => "branch",
-            Fact::MethodOf { .. } => "method_of",
+            /// The fact's kind: the key of its row in the renderer's section table.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Fact::$variant { .. } => $name,)*
+                }
+            }
         }
-    }
+    };
+}
 
+fact_kinds! {
+    Route => "route",
+    Doc => "doc",
+    AideAnnotate => "aide_annotate",
+    Instrument => "instrument",
+    AllowLint => "allow_lint",
+    Signature => "signature",
+    State => "state",
+    Extractor => "extractor",
+    Permission => "permission",
+    Returns => "returns",
+    Delegates => "delegates",
+    ValidateCall => "validate_call",
+    ScopedLookup => "scoped_lookup",
+    CrateHelper => "crate_helper",
+    CacheFetch => "cache_fetch",
+    Transaction => "transaction",
+    Commit => "commit",
+    Conflict => "conflict",
+    ActiveModel => "active_model",
+    SetFields => "set_fields",
+    Insert => "insert",
+    QueueSend => "queue_send",
+    ErrorCtor => "error_ctor",
+    StatusConst => "status_const",
+    LocalAssoc => "local_assoc",
+    Tracing => "tracing",
+    Expect => "expect",
+    Derives => "derives",
+    SerdeContainer => "serde_container",
+    Field => "field",
+    Newtype => "newtype",
+    TraitImpl => "trait_impl",
+    MarkerImpl => "marker_impl",
+    InherentImpl => "inherent_impl",
+    ValidatorFn => "validator_fn",
+    Method => "method",
+    Branch => "branch",
+    MethodOf => "method_of",
+}
+
+impl Fact {
     /// Every piece of text the renderer may put in backticks for this fact, as it would appear.
     /// A fact is kept only when all of them stand verbatim in its item's source: an escape, a
     /// line break inside a path or a CRLF inside a string literal makes parsed text differ from
@@ -2116,62 +2089,8 @@ mod tests {
         NESTED,
     ];
 
-    /// Names every variant of `Fact`, both as a match with no wildcard (so a new variant does
-    /// not compile until it is listed here) and as the list the coverage test checks.
-    macro_rules! every_kind {
-        ($($variant:ident),* $(,)?) => {
-            fn kind_of(fact: &Fact) -> &'static str {
-                match fact {
-                    $(Fact::$variant { .. } => stringify!($variant),)*
-                }
-            }
-            const EVERY_KIND: &[&str] = &[$(stringify!($variant)),*];
-        };
-    }
-
-    every_kind!(
-        Route,
-        Doc,
-        AideAnnotate,
-        Instrument,
-        AllowLint,
-        Signature,
-        State,
-        Extractor,
-        Permission,
-        Returns,
-        Delegates,
-        ValidateCall,
-        ScopedLookup,
-        CrateHelper,
-        CacheFetch,
-        Transaction,
-        Commit,
-        Conflict,
-        ActiveModel,
-        SetFields,
-        Insert,
-        QueueSend,
-        ErrorCtor,
-        StatusConst,
-        LocalAssoc,
-        Tracing,
-        Expect,
-        Derives,
-        SerdeContainer,
-        Field,
-        Newtype,
-        TraitImpl,
-        MarkerImpl,
-        InherentImpl,
-        ValidatorFn,
-        Method,
-        Branch,
-        MethodOf,
-    );
-
-    /// Kinds that lib.rs makes, not this module.
-    const MADE_OUTSIDE: [&str; 2] = ["Route", "MethodOf"];
+    /// Kinds that the pipeline makes, not this module.
+    const MADE_OUTSIDE: [&str; 2] = ["route", "method_of"];
 
     /// Fails when a `Fact` variant is added without a test source that produces it.
     #[test]
@@ -2179,9 +2098,9 @@ mod tests {
         let produced: std::collections::BTreeSet<&str> = SOURCES
             .iter()
             .flat_map(|text| facts_of(text))
-            .map(|fact| kind_of(&fact))
+            .map(|fact| fact.kind())
             .collect();
-        let missing: Vec<&str> = EVERY_KIND
+        let missing: Vec<&str> = Fact::KINDS
             .iter()
             .copied()
             .filter(|k| !produced.contains(k) && !MADE_OUTSIDE.contains(k))
