@@ -1515,7 +1515,7 @@ mod tests {
         let rows: Vec<&str> = SECTIONS.iter().map(|(kind, _)| *kind).collect();
         for kind in Fact::KINDS {
             assert!(
-                rows.contains(&kind),
+                rows.contains(kind),
                 "fact kind {kind} has no row in SECTIONS"
             );
         }
