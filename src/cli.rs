@@ -91,7 +91,7 @@ pub struct ValidateArgs {
 
     /// The profile the dataset was made with: its system prompt and mechanism words are
     /// checked. A built-in name or a path to a .toml file.
-    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
+    #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
     /// The system prompt every line must carry, instead of the profile's.
@@ -121,7 +121,7 @@ pub struct StatsArgs {
     pub json: bool,
 
     /// The profile the dataset was made with (its system prompt). A built-in name or a path.
-    #[arg(long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
+    #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
     /// The tokenizer the counts are for.
