@@ -87,7 +87,7 @@ fn selection_follows_calls_across_files_with_reasons() {
     src/v1/endpoints/message.rs fn not_found :: called by create_message_inner
     src/core/message_app.rs method CreateMessageApp::layered_fetch :: called by create_message_inner (crate::v1::endpoints::message)
     src/queue/mod.rs method MessageTaskBatch::new_task :: called by create_message_inner (crate::v1::endpoints::message)
-    src/v1/endpoints/endpoint.rs fn send_example :: calls create_message_inner
+    src/v1/endpoints/endpoint/mod.rs fn send_example :: calls create_message_inner
     ");
 }
 
@@ -186,7 +186,11 @@ fn a_file_that_does_not_parse_is_reported_and_skipped() {
 fn endpoint_creation_follows_the_router_into_the_module_that_defines_the_handler() {
     let profile = Profile::load("endpoint-creation").unwrap();
     let options = TreeOptions::for_profile(&profile);
-    insta::assert_snapshot!(listing_for(&profile, &options), @"");
+    insta::assert_snapshot!(listing_for(&profile, &options), @r"
+    src/v1/endpoints/endpoint/crud.rs fn check_endpoint_url :: called by create_endpoint
+    src/v1/endpoints/endpoint/crud.rs fn insert_endpoint :: called by create_endpoint
+    src/v1/endpoints/endpoint/crud.rs fn create_endpoint :: root: POST /app/{app_id}/endpoint
+    ");
     let generated = generate_tree(&profile, &options);
     assert!(
         generated
