@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use crate::pipeline::Example;
+use crate::example::Example;
 use crate::profile::Profile;
 use crate::source::SourceFile;
 

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::pipeline::Imports;
 use crate::profile::DEFAULT as DEFAULT_PROFILE;
 use crate::tokens::Encoding;
+use crate::units::Imports;
 
 /// Which `use` declarations an example's code carries as context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::pipeline::Example;
+use crate::example::Example;
 
 pub const THINK_OPEN: &str = "<think>\n";
 pub const THINK_CLOSE: &str = "\n</think>\n\n";

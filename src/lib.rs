@@ -4,11 +4,14 @@
 //! The pipeline ([`pipeline`]) is a chain of pure stages: read and parse ([`source`]) → select
 //! ([`select`], across a crate [`tree`]) → facts ([`facts`]) → units ([`units`]) → render
 //! ([`render`]) → check ([`check`]); then a wire format ([`format`]) and the writers
-//! ([`output`], [`report`]). This file is the dispatch: one function per command.
+//! ([`output`], [`report`]). This file is the dispatch, and the one place exit codes are
+//! decided; `commands.rs` has one function per command.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
 pub mod cli;
+mod commands;
+pub mod example;
 pub mod facts;
 pub mod format;
 pub mod output;
@@ -25,14 +28,9 @@ pub mod units;
 pub mod validate;
 
 use std::fmt;
-use std::path::Path;
 
-use crate::cli::{
-    Cli, Command, GenerateArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs,
-};
-use crate::pipeline::{EmptySelection, Extracted, Options};
-use crate::profile::Profile;
-use crate::source::SourceFile;
+use crate::cli::{Cli, Command};
+use crate::pipeline::EmptySelection;
 
 /// A check that ran and said no: `--check` found OUT stale or missing, or `validate` found
 /// faults or too many tokens. Exit code 1, not 2: nothing went wrong with the run itself.
@@ -62,189 +60,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 /// The whole command: generate (the default), validate, stats or profiles.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
-        None => run_generate(&cli.generate),
-        Some(Command::Validate(args)) => run_validate(args),
-        Some(Command::Stats(args)) => run_stats(args),
-        Some(Command::Profiles(args)) => run_profiles(args),
+        None => commands::generate(&cli.generate),
+        Some(Command::Validate(args)) => commands::validate(args),
+        Some(Command::Stats(args)) => commands::stats(args),
+        Some(Command::Profiles(args)) => commands::profiles(args),
     }
-}
-
-fn run_profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
-    match &args.command {
-        Some(ProfilesCommand::Show { name }) => match profile::built_in_text(name) {
-            Some(text) => output::to_stdout(text),
-            None => {
-                Profile::load(name)?;
-                anyhow::bail!("{name} is not a built-in profile")
-            }
-        },
-        None => output::to_stdout(&report::profiles_table(&profile::built_ins()?)),
-    }
-}
-
-fn run_validate(args: &ValidateArgs) -> anyhow::Result<()> {
-    let profile = Profile::load(&args.profile)?;
-    let text = source::read_dataset(&args.file)?;
-    let mut sources = Vec::new();
-    for path in &args.source {
-        for file in source::source_files(path)? {
-            sources.push(validate::Source::new(SourceFile::read(&file)?)?);
-        }
-    }
-    let counter = tokens::TokenCounter::new(args.encoding)?;
-    let settings = validate::Settings {
-        sources: &sources,
-        system: args.system.as_deref(),
-        counter: Some(&counter),
-        max_tokens: args.max_tokens,
-        ..validate::Settings::new(&profile)
-    };
-    let report = validate::validate(&text, &settings);
-    let spread = validate::spread(&report.tokens);
-    let over_budget = args.token_budget.filter(|&budget| spread.total > budget);
-    output::to_stdout(&report::validate_report(
-        &args.file,
-        &report,
-        &spread,
-        counter.encoding.name(),
-        over_budget,
-    ))?;
-    let mut why = Vec::new();
-    if !report.faults.is_empty() {
-        why.push(format!("{} fault(s)", report.faults.len()));
-    }
-    if let Some(budget) = over_budget {
-        why.push(format!(
-            "{} tokens, over the budget of {budget}",
-            spread.total
-        ));
-    }
-    if why.is_empty() {
-        return Ok(());
-    }
-    let message = format!("{} is not valid: {}", args.file.display(), why.join(", "));
-    Err(CheckFailed { message }.into())
-}
-
-fn run_stats(args: &StatsArgs) -> anyhow::Result<()> {
-    let profile = Profile::load(&args.profile)?;
-    let text = source::read_dataset(&args.file)?;
-    let counter = tokens::TokenCounter::new(args.encoding)?;
-    let settings = validate::Settings {
-        counter: Some(&counter),
-        ..validate::Settings::new(&profile)
-    };
-    let report = validate::validate(&text, &settings);
-    let stats = stats::stats(&report.lines, &report.tokens, counter.encoding.name());
-    if !report.faults.is_empty() {
-        output::status(&format!(
-            "{}: {} line(s) with faults left out; run validate for details",
-            args.file.display(),
-            report.faults.len()
-        ));
-    }
-    if args.json {
-        output::to_stdout(&report::stats_json(&stats))
-    } else {
-        output::to_stdout(&report::stats_table(&args.file, &stats))
-    }
-}
-
-/// Generating: resolve the profile and the input, run the pipeline, then list, check or write.
-fn run_generate(cli: &GenerateArgs) -> anyhow::Result<()> {
-    let profile = Profile::load(&cli.profile)?;
-    let input = match &cli.input {
-        Some(path) => path.clone(),
-        None => {
-            let inputs = &profile.file.inputs;
-            let found = source::find_default_input(Path::new("."), &inputs.files, &inputs.crates)?;
-            output::status(&format!("reading {}", found.display()));
-            found
-        }
-    };
-    if let Some(out) = &cli.output
-        && source::same_file(out, &input)
-    {
-        anyhow::bail!("refusing to write {}: it is the input file", out.display());
-    }
-    let options = Options {
-        roots: cli
-            .root
-            .iter()
-            .map(|name| (name.clone(), select::Reason::RootFlag))
-            .collect(),
-        variants: cli.variants.map(usize::from),
-        imports: cli.imports.into(),
-    };
-    let result = if input.is_dir() {
-        let tree_options = tree::TreeOptions {
-            focus: cli
-                .focus
-                .clone()
-                .unwrap_or(profile.file.inputs.focus.clone()),
-            include: cli.include.clone(),
-            exclude: cli.exclude.clone(),
-            depth: cli.depth,
-        };
-        pipeline::extract_tree(&input, &tree_options, &profile, &options)
-    } else {
-        SourceFile::read(&input).and_then(|source| pipeline::extract(&source, &profile, &options))
-    };
-    let extracted = match result {
-        Err(err) if cli.allow_empty && err.is::<EmptySelection>() => {
-            let summary = err
-                .downcast_ref::<EmptySelection>()
-                .map(EmptySelection::summary);
-            output::status(&format!(
-                "{}; --allow-empty: no examples",
-                summary.unwrap_or_default()
-            ));
-            Extracted::default()
-        }
-        other => other?,
-    };
-    for skipped in &extracted.skipped {
-        output::error(&anyhow::anyhow!("{skipped}"));
-    }
-    let unparsed = (!extracted.skipped.is_empty() && !cli.keep_going).then(|| {
-        anyhow::anyhow!(
-            "{} file(s) under {} could not be read or parsed and were skipped (--keep-going to accept)",
-            extracted.skipped.len(),
-            input.display()
-        )
-    });
-    if cli.list {
-        output::to_stdout(&report::list_table(&extracted.rows))?;
-        return unparsed.map_or(Ok(()), Err);
-    }
-    for short in &extracted.shortfalls {
-        output::status(&format!(
-            "{}: {} distinct examples, not {}: every further phrasing would repeat one",
-            short.unit, short.made, short.asked
-        ));
-    }
-    let jsonl = format::to_jsonl(&extracted.examples, profile.system_prompt());
-    let summary = format!(
-        "wrote {} examples ({} units)",
-        extracted.examples.len(),
-        extracted.unit_count
-    );
-    match &cli.output {
-        Some(out) if cli.check => {
-            let found = output::read_existing(out)?;
-            if let Some(message) = report::staleness(out, &jsonl, found.as_deref()) {
-                return Err(CheckFailed { message }.into());
-            }
-            output::status(&format!("{} is current", out.display()));
-        }
-        Some(out) => {
-            output::to_file_atomically(out, &jsonl)?;
-            output::status(&format!("{summary} to {}", out.display()));
-        }
-        None => {
-            output::to_stdout(&jsonl)?;
-            output::status(&format!("{summary} to stdout"));
-        }
-    }
-    unparsed.map_or(Ok(()), Err)
 }

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -17,19 +16,9 @@ use crate::render::{self, Role, UnitView, Voice};
 use crate::select::{self, Inventory, Kind, Route, Selection};
 use crate::source::{self, SourceFile};
 use crate::tree;
-use crate::units::{self, Unit};
+use crate::units::{self, Imports, Unit};
 
-/// Which `use` declarations an example's code carries as context.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Imports {
-    /// The file's use declarations, as one exact slice.
-    #[default]
-    All,
-    /// Only the whole use declarations that name something the unit uses.
-    Used,
-    /// No use declarations.
-    None,
-}
+pub use crate::example::{Example, Slice};
 
 /// What shapes the examples besides the profile.
 #[derive(Debug, Clone, Default)]
@@ -40,32 +29,6 @@ pub struct Options {
     /// Examples per unit; by default a plan that reaches about 20 per file.
     pub variants: Option<usize>,
     pub imports: Imports,
-}
-
-/// One slice of an example's code: where it stands in its source file. Byte offsets count in
-/// the file's text as read, a leading byte-order mark left out; lines are 1-based.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slice {
-    pub path: PathBuf,
-    pub bytes: Range<usize>,
-    pub lines: (usize, usize),
-}
-
-/// One training example before it is put on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Example {
-    /// The unit's stable key (`item:MessageIn`, `chain:create_message+…`).
-    pub unit: String,
-    /// What the unit is: `handler`, `body`, `trait_impl`, ….
-    pub kind: &'static str,
-    pub voice: Voice,
-    /// Which of the unit's examples this is, from 0.
-    pub variant: usize,
-    pub request: String,
-    pub reasoning: String,
-    /// The slices joined by one blank line in the file's own line ending.
-    pub code: String,
-    pub slices: Vec<Slice>,
 }
 
 /// One row of `--list`.
@@ -202,7 +165,15 @@ fn extract_here(
         }
         .into());
     }
-    finish(source, &file, &inventory, &selection, profile, options)
+    let boundaries = source::item_ranges_of(source, &file);
+    finish(
+        source,
+        &boundaries,
+        &inventory,
+        &selection,
+        profile,
+        options,
+    )
 }
 
 /// Crate mode's other files: the picked functions and methods of one file, as units of their
@@ -256,13 +227,22 @@ fn extract_picked_here(
         items,
         uses: inventory.use_entries(),
     };
-    finish(source, &file, &inventory, &selection, profile, options)
+    let boundaries = source::item_ranges_of(source, &file);
+    finish(
+        source,
+        &boundaries,
+        &inventory,
+        &selection,
+        profile,
+        options,
+    )
 }
 
-/// The stages after selection, shared by every mode: facts, units, rendering, the check.
+/// The stages after selection, shared by every mode: facts, units, rendering, the check
+/// (against `boundaries`, where the file's items start and end).
 fn finish(
     source: &SourceFile,
-    file: &syn::File,
+    boundaries: &[std::ops::Range<usize>],
     inventory: &Inventory,
     selection: &Selection,
     profile: &Profile,
@@ -274,10 +254,9 @@ fn finish(
     let (examples, shortfalls) = render_examples(
         source, inventory, selection, &facts, &units, profile, options,
     );
-    let boundaries = source::item_ranges_of(source, file);
     let sources = [check::Source {
         file: source,
-        items: &boundaries,
+        items: boundaries,
     }];
     check_examples(&examples, &sources, profile)?;
     Ok(Extracted {

@@ -289,7 +289,7 @@ fn path_label(path: &syn::Path) -> String {
                     .args
                     .iter()
                     .map(|a| match a {
-                        syn::GenericArgument::Type(syn::Type::Path(p)) => path_label(&p.path),
+                        syn::GenericArgument::Type(ty) => type_label(ty),
                         other => other.to_token_stream().to_string(),
                     })
                     .collect();
@@ -299,6 +299,19 @@ fn path_label(path: &syn::Path) -> String {
         })
         .collect::<Vec<_>>()
         .join("::")
+}
+
+/// A type as people write it: paths through `path_label`, tuples and references of them.
+fn type_label(ty: &syn::Type) -> String {
+    match ty {
+        syn::Type::Path(p) => path_label(&p.path),
+        syn::Type::Tuple(t) => format!(
+            "({})",
+            t.elems.iter().map(type_label).collect::<Vec<_>>().join(", ")
+        ),
+        syn::Type::Reference(r) => format!("&{}", type_label(&r.elem)),
+        other => other.to_token_stream().to_string(),
+    }
 }
 
 fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
@@ -368,6 +381,54 @@ impl<'f> Inventory<'f> {
             });
         }
         inv
+    }
+
+    /// For a function entry, how many statements its body has.
+    pub fn statement_count(&self, entry: usize) -> Option<usize> {
+        match self.entries[entry].item {
+            Item::Fn(f) => Some(f.block.stmts.len()),
+            _ => None,
+        }
+    }
+
+    /// Whether an entry is an empty trait impl (`impl Eq for T {}`).
+    pub fn is_marker_impl(&self, entry: usize) -> bool {
+        matches!(self.entries[entry].item, Item::Impl(i) if i.trait_.is_some() && i.items.is_empty())
+    }
+
+    /// Adds every identifier the entry's code names to `out`.
+    pub fn identifiers_of(&self, entry: usize, out: &mut BTreeSet<String>) {
+        fn walk(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
+            for token in tokens {
+                match token {
+                    proc_macro2::TokenTree::Ident(i) => {
+                        out.insert(i.to_string());
+                    }
+                    proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        walk(self.entries[entry].item.to_token_stream(), out);
+    }
+
+    /// For a `use` entry, the names it brings in; a glob names nothing (None), so it keeps no
+    /// declaration alive.
+    pub fn names_brought_in(&self, entry: usize) -> Vec<Option<String>> {
+        fn leaves(tree: &syn::UseTree, out: &mut Vec<Option<String>>) {
+            match tree {
+                syn::UseTree::Path(p) => leaves(&p.tree, out),
+                syn::UseTree::Name(n) => out.push(Some(n.ident.to_string())),
+                syn::UseTree::Rename(r) => out.push(Some(r.rename.to_string())),
+                syn::UseTree::Glob(_) => out.push(None),
+                syn::UseTree::Group(g) => g.items.iter().for_each(|t| leaves(t, out)),
+            }
+        }
+        let mut out = Vec::new();
+        if let Item::Use(item) = self.entries[entry].item {
+            leaves(&item.tree, &mut out);
+        }
+        out
     }
 
     /// Entry indices of the file's `use` declarations, in source order.

@@ -6,13 +6,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use quote::ToTokens as _;
-
 use crate::facts::{self, Fact};
-use crate::pipeline::Imports;
 use crate::render::Role;
 use crate::select::{self, Inventory, Kind, Selection};
 use crate::source::SourceFile;
+
+/// Which `use` declarations an example's code carries as context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Imports {
+    /// The file's use declarations, as one exact slice.
+    #[default]
+    All,
+    /// Only the whole use declarations that name something the unit uses.
+    Used,
+    /// No use declarations.
+    None,
+}
 
 /// The default plan aims at about this many examples per file.
 const TARGET_EXAMPLES: usize = 20;
@@ -58,12 +67,12 @@ impl Unit {
 
 fn is_trivial(inventory: &Inventory, entry: usize) -> bool {
     let e = &inventory.entries[entry];
-    let syn::Item::Fn(f) = e.item else {
+    let Some(statements) = inventory.statement_count(entry) else {
         return false;
     };
     // Signature line and closing brace line are not body.
     let body_lines = (e.lines.1 - e.lines.0).saturating_sub(1).max(1);
-    f.block.stmts.len() <= TRIVIAL_STATEMENTS && body_lines <= TRIVIAL_BODY_LINES
+    statements <= TRIVIAL_STATEMENTS && body_lines <= TRIVIAL_BODY_LINES
 }
 
 pub fn build_units(
@@ -102,9 +111,7 @@ pub fn build_units(
     let mut joined_to: BTreeMap<usize, usize> = BTreeMap::new();
     for &entry in &selected {
         let e = &inventory.entries[entry];
-        let is_marker =
-            matches!(e.item, syn::Item::Impl(i) if i.trait_.is_some() && i.items.is_empty());
-        if !is_marker {
+        if !inventory.is_marker_impl(entry) {
             continue;
         }
         let Some(ty) = &e.self_ty else { continue };
@@ -112,7 +119,7 @@ pub fn build_units(
             .impls_of(ty)
             .iter()
             .copied()
-            .find(|&i| i > entry && selected.contains(&i) && !is_marker_impl(inventory, i))
+            .find(|&i| i > entry && selected.contains(&i) && !inventory.is_marker_impl(i))
             .or_else(|| inventory.type_index(ty).filter(|t| selected.contains(t)));
         if let Some(host) = host {
             joined_to.insert(entry, host);
@@ -186,10 +193,6 @@ pub fn build_units(
         }
     }
     units
-}
-
-fn is_marker_impl(inventory: &Inventory, entry: usize) -> bool {
-    matches!(inventory.entries[entry].item, syn::Item::Impl(i) if i.trait_.is_some() && i.items.is_empty())
 }
 
 /// Local struct names that the selected functions take as body or query, or return.
@@ -321,29 +324,6 @@ fn use_runs(source: &SourceFile, inventory: &Inventory, keep: &[usize]) -> Vec<R
     runs
 }
 
-/// The names a use declaration brings in; a glob names nothing, so it keeps no declaration alive.
-fn use_leaves(tree: &syn::UseTree, out: &mut Vec<Option<String>>) {
-    match tree {
-        syn::UseTree::Path(p) => use_leaves(&p.tree, out),
-        syn::UseTree::Name(n) => out.push(Some(n.ident.to_string())),
-        syn::UseTree::Rename(r) => out.push(Some(r.rename.to_string())),
-        syn::UseTree::Glob(_) => out.push(None),
-        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_leaves(t, out)),
-    }
-}
-
-fn idents(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
-    for token in tokens {
-        match token {
-            proc_macro2::TokenTree::Ident(i) => {
-                out.insert(i.to_string());
-            }
-            proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
-            _ => {}
-        }
-    }
-}
-
 /// The byte ranges a unit's code is made of, in order: the kept `use` declarations (adjacent
 /// ones as one run), then the unit's items. The code is these slices joined by one blank line.
 pub fn unit_slices(
@@ -359,19 +339,15 @@ pub fn unit_slices(
         Imports::Used => {
             let mut used = BTreeSet::new();
             for &e in &unit.entries {
-                idents(inventory.entries[e].item.to_token_stream(), &mut used);
+                inventory.identifiers_of(e, &mut used);
             }
             selection
                 .uses
                 .iter()
                 .copied()
                 .filter(|&u| {
-                    let syn::Item::Use(item) = inventory.entries[u].item else {
-                        return false;
-                    };
-                    let mut leaves = Vec::new();
-                    use_leaves(&item.tree, &mut leaves);
-                    leaves
+                    inventory
+                        .names_brought_in(u)
                         .iter()
                         .any(|leaf| leaf.as_ref().is_some_and(|name| used.contains(name)))
                 })

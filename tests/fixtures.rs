@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use svix_distill::format;
-use svix_distill::pipeline::{Example, Extracted, Imports, Options, extract};
+use svix_distill::pipeline::{Example, Extracted, Options, extract};
 use svix_distill::profile::Profile;
 use svix_distill::source::SourceFile;
+use svix_distill::units::Imports;
 
 /// The profile a fixture is written for: the test profile in tests/profiles for event types.
 fn profile_for(source: &SourceFile) -> Profile {

@@ -1,0 +1,34 @@
+//! The `Example`: one training example as plain data, before any wire format, with the
+//! provenance of every slice of its code. The pipeline makes them, `check.rs` checks them,
+//! `format.rs` puts them on the wire.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+pub use crate::render::Voice;
+
+/// One slice of an example's code: where it stands in its source file. Byte offsets count in
+/// the file's text as read, a leading byte-order mark left out; lines are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slice {
+    pub path: PathBuf,
+    pub bytes: Range<usize>,
+    pub lines: (usize, usize),
+}
+
+/// One training example before it is put on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The unit's stable key (`item:MessageIn`, `chain:create_message+…`).
+    pub unit: String,
+    /// What the unit is: `handler`, `body`, `trait_impl`, ….
+    pub kind: &'static str,
+    pub voice: Voice,
+    /// Which of the unit's examples this is, from 0.
+    pub variant: usize,
+    pub request: String,
+    pub reasoning: String,
+    /// The slices joined by one blank line in the file's own line ending.
+    pub code: String,
+    pub slices: Vec<Slice>,
+}
