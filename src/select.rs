@@ -307,7 +307,11 @@ fn type_label(ty: &syn::Type) -> String {
         syn::Type::Path(p) => path_label(&p.path),
         syn::Type::Tuple(t) => format!(
             "({})",
-            t.elems.iter().map(type_label).collect::<Vec<_>>().join(", ")
+            t.elems
+                .iter()
+                .map(type_label)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         syn::Type::Reference(r) => format!("&{}", type_label(&r.elem)),
         other => other.to_token_stream().to_string(),
