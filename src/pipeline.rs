@@ -165,15 +165,7 @@ fn extract_here(
         }
         .into());
     }
-    let boundaries = source::item_ranges_of(source, &file);
-    finish(
-        source,
-        &boundaries,
-        &inventory,
-        &selection,
-        profile,
-        options,
-    )
+    finish(source, &inventory, &selection, profile, options)
 }
 
 /// Crate mode's other files: the picked functions and methods of one file, as units of their
@@ -227,22 +219,12 @@ fn extract_picked_here(
         items,
         uses: inventory.use_entries(),
     };
-    let boundaries = source::item_ranges_of(source, &file);
-    finish(
-        source,
-        &boundaries,
-        &inventory,
-        &selection,
-        profile,
-        options,
-    )
+    finish(source, &inventory, &selection, profile, options)
 }
 
-/// The stages after selection, shared by every mode: facts, units, rendering, the check
-/// (against `boundaries`, where the file's items start and end).
+/// The stages after selection, shared by every mode: facts, units, rendering, the check.
 fn finish(
     source: &SourceFile,
-    boundaries: &[std::ops::Range<usize>],
     inventory: &Inventory,
     selection: &Selection,
     profile: &Profile,
@@ -254,9 +236,10 @@ fn finish(
     let (examples, shortfalls) = render_examples(
         source, inventory, selection, &facts, &units, profile, options,
     );
+    let boundaries = inventory.boundaries(source);
     let sources = [check::Source {
         file: source,
-        items: boundaries,
+        items: &boundaries,
     }];
     check_examples(&examples, &sources, profile)?;
     Ok(Extracted {

@@ -66,6 +66,7 @@ pub struct Entry<'f> {
 #[derive(Debug)]
 pub struct Inventory<'f> {
     pub entries: Vec<Entry<'f>>,
+    file: &'f syn::File,
     fns: BTreeMap<String, usize>,
     types: BTreeMap<String, usize>,
     values: BTreeMap<String, usize>,
@@ -387,6 +388,12 @@ impl<'f> Inventory<'f> {
         inv
     }
 
+    /// Where slices of the file may start and end: every top-level item and every function
+    /// inside an impl block, test code included (see [`crate::source::item_ranges_of`]).
+    pub fn boundaries(&self, source: &SourceFile) -> Vec<Range<usize>> {
+        crate::source::item_ranges_of(source, self.file)
+    }
+
     /// For a function entry, how many statements its body has.
     pub fn statement_count(&self, entry: usize) -> Option<usize> {
         match self.entries[entry].item {
@@ -455,6 +462,7 @@ impl<'f> Inventory<'f> {
     pub fn new(source: &SourceFile, file: &'f syn::File) -> Inventory<'f> {
         let mut inv = Inventory {
             entries: Vec::new(),
+            file,
             fns: BTreeMap::new(),
             types: BTreeMap::new(),
             values: BTreeMap::new(),
