@@ -65,3 +65,44 @@ pub fn status(message: &str) {
 pub fn error(err: &anyhow::Error) {
     eprintln!("svix-distill: error: {err:#}");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_whole_file_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.jsonl");
+        std::fs::write(&out, "old contents, longer than the new ones\n").unwrap();
+        to_file_atomically(&out, "new\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "new\n");
+        assert_eq!(names_in(dir.path()), ["out.jsonl"]);
+    }
+
+    #[test]
+    fn a_missing_folder_is_named_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("absent").join("out.jsonl");
+        let err = to_file_atomically(&out, "x").unwrap_err().to_string();
+        assert!(err.ends_with("absent does not exist"), "{err}");
+        assert!(names_in(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn read_existing_tells_a_missing_file_from_an_unreadable_one() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_existing(&dir.path().join("none")).unwrap(), None);
+        let err = read_existing(dir.path()).unwrap_err().to_string();
+        assert!(err.starts_with("cannot read "), "{err}");
+    }
+}

@@ -362,3 +362,105 @@ pub fn unit_slices(
     );
     slices
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::profile::Profile;
+
+    /// Each unit's key, for a source under the message-creation profile.
+    fn units_of(text: &str) -> String {
+        let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
+        let file = source.parse().unwrap();
+        let inventory = Inventory::new(&source, &file);
+        let profile = Profile::load(crate::profile::DEFAULT).unwrap();
+        let selection = select::select_creation_items(&inventory, &profile, &[]).unwrap();
+        let names = facts::LocalNames {
+            fns: inventory
+                .entries
+                .iter()
+                .filter(|e| e.kind == Kind::Fn)
+                .map(|e| e.name.clone())
+                .collect(),
+            types: Vec::new(),
+        };
+        let facts: BTreeMap<usize, Vec<Fact>> = selection
+            .items
+            .iter()
+            .map(|s| {
+                let item = inventory.entries[s.entry].item;
+                (s.entry, facts::item_facts(&source, item, &names))
+            })
+            .collect();
+        build_units(&inventory, &selection, &facts)
+            .iter()
+            .map(|u| u.key(&inventory))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    const SOURCE: &str = r#"
+fn default_true() -> bool { true }
+
+fn long_default() -> u32 {
+    let a = 1;
+    let b = 2;
+    let c = 3;
+    let d = 4;
+    a + b + c + d
+}
+
+#[derive(Deserialize)]
+pub struct MsgIn {
+    #[serde(default = "default_true")]
+    a: bool,
+    #[serde(default = "long_default")]
+    b: u32,
+    payload: Payload,
+}
+
+pub struct Payload(Box<RawValue>);
+impl PartialEq for Payload { fn eq(&self, o: &Self) -> bool { true } }
+impl Eq for Payload {}
+
+async fn create(ValidatedJson(data): ValidatedJson<MsgIn>) -> Result<Json<u8>> {
+    inner(data).await
+}
+
+async fn inner(data: MsgIn) -> Result<Json<u8>> { todo!() }
+
+fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
+"#;
+
+    #[test]
+    fn short_helpers_and_a_trailing_marker_impl_join_their_type_and_roots_get_a_chain() {
+        insta::assert_snapshot!(units_of(SOURCE), @r"
+        item:long_default
+        item:default_true+MsgIn
+        item:Payload+impl Eq for Payload
+        item:impl PartialEq for Payload
+        item:create
+        item:inner
+        chain:create+inner
+        ");
+    }
+
+    #[test]
+    fn the_default_plan_reaches_twenty_giving_extras_to_chains_first() {
+        let roles = [Role::Body, Role::Chain, Role::Handler, Role::Model];
+        assert_eq!(plan_variants(&roles, None), vec![5, 5, 5, 5]);
+        let roles = [
+            Role::Body,
+            Role::Model,
+            Role::Chain,
+            Role::Handler,
+            Role::Helper,
+            Role::Query,
+        ];
+        // 20 / 6 = 3 each, and the 2 left over go to the chain, then the handler.
+        assert_eq!(plan_variants(&roles, None), vec![3, 3, 4, 4, 3, 3]);
+        assert_eq!(plan_variants(&roles, Some(2)), vec![2; 6]);
+    }
+}
