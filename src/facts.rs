@@ -804,7 +804,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
         return;
     }
     let mut params = Vec::new();
-    let mut state: Option<Fact> = None;
+    let mut states: Vec<Fact> = Vec::new();
     let mut extractors = Vec::new();
     for input in &f.sig.inputs {
         let syn::FnArg::Typed(arg) = input else {
@@ -812,22 +812,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
         };
         let ty_name = crate::select::type_name(&arg.ty).unwrap_or_default();
         match param_fact(source, &arg.pat, &arg.ty, &ty_name) {
-            Some(Fact::State {
-                wrapper,
-                state_ty,
-                bindings,
-                rest,
-            }) => match &mut state {
-                Some(Fact::State { bindings: all, .. }) => all.extend(bindings),
-                _ => {
-                    state = Some(Fact::State {
-                        wrapper,
-                        state_ty,
-                        bindings,
-                        rest,
-                    })
-                }
-            },
+            Some(state @ Fact::State { .. }) => merge_state(&mut states, state),
             Some(fact) => extractors.push(fact),
             None => {
                 if let syn::Pat::Ident(id) = &*arg.pat {
@@ -842,12 +827,52 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
         visibility: one_line(source, &f.vis).unwrap_or_default(),
         params,
     });
-    out.extend(state);
+    out.extend(states);
     out.extend(extractors);
     if let syn::ReturnType::Type(_, ty) = &f.sig.output {
         out.push(returns_fact(source, ty));
     }
     body_facts(source, &f.block, names, out);
+}
+
+/// Adds a `State` or `Extension` parameter to the handler's state facts, so that a binding is
+/// only ever listed with the wrapper (and state type) it really came out of. `Extension`s merge
+/// into one fact, which names a type only while they all share it; a `State` merges only with a
+/// `State` of the same type (axum extracts several through `FromRef`).
+fn merge_state(states: &mut Vec<Fact>, fact: Fact) {
+    let Fact::State {
+        wrapper,
+        state_ty,
+        bindings,
+        rest,
+    } = fact
+    else {
+        return;
+    };
+    let same = states.iter_mut().find(|f| {
+        matches!(f, Fact::State { wrapper: w, state_ty: t, .. }
+            if *w == wrapper && (wrapper == "Extension" || *t == state_ty))
+    });
+    match same {
+        Some(Fact::State {
+            state_ty: ty,
+            bindings: all,
+            rest: any_rest,
+            ..
+        }) => {
+            if *ty != state_ty {
+                *ty = None;
+            }
+            all.extend(bindings);
+            *any_rest |= rest;
+        }
+        _ => states.push(Fact::State {
+            wrapper,
+            state_ty,
+            bindings,
+            rest,
+        }),
+    }
 }
 
 /// A validator function: takes one reference and returns a `ValidationError` result.
@@ -1751,7 +1776,7 @@ async fn get_message(
 "#;
 
     /// A handler's doc (counting every line), attributes, the state it destructures (several
-    /// `Extension`s merge into one), its body, query and path extractors (a tuple path keeps its
+    /// `Extension`s merge into one, which names no type when theirs differ), its body, query and path extractors (a tuple path keeps its
     /// whole type), its permission and its return type; plain parameters stay in the signature.
     #[test]
     fn handler_signatures_read_attributes_state_extractors_and_returns() {
@@ -1769,12 +1794,31 @@ async fn get_message(
         {"kind":"extractor","role":"body","wrapper":"Json","ty":"AttemptListIn","binding":"data","fields":[]}
         {"kind":"returns","ty":"Result<(StatusCode, Json<ListResponse<MessageAttemptOut>>)>","status":null,"body":"ListResponse"}
         {"kind":"signature","item":"get_message","is_async":true,"visibility":"","params":[]}
-        {"kind":"state","wrapper":"Extension","state_ty":"DatabaseConnection","bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"queue_tx","by_ref":false,"text":"queue_tx"}],"rest":false}
+        {"kind":"state","wrapper":"Extension","state_ty":null,"bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"queue_tx","by_ref":false,"text":"queue_tx"}],"rest":false}
         {"kind":"extractor","role":"path","wrapper":"Path","ty":"Path<(ApplicationIdOrUid, MessageIdOrUid)>","binding":null,"fields":["app_id","msg_id"]}
         {"kind":"extractor","role":"query","wrapper":"Query","ty":"GetMessageQuery","binding":null,"fields":["with_content"]}
         {"kind":"permission","ty":"permissions::Application","fields":[]}
         {"kind":"returns","ty":"Result<Json<MessageOut>>","status":null,"body":"MessageOut"}
         "##);
+    }
+
+    const STATE_AND_EXTENSION: &str = r#"
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    Extension(queue_tx): Extension<TaskQueueProducer>,
+) {}
+"#;
+
+    /// Regression: an `Extension` binding was merged into the `State` fact before it, so the
+    /// state sentence claimed `queue_tx` was destructured from `AppState`. Each wrapper kind
+    /// now keeps its own fact.
+    #[test]
+    fn state_and_extension_bindings_stay_in_separate_facts() {
+        insta::assert_snapshot!(render(STATE_AND_EXTENSION), @r#"
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[]}
+        {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"}],"rest":true}
+        {"kind":"state","wrapper":"Extension","state_ty":"TaskQueueProducer","bindings":[{"name":"queue_tx","by_ref":false,"text":"queue_tx"}],"rest":false}
+        "#);
     }
 
     const BODY_LOOKUPS: &str = r#"
@@ -2074,12 +2118,13 @@ mod tests {
     }
 
     /// Every source the tests above read; a source must be listed here to count for coverage.
-    const SOURCES: [&str; 12] = [
+    const SOURCES: [&str; 13] = [
         STRUCT_FIELDS,
         NEWTYPES,
         IMPLS,
         VALIDATOR,
         HANDLER_SIGNATURES,
+        STATE_AND_EXTENSION,
         BODY_LOOKUPS,
         BODY_ERRORS,
         DATABASE,
