@@ -1316,11 +1316,6 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                 });
             }
             "commit" if call.args.is_empty() => self.out.push(Fact::Commit),
-            "insert" if self.in_transaction.is_none() => {
-                if let Some(r) = receiver_name(&call.receiver) {
-                    self.once(format!("insert:{r}"), Fact::Insert { receiver: r });
-                }
-            }
             "validate" if call.args.is_empty() => {
                 if let Some(r) = receiver_name(&call.receiver) {
                     self.once(format!("validate:{r}"), Fact::ValidateCall { receiver: r });
@@ -1365,6 +1360,16 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             _ => {}
         }
         visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
+        // Inside a `transaction` closure the inserts are listed on the transaction instead.
+        if self.in_transaction.is_none()
+            && let Some(r) = database_insert(e)
+        {
+            self.once(format!("insert:{r}"), Fact::Insert { receiver: r });
+        }
+        visit::visit_expr_await(self, e);
     }
 
     fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
@@ -1470,18 +1475,32 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
     }
 }
 
+/// The receiver of a database insert: sea-orm's `ActiveModelTrait::insert(self, db)` takes one
+/// argument, the connection or transaction, and is async, so it is a method `insert` of exactly
+/// one argument awaited on the spot (`msg.insert(&txn).await`). Collections' inserts never pass:
+/// `HeaderMap`/`HashMap::insert(k, v)` and `Vec::insert(i, x)` take two arguments, and
+/// `HashSet::insert(x)` is not awaited. An insert whose future is stored and awaited later is
+/// missed, which only loses a fact.
+fn database_insert(e: &syn::ExprAwait) -> Option<String> {
+    match &*e.base {
+        Expr::MethodCall(call) if call.method == "insert" && call.args.len() == 1 => {
+            receiver_name(&call.receiver)
+        }
+        _ => None,
+    }
+}
+
 #[derive(Default)]
 struct InsertCollector(Vec<String>);
 
 impl<'ast> Visit<'ast> for InsertCollector {
-    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        if call.method == "insert"
-            && let Some(r) = receiver_name(&call.receiver)
+    fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
+        if let Some(r) = database_insert(e)
             && !self.0.contains(&r)
         {
             self.0.push(r);
         }
-        visit::visit_expr_method_call(self, call);
+        visit::visit_expr_await(self, e);
     }
 }
 
@@ -1994,6 +2013,38 @@ async fn create_message(db: &DatabaseConnection, app: application::Model, data: 
         "#);
     }
 
+    const COLLECTION_INSERTS: &str = r#"
+async fn sign_and_store(db: &DatabaseConnection, msg: message::ActiveModel, id: HeaderValue) -> Result<()> {
+    let mut headers = HeaderMap::new();
+    headers.insert("svix-id", id);
+    let mut seen = HashSet::new();
+    seen.insert(msg.id.clone());
+    let msg = msg.insert(db).await?;
+    db.transaction(|txn| {
+        Box::pin(async move {
+            headers.insert("svix-signature", sig);
+            dest.insert(txn).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+"#;
+
+    /// Regression: every `.insert(..)` outside a transaction was an `Insert` ("goes into the
+    /// database"), `headers.insert("svix-id", id)` on a `HeaderMap` included. Only sea-orm's
+    /// shape counts, one argument and awaited, outside a transaction and on it alike.
+    #[test]
+    fn only_awaited_one_argument_inserts_are_database_inserts() {
+        insta::assert_snapshot!(render(COLLECTION_INSERTS), @r#"
+        {"kind":"signature","item":"sign_and_store","is_async":true,"visibility":"","params":["db","msg","id"]}
+        {"kind":"returns","ty":"Result<()>","status":null,"body":null}
+        {"kind":"insert","receiver":"msg"}
+        {"kind":"transaction","method":"transaction","inserts":["dest"]}
+        "#);
+    }
+
     const QUEUE: &str = r#"
 async fn create_message(
     State(AppState { ref db, queue_tx, .. }): State<AppState>,
@@ -2156,7 +2207,7 @@ mod tests {
     }
 
     /// Every source the tests above read; a source must be listed here to count for coverage.
-    const SOURCES: [&str; 14] = [
+    const SOURCES: [&str; 15] = [
         STRUCT_FIELDS,
         NEWTYPES,
         IMPLS,
@@ -2167,6 +2218,7 @@ mod tests {
         BODY_ERRORS,
         DATABASE,
         ACTIVE_MODEL_BASE,
+        COLLECTION_INSERTS,
         QUEUE,
         UNQUOTABLE,
         FOREIGN_CALLS,
