@@ -1529,6 +1529,10 @@ impl<'ast> Visit<'ast> for TaskFinder {
         }
         visit::visit_expr_call(self, call);
     }
+
+    fn visit_item(&mut self, _: &'ast Item) {
+        // A task built in a nested fn or impl is not one this body sends, as in `BodyVisitor`.
+    }
 }
 
 fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: &mut Vec<Fact>) {
@@ -2140,6 +2144,28 @@ async fn resend_batch(state: &AppState, msg: message::Model) -> Result<()> {
         "#);
     }
 
+    const NESTED_TASK: &str = r#"
+async fn resend(queue_tx: TaskQueueProducer, other: QueueTask) -> Result<()> {
+    fn later(a: MessageId, b: ApplicationId, c: MessageAttemptTriggerType) -> QueueTask {
+        MessageTask::new_task(a, b, c)
+    }
+    queue_tx.send(other, None).await?;
+    Ok(())
+}
+"#;
+
+    /// Regression: the task lookup for a queue send looked inside items nested in the body, so
+    /// `queue_tx.send(other, None)` was said to carry the `MessageTask::new_task` that a nested
+    /// `fn later` builds. The send names no task when its body builds none.
+    #[test]
+    fn queue_send_task_ignores_tasks_built_in_nested_items() {
+        insta::assert_snapshot!(render(NESTED_TASK), @r#"
+        {"kind":"signature","item":"resend","is_async":true,"visibility":"","params":["queue_tx","other"]}
+        {"kind":"returns","ty":"Result<()>","status":null,"body":null}
+        {"kind":"queue_send","queue":"queue_tx","task":null,"guard":null,"in_loop":false}
+        "#);
+    }
+
     const UNQUOTABLE: &str = r#"
 /// The "raw" payload, as it was sent.
 pub struct RawIn {
@@ -2253,7 +2279,7 @@ mod tests {
     }
 
     /// Every source the tests above read; a source must be listed here to count for coverage.
-    const SOURCES: [&str; 16] = [
+    const SOURCES: [&str; 17] = [
         STRUCT_FIELDS,
         NEWTYPES,
         IMPLS,
@@ -2267,6 +2293,7 @@ mod tests {
         ACTIVE_MODEL_BASE,
         COLLECTION_INSERTS,
         QUEUE,
+        NESTED_TASK,
         UNQUOTABLE,
         FOREIGN_CALLS,
         NESTED,
