@@ -582,13 +582,9 @@ fn attr_args(source: &SourceFile, attr: &syn::Attribute) -> Vec<(String, Option<
         .collect()
 }
 
-fn field_fact(source: &SourceFile, field: &syn::Field, index: usize) -> FieldFact {
-    let name = field
-        .ident
-        .as_ref()
-        .map_or_else(|| index.to_string(), ToString::to_string);
+fn field_fact(source: &SourceFile, field: &syn::Field, name: &syn::Ident) -> FieldFact {
     let mut fact = FieldFact {
-        name,
+        name: name.to_string(),
         ty: one_line(source, &field.ty).unwrap_or_default(),
         doc: doc_lines(&field.attrs)
             .into_iter()
@@ -666,9 +662,14 @@ fn struct_facts(source: &SourceFile, s: &syn::ItemStruct, out: &mut Vec<Fact>) {
                 raw_json,
             });
         }
-        fields => {
-            for (i, field) in fields.iter().enumerate() {
-                out.push(Fact::Field(field_fact(source, field, i)));
+        // A tuple struct of several fields yields no field facts: its fields have no names,
+        // and an index (`0`, `1`) is nowhere in the source to be quoted.
+        syn::Fields::Unnamed(_) | syn::Fields::Unit => {}
+        syn::Fields::Named(fields) => {
+            for field in &fields.named {
+                if let Some(name) = &field.ident {
+                    out.push(Fact::Field(field_fact(source, field, name)));
+                }
             }
         }
     }
@@ -1726,6 +1727,22 @@ pub enum MessageAttemptTriggerType {
         "#);
     }
 
+    const TUPLE_STRUCT: &str = r#"
+#[derive(Clone, Copy, Debug)]
+pub struct Window(pub u16, pub u32);
+
+pub struct Span(pub usize, pub usize, pub Option<String>);
+"#;
+
+    /// Regression: the fields of a tuple struct of two or more were named by index, and such a
+    /// fact survived the verbatim-quote filter only when its index happened to occur in the
+    /// item (`Window(pub u16, pub u32)` kept field `1`, because `u16` contains a 1). They yield
+    /// no field facts at all now: an index is not a name the source writes.
+    #[test]
+    fn tuple_struct_fields_are_not_named_by_index() {
+        insta::assert_snapshot!(render(TUPLE_STRUCT), @r#"{"kind":"derives","item":"Window","list":["Clone","Copy","Debug"]}"#);
+    }
+
     const IMPLS: &str = r#"
 impl From<MessageIn> for MessageOut {
     fn from(data: MessageIn) -> Self {
@@ -2279,9 +2296,10 @@ mod tests {
     }
 
     /// Every source the tests above read; a source must be listed here to count for coverage.
-    const SOURCES: [&str; 17] = [
+    const SOURCES: [&str; 18] = [
         STRUCT_FIELDS,
         NEWTYPES,
+        TUPLE_STRUCT,
         IMPLS,
         VALIDATOR,
         HANDLER_SIGNATURES,
