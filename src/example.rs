@@ -28,6 +28,8 @@ pub struct Example {
     pub variant: usize,
     pub request: String,
     pub reasoning: String,
+    /// The ids of the reasoning rules the reasoning drew on, in order.
+    pub rules: Vec<String>,
     /// The slices joined by one blank line in the file's own line ending.
     pub code: String,
     pub slices: Vec<Slice>,

@@ -41,6 +41,9 @@ pub struct FieldFact {
     pub validate_fns: Vec<String>,
     pub example_fn: Option<String>,
     pub schema_skip: bool,
+    /// Other schemars arguments as written (`length(min = 1, max = 5)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schema_args: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,6 +78,9 @@ pub enum Fact {
         is_async: bool,
         visibility: String,
         params: Vec<String>,
+        /// The plain parameters whose type is a reference (`db: &DatabaseConnection`).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        ref_params: Vec<String>,
     },
     State {
         wrapper: String,
@@ -103,9 +109,26 @@ pub enum Fact {
     Delegates {
         callee: String,
         whole_body: bool,
+        /// The arguments as written, where each fits on one line.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        args: Vec<String>,
     },
     ValidateCall {
         receiver: String,
+        /// String literals in the closure its errors are mapped with (`"path"`).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        locations: Vec<String>,
+    },
+    /// `let name = receiver.method(..);`: a value read from a local binding.
+    ReadFrom {
+        name: String,
+        receiver: String,
+        expr: String,
+    },
+    /// A `// FIXME`, `// TODO` or `// NOTE` comment directly above the item.
+    NoteComment {
+        marker: String,
+        text: String,
     },
     ScopedLookup {
         entity: Option<String>,
@@ -269,6 +292,8 @@ fact_kinds! {
     Method => "method",
     Branch => "branch",
     MethodOf => "method_of",
+    ReadFrom => "read_from",
+    NoteComment => "note_comment",
 }
 
 impl Fact {
@@ -305,6 +330,12 @@ impl Fact {
                 push(item);
                 params.iter().for_each(|s| push(s));
             }
+            Fact::ReadFrom {
+                name,
+                receiver,
+                expr,
+            } => [name, receiver, expr].into_iter().for_each(|s| push(s)),
+            Fact::NoteComment { marker, .. } => push(marker),
             Fact::State {
                 state_ty, bindings, ..
             } => {
@@ -332,7 +363,7 @@ impl Fact {
                 .chain(body)
                 .for_each(|s| push(s)),
             Fact::Delegates { callee, .. } => push(callee),
-            Fact::ValidateCall { receiver } => push(receiver),
+            Fact::ValidateCall { receiver, .. } => push(receiver),
             Fact::ScopedLookup {
                 entity,
                 method,
@@ -598,6 +629,7 @@ fn field_fact(source: &SourceFile, field: &syn::Field, name: &syn::Ident) -> Fie
         validate_fns: Vec::new(),
         example_fn: None,
         schema_skip: false,
+        schema_args: Vec::new(),
     };
     for attr in &field.attrs {
         let ns = last_segment(attr.path());
@@ -615,6 +647,7 @@ fn field_fact(source: &SourceFile, field: &syn::Field, name: &syn::Ident) -> Fie
                 }
                 ("schemars", "example") => fact.example_fn = value,
                 ("schemars", "skip") => fact.schema_skip = true,
+                ("schemars", _) => fact.schema_args.push(text),
                 _ => {}
             }
         }
@@ -805,6 +838,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
         return;
     }
     let mut params = Vec::new();
+    let mut ref_params = Vec::new();
     let mut states: Vec<Fact> = Vec::new();
     let mut extractors = Vec::new();
     for input in &f.sig.inputs {
@@ -818,6 +852,9 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
             None => {
                 if let syn::Pat::Ident(id) = &*arg.pat {
                     params.push(id.ident.to_string());
+                    if matches!(&*arg.ty, syn::Type::Reference(_)) {
+                        ref_params.push(id.ident.to_string());
+                    }
                 }
             }
         }
@@ -827,6 +864,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
         is_async: f.sig.asyncness.is_some(),
         visibility: one_line(source, &f.vis).unwrap_or_default(),
         params,
+        ref_params,
     });
     out.extend(states);
     out.extend(extractors);
@@ -919,6 +957,19 @@ impl<'ast> Visit<'ast> for StringCollector {
         let value = lit.value();
         if value.contains(' ') && quotable(&value) {
             self.found.push(value);
+        }
+    }
+}
+
+/// One-word string literals (`"path"`, `"app_id_or_uid"`), as an error's location names them.
+#[derive(Default)]
+struct WordLiterals(Vec<String>);
+
+impl<'ast> Visit<'ast> for WordLiterals {
+    fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+        let value = lit.value();
+        if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            self.0.push(value);
         }
     }
 }
@@ -1181,6 +1232,23 @@ fn is_error_type(name: &str) -> bool {
 }
 
 impl<'ast> Visit<'ast> for BodyVisitor<'_> {
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        // `let payload = data.payload();`: read before `data` may be moved further down.
+        if let syn::Pat::Ident(name) = &local.pat
+            && let Some(init) = &local.init
+            && let Expr::MethodCall(call) = &*init.expr
+            && let Some(receiver) = receiver_name(&call.receiver)
+            && let Some(expr) = one_line(self.source, &*init.expr)
+        {
+            self.out.push(Fact::ReadFrom {
+                name: name.ident.to_string(),
+                receiver,
+                expr,
+            });
+        }
+        visit::visit_local(self, local);
+    }
+
     fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
         self.visit_expr(&e.cond);
         let methods = method_names(&e.cond);
@@ -1219,6 +1287,11 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                     Fact::Delegates {
                         callee: last.clone(),
                         whole_body: self.single_statement,
+                        args: call
+                            .args
+                            .iter()
+                            .map_while(|a| one_line(self.source, a))
+                            .collect(),
                     },
                 );
             } else if call.args.iter().any(|a| arg_mentions(a, "cache"))
@@ -1328,7 +1401,34 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             "commit" if call.args.is_empty() => self.out.push(Fact::Commit),
             "validate" if call.args.is_empty() => {
                 if let Some(r) = receiver_name(&call.receiver) {
-                    self.once(format!("validate:{r}"), Fact::ValidateCall { receiver: r });
+                    self.once(
+                        format!("validate:{r}"),
+                        Fact::ValidateCall {
+                            receiver: r,
+                            locations: Vec::new(),
+                        },
+                    );
+                }
+            }
+            // `x.validate().map_err(|e| …("path"…))`: where the errors are said to be.
+            "map_err"
+                if matches!(&*call.receiver, Expr::MethodCall(inner)
+                    if inner.method == "validate" && inner.args.is_empty()) =>
+            {
+                if let Expr::MethodCall(inner) = &*call.receiver
+                    && let Some(r) = receiver_name(&inner.receiver)
+                {
+                    let mut words = WordLiterals::default();
+                    for arg in &call.args {
+                        words.visit_expr(arg);
+                    }
+                    self.once(
+                        format!("validate:{r}"),
+                        Fact::ValidateCall {
+                            receiver: r,
+                            locations: words.0,
+                        },
+                    );
                 }
             }
             "map_err" | "or_else" | "and_then" => {
@@ -1572,14 +1672,40 @@ pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<F
         Item::Enum(e) => out.extend(doc_fact(&e.ident.to_string(), &e.attrs)),
         _ => {}
     }
-    let written = source.slice(source.node_range(item));
+    let node = source.node_range(item);
+    let written = source.slice(node.clone());
     // A backtick inside a quoted text would close the code span it is quoted in.
     out.retain(|fact| {
         fact.quoted()
             .iter()
             .all(|q| !q.contains('`') && written.contains(q.as_str()))
     });
+    // The plain `//` block directly above the item is part of its slice but not of the AST.
+    let above = source.slice(source.item_range(item).start..node.start);
+    out.extend(note_comment(above));
     out
+}
+
+/// The first `// FIXME`, `// TODO` or `// NOTE` line of a comment block, as a fact.
+fn note_comment(block: &str) -> Option<Fact> {
+    block.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("//")?.trim();
+        let marker = ["FIXME", "TODO", "NOTE"]
+            .into_iter()
+            .find(|m| rest.starts_with(m))?;
+        let text = rest[marker.len()..]
+            .trim_start_matches(|c: char| c == ':' || c == '(' || c.is_whitespace())
+            .trim();
+        (!text.is_empty() && quotable(text) && !text.contains('`')).then(|| Fact::NoteComment {
+            marker: marker.to_owned(),
+            text: unstop_text(text),
+        })
+    })
+}
+
+/// A comment's text without its closing full stop, since the sentence quoting it brings one.
+fn unstop_text(text: &str) -> String {
+    text.trim_end_matches('.').to_owned()
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod render;
 pub mod report;
+pub mod rules;
 pub mod select;
 pub mod source;
 pub mod stats;

@@ -358,9 +358,27 @@ fn render_examples(
         .iter()
         .map(|u| units::role_of(u, inventory, selection, facts_of(u.primary), &types))
         .collect();
-    let plan = units::plan_variants(&roles, options.variants);
+    let sizes: Vec<usize> = units
+        .iter()
+        .map(|u| {
+            u.entries
+                .iter()
+                .map(|&e| {
+                    let (first, last) = inventory.entries[e].lines;
+                    last - first + 1
+                })
+                .sum()
+        })
+        .collect();
+    let plan = units::plan_variants(&roles, &sizes, options.variants);
     let mut shortfalls = Vec::new();
 
+    // Every selected item with its facts: what rules may look up beyond a unit.
+    let file_facts: Vec<(String, &[Fact])> = selection
+        .items
+        .iter()
+        .map(|s| (inventory.entries[s.entry].name.clone(), facts_of(s.entry)))
+        .collect();
     let mut examples: Vec<Example> = Vec::new();
     for ((unit, &role), &count) in units.iter().zip(&roles).zip(&plan) {
         let key = unit.key(inventory);
@@ -388,6 +406,12 @@ fn render_examples(
             route: facts_of(unit.primary)
                 .iter()
                 .find(|f| matches!(f, Fact::Route { .. })),
+            called_by_root: matches!(
+                selection.reason(unit.primary),
+                Some(select::Reason::CalledBy(by))
+                    if selection.roots.iter().any(|&r| inventory.entries[r].name == *by)
+            ),
+            file: &file_facts,
         };
         let slices: Vec<Slice> =
             units::unit_slices(source, inventory, selection, unit, options.imports)
@@ -413,7 +437,8 @@ fn render_examples(
                     voice,
                     variant,
                     request,
-                    reasoning,
+                    reasoning: reasoning.text,
+                    rules: reasoning.rules,
                     code: code.clone(),
                     slices: slices.clone(),
                 },
@@ -445,19 +470,19 @@ fn render_unique(
     variant: usize,
     profile: &Profile,
     earlier: &[Example],
-) -> Option<(String, String)> {
+) -> Option<(String, render::Reasoning)> {
     (0..PHRASING_ATTEMPTS).find_map(|attempt| {
         let salt = render::Salt::new(
             &profile.templates,
             format!("{}#{attempt}", view.key),
             variant,
         );
-        let request = render::render_request(view, voice, &salt);
-        let reasoning = render::render_reasoning(view, voice, &salt);
+        let request = render::render_request(view, voice, &salt, &profile.rules);
+        let reasoning = render::render_reasoning(view, &salt, &profile.rules);
         // A repeated request also covers a repeated (request, code) pair.
         let repeats = earlier
             .iter()
-            .any(|e| e.request == request || e.reasoning == reasoning);
+            .any(|e| e.request == request || e.reasoning == reasoning.text);
         (!repeats).then_some((request, reasoning))
     })
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::render::Templates;
+use crate::rules::{self, Rule};
 
 /// The built-in profiles, by name, as their TOML text; the first is the default.
 const BUILT_IN: [(&str, &str); 3] = [
@@ -97,6 +98,9 @@ pub struct ProfileFile {
     /// its variants.
     #[serde(default)]
     pub templates: BTreeMap<String, Vec<String>>,
+    /// Reasoning rules of its own: one with a shared rule's id replaces it, others are added.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
 }
 
 /// A loaded profile: its TOML fields and its templates, checked and with the vocabulary filled
@@ -105,6 +109,8 @@ pub struct ProfileFile {
 pub struct Profile {
     pub file: ProfileFile,
     pub templates: Templates,
+    /// The shared reasoning rules with the profile's own, the vocabulary filled in.
+    pub rules: Vec<Rule>,
 }
 
 /// The vocabulary every profile gives, since the shared templates use it.
@@ -129,7 +135,17 @@ impl Profile {
         }
         let templates = Templates::new(&file.templates, &file.vocabulary)
             .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
-        Ok(Profile { file, templates })
+        let mut rules = rules::load(&file.rules).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        for rule in &mut rules {
+            for text in &mut rule.say {
+                *text = Templates::fill_vocabulary(text, &file.vocabulary);
+            }
+        }
+        Ok(Profile {
+            file,
+            templates,
+            rules,
+        })
     }
 
     /// A built-in profile by name, or a TOML file by path (anything with a `/` or ending in

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::facts::{ExtractorRole, Fact, FieldFact};
+use crate::rules;
 
 /// The shared templates, worded for any resource through the profile's vocabulary
 /// (`{resource}`, `{operation}`): sections keyed by fact kind, role and voice.
@@ -37,6 +38,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
         "extractor",
         &[
             "extractor.query",
+            "extractor.query_plain",
             "extractor.path",
             "extractor.body",
             "extractor.body_plain",
@@ -96,7 +98,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
         &[
             "field",
             "field.untyped",
-            "detail.field",
+            "detail.spec",
             "joined_helper.default",
             "joined_helper.example",
             "joined_helper.both",
@@ -109,18 +111,25 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "trait_impl",
             "trait_impl.schema",
             "trait_impl.assoc",
-            "detail.method",
         ],
     ),
     ("marker_impl", &["marker_impl"]),
     ("inherent_impl", &["inherent_impl"]),
     (
         "validator_fn",
-        &["validator_fn", "validator_fn.message", "detail.validator"],
+        &[
+            "validator_fn",
+            "validator_fn.message",
+            "detail.validator",
+            "detail.rejects",
+        ],
     ),
     ("method", &["method", "method.body", "method.unit"]),
     ("branch", &["branch"]),
     ("method_of", &["method_of"]),
+    // Read only by reasoning rules (src/rules.rs).
+    ("read_from", &[]),
+    ("note_comment", &[]),
     // Request-only: the route is quoted in the ask, never asserted in the reasoning.
     ("route", &[]),
     // Framing, by voice and by role.
@@ -131,39 +140,24 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "voice.feature",
             "voice.chat",
             "voice.review",
-            "open.issue",
-            "open.feature",
-            "open.chat",
-            "open.review",
         ],
     ),
     (
-        "topic",
+        "purpose",
         &[
-            "topic.handler",
-            "topic.chain",
-            "topic.helper",
-            "topic.check",
-            "topic.validator",
-            "topic.struct",
-            "topic.trait_impl",
-            "topic.inherent_impl",
-            "topic.attr_helper",
-        ],
-    ),
-    (
-        "close",
-        &[
-            "close.handler",
-            "close.handler_inline",
-            "close.chain",
-            "close.helper",
-            "close.struct_plain",
-            "close.attr_helper",
-            "close.struct",
-            "close.impl",
-            "close.validator",
-            "close.check",
+            "purpose.handler",
+            "purpose.chain",
+            "purpose.helper",
+            "purpose.helper_of_root",
+            "purpose.check",
+            "purpose.validator",
+            "purpose.body",
+            "purpose.query",
+            "purpose.response",
+            "purpose.model",
+            "purpose.trait_impl",
+            "purpose.inherent_impl",
+            "purpose.attr_helper",
         ],
     ),
     (
@@ -187,7 +181,9 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
         "ask",
         &[
             "ask.handler",
+            "ask.handler_doc",
             "ask.chain",
+            "ask.chain_doc",
             "ask.helper",
             "ask.check",
             "ask.validator",
@@ -288,10 +284,8 @@ impl Templates {
         for (_, text) in TEMPLATE_FILES {
             parse_sections(text, &mut shared);
         }
-        let vars: Vec<(&str, String)> = vocabulary
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
+        let capitalized = capitalized_vocabulary(vocabulary);
+        let vars = vocabulary_vars(vocabulary, &capitalized);
         let mut sections = BTreeMap::new();
         for name in all_section_names() {
             let variants: Vec<String> = match overrides.get(name) {
@@ -314,9 +308,39 @@ impl Templates {
         Ok(Templates { sections })
     }
 
+    /// `{word}` replaced by the vocabulary's words, other placeholders left as they are.
+    pub fn fill_vocabulary(text: &str, vocabulary: &BTreeMap<String, String>) -> String {
+        let capitalized = capitalized_vocabulary(vocabulary);
+        fill(text, &vocabulary_vars(vocabulary, &capitalized))
+    }
+
     fn variants(&self, section: Section) -> &[String] {
         self.sections.get(section.0).map_or(&[], Vec::as_slice)
     }
+}
+
+/// Each vocabulary word also capitalized, under its key capitalized: `{Operation}` opens a
+/// sentence with "Message creation".
+fn capitalized_vocabulary(vocabulary: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let upper = |s: &str| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    };
+    vocabulary.iter().map(|(k, v)| (upper(k), upper(v))).collect()
+}
+
+fn vocabulary_vars<'v>(
+    vocabulary: &'v BTreeMap<String, String>,
+    capitalized: &'v [(String, String)],
+) -> Vec<(&'v str, String)> {
+    vocabulary
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .chain(capitalized.iter().map(|(k, v)| (k.as_str(), v.clone())))
+        .collect()
 }
 
 /// `[name]` starts a section; `---` alone on a line separates variants; `#` lines are comments.
@@ -371,16 +395,6 @@ impl Voice {
             Voice::Feature => section!("voice.feature"),
             Voice::Chat => section!("voice.chat"),
             Voice::Review => section!("voice.review"),
-        }
-    }
-
-    /// The reasoning's opening sentence for a request in this voice.
-    fn opening(self) -> Section {
-        match self {
-            Voice::Issue => section!("open.issue"),
-            Voice::Feature => section!("open.feature"),
-            Voice::Chat => section!("open.chat"),
-            Voice::Review => section!("open.review"),
         }
     }
 
@@ -513,6 +527,10 @@ pub struct UnitView<'a> {
     pub primary: usize,
     /// The route of a root handler, when the router names one.
     pub route: Option<&'a Fact>,
+    /// Whether a root handler calls the unit's primary item.
+    pub called_by_root: bool,
+    /// Every selected item of the file with its facts: what rules may look up beyond the unit.
+    pub file: &'a [(String, &'a [Fact])],
 }
 
 /// FNV-1a with a splitmix64 finish: a stable hash, so phrasing choices never depend on the
@@ -638,7 +656,7 @@ fn route_text(route: Option<&Fact>, name: &str) -> String {
 fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String> {
     let s = |section: Section, vars: &[(&str, String)]| Some(fill(pick(section, salt), vars));
     match fact {
-        Fact::Route { .. } => None,
+        Fact::Route { .. } | Fact::ReadFrom { .. } | Fact::NoteComment { .. } => None,
         Fact::Doc {
             item,
             summary,
@@ -708,7 +726,10 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             fields,
         } => {
             let section = match role {
-                ExtractorRole::Query => section!("extractor.query"),
+                ExtractorRole::Query if wrapper.starts_with("Validated") => {
+                    section!("extractor.query")
+                }
+                ExtractorRole::Query => section!("extractor.query_plain"),
                 ExtractorRole::Path => section!("extractor.path"),
                 ExtractorRole::Body if wrapper.starts_with("Validated") => {
                     section!("extractor.body")
@@ -749,7 +770,9 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 ],
             )
         }
-        Fact::Delegates { callee, whole_body } => s(
+        Fact::Delegates {
+            callee, whole_body, ..
+        } => s(
             if *whole_body {
                 section!("delegates")
             } else {
@@ -757,7 +780,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             },
             &[("callee", callee.clone())],
         ),
-        Fact::ValidateCall { receiver } => {
+        Fact::ValidateCall { receiver, .. } => {
             s(section!("validate_call"), &[("receiver", receiver.clone())])
         }
         Fact::ScopedLookup {
@@ -1044,6 +1067,9 @@ fn derive_mechanisms(derives: &[String]) -> Vec<String> {
     out
 }
 
+/// What a field sentence says beyond name and type: its doc, wire name, its own validation
+/// rules and a default. Aliases, `nested`, `Option::is_none` skipping, schema skipping and an
+/// example that is also the default are left to the rules, which say why.
 fn field_clauses(field: &FieldFact) -> String {
     let mut clauses = Vec::new();
     if let Some(doc) = &field.doc {
@@ -1052,23 +1078,27 @@ fn field_clauses(field: &FieldFact) -> String {
     if let Some(rename) = &field.rename {
         clauses.push(format!("named `{rename}` on the wire"));
     }
-    if !field.aliases.is_empty() {
-        clauses.push(format!("also accepted as {}", ticked_list(&field.aliases)));
-    }
     if let Some(default) = &field.default_fn {
         clauses.push(format!("defaulting through `{default}`"));
     }
-    if let Some(skip) = &field.skip_serializing_if {
+    if let Some(skip) = field
+        .skip_serializing_if
+        .as_ref()
+        .filter(|s| *s != "Option::is_none")
+    {
         clauses.push(format!("left out of the output when `{skip}` holds"));
     }
-    if !field.validate.is_empty() {
-        clauses.push(format!("validated with {}", ticked_list(&field.validate)));
+    let own_rules: Vec<String> = field
+        .validate
+        .iter()
+        .filter(|v| *v != "nested")
+        .cloned()
+        .collect();
+    if !own_rules.is_empty() {
+        clauses.push(format!("validated with {}", ticked_list(&own_rules)));
     }
-    if let Some(example) = &field.example_fn {
+    if let Some(example) = field.example_fn.as_ref().filter(|e| field.default_fn.as_ref() != Some(*e)) {
         clauses.push(format!("with a schemars example from `{example}`"));
-    }
-    if field.schema_skip {
-        clauses.push("kept out of the schema by `skip`".to_owned());
     }
     if clauses.is_empty() {
         String::new()
@@ -1155,42 +1185,6 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
     out
 }
 
-fn topic(unit: &UnitView, salt: &Salt) -> String {
-    let (section, vars) = match unit.role {
-        Role::Chain => (
-            section!("topic.chain"),
-            vec![
-                ("name", unit.name.clone()),
-                ("callees", ticked_list(&unit.callees)),
-            ],
-        ),
-        role if role.is_struct() => (section!("topic.struct"), vec![("name", unit.name.clone())]),
-        Role::TraitImpl | Role::InherentImpl => {
-            let (trait_name, self_ty) = impl_names(unit);
-            let section = if unit.role == Role::TraitImpl {
-                section!("topic.trait_impl")
-            } else {
-                section!("topic.inherent_impl")
-            };
-            (
-                section,
-                vec![("trait_name", trait_name), ("self_ty", self_ty)],
-            )
-        }
-        role => (
-            match role {
-                Role::Handler => section!("topic.handler"),
-                Role::Helper => section!("topic.helper"),
-                Role::Check => section!("topic.check"),
-                Role::AttrHelper => section!("topic.attr_helper"),
-                _ => section!("topic.validator"),
-            },
-            vec![("name", unit.name.clone())],
-        ),
-    };
-    fill(pick(section, salt), &vars)
-}
-
 /// The trait and self type of the unit's primary impl block.
 fn impl_names(unit: &UnitView) -> (String, String) {
     let facts = unit.items.get(unit.primary).map_or(&[][..], |(_, f)| f);
@@ -1250,58 +1244,66 @@ fn joined_helper_sentence(
     ))
 }
 
-fn close_section(unit: &UnitView) -> Section {
-    match unit.role {
-        Role::Handler => {
-            let delegates = unit.items.first().is_some_and(|(_, f)| {
-                f.iter().any(|f| {
-                    matches!(
-                        f,
-                        Fact::Delegates {
-                            whole_body: true,
-                            ..
-                        }
-                    )
-                })
-            });
-            if delegates {
-                section!("close.handler")
-            } else {
-                section!("close.handler_inline")
-            }
-        }
-        Role::Chain => section!("close.chain"),
-        Role::Helper => section!("close.helper"),
-        Role::Check => section!("close.check"),
-        Role::Validator => section!("close.validator"),
-        Role::TraitImpl | Role::InherentImpl => section!("close.impl"),
-        Role::AttrHelper => section!("close.attr_helper"),
-        _ => {
-            let facts = unit.items.get(unit.primary).map_or(&[][..], |(_, f)| f);
-            let has_rules = facts.iter().any(|f| match f {
-                Fact::SerdeContainer { .. } => true,
-                Fact::Field(field) => {
-                    !field.validate.is_empty()
-                        || field.rename.is_some()
-                        || field.default_fn.is_some()
-                        || !field.aliases.is_empty()
-                }
-                _ => false,
-            });
-            if has_rules {
-                section!("close.struct")
-            } else {
-                section!("close.struct_plain")
-            }
-        }
-    }
+/// The opening sentence: what the unit is, from its role and what selection knows of it.
+fn purpose(unit: &UnitView, salt: &Salt) -> String {
+    let (trait_name, self_ty) = impl_names(unit);
+    let arg_ty = unit
+        .items
+        .iter()
+        .flat_map(|(_, f)| f.iter())
+        .find_map(|f| match f {
+            Fact::ValidatorFn { arg_ty, .. } => Some(arg_ty.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let section = match unit.role {
+        Role::Handler => section!("purpose.handler"),
+        Role::Chain => section!("purpose.chain"),
+        Role::Helper if unit.called_by_root => section!("purpose.helper_of_root"),
+        Role::Helper => section!("purpose.helper"),
+        Role::Check => section!("purpose.check"),
+        Role::Validator => section!("purpose.validator"),
+        Role::Body => section!("purpose.body"),
+        Role::Query => section!("purpose.query"),
+        Role::Response => section!("purpose.response"),
+        Role::Model => section!("purpose.model"),
+        Role::TraitImpl => section!("purpose.trait_impl"),
+        Role::InherentImpl => section!("purpose.inherent_impl"),
+        Role::AttrHelper => section!("purpose.attr_helper"),
+    };
+    fill(
+        pick(section, salt),
+        &[
+            ("name", unit.name.clone()),
+            ("callees", ticked_list(&unit.callees)),
+            ("trait_name", trait_name),
+            ("self_ty", self_ty),
+            ("arg_ty", arg_ty),
+        ],
+    )
 }
 
-/// The reasoning block: an opening in the request's voice, the facts in code order, a close.
-pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
-    let mut paragraphs = Vec::new();
-    let opening = fill(pick(voice.opening(), salt), &[("topic", topic(unit, salt))]);
-    paragraphs.push(opening);
+/// One variant of a rule's sentence, chosen like a section's.
+fn rule_sentence(fired: &rules::Fired, salt: &Salt) -> String {
+    let variants = &fired.rule.say;
+    let start = stable_hash(&[&salt.text, &fired.rule.id]);
+    let index = start.wrapping_add(salt.rotation) % variants.len().max(1) as u64;
+    let template = variants.get(index as usize).map_or("", String::as_str);
+    fill(template, &fired.vars)
+}
+
+/// What the reasoning of one unit says, and which rules it drew on.
+pub struct Reasoning {
+    pub text: String,
+    /// The ids of the rules that fired, in the order their sentences appear.
+    pub rules: Vec<String>,
+}
+
+/// The reasoning block: what the unit is, then each item's facts in code order, each followed
+/// by the insights the rules draw from them. No sentence is there unless facts earn it.
+pub fn render_reasoning(unit: &UnitView, salt: &Salt, rules: &[rules::Rule]) -> Reasoning {
+    let mut paragraphs = vec![purpose(unit, salt)];
+    let mut fired_ids = Vec::new();
     let multi = unit.items.len() > 1;
     // A chain reads in code order; any other unit speaks of its primary item first.
     let mut order: Vec<usize> = (0..unit.items.len()).collect();
@@ -1312,14 +1314,49 @@ pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
     let mut helper_sentences = Vec::new();
     for index in order {
         let (name, facts) = &unit.items[index];
-        if index != unit.primary && unit.role.is_struct() {
+        let scope = rules::Scope {
+            facts,
+            unit: &unit.items,
+            file: unit.file,
+        };
+        // A rule says its piece once per unit, at the first item it fires for.
+        let fired: Vec<rules::Fired> = rules::fire(rules, &scope)
+            .into_iter()
+            .filter(|f| !fired_ids.contains(&f.rule.id))
+            .collect();
+        let replaced: Vec<&str> = fired
+            .iter()
+            .flat_map(|f| f.rule.replaces.iter().map(String::as_str))
+            .collect();
+        let kept: Vec<Fact> = facts
+            .iter()
+            .filter(|f| !replaced.contains(&f.kind()))
+            .cloned()
+            .collect();
+        let is_helper_fn = index != unit.primary
+            && unit.role.is_struct()
+            && facts.iter().any(|f| matches!(f, Fact::Signature { .. }));
+        let mut sentences = if is_helper_fn {
             match joined_helper_sentence(unit, name, facts, salt) {
-                Some(sentence) => helper_sentences.push(sentence),
-                None => helper_sentences.extend(item_sentences(name, facts, salt)),
+                Some(sentence) => vec![sentence],
+                None => item_sentences(name, &kept, salt),
             }
+        } else {
+            item_sentences(name, &kept, salt)
+        };
+        let mut insights: Vec<String> = fired.iter().map(|f| rule_sentence(f, salt)).collect();
+        // The insights' order is free; vary it between examples.
+        if insights.len() > 1 {
+            let turn = (stable_hash(&[&salt.text, name]).wrapping_add(salt.rotation)
+                % insights.len() as u64) as usize;
+            insights.rotate_left(turn);
+        }
+        fired_ids.extend(fired.iter().map(|f| f.rule.id.clone()));
+        sentences.extend(insights);
+        if is_helper_fn {
+            helper_sentences.extend(sentences);
             continue;
         }
-        let mut sentences = item_sentences(name, facts, salt);
         if sentences.is_empty() {
             continue;
         }
@@ -1334,11 +1371,100 @@ pub fn render_reasoning(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
     if !helper_sentences.is_empty() {
         paragraphs.push(helper_sentences.join(" "));
     }
-    paragraphs.push(pick(close_section(unit), salt).to_owned());
-    paragraphs.join("\n\n")
+    Reasoning {
+        text: paragraphs.join("\n\n"),
+        rules: fired_ids,
+    }
 }
 
-fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
+/// A field's name on the wire: its own `rename`, else what a camelCase `rename_all` makes of it.
+fn wire_name(field: &FieldFact, facts: &[Fact]) -> String {
+    if let Some(rename) = &field.rename {
+        return rename.clone();
+    }
+    let camel = facts
+        .iter()
+        .any(|f| matches!(f, Fact::SerdeContainer { rename_all } if rename_all == "camelCase"));
+    if !camel {
+        return field.name.clone();
+    }
+    let mut out = String::new();
+    let mut upper = false;
+    for c in field.name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What an API spec would say of a field, from its attributes: whether it may be left out, its
+/// bounds, other names it is accepted under, and the rule its custom validator states in its
+/// own error message. None when there is nothing to say beyond its name.
+fn field_spec(field: &FieldFact, file: &[(String, &[Fact])]) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(doc) = &field.doc {
+        parts.push(lowercase_first(&unstop(doc)));
+    }
+    let optional = field.ty.starts_with("Option<");
+    if field.default_fn.is_some() {
+        parts.push("may be left out (it has a default)".to_owned());
+    } else if optional {
+        parts.push("optional".to_owned());
+    }
+    for rule in &field.validate {
+        if let Some(bounds) = bounds_in_words(rule) {
+            parts.push(bounds);
+        }
+    }
+    for validator in &field.validate_fns {
+        let message = file.iter().flat_map(|(_, f)| f.iter()).find_map(|f| match f {
+            Fact::ValidatorFn { name, messages, .. } if name == validator => messages.first(),
+            _ => None,
+        });
+        if let Some(message) = message {
+            parts.push(format!("rejected otherwise with \"{}\"", unstop(message)));
+        }
+    }
+    if !field.aliases.is_empty() {
+        let names: Vec<String> = field.aliases.iter().map(|a| format!("\"{a}\"")).collect();
+        parts.push(format!("also accepted as {}", list(&names)));
+    }
+    if field.schema_skip {
+        parts.push("accepted, but not in the public schema".to_owned());
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// `range(min = 5, max = 90)` → "from 5 to 90"; `length(min = 1)` → "at least 1 long".
+fn bounds_in_words(rule: &str) -> Option<String> {
+    let (kind, args) = rule.split_once('(')?;
+    let value = |key: &str| {
+        args.trim_end_matches(')').split(',').find_map(|part| {
+            let (k, v) = part.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().to_owned())
+        })
+    };
+    let (min, max) = (value("min"), value("max"));
+    let unit = match kind.trim() {
+        "range" => "",
+        "length" => " long",
+        _ => return None,
+    };
+    match (min, max) {
+        (Some(min), Some(max)) => Some(format!("from {min} to {max}{unit}")),
+        (Some(min), None) => Some(format!("at least {min}{unit}")),
+        (None, Some(max)) => Some(format!("at most {max}{unit}")),
+        (None, None) => None,
+    }
+}
+
+fn request_details(unit: &UnitView, salt: &Salt, rule_set: &[rules::Rule]) -> Vec<String> {
     let mut details = Vec::new();
     let push = |section: Section, vars: &[(&str, String)], details: &mut Vec<String>| {
         let line = fill(pick(section, salt), vars);
@@ -1347,7 +1473,7 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
         }
     };
     let mut errors = false;
-    for (_, facts) in &unit.items {
+    for (index, (_, facts)) in unit.items.iter().enumerate() {
         for fact in facts.iter() {
             match fact {
                 Fact::Returns {
@@ -1412,19 +1538,23 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
                 }
                 Fact::Conflict { .. } => push(section!("detail.conflict"), &[], &mut details),
                 Fact::ScopedLookup { .. } => push(section!("detail.lookup"), &[], &mut details),
-                Fact::Field(field) if unit.role.is_struct() => {
-                    let wire = field
-                        .rename
-                        .as_ref()
-                        .map(|r| format!(" (sent as `{r}`)"))
-                        .unwrap_or_default();
-                    push(
-                        section!("detail.field"),
-                        &[("name", field.name.clone()), ("wire", wire)],
-                        &mut details,
-                    );
+                Fact::Field(field) if unit.role.is_struct() && index == unit.primary => {
+                    if let Some(constraints) = field_spec(field, unit.file) {
+                        push(
+                            section!("detail.spec"),
+                            &[("wire", wire_name(field, facts)), ("spec", constraints)],
+                            &mut details,
+                        );
+                    }
                 }
-                Fact::ValidatorFn { .. } => push(section!("detail.validator"), &[], &mut details),
+                Fact::ValidatorFn { messages, .. } => match messages.first() {
+                    Some(message) => push(
+                        section!("detail.rejects"),
+                        &[("message", message.clone())],
+                        &mut details,
+                    ),
+                    None => push(section!("detail.validator"), &[], &mut details),
+                },
                 Fact::Newtype {
                     inner,
                     raw_json: true,
@@ -1434,15 +1564,6 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
                     &[("inner", inner.clone())],
                     &mut details,
                 ),
-                Fact::TraitImpl { methods, .. } | Fact::InherentImpl { methods, .. } => {
-                    for method in methods {
-                        push(
-                            section!("detail.method"),
-                            &[("method", method.clone())],
-                            &mut details,
-                        );
-                    }
-                }
                 Fact::SetFields { .. } => push(section!("detail.set_fields"), &[], &mut details),
                 Fact::ErrorCtor { .. } => errors = true,
                 _ => {}
@@ -1454,6 +1575,27 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
     } else if errors && matches!(unit.role, Role::Helper | Role::Chain) {
         push(section!("detail.errors"), &[], &mut details);
     }
+    // What the rules see in the code, as needs: one line each, where the rule words one.
+    let mut asked: Vec<&str> = Vec::new();
+    for (_, facts) in &unit.items {
+        let scope = rules::Scope {
+            facts,
+            unit: &unit.items,
+            file: unit.file,
+        };
+        for fired in rules::fire(rule_set, &scope) {
+            if fired.rule.ask.is_empty() || asked.contains(&fired.rule.id.as_str()) {
+                continue;
+            }
+            asked.push(&fired.rule.id);
+            let start = stable_hash(&[&salt.text, &fired.rule.id, "ask"]);
+            let index = start.wrapping_add(salt.rotation) % fired.rule.ask.len() as u64;
+            let line = fill(&fired.rule.ask[index as usize], &fired.vars);
+            if !details.contains(&line) {
+                details.push(line);
+            }
+        }
+    }
     if details.is_empty() {
         push(section!("detail.default"), &[], &mut details);
     }
@@ -1461,7 +1603,12 @@ fn request_details(unit: &UnitView, salt: &Salt) -> Vec<String> {
 }
 
 /// The request in one voice: a title, an ask and a list of details, all from facts.
-pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
+pub fn render_request(
+    unit: &UnitView,
+    voice: Voice,
+    salt: &Salt,
+    rule_set: &[rules::Rule],
+) -> String {
     let route = route_text(unit.route, &unit.name);
     let (trait_name, self_ty) = impl_names(unit);
     let arg_ty = unit
@@ -1473,17 +1620,34 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt) -> String {
             _ => None,
         })
         .unwrap_or_default();
+    // The API documentation of the root, when it has one: the best statement of the need.
+    let doc = unit
+        .items
+        .get(unit.primary)
+        .and_then(|(_, facts)| {
+            facts.iter().find_map(|f| match f {
+                Fact::Doc { summary, .. } => Some(summary.clone()),
+                _ => None,
+            })
+        })
+        .filter(|_| matches!(unit.role, Role::Handler | Role::Chain));
+    let ask_section = match (unit.role, &doc) {
+        (Role::Handler, Some(_)) => section!("ask.handler_doc"),
+        (Role::Chain, Some(_)) => section!("ask.chain_doc"),
+        (role, _) => role.ask(),
+    };
     let vars = [
         ("name", unit.name.clone()),
         ("route", route),
         ("trait_name", trait_name),
         ("self_ty", self_ty),
         ("arg_ty", arg_ty),
+        ("doc", doc.unwrap_or_default()),
     ];
     let title = fill(pick(unit.role.title(), salt), &vars);
-    let ask = fill(pick(unit.role.ask(), salt), &vars);
+    let ask = fill(pick(ask_section, salt), &vars);
     let ask_lower = lowercase_first(&ask);
-    let details = request_details(unit, salt).join("\n");
+    let details = request_details(unit, salt, rule_set).join("\n");
     fill(
         pick(voice.frame(), salt),
         &[

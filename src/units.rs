@@ -32,6 +32,9 @@ const TARGET_EXAMPLES: usize = 20;
 const TRIVIAL_STATEMENTS: usize = 3;
 const TRIVIAL_BODY_LINES: usize = 5;
 
+/// Impls of at most this many lines join the unit of their type.
+const SMALL_IMPL_LINES: usize = 30;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitKind {
     /// One top-level item, with any trivial helpers it names.
@@ -107,21 +110,17 @@ pub fn build_units(
         }
     }
 
-    // Marker impls (`impl Eq for T {}`) join the next impl of the same type, else the type.
+    // A type and its small impls (trait or inherent, markers included) are read together, as a
+    // reviewer reads them: `RawPayload` with its five impls is one example. A large impl (real
+    // logic, such as a conversion of several dozen lines) stays a unit of its own.
     let mut joined_to: BTreeMap<usize, usize> = BTreeMap::new();
     for &entry in &selected {
         let e = &inventory.entries[entry];
-        if !inventory.is_marker_impl(entry) {
+        if e.kind != Kind::Impl || e.lines.1 - e.lines.0 + 1 > SMALL_IMPL_LINES {
             continue;
         }
         let Some(ty) = &e.self_ty else { continue };
-        let host = inventory
-            .impls_of(ty)
-            .iter()
-            .copied()
-            .find(|&i| i > entry && selected.contains(&i) && !inventory.is_marker_impl(i))
-            .or_else(|| inventory.type_index(ty).filter(|t| selected.contains(t)));
-        if let Some(host) = host {
+        if let Some(host) = inventory.type_index(ty).filter(|t| selected.contains(t)) {
             joined_to.insert(entry, host);
         }
     }
@@ -282,8 +281,10 @@ pub fn role_of(
 }
 
 /// How many examples each unit gets: `--variants N` for all, or a plan that reaches about
-/// `TARGET_EXAMPLES`, giving the extra ones to the most valuable units first.
-pub fn plan_variants(roles: &[Role], requested: Option<usize>) -> Vec<usize> {
+/// `TARGET_EXAMPLES`, giving the extra ones to the most valuable units first: by role (the
+/// handler chain, the handler, the shared implementation, the body), then the larger unit
+/// (`sizes`, lines of code) first.
+pub fn plan_variants(roles: &[Role], sizes: &[usize], requested: Option<usize>) -> Vec<usize> {
     if let Some(n) = requested {
         return vec![n; roles.len()];
     }
@@ -292,7 +293,10 @@ pub fn plan_variants(roles: &[Role], requested: Option<usize>) -> Vec<usize> {
     let mut plan = vec![base; roles.len()];
     let mut extra = TARGET_EXAMPLES.saturating_sub(base * roles.len());
     let mut order: Vec<usize> = (0..roles.len()).collect();
-    order.sort_by_key(|&i| (roles[i].priority(), i));
+    order.sort_by_key(|&i| {
+        let size = sizes.get(i).copied().unwrap_or(0);
+        (roles[i].priority(), std::cmp::Reverse(size), i)
+    });
     for i in order {
         if extra == 0 {
             break;
@@ -435,12 +439,11 @@ fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
 "#;
 
     #[test]
-    fn short_helpers_and_a_trailing_marker_impl_join_their_type_and_roots_get_a_chain() {
+    fn a_type_and_its_small_impls_and_short_helpers_are_one_unit_and_roots_get_a_chain() {
         insta::assert_snapshot!(units_of(SOURCE), @r"
         item:long_default
         item:default_true+MsgIn
-        item:Payload+impl Eq for Payload
-        item:impl PartialEq for Payload
+        item:Payload+impl PartialEq for Payload+impl Eq for Payload
         item:create
         item:inner
         chain:create+inner
@@ -448,9 +451,9 @@ fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
     }
 
     #[test]
-    fn the_default_plan_reaches_twenty_giving_extras_to_chains_first() {
+    fn the_default_plan_reaches_twenty_giving_extras_to_chains_then_larger_units() {
         let roles = [Role::Body, Role::Chain, Role::Handler, Role::Model];
-        assert_eq!(plan_variants(&roles, None), vec![5, 5, 5, 5]);
+        assert_eq!(plan_variants(&roles, &[9; 4], None), vec![5, 5, 5, 5]);
         let roles = [
             Role::Body,
             Role::Model,
@@ -460,7 +463,10 @@ fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
             Role::Query,
         ];
         // 20 / 6 = 3 each, and the 2 left over go to the chain, then the handler.
-        assert_eq!(plan_variants(&roles, None), vec![3, 3, 4, 4, 3, 3]);
-        assert_eq!(plan_variants(&roles, Some(2)), vec![2; 6]);
+        assert_eq!(plan_variants(&roles, &[1; 6], None), vec![3, 3, 4, 4, 3, 3]);
+        assert_eq!(plan_variants(&roles, &[1; 6], Some(2)), vec![2; 6]);
+        // Among units of one rank, the larger gets the extra one first.
+        let plan = plan_variants(&[Role::Model; 7], &[5, 5, 5, 5, 5, 5, 40], None);
+        assert_eq!(plan, vec![3, 3, 3, 3, 3, 2, 3]);
     }
 }
