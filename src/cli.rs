@@ -56,9 +56,10 @@ pub struct Cli {
 pub enum Command {
     /// Check that a JSONL dataset is well-formed, exact and grounded, and count its tokens.
     ///
-    /// Reports every fault as FILE:LINE: message and exits 1 if there is any.
+    /// Reports every fault as FILE:LINE: message and exits 1 if there is any. Near-duplicate
+    /// requests and reasonings are warnings unless --strict.
     Validate(ValidateArgs),
-    /// Summarize a JSONL dataset: examples, units, mechanisms shown, tokens.
+    /// Summarize a JSONL dataset: examples, units, mechanisms shown, tokens, text variety.
     Stats(StatsArgs),
     /// List the built-in profiles, or print one as TOML (`profiles show NAME`) to copy and edit.
     Profiles(ProfilesArgs),
@@ -109,6 +110,11 @@ pub struct ValidateArgs {
     /// Fail when the whole file has more tokens than this.
     #[arg(long, value_name = "N")]
     pub token_budget: Option<usize>,
+
+    /// Make near-duplicates faults instead of warnings: a line whose request or reasoning
+    /// shares most word 5-grams with an earlier line's (Jaccard 0.7 or more) fails the file.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

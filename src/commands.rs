@@ -41,6 +41,7 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
         system: args.system.as_deref(),
         counter: Some(&counter),
         max_tokens: args.max_tokens,
+        strict: args.strict,
         ..dataset_validate::Settings::new(&profile)
     };
     let report = dataset_validate::validate(&text, &settings);

@@ -17,6 +17,7 @@ pub mod format;
 pub mod output;
 pub mod pipeline;
 pub mod profile;
+mod quality;
 pub mod render;
 pub mod report;
 pub mod rules;

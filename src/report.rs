@@ -136,7 +136,7 @@ pub fn validate_report(
 pub fn stats_table(path: &Path, stats: &Stats) -> String {
     let mut out = format!("{}\n", path.display());
     let row = |out: &mut String, key: &str, value: String| {
-        out.push_str(&format!("  {key:<12} {value}\n"));
+        out.push_str(&format!("  {key:<15} {value}\n"));
     };
     row(&mut out, "examples", stats.examples.to_string());
     row(&mut out, "units", stats.units.to_string());
@@ -165,6 +165,39 @@ pub fn stats_table(path: &Path, stats: &Stats) -> String {
             format!("line {} ({} tokens)", largest.line, largest.tokens),
         );
     }
+    row(
+        &mut out,
+        "repeated shapes",
+        format!(
+            "{:.1}% of reasoning sentences",
+            stats.repeated_shapes * 100.0
+        ),
+    );
+    row(
+        &mut out,
+        "near-duplicates",
+        format!(
+            "{} pair(s) of requests or reasonings (word 5-gram Jaccard >= {})",
+            stats.near_duplicates,
+            crate::quality::NEAR_DUPLICATE_THRESHOLD
+        ),
+    );
+    row(
+        &mut out,
+        "distinctness",
+        format!(
+            "{:.3} (distinct word 3-grams of the requests / all)",
+            stats.request_distinctness
+        ),
+    );
+    row(
+        &mut out,
+        "member-only",
+        format!(
+            "{} request line(s) that only name members",
+            stats.member_only_request_lines
+        ),
+    );
     out
 }
 

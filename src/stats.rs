@@ -1,11 +1,12 @@
-//! What a dataset holds: examples, units, the mechanisms its code shows, tokens, and the
-//! largest example. Plain data, printed by `report.rs` as a table or JSON.
+//! What a dataset holds: examples, units, the mechanisms its code shows, tokens, the largest
+//! example, and how varied its text is. Plain data, printed by `report.rs` as a table or JSON.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::format::Line;
+use crate::quality;
 use crate::validate::{Spread, spread};
 
 #[cfg(test)]
@@ -81,7 +82,7 @@ pub struct Largest {
     pub tokens: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {
     pub examples: usize,
     /// Distinct code sections.
@@ -91,6 +92,17 @@ pub struct Stats {
     pub encoding: String,
     pub tokens: Spread,
     pub largest: Option<Largest>,
+    /// The share (0 to 1) of reasoning sentences whose shape, names and numbers blanked,
+    /// occurs more than once: how much of the reasoning is one template refilled.
+    pub repeated_shapes: f64,
+    /// Pairs of lines whose requests or reasonings have a word 5-gram Jaccard similarity of
+    /// 0.7 or more (a pair alike in both counts twice).
+    pub near_duplicates: usize,
+    /// Distinct word 3-grams over all word 3-grams of the requests: 1 when no phrase repeats.
+    pub request_distinctness: f64,
+    /// Request lines that only name members (a bullet holding just a backticked field name)
+    /// instead of stating a need.
+    pub member_only_request_lines: usize,
 }
 
 pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str) -> Stats {
@@ -122,5 +134,9 @@ pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str) -> Stats {
         encoding: encoding.to_owned(),
         tokens: spread(tokens),
         largest,
+        repeated_shapes: quality::repeated_shape_share(lines),
+        near_duplicates: quality::near_duplicates(lines, quality::NEAR_DUPLICATE_THRESHOLD).len(),
+        request_distinctness: quality::request_distinctness(lines),
+        member_only_request_lines: quality::member_only_request_lines(lines).len(),
     }
 }

@@ -1,8 +1,9 @@
 //! Checking a ChatML JSONL dataset line by line, whoever made it: the exact schema, the system
 //! prompt, the think block, duplicates, and with sources the exactness and grounding of every
-//! line; plus token counts. The generator runs the same checks on its own output.
+//! line; near-duplicate requests and reasonings (warnings, or faults when strict); plus token
+//! counts. The generator runs the same checks on its own output, all but the near-duplicate one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use serde::Serialize;
@@ -10,6 +11,7 @@ use serde::Serialize;
 use crate::check;
 use crate::format::{Line, parse_line};
 use crate::profile::Profile;
+use crate::quality::{self, NEAR_DUPLICATE_THRESHOLD, Part};
 use crate::source::SourceFile;
 use crate::tokens::TokenCounter;
 
@@ -48,6 +50,11 @@ pub struct Settings<'a> {
     pub system: Option<&'a str>,
     pub counter: Option<&'a TokenCounter>,
     pub max_tokens: usize,
+    /// Word 5-gram Jaccard similarity from which two requests or two reasonings are reported
+    /// as near-duplicates.
+    pub near_duplicate_threshold: f64,
+    /// Near-duplicates are faults, not warnings.
+    pub strict: bool,
 }
 
 impl<'a> Settings<'a> {
@@ -59,6 +66,8 @@ impl<'a> Settings<'a> {
             system: None,
             counter: None,
             max_tokens: 16_384,
+            near_duplicate_threshold: NEAR_DUPLICATE_THRESHOLD,
+            strict: false,
         }
     }
 }
@@ -101,6 +110,39 @@ fn duplicate_faults(lines: &[Line]) -> Vec<Fault> {
         }
     }
     faults
+}
+
+/// Each line whose request or reasoning nearly repeats an earlier line's, once per part,
+/// naming the earliest such line: one message per text to rewrite, as for exact repeats. A
+/// text that exactly repeats an earlier one is already a fault and is not reported again.
+fn near_duplicate_messages(lines: &[Line], threshold: f64) -> Vec<Fault> {
+    let mut seen = BTreeSet::new();
+    let mut reported = BTreeSet::new();
+    for line in lines {
+        for (what, text) in [
+            (Part::Request, &line.request),
+            (Part::Reasoning, &line.reasoning),
+        ] {
+            if !seen.insert((what, text)) {
+                reported.insert((line.number, what));
+            }
+        }
+    }
+    let mut messages = Vec::new();
+    for pair in quality::near_duplicates(lines, threshold) {
+        if reported.insert((pair.second, pair.what)) {
+            messages.push(Fault {
+                line: pair.second,
+                message: format!(
+                    "{} is a near-duplicate of line {} (word 5-gram Jaccard {:.2})",
+                    pair.what.name(),
+                    pair.first,
+                    pair.jaccard
+                ),
+            });
+        }
+    }
+    messages
 }
 
 /// Faults of one line against the sources: exact slices of one of them, grounded text.
@@ -152,6 +194,12 @@ pub fn validate(text: &str, settings: &Settings) -> Report {
         }
     }
     report.faults.extend(duplicate_faults(&report.lines));
+    let near = near_duplicate_messages(&report.lines, settings.near_duplicate_threshold);
+    if settings.strict {
+        report.faults.extend(near);
+    } else {
+        report.warnings.extend(near);
+    }
     if !settings.sources.is_empty() {
         for line in &report.lines {
             for message in source_faults(line, settings.sources, settings.profile) {
@@ -175,6 +223,7 @@ pub fn validate(text: &str, settings: &Settings) -> Report {
         }
     }
     report.faults.sort_by_key(|f| f.line);
+    report.warnings.sort_by_key(|f| f.line);
     report
 }
 
@@ -310,6 +359,45 @@ mod tests {
             faults(&text, &settings),
             "1: the system prompt is not the expected one (see --system)"
         );
+    }
+
+    #[test]
+    fn near_duplicates_warn_or_fail_under_strict_and_exact_repeats_are_not_reported_twice() {
+        let reasoning = |word: &str| {
+            format!(
+                "<think>\nThe handler reads the body, checks the {word} first and only then \
+                 writes the row, so that nothing half-valid ever reaches the database. It \
+                 answers with the created row once the queue has accepted the message.\n\
+                 </think>\n\ncode"
+            )
+        };
+        let text = [
+            line("ask one", &reasoning("payload")),
+            line("ask two", &reasoning("channels")),
+            line("ask three", &reasoning("payload")),
+        ]
+        .join("\n");
+        let messages = |faults: &[Fault]| {
+            faults
+                .iter()
+                .map(|f| format!("{}: {}", f.line, f.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let report = validate(&text, &Settings::new(&PROFILE));
+        // Line 3 repeats line 1 exactly: a fault already, so no near-duplicate warning.
+        insta::assert_snapshot!(messages(&report.faults), @"3: repeats the reasoning of line 1");
+        insta::assert_snapshot!(messages(&report.warnings), @"2: reasoning is a near-duplicate of line 1 (word 5-gram Jaccard 0.73)");
+        let strict = Settings {
+            strict: true,
+            ..Settings::new(&PROFILE)
+        };
+        let report = validate(&text, &strict);
+        insta::assert_snapshot!(messages(&report.faults), @r"
+        2: reasoning is a near-duplicate of line 1 (word 5-gram Jaccard 0.73)
+        3: repeats the reasoning of line 1
+        ");
+        assert!(report.warnings.is_empty());
     }
 
     #[test]

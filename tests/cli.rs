@@ -607,10 +607,18 @@ fn stats_as_table_and_json() {
     assert!(table.status.success());
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(
-        table.contains("  examples     20\n  units        15\n"),
+        table.contains("  examples        20\n  units           15\n"),
         "{table}"
     );
-    assert!(table.contains("  facts        "), "{table}");
+    assert!(table.contains("  facts           "), "{table}");
+    for row in [
+        "  repeated shapes ",
+        "  near-duplicates 0 pair(s) of requests or reasonings (word 5-gram Jaccard >= 0.7)\n",
+        "  distinctness    0.",
+        "  member-only     ",
+    ] {
+        assert!(table.contains(row), "{row:?} in {table}");
+    }
     let json = bin()
         .arg("stats")
         .arg(&dataset)
@@ -639,4 +647,103 @@ fn stats_as_table_and_json() {
     }
     assert!(value["tokens"]["total"].as_u64().unwrap() > 0);
     assert!(value["largest"]["line"].as_u64().unwrap() >= 1);
+    let repeated = value["repeated_shapes"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&repeated), "{value}");
+    assert_eq!(value["near_duplicates"], 0);
+    let distinctness = value["request_distinctness"].as_f64().unwrap();
+    assert!(distinctness > 0.0 && distinctness <= 1.0, "{value}");
+    // The fixture's requests list some fields and methods as bare bullets.
+    assert!(
+        value["member_only_request_lines"].as_u64().unwrap() > 0,
+        "{value}"
+    );
+    let keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "examples",
+            "units",
+            "facts",
+            "encoding",
+            "tokens",
+            "largest",
+            "repeated_shapes",
+            "near_duplicates",
+            "request_distinctness",
+            "member_only_request_lines",
+        ]
+    );
+}
+
+/// Two lines whose reasonings differ by one word: a warning, and exit 1 under `--strict`.
+#[test]
+fn validate_strict_fails_on_near_duplicate_reasoning() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = dir.path().join("near.jsonl");
+    let line = |request: &str, word: &str| {
+        let reasoning = format!(
+            "The handler reads the body, checks the {word} first and only then writes the \
+             row, so that nothing half-valid ever reaches the database. It answers with the \
+             created row once the queue has accepted the message."
+        );
+        serde_json::json!({
+            "type": "chatml",
+            "messages": [
+                {"role": "system", "content": "You write Rust."},
+                {"role": "user", "content": request},
+                {"role": "assistant", "content": format!("<think>\n{reasoning}\n</think>\n\nfn f() {{}}")},
+            ]
+        })
+        .to_string()
+    };
+    let text = [
+        line("Add the handler.", "payload"),
+        line("Check the body.", "channels"),
+    ];
+    std::fs::write(&dataset, text.join("\n") + "\n").unwrap();
+    let name = dataset.display().to_string();
+    let expected =
+        format!("{name}:2: reasoning is a near-duplicate of line 1 (word 5-gram Jaccard 0.73)\n");
+    let validate = |strict: bool| {
+        let mut command = bin();
+        command
+            .arg("validate")
+            .arg(&dataset)
+            .args(["--system", "You write Rust."]);
+        if strict {
+            command.arg("--strict");
+        }
+        command.output().unwrap()
+    };
+
+    let lenient = validate(false);
+    let stdout = String::from_utf8(lenient.stdout).unwrap();
+    assert_eq!(lenient.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with(&expected.replace(":2: ", ":2: warning: ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{name}: 2 examples, no faults\n")),
+        "{stdout}"
+    );
+
+    let strict = validate(true);
+    let stdout = String::from_utf8(strict.stdout).unwrap();
+    assert_eq!(strict.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with(&expected), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{name}: 1 fault(s) in 2 line(s) read\n")),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8(strict.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!("svix-distill: error: {name} is not valid: 1 fault(s)\n")
+    );
 }

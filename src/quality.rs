@@ -1,0 +1,544 @@
+//! How varied a dataset's text is: sentence shapes that recur, near-duplicate lines, repeated
+//! request wording, and request lines that only name a member. Pure measurements over parsed
+//! lines, which `validate` turns into warnings or faults and `stats` into figures.
+//!
+//! Two tokenizations serve them, chosen to be simple enough to state in a sentence:
+//! - **sentences** (of the reasoning): a line break ends one, and so does `.`, `?` or `!`
+//!   followed by a space or the end of the line, unless it is inside a backticked (`` `…` ``) or
+//!   double-quoted (`"…"`) span; the ending mark is dropped, empty sentences are skipped. A
+//!   backtick or quote with no partner later on its line is plain text.
+//! - **words** (for n-grams): the text lowercased and split on whitespace, punctuation left
+//!   attached (`object.` and `object` differ). Names are not blanked here, unlike in shapes,
+//!   so two texts about different items do not look alike only because one template made them.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::format::Line;
+use crate::render::stable_hash;
+
+/// Word 5-gram Jaccard similarity from which two lines count as near-duplicates.
+pub(crate) const NEAR_DUPLICATE_THRESHOLD: f64 = 0.7;
+
+/// The n of the word n-grams compared between lines: long enough that shared template
+/// openers alone do not make two lines alike.
+const SHINGLE_WORDS: usize = 5;
+
+/// The n of the word n-grams counted for request distinctness: short enough to catch a
+/// repeated stock phrase.
+const PHRASE_WORDS: usize = 3;
+
+/// What `shape` puts in place of a backticked span, a double-quoted span and a number.
+const CODE_PLACEHOLDER: &str = "<code>";
+const QUOTE_PLACEHOLDER: &str = "<text>";
+const NUMBER_PLACEHOLDER: &str = "<n>";
+
+/// Words a request line may hold besides backticked names and still only name members.
+const MEMBER_FILLER: [&str; 22] = [
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "its",
+    "plus",
+    "field",
+    "fields",
+    "method",
+    "methods",
+    "function",
+    "functions",
+    "variant",
+    "variants",
+    "type",
+    "types",
+    "member",
+    "members",
+    "constant",
+    "constants",
+    "impl",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Prose,
+    Code,
+    Quote,
+}
+
+/// `line` cut into prose, backticked and double-quoted spans (delimiters included), covering
+/// it whole. Whichever delimiter comes first wins: a quote inside backticks is code.
+fn spans(line: &str) -> Vec<(Range<usize>, Span)> {
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let mut prose_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let kind = match bytes[i] {
+            b'`' => Span::Code,
+            b'"' => Span::Quote,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // Both delimiters are ASCII, so byte offsets around them are char boundaries.
+        let Some(close) = bytes[i + 1..].iter().position(|&b| b == bytes[i]) else {
+            i += 1;
+            continue;
+        };
+        let end = i + 1 + close + 1;
+        if prose_start < i {
+            out.push((prose_start..i, Span::Prose));
+        }
+        out.push((i..end, kind));
+        prose_start = end;
+        i = end;
+    }
+    if prose_start < bytes.len() {
+        out.push((prose_start..bytes.len(), Span::Prose));
+    }
+    out
+}
+
+/// The sentences of a reasoning text, as the module documentation defines them, trimmed.
+pub(crate) fn sentences<'t>(text: &'t str) -> Vec<&'t str> {
+    let mut out = Vec::new();
+    let mut push = |sentence: &'t str| {
+        let sentence = sentence.trim();
+        if !sentence.is_empty() {
+            out.push(sentence);
+        }
+    };
+    for line in text.lines() {
+        let bytes = line.as_bytes();
+        let mut start = 0;
+        for (range, kind) in spans(line) {
+            if kind != Span::Prose {
+                continue;
+            }
+            for i in range {
+                let ends = matches!(bytes[i], b'.' | b'?' | b'!')
+                    && bytes.get(i + 1).is_none_or(|&next| next == b' ');
+                if ends {
+                    push(&line[start..i]);
+                    start = i + 1;
+                }
+            }
+        }
+        push(&line[start..]);
+    }
+    out
+}
+
+/// A sentence with its names blanked: backticked spans, double-quoted spans and numbers become
+/// placeholders, whitespace is folded to single spaces, and the rest is lowercased. Two
+/// sentences with one shape are one template filled in with different names.
+pub(crate) fn shape(sentence: &str) -> String {
+    let mut blanked = String::with_capacity(sentence.len());
+    for (range, kind) in spans(sentence) {
+        match kind {
+            Span::Code => blanked.push_str(CODE_PLACEHOLDER),
+            Span::Quote => blanked.push_str(QUOTE_PLACEHOLDER),
+            Span::Prose => blank_numbers(&sentence[range], &mut blanked),
+        }
+    }
+    blanked
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Copies `prose` into `out` with each number made a placeholder. A number is a run of ASCII
+/// digits, possibly with single `.` or `,` between digits (`16,384`, `2.5`), that is not part
+/// of a word: `o200k` and `v1` stay as they are.
+fn blank_numbers(prose: &str, out: &mut String) {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let chars: Vec<(usize, char)> = prose.char_indices().collect();
+    let mut copied = 0;
+    let mut k = 0;
+    while k < chars.len() {
+        let (start, c) = chars[k];
+        let after_word = k > 0 && is_word(chars[k - 1].1);
+        if !c.is_ascii_digit() || after_word {
+            k += 1;
+            continue;
+        }
+        let mut end = k + 1;
+        while end < chars.len() {
+            let digit = chars[end].1.is_ascii_digit();
+            let separator = matches!(chars[end].1, '.' | ',')
+                && chars.get(end + 1).is_some_and(|&(_, d)| d.is_ascii_digit());
+            if !(digit || separator) {
+                break;
+            }
+            end += 1;
+        }
+        if chars.get(end).is_some_and(|&(_, next)| is_word(next)) {
+            k = end;
+            continue;
+        }
+        let stop = chars.get(end).map_or(prose.len(), |&(i, _)| i);
+        out.push_str(&prose[copied..start]);
+        out.push_str(NUMBER_PLACEHOLDER);
+        copied = stop;
+        k = end;
+    }
+    out.push_str(&prose[copied..]);
+}
+
+/// Of all reasoning sentences in the dataset, the share whose shape occurs more than once
+/// (in the same line or another). 0 when there is no sentence.
+pub(crate) fn repeated_shape_share(lines: &[Line]) -> f64 {
+    let shapes: Vec<String> = lines
+        .iter()
+        .flat_map(|line| sentences(&line.reasoning))
+        .map(shape)
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for shape in &shapes {
+        *counts.entry(shape).or_default() += 1;
+    }
+    let repeated = shapes.iter().filter(|s| counts[s.as_str()] > 1).count();
+    share(repeated, shapes.len(), 0.0)
+}
+
+/// `part / whole`, or `empty` when there is no whole.
+fn share(part: usize, whole: usize, empty: f64) -> f64 {
+    if whole == 0 {
+        empty
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// The stable hashes of `text`'s word n-grams, in text order, repeats kept. A text of fewer
+/// than `n` words has none.
+fn word_grams(text: &str, n: usize) -> Vec<u64> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    words.windows(n).map(stable_hash).collect()
+}
+
+/// Distinct word 3-grams over all word 3-grams of all requests (no 3-gram spans two
+/// requests). 1 means no three words ever repeat in that order; 1 too when there is none.
+pub(crate) fn request_distinctness(lines: &[Line]) -> f64 {
+    let mut grams: Vec<u64> = lines
+        .iter()
+        .flat_map(|line| word_grams(&line.request, PHRASE_WORDS))
+        .collect();
+    let total = grams.len();
+    grams.sort_unstable();
+    grams.dedup();
+    share(grams.len(), total, 1.0)
+}
+
+/// Request lines that only name members: after an optional bullet (`-`, `*`, `+`, `1.`,
+/// `1)`), nothing but backticked names and filler words such as "field", "method", "the" and
+/// "and", with at least one name. Such a line lists the answer instead of stating a need.
+/// Each comes with its dataset line number and its text, trimmed.
+pub(crate) fn member_only_request_lines(lines: &[Line]) -> Vec<(usize, String)> {
+    lines
+        .iter()
+        .flat_map(|line| {
+            line.request
+                .lines()
+                .filter(|text| names_only_members(text))
+                .map(|text| (line.number, text.trim().to_owned()))
+        })
+        .collect()
+}
+
+fn names_only_members(text: &str) -> bool {
+    let body = without_bullet(text.trim());
+    let mut names = 0;
+    for (range, kind) in spans(body) {
+        match kind {
+            Span::Code => names += 1,
+            Span::Quote => return false,
+            Span::Prose => {
+                let filler_only = body[range]
+                    .split(|c: char| c.is_whitespace() || ",;:.".contains(c))
+                    .filter(|word| !word.is_empty())
+                    .all(|word| MEMBER_FILLER.contains(&word.to_lowercase().as_str()));
+                if !filler_only {
+                    return false;
+                }
+            }
+        }
+    }
+    names > 0
+}
+
+fn without_bullet(text: &str) -> &str {
+    if let Some(rest) = text.strip_prefix(['-', '*', '+'])
+        && rest.starts_with(char::is_whitespace)
+    {
+        return rest.trim_start();
+    }
+    let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits > 0
+        && let Some(rest) = text[digits..].strip_prefix(['.', ')'])
+        && rest.starts_with(char::is_whitespace)
+    {
+        return rest.trim_start();
+    }
+    text
+}
+
+/// Which text of two lines is alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Part {
+    Request,
+    Reasoning,
+}
+
+impl Part {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Part::Request => "request",
+            Part::Reasoning => "reasoning",
+        }
+    }
+}
+
+/// Two lines whose request or reasoning share most of their word 5-grams.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct NearDuplicate {
+    /// The earlier line's number.
+    pub first: usize,
+    pub second: usize,
+    pub what: Part,
+    pub jaccard: f64,
+}
+
+/// A text's set of word 5-gram hashes, sorted and without repeats, so that two sets compare in
+/// one merge. A text of one to four words is a single gram of all its words, so that such
+/// texts still compare (equal or not) instead of having nothing in common with anything.
+fn shingles(text: &str) -> Vec<u64> {
+    let mut grams = word_grams(text, SHINGLE_WORDS);
+    if grams.is_empty() {
+        let lower = text.to_lowercase();
+        let words: Vec<&str> = lower.split_whitespace().collect();
+        if !words.is_empty() {
+            grams.push(stable_hash(&words));
+        }
+    }
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+/// |a ∩ b| / |a ∪ b| of two sorted sets without repeats; 0 when both are empty.
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    share(common, a.len() + b.len() - common, 0.0)
+}
+
+/// Every pair of lines whose requests, or whose reasonings, have a word 5-gram Jaccard
+/// similarity of at least `threshold`, ordered by the later line, then the earlier, request
+/// before reasoning. Identical texts are included (at 1.0).
+///
+/// Each text's set is built once; pairs are compared exactly, which suits datasets of a few
+/// hundred lines. A pair whose set sizes alone rule the threshold out (the Jaccard similarity
+/// is at most the smaller size over the larger) is not merged at all.
+pub(crate) fn near_duplicates(lines: &[Line], threshold: f64) -> Vec<NearDuplicate> {
+    let sets: Vec<[Vec<u64>; 2]> = lines
+        .iter()
+        .map(|line| [shingles(&line.request), shingles(&line.reasoning)])
+        .collect();
+    let mut pairs = Vec::new();
+    for (j, second) in sets.iter().enumerate() {
+        for (i, first) in sets[..j].iter().enumerate() {
+            for (k, what) in [Part::Request, Part::Reasoning].into_iter().enumerate() {
+                let (a, b) = (&first[k], &second[k]);
+                let (small, large) = (a.len().min(b.len()), a.len().max(b.len()));
+                if large == 0 || share(small, large, 0.0) < threshold {
+                    continue;
+                }
+                let jaccard = jaccard(a, b);
+                if jaccard >= threshold {
+                    pairs.push(NearDuplicate {
+                        first: lines[i].number,
+                        second: lines[j].number,
+                        what,
+                        jaccard,
+                    });
+                }
+            }
+        }
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(number: usize, request: &str, reasoning: &str) -> Line {
+        Line {
+            number,
+            request: request.to_owned(),
+            reasoning: reasoning.to_owned(),
+            code: "fn f() {}".to_owned(),
+            contents: Default::default(),
+        }
+    }
+
+    fn text_jaccard(a: &str, b: &str) -> f64 {
+        jaccard(&shingles(a), &shingles(b))
+    }
+
+    /// A reasoning of 41 words, `word` the seventeenth.
+    fn long_reasoning(word: &str) -> String {
+        format!(
+            "The handler takes the application from the path and the body from the request, \
+             checks the {word} before anything else so that a bad payload never reaches the \
+             database, and answers with the created message once the queue has accepted it."
+        )
+    }
+
+    #[test]
+    fn shape_blanks_names_quotes_and_numbers() {
+        assert_eq!(
+            shape("`MessageIn`   derives `Clone`: \"Raw JSON\" is kept for 30 days."),
+            "<code> derives <code>: <text> is kept for <n> days."
+        );
+        assert_eq!(
+            shape("Answers 202 with 16,384 tokens or 2.5x, not o200k or v1"),
+            "answers <n> with <n> tokens or 2.5x, not o200k or v1"
+        );
+        assert_eq!(
+            shape("A `Foo` here"),
+            shape("a   `Bar::baz(1)` here"),
+            "one template with other names is one shape"
+        );
+        assert_eq!(shape("an unclosed ` stays"), "an unclosed ` stays");
+    }
+
+    #[test]
+    fn sentences_split_outside_backticks_and_quotes() {
+        let text = "It calls `self.0.get()`. Is it \"done. Really\"? Yes! Then\nnext line\n\n\
+                    `1..=10` bounds it. e.g. this splits.";
+        assert_eq!(
+            sentences(text),
+            [
+                "It calls `self.0.get()`",
+                "Is it \"done. Really\"",
+                "Yes",
+                "Then",
+                "next line",
+                "`1..=10` bounds it",
+                "e.g",
+                "this splits",
+            ]
+        );
+        assert_eq!(
+            sentences("a.b and 1.5 stay whole."),
+            ["a.b and 1.5 stay whole"]
+        );
+    }
+
+    #[test]
+    fn repeated_shapes_count_sentences_whose_template_recurs() {
+        let lines = [
+            line(1, "r1", "It validates `a`. Unique one here."),
+            line(2, "r2", "It validates `b`. Another sentence entirely."),
+        ];
+        // Four sentences, two of which share the shape "it validates <code>".
+        assert_eq!(repeated_shape_share(&lines), 0.5);
+        assert_eq!(repeated_shape_share(&[]), 0.0);
+    }
+
+    #[test]
+    fn jaccard_of_identical_disjoint_and_overlapping_texts() {
+        let text = "one two three four five six seven";
+        assert_eq!(text_jaccard(text, text), 1.0);
+        assert_eq!(
+            text_jaccard(text, "ONE  two three four five six seven"),
+            1.0
+        );
+        assert_eq!(
+            text_jaccard(text, "alpha beta gamma delta epsilon zeta eta"),
+            0.0
+        );
+        // Three 5-grams each, the first two shared.
+        assert_eq!(text_jaccard(text, "one two three four five six eight"), 0.5);
+        assert_eq!(text_jaccard("short text", "short text"), 1.0);
+        assert_eq!(text_jaccard("short text", "short texts"), 0.0);
+        assert_eq!(text_jaccard("", ""), 0.0);
+    }
+
+    #[test]
+    fn request_distinctness_is_distinct_over_all_word_trigrams() {
+        let lines = [
+            line(1, "Please add the type", "x"),
+            line(2, "please add the field", "x"),
+            line(3, "ok", "x"),
+        ];
+        // 2 + 2 trigrams, "please add the" twice.
+        assert_eq!(request_distinctness(&lines), 0.75);
+        assert_eq!(request_distinctness(&lines[2..]), 1.0);
+    }
+
+    #[test]
+    fn member_only_lines_are_found_and_plain_needs_are_not() {
+        let request = "Please add `MessageIn`.\n\
+                       Scope:\n\
+                       - field `uid`\n\
+                       - `name`\n  \
+                       * method `eq`\n\
+                       1. the `from` and `into` methods\n\
+                       - reject payloads that are not objects\n\
+                       - `uid` (sent as `eventId`)\n\
+                       - field \"uid\"\n\
+                       - field";
+        let lines = [line(1, "Add `send`.", "x"), line(7, request, "x")];
+        assert_eq!(
+            member_only_request_lines(&lines),
+            [
+                (7, "- field `uid`".to_owned()),
+                (7, "- `name`".to_owned()),
+                (7, "* method `eq`".to_owned()),
+                (7, "1. the `from` and `into` methods".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn near_duplicates_name_both_lines() {
+        let lines = [
+            line(3, "Add the validator.", &long_reasoning("payload")),
+            line(5, "Something else entirely.", "A different reasoning."),
+            line(12, "Add the validator.", &long_reasoning("body")),
+        ];
+        let pairs = near_duplicates(&lines, NEAR_DUPLICATE_THRESHOLD);
+        let found: Vec<(usize, usize, Part)> =
+            pairs.iter().map(|p| (p.first, p.second, p.what)).collect();
+        assert_eq!(
+            found,
+            [(3, 12, Part::Request), (3, 12, Part::Reasoning)],
+            "{pairs:?}"
+        );
+        assert_eq!(pairs[0].jaccard, 1.0);
+        // One word changed: 5 of the 37 grams differ on each side.
+        assert_eq!(pairs[1].jaccard, 32.0 / 42.0);
+        assert!(
+            near_duplicates(&lines, 0.8)
+                .iter()
+                .all(|p| p.what == Part::Request)
+        );
+    }
+}
