@@ -2375,7 +2375,8 @@ async fn resend(db: &DatabaseConnection, data: MessageIn) -> Result<MessageOut> 
             delegates,
             [&Fact::Delegates {
                 callee: "create_message".into(),
-                whole_body: true
+                whole_body: true,
+                args: vec!["db".into(), "data".into()],
             }]
         );
         insta::assert_snapshot!(render(FOREIGN_CALLS), @r#"

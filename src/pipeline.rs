@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use crate::check;
 use crate::facts::{self, Fact, LocalNames};
 use crate::profile::{self, Profile};
+use crate::quality;
 use crate::render::{self, Role, UnitView, Voice};
 use crate::select::{self, Inventory, Kind, Route, Selection};
 use crate::source::{self, SourceFile};
@@ -380,6 +381,7 @@ fn render_examples(
         .map(|s| (inventory.entries[s.entry].name.clone(), facts_of(s.entry)))
         .collect();
     let mut examples: Vec<Example> = Vec::new();
+    let mut variety = Variety::default();
     for ((unit, &role), &count) in units.iter().zip(&roles).zip(&plan) {
         let key = unit.key(inventory);
         let primary = &inventory.entries[unit.primary];
@@ -430,21 +432,27 @@ fn render_examples(
         let first_voice = render::stable_hash(&[&key]) as usize;
         for variant in 0..count {
             let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
-            let made = render_unique(&view, voice, variant, profile, &examples).map(
-                |(request, reasoning)| Example {
-                    unit: key.clone(),
-                    kind: role.name(),
-                    voice,
-                    variant,
-                    request,
-                    reasoning: reasoning.text,
-                    rules: reasoning.rules,
-                    code: code.clone(),
-                    slices: slices.clone(),
+            let made = render_unique(&view, voice, variant, profile, &examples, &variety).map(
+                |(request, reasoning, picks)| {
+                    let example = Example {
+                        unit: key.clone(),
+                        kind: role.name(),
+                        voice,
+                        variant,
+                        request,
+                        reasoning: reasoning.text,
+                        rules: reasoning.rules,
+                        code: code.clone(),
+                        slices: slices.clone(),
+                    };
+                    (example, picks)
                 },
             );
             match made {
-                Some(example) => examples.push(example),
+                Some((example, picks)) => {
+                    variety.add(&example.request, &example.reasoning, &picks);
+                    examples.push(example);
+                }
                 None => {
                     shortfalls.push(Shortfall {
                         unit: key.clone(),
@@ -462,29 +470,93 @@ fn render_examples(
 /// How many phrasings to try for one example before deciding the unit has no new one left.
 const PHRASING_ATTEMPTS: usize = 512;
 
-/// Renders one example's request and reasoning, re-salting the phrasing until neither repeats
-/// an earlier example's; None when the templates have no unseen phrasing left.
+/// Among the first this many fresh phrasings, the one that adds the least repetition is kept.
+const VARIETY_CANDIDATES: usize = 24;
+
+/// What the run has said so far, to steer each new example away from repeating it: reasoning
+/// sentence shapes (names blanked), request word 3-grams, and each reasoning's 5-gram set.
+#[derive(Default)]
+struct Variety {
+    usage: render::Usage,
+    shapes: BTreeMap<String, usize>,
+    request_grams: std::collections::BTreeSet<u64>,
+    reasonings: Vec<Vec<u64>>,
+}
+
+impl Variety {
+    /// How much a candidate repeats what is already there; lower is better.
+    fn cost(&self, request: &str, reasoning: &str) -> f64 {
+        let repeated_shapes = quality::sentences(reasoning)
+            .iter()
+            .filter(|s| self.shapes.contains_key(&quality::shape(s)))
+            .count();
+        let grams = quality::word_grams(request, 3);
+        let repeated_grams = grams
+            .iter()
+            .filter(|g| self.request_grams.contains(g))
+            .count();
+        let shingles = quality::shingles(reasoning);
+        let closest = self
+            .reasonings
+            .iter()
+            .map(|other| quality::jaccard(&shingles, other))
+            .fold(0.0, f64::max);
+        // A near-duplicate reasoning outweighs everything else; then repeated sentence
+        // templates; then repeated request phrasing.
+        let near = if closest >= 0.4 { 100.0 * closest } else { 0.0 };
+        near + repeated_shapes as f64 + repeated_grams as f64 / grams.len().max(1) as f64 * 4.0
+    }
+
+    fn add(&mut self, request: &str, reasoning: &str, picks: &[(String, usize)]) {
+        self.usage.commit(picks);
+        for sentence in quality::sentences(reasoning) {
+            *self.shapes.entry(quality::shape(sentence)).or_insert(0) += 1;
+        }
+        self.request_grams.extend(quality::word_grams(request, 3));
+        self.reasonings.push(quality::shingles(reasoning));
+    }
+}
+
+/// Renders one example's request and reasoning: of the phrasings that repeat no earlier
+/// example's request or reasoning, the first `VARIETY_CANDIDATES` are weighed and the one that
+/// adds the least repetition is kept. None when the templates have no unseen phrasing left.
 fn render_unique(
     view: &UnitView,
     voice: Voice,
     variant: usize,
     profile: &Profile,
     earlier: &[Example],
-) -> Option<(String, render::Reasoning)> {
-    (0..PHRASING_ATTEMPTS).find_map(|attempt| {
+    variety: &Variety,
+) -> Option<(String, render::Reasoning, Vec<(String, usize)>)> {
+    let mut best: Option<(f64, String, render::Reasoning, Vec<(String, usize)>)> = None;
+    let mut fresh = 0;
+    for attempt in 0..PHRASING_ATTEMPTS {
+        let picks = std::cell::RefCell::new(Vec::new());
         let salt = render::Salt::new(
             &profile.templates,
             format!("{}#{attempt}", view.key),
             variant,
-        );
+        )
+        .steered(&variety.usage, &picks);
         let request = render::render_request(view, voice, &salt, &profile.rules);
         let reasoning = render::render_reasoning(view, &salt, &profile.rules);
         // A repeated request also covers a repeated (request, code) pair.
         let repeats = earlier
             .iter()
             .any(|e| e.request == request || e.reasoning == reasoning.text);
-        (!repeats).then_some((request, reasoning))
-    })
+        if repeats {
+            continue;
+        }
+        let cost = variety.cost(&request, &reasoning.text);
+        if best.as_ref().is_none_or(|(c, ..)| cost < *c) {
+            best = Some((cost, request, reasoning, picks.into_inner()));
+        }
+        fresh += 1;
+        if fresh == VARIETY_CANDIDATES {
+            break;
+        }
+    }
+    best.map(|(_, request, reasoning, picks)| (request, reasoning, picks))
 }
 
 /// Crate mode: walk, summarize every file in parallel, select across files, then run the

@@ -215,7 +215,7 @@ fn share(part: usize, whole: usize, empty: f64) -> f64 {
 
 /// The stable hashes of `text`'s word n-grams, in text order, repeats kept. A text of fewer
 /// than `n` words has none.
-fn word_grams(text: &str, n: usize) -> Vec<u64> {
+pub(crate) fn word_grams(text: &str, n: usize) -> Vec<u64> {
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower.split_whitespace().collect();
     words.windows(n).map(stable_hash).collect()
@@ -316,7 +316,7 @@ pub(crate) struct NearDuplicate {
 /// A text's set of word 5-gram hashes, sorted and without repeats, so that two sets compare in
 /// one merge. A text of one to four words is a single gram of all its words, so that such
 /// texts still compare (equal or not) instead of having nothing in common with anything.
-fn shingles(text: &str) -> Vec<u64> {
+pub(crate) fn shingles(text: &str) -> Vec<u64> {
     let mut grams = word_grams(text, SHINGLE_WORDS);
     if grams.is_empty() {
         let lower = text.to_lowercase();
@@ -331,7 +331,7 @@ fn shingles(text: &str) -> Vec<u64> {
 }
 
 /// |a ∩ b| / |a ∪ b| of two sorted sets without repeats; 0 when both are empty.
-fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+pub(crate) fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     let (mut i, mut j, mut common) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {

@@ -24,7 +24,14 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("aide_annotate", &["aide", "detail.aide"]),
     ("instrument", &["instrument"]),
     ("allow_lint", &["allow_lint"]),
-    ("signature", &["signature.helper"]),
+    (
+        "signature",
+        &[
+            "signature.helper",
+            "signature.returns",
+            "signature.returns_only",
+        ],
+    ),
     (
         "state",
         &[
@@ -98,6 +105,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
         &[
             "field",
             "field.untyped",
+            "fields",
             "detail.spec",
             "joined_helper.default",
             "joined_helper.example",
@@ -107,11 +115,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("newtype", &["newtype", "newtype.raw", "detail.newtype_raw"]),
     (
         "trait_impl",
-        &[
-            "trait_impl",
-            "trait_impl.schema",
-            "trait_impl.assoc",
-        ],
+        &["trait_impl", "trait_impl.schema", "trait_impl.assoc"],
     ),
     ("marker_impl", &["marker_impl"]),
     ("inherent_impl", &["inherent_impl"]),
@@ -124,7 +128,10 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "detail.rejects",
         ],
     ),
-    ("method", &["method", "method.body", "method.unit"]),
+    (
+        "method",
+        &["method", "method.body", "method.unit", "methods"],
+    ),
     ("branch", &["branch"]),
     ("method_of", &["method_of"]),
     // Read only by reasoning rules (src/rules.rs).
@@ -135,12 +142,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     // Framing, by voice and by role.
     (
         "voice",
-        &[
-            "voice.issue",
-            "voice.feature",
-            "voice.chat",
-            "voice.review",
-        ],
+        &["voice.issue", "voice.feature", "voice.chat", "voice.review"],
     ),
     (
         "purpose",
@@ -329,7 +331,10 @@ fn capitalized_vocabulary(vocabulary: &BTreeMap<String, String>) -> Vec<(String,
             .map(|c| c.to_uppercase().chain(chars).collect())
             .unwrap_or_default()
     };
-    vocabulary.iter().map(|(k, v)| (upper(k), upper(v))).collect()
+    vocabulary
+        .iter()
+        .map(|(k, v)| (upper(k), upper(v)))
+        .collect()
 }
 
 fn vocabulary_vars<'v>(
@@ -559,6 +564,37 @@ pub struct Salt<'t> {
     templates: &'t Templates,
     text: String,
     rotation: u64,
+    /// How often each variant has been used in the examples already made, when the caller
+    /// steers toward variety: the least-used variant is preferred, the hash breaks ties.
+    usage: Option<&'t Usage>,
+    /// Every choice made through this salt and the salts made from it, for the caller to
+    /// commit to `usage` if it keeps the text.
+    picks: Option<&'t std::cell::RefCell<Vec<(String, usize)>>>,
+}
+
+/// How many times each variant of each section or rule has been used, by key.
+#[derive(Debug, Default)]
+pub struct Usage(BTreeMap<String, Vec<usize>>);
+
+impl Usage {
+    /// Records the choices of a text that was kept.
+    pub fn commit(&mut self, picks: &[(String, usize)]) {
+        for (key, index) in picks {
+            let counts = self.0.entry(key.clone()).or_default();
+            if counts.len() <= *index {
+                counts.resize(index + 1, 0);
+            }
+            counts[*index] += 1;
+        }
+    }
+
+    fn count(&self, key: &str, index: usize) -> usize {
+        self.0
+            .get(key)
+            .and_then(|c| c.get(index))
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 impl<'t> Salt<'t> {
@@ -567,15 +603,48 @@ impl<'t> Salt<'t> {
             templates,
             text,
             rotation: rotation as u64,
+            usage: None,
+            picks: None,
         }
+    }
+
+    /// A salt that prefers the variants `usage` has seen least, and records its choices.
+    pub fn steered(
+        mut self,
+        usage: &'t Usage,
+        picks: &'t std::cell::RefCell<Vec<(String, usize)>>,
+    ) -> Salt<'t> {
+        self.usage = Some(usage);
+        self.picks = Some(picks);
+        self
     }
 
     fn sub(&self, extra: &str) -> Salt<'t> {
         Salt {
-            templates: self.templates,
             text: format!("{}/{extra}", self.text),
-            rotation: self.rotation,
+            ..self.clone()
         }
+    }
+
+    /// Which of `count` variants to use under `key`: from a stable hash of the salt, moved on
+    /// by the rotation, and, when steered, the least-used one from there on.
+    fn choose(&self, key: &str, count: usize) -> usize {
+        if count == 0 {
+            return 0;
+        }
+        let start =
+            (stable_hash(&[&self.text, key]).wrapping_add(self.rotation) % count as u64) as usize;
+        let index = match self.usage {
+            Some(usage) => (0..count)
+                .map(|step| (start + step) % count)
+                .min_by_key(|&i| usage.count(key, i))
+                .unwrap_or(start),
+            None => start,
+        };
+        if let Some(picks) = self.picks {
+            picks.borrow_mut().push((key.to_owned(), index));
+        }
+        index
     }
 }
 
@@ -586,9 +655,7 @@ fn pick<'t>(section: Section, salt: &Salt<'t>) -> &'t str {
     if variants.is_empty() {
         return "";
     }
-    let start = stable_hash(&[&salt.text, section.name()]);
-    let index = start.wrapping_add(salt.rotation) % variants.len() as u64;
-    &variants[index as usize]
+    &variants[salt.choose(section.name(), variants.len())]
 }
 
 /// Replaces `{key}` with its value in one pass, so braces inside values (route paths) are safe.
@@ -1097,7 +1164,11 @@ fn field_clauses(field: &FieldFact) -> String {
     if !own_rules.is_empty() {
         clauses.push(format!("validated with {}", ticked_list(&own_rules)));
     }
-    if let Some(example) = field.example_fn.as_ref().filter(|e| field.default_fn.as_ref() != Some(*e)) {
+    if let Some(example) = field
+        .example_fn
+        .as_ref()
+        .filter(|e| field.default_fn.as_ref() != Some(*e))
+    {
         clauses.push(format!("with a schemars example from `{example}`"));
     }
     if clauses.is_empty() {
@@ -1147,8 +1218,45 @@ fn merged_sentence(kind: &Merged, values: &[String], salt: &Salt) -> String {
     }
 }
 
+/// A method as one list entry: its name, and its body when that is one short expression.
+fn method_entry(fact: &Fact) -> Option<String> {
+    match fact {
+        Fact::Method {
+            name,
+            body: Some(body),
+            ..
+        } => Some(format!("`{name}` (`{body}`)")),
+        Fact::Method {
+            name,
+            returns: Some(returns),
+            ..
+        } => Some(format!("`{name}`, returning `{returns}`")),
+        Fact::Method { name, .. } => Some(format!("`{name}`")),
+        _ => None,
+    }
+}
+
+/// A field as one list entry: name, type and what its attributes say that no rule explains.
+fn field_entry(field: &FieldFact) -> String {
+    let clauses = field_clauses(field);
+    if field.ty.is_empty() {
+        format!("`{}`{clauses}", field.name)
+    } else {
+        format!("`{}` (`{}`{clauses})", field.name, field.ty)
+    }
+}
+
+/// The sentences for one item's facts, in code order. Facts of one kind that would each make a
+/// sentence of the same shape (the fields of a struct, the methods of an impl, a helper's
+/// parameters and result) are said once, as a list.
 fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
     let has_aide = facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }));
+    let has_extractors = facts.iter().any(|f| {
+        matches!(
+            f,
+            Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. }
+        )
+    });
     // Keyed by the one-value section's name, which tells the merged kinds apart.
     let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for fact in facts {
@@ -1159,6 +1267,23 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
             }
         }
     }
+    let methods: Vec<String> = facts.iter().filter_map(method_entry).collect();
+    let has_impl = facts
+        .iter()
+        .any(|f| matches!(f, Fact::TraitImpl { .. } | Fact::InherentImpl { .. }));
+    let fields: Vec<String> = facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Field(field) => Some(field_entry(field)),
+            _ => None,
+        })
+        .collect();
+    let plain_returns = facts.iter().find_map(|f| match f {
+        Fact::Returns {
+            ty, status: None, ..
+        } if !has_extractors => Some(ty.clone()),
+        _ => None,
+    });
     let mut out = Vec::new();
     let mut emitted: Vec<&str> = Vec::new();
     for (i, fact) in facts.iter().enumerate() {
@@ -1171,16 +1296,60 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
             }
             continue;
         }
-        if let Fact::Signature { params, .. } = fact {
-            if !params.is_empty() && !facts.iter().any(|f| matches!(f, Fact::State { .. })) {
+        match fact {
+            Fact::Signature { params, .. } => {
+                if has_extractors {
+                    continue;
+                }
+                let section = match (&plain_returns, params.is_empty()) {
+                    (Some(_), false) => section!("signature.returns"),
+                    (Some(_), true) => section!("signature.returns_only"),
+                    (None, false) => section!("signature.helper"),
+                    (None, true) => continue,
+                };
                 out.push(fill(
-                    pick(section!("signature.helper"), &fact_salt),
-                    &[("item", name.to_owned()), ("params", ticked_list(params))],
+                    pick(section, &fact_salt),
+                    &[
+                        ("item", name.to_owned()),
+                        ("params", ticked_list(params)),
+                        ("ty", plain_returns.clone().unwrap_or_default()),
+                    ],
                 ));
             }
-            continue;
+            Fact::Returns { status: None, .. } if !has_extractors => {}
+            Fact::Method { .. } if has_impl => {}
+            Fact::Field(_) => {
+                if !emitted.contains(&"fields") {
+                    emitted.push("fields");
+                    out.push(fill(
+                        pick(section!("fields"), &fact_salt),
+                        &[
+                            ("item", name.to_owned()),
+                            ("list", fields.join("; ")),
+                            ("count", fields.len().to_string()),
+                        ],
+                    ));
+                }
+            }
+            Fact::TraitImpl { .. } | Fact::InherentImpl { .. } => {
+                out.extend(reasoning_sentence(fact, has_aide, &fact_salt).map(|s| {
+                    // The impl's sentence names the methods; say what each is, once.
+                    if methods.is_empty() {
+                        s
+                    } else {
+                        format!(
+                            "{} {}",
+                            s,
+                            fill(
+                                pick(section!("methods"), &fact_salt),
+                                &[("list", list(&methods))],
+                            )
+                        )
+                    }
+                }));
+            }
+            _ => out.extend(reasoning_sentence(fact, has_aide, &fact_salt)),
         }
-        out.extend(reasoning_sentence(fact, has_aide, &fact_salt));
     }
     out
 }
@@ -1206,14 +1375,9 @@ fn impl_names(unit: &UnitView) -> (String, String) {
     (String::new(), String::new())
 }
 
-/// The sentence for a trivial helper carried by a struct's unit: what the struct's attributes
-/// use it for, and what it returns.
-fn joined_helper_sentence(
-    unit: &UnitView,
-    name: &str,
-    facts: &[Fact],
-    salt: &Salt,
-) -> Option<String> {
+/// What a trivial helper carried by a struct's unit is for (the struct's serde default, its
+/// schemars example, or both) and its list entry, with what it returns.
+fn joined_helper(unit: &UnitView, name: &str, facts: &[Fact]) -> Option<(Section, String)> {
     let ty = facts.iter().find_map(|f| match f {
         Fact::Returns { ty, .. } => Some(ty.clone()),
         _ => None,
@@ -1238,10 +1402,7 @@ fn joined_helper_sentence(
         (false, true) => section!("joined_helper.example"),
         (false, false) => return None,
     };
-    Some(fill(
-        pick(section, salt),
-        &[("item", name.to_owned()), ("ty", ty)],
-    ))
+    Some((section, format!("`{name}` (returning `{ty}`)")))
 }
 
 /// The opening sentence: what the unit is, from its role and what selection knows of it.
@@ -1286,9 +1447,8 @@ fn purpose(unit: &UnitView, salt: &Salt) -> String {
 /// One variant of a rule's sentence, chosen like a section's.
 fn rule_sentence(fired: &rules::Fired, salt: &Salt) -> String {
     let variants = &fired.rule.say;
-    let start = stable_hash(&[&salt.text, &fired.rule.id]);
-    let index = start.wrapping_add(salt.rotation) % variants.len().max(1) as u64;
-    let template = variants.get(index as usize).map_or("", String::as_str);
+    let index = salt.choose(&format!("rule:{}", fired.rule.id), variants.len());
+    let template = variants.get(index).map_or("", String::as_str);
     fill(template, &fired.vars)
 }
 
@@ -1304,14 +1464,14 @@ pub struct Reasoning {
 pub fn render_reasoning(unit: &UnitView, salt: &Salt, rules: &[rules::Rule]) -> Reasoning {
     let mut paragraphs = vec![purpose(unit, salt)];
     let mut fired_ids = Vec::new();
-    let multi = unit.items.len() > 1;
     // A chain reads in code order; any other unit speaks of its primary item first.
     let mut order: Vec<usize> = (0..unit.items.len()).collect();
     if unit.role != Role::Chain {
         order.sort_by_key(|&i| i != unit.primary);
     }
-    // Sentences about a struct's trivial helpers share one paragraph.
+    // Sentences about a struct's trivial helpers share one paragraph, one sentence per use.
     let mut helper_sentences = Vec::new();
+    let mut helpers: Vec<(Section, Vec<String>)> = Vec::new();
     for index in order {
         let (name, facts) = &unit.items[index];
         let scope = rules::Scope {
@@ -1337,8 +1497,14 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, rules: &[rules::Rule]) -> 
             && unit.role.is_struct()
             && facts.iter().any(|f| matches!(f, Fact::Signature { .. }));
         let mut sentences = if is_helper_fn {
-            match joined_helper_sentence(unit, name, facts, salt) {
-                Some(sentence) => vec![sentence],
+            match joined_helper(unit, name, facts) {
+                Some((section, entry)) => {
+                    match helpers.iter_mut().find(|(s, _)| *s == section) {
+                        Some((_, entries)) => entries.push(entry),
+                        None => helpers.push((section, vec![entry])),
+                    }
+                    Vec::new()
+                }
                 None => item_sentences(name, &kept, salt),
             }
         } else {
@@ -1360,13 +1526,19 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, rules: &[rules::Rule]) -> 
         if sentences.is_empty() {
             continue;
         }
-        if multi && unit.role == Role::Chain && index > 0 {
-            sentences.insert(0, format!("Next, `{name}`."));
-        }
         // Long runs read better split: a paragraph per five sentences.
         for chunk in sentences.chunks(5) {
             paragraphs.push(chunk.join(" "));
         }
+    }
+    for (section, entries) in &helpers {
+        helper_sentences.push(fill(
+            pick(*section, salt),
+            &[
+                ("list", list(entries)),
+                ("count", entries.len().to_string()),
+            ],
+        ));
     }
     if !helper_sentences.is_empty() {
         paragraphs.push(helper_sentences.join(" "));
@@ -1413,7 +1585,7 @@ fn field_spec(field: &FieldFact, file: &[(String, &[Fact])]) -> Option<String> {
     }
     let optional = field.ty.starts_with("Option<");
     if field.default_fn.is_some() {
-        parts.push("may be left out (it has a default)".to_owned());
+        parts.push("may be left out, a default applies".to_owned());
     } else if optional {
         parts.push("optional".to_owned());
     }
@@ -1423,12 +1595,15 @@ fn field_spec(field: &FieldFact, file: &[(String, &[Fact])]) -> Option<String> {
         }
     }
     for validator in &field.validate_fns {
-        let message = file.iter().flat_map(|(_, f)| f.iter()).find_map(|f| match f {
-            Fact::ValidatorFn { name, messages, .. } if name == validator => messages.first(),
-            _ => None,
-        });
-        if let Some(message) = message {
-            parts.push(format!("rejected otherwise with \"{}\"", unstop(message)));
+        let message = file
+            .iter()
+            .flat_map(|(_, f)| f.iter())
+            .find_map(|f| match f {
+                Fact::ValidatorFn { name, messages, .. } if name == validator => messages.first(),
+                _ => None,
+            });
+        if message.is_some() {
+            parts.push("checked by a custom rule".to_owned());
         }
     }
     if !field.aliases.is_empty() {
@@ -1538,7 +1713,9 @@ fn request_details(unit: &UnitView, salt: &Salt, rule_set: &[rules::Rule]) -> Ve
                 }
                 Fact::Conflict { .. } => push(section!("detail.conflict"), &[], &mut details),
                 Fact::ScopedLookup { .. } => push(section!("detail.lookup"), &[], &mut details),
-                Fact::Field(field) if unit.role.is_struct() && index == unit.primary => {
+                Fact::Field(field)
+                    if matches!(unit.role, Role::Body | Role::Query) && index == unit.primary =>
+                {
                     if let Some(constraints) = field_spec(field, unit.file) {
                         push(
                             section!("detail.spec"),
@@ -1588,9 +1765,8 @@ fn request_details(unit: &UnitView, salt: &Salt, rule_set: &[rules::Rule]) -> Ve
                 continue;
             }
             asked.push(&fired.rule.id);
-            let start = stable_hash(&[&salt.text, &fired.rule.id, "ask"]);
-            let index = start.wrapping_add(salt.rotation) % fired.rule.ask.len() as u64;
-            let line = fill(&fired.rule.ask[index as usize], &fired.vars);
+            let index = salt.choose(&format!("ask:{}", fired.rule.id), fired.rule.ask.len());
+            let line = fill(&fired.rule.ask[index], &fired.vars);
             if !details.contains(&line) {
                 details.push(line);
             }
@@ -1630,7 +1806,9 @@ pub fn render_request(
                 _ => None,
             })
         })
-        .filter(|_| matches!(unit.role, Role::Handler | Role::Chain));
+        // Quoted once per unit, in its first example, and by the handler only: the chain
+        // states the same need in its own words.
+        .filter(|_| unit.role == Role::Handler && salt.rotation == 0);
     let ask_section = match (unit.role, &doc) {
         (Role::Handler, Some(_)) => section!("ask.handler_doc"),
         (Role::Chain, Some(_)) => section!("ask.chain_doc"),
@@ -1647,7 +1825,14 @@ pub fn render_request(
     let title = fill(pick(unit.role.title(), salt), &vars);
     let ask = fill(pick(ask_section, salt), &vars);
     let ask_lower = lowercase_first(&ask);
-    let details = request_details(unit, salt, rule_set).join("\n");
+    let mut details = request_details(unit, salt, rule_set);
+    // A unit's later examples ask from another angle: part of the needs, starting elsewhere.
+    if salt.rotation > 0 && details.len() > 2 {
+        let start = salt.rotation as usize % details.len();
+        details.rotate_left(start);
+        details.truncate(details.len().div_ceil(2));
+    }
+    let details = details.join("\n");
     fill(
         pick(voice.frame(), salt),
         &[

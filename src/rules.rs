@@ -72,7 +72,10 @@ fn check(rules: &[Rule]) -> Result<(), String> {
         }
         for kind in &rule.replaces {
             if !Fact::KINDS.contains(&kind.as_str()) {
-                return Err(format!("rule {} replaces an unknown fact kind: {kind}", rule.id));
+                return Err(format!(
+                    "rule {} replaces an unknown fact kind: {kind}",
+                    rule.id
+                ));
             }
         }
     }
@@ -247,13 +250,11 @@ pub const SIGNALS: &[Signal] = &[
             let (_, callee_facts) = s.unit.iter().find(|(name, _)| name == callee)?;
             callee_facts.iter().find_map(|f| match f {
                 Fact::Signature {
-                    params,
-                    ref_params,
-                    ..
+                    params, ref_params, ..
                 } if ref_params.iter().any(|p| p == ref_name)
-                    && moved
-                        .iter()
-                        .all(|m| params.iter().any(|p| p == m) && !ref_params.contains(&m.to_string())) =>
+                    && moved.iter().all(|m| {
+                        params.iter().any(|p| p == m) && !ref_params.contains(&m.to_string())
+                    }) =>
                 {
                     Some(vec![("callee", callee.to_owned())])
                 }
@@ -530,7 +531,10 @@ pub const SIGNALS: &[Signal] = &[
               repeats (every number of the schema rule stands in the validator's condition)",
         read: |s| {
             s.fields().find_map(|field| {
-                let rule = field.schema_args.iter().find(|a| a.starts_with("length("))?;
+                let rule = field
+                    .schema_args
+                    .iter()
+                    .find(|a| a.starts_with("length("))?;
                 let validator = field.validate_fns.first()?;
                 let condition = s.file_facts().find_map(|f| match f {
                     Fact::ValidatorFn {
@@ -567,13 +571,14 @@ pub const SIGNALS: &[Signal] = &[
         name: "default_is_example",
         doc: "one function is a field's serde default and its schemars example",
         read: |s| {
-            s.fields().find_map(|field| match (&field.default_fn, &field.example_fn) {
-                (Some(default), Some(example)) if default == example => Some(vec![
-                    ("field", field.name.clone()),
-                    ("default_fn", default.clone()),
-                ]),
-                _ => None,
-            })
+            s.fields()
+                .find_map(|field| match (&field.default_fn, &field.example_fn) {
+                    (Some(default), Some(example)) if default == example => Some(vec![
+                        ("field", field.name.clone()),
+                        ("default_fn", default.clone()),
+                    ]),
+                    _ => None,
+                })
         },
     },
     Signal {
@@ -665,8 +670,7 @@ pub const SIGNALS: &[Signal] = &[
                 });
                 derives_eq && holds
             });
-            (marker && holder_derives_eq)
-                .then(|| vec![("self_ty", self_ty), ("eq_body", eq_body)])
+            (marker && holder_derives_eq).then(|| vec![("self_ty", self_ty), ("eq_body", eq_body)])
         },
     },
     Signal {

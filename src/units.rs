@@ -26,6 +26,10 @@ pub enum Imports {
 /// The default plan aims at about this many examples per file.
 const TARGET_EXAMPLES: usize = 20;
 
+/// By default no unit gets more examples than this, so a file of few units gives fewer
+/// examples rather than the same code explained over and over (`--variants` sets any number).
+const MOST_EXAMPLES_PER_UNIT: usize = 2;
+
 /// Helpers this short join the unit that names them instead of standing alone: at most this many
 /// statements, spread over at most `TRIVIAL_BODY_LINES` lines (a `json!` literal is one statement
 /// over several lines).
@@ -288,21 +292,29 @@ pub fn plan_variants(roles: &[Role], sizes: &[usize], requested: Option<usize>) 
     if let Some(n) = requested {
         return vec![n; roles.len()];
     }
+    let cap = |_: Role| MOST_EXAMPLES_PER_UNIT;
     let count = roles.len().max(1);
     let base = (TARGET_EXAMPLES / count).max(1);
-    let mut plan = vec![base; roles.len()];
-    let mut extra = TARGET_EXAMPLES.saturating_sub(base * roles.len());
+    let mut plan: Vec<usize> = roles.iter().map(|&r| base.min(cap(r))).collect();
+    let mut extra = TARGET_EXAMPLES.saturating_sub(plan.iter().sum());
     let mut order: Vec<usize> = (0..roles.len()).collect();
     order.sort_by_key(|&i| {
         let size = sizes.get(i).copied().unwrap_or(0);
         (roles[i].priority(), std::cmp::Reverse(size), i)
     });
-    for i in order {
-        if extra == 0 {
+    // Extra examples go round in that order, as long as a unit is under its cap.
+    while extra > 0 {
+        let mut gave = false;
+        for &i in &order {
+            if extra > 0 && plan[i] < cap(roles[i]) {
+                plan[i] += 1;
+                extra -= 1;
+                gave = true;
+            }
+        }
+        if !gave {
             break;
         }
-        plan[i] += 1;
-        extra -= 1;
     }
     plan
 }
@@ -452,8 +464,9 @@ fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
 
     #[test]
     fn the_default_plan_reaches_twenty_giving_extras_to_chains_then_larger_units() {
+        // Few units: each is capped at 2, so fewer than 20 in all.
         let roles = [Role::Body, Role::Chain, Role::Handler, Role::Model];
-        assert_eq!(plan_variants(&roles, &[9; 4], None), vec![5, 5, 5, 5]);
+        assert_eq!(plan_variants(&roles, &[9; 4], None), vec![2, 2, 2, 2]);
         let roles = [
             Role::Body,
             Role::Model,
@@ -462,11 +475,21 @@ fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
             Role::Helper,
             Role::Query,
         ];
-        // 20 / 6 = 3 each, and the 2 left over go to the chain, then the handler.
-        assert_eq!(plan_variants(&roles, &[1; 6], None), vec![3, 3, 4, 4, 3, 3]);
+        assert_eq!(plan_variants(&roles, &[1; 6], None), vec![2; 6]);
+        // Fourteen units: one each, and the 6 extra ones to the chain, handler and helper
+        // first, then the larger units.
+        let mut roles = vec![Role::Model; 14];
+        roles[5] = Role::Chain;
+        roles[9] = Role::Handler;
+        let mut sizes = vec![5; 14];
+        sizes[13] = 40;
+        let plan = plan_variants(&roles, &sizes, None);
+        assert_eq!(plan, vec![2, 2, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2]);
         assert_eq!(plan_variants(&roles, &[1; 6], Some(2)), vec![2; 6]);
-        // Among units of one rank, the larger gets the extra one first.
-        let plan = plan_variants(&[Role::Model; 7], &[5, 5, 5, 5, 5, 5, 40], None);
-        assert_eq!(plan, vec![3, 3, 3, 3, 3, 2, 3]);
+        // Many units: 20 / 12 = 1 each; among units of one rank the larger gets an extra first.
+        let mut sizes = [5; 12];
+        sizes[11] = 40;
+        let plan = plan_variants(&[Role::Model; 12], &sizes, None);
+        assert_eq!(plan, vec![2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 2]);
     }
 }
