@@ -413,6 +413,10 @@ fn render_examples(
                 Some(select::Reason::CalledBy(by))
                     if selection.roots.iter().any(|&r| inventory.entries[r].name == *by)
             ),
+            field_of: match selection.reason(unit.primary) {
+                Some(select::Reason::FieldType(by)) => Some(by.clone()),
+                _ => None,
+            },
             file: &file_facts,
         };
         let slices: Vec<Slice> =

@@ -137,7 +137,7 @@ impl Profile {
             .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         let mut rules = rules::load(&file.rules).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         for rule in &mut rules {
-            for text in &mut rule.say {
+            for text in rule.say.iter_mut().chain(rule.ask.iter_mut()) {
                 *text = Templates::fill_vocabulary(text, &file.vocabulary);
             }
         }

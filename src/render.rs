@@ -80,7 +80,10 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ),
     ("commit", &["commit"]),
     ("conflict", &["conflict", "detail.conflict"]),
-    ("active_model", &["active_model", "active_model.new"]),
+    (
+        "active_model",
+        &["active_model", "active_model.new", "active_model.new_many"],
+    ),
     ("set_fields", &["set_fields", "detail.set_fields"]),
     ("insert", &["insert"]),
     (
@@ -99,7 +102,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("tracing", &["tracing"]),
     ("expect", &["expect"]),
     ("derives", &["derives", "derives.mechanisms"]),
-    ("serde_container", &["serde_container"]),
+    ("serde_container", &["serde_container", "detail.rename_all"]),
     (
         "field",
         &[
@@ -107,6 +110,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "field.untyped",
             "fields",
             "detail.spec",
+            "detail.wire_name",
             "joined_helper.default",
             "joined_helper.example",
             "joined_helper.both",
@@ -132,7 +136,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
         "method",
         &["method", "method.body", "method.unit", "methods"],
     ),
-    ("branch", &["branch"]),
+    ("branch", &["branch", "detail.branch"]),
     ("method_of", &["method_of"]),
     // Read only by reasoning rules (src/rules.rs).
     ("read_from", &[]),
@@ -194,6 +198,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "ask.query",
             "ask.response",
             "ask.model",
+            "ask.field_type",
             "ask.trait_impl",
             "ask.inherent_impl",
         ],
@@ -534,6 +539,9 @@ pub struct UnitView<'a> {
     pub route: Option<&'a Fact>,
     /// Whether a root handler calls the unit's primary item.
     pub called_by_root: bool,
+    /// The type whose field has the unit's primary item as its type, when that is why it was
+    /// selected.
+    pub field_of: Option<String>,
     /// Every selected item of the file with its facts: what rules may look up beyond the unit.
     pub file: &'a [(String, &'a [Fact])],
 }
@@ -1196,6 +1204,11 @@ const MERGED_HELPERS: Merged = Merged {
     many: section!("crate_helper.many"),
     key: "name",
 };
+const MERGED_NEW_ROWS: Merged = Merged {
+    one: section!("active_model.new"),
+    many: section!("active_model.new_many"),
+    key: "ty",
+};
 const MERGED_ASSOCS: Merged = Merged {
     one: section!("local_assoc"),
     many: section!("local_assoc.many"),
@@ -1207,6 +1220,9 @@ fn merged_kind(fact: &Fact) -> Option<(&'static Merged, String)> {
         Fact::ErrorCtor { path } => Some((&MERGED_ERRORS, path.clone())),
         Fact::CrateHelper { name } => Some((&MERGED_HELPERS, name.clone())),
         Fact::LocalAssoc { path } => Some((&MERGED_ASSOCS, path.clone())),
+        Fact::ActiveModel { ty, set_fields, .. } if set_fields.is_empty() => {
+            Some((&MERGED_NEW_ROWS, ty.clone()))
+        }
         _ => None,
     }
 }
@@ -1267,7 +1283,16 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
             }
         }
     }
-    let methods: Vec<String> = facts.iter().filter_map(method_entry).collect();
+    // Said only when some method is one short expression: otherwise the list would only
+    // repeat the names the impl's sentence gives.
+    let methods: Vec<String> = if facts
+        .iter()
+        .any(|f| matches!(f, Fact::Method { body: Some(_), .. }))
+    {
+        facts.iter().filter_map(method_entry).collect()
+    } else {
+        Vec::new()
+    };
     let has_impl = facts
         .iter()
         .any(|f| matches!(f, Fact::TraitImpl { .. } | Fact::InherentImpl { .. }));
@@ -1606,8 +1631,13 @@ fn field_spec(field: &FieldFact, file: &[(String, &[Fact])]) -> Option<String> {
             parts.push("checked by a custom rule".to_owned());
         }
     }
-    if !field.aliases.is_empty() {
-        let names: Vec<String> = field.aliases.iter().map(|a| format!("\"{a}\"")).collect();
+    let names: Vec<String> = field
+        .aliases
+        .iter()
+        .filter(|a| **a != field.name)
+        .map(|a| format!("\"{a}\""))
+        .collect();
+    if !names.is_empty() {
         parts.push(format!("also accepted as {}", list(&names)));
     }
     if field.schema_skip {
@@ -1713,8 +1743,11 @@ fn request_details(unit: &UnitView, salt: &Salt, rule_set: &[rules::Rule]) -> Ve
                 }
                 Fact::Conflict { .. } => push(section!("detail.conflict"), &[], &mut details),
                 Fact::ScopedLookup { .. } => push(section!("detail.lookup"), &[], &mut details),
+                // The spec of the fields, in a unit's first example; later ones ask otherwise.
                 Fact::Field(field)
-                    if matches!(unit.role, Role::Body | Role::Query) && index == unit.primary =>
+                    if matches!(unit.role, Role::Body | Role::Query)
+                        && index == unit.primary
+                        && salt.rotation == 0 =>
                 {
                     if let Some(constraints) = field_spec(field, unit.file) {
                         push(
@@ -1742,6 +1775,38 @@ fn request_details(unit: &UnitView, salt: &Salt, rule_set: &[rules::Rule]) -> Ve
                     &mut details,
                 ),
                 Fact::SetFields { .. } => push(section!("detail.set_fields"), &[], &mut details),
+                Fact::SerdeContainer { rename_all }
+                    if matches!(unit.role, Role::Response | Role::Model) =>
+                {
+                    push(
+                        section!("detail.rename_all"),
+                        &[("rename_all", rename_all.clone())],
+                        &mut details,
+                    )
+                }
+                Fact::Field(field)
+                    if matches!(unit.role, Role::Response | Role::Model)
+                        && field.rename.is_some() =>
+                {
+                    push(
+                        section!("detail.wire_name"),
+                        &[
+                            ("name", field.name.clone()),
+                            ("wire", field.rename.clone().unwrap_or_default()),
+                        ],
+                        &mut details,
+                    )
+                }
+                Fact::Branch { condition }
+                    if matches!(unit.role, Role::InherentImpl | Role::TraitImpl)
+                        && condition.chars().all(|c| c.is_alphanumeric() || c == '_') =>
+                {
+                    push(
+                        section!("detail.branch"),
+                        &[("condition", condition.clone())],
+                        &mut details,
+                    )
+                }
                 Fact::ErrorCtor { .. } => errors = true,
                 _ => {}
             }
@@ -1810,6 +1875,7 @@ pub fn render_request(
         // states the same need in its own words.
         .filter(|_| unit.role == Role::Handler && salt.rotation == 0);
     let ask_section = match (unit.role, &doc) {
+        (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
         (Role::Handler, Some(_)) => section!("ask.handler_doc"),
         (Role::Chain, Some(_)) => section!("ask.chain_doc"),
         (role, _) => role.ask(),
@@ -1821,6 +1887,7 @@ pub fn render_request(
         ("self_ty", self_ty),
         ("arg_ty", arg_ty),
         ("doc", doc.unwrap_or_default()),
+        ("field_of", unit.field_of.clone().unwrap_or_default()),
     ];
     let title = fill(pick(unit.role.title(), salt), &vars);
     let ask = fill(pick(ask_section, salt), &vars);

@@ -513,13 +513,19 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "aliased_field",
-        doc: "a field with serde aliases",
+        doc: "a field with serde aliases other than its own name",
         read: |s| {
             s.fields().find_map(|field| {
-                (!field.aliases.is_empty()).then(|| {
+                let aliases: Vec<String> = field
+                    .aliases
+                    .iter()
+                    .filter(|a| **a != field.name)
+                    .cloned()
+                    .collect();
+                (!aliases.is_empty()).then(|| {
                     vec![
                         ("field", field.name.clone()),
-                        ("aliases", ticked_list(&field.aliases)),
+                        ("aliases", ticked_list(&aliases)),
                     ]
                 })
             })
