@@ -3,6 +3,7 @@
 //! single-line slice of the source, so the renderer can quote it in backticks safely.
 //! No syn type leaves this module.
 
+use quote::ToTokens as _;
 use serde::Serialize;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -965,12 +966,37 @@ impl<'ast> Visit<'ast> for StringCollector {
 #[derive(Default)]
 struct WordLiterals(Vec<String>);
 
-impl<'ast> Visit<'ast> for WordLiterals {
-    fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
-        let value = lit.value();
+impl WordLiterals {
+    fn take(&mut self, value: String) {
         if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             self.0.push(value);
         }
+    }
+
+    /// Macro arguments (`vec!["path".to_owned()]`) are tokens, not syntax: read their string
+    /// literals from the tokens.
+    fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Literal(lit) => {
+                    if let Ok(s) = syn::parse2::<syn::LitStr>(lit.into_token_stream()) {
+                        self.take(s.value());
+                    }
+                }
+                proc_macro2::TokenTree::Group(g) => self.tokens(g.stream()),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for WordLiterals {
+    fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+        self.take(lit.value());
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.tokens(mac.tokens.clone());
     }
 }
 
@@ -1750,7 +1776,7 @@ async fn create(
             "{\"kind\":\"permission\",\"ty\":\"permissions::Organization\",\"fields\":[\"org_id\"]}",
             "{\"kind\":\"extractor\",\"role\":\"body\",\"wrapper\":\"ValidatedJson\",\"ty\":\"MsgIn\",\"binding\":\"data\",\"fields\":[]}",
             "{\"kind\":\"returns\",\"ty\":\"Result<JsonStatus<202, MsgOut>>\",\"status\":\"202\",\"body\":\"MsgOut\"}",
-            "{\"kind\":\"delegates\",\"callee\":\"inner\",\"whole_body\":true}",
+            "{\"kind\":\"delegates\",\"callee\":\"inner\",\"whole_body\":true,\"args\":[\"db\",\"data\"]}",
         ]
         "##);
     }
@@ -1784,6 +1810,38 @@ async fn create(
             .map(|f| serde_json::to_string(f).unwrap())
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    const NOTES_AND_READS: &str = r#"
+// FIXME: This can and should be a derive macro.
+impl ModelIn for MsgIn {
+    type ActiveModel = message::ActiveModel;
+    fn update_model(self, model: &mut message::ActiveModel) {}
+}
+
+// A plain comment says nothing that is a note.
+async fn inner(db: &DatabaseConnection, data: MsgIn, app_id: AppId) -> Result<()> {
+    app_id.validate().map_err(|e| HttpError::unprocessable_entity(errors(vec!["path".to_owned()], e)))?;
+    let payload = data.payload();
+    let msg = message::ActiveModel { app_id: Set(app_id), ..data.into() };
+    Ok(())
+}
+"#;
+
+    #[test]
+    fn notes_above_items_validation_locations_and_reads_before_a_move() {
+        insta::assert_snapshot!(render(NOTES_AND_READS), @r#"
+        {"kind":"trait_impl","trait_name":"ModelIn","self_ty":"MsgIn","methods":["update_model"],"assoc_types":["type ActiveModel = message::ActiveModel;"]}
+        {"kind":"method","name":"update_model","receiver":"self","params":["model"],"returns":null,"body":null}
+        {"kind":"note_comment","marker":"FIXME","text":"This can and should be a derive macro"}
+        {"kind":"signature","item":"inner","is_async":true,"visibility":"","params":["db","data","app_id"],"ref_params":["db"]}
+        {"kind":"returns","ty":"Result<()>","status":null,"body":null}
+        {"kind":"validate_call","receiver":"app_id","locations":["path"]}
+        {"kind":"error_ctor","path":"HttpError::unprocessable_entity"}
+        {"kind":"crate_helper","name":"errors"}
+        {"kind":"read_from","name":"payload","receiver":"data","expr":"data.payload()"}
+        {"kind":"active_model","ty":"message::ActiveModel","set_fields":["app_id"],"base":"data.into()"}
+        "#);
     }
 
     const STRUCT_FIELDS: &str = r#"
@@ -2048,7 +2106,7 @@ async fn create_message(
     fn handler_bodies_name_lookups_validation_cache_and_local_calls() {
         insta::assert_snapshot!(render(BODY_LOOKUPS), @r#"
         {"kind":"field","name":"id","ty":"MessageId","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":false}
-        {"kind":"signature","item":"create_message_inner","is_async":true,"visibility":"","params":["db"]}
+        {"kind":"signature","item":"create_message_inner","is_async":true,"visibility":"","params":["db"],"ref_params":["db"]}
         {"kind":"returns","ty":"Result<message::Model>","status":null,"body":null}
         {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[]}
         {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"cache","by_ref":true,"text":"ref cache"}],"rest":true}
@@ -2057,7 +2115,7 @@ async fn create_message(
         {"kind":"validate_call","receiver":"data"}
         {"kind":"scoped_lookup","entity":"application::Entity","method":"secure_find_by_id_or_uid","scope":"org_id.clone()"}
         {"kind":"cache_fetch","call":"fetch_endpoints_cached","ttl":"Duration::from_secs(30)"}
-        {"kind":"delegates","callee":"create_message_inner","whole_body":false}
+        {"kind":"delegates","callee":"create_message_inner","whole_body":false,"args":["db"]}
         {"kind":"crate_helper","name":"validate_payload_size"}
         {"kind":"local_assoc","path":"MessageOut::from_msg"}
         "#);
@@ -2084,7 +2142,7 @@ async fn delete_endpoint(db: &DatabaseConnection, app: application::Model) -> Re
     #[test]
     fn handler_bodies_name_errors_status_codes_tracing_and_expect() {
         insta::assert_snapshot!(render(BODY_ERRORS), @r#"
-        {"kind":"signature","item":"delete_endpoint","is_async":true,"visibility":"","params":["db","app"]}
+        {"kind":"signature","item":"delete_endpoint","is_async":true,"visibility":"","params":["db","app"],"ref_params":["db"]}
         {"kind":"returns","ty":"Result<StatusCode>","status":null,"body":null}
         {"kind":"scoped_lookup","entity":"endpoint::Entity","method":"secure_find","scope":"app.id"}
         {"kind":"error_ctor","path":"HttpError::not_found"}
@@ -2122,7 +2180,7 @@ fn sign(key: &EndpointSecret, msg: &[u8]) -> Result<String> {
     #[test]
     fn logging_macros_are_never_error_constructors() {
         insta::assert_snapshot!(render(LOGGING_MACROS), @r#"
-        {"kind":"signature","item":"sign","is_async":false,"visibility":"","params":["key","msg"]}
+        {"kind":"signature","item":"sign","is_async":false,"visibility":"","params":["key","msg"],"ref_params":["key","msg"]}
         {"kind":"returns","ty":"Result<String>","status":null,"body":null}
         {"kind":"error_ctor","path":"err_generic!"}
         {"kind":"tracing","mac":"tracing::error"}
@@ -2170,12 +2228,12 @@ async fn update_app(db: &DatabaseConnection, app: application::Model, data: Appl
     #[test]
     fn database_writes_read_transactions_active_models_and_inserts() {
         insta::assert_snapshot!(render(DATABASE), @r#"
-        {"kind":"signature","item":"create_message_app","is_async":true,"visibility":"","params":["db","data","app"]}
+        {"kind":"signature","item":"create_message_app","is_async":true,"visibility":"","params":["db","data","app"],"ref_params":["db"]}
         {"kind":"returns","ty":"Result<message::Model>","status":null,"body":null}
         {"kind":"active_model","ty":"message::ActiveModel","set_fields":["event_type","payload"],"base":"Default::default()"}
         {"kind":"active_model","ty":"messagedestination::ActiveModel::new","set_fields":[],"base":null}
         {"kind":"transaction","method":"transaction","inserts":["msg","dest"]}
-        {"kind":"signature","item":"update_app","is_async":true,"visibility":"","params":["db","app","data"]}
+        {"kind":"signature","item":"update_app","is_async":true,"visibility":"","params":["db","app","data"],"ref_params":["db"]}
         {"kind":"returns","ty":"Result<application::Model>","status":null,"body":null}
         {"kind":"transaction","method":"begin","inserts":[]}
         {"kind":"set_fields","target":"app","fields":["name","uid"]}
@@ -2201,7 +2259,7 @@ async fn create_message(db: &DatabaseConnection, app: application::Model, data: 
     #[test]
     fn active_model_base_is_not_a_second_active_model() {
         insta::assert_snapshot!(render(ACTIVE_MODEL_BASE), @r#"
-        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","app","data"]}
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","app","data"],"ref_params":["db"]}
         {"kind":"active_model","ty":"message::ActiveModel","set_fields":["event_type"],"base":"message::ActiveModel::new(app.id.clone(), app.org_id.clone())"}
         "#);
     }
@@ -2231,7 +2289,7 @@ async fn sign_and_store(db: &DatabaseConnection, msg: message::ActiveModel, id: 
     #[test]
     fn only_awaited_one_argument_inserts_are_database_inserts() {
         insta::assert_snapshot!(render(COLLECTION_INSERTS), @r#"
-        {"kind":"signature","item":"sign_and_store","is_async":true,"visibility":"","params":["db","msg","id"]}
+        {"kind":"signature","item":"sign_and_store","is_async":true,"visibility":"","params":["db","msg","id"],"ref_params":["db"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"insert","receiver":"msg"}
         {"kind":"transaction","method":"transaction","inserts":["dest"]}
@@ -2281,7 +2339,7 @@ async fn resend_batch(state: &AppState, msg: message::Model) -> Result<()> {
         {"kind":"signature","item":"resend_all","is_async":true,"visibility":"","params":["queue_tx","msgs"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"queue_send","queue":"queue_tx","task":"MessageTask::new_task","guard":null,"in_loop":true}
-        {"kind":"signature","item":"resend_batch","is_async":true,"visibility":"","params":["state","msg"]}
+        {"kind":"signature","item":"resend_batch","is_async":true,"visibility":"","params":["state","msg"],"ref_params":["state"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"queue_send","queue":"queue_tx","task":"MessageTaskBatch::new_task","guard":null,"in_loop":false}
         "#);
@@ -2341,9 +2399,9 @@ fn validate_uid(uid: &str) -> Result<(), ValidationError> {
     fn text_that_cannot_be_quoted_as_written_drops_its_fact() {
         insta::assert_snapshot!(render(UNQUOTABLE), @r#"
         {"kind":"field","name":"payload","ty":"Box<RawValue>","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":false}
-        {"kind":"signature","item":"msg_id","is_async":false,"visibility":"","params":["msg"]}
+        {"kind":"signature","item":"msg_id","is_async":false,"visibility":"","params":["msg"],"ref_params":["msg"]}
         {"kind":"returns","ty":"String","status":null,"body":null}
-        {"kind":"signature","item":"app_id","is_async":false,"visibility":"","params":["app"]}
+        {"kind":"signature","item":"app_id","is_async":false,"visibility":"","params":["app"],"ref_params":["app"]}
         {"kind":"returns","ty":"String","status":null,"body":null}
         {"kind":"validator_fn","name":"validate_uid","arg_ty":"str","messages":[],"condition":null}
         "#);
@@ -2380,12 +2438,12 @@ async fn resend(db: &DatabaseConnection, data: MessageIn) -> Result<MessageOut> 
             }]
         );
         insta::assert_snapshot!(render(FOREIGN_CALLS), @r#"
-        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","data"]}
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","data"],"ref_params":["db"]}
         {"kind":"returns","ty":"Result<MessageOut>","status":null,"body":null}
         {"kind":"crate_helper","name":"create_message_inner"}
-        {"kind":"signature","item":"resend","is_async":true,"visibility":"","params":["db","data"]}
+        {"kind":"signature","item":"resend","is_async":true,"visibility":"","params":["db","data"],"ref_params":["db"]}
         {"kind":"returns","ty":"Result<MessageOut>","status":null,"body":null}
-        {"kind":"delegates","callee":"create_message","whole_body":true}
+        {"kind":"delegates","callee":"create_message","whole_body":true,"args":["db","data"]}
         "#);
     }
 
@@ -2417,13 +2475,14 @@ mod tests {
     #[test]
     fn nested_items_and_test_modules_yield_no_facts() {
         insta::assert_snapshot!(render(NESTED), @r#"
-        {"kind":"signature","item":"handler","is_async":true,"visibility":"","params":["db"]}
+        {"kind":"signature","item":"handler","is_async":true,"visibility":"","params":["db"],"ref_params":["db"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         "#);
     }
 
     /// Every source the tests above read; a source must be listed here to count for coverage.
-    const SOURCES: [&str; 18] = [
+    const SOURCES: [&str; 19] = [
+        NOTES_AND_READS,
         STRUCT_FIELDS,
         NEWTYPES,
         TUPLE_STRUCT,

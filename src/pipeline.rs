@@ -437,7 +437,11 @@ fn render_examples(
         for variant in 0..count {
             let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
             let made = render_unique(&view, voice, variant, profile, &examples, &variety).map(
-                |(request, reasoning, picks)| {
+                |Rendered {
+                     request,
+                     reasoning,
+                     picks,
+                 }| {
                     let example = Example {
                         unit: key.clone(),
                         kind: role.name(),
@@ -521,6 +525,13 @@ impl Variety {
     }
 }
 
+/// One example's text as rendered, with the template choices it made.
+struct Rendered {
+    request: String,
+    reasoning: render::Reasoning,
+    picks: Vec<(String, usize)>,
+}
+
 /// Renders one example's request and reasoning: of the phrasings that repeat no earlier
 /// example's request or reasoning, the first `VARIETY_CANDIDATES` are weighed and the one that
 /// adds the least repetition is kept. None when the templates have no unseen phrasing left.
@@ -531,8 +542,8 @@ fn render_unique(
     profile: &Profile,
     earlier: &[Example],
     variety: &Variety,
-) -> Option<(String, render::Reasoning, Vec<(String, usize)>)> {
-    let mut best: Option<(f64, String, render::Reasoning, Vec<(String, usize)>)> = None;
+) -> Option<Rendered> {
+    let mut best: Option<(f64, Rendered)> = None;
     let mut fresh = 0;
     for attempt in 0..PHRASING_ATTEMPTS {
         let picks = std::cell::RefCell::new(Vec::new());
@@ -552,15 +563,23 @@ fn render_unique(
             continue;
         }
         let cost = variety.cost(&request, &reasoning.text);
-        if best.as_ref().is_none_or(|(c, ..)| cost < *c) {
-            best = Some((cost, request, reasoning, picks.into_inner()));
+        if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+            let picks = picks.into_inner();
+            best = Some((
+                cost,
+                Rendered {
+                    request,
+                    reasoning,
+                    picks,
+                },
+            ));
         }
         fresh += 1;
         if fresh == VARIETY_CANDIDATES {
             break;
         }
     }
-    best.map(|(_, request, reasoning, picks)| (request, reasoning, picks))
+    best.map(|(_, rendered)| rendered)
 }
 
 /// Crate mode: walk, summarize every file in parallel, select across files, then run the

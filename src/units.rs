@@ -476,6 +476,7 @@ fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
             Role::Query,
         ];
         assert_eq!(plan_variants(&roles, &[1; 6], None), vec![2; 6]);
+        assert_eq!(plan_variants(&roles, &[1; 6], Some(3)), vec![3; 6]);
         // Fourteen units: one each, and the 6 extra ones to the chain, handler and helper
         // first, then the larger units.
         let mut roles = vec![Role::Model; 14];
@@ -485,7 +486,6 @@ fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
         sizes[13] = 40;
         let plan = plan_variants(&roles, &sizes, None);
         assert_eq!(plan, vec![2, 2, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2]);
-        assert_eq!(plan_variants(&roles, &[1; 6], Some(2)), vec![2; 6]);
         // Many units: 20 / 12 = 1 each; among units of one rank the larger gets an extra first.
         let mut sizes = [5; 12];
         sizes[11] = 40;

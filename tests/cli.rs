@@ -59,7 +59,7 @@ fn writes_the_file_and_says_how_many_examples() {
     assert!(run.status.success());
     let stderr = String::from_utf8(run.stderr).unwrap();
     assert!(
-        stderr.starts_with("svix-distill: wrote 20 examples (15 units) to "),
+        stderr.starts_with("svix-distill: wrote 20 examples (11 units) to "),
         "{stderr}"
     );
     let text = std::fs::read_to_string(&out).unwrap();
@@ -607,7 +607,7 @@ fn stats_as_table_and_json() {
     assert!(table.status.success());
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(
-        table.contains("  examples        20\n  units           15\n"),
+        table.contains("  examples        20\n  units           11\n"),
         "{table}"
     );
     assert!(table.contains("  facts           "), "{table}");
@@ -627,7 +627,7 @@ fn stats_as_table_and_json() {
         .unwrap();
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(value["examples"], 20);
-    assert_eq!(value["units"], 15);
+    assert_eq!(value["units"], 11);
     assert_eq!(value["encoding"], "o200k_base");
     for kind in [
         "route",
@@ -647,16 +647,15 @@ fn stats_as_table_and_json() {
     }
     assert!(value["tokens"]["total"].as_u64().unwrap() > 0);
     assert!(value["largest"]["line"].as_u64().unwrap() >= 1);
+    // The variety targets of the text (issue 9) on the message fixture's default run: at most
+    // 15% of reasoning sentences share a shape, requests at least 0.85 distinct in their word
+    // 3-grams, no near-duplicate, no request line that only names a member.
     let repeated = value["repeated_shapes"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&repeated), "{value}");
+    assert!(repeated <= 0.15, "{value}");
     assert_eq!(value["near_duplicates"], 0);
     let distinctness = value["request_distinctness"].as_f64().unwrap();
-    assert!(distinctness > 0.0 && distinctness <= 1.0, "{value}");
-    // The fixture's requests list some fields and methods as bare bullets.
-    assert!(
-        value["member_only_request_lines"].as_u64().unwrap() > 0,
-        "{value}"
-    );
+    assert!(distinctness >= 0.85, "{value}");
+    assert_eq!(value["member_only_request_lines"], 0, "{value}");
     let keys: Vec<&str> = value
         .as_object()
         .unwrap()
