@@ -479,7 +479,7 @@ fn render_examples(
 const PHRASING_ATTEMPTS: usize = 512;
 
 /// Among the first this many fresh phrasings, the one that adds the least repetition is kept.
-const VARIETY_CANDIDATES: usize = 24;
+const VARIETY_CANDIDATES: usize = 4;
 
 /// What the run has said so far, to steer each new example away from repeating it: reasoning
 /// sentence shapes (names blanked), request word 3-grams, and each reasoning's 5-gram set.
