@@ -972,6 +972,15 @@ impl<'ast> Visit<'ast> for WordLiterals {
             self.0.push(value);
         }
     }
+
+    /// Locations are usually listed in a macro (`vec!["path".to_owned(), ..]`), whose body syn
+    /// leaves as tokens: read it as comma-separated expressions.
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(exprs) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+            exprs.iter().for_each(|e| self.visit_expr(e));
+        }
+    }
 }
 
 fn pattern_bindings(source: &SourceFile, pat: &syn::Pat) -> Vec<Binding> {
