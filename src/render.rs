@@ -1574,30 +1574,19 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, rules: &[rules::Rule]) -> 
     }
 }
 
-/// A field's name on the wire: its own `rename`, else what a camelCase `rename_all` makes of it.
+/// A field's name on the wire: its own `rename`, else what the container's `rename_all` makes
+/// of it.
 fn wire_name(field: &FieldFact, facts: &[Fact]) -> String {
     if let Some(rename) = &field.rename {
         return rename.clone();
     }
-    let camel = facts
-        .iter()
-        .any(|f| matches!(f, Fact::SerdeContainer { rename_all } if rename_all == "camelCase"));
-    if !camel {
-        return field.name.clone();
+    match facts.iter().find_map(|f| match f {
+        Fact::SerdeContainer { rename_all } => Some(rename_all),
+        _ => None,
+    }) {
+        Some(rule) => rules::renamed(&field.name, rule),
+        None => field.name.clone(),
     }
-    let mut out = String::new();
-    let mut upper = false;
-    for c in field.name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// What an API spec would say of a field, from its attributes: whether it may be left out, its

@@ -152,6 +152,32 @@ fn position(facts: &[Fact], pred: impl Fn(&Fact) -> bool) -> Option<usize> {
     facts.iter().position(pred)
 }
 
+/// What serde's `rename_all` makes of a snake_case field name, for the common rules; an
+/// unknown rule leaves the name as it is.
+pub(crate) fn renamed(name: &str, rule: &str) -> String {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    let capital = |w: &str| {
+        let mut chars = w.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+            .unwrap_or_default()
+    };
+    match rule {
+        "camelCase" => words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| if i == 0 { w.to_string() } else { capital(w) })
+            .collect(),
+        "PascalCase" => words.iter().map(|w| capital(w)).collect(),
+        "kebab-case" => words.join("-"),
+        "SCREAMING_SNAKE_CASE" => name.to_uppercase(),
+        "lowercase" => name.replace('_', ""),
+        "UPPERCASE" => name.replace('_', "").to_uppercase(),
+        _ => name.to_owned(),
+    }
+}
+
 /// Numbers written in a text (`length(min = 1, max = 5)` → 1, 5).
 fn numbers(text: &str) -> Vec<&str> {
     text.split(|c: char| !c.is_ascii_digit())
@@ -501,7 +527,8 @@ pub const SIGNALS: &[Signal] = &[
                 _ => None,
             })?;
             s.fields().find_map(|field| {
-                field.rename.as_ref().map(|wire| {
+                let wire = field.rename.as_ref()?;
+                (*wire != renamed(&field.name, &rename_all)).then(|| {
                     vec![
                         ("rename_all", rename_all.clone()),
                         ("field", field.name.clone()),
@@ -722,7 +749,7 @@ pub const SIGNALS: &[Signal] = &[
                     name,
                     body: Some(body),
                     ..
-                } if name == "fmt" && body.contains(".get()") => Some(vec![
+                } if name == "fmt" && body.contains("write_str(self.0.get())") => Some(vec![
                     ("self_ty", self_ty.clone()),
                     ("display_body", body.clone()),
                 ]),
@@ -1827,6 +1854,41 @@ pub fn router() -> ApiRouter<AppState> {
             .iter()
             .flat_map(|e| e.rules.iter().cloned())
             .collect())
+    }
+
+    /// Regression: a `rename` that `rename_all` would give anyway (`rename = "eventType"` on
+    /// `event_type` under camelCase) made the reasoning claim no case rule derives the name.
+    #[test]
+    fn a_rename_that_rename_all_already_gives_is_not_called_its_own() {
+        let profile = Profile::load("message-creation").unwrap();
+        let text = BODY_FIELDS.replacen(
+            "#[serde(rename = \"eventId\")]",
+            "#[serde(rename = \"uid\")]",
+            1,
+        );
+        assert_ne!(text, BODY_FIELDS);
+        let fired = fired_rules(&profile, &text).unwrap();
+        assert!(!fired.contains("own-name-under-rename-all"), "{fired:?}");
+        assert_eq!(
+            super::renamed("payload_retention_period", "camelCase"),
+            "payloadRetentionPeriod"
+        );
+        assert_eq!(super::renamed("event_type", "kebab-case"), "event-type");
+    }
+
+    /// Regression: any `fmt` body with `.get()` in it (`write!(f, "{} bytes", self.0.get().len())`)
+    /// made the reasoning claim `Display` writes the JSON text as stored.
+    #[test]
+    fn a_display_that_writes_something_else_is_not_said_to_write_the_text() {
+        let profile = Profile::load("message-creation").unwrap();
+        let text = RAW_SCHEMA_DISPLAY.replacen(
+            "f.write_str(self.0.get())",
+            "write!(f, \"{} bytes\", self.0.get().len())",
+            1,
+        );
+        assert_ne!(text, RAW_SCHEMA_DISPLAY);
+        let fired = fired_rules(&profile, &text).unwrap();
+        assert!(!fired.contains("display-the-text-as-sent"), "{fired:?}");
     }
 
     #[test]
