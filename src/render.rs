@@ -1430,18 +1430,22 @@ fn joined_helper(unit: &UnitView, name: &str, facts: &[Fact]) -> Option<(Section
     Some((section, format!("`{name}` (returning `{ty}`)")))
 }
 
-/// The opening sentence: what the unit is, from its role and what selection knows of it.
-fn purpose(unit: &UnitView, salt: &Salt) -> String {
-    let (trait_name, self_ty) = impl_names(unit);
-    let arg_ty = unit
-        .items
+/// The type a validator unit checks, or nothing.
+fn validated_type(unit: &UnitView) -> String {
+    unit.items
         .iter()
         .flat_map(|(_, f)| f.iter())
         .find_map(|f| match f {
             Fact::ValidatorFn { arg_ty, .. } => Some(arg_ty.clone()),
             _ => None,
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The opening sentence: what the unit is, from its role and what selection knows of it.
+fn purpose(unit: &UnitView, salt: &Salt) -> String {
+    let (trait_name, self_ty) = impl_names(unit);
+    let arg_ty = validated_type(unit);
     let section = match unit.role {
         Role::Handler => section!("purpose.handler"),
         Role::Chain => section!("purpose.chain"),
@@ -1841,15 +1845,7 @@ pub fn render_request(
 ) -> String {
     let route = route_text(unit.route, &unit.name);
     let (trait_name, self_ty) = impl_names(unit);
-    let arg_ty = unit
-        .items
-        .iter()
-        .flat_map(|(_, f)| f.iter())
-        .find_map(|f| match f {
-            Fact::ValidatorFn { arg_ty, .. } => Some(arg_ty.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
+    let arg_ty = validated_type(unit);
     // The API documentation of the root, when it has one: the best statement of the need.
     let doc = unit
         .items
