@@ -120,6 +120,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             .collect(),
         variants: cli.variants.map(usize::from),
         imports: cli.imports.into(),
+        context: Vec::new(),
     };
     let result = if input.is_dir() {
         let tree_options = tree::TreeOptions {

@@ -30,6 +30,9 @@ pub struct Options {
     /// Examples per unit; by default a plan that reaches about 20 per file.
     pub variants: Option<usize>,
     pub imports: Imports,
+    /// Other files whose text a request may quote: the router that registers a root defined
+    /// in the file at hand (crate mode).
+    pub context: Vec<SourceFile>,
 }
 
 /// One row of `--list`.
@@ -232,16 +235,24 @@ fn finish(
     options: &Options,
 ) -> anyhow::Result<Extracted> {
     let rows = list_rows(inventory, selection);
-    let facts = read_facts(source, inventory, selection, profile);
+    let facts = read_facts(source, inventory, selection, profile, &options.context);
     let units = units::build_units(inventory, selection, &facts);
     let (examples, shortfalls) = render_examples(
         source, inventory, selection, &facts, &units, profile, options,
     );
     let boundaries = inventory.boundaries(source);
-    let sources = [check::Source {
+    // The context files only ground quotations; no slice comes from them.
+    let sources: Vec<check::Source> = std::iter::once(check::Source {
         file: source,
         items: &boundaries,
-    }];
+    })
+    .chain(
+        options
+            .context
+            .iter()
+            .map(|file| check::Source { file, items: &[] }),
+    )
+    .collect();
     check_examples(&examples, &sources, profile)?;
     Ok(Extracted {
         rows,
@@ -296,6 +307,7 @@ fn read_facts(
     inventory: &Inventory,
     selection: &Selection,
     profile: &Profile,
+    context: &[SourceFile],
 ) -> BTreeMap<usize, Vec<Fact>> {
     let mut names = LocalNames::default();
     for e in &inventory.entries {
@@ -335,6 +347,20 @@ fn read_facts(
             facts.push(Fact::Route {
                 method: route.method.clone(),
                 path_pieces: route.path_pieces.clone(),
+            });
+        }
+        // A root routed from another file's router: its route stands in that file.
+        if selection.roots.contains(&s.entry)
+            && !facts.iter().any(|f| matches!(f, Fact::Route { .. }))
+            && let select::Reason::Root { method, path } = &s.reason
+            && !path.contains('`')
+            && context
+                .iter()
+                .any(|c| c.text.contains(&format!("\"{path}\"")))
+        {
+            facts.push(Fact::Route {
+                method: method.clone(),
+                path_pieces: vec![path.clone()],
             });
         }
         facts.extend(facts::item_facts(source, entry.item, &names));
@@ -602,8 +628,14 @@ pub fn extract_tree(
     let mut parts: Vec<(PathBuf, Extracted)> = Vec::new();
     for target in &plan.root_files {
         let source = SourceFile::read(&target.path)?;
+        let context = target
+            .routers
+            .iter()
+            .map(|path| SourceFile::read(path))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let options = Options {
             roots: [options.roots.clone(), target.roots.clone()].concat(),
+            context,
             ..options.clone()
         };
         match extract(&source, profile, &options) {

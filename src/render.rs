@@ -164,6 +164,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "purpose.trait_impl",
             "purpose.inherent_impl",
             "purpose.attr_helper",
+            "purpose.constant",
         ],
     ),
     (
@@ -175,6 +176,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "title.check",
             "title.validator",
             "title.attr_helper",
+            "title.constant",
             "title.body",
             "title.query",
             "title.response",
@@ -194,6 +196,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "ask.check",
             "ask.validator",
             "ask.attr_helper",
+            "ask.constant",
             "ask.body",
             "ask.query",
             "ask.response",
@@ -434,10 +437,12 @@ pub enum Role {
     InherentImpl,
     /// A small function named from an attribute (a serde default, a schemars example).
     AttrHelper,
+    /// A `const` or `static` no other unit took in.
+    Constant,
 }
 
 impl Role {
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::Handler,
         Role::Chain,
         Role::Helper,
@@ -450,6 +455,7 @@ impl Role {
         Role::TraitImpl,
         Role::InherentImpl,
         Role::AttrHelper,
+        Role::Constant,
     ];
 
     pub fn name(self) -> &'static str {
@@ -466,6 +472,7 @@ impl Role {
             Role::TraitImpl => "trait_impl",
             Role::InherentImpl => "inherent_impl",
             Role::AttrHelper => "attr_helper",
+            Role::Constant => "constant",
         }
     }
 
@@ -483,6 +490,7 @@ impl Role {
             Role::TraitImpl => section!("title.trait_impl"),
             Role::InherentImpl => section!("title.inherent_impl"),
             Role::AttrHelper => section!("title.attr_helper"),
+            Role::Constant => section!("title.constant"),
         }
     }
 
@@ -500,6 +508,7 @@ impl Role {
             Role::TraitImpl => section!("ask.trait_impl"),
             Role::InherentImpl => section!("ask.inherent_impl"),
             Role::AttrHelper => section!("ask.attr_helper"),
+            Role::Constant => section!("ask.constant"),
         }
     }
 
@@ -1460,6 +1469,7 @@ fn purpose(unit: &UnitView, salt: &Salt) -> String {
         Role::TraitImpl => section!("purpose.trait_impl"),
         Role::InherentImpl => section!("purpose.inherent_impl"),
         Role::AttrHelper => section!("purpose.attr_helper"),
+        Role::Constant => section!("purpose.constant"),
     };
     fill(
         pick(section, salt),

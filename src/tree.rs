@@ -678,6 +678,8 @@ pub struct RootFile {
     pub path: PathBuf,
     /// Roots routed from another file's router, with the route that names them.
     pub roots: Vec<(String, Reason)>,
+    /// The files whose routers register those roots: a request may quote their routes.
+    pub routers: Vec<PathBuf>,
 }
 
 /// Walks `root`, summarizes every file in parallel, follows root routes into the modules that
@@ -732,12 +734,13 @@ pub fn plan(
         .map(|&f| RootFile {
             path: summaries[f].path.clone(),
             roots: Vec::new(),
+            routers: Vec::new(),
         })
         .collect();
     // A focus router that registers a handler of another module makes that module's file a
     // file with roots; its summary is made again with them, so selection across files starts
     // from what the handler reaches.
-    let mut routed: BTreeMap<usize, Vec<(String, Reason)>> = BTreeMap::new();
+    let mut routed: BTreeMap<usize, RootFile> = BTreeMap::new();
     {
         let index = CrateIndex::new(&summaries);
         for &f in &focus_files {
@@ -745,15 +748,25 @@ pub fn plan(
                 if let Some(target) = index.resolve(f, path)
                     && target.self_ty.is_none()
                 {
-                    routed
-                        .entry(target.file)
-                        .or_default()
-                        .push((target.name, reason.clone()));
+                    let entry = routed.entry(target.file).or_insert_with(|| RootFile {
+                        path: summaries[target.file].path.clone(),
+                        roots: Vec::new(),
+                        routers: Vec::new(),
+                    });
+                    entry.roots.push((target.name, reason.clone()));
+                    if !entry.routers.contains(&summaries[f].path) {
+                        entry.routers.push(summaries[f].path.clone());
+                    }
                 }
             }
         }
     }
-    for (file, mut found) in routed {
+    for (file, routed_file) in routed {
+        let RootFile {
+            roots: mut found,
+            routers,
+            ..
+        } = routed_file;
         found.extend(roots.iter().cloned());
         let summary = &summaries[file];
         summaries[file] = summarize(
@@ -770,12 +783,16 @@ pub fn plan(
             .iter_mut()
             .find(|r| r.path == summaries[file].path)
         {
-            Some(existing) => existing.roots.extend(found),
+            Some(existing) => {
+                existing.roots.extend(found);
+                existing.routers.extend(routers);
+            }
             None => {
                 focus_files.push(file);
                 root_files.push(RootFile {
                     path: summaries[file].path.clone(),
                     roots: found,
+                    routers,
                 });
             }
         }

@@ -280,6 +280,7 @@ pub fn role_of(
         _ if types.body.contains(&entry.name) => Role::Body,
         _ if types.query.contains(&entry.name) => Role::Query,
         _ if types.response.contains(&entry.name) => Role::Response,
+        Kind::Const | Kind::Static => Role::Constant,
         _ => Role::Model,
     }
 }

@@ -103,9 +103,9 @@ fn modes() -> Vec<Options> {
     for imports in [Imports::All, Imports::Used, Imports::None] {
         for variants in [None, Some(1), Some(5)] {
             out.push(Options {
-                roots: Vec::new(),
                 variants,
                 imports,
+                ..Options::default()
             });
         }
     }
