@@ -132,10 +132,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "detail.rejects",
         ],
     ),
-    (
-        "method",
-        &["method", "method.body", "method.unit", "methods"],
-    ),
+    ("method", &["method", "method.body", "method.unit"]),
     ("branch", &["branch", "detail.branch"]),
     ("method_of", &["method_of"]),
     // Read only by reasoning rules (src/rules.rs).
@@ -737,7 +734,28 @@ fn route_text(route: Option<&Fact>, name: &str) -> String {
 }
 
 /// A fact's sentence for the reasoning, or None where the fact is not for prose.
-fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String> {
+/// An impl's methods for its sentence: the detailed entries when the item has them, else the
+/// names.
+fn method_list(names: &[String], context: &ItemContext) -> String {
+    if context.methods.is_empty() {
+        ticked_list(names)
+    } else {
+        list(&context.methods)
+    }
+}
+
+/// What a fact's sentence may need to know of the item's other facts.
+struct ItemContext {
+    has_aide: bool,
+    /// Whether any field of the item carries validator rules.
+    field_rules: bool,
+    /// The item's methods as list entries (name, and body when it is one short expression),
+    /// for the impl's sentence.
+    methods: Vec<String>,
+}
+
+fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
+    let has_aide = context.has_aide;
     let s = |section: Section, vars: &[(&str, String)]| Some(fill(pick(section, salt), vars));
     match fact {
         Fact::Route { .. } | Fact::ReadFrom { .. } | Fact::NoteComment { .. } => None,
@@ -973,7 +991,8 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             item,
             list: derives,
         } => {
-            let mechanisms = derive_mechanisms(derives);
+            let field_rules = &context.field_rules;
+            let mechanisms = derive_mechanisms(derives, *field_rules);
             let section = if mechanisms.is_empty() {
                 section!("derives")
             } else {
@@ -1034,7 +1053,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
                 &[
                     ("trait_name", trait_name.clone()),
                     ("self_ty", self_ty.clone()),
-                    ("methods", ticked_list(methods)),
+                    ("methods", method_list(methods, context)),
                     ("assoc", ticked_list(assoc_types)),
                 ],
             )
@@ -1053,7 +1072,7 @@ fn reasoning_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String
             section!("inherent_impl"),
             &[
                 ("self_ty", self_ty.clone()),
-                ("methods", ticked_list(methods)),
+                ("methods", method_list(methods, context)),
             ],
         ),
         Fact::Method {
@@ -1136,14 +1155,20 @@ fn method_sentence(
     )
 }
 
-fn derive_mechanisms(derives: &[String]) -> Vec<String> {
+/// What a derive list brings in; `field_rules` says whether the type's fields carry validator
+/// rules, since a `Validate` with none only satisfies a bound elsewhere.
+fn derive_mechanisms(derives: &[String], field_rules: bool) -> Vec<String> {
     let has = |name: &str| derives.iter().any(|d| d.ends_with(name));
     let mut out = Vec::new();
     if has("Deserialize") || has("Serialize") {
         out.push("serde for the wire format".to_owned());
     }
     if has("Validate") {
-        out.push("validator for the field rules".to_owned());
+        out.push(if field_rules {
+            "validator for the field rules".to_owned()
+        } else {
+            "a `Validate` impl with no rules of its own".to_owned()
+        });
     }
     if has("JsonSchema") {
         out.push("schemars for the OpenAPI schema".to_owned());
@@ -1294,6 +1319,7 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
     }
     // Said only when some method is one short expression: otherwise the list would only
     // repeat the names the impl's sentence gives.
+    // Listed in the impl's sentence, with bodies, when some method is one short expression.
     let methods: Vec<String> = if facts
         .iter()
         .any(|f| matches!(f, Fact::Method { body: Some(_), .. }))
@@ -1301,6 +1327,13 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
         facts.iter().filter_map(method_entry).collect()
     } else {
         Vec::new()
+    };
+    let context = ItemContext {
+        has_aide,
+        field_rules: facts
+            .iter()
+            .any(|f| matches!(f, Fact::Field(field) if !field.validate.is_empty())),
+        methods,
     };
     let has_impl = facts
         .iter()
@@ -1352,6 +1385,9 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
             }
             Fact::Returns { status: None, .. } if !has_extractors => {}
             Fact::Method { .. } if has_impl => {}
+            Fact::Field(_) if fields.len() == 1 => {
+                out.extend(reasoning_sentence(fact, &context, &fact_salt));
+            }
             Fact::Field(_) => {
                 if !emitted.contains(&"fields") {
                     emitted.push("fields");
@@ -1365,24 +1401,7 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
                     ));
                 }
             }
-            Fact::TraitImpl { .. } | Fact::InherentImpl { .. } => {
-                out.extend(reasoning_sentence(fact, has_aide, &fact_salt).map(|s| {
-                    // The impl's sentence names the methods; say what each is, once.
-                    if methods.is_empty() {
-                        s
-                    } else {
-                        format!(
-                            "{} {}",
-                            s,
-                            fill(
-                                pick(section!("methods"), &fact_salt),
-                                &[("list", list(&methods))],
-                            )
-                        )
-                    }
-                }));
-            }
-            _ => out.extend(reasoning_sentence(fact, has_aide, &fact_salt)),
+            _ => out.extend(reasoning_sentence(fact, &context, &fact_salt)),
         }
     }
     out

@@ -672,18 +672,26 @@ pub const SIGNALS: &[Signal] = &[
         doc: "PartialEq is written by hand (and Eq is a marker impl) for a raw-JSON newtype that \
               another type of the file holds in a field while deriving Eq",
         read: |s| {
+            // Read at the `Eq` marker or the `PartialEq` impl, whichever comes first, so the
+            // sentence stands in for the marker's own.
             let raw = s.raw_json_types();
             let self_ty = s.facts.iter().find_map(|f| match f {
                 Fact::TraitImpl {
                     trait_name,
                     self_ty,
                     ..
-                } if trait_name == "PartialEq" && raw.contains(&self_ty.as_str()) => {
+                }
+                | Fact::MarkerImpl {
+                    trait_name,
+                    self_ty,
+                } if (trait_name == "PartialEq" || trait_name == "Eq")
+                    && raw.contains(&self_ty.as_str()) =>
+                {
                     Some(self_ty.clone())
                 }
                 _ => None,
             })?;
-            let eq_body = s.facts.iter().find_map(|f| match f {
+            let eq_body = s.unit_facts().find_map(|f| match f {
                 Fact::Method {
                     name,
                     body: Some(body),
@@ -691,6 +699,12 @@ pub const SIGNALS: &[Signal] = &[
                 } if name == "eq" => Some(body.clone()),
                 _ => None,
             })?;
+            let partial_eq = s.unit_facts().any(|f| {
+                matches!(f, Fact::TraitImpl { trait_name, self_ty: t, .. } if trait_name == "PartialEq" && *t == self_ty)
+            });
+            if !partial_eq {
+                return None;
+            }
             let marker = s.unit_facts().any(|f| {
                 matches!(f, Fact::MarkerImpl { trait_name, self_ty: t } if trait_name == "Eq" && *t == self_ty)
             });
