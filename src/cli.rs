@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::format::Format;
 use crate::profile::DEFAULT as DEFAULT_PROFILE;
 use crate::tokens::Encoding;
 use crate::units::Imports;
@@ -30,8 +31,46 @@ impl From<ImportsArg> for Imports {
     }
 }
 
-/// Turn svix-server's code into exact, grounded ChatML training examples, one operation at a
-/// time (message creation by default; see `svix-distill profiles`).
+/// The wire format of each JSONL line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FormatArg {
+    /// {"type":"chatml","messages":[system, user, assistant]}, the reasoning in a think block
+    /// before the code.
+    #[default]
+    #[value(name = "chatml")]
+    ChatMl,
+    /// {"messages":[…]} with only the keys OpenAI's chat fine-tuning accepts; the think block
+    /// stays in the assistant content.
+    #[value(name = "openai")]
+    OpenAi,
+    /// {"messages":[…]} whose assistant message holds reasoning_content (the reasoning) and
+    /// content (the code alone).
+    Reasoning,
+    /// TRL's {"prompt":[system, user],"completion":[assistant]}.
+    PromptCompletion,
+}
+
+impl From<FormatArg> for Format {
+    fn from(arg: FormatArg) -> Format {
+        match arg {
+            FormatArg::ChatMl => Format::ChatMl,
+            FormatArg::OpenAi => Format::OpenAi,
+            FormatArg::Reasoning => Format::Reasoning,
+            FormatArg::PromptCompletion => Format::PromptCompletion,
+        }
+    }
+}
+
+/// A share strictly between 0 and 1.
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f > 0.0 && f < 1.0 => Ok(f),
+        _ => Err("expected a fraction between 0 and 1, like 0.1".to_owned()),
+    }
+}
+
+/// Turn svix-server's code into exact, grounded training examples (ChatML by default), one
+/// operation at a time (message creation by default; see `svix-distill profiles`).
 ///
 /// Parses a Rust file with syn, selects the handlers its router registers for the profile's
 /// routes and the same-file items they reach, reads facts off the syntax tree and writes one
@@ -42,7 +81,7 @@ impl From<ImportsArg> for Imports {
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT stale or missing under --check, no route of the profile found (see --profile,\n     --root, --allow-empty), or faults found by validate\n  2  usage, input or output error"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), or faults found by validate\n  2  usage, input or output error"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -115,6 +154,10 @@ pub struct ValidateArgs {
     /// shares most word 5-grams with an earlier line's (Jaccard 0.7 or more) fails the file.
     #[arg(long)]
     pub strict: bool,
+
+    /// The wire format every line must have; by default the one the first line's keys name.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +176,10 @@ pub struct StatsArgs {
     /// The tokenizer the counts are for.
     #[arg(long, value_enum, default_value_t = Encoding::O200kBase)]
     pub encoding: Encoding,
+
+    /// The wire format of the lines; by default the one the first line's keys name.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
 }
 
 /// Generating examples: the command without a subcommand.
@@ -156,8 +203,9 @@ pub struct GenerateArgs {
     #[arg(long, conflicts_with = "check")]
     pub list: bool,
 
-    /// Generate in memory and compare with OUT instead of writing it: exit 0 when OUT is
-    /// current, 1 when it is stale or missing.
+    /// Generate in memory and compare with OUT instead of writing it (and with the validation
+    /// file and the manifest, when asked for): exit 0 when all are current, 1 when one is stale
+    /// or missing.
     #[arg(long, requires = "output")]
     pub check: bool,
 
@@ -200,6 +248,22 @@ pub struct GenerateArgs {
     /// Which use declarations each example's code carries.
     #[arg(long, value_enum, default_value_t = ImportsArg::All)]
     pub imports: ImportsArg,
+
+    /// The wire format of each line.
+    #[arg(long, value_enum, default_value_t = FormatArg::ChatMl)]
+    pub format: FormatArg,
+
+    /// Also write a JSON manifest here: tool, version, options, the sha256 of the data and of
+    /// each source (with its git commit), and where every example's code comes from. --check
+    /// compares it too.
+    #[arg(long, value_name = "PATH", conflicts_with = "list")]
+    pub manifest: Option<PathBuf>,
+
+    /// Write this share of the units (0 < FRACTION < 1, by a stable hash of each unit's key) to
+    /// OUT's sibling <OUT stem>.valid<ext> instead of OUT; every example of a unit lands on one
+    /// side.
+    #[arg(long, value_name = "FRACTION", requires = "output", conflicts_with = "list", value_parser = fraction)]
+    pub valid: Option<f64>,
 }
 
 #[cfg(test)]

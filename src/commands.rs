@@ -2,15 +2,17 @@
 //! inputs from the command line, call the library, and hand what it returns to `report.rs` and
 //! `output.rs`. The only module besides `cli.rs` that sees clap's argument types.
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use crate::cli::{GenerateArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs};
 use crate::pipeline::{self, EmptySelection, Extracted, Options};
 use crate::profile::{self, Profile};
 use crate::source::{self, SourceFile};
+use crate::split::{self, Side};
 use crate::{
-    CheckFailed, format, output, report, select, stats as dataset_stats, tokens, tree,
-    validate as dataset_validate,
+    CheckFailed, format, manifest, output, provenance, report, select, stats as dataset_stats,
+    tokens, tree, validate as dataset_validate,
 };
 
 pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
@@ -42,6 +44,7 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
         counter: Some(&counter),
         max_tokens: args.max_tokens,
         strict: args.strict,
+        format: args.format.map(format::Format::from),
         ..dataset_validate::Settings::new(&profile)
     };
     let report = dataset_validate::validate(&text, &settings);
@@ -77,10 +80,16 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
     let counter = tokens::TokenCounter::new(args.encoding)?;
     let settings = dataset_validate::Settings {
         counter: Some(&counter),
+        format: args.format.map(format::Format::from),
         ..dataset_validate::Settings::new(&profile)
     };
     let report = dataset_validate::validate(&text, &settings);
-    let stats = dataset_stats::stats(&report.lines, &report.tokens, counter.encoding.name());
+    let stats = dataset_stats::stats(
+        &report.lines,
+        &report.tokens,
+        counter.encoding.name(),
+        report.format,
+    );
     if !report.faults.is_empty() {
         output::status(&format!(
             "{}: {} line(s) with faults left out; run validate for details",
@@ -169,28 +178,235 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             short.unit, short.made, short.asked
         ));
     }
-    let jsonl = format::to_jsonl(&extracted.examples, profile.system_prompt());
-    let summary = format!(
-        "wrote {} examples ({} units)",
-        extracted.examples.len(),
-        extracted.unit_count
-    );
+    let outputs = Outputs::new(cli, &profile, &input, &extracted)?;
     match &cli.output {
-        Some(out) if cli.check => {
-            let found = output::read_existing(out)?;
-            if let Some(message) = report::staleness(out, &jsonl, found.as_deref()) {
-                return Err(CheckFailed { message }.into());
+        Some(_) if cli.check => {
+            outputs.check()?;
+            for (path, _) in outputs.files() {
+                output::status(&format!("{} is current", path.display()));
             }
-            output::status(&format!("{} is current", out.display()));
         }
         Some(out) => {
-            output::to_file_atomically(out, &jsonl)?;
-            output::status(&format!("{summary} to {}", out.display()));
+            for (path, text) in outputs.files() {
+                output::to_file_atomically(path, text)?;
+            }
+            output::status(&outputs.summary(&out.display().to_string()));
         }
         None => {
-            output::to_stdout(&jsonl)?;
-            output::status(&format!("{summary} to stdout"));
+            output::to_stdout(&outputs.data)?;
+            for (path, text) in outputs.files() {
+                output::to_file_atomically(path, text)?;
+            }
+            output::status(&outputs.summary("stdout"));
         }
     }
     unparsed.map_or(Ok(()), Err)
+}
+
+/// What a generating run puts out: the data in its wire format, the validation share under
+/// `--valid`, the manifest under `--manifest`, with the counts the summary gives.
+struct Outputs<'a> {
+    out: Option<&'a Path>,
+    data: String,
+    valid: Option<(PathBuf, String)>,
+    manifest: Option<(&'a Path, String)>,
+    /// Examples and units on each side, train first.
+    counts: [(usize, usize); 2],
+}
+
+impl<'a> Outputs<'a> {
+    fn new(
+        cli: &'a GenerateArgs,
+        profile: &Profile,
+        input: &Path,
+        extracted: &Extracted,
+    ) -> anyhow::Result<Outputs<'a>> {
+        let format = format::Format::from(cli.format);
+        let system = profile.system_prompt();
+        let examples = &extracted.examples;
+        // Without --valid every example trains.
+        let sides = match cli.valid {
+            Some(fraction) => split::assign(examples, fraction),
+            None => vec![Side::Train; examples.len()],
+        };
+        let side = |wanted: Side| {
+            examples
+                .iter()
+                .zip(&sides)
+                .filter(move |&(_, &s)| s == wanted)
+                .map(|(e, _)| e)
+        };
+        let count = |wanted: Side| {
+            let units: BTreeSet<&str> = side(wanted).map(|e| e.unit.as_str()).collect();
+            (side(wanted).count(), units.len())
+        };
+        let counts = match cli.valid {
+            Some(_) => [count(Side::Train), count(Side::Valid)],
+            None => [(examples.len(), extracted.unit_count), (0, 0)],
+        };
+        let data = format.to_jsonl(side(Side::Train), system);
+        let valid = match (&cli.output, cli.valid) {
+            (Some(out), Some(_)) => Some((
+                split::valid_path(out),
+                format.to_jsonl(side(Side::Valid), system),
+            )),
+            _ => None,
+        };
+        let manifest = match &cli.manifest {
+            Some(path) => {
+                let text = manifest_json(cli, profile, input, extracted, &sides, &data, &valid)?;
+                Some((path.as_path(), text))
+            }
+            None => None,
+        };
+        let outputs = Outputs {
+            out: cli.output.as_deref(),
+            data,
+            valid,
+            manifest,
+            counts,
+        };
+        let files = outputs.files();
+        for (i, (path, _)) in files.iter().enumerate() {
+            if source::same_file(path, input) {
+                anyhow::bail!("refusing to write {}: it is the input file", path.display());
+            }
+            if files[..i]
+                .iter()
+                .any(|(other, _)| other == path || source::same_file(other, path))
+            {
+                anyhow::bail!(
+                    "refusing to write {} twice: give the manifest a path of its own",
+                    path.display()
+                );
+            }
+        }
+        Ok(outputs)
+    }
+
+    /// Every file to write or compare, with its text: the validation file, OUT, the manifest.
+    fn files(&self) -> Vec<(&Path, &str)> {
+        let mut files: Vec<(&Path, &str)> = Vec::new();
+        if let Some((path, text)) = &self.valid {
+            files.push((path, text));
+        }
+        if let Some(out) = self.out {
+            files.push((out, &self.data));
+        }
+        if let Some((path, text)) = &self.manifest {
+            files.push((path, text));
+        }
+        files
+    }
+
+    /// `--check`: every file current, or each stale one said; a manifest made by another
+    /// version says which.
+    fn check(&self) -> anyhow::Result<()> {
+        let mut stale = Vec::new();
+        for (path, expected) in self.files() {
+            let found = output::read_existing(path)?;
+            let Some(mut message) = report::staleness(path, expected, found.as_deref()) else {
+                continue;
+            };
+            let is_manifest = self.manifest.as_ref().is_some_and(|(m, _)| *m == path);
+            if is_manifest
+                && let Some(version) = found.as_deref().and_then(manifest::version_of)
+                && version != manifest::VERSION
+            {
+                message.push_str(&format!(
+                    "\n  made by svix-distill {version}, this is {}",
+                    manifest::VERSION
+                ));
+            }
+            stale.push(message);
+        }
+        if stale.is_empty() {
+            return Ok(());
+        }
+        Err(CheckFailed {
+            message: stale.join("\n"),
+        }
+        .into())
+    }
+
+    /// The summary line, the data having gone to `destination`.
+    fn summary(&self, destination: &str) -> String {
+        let [(examples, units), (valid_examples, valid_units)] = self.counts;
+        let mut summary = format!("wrote {examples} examples ({units} units) to {destination}");
+        if let Some((path, _)) = &self.valid {
+            summary.push_str(&format!(
+                " and {valid_examples} examples ({valid_units} units) to {}",
+                path.display()
+            ));
+        }
+        if let Some((path, _)) = &self.manifest {
+            summary.push_str(&format!(", the manifest to {}", path.display()));
+        }
+        summary
+    }
+}
+
+/// The manifest of a generating run, as the JSON text to write or compare.
+fn manifest_json(
+    cli: &GenerateArgs,
+    profile: &Profile,
+    input: &Path,
+    extracted: &Extracted,
+    sides: &[Side],
+    jsonl: &str,
+    valid: &Option<(PathBuf, String)>,
+) -> anyhow::Result<String> {
+    use clap::ValueEnum as _;
+    let crate_mode = input.is_dir();
+    // Every file a slice comes from, and in single-file mode the input even with no example.
+    let mut paths: Vec<&Path> = extracted
+        .examples
+        .iter()
+        .flat_map(|e| e.slices.iter().map(|s| s.path.as_path()))
+        .collect();
+    if !crate_mode {
+        paths.push(input);
+    }
+    let mut files = BTreeMap::new();
+    for path in paths {
+        if !files.contains_key(path) {
+            files.insert(path.to_path_buf(), provenance::read(path)?);
+        }
+    }
+    let options = manifest::RunOptions {
+        imports: cli
+            .imports
+            .to_possible_value()
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default(),
+        variants: cli.variants.map(usize::from),
+        roots: cli.root.clone(),
+        valid: cli.valid,
+        tree: crate_mode.then(|| manifest::TreeOptions {
+            focus: cli
+                .focus
+                .clone()
+                .unwrap_or(profile.file.inputs.focus.clone()),
+            include: cli.include.clone(),
+            exclude: cli.exclude.clone(),
+            depth: cli.depth,
+        }),
+    };
+    let run = manifest::Run {
+        profile: profile.name(),
+        format: cli.format.into(),
+        input,
+        mode: if crate_mode {
+            manifest::Mode::Crate
+        } else {
+            manifest::Mode::File
+        },
+        options,
+        output: manifest::Written::new(cli.output.as_deref(), jsonl),
+        valid: valid
+            .as_ref()
+            .map(|(path, text)| manifest::Written::new(Some(path), text)),
+    };
+    let built = manifest::build(run, &extracted.examples, sides, &files);
+    Ok(manifest::to_json(&built))
 }

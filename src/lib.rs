@@ -1,10 +1,11 @@
-//! svix-distill turns svix-server's code into exact, grounded ChatML examples, one operation at
-//! a time, as a profile describes it.
+//! svix-distill turns svix-server's code into exact, grounded training examples (ChatML, OpenAI,
+//! reasoning or prompt-completion lines), one operation at a time, as a profile describes it.
 //!
 //! The pipeline ([`pipeline`]) is a chain of pure stages: read and parse ([`source`]) → select
 //! ([`select`], across a crate [`tree`]) → facts ([`facts`]) → units ([`units`]) → render
-//! ([`render`]) → check ([`check`]); then a wire format ([`format`]) and the writers
-//! ([`output`], [`report`]). This file is the dispatch, and the one place exit codes are
+//! ([`render`]) → check ([`check`]); then the validation split ([`split`]), a wire format
+//! ([`format`]), the manifest ([`manifest`], from [`provenance`]) and the writers ([`output`],
+//! [`report`]). This file is the dispatch, and the one place exit codes are
 //! decided; `commands.rs` has one function per command.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -14,15 +15,18 @@ mod commands;
 pub mod example;
 pub mod facts;
 pub mod format;
+pub mod manifest;
 pub mod output;
 pub mod pipeline;
 pub mod profile;
+pub mod provenance;
 mod quality;
 pub mod render;
 pub mod report;
 pub mod rules;
 pub mod select;
 pub mod source;
+pub mod split;
 pub mod stats;
 pub mod tokens;
 pub mod tree;

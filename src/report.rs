@@ -105,11 +105,12 @@ pub fn validate_report(
         ));
     }
     let lines = report.lines.len();
+    let wire = report.format.name();
     if report.faults.is_empty() {
-        out.push_str(&format!("{file}: {lines} examples, no faults\n"));
+        out.push_str(&format!("{file}: {lines} examples ({wire}), no faults\n"));
     } else {
         out.push_str(&format!(
-            "{file}: {} fault(s) in {} line(s) read\n",
+            "{file}: {} fault(s) in {} line(s) read as {wire}\n",
             report.faults.len(),
             lines
                 + report
@@ -138,6 +139,7 @@ pub fn stats_table(path: &Path, stats: &Stats) -> String {
     let row = |out: &mut String, key: &str, value: String| {
         out.push_str(&format!("  {key:<15} {value}\n"));
     };
+    row(&mut out, "format", stats.format.clone());
     row(&mut out, "examples", stats.examples.to_string());
     row(&mut out, "units", stats.units.to_string());
     let facts: Vec<String> = stats

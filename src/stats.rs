@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::format::Line;
+use crate::format::{Format, Line};
 use crate::quality;
 use crate::validate::{Spread, spread};
 
@@ -84,6 +84,8 @@ pub struct Largest {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {
+    /// The wire format the lines were read in.
+    pub format: String,
     pub examples: usize,
     /// Distinct code sections.
     pub units: usize,
@@ -105,7 +107,7 @@ pub struct Stats {
     pub member_only_request_lines: usize,
 }
 
-pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str) -> Stats {
+pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str, format: Format) -> Stats {
     let mut codes: Vec<&str> = lines.iter().map(|l| l.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -128,6 +130,7 @@ pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str) -> Stats {
             tokens: t,
         });
     Stats {
+        format: format.name().to_owned(),
         examples: lines.len(),
         units: codes.len(),
         facts,

@@ -1,5 +1,6 @@
-//! Checking a ChatML JSONL dataset line by line, whoever made it: the exact schema, the system
-//! prompt, the think block, duplicates, and with sources the exactness and grounding of every
+//! Checking a JSONL dataset line by line, whoever made it and in whichever wire format (named, or
+//! detected from the keys of its first line): the exact schema, the system prompt, the think
+//! block or the reasoning apart, duplicates, and with sources the exactness and grounding of every
 //! line; near-duplicate requests and reasonings (warnings, or faults when strict); plus token
 //! counts. The generator runs the same checks on its own output, all but the near-duplicate one.
 
@@ -9,7 +10,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::check;
-use crate::format::{Line, parse_line};
+use crate::format::{Format, Line};
 use crate::profile::Profile;
 use crate::quality::{self, NEAR_DUPLICATE_THRESHOLD, Part};
 use crate::source::SourceFile;
@@ -48,6 +49,8 @@ pub struct Settings<'a> {
     pub sources: &'a [Source],
     /// A system prompt to expect instead of the profile's.
     pub system: Option<&'a str>,
+    /// The wire format every line must have; None reads it from the first line's keys.
+    pub format: Option<Format>,
     pub counter: Option<&'a TokenCounter>,
     pub max_tokens: usize,
     /// Word 5-gram Jaccard similarity from which two requests or two reasonings are reported
@@ -64,6 +67,7 @@ impl<'a> Settings<'a> {
             profile,
             sources: &[],
             system: None,
+            format: None,
             counter: None,
             max_tokens: 16_384,
             near_duplicate_threshold: NEAR_DUPLICATE_THRESHOLD,
@@ -74,6 +78,8 @@ impl<'a> Settings<'a> {
 
 #[derive(Debug, Default)]
 pub struct Report {
+    /// The format the lines were read as.
+    pub format: Format,
     pub lines: Vec<Line>,
     pub faults: Vec<Fault>,
     pub warnings: Vec<Fault>,
@@ -178,14 +184,18 @@ fn source_faults(line: &Line, sources: &[Source], profile: &Profile) -> Vec<Stri
 
 /// Checks a whole JSONL text.
 pub fn validate(text: &str, settings: &Settings) -> Report {
-    let mut report = Report::default();
+    let format = settings.format.unwrap_or_else(|| Format::detect_file(text));
+    let mut report = Report {
+        format,
+        ..Report::default()
+    };
     // The newline ending the last line ends it; it does not start an empty one.
     let body = text.strip_suffix('\n').unwrap_or(text);
     let raw_lines = (!text.is_empty()).then(|| body.split('\n'));
     for (index, raw) in raw_lines.into_iter().flatten().enumerate() {
         let number = index + 1;
         let system = settings.system.unwrap_or(settings.profile.system_prompt());
-        match parse_line(number, raw, system) {
+        match format.parse_line(number, raw, system) {
             Ok(line) => report.lines.push(line),
             Err(message) => report.faults.push(Fault {
                 line: number,
@@ -483,5 +493,125 @@ mod tests {
             (spread.min, spread.max),
             (report.tokens[0], report.tokens[1])
         );
+    }
+
+    /// Each fault kind, put on the wire in each format: the same lines fail for the same
+    /// reasons, only the shape messages naming the format's own keys.
+    #[test]
+    fn every_fault_kind_is_caught_in_every_format() {
+        use crate::example::{Example, Voice};
+        let source_text =
+            "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}\n\nfn other() {}\n";
+        let file = SourceFile::from_text(Path::new("src.rs"), source_text.to_owned());
+        let sources = [Source::new(file).unwrap()];
+        let settings = Settings {
+            sources: &sources,
+            ..Settings::new(&PROFILE)
+        };
+        let exact = "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}";
+        let example = |request: &str, reasoning: &str, code: &str| Example {
+            unit: "item:send".to_owned(),
+            kind: "handler",
+            voice: Voice::Chat,
+            variant: 0,
+            request: request.to_owned(),
+            reasoning: reasoning.to_owned(),
+            rules: Vec::new(),
+            code: code.to_owned(),
+            slices: Vec::new(),
+        };
+        let long = |word: &str| {
+            format!(
+                "The handler reads the body, checks the {word} first and only then writes the \
+                 row, so that nothing half-valid ever reaches the database. It answers with the \
+                 created row once the queue has accepted the message."
+            )
+        };
+        let system = PROFILE.system_prompt();
+        let mut report = String::new();
+        for format in Format::ALL {
+            let line = |e: &Example| format.line(e, system);
+            let good = example("Add `send`.", "I call `send` on `queue_tx`.", exact);
+            let mut extra_key: serde_json::Value = serde_json::from_str(&line(&good)).unwrap();
+            extra_key["weight"] = 1.into();
+            let broken_think = match format {
+                Format::Reasoning => line(&example(
+                    "Add `send` again.",
+                    "<think>\nI send.\n</think>",
+                    exact,
+                )),
+                _ => line(&example("Add `send` again.", "I send.", exact))
+                    .replace("<think>\\n", "<thinking>\\n"),
+            };
+            let lines = [
+                line(&good),
+                extra_key.to_string(),
+                format.line(&good, "You are a bot."),
+                broken_think,
+                line(&good),
+                line(&example("Check the body.", &long("payload"), exact)),
+                line(&example("Check the channels.", &long("channels"), exact)),
+                line(&example(
+                    "Add `send` now.",
+                    "I write `send`.",
+                    "fn send(queue_tx: Q) { queue_tx.send(x) }",
+                )),
+                line(&example("Add `publish`.", "It uses `publish`.", exact)),
+            ];
+            let checked = validate(&(lines.join("\n") + "\n"), &settings);
+            assert_eq!(checked.format, format, "detected from the first line");
+            report.push_str(&format!("--- {}\n", format.name()));
+            for (kind, faults) in [("", &checked.faults), ("warning: ", &checked.warnings)] {
+                for fault in faults {
+                    report.push_str(&format!("{}: {kind}{}\n", fault.line, fault.message));
+                }
+            }
+        }
+        insta::assert_snapshot!(report, @r#"
+        --- chatml
+        2: top-level keys must be "type" then "messages", found ["type", "messages", "weight"]
+        3: the system prompt is not the expected one (see --system)
+        4: the assistant content must start with "<think>\n"
+        5: repeats the request of line 1
+        5: repeats the reasoning of line 1
+        5: repeats the request and code of line 1
+        8: the code is not made of exact item slices of any source (code at byte 0 is not a source item: "fn send(queue_tx: Q) { queue_tx.send(x) ")
+        9: reasoning quotes `publish`, which is not in the code
+        9: request quotes `publish`, which is not in the source
+        7: warning: reasoning is a near-duplicate of line 6 (word 5-gram Jaccard 0.73)
+        --- openai
+        2: top-level keys must be "messages" only, found ["messages", "weight"]
+        3: the system prompt is not the expected one (see --system)
+        4: the assistant content must start with "<think>\n"
+        5: repeats the request of line 1
+        5: repeats the reasoning of line 1
+        5: repeats the request and code of line 1
+        8: the code is not made of exact item slices of any source (code at byte 0 is not a source item: "fn send(queue_tx: Q) { queue_tx.send(x) ")
+        9: reasoning quotes `publish`, which is not in the code
+        9: request quotes `publish`, which is not in the source
+        7: warning: reasoning is a near-duplicate of line 6 (word 5-gram Jaccard 0.73)
+        --- reasoning
+        2: top-level keys must be "messages" only, found ["messages", "weight"]
+        3: the system prompt is not the expected one (see --system)
+        4: "reasoning_content" must hold the reasoning without the think tags
+        5: repeats the request of line 1
+        5: repeats the reasoning of line 1
+        5: repeats the request and code of line 1
+        8: the code is not made of exact item slices of any source (code at byte 0 is not a source item: "fn send(queue_tx: Q) { queue_tx.send(x) ")
+        9: reasoning quotes `publish`, which is not in the code
+        9: request quotes `publish`, which is not in the source
+        7: warning: reasoning is a near-duplicate of line 6 (word 5-gram Jaccard 0.73)
+        --- prompt-completion
+        2: top-level keys must be "prompt" then "completion", found ["prompt", "completion", "weight"]
+        3: the system prompt is not the expected one (see --system)
+        4: the assistant content must start with "<think>\n"
+        5: repeats the request of line 1
+        5: repeats the reasoning of line 1
+        5: repeats the request and code of line 1
+        8: the code is not made of exact item slices of any source (code at byte 0 is not a source item: "fn send(queue_tx: Q) { queue_tx.send(x) ")
+        9: reasoning quotes `publish`, which is not in the code
+        9: request quotes `publish`, which is not in the source
+        7: warning: reasoning is a near-duplicate of line 6 (word 5-gram Jaccard 0.73)
+        "#);
     }
 }

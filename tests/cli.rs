@@ -525,7 +525,7 @@ fn validate_accepts_the_generator_output_with_its_source() {
         let mut lines = stdout.lines();
         assert_eq!(
             lines.next().unwrap(),
-            format!("{}: 20 examples, no faults", dataset.display())
+            format!("{}: 20 examples (chatml), no faults", dataset.display())
         );
         assert!(
             lines
@@ -665,6 +665,7 @@ fn stats_as_table_and_json() {
     assert_eq!(
         keys,
         [
+            "format",
             "examples",
             "units",
             "facts",
@@ -728,7 +729,7 @@ fn validate_strict_fails_on_near_duplicate_reasoning() {
         "{stdout}"
     );
     assert!(
-        stdout.contains(&format!("{name}: 2 examples, no faults\n")),
+        stdout.contains(&format!("{name}: 2 examples (chatml), no faults\n")),
         "{stdout}"
     );
 
@@ -737,7 +738,7 @@ fn validate_strict_fails_on_near_duplicate_reasoning() {
     assert_eq!(strict.status.code(), Some(1), "{stdout}");
     assert!(stdout.starts_with(&expected), "{stdout}");
     assert!(
-        stdout.contains(&format!("{name}: 1 fault(s) in 2 line(s) read\n")),
+        stdout.contains(&format!("{name}: 1 fault(s) in 2 line(s) read as chatml\n")),
         "{stdout}"
     );
     let stderr = String::from_utf8(strict.stderr).unwrap();

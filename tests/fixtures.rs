@@ -373,11 +373,11 @@ fn other_handlers_and_tests_are_never_selected() {
 fn output_is_the_same_bytes_every_time() {
     for source in all_fixtures() {
         let system = profile_for(&source).system_prompt().to_owned();
-        let first = format::to_jsonl(
+        let first = format::Format::ChatMl.to_jsonl(
             &generate(&source, &Options::default()).unwrap().examples,
             &system,
         );
-        let second = format::to_jsonl(
+        let second = format::Format::ChatMl.to_jsonl(
             &generate(&source, &Options::default()).unwrap().examples,
             &system,
         );
@@ -389,7 +389,7 @@ fn output_is_the_same_bytes_every_time() {
 fn each_line_has_the_chatml_shape() {
     let source = fixture("message_2022.rs");
     let system = profile_for(&source).system_prompt().to_owned();
-    let jsonl = format::to_jsonl(
+    let jsonl = format::Format::ChatMl.to_jsonl(
         &generate(&source, &Options::default()).unwrap().examples,
         &system,
     );

@@ -1,0 +1,335 @@
+//! The manifest: one JSON document beside the data saying what made it (tool, version,
+//! profile, format, every option that changes the output), what was written (each file's path,
+//! sha256 and example count), from what (each source file's sha256 and commit), and where every
+//! example's code comes from: byte and line ranges in the files as they are on disk, so that the
+//! code can be rebuilt from the manifest alone. Plain data, with no time stamp: the same run
+//! gives the same bytes, which is what `--check` compares.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::example::Example;
+use crate::format::Format;
+use crate::provenance::{FileFacts, sha256_hex};
+use crate::split::Side;
+
+pub const TOOL: &str = "svix-distill";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Manifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub profile: String,
+    pub format: &'static str,
+    pub input: Input,
+    pub options: RunOptions,
+    /// OUT, or the train side when the data is split.
+    pub output: Written,
+    /// The validation file, under `--valid`.
+    pub valid: Option<Written>,
+    pub sources: Vec<SourceEntry>,
+    /// One per written line, OUT's first, then the validation file's.
+    pub examples: Vec<ExampleEntry>,
+}
+
+/// INPUT as given, and whether it was read as one file or as a crate folder (whose files the
+/// slice paths are relative to).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Input {
+    pub path: String,
+    pub mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    File,
+    Crate,
+}
+
+/// Every option that changes the output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunOptions {
+    pub imports: String,
+    pub variants: Option<usize>,
+    pub roots: Vec<String>,
+    /// The `--valid` fraction.
+    pub valid: Option<f64>,
+    #[serde(flatten)]
+    pub tree: Option<TreeOptions>,
+}
+
+/// The options of crate mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeOptions {
+    pub focus: String,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub depth: usize,
+}
+
+/// One file written: its path as given (None for stdout), the sha256 of its bytes, its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Written {
+    pub path: Option<String>,
+    pub sha256: String,
+    pub examples: usize,
+}
+
+impl Written {
+    pub fn new(path: Option<&Path>, text: &str) -> Written {
+        Written {
+            path: path.map(|p| p.display().to_string()),
+            sha256: sha256_hex(text.as_bytes()),
+            examples: text.lines().count(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceEntry {
+    pub path: String,
+    pub sha256: String,
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExampleEntry {
+    /// 1-based, in the file of its split.
+    pub line: usize,
+    pub split: Side,
+    pub unit: String,
+    pub kind: &'static str,
+    pub voice: &'static str,
+    pub variant: usize,
+    /// The commit the example's code was taken at; only history runs have one.
+    pub commit: Option<String>,
+    pub rules: Vec<String>,
+    pub slices: Vec<SliceEntry>,
+}
+
+/// Where one slice of an example's code stands in its file as it is on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SliceEntry {
+    pub path: String,
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub start_line: usize,
+    pub end_line: usize,
+}
+
+/// The run a manifest describes, besides its examples.
+pub struct Run<'a> {
+    pub profile: &'a str,
+    pub format: Format,
+    pub input: &'a Path,
+    pub mode: Mode,
+    pub options: RunOptions,
+    pub output: Written,
+    pub valid: Option<Written>,
+}
+
+/// A file's path as the manifest shows it: as given for a single file, relative to the crate
+/// folder (with `/`) in crate mode.
+fn shown(run: &Run, path: &Path) -> String {
+    match run.mode {
+        Mode::File => path.display().to_string(),
+        Mode::Crate => {
+            let relative = path.strip_prefix(run.input).unwrap_or(path);
+            relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        }
+    }
+}
+
+/// The manifest of a run: `sides[i]` is the side of `examples[i]`; `files` holds every source
+/// file the examples are sliced from (and the input file), keyed by the path the pipeline
+/// read it under.
+pub fn build(
+    run: Run,
+    examples: &[Example],
+    sides: &[Side],
+    files: &BTreeMap<PathBuf, FileFacts>,
+) -> Manifest {
+    let mut sources: Vec<SourceEntry> = files
+        .iter()
+        .map(|(path, facts)| SourceEntry {
+            path: shown(&run, path),
+            sha256: facts.sha256.clone(),
+            commit: facts.commit.clone(),
+        })
+        .collect();
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut entries = Vec::new();
+    for side in [Side::Train, Side::Valid] {
+        let on_side = examples
+            .iter()
+            .zip(sides)
+            .filter(|&(_, &s)| s == side)
+            .map(|(e, _)| e);
+        for (index, example) in on_side.enumerate() {
+            entries.push(ExampleEntry {
+                line: index + 1,
+                split: side,
+                unit: example.unit.clone(),
+                kind: example.kind,
+                voice: example.voice.name(),
+                variant: example.variant,
+                commit: None,
+                rules: example.rules.clone(),
+                slices: example
+                    .slices
+                    .iter()
+                    .map(|slice| {
+                        // The pipeline's offsets leave a byte-order mark out; the file has it.
+                        let bom = files.get(&slice.path).is_some_and(|f| f.bom);
+                        let shift = if bom { 3 } else { 0 };
+                        SliceEntry {
+                            path: shown(&run, &slice.path),
+                            start_byte: slice.bytes.start + shift,
+                            end_byte: slice.bytes.end + shift,
+                            start_line: slice.lines.0,
+                            end_line: slice.lines.1,
+                        }
+                    })
+                    .collect(),
+            });
+        }
+    }
+    Manifest {
+        tool: TOOL,
+        version: VERSION,
+        profile: run.profile.to_owned(),
+        format: run.format.name(),
+        input: Input {
+            path: run.input.display().to_string(),
+            mode: run.mode,
+        },
+        options: run.options,
+        output: run.output,
+        valid: run.valid,
+        sources,
+        examples: entries,
+    }
+}
+
+/// The manifest as written: pretty JSON, so that a diff shows what changed, and a newline.
+pub fn to_json(manifest: &Manifest) -> String {
+    // Strings, numbers and lists always serialize.
+    serde_json::to_string_pretty(manifest).unwrap_or_default() + "\n"
+}
+
+/// The `version` a manifest's text names, when it is a manifest at all.
+pub fn version_of(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    value.get("version")?.as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::example::{Slice, Voice};
+
+    fn example(unit: &str, path: &str, bytes: std::ops::Range<usize>) -> Example {
+        Example {
+            unit: unit.to_owned(),
+            kind: "handler",
+            voice: Voice::Review,
+            variant: 1,
+            request: "r".to_owned(),
+            reasoning: "why".to_owned(),
+            rules: vec!["rule-a".to_owned()],
+            code: "code".to_owned(),
+            slices: vec![Slice {
+                path: path.into(),
+                bytes,
+                lines: (2, 3),
+            }],
+        }
+    }
+
+    #[test]
+    fn crate_paths_are_relative_and_bom_files_shift_their_offsets() {
+        let facts = |bom| FileFacts {
+            sha256: "00".repeat(32),
+            bom,
+            commit: None,
+        };
+        let files = BTreeMap::from([
+            (PathBuf::from("top/src/b.rs"), facts(true)),
+            (PathBuf::from("top/src/a.rs"), facts(false)),
+        ]);
+        let examples = [
+            example("item:b", "top/src/b.rs", 10..20),
+            example("item:a", "top/src/a.rs", 0..5),
+        ];
+        let run = Run {
+            profile: "message-creation",
+            format: Format::OpenAi,
+            input: Path::new("top"),
+            mode: Mode::Crate,
+            options: RunOptions {
+                imports: "all".to_owned(),
+                variants: None,
+                roots: Vec::new(),
+                valid: Some(0.5),
+                tree: Some(TreeOptions {
+                    focus: "**/a.rs".to_owned(),
+                    include: Vec::new(),
+                    exclude: Vec::new(),
+                    depth: 1,
+                }),
+            },
+            output: Written::new(Some(Path::new("d.jsonl")), "x\n"),
+            valid: Some(Written::new(Some(Path::new("d.valid.jsonl")), "y\n")),
+        };
+        let manifest = build(run, &examples, &[Side::Valid, Side::Train], &files);
+        let sources: Vec<&str> = manifest.sources.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(sources, ["src/a.rs", "src/b.rs"]);
+        // The train side first, each side numbered from 1.
+        let lines: Vec<(usize, Side, &str)> = manifest
+            .examples
+            .iter()
+            .map(|e| (e.line, e.split, e.unit.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [(1, Side::Train, "item:a"), (1, Side::Valid, "item:b")]
+        );
+        let b = &manifest.examples[1].slices[0];
+        assert_eq!(
+            (b.path.as_str(), b.start_byte, b.end_byte),
+            ("src/b.rs", 13, 23)
+        );
+        let json = to_json(&manifest);
+        assert_eq!(version_of(&json).as_deref(), Some(VERSION));
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "tool", "version", "profile", "format", "input", "options", "output", "valid",
+                "sources", "examples"
+            ]
+        );
+        assert_eq!(
+            value["options"].to_string(),
+            r#"{"imports":"all","variants":null,"roots":[],"valid":0.5,"focus":"**/a.rs","include":[],"exclude":[],"depth":1}"#
+        );
+        assert_eq!(
+            value["input"].to_string(),
+            r#"{"path":"top","mode":"crate"}"#
+        );
+    }
+}

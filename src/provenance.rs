@@ -1,0 +1,195 @@
+//! What the inputs were, for the manifest: each file's sha256 as it is on disk, whether it
+//! starts with a byte-order mark (which `source.rs` leaves out of the text, so offsets on disk
+//! are 3 bytes later), and the commit checked out in the git work tree that holds it, read from
+//! `.git` without running git.
+
+use std::fs;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// One input file as it is on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFacts {
+    pub sha256: String,
+    /// Whether the file starts with a UTF-8 byte-order mark.
+    pub bom: bool,
+    /// HEAD's commit in the work tree holding the file; None outside one.
+    pub commit: Option<String>,
+}
+
+/// The sha256 of `bytes`, as 64 lowercase hex digits.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads `path` once for its hash and its first bytes, and finds its work tree's commit.
+pub fn read(path: &Path) -> anyhow::Result<FileFacts> {
+    let bytes =
+        fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(FileFacts {
+        sha256: sha256_hex(&bytes),
+        bom: bytes.starts_with(b"\xef\xbb\xbf"),
+        commit: git_commit(path),
+    })
+}
+
+/// The commit checked out in the git work tree holding `path`: the nearest `.git` upward (a
+/// folder, or a file `gitdir: …` as linked worktrees and submodules have), its HEAD, and the
+/// branch HEAD names resolved through loose refs and `packed-refs`. None outside a work tree,
+/// or on a branch with no commit yet.
+pub fn git_commit(path: &Path) -> Option<String> {
+    let absolute = path.canonicalize().ok()?;
+    for folder in absolute.ancestors().skip(1) {
+        let dot_git = folder.join(".git");
+        if dot_git.is_dir() {
+            return head_commit(&dot_git);
+        }
+        if dot_git.is_file() {
+            let text = fs::read_to_string(&dot_git).ok()?;
+            let target = text.strip_prefix("gitdir:")?.trim();
+            return head_commit(&folder.join(target));
+        }
+    }
+    None
+}
+
+/// HEAD of a git folder: a detached commit, or the commit of the branch it names.
+fn head_commit(git_dir: &Path) -> Option<String> {
+    // A linked worktree keeps its own HEAD, and its branches in the common folder.
+    let common = match fs::read_to_string(git_dir.join("commondir")) {
+        Ok(text) => git_dir.join(text.trim()),
+        Err(_) => git_dir.to_path_buf(),
+    };
+    let mut content = fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    // A symbolic ref may name another; a few hops are all git itself follows in practice.
+    for _ in 0..5 {
+        let trimmed = content.trim();
+        let Some(name) = trimmed.strip_prefix("ref:") else {
+            return is_object_id(trimmed).then(|| trimmed.to_owned());
+        };
+        let name = name.trim();
+        let loose = [git_dir.to_path_buf(), common.clone()]
+            .iter()
+            .find_map(|base| fs::read_to_string(base.join(name)).ok());
+        content = match loose {
+            Some(text) => text,
+            None => return packed_ref(&common, name),
+        };
+    }
+    None
+}
+
+/// A ref's commit from `packed-refs`.
+fn packed_ref(common: &Path, name: &str) -> Option<String> {
+    let packed = fs::read_to_string(common.join("packed-refs")).ok()?;
+    packed
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.starts_with('^'))
+        .find_map(|line| {
+            let (id, ref_name) = line.split_once(' ')?;
+            (ref_name.trim() == name && is_object_id(id)).then(|| id.to_owned())
+        })
+}
+
+/// A SHA-1 or SHA-256 object id in hex.
+fn is_object_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn write(path: PathBuf, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    const A: &str = "1111111111111111111111111111111111111111";
+    const B: &str = "2222222222222222222222222222222222222222";
+
+    #[test]
+    fn sha256_is_the_standard_one() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn head_is_followed_through_loose_and_packed_refs_and_detached() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        let file = repo.join("src/lib.rs");
+        write(file.clone(), "fn f() {}\n");
+        write(repo.join(".git/HEAD"), "ref: refs/heads/main\n");
+        // No commit yet on the branch.
+        assert_eq!(git_commit(&file), None);
+        write(
+            repo.join(".git/packed-refs"),
+            &format!("# pack-refs\n{B} refs/heads/other\n{A} refs/heads/main\n^{B}\n"),
+        );
+        assert_eq!(git_commit(&file).as_deref(), Some(A));
+        write(repo.join(".git/refs/heads/main"), &format!("{B}\n"));
+        assert_eq!(git_commit(&file).as_deref(), Some(B));
+        write(repo.join(".git/HEAD"), &format!("{A}\n"));
+        assert_eq!(git_commit(&file).as_deref(), Some(A));
+        let outside = dir.path().join("loose.rs");
+        write(outside.clone(), "");
+        assert_eq!(git_commit(&outside), None);
+        assert!(read(&outside).unwrap().commit.is_none());
+    }
+
+    #[test]
+    fn a_linked_worktree_reads_its_own_head_and_the_common_branches() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("main");
+        write(main.join(".git/HEAD"), "ref: refs/heads/main\n");
+        write(main.join(".git/refs/heads/main"), &format!("{A}\n"));
+        write(main.join(".git/refs/heads/topic"), &format!("{B}\n"));
+        let admin = main.join(".git/worktrees/topic");
+        write(admin.join("HEAD"), "ref: refs/heads/topic\n");
+        write(admin.join("commondir"), "../..\n");
+        let tree = dir.path().join("topic");
+        write(tree.join(".git"), &format!("gitdir: {}\n", admin.display()));
+        write(tree.join("a.rs"), "");
+        assert_eq!(git_commit(&tree.join("a.rs")).as_deref(), Some(B));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bom.rs");
+        fs::write(&path, b"\xef\xbb\xbffn f() {}").unwrap();
+        let facts = read(&path).unwrap();
+        assert!(facts.bom);
+        assert_eq!(facts.sha256, sha256_hex(b"\xef\xbb\xbffn f() {}"));
+    }
+
+    /// Cross-checked against git itself where it is installed and the repository is a work tree.
+    #[test]
+    fn this_repository_commit_is_the_one_git_reports() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let Ok(out) = std::process::Command::new("git")
+            .arg("rev-parse")
+            .arg("HEAD")
+            .current_dir(here)
+            .output()
+        else {
+            return;
+        };
+        if !out.status.success() {
+            return;
+        }
+        let expected = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            git_commit(&here.join("Cargo.toml")).as_deref(),
+            Some(expected.trim())
+        );
+    }
+}
