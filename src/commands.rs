@@ -332,10 +332,23 @@ impl<'a> Outputs<'a> {
     /// The summary line, the data having gone to `destination`.
     fn summary(&self, destination: &str) -> String {
         let [(examples, units), (valid_examples, valid_units)] = self.counts;
-        let mut summary = format!("wrote {examples} examples ({units} units) to {destination}");
+        let plural = |n: usize, word: &str| {
+            if n == 1 {
+                format!("{n} {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        };
+        let mut summary = format!(
+            "wrote {} ({}) to {destination}",
+            plural(examples, "example"),
+            plural(units, "unit")
+        );
         if let Some((path, _)) = &self.valid {
             summary.push_str(&format!(
-                " and {valid_examples} examples ({valid_units} units) to {}",
+                " and {} ({}) to {}",
+                plural(valid_examples, "example"),
+                plural(valid_units, "unit"),
                 path.display()
             ));
         }

@@ -21,6 +21,10 @@ pub struct Slice {
 pub struct Example {
     /// The unit's stable key (`item:MessageIn`, `chain:create_message+…`).
     pub unit: String,
+    /// The key of the first unit of its group: units that share an item (a function that is a
+    /// unit of its own and part of a handler's chain) form one group, which the validation
+    /// split keeps on one side.
+    pub group: String,
     /// What the unit is: `handler`, `body`, `trait_impl`, ….
     pub kind: &'static str,
     pub voice: Voice,

@@ -400,6 +400,7 @@ mod tests {
     fn example() -> Example {
         Example {
             unit: "item:send".to_owned(),
+            group: "item:send".to_owned(),
             kind: "handler",
             voice: Voice::Issue,
             variant: 0,

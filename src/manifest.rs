@@ -239,6 +239,7 @@ mod tests {
     fn example(unit: &str, path: &str, bytes: std::ops::Range<usize>) -> Example {
         Example {
             unit: unit.to_owned(),
+            group: unit.to_owned(),
             kind: "handler",
             voice: Voice::Review,
             variant: 1,

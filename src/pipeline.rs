@@ -406,9 +406,10 @@ fn render_examples(
         .iter()
         .map(|s| (inventory.entries[s.entry].name.clone(), facts_of(s.entry)))
         .collect();
+    let groups = unit_groups(units, inventory);
     let mut examples: Vec<Example> = Vec::new();
     let mut variety = Variety::default();
-    for ((unit, &role), &count) in units.iter().zip(&roles).zip(&plan) {
+    for (((unit, &role), &count), group) in units.iter().zip(&roles).zip(&plan).zip(&groups) {
         let key = unit.key(inventory);
         let primary = &inventory.entries[unit.primary];
         let view = UnitView {
@@ -470,6 +471,7 @@ fn render_examples(
                  }| {
                     let example = Example {
                         unit: key.clone(),
+                        group: group.clone(),
                         kind: role.name(),
                         voice,
                         variant,
@@ -499,6 +501,40 @@ fn render_examples(
         }
     }
     (examples, shortfalls)
+}
+
+/// For each unit, the key of the first unit it shares an item with, through any chain of
+/// sharing: the groups the validation split keeps whole.
+fn unit_groups(units: &[Unit], inventory: &Inventory) -> Vec<String> {
+    let mut parent: Vec<usize> = (0..units.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut owner: BTreeMap<usize, usize> = BTreeMap::new();
+    for (u, unit) in units.iter().enumerate() {
+        for &entry in &unit.entries {
+            match owner.get(&entry) {
+                Some(&first) => {
+                    let (a, b) = (root(&mut parent, first), root(&mut parent, u));
+                    // The earlier unit stays the root, so a group is named by its first unit.
+                    parent[a.max(b)] = a.min(b);
+                }
+                None => {
+                    owner.insert(entry, u);
+                }
+            }
+        }
+    }
+    (0..units.len())
+        .map(|u| {
+            let r = root(&mut parent, u);
+            units[r].key(inventory)
+        })
+        .collect()
 }
 
 /// How many phrasings to try for one example before deciding the unit has no new one left.

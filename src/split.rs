@@ -1,8 +1,8 @@
 //! The validation split: which examples go to `<OUT stem>.valid<ext>` instead of OUT. Whole
-//! units move, never single examples, so a unit's variants (the same code under other words)
-//! never stand on both sides; a unit's side comes from a stable hash of its key alone, so it
-//! stays put when other units come and go, and the same unit lands on the same side in
-//! single-file and crate mode.
+//! groups of units move, never single examples: a unit's variants (the same code under other
+//! words) and the units that share an item with it (a function that is a unit of its own and
+//! part of its handler's chain) never stand on both sides. A group's side comes from a stable
+//! hash of its key alone, so it stays put when other groups come and go.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,12 +32,12 @@ fn share(key: &str) -> f64 {
 pub fn assign(examples: &[Example], fraction: f64) -> Vec<Side> {
     let mut units: BTreeMap<&str, Side> = BTreeMap::new();
     for example in examples {
-        let side = if share(&example.unit) < fraction {
+        let side = if share(&example.group) < fraction {
             Side::Valid
         } else {
             Side::Train
         };
-        units.insert(&example.unit, side);
+        units.insert(&example.group, side);
     }
     let by_share = |a: &&str, b: &&str| share(a).total_cmp(&share(b));
     let count =
@@ -53,7 +53,7 @@ pub fn assign(examples: &[Example], fraction: f64) -> Vec<Side> {
     {
         units.insert(lowest, Side::Valid);
     }
-    examples.iter().map(|e| units[e.unit.as_str()]).collect()
+    examples.iter().map(|e| units[e.group.as_str()]).collect()
 }
 
 /// The validation file beside OUT: `data.jsonl` → `data.valid.jsonl`, `data` → `data.valid`.
@@ -74,6 +74,7 @@ mod tests {
     fn example(unit: &str, variant: usize) -> Example {
         Example {
             unit: unit.to_owned(),
+            group: unit.to_owned(),
             kind: "handler",
             voice: Voice::Chat,
             variant,

@@ -511,6 +511,7 @@ mod tests {
         let exact = "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}";
         let example = |request: &str, reasoning: &str, code: &str| Example {
             unit: "item:send".to_owned(),
+            group: "item:send".to_owned(),
             kind: "handler",
             voice: Voice::Chat,
             variant: 0,

@@ -366,18 +366,44 @@ fn valid_split_keeps_units_whole_and_code_apart() {
     };
     let (train_units, valid_units) = (units("train"), units("valid"));
     assert!(train_units.is_disjoint(&valid_units));
+    // No item's code stands on both sides either: a function that is a unit of its own and
+    // part of its handler's chain goes with the chain. The file's `use` run, which every
+    // example carries, is the one slice both sides share.
+    let slices = |split: &str| -> BTreeSet<(u64, u64)> {
+        value["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["split"] == split)
+            .flat_map(|e| e["slices"].as_array().unwrap().iter().skip(1))
+            .map(|s| {
+                (
+                    s["start_byte"].as_u64().unwrap(),
+                    s["end_byte"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert!(slices("train").is_disjoint(&slices("valid")));
     assert_eq!(value["output"]["examples"], train_codes.len());
     assert_eq!(value["valid"]["examples"], valid_codes.len());
     assert_eq!(value["options"]["valid"], 0.2);
+    let counted = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     assert_eq!(
         stderr,
         format!(
-            "svix-distill: wrote {} examples ({} units) to {} and {} examples ({} units) to {}, the manifest to {}\n",
-            train_codes.len(),
-            train_units.len(),
+            "svix-distill: wrote {} ({}) to {} and {} ({}) to {}, the manifest to {}\n",
+            counted(train_codes.len(), "example"),
+            counted(train_units.len(), "unit"),
             data.display(),
-            valid_codes.len(),
-            valid_units.len(),
+            counted(valid_codes.len(), "example"),
+            counted(valid_units.len(), "unit"),
             valid.display(),
             manifest.display()
         )
