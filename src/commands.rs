@@ -305,10 +305,16 @@ impl<'a> Outputs<'a> {
         let mut stale = Vec::new();
         for (path, expected) in self.files() {
             let found = output::read_existing(path)?;
-            let Some(mut message) = report::staleness(path, expected, found.as_deref()) else {
+            let is_manifest = self.manifest.as_ref().is_some_and(|(m, _)| *m == path);
+            let difference = if is_manifest {
+                let found = found.as_deref().map(manifest::comparable);
+                report::staleness(path, &manifest::comparable(expected), found.as_deref())
+            } else {
+                report::staleness(path, expected, found.as_deref())
+            };
+            let Some(mut message) = difference else {
                 continue;
             };
-            let is_manifest = self.manifest.as_ref().is_some_and(|(m, _)| *m == path);
             if is_manifest
                 && let Some(version) = found.as_deref().and_then(manifest::version_of)
                 && version != manifest::VERSION

@@ -461,3 +461,53 @@ fn the_manifest_is_never_the_input_or_the_data() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// A new commit that leaves the sources' bytes alone changes no example: `--check` compares
+/// the manifest without the sources' commits, so a CI job on every commit stays green until the
+/// code itself changes.
+#[test]
+fn check_ignores_a_new_commit_of_unchanged_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.jsonl");
+    let manifest = dir.path().join("m.json");
+    let run = |check: bool| {
+        let mut command = bin();
+        command
+            .arg(repo().join("fixtures/message.rs"))
+            .arg("-o")
+            .arg(&data)
+            .arg("--manifest")
+            .arg(&manifest);
+        if check {
+            command.arg("--check");
+        }
+        command.output().unwrap()
+    };
+    assert!(run(false).status.success());
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    for source in value["sources"].as_array_mut().unwrap() {
+        source["commit"] = Value::String("0".repeat(40));
+    }
+    std::fs::write(
+        &manifest,
+        serde_json::to_string_pretty(&value).unwrap() + "\n",
+    )
+    .unwrap();
+    let checked = run(true);
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    // A changed sha256 is a changed source: stale.
+    for source in value["sources"].as_array_mut().unwrap() {
+        source["sha256"] = Value::String("0".repeat(64));
+    }
+    std::fs::write(
+        &manifest,
+        serde_json::to_string_pretty(&value).unwrap() + "\n",
+    )
+    .unwrap();
+    assert_eq!(run(true).status.code(), Some(1));
+}
