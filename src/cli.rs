@@ -119,7 +119,7 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// The JSONL file to summarize.
+    /// The JSONL file to summarize (`-` reads stdin).
     pub file: PathBuf,
 
     /// Print one JSON object instead of a table.
@@ -138,9 +138,9 @@ pub struct StatsArgs {
 /// Generating examples: the command without a subcommand.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The Rust file to read, or a crate folder (or its src/) to follow the operation across.
-    /// Without it, the profile's default inputs are tried under the current folder (for
-    /// message creation server/svix-server/src/v1/endpoints/message.rs first).
+    /// The Rust file to read (`-` reads stdin), or a crate folder (or its src/) to follow the
+    /// operation across. Without it, the profile's default inputs are tried under the current
+    /// folder (for message creation server/svix-server/src/v1/endpoints/message.rs first).
     pub input: Option<PathBuf>,
 
     /// Which operation to distill: a built-in profile (message-creation, application-creation,
@@ -148,7 +148,8 @@ pub struct GenerateArgs {
     #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
-    /// Write the JSONL here (atomically) instead of to stdout.
+    /// Write the JSONL here instead of to stdout (`-`): a regular file is replaced atomically
+    /// and keeps its mode, a link's target is replaced, a FIFO or device is written in place.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 

@@ -122,12 +122,13 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         imports: cli.imports.into(),
         context: Vec::new(),
     };
-    let result = if input.is_dir() {
+    let result = if input.is_dir() && !source::is_stdio(&input) {
+        let focus = cli
+            .focus
+            .clone()
+            .unwrap_or(profile.file.inputs.focus.clone());
         let tree_options = tree::TreeOptions {
-            focus: cli
-                .focus
-                .clone()
-                .unwrap_or(profile.file.inputs.focus.clone()),
+            focus,
             include: cli.include.clone(),
             exclude: cli.exclude.clone(),
             depth: cli.depth,
@@ -183,11 +184,11 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             }
             output::status(&format!("{} is current", out.display()));
         }
-        Some(out) => {
-            output::to_file_atomically(out, &jsonl)?;
+        Some(out) if !source::is_stdio(out) => {
+            output::to_file(out, &jsonl)?;
             output::status(&format!("{summary} to {}", out.display()));
         }
-        None => {
+        _ => {
             output::to_stdout(&jsonl)?;
             output::status(&format!("{summary} to stdout"));
         }
