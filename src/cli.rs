@@ -42,7 +42,7 @@ impl From<ImportsArg> for Imports {
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT stale or missing under --check, no route of the profile found (see --profile,\n     --root, --allow-empty), or faults found by validate\n  2  usage, input or output error"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT stale or missing under --check, no route of the profile found (see --profile,\n     --root, --allow-empty), faults found by validate, or a dataset with no\n     valid line (validate, stats)\n  2  usage, input or output error"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -50,6 +50,10 @@ pub struct Cli {
 
     #[command(flatten)]
     pub generate: GenerateArgs,
+
+    /// Print no progress, summary or notes on stderr; errors still print.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,8 +86,9 @@ pub enum ProfilesCommand {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The JSONL file to check.
-    pub file: PathBuf,
+    /// The JSONL files to check, each reported on its own (`-` reads stdin).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 
     /// A Rust file, or a folder of them, that the code must be sliced from. Repeatable. With it,
     /// every code section must be exact item slices of one source, and the text grounded.

@@ -8,8 +8,21 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::source::is_stdio;
+
+/// `-q`: no status or summary on stderr; errors still print. Process-wide, as
+/// ripgrep keeps its message switches, so that no stage has to carry it.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
 
 /// Writes `text` to stdout; a reader that hung up early (`| head`) is not an error.
 pub fn to_stdout(text: &str) -> anyhow::Result<()> {
@@ -192,12 +205,14 @@ pub fn read_existing(path: &Path) -> anyhow::Result<Option<String>> {
     }
 }
 
-/// A status line on stderr (a summary, a note).
+/// A status line on stderr (a summary, a note), unless `-q`.
 pub fn status(message: &str) {
-    eprintln!("svix-distill: {message}");
+    if !quiet() {
+        eprintln!("svix-distill: {message}");
+    }
 }
 
-/// The error report: `svix-distill: error: ` and the cause chain.
+/// The error report: `svix-distill: error: ` and the cause chain. Printed even under `-q`.
 pub fn error(err: &anyhow::Error) {
     eprintln!("svix-distill: error: {err:#}");
 }

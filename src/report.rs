@@ -105,7 +105,9 @@ pub fn validate_report(
         ));
     }
     let lines = report.lines.len();
-    if report.faults.is_empty() {
+    if report.faults.is_empty() && lines == 0 {
+        out.push_str(&format!("{file}: empty, no examples\n"));
+    } else if report.faults.is_empty() {
         out.push_str(&format!("{file}: {lines} examples, no faults\n"));
     } else {
         out.push_str(&format!(

@@ -1,7 +1,7 @@
 //! Where the bytes go and where they come from: every kind of OUT (a new or existing regular
-//! file, a symbolic link, a FIFO, a character device, a descriptor link, `-`) and `-` as INPUT.
-//! Every node is made in a scratch folder: no test names a real device, which a broken build
-//! would replace with a regular file.
+//! file, a symbolic link, a FIFO, a character device, a descriptor link, `-`), `-` as INPUT, and
+//! what `-q` leaves on stderr. Every node is made in a scratch folder: no test names a real
+//! device, which a broken build would replace with a regular file.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -362,5 +362,75 @@ fn dash_as_input_reads_stdin_and_names_it_in_errors() {
     assert!(
         stderr.starts_with("svix-distill: error: no message-creation route in <stdin>"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn dash_reads_a_dataset_from_stdin_for_stats_and_validate() {
+    let dataset = expected();
+    let stats = with_stdin(bin().args(["stats", "-"]), &dataset);
+    assert!(stats.status.success());
+    let table = String::from_utf8(stats.stdout).unwrap();
+    assert!(
+        table.starts_with("<stdin>\n  examples        20\n"),
+        "{table}"
+    );
+
+    let validate = with_stdin(bin().args(["validate", "-"]), &dataset);
+    assert!(validate.status.success());
+    let report = String::from_utf8(validate.stdout).unwrap();
+    assert!(
+        report.starts_with("<stdin>: 20 examples, no faults\n"),
+        "{report}"
+    );
+}
+
+#[test]
+fn quiet_silences_status_lines_but_not_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let crate_root = repo().join("fixtures/crate");
+    let fixture = fixture();
+    let runs: [(&str, Vec<&std::ffi::OsStr>); 3] = [
+        (
+            "a file",
+            vec![fixture.as_os_str(), "-o".as_ref(), out.as_os_str()],
+        ),
+        ("a crate", vec![crate_root.as_os_str()]),
+        (
+            "--allow-empty",
+            vec!["-".as_ref(), "--allow-empty".as_ref()],
+        ),
+    ];
+    for (name, args) in runs {
+        let loud = with_stdin(bin().args(&args), b"");
+        assert!(loud.status.success(), "{name}");
+        assert!(!loud.stderr.is_empty(), "{name}");
+        for flag in ["-q", "--quiet"] {
+            let quiet = with_stdin(bin().args(&args).arg(flag), b"");
+            assert!(quiet.status.success(), "{name}");
+            assert_eq!(String::from_utf8_lossy(&quiet.stderr), "", "{name} {flag}");
+            assert_eq!(quiet.stdout, loud.stdout, "{name} {flag}");
+        }
+    }
+    let failed = bin()
+        .args(["-q", "absent.rs"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(failed.stderr).unwrap(),
+        "svix-distill: error: cannot read absent.rs: No such file or directory (os error 2)\n"
+    );
+    // A subcommand takes it too.
+    let garbage = dir.path().join("garbage.jsonl");
+    std::fs::write(&garbage, "not json\n").unwrap();
+    let stats = bin().args(["stats", "-q"]).arg(&garbage).output().unwrap();
+    assert_eq!(stats.status.code(), Some(1));
+    assert!(
+        String::from_utf8(stats.stderr)
+            .unwrap()
+            .starts_with("svix-distill: error: "),
     );
 }
