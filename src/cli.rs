@@ -143,9 +143,10 @@ pub struct StatsArgs {
 /// Generating examples: the command without a subcommand.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The Rust file to read (`-` reads stdin), or a crate folder (or its src/) to follow the
-    /// operation across. Without it, the profile's default inputs are tried under the current
-    /// folder (for message creation server/svix-server/src/v1/endpoints/message.rs first).
+    /// The Rust file to read (`-` reads stdin), or a crate folder (or its src/, or a repository
+    /// holding the crate) to follow the operation across. Without it, the profile's default
+    /// inputs are tried under the current folder (for message creation
+    /// server/svix-server/src/v1/endpoints/message.rs first).
     pub input: Option<PathBuf>,
 
     /// Which operation to distill: a built-in profile (message-creation, application-creation,

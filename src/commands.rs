@@ -167,13 +167,17 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             .focus
             .clone()
             .unwrap_or(profile.file.inputs.focus.clone());
+        let choice = tree::locate_crate(&input, &focus, &profile.file.inputs.crate_folders())?;
+        if let Some(note) = report::crate_choice(&input, &choice, &focus) {
+            output::status(&note);
+        }
         let tree_options = tree::TreeOptions {
             focus,
             include: cli.include.clone(),
             exclude: cli.exclude.clone(),
             depth: cli.depth,
         };
-        pipeline::extract_tree(&input, &tree_options, &profile, &options)
+        pipeline::extract_tree(&choice.root, &tree_options, &profile, &options)
     } else {
         SourceFile::read(&input).and_then(|source| pipeline::extract(&source, &profile, &options))
     };

@@ -98,6 +98,94 @@ pub fn source_base(root: &Path) -> PathBuf {
     }
 }
 
+/// A crate, as cargo lays one out: a folder with a Cargo.toml and a src/.
+pub fn is_crate(folder: &Path) -> bool {
+    folder.join("Cargo.toml").is_file() && folder.join("src").is_dir()
+}
+
+/// Which folder a crate run reads, and the crates that could have been read instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrateChoice {
+    /// INPUT itself, or the crate below it that holds a focus file.
+    pub root: PathBuf,
+    /// Every crate below INPUT holding a focus file, in path order (`root` among them); empty
+    /// when INPUT is read as it is.
+    pub candidates: Vec<PathBuf>,
+}
+
+/// The folder a crate run reads for INPUT: INPUT when it has a src/ (a crate, or a folder laid
+/// out like one); otherwise (a repository root, a workspace, a crate's src/) the crate below it that holds a file matching `focus` (relative to that
+/// crate, as a run on the crate matches it), so that module paths count from that crate's src/
+/// and the run gives the bytes a run on the crate gives. Of several, the first of `preferred`
+/// (the profile's default crate folders, relative to INPUT), else the shallowest, else the first
+/// in path order. With none, INPUT as it is.
+pub fn locate_crate(
+    input: &Path,
+    focus: &str,
+    preferred: &[String],
+) -> anyhow::Result<CrateChoice> {
+    let as_is = CrateChoice {
+        root: input.to_path_buf(),
+        candidates: Vec::new(),
+    };
+    // Module paths count from src/ already: no walk to pay for.
+    if input.join("src").is_dir() {
+        return Ok(as_is);
+    }
+    let walk_options = TreeOptions {
+        focus: focus.to_owned(),
+        include: Vec::new(),
+        exclude: Vec::new(),
+        depth: 0,
+    };
+    let matcher = focus_matcher(focus)?;
+    let mut known: BTreeMap<PathBuf, bool> = BTreeMap::new();
+    let mut candidates: BTreeSet<PathBuf> = BTreeSet::new();
+    for file in walk(input, &walk_options)? {
+        // The nearest crate above the file, below INPUT.
+        let Some(found) = file
+            .ancestors()
+            .skip(1)
+            .take_while(|folder| *folder != input && folder.starts_with(input))
+            .find(|folder| {
+                *known
+                    .entry(folder.to_path_buf())
+                    .or_insert_with(|| is_crate(folder))
+            })
+        else {
+            continue;
+        };
+        let in_src = file.starts_with(found.join("src"));
+        if in_src && matcher.is_match(file.strip_prefix(found).unwrap_or(&file)) {
+            candidates.insert(found.to_path_buf());
+        }
+    }
+    let candidates: Vec<PathBuf> = candidates.into_iter().collect();
+    let chosen = preferred
+        .iter()
+        .map(|p| input.join(p))
+        .find(|p| candidates.contains(p))
+        .or_else(|| {
+            candidates
+                .iter()
+                .min_by_key(|c| c.components().count())
+                .cloned()
+        });
+    let Some(chosen) = chosen else {
+        return Ok(as_is);
+    };
+    // `./server/svix-server` reads as `server/svix-server`.
+    let tidy = |p: &Path| {
+        p.strip_prefix(".")
+            .map(Path::to_path_buf)
+            .unwrap_or(p.to_path_buf())
+    };
+    Ok(CrateChoice {
+        root: tidy(&chosen),
+        candidates: candidates.iter().map(|c| tidy(c)).collect(),
+    })
+}
+
 /// `src/v1/endpoints/message.rs` → `["v1", "endpoints", "message"]`; `mod.rs`, `lib.rs` and
 /// `main.rs` name their folder's module. None for files outside `base`.
 pub fn module_path(base: &Path, file: &Path) -> Option<Vec<String>> {
