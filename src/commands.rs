@@ -171,13 +171,18 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         if let Some(note) = report::crate_choice(&input, &choice, &focus) {
             output::status(&note);
         }
+        let progress = output::Progress::start();
+        let reporter = progress.clone();
         let tree_options = tree::TreeOptions {
             focus,
             include: cli.include.clone(),
             exclude: cli.exclude.clone(),
             depth: cli.depth,
+            progress: tree::ProgressHook::new(move |done, total| reporter.files(done, total)),
         };
-        pipeline::extract_tree(&choice.root, &tree_options, &profile, &options)
+        let result = pipeline::extract_tree(&choice.root, &tree_options, &profile, &options);
+        progress.finish();
+        result
     } else {
         SourceFile::read(&input).and_then(|source| pipeline::extract(&source, &profile, &options))
     };

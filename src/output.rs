@@ -1,18 +1,20 @@
 //! Writing: the dataset to stdout or to OUT (a regular file replaced atomically, a FIFO or a
-//! device written in place), the current contents of OUT for `--check`, and status and error
-//! lines on stderr. With `report.rs` and `main.rs`, the only
+//! device written in place), the current contents of OUT for `--check`, the progress bar of a
+//! crate run, and status and error lines on stderr. With `report.rs` and `main.rs`, the only
 //! module that does I/O.
 #![allow(clippy::print_stderr)]
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::source::is_stdio;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
-/// `-q`: no status or summary on stderr; errors still print. Process-wide, as
+/// `-q`: no status, summary or progress on stderr; errors still print. Process-wide, as
 /// ripgrep keeps its message switches, so that no stage has to carry it.
 static QUIET: AtomicBool = AtomicBool::new(false);
 
@@ -202,6 +204,55 @@ pub fn read_existing(path: &Path) -> anyhow::Result<Option<String>> {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// How long a crate run goes before its progress bar is drawn: shorter runs stay silent.
+const PROGRESS_DELAY: Duration = Duration::from_secs(1);
+
+/// The progress of a crate run on stderr: files parsed out of files walked. Drawn only once the
+/// run has taken a second, only on a terminal, and never under `-q`; cleared when done.
+#[derive(Clone)]
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+}
+
+impl Progress {
+    pub fn start() -> Progress {
+        let drawn = !quiet() && io::stderr().is_terminal();
+        let bar = drawn.then(|| {
+            let style = ProgressStyle::with_template(
+                "svix-distill: parsing {pos}/{len} files {wide_bar} {elapsed}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
+                .with_style(style)
+                .with_finish(ProgressFinish::AndClear)
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+        }
+    }
+
+    /// `done` of `total` files parsed; called from the parsing threads.
+    pub fn files(&self, done: usize, total: usize) {
+        let Some(bar) = &self.bar else {
+            return;
+        };
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        if bar.is_hidden() && self.started.elapsed() >= PROGRESS_DELAY {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    /// Clears the bar, before any summary or error line.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -23,6 +24,35 @@ pub struct TreeOptions {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub depth: usize,
+    /// Told as files are parsed.
+    pub progress: ProgressHook,
+}
+
+/// Told how many of a walk's files are parsed, as (done, total), from the parsing threads: a
+/// crate run's progress goes out through it, and the library never draws anything itself.
+#[derive(Clone, Default)]
+pub struct ProgressHook(Option<Arc<dyn Fn(usize, usize) + Send + Sync>>);
+
+impl ProgressHook {
+    pub fn new(report: impl Fn(usize, usize) + Send + Sync + 'static) -> ProgressHook {
+        ProgressHook(Some(Arc::new(report)))
+    }
+
+    fn report(&self, done: usize, total: usize) {
+        if let Some(report) = &self.0 {
+            report(done, total);
+        }
+    }
+}
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ProgressHook(set)"
+        } else {
+            "ProgressHook(none)"
+        })
+    }
 }
 
 impl TreeOptions {
@@ -33,6 +63,7 @@ impl TreeOptions {
             include: Vec::new(),
             exclude: Vec::new(),
             depth: 1,
+            progress: ProgressHook::default(),
         }
     }
 }
@@ -137,6 +168,7 @@ pub fn locate_crate(
         include: Vec::new(),
         exclude: Vec::new(),
         depth: 0,
+        progress: ProgressHook::default(),
     };
     let matcher = focus_matcher(focus)?;
     let mut known: BTreeMap<PathBuf, bool> = BTreeMap::new();
@@ -789,17 +821,23 @@ pub fn plan(
         .stack_size(source::PIPELINE_STACK)
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the parsing threads: {e}"))?;
+    let parsed = AtomicUsize::new(0);
+    options.progress.report(0, files.len());
     let results: Vec<_> = pool.install(|| {
         files
             .par_iter()
             .filter_map(|path| {
-                let module = module_path(&base, path)?;
-                let relative = path.strip_prefix(root).unwrap_or(path);
-                let is_focus = focus.is_match(relative);
-                let summary = summarize(path, module, is_focus, profile, roots);
-                // Each parsed file's text stays in this thread's span table otherwise.
-                proc_macro2::extra::invalidate_current_thread_spans();
-                Some((is_focus, summary))
+                let result = module_path(&base, path).map(|module| {
+                    let relative = path.strip_prefix(root).unwrap_or(path);
+                    let is_focus = focus.is_match(relative);
+                    let summary = summarize(path, module, is_focus, profile, roots);
+                    // Each parsed file's text stays in this thread's span table otherwise.
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    (is_focus, summary)
+                });
+                let done = parsed.fetch_add(1, Ordering::Relaxed) + 1;
+                options.progress.report(done, files.len());
+                result
             })
             .collect()
     });
