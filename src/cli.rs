@@ -81,7 +81,7 @@ fn fraction(text: &str) -> Result<f64, String> {
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), or faults found by validate\n  2  usage, input or output error"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), faults found by validate, or a dataset with\n     no valid line (validate, stats)\n  2  usage, input or output error"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -89,6 +89,10 @@ pub struct Cli {
 
     #[command(flatten)]
     pub generate: GenerateArgs,
+
+    /// Print no progress, summary or notes on stderr; errors still print.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,8 +125,9 @@ pub enum ProfilesCommand {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The JSONL file to check.
-    pub file: PathBuf,
+    /// The JSONL files to check, each reported on its own (`-` reads stdin).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 
     /// A Rust file, or a folder of them, that the code must be sliced from. Repeatable. With it,
     /// every code section must be exact item slices of one source, and the text grounded.
@@ -162,7 +167,7 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// The JSONL file to summarize.
+    /// The JSONL file to summarize (`-` reads stdin).
     pub file: PathBuf,
 
     /// Print one JSON object instead of a table.
@@ -185,9 +190,10 @@ pub struct StatsArgs {
 /// Generating examples: the command without a subcommand.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The Rust file to read, or a crate folder (or its src/) to follow the operation across.
-    /// Without it, the profile's default inputs are tried under the current folder (for
-    /// message creation server/svix-server/src/v1/endpoints/message.rs first).
+    /// The Rust file to read (`-` reads stdin), or a crate folder (or its src/, or a repository
+    /// holding the crate) to follow the operation across. Without it, the profile's default
+    /// inputs are tried under the current folder (for message creation
+    /// server/svix-server/src/v1/endpoints/message.rs first).
     pub input: Option<PathBuf>,
 
     /// Which operation to distill: a built-in profile (message-creation, application-creation,
@@ -195,7 +201,8 @@ pub struct GenerateArgs {
     #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
-    /// Write the JSONL here (atomically) instead of to stdout.
+    /// Write the JSONL here instead of to stdout (`-`): a regular file is replaced atomically
+    /// and keeps its mode, a link's target is replaced, a FIFO or device is written in place.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 

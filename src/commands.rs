@@ -28,9 +28,10 @@ pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
     }
 }
 
+/// Validates each file in turn, its report on stdout; every file that is not valid gets one
+/// error line, and the run exits 1 when there is any.
 pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     let profile = Profile::load(&args.profile)?;
-    let text = source::read_dataset(&args.file)?;
     let mut sources = Vec::new();
     for path in &args.source {
         for file in source::source_files(path)? {
@@ -47,11 +48,35 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
         format: args.format.map(format::Format::from),
         ..dataset_validate::Settings::new(&profile)
     };
-    let report = dataset_validate::validate(&text, &settings);
+    let mut invalid: Vec<String> = Vec::new();
+    for file in &args.files {
+        if let Some(message) = validate_file(file, args, &settings, &counter)? {
+            invalid.push(message);
+        }
+    }
+    let Some(last) = invalid.pop() else {
+        return Ok(());
+    };
+    for message in invalid {
+        output::error(&anyhow::anyhow!(message));
+    }
+    Err(CheckFailed { message: last }.into())
+}
+
+/// One file's report; why it is not valid, if it is not.
+fn validate_file(
+    file: &Path,
+    args: &ValidateArgs,
+    settings: &dataset_validate::Settings,
+    counter: &tokens::TokenCounter,
+) -> anyhow::Result<Option<String>> {
+    let text = source::read_dataset(file)?;
+    let name = source::shown(file);
+    let report = dataset_validate::validate(&text, settings);
     let spread = dataset_validate::spread(&report.tokens);
     let over_budget = args.token_budget.filter(|&budget| spread.total > budget);
     output::to_stdout(&report::validate_report(
-        &args.file,
+        name,
         &report,
         &spread,
         counter.encoding.name(),
@@ -61,17 +86,16 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     if !report.faults.is_empty() {
         why.push(format!("{} fault(s)", report.faults.len()));
     }
+    if report.lines.is_empty() {
+        why.push("no valid line".to_owned());
+    }
     if let Some(budget) = over_budget {
         why.push(format!(
             "{} tokens, over the budget of {budget}",
             spread.total
         ));
     }
-    if why.is_empty() {
-        return Ok(());
-    }
-    let message = format!("{} is not valid: {}", args.file.display(), why.join(", "));
-    Err(CheckFailed { message }.into())
+    Ok((!why.is_empty()).then(|| format!("{} is not valid: {}", name.display(), why.join(", "))))
 }
 
 pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
@@ -84,6 +108,22 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
         ..dataset_validate::Settings::new(&profile)
     };
     let report = dataset_validate::validate(&text, &settings);
+    let name = source::shown(&args.file);
+    if report.lines.is_empty() {
+        let message = if report.faults.is_empty() {
+            format!(
+                "{}: no line to summarize: the file is empty",
+                name.display()
+            )
+        } else {
+            format!(
+                "{}: no valid line to summarize: {} line(s) with faults; run validate for details",
+                name.display(),
+                report.faults.len()
+            )
+        };
+        return Err(CheckFailed { message }.into());
+    }
     let stats = dataset_stats::stats(
         &report.lines,
         &report.tokens,
@@ -93,14 +133,14 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
     if !report.faults.is_empty() {
         output::status(&format!(
             "{}: {} line(s) with faults left out; run validate for details",
-            args.file.display(),
+            name.display(),
             report.faults.len()
         ));
     }
     if args.json {
         output::to_stdout(&report::stats_json(&stats))
     } else {
-        output::to_stdout(&report::stats_table(&args.file, &stats))
+        output::to_stdout(&report::stats_table(name, &stats))
     }
 }
 
@@ -131,17 +171,27 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         imports: cli.imports.into(),
         context: Vec::new(),
     };
-    let result = if input.is_dir() {
+    let result = if input.is_dir() && !source::is_stdio(&input) {
+        let focus = cli
+            .focus
+            .clone()
+            .unwrap_or(profile.file.inputs.focus.clone());
+        let choice = tree::locate_crate(&input, &focus, &profile.file.inputs.crate_folders())?;
+        if let Some(note) = report::crate_choice(&input, &choice, &focus) {
+            output::status(&note);
+        }
+        let progress = output::Progress::start();
+        let reporter = progress.clone();
         let tree_options = tree::TreeOptions {
-            focus: cli
-                .focus
-                .clone()
-                .unwrap_or(profile.file.inputs.focus.clone()),
+            focus,
             include: cli.include.clone(),
             exclude: cli.exclude.clone(),
             depth: cli.depth,
+            progress: tree::ProgressHook::new(move |done, total| reporter.files(done, total)),
         };
-        pipeline::extract_tree(&input, &tree_options, &profile, &options)
+        let result = pipeline::extract_tree(&choice.root, &tree_options, &profile, &options);
+        progress.finish();
+        result
     } else {
         SourceFile::read(&input).and_then(|source| pipeline::extract(&source, &profile, &options))
     };
@@ -188,14 +238,19 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         }
         Some(out) => {
             for (path, text) in outputs.files() {
-                output::to_file_atomically(path, text)?;
+                output::to_file(path, text)?;
             }
-            output::status(&outputs.summary(&out.display().to_string()));
+            let shown = if source::is_stdio(out) {
+                "stdout".to_owned()
+            } else {
+                out.display().to_string()
+            };
+            output::status(&outputs.summary(&shown));
         }
         None => {
             output::to_stdout(&outputs.data)?;
             for (path, text) in outputs.files() {
-                output::to_file_atomically(path, text)?;
+                output::to_file(path, text)?;
             }
             output::status(&outputs.summary("stdout"));
         }

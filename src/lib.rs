@@ -65,6 +65,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 
 /// The whole command: generate (the default), validate, stats or profiles.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
+    output::set_quiet(cli.quiet);
     match &cli.command {
         None => commands::generate(&cli.generate),
         Some(Command::Validate(args)) => commands::validate(args),

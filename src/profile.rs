@@ -72,6 +72,26 @@ pub struct Inputs {
     pub focus: String,
 }
 
+impl Inputs {
+    /// The crate folders the default inputs name, in order: the crate folders, then the folder
+    /// above each default file's `src/` (`server/svix-server` for
+    /// `server/svix-server/src/v1/endpoints/message.rs`). A run at a repository root that finds
+    /// several crates prefers these.
+    pub fn crate_folders(&self) -> Vec<String> {
+        let from_files = self
+            .files
+            .iter()
+            .filter_map(|f| f.split_once("/src/").map(|(folder, _)| folder.to_owned()));
+        let mut folders: Vec<String> = Vec::new();
+        for folder in self.crates.iter().cloned().chain(from_files) {
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
+        }
+        folders
+    }
+}
+
 /// A word that names a mechanism, and what in an example's code must show for the reasoning to
 /// use it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -220,6 +240,24 @@ pub fn built_ins() -> anyhow::Result<Vec<Profile>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_crate_folders_come_from_crates_then_the_files_src_folders() {
+        let table = [
+            (
+                "message-creation",
+                vec!["server/svix-server", "svix-server"],
+            ),
+            (
+                "endpoint-creation",
+                vec!["server/svix-server", "svix-server"],
+            ),
+        ];
+        for (name, expected) in table {
+            let profile = Profile::load(name).unwrap();
+            assert_eq!(profile.file.inputs.crate_folders(), expected, "{name}");
+        }
+    }
 
     #[test]
     fn every_built_in_profile_loads_with_every_template_section() {

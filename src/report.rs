@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::pipeline::ListRow;
 use crate::stats::Stats;
+use crate::tree::CrateChoice;
 use crate::validate::{Report, Spread};
 
 /// The `--list` table: kind, name, line range, reason; in directory mode the file first.
@@ -106,7 +107,9 @@ pub fn validate_report(
     }
     let lines = report.lines.len();
     let wire = report.format.name();
-    if report.faults.is_empty() {
+    if report.faults.is_empty() && lines == 0 {
+        out.push_str(&format!("{file}: empty, no examples\n"));
+    } else if report.faults.is_empty() {
         out.push_str(&format!("{file}: {lines} examples ({wire}), no faults\n"));
     } else {
         out.push_str(&format!(
@@ -227,4 +230,29 @@ pub fn profiles_table(profiles: &[crate::profile::Profile]) -> String {
             )
         })
         .collect()
+}
+
+/// Which crate a run at a repository root reads, when it is not INPUT itself: the crate, and
+/// the others that also hold a focus file.
+pub fn crate_choice(input: &Path, choice: &CrateChoice, focus: &str) -> Option<String> {
+    if choice.candidates.is_empty() {
+        return None;
+    }
+    let chosen = choice.root.display();
+    if choice.candidates.len() == 1 {
+        return Some(format!(
+            "reading the crate {chosen}, whose files match --focus {focus}"
+        ));
+    }
+    let all: Vec<String> = choice
+        .candidates
+        .iter()
+        .map(|c| c.display().to_string())
+        .collect();
+    Some(format!(
+        "{} crates under {} have files matching --focus {focus} ({}): reading {chosen}",
+        all.len(),
+        input.display(),
+        all.join(", ")
+    ))
 }

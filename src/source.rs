@@ -14,6 +14,23 @@ pub const MAX_NESTING: usize = 256;
 
 const BOM: &str = "\u{feff}";
 
+/// The name `-` gives stdin as an input and stdout as OUT, as every Unix tool reads it.
+pub fn is_stdio(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// What stdin is called in messages and reports.
+pub const STDIN: &str = "<stdin>";
+
+/// A path as messages and reports name it: `<stdin>` for `-`.
+pub fn shown(path: &Path) -> &Path {
+    if is_stdio(path) {
+        Path::new(STDIN)
+    } else {
+        path
+    }
+}
+
 /// One Rust file as text. `text` is the file without a leading byte-order mark, so every byte
 /// range a span gives indexes `text` directly.
 #[derive(Debug, Clone)]
@@ -79,8 +96,15 @@ impl fmt::Display for LocatedError {
 impl std::error::Error for LocatedError {}
 
 impl SourceFile {
-    /// Reads `path`, insisting on UTF-8 and naming the first bad byte when it is not.
+    /// Reads `path` (stdin for `-`, named `<stdin>`), insisting on UTF-8 and naming the first
+    /// bad byte when it is not.
     pub fn read(path: &Path) -> anyhow::Result<SourceFile> {
+        if is_stdio(path) {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                .map_err(|e| anyhow::anyhow!("cannot read {STDIN}: {e}"))?;
+            return SourceFile::from_bytes(Path::new(STDIN), bytes);
+        }
         if path.is_dir() {
             let has_rust = walkdir::WalkDir::new(path)
                 .into_iter()
@@ -98,6 +122,10 @@ impl SourceFile {
         }
         let bytes = std::fs::read(path)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        SourceFile::from_bytes(path, bytes)
+    }
+
+    fn from_bytes(path: &Path, bytes: Vec<u8>) -> anyhow::Result<SourceFile> {
         let text = String::from_utf8(bytes).map_err(|e| {
             anyhow::anyhow!(
                 "{} is not UTF-8 (invalid byte at offset {})",

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -23,6 +24,35 @@ pub struct TreeOptions {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub depth: usize,
+    /// Told as files are parsed.
+    pub progress: ProgressHook,
+}
+
+/// Told how many of a walk's files are parsed, as (done, total), from the parsing threads: a
+/// crate run's progress goes out through it, and the library never draws anything itself.
+#[derive(Clone, Default)]
+pub struct ProgressHook(Option<Arc<dyn Fn(usize, usize) + Send + Sync>>);
+
+impl ProgressHook {
+    pub fn new(report: impl Fn(usize, usize) + Send + Sync + 'static) -> ProgressHook {
+        ProgressHook(Some(Arc::new(report)))
+    }
+
+    fn report(&self, done: usize, total: usize) {
+        if let Some(report) = &self.0 {
+            report(done, total);
+        }
+    }
+}
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ProgressHook(set)"
+        } else {
+            "ProgressHook(none)"
+        })
+    }
 }
 
 impl TreeOptions {
@@ -33,6 +63,7 @@ impl TreeOptions {
             include: Vec::new(),
             exclude: Vec::new(),
             depth: 1,
+            progress: ProgressHook::default(),
         }
     }
 }
@@ -96,6 +127,95 @@ pub fn source_base(root: &Path) -> PathBuf {
     } else {
         root.to_path_buf()
     }
+}
+
+/// A crate, as cargo lays one out: a folder with a Cargo.toml and a src/.
+pub fn is_crate(folder: &Path) -> bool {
+    folder.join("Cargo.toml").is_file() && folder.join("src").is_dir()
+}
+
+/// Which folder a crate run reads, and the crates that could have been read instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrateChoice {
+    /// INPUT itself, or the crate below it that holds a focus file.
+    pub root: PathBuf,
+    /// Every crate below INPUT holding a focus file, in path order (`root` among them); empty
+    /// when INPUT is read as it is.
+    pub candidates: Vec<PathBuf>,
+}
+
+/// The folder a crate run reads for INPUT: INPUT when it has a src/ (a crate, or a folder laid
+/// out like one); otherwise (a repository root, a workspace, a crate's src/) the crate below it that holds a file matching `focus` (relative to that
+/// crate, as a run on the crate matches it), so that module paths count from that crate's src/
+/// and the run gives the bytes a run on the crate gives. Of several, the first of `preferred`
+/// (the profile's default crate folders, relative to INPUT), else the shallowest, else the first
+/// in path order. With none, INPUT as it is.
+pub fn locate_crate(
+    input: &Path,
+    focus: &str,
+    preferred: &[String],
+) -> anyhow::Result<CrateChoice> {
+    let as_is = CrateChoice {
+        root: input.to_path_buf(),
+        candidates: Vec::new(),
+    };
+    // Module paths count from src/ already: no walk to pay for.
+    if input.join("src").is_dir() {
+        return Ok(as_is);
+    }
+    let walk_options = TreeOptions {
+        focus: focus.to_owned(),
+        include: Vec::new(),
+        exclude: Vec::new(),
+        depth: 0,
+        progress: ProgressHook::default(),
+    };
+    let matcher = focus_matcher(focus)?;
+    let mut known: BTreeMap<PathBuf, bool> = BTreeMap::new();
+    let mut candidates: BTreeSet<PathBuf> = BTreeSet::new();
+    for file in walk(input, &walk_options)? {
+        // The nearest crate above the file, below INPUT.
+        let Some(found) = file
+            .ancestors()
+            .skip(1)
+            .take_while(|folder| *folder != input && folder.starts_with(input))
+            .find(|folder| {
+                *known
+                    .entry(folder.to_path_buf())
+                    .or_insert_with(|| is_crate(folder))
+            })
+        else {
+            continue;
+        };
+        let in_src = file.starts_with(found.join("src"));
+        if in_src && matcher.is_match(file.strip_prefix(found).unwrap_or(&file)) {
+            candidates.insert(found.to_path_buf());
+        }
+    }
+    let candidates: Vec<PathBuf> = candidates.into_iter().collect();
+    let chosen = preferred
+        .iter()
+        .map(|p| input.join(p))
+        .find(|p| candidates.contains(p))
+        .or_else(|| {
+            candidates
+                .iter()
+                .min_by_key(|c| c.components().count())
+                .cloned()
+        });
+    let Some(chosen) = chosen else {
+        return Ok(as_is);
+    };
+    // `./server/svix-server` reads as `server/svix-server`.
+    let tidy = |p: &Path| {
+        p.strip_prefix(".")
+            .map(Path::to_path_buf)
+            .unwrap_or(p.to_path_buf())
+    };
+    Ok(CrateChoice {
+        root: tidy(&chosen),
+        candidates: candidates.iter().map(|c| tidy(c)).collect(),
+    })
 }
 
 /// `src/v1/endpoints/message.rs` → `["v1", "endpoints", "message"]`; `mod.rs`, `lib.rs` and
@@ -701,17 +821,23 @@ pub fn plan(
         .stack_size(source::PIPELINE_STACK)
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the parsing threads: {e}"))?;
+    let parsed = AtomicUsize::new(0);
+    options.progress.report(0, files.len());
     let results: Vec<_> = pool.install(|| {
         files
             .par_iter()
             .filter_map(|path| {
-                let module = module_path(&base, path)?;
-                let relative = path.strip_prefix(root).unwrap_or(path);
-                let is_focus = focus.is_match(relative);
-                let summary = summarize(path, module, is_focus, profile, roots);
-                // Each parsed file's text stays in this thread's span table otherwise.
-                proc_macro2::extra::invalidate_current_thread_spans();
-                Some((is_focus, summary))
+                let result = module_path(&base, path).map(|module| {
+                    let relative = path.strip_prefix(root).unwrap_or(path);
+                    let is_focus = focus.is_match(relative);
+                    let summary = summarize(path, module, is_focus, profile, roots);
+                    // Each parsed file's text stays in this thread's span table otherwise.
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    (is_focus, summary)
+                });
+                let done = parsed.fetch_add(1, Ordering::Relaxed) + 1;
+                options.progress.report(done, files.len());
+                result
             })
             .collect()
     });

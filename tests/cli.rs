@@ -599,6 +599,85 @@ fn validate_enforces_a_token_budget() {
     );
 }
 
+/// `stats` on a file with no valid line used to print `examples 0` and exit 0: a CI job
+/// summarizing a broken or empty dataset passed.
+#[test]
+fn stats_fails_on_a_file_with_no_valid_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "garbage.jsonl",
+            "not json\n{\"type\":\"chatml\"}\n",
+            "no valid line to summarize: 2 line(s) with faults; run validate for details",
+        ),
+        ("empty.jsonl", "", "no line to summarize: the file is empty"),
+    ];
+    for (name, text, message) in cases {
+        let file = write(dir.path(), name, text.as_bytes());
+        for json in [false, true] {
+            let mut command = bin();
+            command.arg("stats").arg(&file);
+            if json {
+                command.arg("--json");
+            }
+            let run = command.output().unwrap();
+            assert_eq!(run.status.code(), Some(1), "{name}");
+            assert!(run.stdout.is_empty(), "{name}");
+            assert_eq!(
+                String::from_utf8(run.stderr).unwrap(),
+                format!("svix-distill: error: {}: {message}\n", file.display())
+            );
+        }
+    }
+}
+
+#[test]
+fn validate_reports_each_of_several_files_and_fails_if_any_is_not_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = generated(dir.path());
+    let garbage = write(dir.path(), "garbage.jsonl", b"not json\n");
+    let empty = write(dir.path(), "empty.jsonl", b"");
+    let run = bin()
+        .arg("validate")
+        .args([&good, &garbage, &empty])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    let summaries: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with("tokens "))
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            format!("{}: 20 examples (chatml), no faults", good.display()),
+            format!(
+                "{}:1: not JSON: expected ident at line 1 column 2",
+                garbage.display()
+            ),
+            format!(
+                "{}: 1 fault(s) in 1 line(s) read as chatml",
+                garbage.display()
+            ),
+            format!("{}: empty, no examples", empty.display()),
+        ]
+    );
+    assert_eq!(
+        String::from_utf8(run.stderr).unwrap(),
+        format!(
+            "svix-distill: error: {} is not valid: 1 fault(s), no valid line\n\
+             svix-distill: error: {} is not valid: no valid line\n",
+            garbage.display(),
+            empty.display()
+        )
+    );
+    let both_good = bin().arg("validate").args([&good, &good]).output().unwrap();
+    assert_eq!(both_good.status.code(), Some(0));
+    let none = bin().arg("validate").output().unwrap();
+    assert_eq!(none.status.code(), Some(2));
+}
+
 #[test]
 fn stats_as_table_and_json() {
     let dir = tempfile::tempdir().unwrap();

@@ -208,3 +208,119 @@ fn endpoint_creation_follows_the_router_into_the_module_that_defines_the_handler
         "no request names the route"
     );
 }
+
+/// A svix-webhooks-like checkout in a scratch folder: the fixture crate at
+/// server/svix-server (with its Cargo.toml), a workspace Cargo.toml in server/, a root
+/// Cargo.toml with no src/, and other folders with Rust in them.
+fn checkout(dir: &Path) -> PathBuf {
+    let root = dir.join("svix-webhooks");
+    let server = root.join("server/svix-server");
+    copy_dir(&crate_root(), &server);
+    std::fs::write(
+        server.join("Cargo.toml"),
+        "[package]\nname = \"svix-server\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("server/Cargo.toml"),
+        "[workspace]\nmembers = [\"svix-server\"]\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
+    let bridge = root.join("bridge/svix-bridge");
+    std::fs::create_dir_all(bridge.join("src")).unwrap();
+    std::fs::write(
+        bridge.join("Cargo.toml"),
+        "[package]\nname = \"svix-bridge\"\n",
+    )
+    .unwrap();
+    std::fs::write(bridge.join("src/lib.rs"), "pub fn bridge() {}\n").unwrap();
+    std::fs::create_dir_all(root.join("rust/src")).unwrap();
+    std::fs::write(root.join("rust/src/lib.rs"), "pub mod api;\n").unwrap();
+    root
+}
+
+fn run_in(cwd: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_svix-distill"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `svix-distill .` at a checkout's root counted module paths from the root
+/// (`server::svix-server::src::v1::…`), so no `crate::` path resolved and it gave fewer examples
+/// than a run on server/svix-server. It now reads the crate that holds the focus file.
+#[test]
+fn a_run_at_a_repository_root_gives_the_bytes_of_a_run_on_the_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = checkout(dir.path());
+    for profile in ["message-creation", "endpoint-creation"] {
+        let on_crate = run_in(&root, &["server/svix-server", "-p", profile]);
+        assert!(on_crate.status.success(), "{profile}");
+        assert_eq!(
+            String::from_utf8_lossy(&on_crate.stderr).lines().count(),
+            1,
+            "{profile}: a run on the crate itself names no crate"
+        );
+        let focus = Profile::load(profile).unwrap().file.inputs.focus;
+        for (cwd, input) in [
+            (root.clone(), "."),
+            (dir.path().to_path_buf(), "svix-webhooks"),
+        ] {
+            let at_root = run_in(&cwd, &[input, "-p", profile]);
+            let stderr = String::from_utf8(at_root.stderr).unwrap();
+            assert!(at_root.status.success(), "{profile} {input}: {stderr}");
+            assert_eq!(at_root.stdout, on_crate.stdout, "{profile} {input}");
+            let crate_path = Path::new(input).join("server/svix-server");
+            let crate_path = crate_path.strip_prefix(".").unwrap_or(&crate_path);
+            assert_eq!(
+                stderr.lines().next().unwrap(),
+                format!(
+                    "svix-distill: reading the crate {}, whose files match --focus {focus}",
+                    crate_path.display()
+                ),
+                "{profile} {input}"
+            );
+            let quiet = run_in(&cwd, &[input, "-p", profile, "-q"]);
+            assert!(quiet.stderr.is_empty(), "{profile} {input}");
+            assert_eq!(quiet.stdout, on_crate.stdout, "{profile} {input}");
+        }
+    }
+}
+
+#[test]
+fn of_several_crates_holding_the_focus_file_the_profiles_own_is_read_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = checkout(dir.path());
+    // A second crate with a message endpoint, shallower than server/svix-server.
+    let other = root.join("mock");
+    copy_dir(&crate_root(), &other);
+    std::fs::write(other.join("Cargo.toml"), "[package]\nname = \"mock\"\n").unwrap();
+    let on_crate = run_in(&root, &["server/svix-server"]);
+    let at_root = run_in(&root, &["."]);
+    assert!(at_root.status.success());
+    assert_eq!(at_root.stdout, on_crate.stdout);
+    assert_eq!(
+        String::from_utf8(at_root.stderr)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+        "svix-distill: 2 crates under . have files matching --focus **/endpoints/message.rs \
+         (mock, server/svix-server): reading server/svix-server"
+    );
+    // With no default crate of the profile's among them, the shallowest.
+    let choice = tree::locate_crate(&root, "**/endpoints/message.rs", &[]).unwrap();
+    assert_eq!(choice.root, other);
+    assert_eq!(
+        choice.candidates,
+        [other.clone(), root.join("server/svix-server")]
+    );
+    // A crate folder is read as it is, and so is a folder holding no crate.
+    let server = root.join("server/svix-server");
+    let as_is = tree::locate_crate(&server, "**/endpoints/message.rs", &[]).unwrap();
+    assert_eq!((as_is.root, as_is.candidates), (server, Vec::new()));
+    let plain = tree::locate_crate(&crate_root(), "**/endpoints/message.rs", &[]).unwrap();
+    assert_eq!((plain.root, plain.candidates), (crate_root(), Vec::new()));
+}
