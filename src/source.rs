@@ -114,7 +114,7 @@ impl SourceFile {
                 });
             if has_rust {
                 anyhow::bail!(
-                    "{} is a folder; give one .rs file (reading a whole crate is not supported yet)",
+                    "{} is a folder, not a .rs file",
                     path.display()
                 );
             }
