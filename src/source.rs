@@ -113,10 +113,7 @@ impl SourceFile {
                     e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs")
                 });
             if has_rust {
-                anyhow::bail!(
-                    "{} is a folder, not a .rs file",
-                    path.display()
-                );
+                anyhow::bail!("{} is a folder, not a .rs file", path.display());
             }
             anyhow::bail!("{} is a folder with no .rs file", path.display());
         }
