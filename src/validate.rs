@@ -423,17 +423,24 @@ mod tests {
         ");
     }
 
+    /// A source with a queue send, and the exact slice of its `use` line and `send`.
+    const QUEUE_SOURCE: &str =
+        "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}\n\nfn other() {}\n";
+    const QUEUE_EXACT: &str = "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}";
+
+    fn queue_sources() -> [Source; 1] {
+        let file = SourceFile::from_text(Path::new("src.rs"), QUEUE_SOURCE.to_owned());
+        [Source::new(file).unwrap()]
+    }
+
     #[test]
     fn with_a_source_code_must_be_exact_and_text_grounded() {
-        let source_text =
-            "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}\n\nfn other() {}\n";
-        let file = SourceFile::from_text(Path::new("src.rs"), source_text.to_owned());
-        let sources = [Source::new(file).unwrap()];
+        let sources = queue_sources();
         let settings = Settings {
             sources: &sources,
             ..Settings::new(&PROFILE)
         };
-        let exact = "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}";
+        let exact = QUEUE_EXACT;
         let lines = [
             line(
                 "Add `send`.",
@@ -500,15 +507,12 @@ mod tests {
     #[test]
     fn every_fault_kind_is_caught_in_every_format() {
         use crate::example::{Example, Voice};
-        let source_text =
-            "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}\n\nfn other() {}\n";
-        let file = SourceFile::from_text(Path::new("src.rs"), source_text.to_owned());
-        let sources = [Source::new(file).unwrap()];
+        let sources = queue_sources();
         let settings = Settings {
             sources: &sources,
             ..Settings::new(&PROFILE)
         };
-        let exact = "use q::Q;\n\nfn send(queue_tx: Q) {\n    queue_tx.send(x)\n}";
+        let exact = QUEUE_EXACT;
         let example = |request: &str, reasoning: &str, code: &str| Example {
             unit: "item:send".to_owned(),
             group: "item:send".to_owned(),
