@@ -131,6 +131,11 @@ pub enum Fact {
         marker: String,
         text: String,
     },
+    /// The first plain `//` comment inside a function's body, its lines joined: what the
+    /// author wrote to explain the code.
+    BodyComment {
+        text: String,
+    },
     ScopedLookup {
         entity: Option<String>,
         method: String,
@@ -295,6 +300,7 @@ fact_kinds! {
     MethodOf => "method_of",
     ReadFrom => "read_from",
     NoteComment => "note_comment",
+    BodyComment => "body_comment",
 }
 
 impl Fact {
@@ -337,6 +343,7 @@ impl Fact {
                 expr,
             } => [name, receiver, expr].into_iter().for_each(|s| push(s)),
             Fact::NoteComment { marker, .. } => push(marker),
+            Fact::BodyComment { .. } => {}
             Fact::State {
                 state_ty, bindings, ..
             } => {
@@ -1709,7 +1716,46 @@ pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<F
     // The plain `//` block directly above the item is part of its slice but not of the AST.
     let above = source.slice(source.item_range(item).start..node.start);
     out.extend(note_comment(above));
+    // Comments in a body are not in the AST either: read them from the text.
+    if let Item::Fn(function) = item {
+        out.extend(body_comment(
+            source.slice(source.node_range(&function.block)),
+        ));
+    }
     out
+}
+
+/// The longest a body comment may be to be quoted whole.
+const BODY_COMMENT_CHARS: usize = 240;
+
+/// The first run of plain `//` lines in a body, joined with spaces, as a fact; a run of fewer
+/// than four words, or one that cannot be quoted as written, gives nothing.
+fn body_comment(body: &str) -> Option<Fact> {
+    let mut run: Vec<&str> = Vec::new();
+    for line in body.lines() {
+        let trimmed = line.trim();
+        let comment = trimmed
+            .strip_prefix("//")
+            .filter(|_| !trimmed.starts_with("///") && !trimmed.starts_with("//!"));
+        match comment {
+            Some(text) => run.push(text.trim()),
+            None if !run.is_empty() => break,
+            None => {}
+        }
+    }
+    let text = run.join(" ");
+    let text = text.trim();
+    let words = text.split_whitespace().count();
+    (words >= 4
+        && text.len() <= BODY_COMMENT_CHARS
+        && quotable(text)
+        && !text.contains('`')
+        && !["FIXME", "TODO", "NOTE"]
+            .iter()
+            .any(|m| text.starts_with(m)))
+    .then(|| Fact::BodyComment {
+        text: unstop_text(text),
+    })
 }
 
 /// The first `// FIXME`, `// TODO` or `// NOTE` line of a comment block, as a fact.
@@ -1821,6 +1867,8 @@ impl ModelIn for MsgIn {
 
 // A plain comment says nothing that is a note.
 async fn inner(db: &DatabaseConnection, data: MsgIn, app_id: AppId) -> Result<()> {
+    // The path is not validated by any extractor,
+    // so it is checked here.
     app_id.validate().map_err(|e| HttpError::unprocessable_entity(errors(vec!["path".to_owned()], e)))?;
     let payload = data.payload();
     let msg = message::ActiveModel { app_id: Set(app_id), ..data.into() };
@@ -1841,6 +1889,7 @@ async fn inner(db: &DatabaseConnection, data: MsgIn, app_id: AppId) -> Result<()
         {"kind":"crate_helper","name":"errors"}
         {"kind":"read_from","name":"payload","receiver":"data","expr":"data.payload()"}
         {"kind":"active_model","ty":"message::ActiveModel","set_fields":["app_id"],"base":"data.into()"}
+        {"kind":"body_comment","text":"The path is not validated by any extractor, so it is checked here"}
         "#);
     }
 

@@ -138,6 +138,7 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     // Read only by reasoning rules (src/rules.rs).
     ("read_from", &[]),
     ("note_comment", &[]),
+    ("body_comment", &[]),
     // Request-only: the route is quoted in the ask, never asserted in the reasoning.
     ("route", &[]),
     // Framing, by voice and by role.
@@ -758,7 +759,10 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
     let has_aide = context.has_aide;
     let s = |section: Section, vars: &[(&str, String)]| Some(fill(pick(section, salt), vars));
     match fact {
-        Fact::Route { .. } | Fact::ReadFrom { .. } | Fact::NoteComment { .. } => None,
+        Fact::Route { .. }
+        | Fact::ReadFrom { .. }
+        | Fact::NoteComment { .. }
+        | Fact::BodyComment { .. } => None,
         Fact::Doc {
             item,
             summary,

@@ -836,6 +836,16 @@ pub const SIGNALS: &[Signal] = &[
         },
     },
     Signal {
+        name: "body_comment",
+        doc: "a plain comment of four words or more inside the function's body",
+        read: |s| {
+            s.facts.iter().find_map(|f| match f {
+                Fact::BodyComment { text } => Some(vec![("comment", text.clone())]),
+                _ => None,
+            })
+        },
+    },
+    Signal {
         name: "upsert_status",
         doc: "the return type is JsonStatusUpsert",
         read: |s| {
@@ -1355,6 +1365,7 @@ async fn create_application(
 ) -> Result<JsonStatusUpsert<ApplicationOut>> {
     if let Some(ref uid) = data.uid {
         if let Some(app) = application::Model::fetch_by_uid(db, &org_id, uid).await? {
+        // Taken: say so, or hand back the one that exists.
             if get_if_exists {
                 return Ok(JsonStatusUpsert::Updated(app.into()));
             }
@@ -1764,6 +1775,16 @@ pub fn router() -> ApiRouter<AppState> {
             fires: APPLICATION,
             near_miss: &[("// FIXME: metadata", "// Metadata")],
             without: "the `FIXME` marker: a plain comment",
+        },
+        RuleCase {
+            rule: "comment-in-the-body",
+            profile: "application-creation",
+            fires: APPLICATION,
+            near_miss: &[(
+                "        // Taken: say so, or hand back the one that exists.\n",
+                "",
+            )],
+            without: "the comment in the handler's body",
         },
         RuleCase {
             rule: "one-type-for-created-or-found",
