@@ -461,13 +461,18 @@ fn render_examples(
             .collect::<Vec<_>>()
             .join(source.blank_line());
         let first_voice = render::stable_hash(&[&key]) as usize;
+        let insights = render::insights(&view, &profile.rules);
         for variant in 0..count {
             let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
-            let made = render_unique(&view, voice, variant, profile, &examples, &variety).map(
+            let made = render_unique(
+                &view, &insights, voice, variant, profile, &examples, &variety,
+            )
+            .map(
                 |Rendered {
                      request,
                      reasoning,
                      picks,
+                     measured,
                  }| {
                     let example = Example {
                         unit: key.clone(),
@@ -481,12 +486,12 @@ fn render_examples(
                         code: code.clone(),
                         slices: slices.clone(),
                     };
-                    (example, picks)
+                    (example, picks, measured)
                 },
             );
             match made {
-                Some((example, picks)) => {
-                    variety.add(&example.request, &example.reasoning, &picks);
+                Some((example, picks, measured)) => {
+                    variety.add(measured, &picks);
                     examples.push(example);
                 }
                 None => {
@@ -553,23 +558,44 @@ struct Variety {
     reasonings: Vec<Vec<u64>>,
 }
 
+/// What the repetition measures read off one candidate, kept so the chosen one is added to
+/// the run without being measured again.
+struct Measured {
+    shapes: Vec<String>,
+    request_grams: Vec<u64>,
+    shingles: Vec<u64>,
+}
+
+impl Measured {
+    fn of(request: &str, reasoning: &str) -> Measured {
+        Measured {
+            shapes: quality::sentences(reasoning)
+                .iter()
+                .map(|s| quality::shape(s))
+                .collect(),
+            request_grams: quality::word_grams(request, 3),
+            shingles: quality::shingles(reasoning),
+        }
+    }
+}
+
 impl Variety {
     /// How much a candidate repeats what is already there; lower is better.
-    fn cost(&self, request: &str, reasoning: &str) -> f64 {
-        let repeated_shapes = quality::sentences(reasoning)
+    fn cost(&self, candidate: &Measured) -> f64 {
+        let repeated_shapes = candidate
+            .shapes
             .iter()
-            .filter(|s| self.shapes.contains_key(&quality::shape(s)))
+            .filter(|s| self.shapes.contains_key(*s))
             .count();
-        let grams = quality::word_grams(request, 3);
+        let grams = &candidate.request_grams;
         let repeated_grams = grams
             .iter()
             .filter(|g| self.request_grams.contains(g))
             .count();
-        let shingles = quality::shingles(reasoning);
         let closest = self
             .reasonings
             .iter()
-            .map(|other| quality::jaccard(&shingles, other))
+            .map(|other| quality::jaccard(&candidate.shingles, other))
             .fold(0.0, f64::max);
         // A near-duplicate reasoning outweighs everything else; then repeated sentence
         // templates; then repeated request phrasing.
@@ -577,13 +603,13 @@ impl Variety {
         near + repeated_shapes as f64 + repeated_grams as f64 / grams.len().max(1) as f64 * 4.0
     }
 
-    fn add(&mut self, request: &str, reasoning: &str, picks: &[(String, usize)]) {
+    fn add(&mut self, kept: Measured, picks: &[(String, usize)]) {
         self.usage.commit(picks);
-        for sentence in quality::sentences(reasoning) {
-            *self.shapes.entry(quality::shape(sentence)).or_insert(0) += 1;
+        for shape in kept.shapes {
+            *self.shapes.entry(shape).or_insert(0) += 1;
         }
-        self.request_grams.extend(quality::word_grams(request, 3));
-        self.reasonings.push(quality::shingles(reasoning));
+        self.request_grams.extend(kept.request_grams);
+        self.reasonings.push(kept.shingles);
     }
 }
 
@@ -592,6 +618,7 @@ struct Rendered {
     request: String,
     reasoning: render::Reasoning,
     picks: Vec<(String, usize)>,
+    measured: Measured,
 }
 
 /// Renders one example's request and reasoning: of the phrasings that repeat no earlier
@@ -599,6 +626,7 @@ struct Rendered {
 /// adds the least repetition is kept. None when the templates have no unseen phrasing left.
 fn render_unique(
     view: &UnitView,
+    insights: &render::Insights,
     voice: Voice,
     variant: usize,
     profile: &Profile,
@@ -615,8 +643,8 @@ fn render_unique(
             variant,
         )
         .steered(&variety.usage, &picks);
-        let request = render::render_request(view, voice, &salt, &profile.rules);
-        let reasoning = render::render_reasoning(view, &salt, &profile.rules);
+        let request = render::render_request(view, voice, &salt, insights);
+        let reasoning = render::render_reasoning(view, &salt, insights);
         // A repeated request also covers a repeated (request, code) pair.
         let repeats = earlier
             .iter()
@@ -624,7 +652,8 @@ fn render_unique(
         if repeats {
             continue;
         }
-        let cost = variety.cost(&request, &reasoning.text);
+        let measured = Measured::of(&request, &reasoning.text);
+        let cost = variety.cost(&measured);
         if best.as_ref().is_none_or(|(c, _)| cost < *c) {
             let picks = picks.into_inner();
             best = Some((
@@ -633,6 +662,7 @@ fn render_unique(
                     request,
                     reasoning,
                     picks,
+                    measured,
                 },
             ));
         }

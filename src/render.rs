@@ -1521,9 +1521,30 @@ pub struct Reasoning {
     pub rules: Vec<String>,
 }
 
+/// The rules that fire for each item of a unit, in the unit's item order. Firing reads facts
+/// only, never the phrasing, so a unit's insights are worked out once and serve every
+/// candidate rendering of its request and reasoning.
+pub struct Insights<'r>(Vec<Vec<rules::Fired<'r>>>);
+
+pub fn insights<'r>(unit: &UnitView, rules: &'r [rules::Rule]) -> Insights<'r> {
+    Insights(
+        unit.items
+            .iter()
+            .map(|(_, facts)| {
+                let scope = rules::Scope {
+                    facts,
+                    unit: &unit.items,
+                    file: unit.file,
+                };
+                rules::fire(rules, &scope)
+            })
+            .collect(),
+    )
+}
+
 /// The reasoning block: what the unit is, then each item's facts in code order, each followed
 /// by the insights the rules draw from them. No sentence is there unless facts earn it.
-pub fn render_reasoning(unit: &UnitView, salt: &Salt, rules: &[rules::Rule]) -> Reasoning {
+pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Reasoning {
     let mut paragraphs = vec![purpose(unit, salt)];
     let mut fired_ids = Vec::new();
     // A chain reads in code order; any other unit speaks of its primary item first.
@@ -1536,14 +1557,9 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, rules: &[rules::Rule]) -> 
     let mut helpers: Vec<(Section, Vec<String>)> = Vec::new();
     for index in order {
         let (name, facts) = &unit.items[index];
-        let scope = rules::Scope {
-            facts,
-            unit: &unit.items,
-            file: unit.file,
-        };
         // A rule says its piece once per unit, at the first item it fires for.
-        let fired: Vec<rules::Fired> = rules::fire(rules, &scope)
-            .into_iter()
+        let fired: Vec<&rules::Fired> = insights.0[index]
+            .iter()
             .filter(|f| !fired_ids.contains(&f.rule.id))
             .collect();
         let replaced: Vec<&str> = fired
@@ -1572,15 +1588,16 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, rules: &[rules::Rule]) -> 
         } else {
             item_sentences(name, &kept, salt)
         };
-        let mut insights: Vec<String> = fired.iter().map(|f| rule_sentence(f, salt)).collect();
+        let mut rule_sentences: Vec<String> =
+            fired.iter().map(|f| rule_sentence(f, salt)).collect();
         // The insights' order is free; vary it between examples.
-        if insights.len() > 1 {
+        if rule_sentences.len() > 1 {
             let turn = (stable_hash(&[&salt.text, name]).wrapping_add(salt.rotation)
-                % insights.len() as u64) as usize;
-            insights.rotate_left(turn);
+                % rule_sentences.len() as u64) as usize;
+            rule_sentences.rotate_left(turn);
         }
         fired_ids.extend(fired.iter().map(|f| f.rule.id.clone()));
-        sentences.extend(insights);
+        sentences.extend(rule_sentences);
         if is_helper_fn {
             helper_sentences.extend(sentences);
             continue;
@@ -1695,7 +1712,7 @@ fn bounds_in_words(rule: &str) -> Option<String> {
     }
 }
 
-fn request_details(unit: &UnitView, salt: &Salt, rule_set: &[rules::Rule]) -> Vec<String> {
+fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<String> {
     let mut details = Vec::new();
     let push = |section: Section, vars: &[(&str, String)], details: &mut Vec<String>| {
         let line = fill(pick(section, salt), vars);
@@ -1845,13 +1862,8 @@ fn request_details(unit: &UnitView, salt: &Salt, rule_set: &[rules::Rule]) -> Ve
     }
     // What the rules see in the code, as needs: one line each, where the rule words one.
     let mut asked: Vec<&str> = Vec::new();
-    for (_, facts) in &unit.items {
-        let scope = rules::Scope {
-            facts,
-            unit: &unit.items,
-            file: unit.file,
-        };
-        for fired in rules::fire(rule_set, &scope) {
+    for fired_here in &insights.0 {
+        for fired in fired_here {
             if fired.rule.ask.is_empty() || asked.contains(&fired.rule.id.as_str()) {
                 continue;
             }
@@ -1870,12 +1882,7 @@ fn request_details(unit: &UnitView, salt: &Salt, rule_set: &[rules::Rule]) -> Ve
 }
 
 /// The request in one voice: a title, an ask and a list of details, all from facts.
-pub fn render_request(
-    unit: &UnitView,
-    voice: Voice,
-    salt: &Salt,
-    rule_set: &[rules::Rule],
-) -> String {
+pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Insights) -> String {
     let route = route_text(unit.route, &unit.name);
     let (trait_name, self_ty) = impl_names(unit);
     let arg_ty = validated_type(unit);
@@ -1910,7 +1917,7 @@ pub fn render_request(
     let title = fill(pick(unit.role.title(), salt), &vars);
     let ask = fill(pick(ask_section, salt), &vars);
     let ask_lower = lowercase_first(&ask);
-    let mut details = request_details(unit, salt, rule_set);
+    let mut details = request_details(unit, salt, insights);
     // A unit's later examples ask from another angle: part of the needs, starting elsewhere.
     if salt.rotation > 0 && details.len() > 2 {
         let start = salt.rotation as usize % details.len();
