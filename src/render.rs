@@ -440,22 +440,6 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 13] = [
-        Role::Handler,
-        Role::Chain,
-        Role::Helper,
-        Role::Check,
-        Role::Validator,
-        Role::Body,
-        Role::Query,
-        Role::Response,
-        Role::Model,
-        Role::TraitImpl,
-        Role::InherentImpl,
-        Role::AttrHelper,
-        Role::Constant,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Role::Handler => "handler",
