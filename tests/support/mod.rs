@@ -1,5 +1,10 @@
 //! Helpers shared by the tests and the benchmark.
 
+// Every test crate that declares `mod support;` compiles all of it but uses only some helpers.
+#![allow(dead_code)]
+
+pub mod git;
+
 use std::path::Path;
 
 /// Copies a folder tree, files and subfolders.
