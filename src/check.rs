@@ -157,6 +157,8 @@ pub fn grounding_faults(
 pub struct Source<'a> {
     pub file: &'a SourceFile,
     pub items: &'a [Range<usize>],
+    /// The commit this version of the file is from, in history mode.
+    pub commit: Option<&'a str>,
 }
 
 /// One fault of one example (0-based index).
@@ -180,7 +182,7 @@ pub fn example_faults(
     let texts: Vec<&str> = sources.iter().map(|s| s.file.text.as_str()).collect();
     if !sources.is_empty() {
         for (i, example) in examples.iter().enumerate() {
-            match rebuilt_code(example, sources) {
+            match rebuilt_code(&example.slices, sources) {
                 Ok(code) if code == example.code => {}
                 Ok(_) => push(
                     i,
@@ -188,13 +190,35 @@ pub fn example_faults(
                 ),
                 Err(why) => push(i, why),
             }
-            for message in grounding_faults(
-                &example.request,
-                &example.reasoning,
-                &example.code,
-                &texts,
-                profile,
-            ) {
+            if example.commit.is_none() {
+                for message in grounding_faults(
+                    &example.request,
+                    &example.reasoning,
+                    &example.code,
+                    &texts,
+                    profile,
+                ) {
+                    push(i, message);
+                }
+                continue;
+            }
+            // History: the request is the maintainer's message, quoted as written, then the
+            // code before the commit, which the reasoning may name as well as the code after.
+            let before = match rebuilt_code(&example.before, sources) {
+                Ok(before) => before,
+                Err(why) => {
+                    push(i, format!("before the commit: {why}"));
+                    continue;
+                }
+            };
+            if !example.request.contains(&before) {
+                push(
+                    i,
+                    "the request does not quote the code before the commit".to_owned(),
+                );
+            }
+            let both = format!("{before}\n{}", example.code);
+            for message in grounding_faults("", &example.reasoning, &both, &texts, profile) {
                 push(i, message);
             }
         }
@@ -215,15 +239,15 @@ pub fn example_faults(
     faults
 }
 
-/// An example's code made again from its provenance alone: each slice's bytes from its file,
+/// A code block made again from its slices' provenance alone: each slice's bytes from its file,
 /// joined by that file's blank line; or why a slice does not fit its file.
-fn rebuilt_code(example: &Example, sources: &[Source]) -> Result<String, String> {
+fn rebuilt_code(slices: &[crate::example::Slice], sources: &[Source]) -> Result<String, String> {
     let mut parts = Vec::new();
     let mut separator = "\n\n";
-    for slice in &example.slices {
+    for slice in slices {
         let source = sources
             .iter()
-            .find(|s| s.file.path == slice.path)
+            .find(|s| s.file.path == slice.path && s.commit == slice.commit.as_deref())
             .ok_or_else(|| format!("slice of {}, which is not a source", slice.path.display()))?;
         let starts = source.items.iter().any(|r| r.start == slice.bytes.start);
         let ends = source.items.iter().any(|r| r.end == slice.bytes.end);

@@ -106,6 +106,16 @@ pub enum Command {
     Stats(StatsArgs),
     /// List the built-in profiles, or print one as TOML (`profiles show NAME`) to copy and edit.
     Profiles(ProfilesArgs),
+    /// Pair real commit messages from a git history with the profile's items each commit added
+    /// or changed.
+    ///
+    /// For each commit that changed the file (oldest first, following renames), both versions
+    /// are parsed and the profile's items compared by their tokens: formatting and comments are
+    /// not changes. A commit that changed existing items gives a change example (its message and
+    /// the code before it as the request, the code after it as the answer); one that added items
+    /// gives a new example. Merges, reverts, commits that changed no item, mechanical edits and
+    /// messages of fewer than three words are dropped and counted. Git is read in process.
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +173,21 @@ pub struct ValidateArgs {
     /// The wire format every line must have; by default the one the first line's keys name.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+
+    /// A git repository (work tree or bare) a history dataset was made from: each line's code,
+    /// and the code its request quotes, must be exact slices of the files at the commits its
+    /// manifest names. Needs --manifest.
+    #[arg(
+        long,
+        value_name = "REPO",
+        requires = "manifest",
+        conflicts_with = "source"
+    )]
+    pub repo: Option<PathBuf>,
+
+    /// The manifest written beside the dataset (with --repo).
+    #[arg(long, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +210,64 @@ pub struct StatsArgs {
     /// The wire format of the lines; by default the one the first line's keys name.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A git work tree (or a folder in one) or a bare git directory.
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+
+    /// The file to follow, relative to the repository's root; repeatable. By default the
+    /// profile's first default file (server/svix-server/src/v1/endpoints/message.rs for
+    /// message creation).
+    #[arg(long, value_name = "FILE")]
+    pub path: Vec<String>,
+
+    /// Only commits after REV (a commit id, branch or tag): for a CI job that appends the
+    /// examples of new commits.
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+
+    /// The newest commit to read.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub until: String,
+
+    /// Which operation's items to follow: a built-in profile or a path to a profile .toml file.
+    #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
+    pub profile: String,
+
+    /// Write the JSONL here instead of to stdout (`-`).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Print one line per commit (id, subject, items added or changed, kept or dropped and
+    /// why) instead of JSONL.
+    #[arg(long, conflicts_with = "check")]
+    pub list: bool,
+
+    /// Generate in memory and compare with OUT (and the validation file and the manifest)
+    /// instead of writing: exit 0 when all are current, 1 when one is stale or missing.
+    #[arg(long, requires = "output")]
+    pub check: bool,
+
+    /// Which use declarations each example's code carries.
+    #[arg(long, value_enum, default_value_t = ImportsArg::Used)]
+    pub imports: ImportsArg,
+
+    /// The wire format of each line.
+    #[arg(long, value_enum, default_value_t = FormatArg::ChatMl)]
+    pub format: FormatArg,
+
+    /// Also write a JSON manifest here; every example names its commit, and its slices the
+    /// commit whose file they index (the parent's for the code the request quotes).
+    #[arg(long, value_name = "PATH", conflicts_with = "list")]
+    pub manifest: Option<PathBuf>,
+
+    /// Write this share of the units to OUT's sibling <OUT stem>.valid<ext>, every example
+    /// about the same item on one side.
+    #[arg(long, value_name = "FRACTION", requires = "output", conflicts_with = "list", value_parser = fraction)]
+    pub valid: Option<f64>,
 }
 
 /// Generating examples: the command without a subcommand.

@@ -5,13 +5,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{GenerateArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs};
+use crate::cli::{
+    GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs,
+};
+use crate::history::{self, HistoryOptions};
 use crate::pipeline::{self, EmptySelection, Extracted, Options};
 use crate::profile::{self, Profile};
 use crate::source::{self, SourceFile};
 use crate::split::{self, Side};
 use crate::{
-    CheckFailed, format, manifest, output, provenance, report, select, stats as dataset_stats,
+    CheckFailed, format, git, manifest, output, provenance, report, select, stats as dataset_stats,
     tokens, tree, validate as dataset_validate,
 };
 
@@ -72,7 +75,12 @@ fn validate_file(
 ) -> anyhow::Result<Option<String>> {
     let text = source::read_dataset(file)?;
     let name = source::shown(file);
-    let report = dataset_validate::validate(&text, settings);
+    let mut report = dataset_validate::validate(&text, settings);
+    if let (Some(repo), Some(manifest)) = (&args.repo, &args.manifest) {
+        let faults = history_faults(repo, manifest, &text, &report, settings.profile)?;
+        report.faults.extend(faults);
+        report.faults.sort_by_key(|f| f.line);
+    }
     let spread = dataset_validate::spread(&report.tokens);
     let over_budget = args.token_budget.filter(|&budget| spread.total > budget);
     output::to_stdout(&report::validate_report(
@@ -96,6 +104,50 @@ fn validate_file(
         ));
     }
     Ok((!why.is_empty()).then(|| format!("{} is not valid: {}", name.display(), why.join(", "))))
+}
+
+/// `validate --repo`: the history dataset's code checked against the files at the commits its
+/// manifest names, read from the repository (each file at a commit read and parsed once).
+fn history_faults(
+    repo: &Path,
+    manifest: &Path,
+    text: &str,
+    report: &dataset_validate::Report,
+    profile: &Profile,
+) -> anyhow::Result<Vec<dataset_validate::Fault>> {
+    use std::rc::Rc;
+    let repository = git::Repo::open(repo)?;
+    let manifest_text = std::fs::read_to_string(manifest)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", manifest.display()))?;
+    let mut cache: BTreeMap<(String, String), Rc<dataset_validate::CommitFile>> = BTreeMap::new();
+    let mut read = |path: &str, commit: &str| -> Result<Rc<dataset_validate::CommitFile>, String> {
+        let key = (path.to_owned(), commit.to_owned());
+        if let Some(file) = cache.get(&key) {
+            return Ok(file.clone());
+        }
+        let text = repository
+            .file_at(commit, path)
+            .map_err(|e| format!("{e:#}"))?
+            .ok_or_else(|| format!("{path} is not in commit {commit}"))?;
+        let source = SourceFile::from_text(Path::new(path), text);
+        let items = source::on_big_stack(|| source.item_ranges())
+            .map_err(|e| format!("{e:#}"))?
+            .map_err(|e| format!("{e}"))?;
+        let file = Rc::new(dataset_validate::CommitFile {
+            text: source.text,
+            items,
+        });
+        cache.insert(key, file.clone());
+        Ok(file)
+    };
+    dataset_validate::repo_faults(
+        report,
+        &manifest_text,
+        &provenance::sha256_hex(text.as_bytes()),
+        profile,
+        &mut read,
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", manifest.display()))
 }
 
 pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
@@ -228,9 +280,28 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             short.unit, short.made, short.asked
         ));
     }
-    let outputs = Outputs::new(cli, &profile, &input, &extracted)?;
-    match &cli.output {
-        Some(_) if cli.check => {
+    let wanted = Wanted {
+        out: cli.output.as_deref(),
+        format: format::Format::from(cli.format),
+        valid: cli.valid,
+        manifest: cli.manifest.as_deref(),
+        input: &input,
+    };
+    let outputs = Outputs::new(
+        &wanted,
+        &profile,
+        &extracted.examples,
+        extracted.unit_count,
+        |sides, data, valid| manifest_json(cli, &profile, &input, &extracted, sides, data, valid),
+    )?;
+    put_out(&outputs, cli.check)?;
+    unparsed.map_or(Ok(()), Err)
+}
+
+/// Writes a run's outputs, or under `--check` compares them, and says so on stderr.
+fn put_out(outputs: &Outputs, check: bool) -> anyhow::Result<()> {
+    match outputs.out {
+        Some(_) if check => {
             outputs.check()?;
             for (path, _) in outputs.files() {
                 output::status(&format!("{} is current", path.display()));
@@ -255,7 +326,17 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             output::status(&outputs.summary("stdout"));
         }
     }
-    unparsed.map_or(Ok(()), Err)
+    Ok(())
+}
+
+/// Where a run's outputs go, as the command line asked.
+struct Wanted<'a> {
+    out: Option<&'a Path>,
+    format: format::Format,
+    valid: Option<f64>,
+    manifest: Option<&'a Path>,
+    /// What was read: no output may replace it.
+    input: &'a Path,
 }
 
 /// What a generating run puts out: the data in its wire format, the validation share under
@@ -270,17 +351,20 @@ struct Outputs<'a> {
 }
 
 impl<'a> Outputs<'a> {
+    /// `manifest` makes the manifest's text from each example's side, the data and the
+    /// validation file.
     fn new(
-        cli: &'a GenerateArgs,
+        wanted: &Wanted<'a>,
         profile: &Profile,
-        input: &Path,
-        extracted: &Extracted,
+        examples: &[crate::example::Example],
+        unit_count: usize,
+        manifest: impl FnOnce(&[Side], &str, &Option<(PathBuf, String)>) -> anyhow::Result<String>,
     ) -> anyhow::Result<Outputs<'a>> {
-        let format = format::Format::from(cli.format);
+        let format = wanted.format;
+        let input = wanted.input;
         let system = profile.system_prompt();
-        let examples = &extracted.examples;
         // Without --valid every example trains.
-        let sides = match cli.valid {
+        let sides = match wanted.valid {
             Some(fraction) => split::assign(examples, fraction),
             None => vec![Side::Train; examples.len()],
         };
@@ -295,27 +379,24 @@ impl<'a> Outputs<'a> {
             let units: BTreeSet<&str> = side(wanted).map(|e| e.unit.as_str()).collect();
             (side(wanted).count(), units.len())
         };
-        let counts = match cli.valid {
+        let counts = match wanted.valid {
             Some(_) => [count(Side::Train), count(Side::Valid)],
-            None => [(examples.len(), extracted.unit_count), (0, 0)],
+            None => [(examples.len(), unit_count), (0, 0)],
         };
         let data = format.to_jsonl(side(Side::Train), system);
-        let valid = match (&cli.output, cli.valid) {
+        let valid = match (wanted.out, wanted.valid) {
             (Some(out), Some(_)) => Some((
                 split::valid_path(out),
                 format.to_jsonl(side(Side::Valid), system),
             )),
             _ => None,
         };
-        let manifest = match &cli.manifest {
-            Some(path) => {
-                let text = manifest_json(cli, profile, input, extracted, &sides, &data, &valid)?;
-                Some((path.as_path(), text))
-            }
+        let manifest = match wanted.manifest {
+            Some(path) => Some((path, manifest(&sides, &data, &valid)?)),
             None => None,
         };
         let outputs = Outputs {
-            out: cli.output.as_deref(),
+            out: wanted.out,
             data,
             valid,
             manifest,
@@ -443,8 +524,10 @@ fn manifest_json(
     }
     let mut files = BTreeMap::new();
     for path in paths {
-        if !files.contains_key(path) {
-            files.insert(path.to_path_buf(), provenance::read(path)?);
+        if let std::collections::btree_map::Entry::Vacant(entry) =
+            files.entry((path.to_path_buf(), None))
+        {
+            entry.insert(provenance::read(path)?);
         }
     }
     let options = manifest::RunOptions {
@@ -465,6 +548,7 @@ fn manifest_json(
             exclude: cli.exclude.clone(),
             depth: cli.depth,
         }),
+        history: None,
     };
     let run = manifest::Run {
         profile: profile.name(),
@@ -483,4 +567,129 @@ fn manifest_json(
     };
     let built = manifest::build(run, &extracted.examples, sides, &files);
     Ok(manifest::to_json(&built))
+}
+
+/// History mode: read the repository's history of the profile's file (or `--path`), pair each
+/// commit's message with the items it changed, then list, check or write.
+pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
+    let profile = Profile::load(&args.profile)?;
+    let paths = if args.path.is_empty() {
+        match profile.file.inputs.files.first() {
+            Some(file) => vec![file.clone()],
+            None => anyhow::bail!(
+                "profile {} names no default file: give --path FILE",
+                profile.name()
+            ),
+        }
+    } else {
+        args.path.clone()
+    };
+    let repo = git::Repo::open(&args.repo)?;
+    let options = HistoryOptions {
+        paths: paths.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        imports: args.imports.into(),
+    };
+    let progress = output::Progress::start();
+    let reporter = progress.clone();
+    let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
+    let result = history::extract_history(&repo, &profile, &options, &hook);
+    progress.finish();
+    let history = result?;
+    if args.list {
+        return output::to_stdout(&report::history_table(&history.rows));
+    }
+    if history.rows.is_empty() {
+        output::status(&format!(
+            "no commit changed {} in {}{}",
+            paths.join(", "),
+            args.repo.display(),
+            args.since
+                .as_deref()
+                .map(|since| format!(" after {since}"))
+                .unwrap_or_default()
+        ));
+    }
+    output::status(&report::history_summary(&history));
+    let wanted = Wanted {
+        out: args.output.as_deref(),
+        format: format::Format::from(args.format),
+        valid: args.valid,
+        manifest: args.manifest.as_deref(),
+        input: &args.repo,
+    };
+    let units = history
+        .examples
+        .iter()
+        .map(|e| e.unit.as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
+    let outputs = Outputs::new(
+        &wanted,
+        &profile,
+        &history.examples,
+        units,
+        |sides, data, valid| {
+            Ok(history_manifest(
+                args, &profile, &paths, &history, sides, data, valid,
+            ))
+        },
+    )?;
+    put_out(&outputs, args.check)
+}
+
+/// The manifest of a history run: every source is a file at a commit.
+fn history_manifest(
+    args: &HistoryArgs,
+    profile: &Profile,
+    paths: &[String],
+    history: &history::History,
+    sides: &[Side],
+    jsonl: &str,
+    valid: &Option<(PathBuf, String)>,
+) -> String {
+    use clap::ValueEnum as _;
+    let files: BTreeMap<manifest::FileKey, provenance::FileFacts> = history
+        .sources
+        .iter()
+        .map(|((path, commit), file)| {
+            (
+                (PathBuf::from(path), Some(commit.clone())),
+                provenance::FileFacts {
+                    sha256: provenance::sha256_hex(file.text.as_bytes()),
+                    bom: false,
+                    commit: Some(commit.clone()),
+                },
+            )
+        })
+        .collect();
+    let options = manifest::RunOptions {
+        imports: args
+            .imports
+            .to_possible_value()
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default(),
+        variants: None,
+        roots: Vec::new(),
+        valid: args.valid,
+        tree: None,
+        history: Some(manifest::HistoryOptions {
+            paths: paths.to_vec(),
+            since: args.since.clone(),
+            until: args.until.clone(),
+        }),
+    };
+    let run = manifest::Run {
+        profile: profile.name(),
+        format: args.format.into(),
+        input: &args.repo,
+        mode: manifest::Mode::History,
+        options,
+        output: manifest::Written::new(args.output.as_deref(), jsonl),
+        valid: valid
+            .as_ref()
+            .map(|(path, text)| manifest::Written::new(Some(path), text)),
+    };
+    manifest::to_json(&manifest::build(run, &history.examples, sides, &files))
 }

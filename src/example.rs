@@ -14,6 +14,9 @@ pub struct Slice {
     pub path: PathBuf,
     pub bytes: Range<usize>,
     pub lines: (usize, usize),
+    /// The commit whose version of the file the offsets refer to (history mode); None for the
+    /// file as it is on disk.
+    pub commit: Option<String>,
 }
 
 /// One training example before it is put on the wire.
@@ -37,4 +40,9 @@ pub struct Example {
     /// The slices joined by one blank line in the file's own line ending.
     pub code: String,
     pub slices: Vec<Slice>,
+    /// History mode: the commit the example is made from.
+    pub commit: Option<String>,
+    /// History mode: the slices of the code as it was before the commit, which the request
+    /// quotes (joined like `code`); empty when the request quotes no code.
+    pub before: Vec<Slice>,
 }

@@ -408,10 +408,13 @@ mod tests {
             reasoning: "I call `send` on \"the queue\".".to_owned(),
             rules: Vec::new(),
             code: "fn send() {}".to_owned(),
+            commit: None,
+            before: Vec::new(),
             slices: vec![Slice {
                 path: "a.rs".into(),
                 bytes: 0..12,
                 lines: (1, 1),
+                commit: None,
             }],
         }
     }

@@ -12,9 +12,12 @@
 pub mod check;
 pub mod cli;
 mod commands;
+pub mod commit_message;
 pub mod example;
 pub mod facts;
 pub mod format;
+pub mod git;
+pub mod history;
 pub mod manifest;
 pub mod output;
 pub mod pipeline;
@@ -63,7 +66,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-/// The whole command: generate (the default), validate, stats or profiles.
+/// The whole command: generate (the default), history, validate, stats or profiles.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
     output::set_quiet(cli.quiet);
     match &cli.command {
@@ -71,5 +74,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Some(Command::Validate(args)) => commands::validate(args),
         Some(Command::Stats(args)) => commands::stats(args),
         Some(Command::Profiles(args)) => commands::profiles(args),
+        Some(Command::History(args)) => commands::history(args),
     }
 }

@@ -48,6 +48,8 @@ pub struct Input {
 pub enum Mode {
     File,
     Crate,
+    /// A git repository's history of one or more files.
+    History,
 }
 
 /// Every option that changes the output.
@@ -60,6 +62,16 @@ pub struct RunOptions {
     pub valid: Option<f64>,
     #[serde(flatten)]
     pub tree: Option<TreeOptions>,
+    #[serde(flatten)]
+    pub history: Option<HistoryOptions>,
+}
+
+/// The options of history mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryOptions {
+    pub paths: Vec<String>,
+    pub since: Option<String>,
+    pub until: String,
 }
 
 /// The options of crate mode.
@@ -109,6 +121,9 @@ pub struct ExampleEntry {
     pub commit: Option<String>,
     pub rules: Vec<String>,
     pub slices: Vec<SliceEntry>,
+    /// History: the code the request quotes, as it was in the commit's parent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub request_slices: Vec<SliceEntry>,
 }
 
 /// Where one slice of an example's code stands in its file as it is on disk.
@@ -119,6 +134,9 @@ pub struct SliceEntry {
     pub end_byte: usize,
     pub start_line: usize,
     pub end_line: usize,
+    /// History: the commit whose version of the file the offsets index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 /// The run a manifest describes, besides its examples.
@@ -136,7 +154,7 @@ pub struct Run<'a> {
 /// folder (with `/`) in crate mode.
 fn shown(run: &Run, path: &Path) -> String {
     match run.mode {
-        Mode::File => path.display().to_string(),
+        Mode::File | Mode::History => path.display().to_string(),
         Mode::Crate => {
             let relative = path.strip_prefix(run.input).unwrap_or(path);
             relative
@@ -148,24 +166,46 @@ fn shown(run: &Run, path: &Path) -> String {
     }
 }
 
+/// A source file's key: the path the pipeline read it under, and in history mode the commit
+/// whose version of it was read.
+pub type FileKey = (PathBuf, Option<String>);
+
 /// The manifest of a run: `sides[i]` is the side of `examples[i]`; `files` holds every source
-/// file the examples are sliced from (and the input file), keyed by the path the pipeline
-/// read it under.
+/// file the examples are sliced from (and the input file).
 pub fn build(
     run: Run,
     examples: &[Example],
     sides: &[Side],
-    files: &BTreeMap<PathBuf, FileFacts>,
+    files: &BTreeMap<FileKey, FileFacts>,
 ) -> Manifest {
     let mut sources: Vec<SourceEntry> = files
         .iter()
-        .map(|(path, facts)| SourceEntry {
+        .map(|((path, _), facts)| SourceEntry {
             path: shown(&run, path),
             sha256: facts.sha256.clone(),
             commit: facts.commit.clone(),
         })
         .collect();
-    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    sources.sort_by(|a, b| (&a.path, &a.commit).cmp(&(&b.path, &b.commit)));
+    let entries_of = |slices: &[crate::example::Slice]| -> Vec<SliceEntry> {
+        slices
+            .iter()
+            .map(|slice| {
+                // The pipeline's offsets leave a byte-order mark out; the file has it.
+                let key = (slice.path.clone(), slice.commit.clone());
+                let bom = files.get(&key).is_some_and(|f| f.bom);
+                let shift = if bom { 3 } else { 0 };
+                SliceEntry {
+                    path: shown(&run, &slice.path),
+                    start_byte: slice.bytes.start + shift,
+                    end_byte: slice.bytes.end + shift,
+                    start_line: slice.lines.0,
+                    end_line: slice.lines.1,
+                    commit: slice.commit.clone(),
+                }
+            })
+            .collect()
+    };
     let mut entries = Vec::new();
     for side in [Side::Train, Side::Valid] {
         let on_side = examples
@@ -181,24 +221,10 @@ pub fn build(
                 kind: example.kind,
                 voice: example.voice.name(),
                 variant: example.variant,
-                commit: None,
+                commit: example.commit.clone(),
                 rules: example.rules.clone(),
-                slices: example
-                    .slices
-                    .iter()
-                    .map(|slice| {
-                        // The pipeline's offsets leave a byte-order mark out; the file has it.
-                        let bom = files.get(&slice.path).is_some_and(|f| f.bom);
-                        let shift = if bom { 3 } else { 0 };
-                        SliceEntry {
-                            path: shown(&run, &slice.path),
-                            start_byte: slice.bytes.start + shift,
-                            end_byte: slice.bytes.end + shift,
-                            start_line: slice.lines.0,
-                            end_line: slice.lines.1,
-                        }
-                    })
-                    .collect(),
+                slices: entries_of(&example.slices),
+                request_slices: entries_of(&example.before),
             });
         }
     }
@@ -264,10 +290,13 @@ mod tests {
             reasoning: "why".to_owned(),
             rules: vec!["rule-a".to_owned()],
             code: "code".to_owned(),
+            commit: None,
+            before: Vec::new(),
             slices: vec![Slice {
                 path: path.into(),
                 bytes,
                 lines: (2, 3),
+                commit: None,
             }],
         }
     }
@@ -280,8 +309,8 @@ mod tests {
             commit: None,
         };
         let files = BTreeMap::from([
-            (PathBuf::from("top/src/b.rs"), facts(true)),
-            (PathBuf::from("top/src/a.rs"), facts(false)),
+            ((PathBuf::from("top/src/b.rs"), None), facts(true)),
+            ((PathBuf::from("top/src/a.rs"), None), facts(false)),
         ]);
         let examples = [
             example("item:b", "top/src/b.rs", 10..20),
@@ -303,6 +332,7 @@ mod tests {
                     exclude: Vec::new(),
                     depth: 1,
                 }),
+                history: None,
             },
             output: Written::new(Some(Path::new("d.jsonl")), "x\n"),
             valid: Some(Written::new(Some(Path::new("d.valid.jsonl")), "y\n")),

@@ -245,13 +245,13 @@ fn finish(
     let sources: Vec<check::Source> = std::iter::once(check::Source {
         file: source,
         items: &boundaries,
+        commit: None,
     })
-    .chain(
-        options
-            .context
-            .iter()
-            .map(|file| check::Source { file, items: &[] }),
-    )
+    .chain(options.context.iter().map(|file| check::Source {
+        file,
+        items: &[],
+        commit: None,
+    }))
     .collect();
     check_examples(&examples, &sources, profile)?;
     Ok(Extracted {
@@ -452,6 +452,7 @@ fn render_examples(
                 .map(|bytes| Slice {
                     path: source.path.clone(),
                     lines: source.line_span(bytes.clone()),
+                    commit: None,
                     bytes,
                 })
                 .collect();
@@ -484,6 +485,8 @@ fn render_examples(
                         reasoning: reasoning.text,
                         rules: reasoning.rules,
                         code: code.clone(),
+                        commit: None,
+                        before: Vec::new(),
                         slices: slices.clone(),
                     };
                     (example, picks, measured)
@@ -756,4 +759,248 @@ pub fn extract_tree(
     // Each part was checked against its own file; across parts only repeats can remain.
     check_examples(&combined.examples, &[], profile)?;
     Ok(combined)
+}
+
+/// One selected item of one version of a file, as history mode compares and renders it: plain
+/// data, no syn.
+#[derive(Debug, Clone)]
+pub struct VersionItem {
+    /// `fn`, `struct`, `impl`, … as `--list` names it.
+    pub kind: &'static str,
+    /// The name; an impl block's is `impl Trait for Type`.
+    pub name: String,
+    pub role: Role,
+    pub root: bool,
+    pub bytes: std::ops::Range<usize>,
+    pub lines: (usize, usize),
+    /// The item's tokens as text, a trailing comma in a list left out: equal tokens mean no
+    /// change, whatever the formatting (rustfmt adds and drops trailing commas) or the
+    /// comments.
+    pub tokens: String,
+    /// Every identifier the item names, to keep the `use` declarations it needs.
+    pub idents: std::collections::BTreeSet<String>,
+    /// The names worth saying when they come or go, in order of first appearance: types,
+    /// paths, snake_case names, and whatever is called or invoked as a macro.
+    pub names: Vec<String>,
+    /// Its short one-line string and number literals, as written, in order.
+    pub literals: Vec<String>,
+    /// The text of every doc comment in it (its own and its fields'), in order.
+    pub docs: Vec<String>,
+    pub facts: Vec<Fact>,
+}
+
+/// A `use` declaration of one version: where it is and what it brings in.
+#[derive(Debug, Clone)]
+pub struct VersionUse {
+    pub bytes: std::ops::Range<usize>,
+    /// The names it brings in; a glob brings in none that can be named.
+    pub names: Vec<String>,
+}
+
+/// What history mode needs of one version of a file: its text, its selected items with their
+/// facts, its `use` declarations and where slices may start and end.
+#[derive(Debug)]
+pub struct Version {
+    pub source: SourceFile,
+    pub items: Vec<VersionItem>,
+    pub uses: Vec<VersionUse>,
+    pub boundaries: Vec<std::ops::Range<usize>>,
+}
+
+impl Version {
+    /// Every selected item with its facts, as rules look beyond a unit.
+    pub fn file_facts(&self) -> Vec<(String, &[Fact])> {
+        self.items
+            .iter()
+            .map(|i| (i.name.clone(), i.facts.as_slice()))
+            .collect()
+    }
+
+    /// The byte ranges of the `use` declarations `keep` holds; adjacent ones as one run, as a
+    /// unit's code carries them.
+    pub fn use_runs_for(&self, keep: impl Fn(&VersionUse) -> bool) -> Vec<std::ops::Range<usize>> {
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        for u in self.uses.iter().filter(|u| keep(u)) {
+            match runs.last_mut() {
+                Some(last) if self.source.text[last.end..u.bytes.start].trim().is_empty() => {
+                    last.end = u.bytes.end;
+                }
+                _ => runs.push(u.bytes.clone()),
+            }
+        }
+        runs
+    }
+}
+
+/// Reads one version of a file for history mode: parse, select, facts and roles. A version
+/// with no root of the profile has no items (the handler did not exist yet, or was moved out).
+pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Result<Version> {
+    source::on_big_stack(|| summarize_here(source, profile))?
+}
+
+fn summarize_here(source: SourceFile, profile: &Profile) -> anyhow::Result<Version> {
+    use quote::ToTokens as _;
+    let file = source.parse()?;
+    let inventory = Inventory::new(&source, &file);
+    let boundaries = inventory.boundaries(&source);
+    let uses = inventory
+        .use_entries()
+        .into_iter()
+        .map(|u| VersionUse {
+            bytes: inventory.entries[u].range.clone(),
+            names: inventory
+                .names_brought_in(u)
+                .into_iter()
+                .flatten()
+                .collect(),
+        })
+        .collect();
+    let selection = select::select_creation_items(&inventory, profile, &[])
+        .with_context(|| format!("cannot select from {}", source.path.display()))?;
+    let mut items = Vec::new();
+    if !selection.roots.is_empty() {
+        let facts = read_facts(&source, &inventory, &selection, profile, &[]);
+        let types = units::type_roles(&facts, &inventory);
+        let empty = Vec::new();
+        for s in &selection.items {
+            let entry = &inventory.entries[s.entry];
+            if entry.kind == Kind::Use {
+                continue;
+            }
+            let own = facts.get(&s.entry).unwrap_or(&empty);
+            let alone = Unit {
+                kind: units::UnitKind::Item,
+                primary: s.entry,
+                entries: vec![s.entry],
+            };
+            let mut idents = std::collections::BTreeSet::new();
+            inventory.identifiers_of(s.entry, &mut idents);
+            let stream = entry.item.to_token_stream();
+            let mut said = Salient::default();
+            salient_tokens(stream.clone(), &mut said);
+            items.push(VersionItem {
+                kind: entry.kind.label(),
+                name: entry.name.clone(),
+                role: units::role_of(&alone, &inventory, &selection, own, &types),
+                root: selection.roots.contains(&s.entry),
+                bytes: entry.range.clone(),
+                lines: entry.lines,
+                tokens: token_text(stream.clone()),
+                idents,
+                names: said.names,
+                literals: said.literals,
+                docs: said.docs,
+                facts: own.clone(),
+            });
+        }
+    }
+    drop(inventory);
+    drop(file);
+    Ok(Version {
+        source,
+        items,
+        uses,
+        boundaries,
+    })
+}
+
+/// Words of Rust that are never news when they come or go.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "Ok", "Err", "Some", "None", "doc",
+];
+
+/// A token stream as text, one space between tokens, without the comma that may end a list
+/// (`f(a, b,)` reads as `f(a, b)`). A one-element tuple `(a,)` reads as `(a)`, a difference
+/// this gives up for rustfmt's sake.
+pub fn token_text(tokens: proc_macro2::TokenStream) -> String {
+    use proc_macro2::{Delimiter, TokenTree};
+    fn write(tokens: proc_macro2::TokenStream, out: &mut String) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let last = tokens.len().saturating_sub(1);
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Punct(p) if i == last && p.as_char() == ',' => {}
+                // `::`, `->`, `=>` stay one word.
+                TokenTree::Punct(p) if p.spacing() == proc_macro2::Spacing::Joint => {
+                    out.push(p.as_char());
+                }
+                TokenTree::Group(g) => {
+                    let (open, close) = match g.delimiter() {
+                        Delimiter::Parenthesis => ("(", ")"),
+                        Delimiter::Brace => ("{", "}"),
+                        Delimiter::Bracket => ("[", "]"),
+                        Delimiter::None => ("", ""),
+                    };
+                    out.push_str(open);
+                    out.push(' ');
+                    write(g.stream(), out);
+                    out.push_str(close);
+                    out.push(' ');
+                }
+                other => {
+                    out.push_str(&other.to_string());
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    write(tokens, &mut out);
+    out
+}
+
+/// Whether a word is Rust's own, never news when it comes or goes.
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
+
+/// What of an item's tokens is worth saying when it comes or goes.
+#[derive(Default)]
+struct Salient {
+    names: Vec<String>,
+    literals: Vec<String>,
+    docs: Vec<String>,
+}
+
+/// The names and literals of a token stream worth saying when they come or go (see
+/// [`VersionItem::names`]), each once, in order of first appearance; and its doc texts.
+fn salient_tokens(tokens: proc_macro2::TokenStream, said: &mut Salient) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                let called = match tokens.get(i + 1) {
+                    Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Parenthesis,
+                    Some(TokenTree::Punct(p)) => p.as_char() == '!',
+                    _ => false,
+                };
+                let upper = name.chars().any(|c| c.is_uppercase());
+                // `Eq` is a name worth saying; `id` or `db` is not.
+                let salient = name.len() >= if upper { 2 } else { 3 }
+                    && !KEYWORDS.contains(&name.as_str())
+                    && (called || upper || name.contains('_'));
+                if salient && !said.names.contains(&name) {
+                    said.names.push(name);
+                }
+            }
+            TokenTree::Literal(literal) => {
+                let text = literal.to_string();
+                let short = text.len() <= 100 && !text.contains(['\n', '`', '\\']);
+                // A doc comment's text is said as a doc comment, not as a literal.
+                let doc = i >= 2 && matches!(&tokens[i - 2], TokenTree::Ident(d) if d == "doc");
+                if doc {
+                    said.docs.push(text);
+                } else if short && !said.literals.contains(&text) {
+                    said.literals.push(text);
+                }
+            }
+            TokenTree::Group(group) => salient_tokens(group.stream(), said),
+            TokenTree::Punct(_) => {}
+        }
+    }
 }

@@ -205,6 +205,29 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     ("unit", &["detail.check", "detail.default"]),
+    (
+        "change",
+        &[
+            "change.before_code",
+            "change.renamed",
+            "change.uses",
+            "change.drops",
+            "change.literals",
+            "change.literals_added",
+            "change.literals_removed",
+            "change.shape",
+            "change.visibility",
+            "change.fields_added",
+            "change.fields_removed",
+            "change.field_validated",
+            "change.field_attrs",
+            "change.doc",
+            "change.docs",
+            "change.derives_added",
+            "change.derives_removed",
+            "change.sets",
+        ],
+    ),
 ];
 
 /// A template section the renderer may ask for: only `section!` makes one, and only from a name
@@ -394,18 +417,21 @@ pub enum Voice {
     Feature,
     Chat,
     Review,
+    /// A commit's own message (history mode): the maintainer's words, not a template's.
+    Commit,
 }
 
 impl Voice {
     pub const ALL: [Voice; 4] = [Voice::Issue, Voice::Feature, Voice::Chat, Voice::Review];
 
-    /// The request's frame in this voice.
-    fn frame(self) -> Section {
+    /// The request's frame in this voice; a commit's message has none.
+    fn frame(self) -> Option<Section> {
         match self {
-            Voice::Issue => section!("voice.issue"),
-            Voice::Feature => section!("voice.feature"),
-            Voice::Chat => section!("voice.chat"),
-            Voice::Review => section!("voice.review"),
+            Voice::Issue => Some(section!("voice.issue")),
+            Voice::Feature => Some(section!("voice.feature")),
+            Voice::Chat => Some(section!("voice.chat")),
+            Voice::Review => Some(section!("voice.review")),
+            Voice::Commit => None,
         }
     }
 
@@ -415,6 +441,7 @@ impl Voice {
             Voice::Feature => "feature",
             Voice::Chat => "chat",
             Voice::Review => "review",
+            Voice::Commit => "commit",
         }
     }
 }
@@ -1288,6 +1315,16 @@ fn field_entry(field: &FieldFact) -> String {
 /// sentence of the same shape (the fields of a struct, the methods of an impl, a helper's
 /// parameters and result) are said once, as a list.
 fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
+    item_sentences_of(name, facts, &|_| true, salt)
+}
+
+/// The sentences of the facts `keep` holds, each worded knowing all of the item's facts.
+fn item_sentences_of(
+    name: &str,
+    facts: &[Fact],
+    keep: &dyn Fn(&Fact) -> bool,
+    salt: &Salt,
+) -> Vec<String> {
     let has_aide = facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }));
     let has_extractors = facts.iter().any(|f| {
         matches!(
@@ -1297,7 +1334,7 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
     });
     // Keyed by the one-value section's name, which tells the merged kinds apart.
     let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-    for fact in facts {
+    for fact in facts.iter().filter(|f| keep(f)) {
         if let Some((kind, value)) = merged_kind(fact) {
             let values = merged.entry(kind.one.name()).or_default();
             if !values.contains(&value) {
@@ -1328,6 +1365,7 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
         .any(|f| matches!(f, Fact::TraitImpl { .. } | Fact::InherentImpl { .. }));
     let fields: Vec<String> = facts
         .iter()
+        .filter(|f| keep(f))
         .filter_map(|f| match f {
             Fact::Field(field) => Some(field_entry(field)),
             _ => None,
@@ -1342,6 +1380,9 @@ fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
     let mut out = Vec::new();
     let mut emitted: Vec<&str> = Vec::new();
     for (i, fact) in facts.iter().enumerate() {
+        if !keep(fact) {
+            continue;
+        }
         let fact_salt = salt.sub(&format!("{name}/{i}"));
         if let Some((kind, _)) = merged_kind(fact) {
             let key = kind.one.name();
@@ -1909,8 +1950,11 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
         details.truncate(details.len().div_ceil(2));
     }
     let details = details.join("\n");
+    let Some(frame) = voice.frame() else {
+        return [ask, details].join("\n");
+    };
     fill(
-        pick(voice.frame(), salt),
+        pick(frame, salt),
         &[
             ("title", title),
             ("ask", ask),
@@ -2023,5 +2067,333 @@ mod tests {
         assert_eq!(stable_hash(&["a", "b"]), stable_hash(&["a", "b"]));
         assert_ne!(stable_hash(&["ab", ""]), stable_hash(&["a", "b"]));
         assert_ne!(stable_hash(&[]), stable_hash(&[""]));
+    }
+}
+
+/// What one commit did to one item, read off both versions (history mode).
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub name: String,
+    /// The item's name before the commit, when the commit renamed it.
+    pub renamed_from: Option<String>,
+    /// The item's facts before the commit.
+    pub before: &'a [Fact],
+    /// Names the item uses after the commit and not before, in order of appearance; and the
+    /// other way round. Each stands in the code it is said of.
+    pub new_names: Vec<String>,
+    pub gone_names: Vec<String>,
+    /// String and number literals, likewise, as written.
+    pub new_literals: Vec<String>,
+    pub gone_literals: Vec<String>,
+    /// Whether any doc comment in the item changed.
+    pub docs_changed: bool,
+    /// Whether only `pub` markers changed.
+    pub visibility_only: bool,
+}
+
+/// The entries of `ours` not in `theirs`, in order.
+fn missing(ours: &[String], theirs: &[String]) -> Vec<String> {
+    ours.iter()
+        .filter(|n| !theirs.contains(n))
+        .cloned()
+        .collect()
+}
+
+/// The fields of a struct's facts, by name.
+fn fields_of(facts: &[Fact]) -> Vec<&FieldFact> {
+    facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Field(field) => Some(field),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The sentences saying what changed in one item: renamed, names and literals in and out,
+/// fields gained, lost or re-attributed, the doc comment rewritten.
+fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String> {
+    let name = change.name.clone();
+    let s = |section: Section, vars: &[(&str, String)]| fill(pick(section, salt), vars);
+    let mut out = Vec::new();
+    if let Some(old) = &change.renamed_from {
+        out.push(s(
+            section!("change.renamed"),
+            &[("old", old.clone()), ("name", name.clone())],
+        ));
+    }
+    let (before_fields, after_fields) = (fields_of(change.before), fields_of(after));
+    let added: Vec<String> = after_fields
+        .iter()
+        .filter(|f| !before_fields.iter().any(|b| b.name == f.name))
+        .map(|f| f.name.clone())
+        .collect();
+    let removed: Vec<String> = before_fields
+        .iter()
+        .filter(|b| !after_fields.iter().any(|f| f.name == b.name))
+        .map(|b| b.name.clone())
+        .collect();
+    if !added.is_empty() {
+        out.push(s(
+            section!("change.fields_added"),
+            &[("name", name.clone()), ("list", ticked_list(&added))],
+        ));
+    }
+    if !removed.is_empty() {
+        out.push(s(
+            section!("change.fields_removed"),
+            &[("name", name.clone()), ("list", ticked_list(&removed))],
+        ));
+    }
+    let mut reattributed = Vec::new();
+    for field in &after_fields {
+        let Some(old) = before_fields.iter().find(|b| b.name == field.name) else {
+            continue;
+        };
+        let new_rules: Vec<String> = field
+            .validate
+            .iter()
+            .filter(|r| !old.validate.contains(r))
+            .cloned()
+            .collect();
+        if !new_rules.is_empty() {
+            out.push(s(
+                section!("change.field_validated"),
+                &[
+                    ("field", field.name.clone()),
+                    ("rules", ticked_list(&new_rules)),
+                ],
+            ));
+        } else if (field.rename != old.rename
+            || field.aliases != old.aliases
+            || field.default_fn != old.default_fn
+            || field.skip_serializing_if != old.skip_serializing_if
+            || field.schema_skip != old.schema_skip
+            || field.schema_args != old.schema_args
+            || field.validate != old.validate
+            || field.example_fn != old.example_fn)
+            && field.ty == old.ty
+        {
+            reattributed.push(field.name.clone());
+        }
+    }
+    if !reattributed.is_empty() {
+        out.push(s(
+            section!("change.field_attrs"),
+            &[("list", ticked_list(&reattributed))],
+        ));
+    }
+    let derives = |facts: &[Fact]| -> Vec<String> {
+        facts
+            .iter()
+            .flat_map(|f| match f {
+                Fact::Derives { list, .. } => list.clone(),
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+    let (old_derives, new_derives) = (derives(change.before), derives(after));
+    let derived: Vec<String> = missing(&new_derives, &old_derives);
+    let underived: Vec<String> = missing(&old_derives, &new_derives);
+    for (list, section) in [
+        (&derived, section!("change.derives_added")),
+        (&underived, section!("change.derives_removed")),
+    ] {
+        if !list.is_empty() {
+            out.push(s(
+                section,
+                &[("name", name.clone()), ("list", ticked_list(list))],
+            ));
+        }
+    }
+    let mut newly_set = Vec::new();
+    for fact in after {
+        let Fact::ActiveModel { ty, set_fields, .. } = fact else {
+            continue;
+        };
+        let old: Vec<String> = change
+            .before
+            .iter()
+            .filter_map(|f| match f {
+                Fact::ActiveModel {
+                    ty: t, set_fields, ..
+                } if t == ty => Some(set_fields.clone()),
+                _ => None,
+            })
+            .next()
+            .unwrap_or_default();
+        let fresh = missing(set_fields, &old);
+        if !fresh.is_empty()
+            && change
+                .before
+                .iter()
+                .any(|f| matches!(f, Fact::ActiveModel { ty: t, .. } if t == ty))
+        {
+            out.push(s(
+                section!("change.sets"),
+                &[
+                    ("name", name.clone()),
+                    ("ty", ty.clone()),
+                    ("list", ticked_list(&fresh)),
+                ],
+            ));
+            newly_set.extend(fresh);
+        }
+    }
+    let doc = |facts: &[Fact]| {
+        facts.iter().find_map(|f| match f {
+            Fact::Doc { summary, .. } => Some(summary.clone()),
+            _ => None,
+        })
+    };
+    if let (Some(old), Some(new)) = (doc(change.before), doc(after))
+        && old != new
+    {
+        out.push(s(
+            section!("change.doc"),
+            &[("name", name.clone()), ("summary", new)],
+        ));
+    } else if change.docs_changed {
+        out.push(s(section!("change.docs"), &[("name", name.clone())]));
+    }
+    // Field names were said above; the rest of what is new or gone is said by name.
+    // Types, paths and snake_case names say more than a plain method name (`get`, `expect`):
+    // they go first, and four are enough.
+    let unsaid = |names: &[String]| -> Vec<String> {
+        let mut kept: Vec<String> = names
+            .iter()
+            .filter(|n| !added.contains(n) && !removed.contains(n))
+            .filter(|n| !derived.contains(n) && !underived.contains(n) && !newly_set.contains(n))
+            .filter(|n| change.renamed_from.as_ref() != Some(*n) && **n != change.name)
+            .cloned()
+            .collect();
+        kept.sort_by_key(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+        kept.truncate(4);
+        kept
+    };
+    let (new_names, gone_names) = (unsaid(&change.new_names), unsaid(&change.gone_names));
+    if !new_names.is_empty() {
+        out.push(s(
+            section!("change.uses"),
+            &[("name", name.clone()), ("list", ticked_list(&new_names))],
+        ));
+    }
+    if !gone_names.is_empty() {
+        out.push(s(
+            section!("change.drops"),
+            &[("name", name.clone()), ("list", ticked_list(&gone_names))],
+        ));
+    }
+    if out.is_empty() {
+        let literals = |l: &[String]| ticked_list(&l.iter().take(3).cloned().collect::<Vec<_>>());
+        let section = match (
+            change.new_literals.is_empty(),
+            change.gone_literals.is_empty(),
+        ) {
+            (false, false) => Some(section!("change.literals")),
+            (false, true) => Some(section!("change.literals_added")),
+            (true, false) => Some(section!("change.literals_removed")),
+            (true, true) => None,
+        };
+        if let Some(section) = section {
+            out.push(s(
+                section,
+                &[
+                    ("name", name.clone()),
+                    ("new", literals(&change.new_literals)),
+                    ("old", literals(&change.gone_literals)),
+                ],
+            ));
+        }
+    }
+    if out.is_empty() && change.visibility_only {
+        out.push(s(section!("change.visibility"), &[("name", name.clone())]));
+    }
+    if out.is_empty() {
+        out.push(s(section!("change.shape"), &[("name", name)]));
+    }
+    out
+}
+
+/// The reasoning of a commit's change to existing items (history mode): what changed in each,
+/// then why the new code is so, from the sentences and rules of the facts the commit added.
+/// `unit.items[i]` holds the facts after the commit of the item `changes[i]` is about.
+pub fn render_change_reasoning(
+    unit: &UnitView,
+    changes: &[Change],
+    salt: &Salt,
+    insights: &Insights,
+) -> Reasoning {
+    let mut what = Vec::new();
+    let mut why = Vec::new();
+    let mut fired_ids: Vec<String> = Vec::new();
+    for (index, ((name, facts), change)) in unit.items.iter().zip(changes).enumerate() {
+        let item_salt = salt.sub(name);
+        what.extend(change_sentences(change, facts, &item_salt));
+        let is_new = |fact: &Fact| !change.before.contains(fact);
+        let added_kinds: Vec<&str> = facts.iter().filter(|f| is_new(f)).map(Fact::kind).collect();
+        let fired: Vec<&rules::Fired> = insights.0[index]
+            .iter()
+            .filter(|f| !fired_ids.contains(&f.rule.id))
+            .filter(|f| {
+                let sentence = rule_sentence(f, &item_salt);
+                f.rule
+                    .replaces
+                    .iter()
+                    .any(|k| added_kinds.contains(&k.as_str()))
+                    || backticked_spans(&sentence)
+                        .any(|span| change.new_names.iter().any(|n| n == span))
+            })
+            .collect();
+        let replaced: Vec<&str> = fired
+            .iter()
+            .flat_map(|f| f.rule.replaces.iter().map(String::as_str))
+            .collect();
+        // Fields and docs were said in the change sentences; the other new facts explain
+        // themselves through their usual sentences.
+        let keep = |fact: &Fact| {
+            is_new(fact)
+                && !replaced.contains(&fact.kind())
+                && !matches!(
+                    fact,
+                    Fact::Field(_) | Fact::Doc { .. } | Fact::Signature { .. }
+                )
+        };
+        let sentences = item_sentences_of(name, facts, &keep, &item_salt)
+            .into_iter()
+            .chain(fired.iter().map(|f| rule_sentence(f, &item_salt)));
+        for sentence in sentences {
+            // Two items changed alike (a value built the same way in each) say it once.
+            if !why.contains(&sentence) {
+                why.push(sentence);
+            }
+        }
+        fired_ids.extend(fired.iter().map(|f| f.rule.id.clone()));
+    }
+    let mut paragraphs: Vec<String> = what.chunks(5).map(|c| c.join(" ")).collect();
+    paragraphs.extend(why.chunks(5).map(|c| c.join(" ")));
+    Reasoning {
+        text: paragraphs.join("\n\n"),
+        rules: fired_ids,
+    }
+}
+
+/// Backticked spans of a text.
+fn backticked_spans(text: &str) -> impl Iterator<Item = &str> {
+    text.split('`').skip(1).step_by(2)
+}
+
+/// A history request: the maintainer's message as written and, for a change to existing
+/// code, that code as it stood before the commit.
+pub fn render_history_request(message: &str, before_code: Option<&str>, salt: &Salt) -> String {
+    match before_code {
+        None => message.to_owned(),
+        Some(code) => format!(
+            "{message}\n\n{}\n\n```rust\n{code}\n```",
+            pick(section!("change.before_code"), salt)
+        ),
     }
 }

@@ -256,3 +256,63 @@ pub fn crate_choice(input: &Path, choice: &CrateChoice, focus: &str) -> Option<S
         all.join(", ")
     ))
 }
+
+/// `history --list`: one line per commit: short id, kept (with its example count) or dropped
+/// (with why), the items it added (+), changed (~) and removed (-), and its subject.
+pub fn history_table(rows: &[crate::history::CommitRow]) -> String {
+    let outcomes: Vec<String> = rows
+        .iter()
+        .map(|r| match &r.outcome {
+            Ok(n) => format!("kept {n}"),
+            Err(why) => format!("dropped: {why}"),
+        })
+        .collect();
+    let items: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let mut parts: Vec<String> = Vec::new();
+            parts.extend(r.added.iter().map(|n| format!("+{n}")));
+            parts.extend(r.changed.iter().map(|n| format!("~{n}")));
+            parts.extend(r.removed.iter().map(|n| format!("-{n}")));
+            if parts.is_empty() {
+                "·".to_owned()
+            } else {
+                parts.join(" ")
+            }
+        })
+        .collect();
+    let outcome_width = outcomes
+        .iter()
+        .map(|o| o.chars().count())
+        .max()
+        .unwrap_or(0);
+    rows.iter()
+        .zip(&outcomes)
+        .zip(&items)
+        .map(|((r, outcome), items)| {
+            format!(
+                "{}  {outcome:outcome_width$}  {}  [{items}]\n",
+                r.short, r.subject
+            )
+        })
+        .collect()
+}
+
+/// The summary of a history run: commits read, kept, and dropped by reason.
+pub fn history_summary(history: &crate::history::History) -> String {
+    let kept = history.rows.iter().filter(|r| r.outcome.is_ok()).count();
+    let mut summary = format!(
+        "{} commit(s) changed the file: {kept} kept ({} examples)",
+        history.rows.len(),
+        history.examples.len()
+    );
+    let dropped = history.dropped_counts();
+    if !dropped.is_empty() {
+        let reasons: Vec<String> = dropped
+            .iter()
+            .map(|(why, n)| format!("{n} {why}"))
+            .collect();
+        summary.push_str(&format!(", dropped {}", reasons.join(", ")));
+    }
+    summary
+}

@@ -82,6 +82,8 @@ mod tests {
             reasoning: String::new(),
             rules: Vec::new(),
             code: String::new(),
+            commit: None,
+            before: Vec::new(),
             slices: Vec::new(),
         }
     }

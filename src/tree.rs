@@ -38,7 +38,7 @@ impl ProgressHook {
         ProgressHook(Some(Arc::new(report)))
     }
 
-    fn report(&self, done: usize, total: usize) {
+    pub fn report(&self, done: usize, total: usize) {
         if let Some(report) = &self.0 {
             report(done, total);
         }

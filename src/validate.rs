@@ -523,6 +523,8 @@ mod tests {
             reasoning: reasoning.to_owned(),
             rules: Vec::new(),
             code: code.to_owned(),
+            commit: None,
+            before: Vec::new(),
             slices: Vec::new(),
         };
         let long = |word: &str| {
@@ -619,4 +621,136 @@ mod tests {
         7: warning: reasoning is a near-duplicate of line 6 (word 5-gram Jaccard 0.73)
         "#);
     }
+}
+
+/// One slice as a history manifest names it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ManifestSlice {
+    pub path: String,
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ManifestExample {
+    line: usize,
+    split: String,
+    slices: Vec<ManifestSlice>,
+    #[serde(default)]
+    request_slices: Vec<ManifestSlice>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ManifestWritten {
+    sha256: String,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct HistoryManifest {
+    valid: Option<ManifestWritten>,
+    examples: Vec<ManifestExample>,
+}
+
+/// Reads a file at a commit for `validate --repo`: (path, commit) to the file, or why not.
+pub type ReadAtCommit<'a> = dyn FnMut(&str, &str) -> Result<std::rc::Rc<CommitFile>, String> + 'a;
+
+/// A file at a commit, as `validate --repo` reads it: its text and item boundaries.
+pub struct CommitFile {
+    pub text: String,
+    pub items: Vec<Range<usize>>,
+}
+
+/// `validate --repo`: each line's code, and the code its request quotes, rebuilt from the
+/// files at the commits its manifest entry names, on item boundaries, and its reasoning
+/// grounded in both. `file_sha256` tells which side of a split the file is; `read` gives a
+/// file at a commit (path, commit).
+pub fn repo_faults(
+    report: &Report,
+    manifest_text: &str,
+    file_sha256: &str,
+    profile: &Profile,
+    read: &mut ReadAtCommit,
+) -> Result<Vec<Fault>, String> {
+    let manifest: HistoryManifest = serde_json::from_str(manifest_text)
+        .map_err(|e| format!("not a manifest of svix-distill: {e}"))?;
+    let side = match &manifest.valid {
+        Some(valid) if valid.sha256 == file_sha256 => "valid",
+        _ => "train",
+    };
+    let entries: BTreeMap<usize, &ManifestExample> = manifest
+        .examples
+        .iter()
+        .filter(|e| e.split == side)
+        .map(|e| (e.line, e))
+        .collect();
+    let mut faults = Vec::new();
+    for line in &report.lines {
+        let mut fault = |message: String| {
+            faults.push(Fault {
+                line: line.number,
+                message,
+            })
+        };
+        let Some(entry) = entries.get(&line.number) else {
+            fault("the manifest has no entry for this line".to_owned());
+            continue;
+        };
+        let mut rebuild = |slices: &[ManifestSlice]| -> Result<(String, Vec<String>), String> {
+            let mut parts = Vec::new();
+            let mut texts = Vec::new();
+            let mut separator = "\n\n";
+            for slice in slices {
+                let commit = slice
+                    .commit
+                    .as_deref()
+                    .ok_or_else(|| format!("a slice of {} names no commit", slice.path))?;
+                let file = read(&slice.path, commit)?;
+                let range = slice.start_byte..slice.end_byte;
+                let text = file.text.get(range.clone()).ok_or_else(|| {
+                    format!("slice {range:?} is outside {} at {commit}", slice.path)
+                })?;
+                if !file.items.iter().any(|r| r.start == range.start)
+                    || !file.items.iter().any(|r| r.end == range.end)
+                {
+                    return Err(format!(
+                        "slice {range:?} of {} at {commit} is not on item boundaries",
+                        slice.path
+                    ));
+                }
+                if file.text.contains("\r\n") {
+                    separator = "\r\n\r\n";
+                }
+                parts.push(text.to_owned());
+                texts.push(file.text.clone());
+            }
+            Ok((parts.join(separator), texts))
+        };
+        let after = match rebuild(&entry.slices) {
+            Ok((code, _)) if code != line.code => {
+                fault("the code is not the slices its manifest entry names".to_owned());
+                continue;
+            }
+            Ok((code, _)) => code,
+            Err(why) => {
+                fault(why);
+                continue;
+            }
+        };
+        let before = match rebuild(&entry.request_slices) {
+            Ok((code, _)) => code,
+            Err(why) => {
+                fault(format!("the request's code: {why}"));
+                continue;
+            }
+        };
+        if !line.request.contains(&before) {
+            fault("the request does not quote the code before the commit".to_owned());
+        }
+        let both = format!("{before}\n{after}");
+        for message in check::grounding_faults("", &line.reasoning, &both, &[], profile) {
+            fault(message);
+        }
+    }
+    Ok(faults)
 }

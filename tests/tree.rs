@@ -116,7 +116,11 @@ fn every_line_is_exact_and_grounded_against_its_own_file() {
     let sources: Vec<check::Source> = read
         .iter()
         .zip(&boundaries)
-        .map(|(file, items)| check::Source { file, items })
+        .map(|(file, items)| check::Source {
+            file,
+            items,
+            commit: None,
+        })
         .collect();
     let faults = check::example_faults(&generated.examples, &sources, &profile);
     assert!(faults.is_empty(), "{faults:?}");

@@ -1,0 +1,295 @@
+//! Reading one file's history out of a git repository with gix, in process (no `git` binary):
+//! the commits that changed it, oldest first, following renames as `git log --follow` does,
+//! and its text at each of them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use gix::ObjectId;
+
+/// An open repository: a work tree (or a folder inside one) or a bare git directory.
+pub struct Repo {
+    repo: gix::Repository,
+    /// As the user gave it, for messages.
+    pub shown: PathBuf,
+}
+
+/// One commit that changed the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCommit {
+    pub id: ObjectId,
+    /// Every parent, the first one first.
+    pub parents: Vec<ObjectId>,
+    /// The whole message as committed.
+    pub message: String,
+    /// The file's path in this commit.
+    pub path: String,
+    /// The file's blob in this commit; None when the commit deleted it.
+    pub blob: Option<ObjectId>,
+    /// The file's path in the first parent: another one when this commit renamed it.
+    pub parent_path: String,
+    /// The file's blob in the first parent; None when this commit added it.
+    pub parent_blob: Option<ObjectId>,
+}
+
+impl FileCommit {
+    pub fn is_merge(&self) -> bool {
+        self.parents.len() > 1
+    }
+
+    pub fn short_id(&self) -> String {
+        short(&self.id)
+    }
+}
+
+/// The first nine hex digits of an id, as svix-webhooks' own history shows them.
+pub fn short(id: &ObjectId) -> String {
+    id.to_hex_with_len(9).to_string()
+}
+
+/// How similar a deleted file must be to an added one to count as its old name: git's default
+/// for `--follow` is 50%.
+const RENAME_SIMILARITY: f64 = 0.5;
+
+impl Repo {
+    /// Opens the repository at `path`, or the one whose work tree holds it.
+    pub fn open(path: &Path) -> anyhow::Result<Repo> {
+        let repo = gix::discover(path)
+            .with_context(|| format!("{} is not in a git repository", path.display()))?;
+        Ok(Repo {
+            repo,
+            shown: path.to_path_buf(),
+        })
+    }
+
+    /// A revision (`HEAD`, a branch, a tag, a full or short commit id) to its commit.
+    pub fn resolve(&self, rev: &str) -> anyhow::Result<ObjectId> {
+        let id = self
+            .repo
+            .rev_parse_single(rev)
+            .with_context(|| format!("{}: unknown revision {rev}", self.shown.display()))?;
+        let commit = id
+            .object()
+            .with_context(|| format!("{}: cannot read {rev}", self.shown.display()))?
+            .peel_to_commit()
+            .with_context(|| format!("{}: {rev} is not a commit", self.shown.display()))?;
+        Ok(commit.id)
+    }
+
+    /// The blob of `path` in `commit`'s tree, if the path is a file there.
+    fn blob_at(&self, commit: ObjectId, path: &str) -> anyhow::Result<Option<ObjectId>> {
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree().map_err(Into::into))
+            .with_context(|| format!("cannot read the tree of commit {}", short(&commit)))?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .with_context(|| format!("cannot read {path} at commit {}", short(&commit)))?;
+        Ok(entry.filter(|e| e.mode().is_blob()).map(|e| e.object_id()))
+    }
+
+    /// The text of a blob, which must be UTF-8.
+    pub fn text(&self, blob: ObjectId, path: &str, commit: &ObjectId) -> anyhow::Result<String> {
+        let object = self
+            .repo
+            .find_object(blob)
+            .with_context(|| format!("cannot read {path} at commit {}", short(commit)))?;
+        String::from_utf8(object.detach().data).map_err(|e| {
+            anyhow::anyhow!(
+                "{path} at commit {} is not UTF-8 (invalid byte at offset {})",
+                short(commit),
+                e.utf8_error().valid_up_to()
+            )
+        })
+    }
+
+    /// The text of `path` at a revision, if the path is a file there.
+    pub fn file_at(&self, rev: &str, path: &str) -> anyhow::Result<Option<String>> {
+        let commit = self.resolve(rev)?;
+        match self.blob_at(commit, path)? {
+            Some(blob) => Ok(Some(self.text(blob, path, &commit)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The commits reachable from `until` but not from `since` that changed `path`, oldest
+    /// first: a commit changed it when its blob differs from its first parent's (a merge, when
+    /// it differs from every parent's). Where a commit added the path and deleted a file of
+    /// similar content, the walk goes on under that file's name.
+    pub fn file_history(
+        &self,
+        path: &str,
+        until: ObjectId,
+        since: Option<ObjectId>,
+    ) -> anyhow::Result<Vec<FileCommit>> {
+        let mut walk =
+            self.repo
+                .rev_walk([until])
+                .sorting(gix::revision::walk::Sorting::ByCommitTime(
+                    Default::default(),
+                ));
+        if let Some(since) = since {
+            walk = walk.with_hidden([since]);
+        }
+        let walk = walk
+            .all()
+            .with_context(|| format!("cannot walk the history of {}", self.shown.display()))?;
+        let mut blobs: HashMap<(ObjectId, String), Option<ObjectId>> = HashMap::new();
+        let mut blob_of = |repo: &Repo, commit: ObjectId, path: &str| {
+            if let Some(found) = blobs.get(&(commit, path.to_owned())) {
+                return Ok(*found);
+            }
+            let found = repo.blob_at(commit, path)?;
+            blobs.insert((commit, path.to_owned()), found);
+            anyhow::Ok(found)
+        };
+        let mut path = path.to_owned();
+        let mut found = Vec::new();
+        for info in walk {
+            let info = info
+                .with_context(|| format!("cannot walk the history of {}", self.shown.display()))?;
+            let id = info.id;
+            let parents: Vec<ObjectId> = info.parent_ids.iter().copied().collect();
+            let blob = blob_of(self, id, &path)?;
+            let mut parent_blobs = Vec::new();
+            for parent in &parents {
+                parent_blobs.push(blob_of(self, *parent, &path)?);
+            }
+            let changed = if parents.is_empty() {
+                blob.is_some()
+            } else {
+                parent_blobs.iter().all(|p| *p != blob)
+            };
+            if !changed {
+                continue;
+            }
+            let mut parent_path = path.clone();
+            let mut parent_blob = parent_blobs.first().copied().flatten();
+            if let (Some(blob), None, Some(&parent)) = (blob, parent_blob, parents.first())
+                && let Some((old_path, old_blob)) = self.renamed_from(parent, id, blob)?
+            {
+                parent_path = old_path;
+                parent_blob = Some(old_blob);
+            }
+            let message = self
+                .repo
+                .find_commit(id)
+                .map(|c| String::from_utf8_lossy(c.message_raw_sloppy()).into_owned())
+                .with_context(|| format!("cannot read commit {}", short(&id)))?;
+            found.push(FileCommit {
+                id,
+                parents,
+                message,
+                path: path.clone(),
+                blob,
+                parent_path: parent_path.clone(),
+                parent_blob,
+            });
+            path = parent_path;
+        }
+        found.reverse();
+        Ok(found)
+    }
+
+    /// The file `commit` deleted that its new file `blob` was renamed from: of the
+    /// files in `parent` and not in `commit`, the one most like it, if alike enough.
+    fn renamed_from(
+        &self,
+        parent: ObjectId,
+        commit: ObjectId,
+        blob: ObjectId,
+    ) -> anyhow::Result<Option<(String, ObjectId)>> {
+        let tree_of = |c: ObjectId| -> anyhow::Result<ObjectId> {
+            Ok(self.repo.find_commit(c)?.tree_id()?.detach())
+        };
+        let mut deleted = Vec::new();
+        self.deleted_files(tree_of(parent)?, Some(tree_of(commit)?), "", &mut deleted)?;
+        if deleted.is_empty() {
+            return Ok(None);
+        }
+        let new_text = self.repo.find_object(blob)?.detach().data;
+        let mut best: Option<(f64, String, ObjectId)> = None;
+        for (old_path, old_blob) in deleted {
+            let old_text = self.repo.find_object(old_blob)?.detach().data;
+            let score = line_similarity(&old_text, &new_text);
+            if score >= RENAME_SIMILARITY && best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                best = Some((score, old_path, old_blob));
+            }
+        }
+        Ok(best.map(|(_, p, b)| (p, b)))
+    }
+
+    /// Files of tree `old` missing from tree `new`, descending only into subtrees that differ.
+    fn deleted_files(
+        &self,
+        old: ObjectId,
+        new: Option<ObjectId>,
+        prefix: &str,
+        out: &mut Vec<(String, ObjectId)>,
+    ) -> anyhow::Result<()> {
+        let entries = |id: ObjectId| -> anyhow::Result<Vec<(String, ObjectId, bool)>> {
+            let tree = self.repo.find_tree(id)?;
+            let decoded = tree.decode()?;
+            Ok(decoded
+                .entries
+                .iter()
+                .filter(|e| e.mode.is_tree() || e.mode.is_blob())
+                .map(|e| (e.filename.to_string(), e.oid.to_owned(), e.mode.is_tree()))
+                .collect())
+        };
+        let new_entries = match new {
+            Some(id) => entries(id)?,
+            None => Vec::new(),
+        };
+        for (name, id, is_tree) in entries(old)? {
+            let full = format!("{prefix}{name}");
+            let counterpart = new_entries
+                .iter()
+                .find(|(n, _, t)| *n == name && *t == is_tree);
+            match (is_tree, counterpart) {
+                (_, Some((_, other, _))) if *other == id => {}
+                (true, other) => {
+                    self.deleted_files(id, other.map(|o| o.1), &format!("{full}/"), out)?
+                }
+                (false, Some(_)) => {}
+                (false, None) => out.push((full, id)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The share of lines two texts have in common (as multisets), over the longer one's count.
+fn line_similarity(a: &[u8], b: &[u8]) -> f64 {
+    let mut counts: HashMap<&[u8], isize> = HashMap::new();
+    let a_lines: Vec<&[u8]> = a.split(|&c| c == b'\n').collect();
+    let b_lines: Vec<&[u8]> = b.split(|&c| c == b'\n').collect();
+    for line in &a_lines {
+        *counts.entry(line).or_insert(0) += 1;
+    }
+    let mut common = 0;
+    for line in &b_lines {
+        if let Some(n) = counts.get_mut(line)
+            && *n > 0
+        {
+            *n -= 1;
+            common += 1;
+        }
+    }
+    common as f64 / a_lines.len().max(b_lines.len()).max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn similarity_counts_shared_lines_over_the_longer_text() {
+        assert_eq!(line_similarity(b"a\nb\nc\nd", b"a\nb\nc\nd"), 1.0);
+        assert_eq!(line_similarity(b"a\nb\nc\nd", b"a\nb\nx\ny"), 0.5);
+        assert_eq!(line_similarity(b"a\na\na\na", b"a\nb\nc\nd"), 0.25);
+        assert_eq!(line_similarity(b"", b""), 1.0);
+    }
+}

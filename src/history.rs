@@ -1,0 +1,722 @@
+//! History mode: a file's commits → (parent, child) versions → the profile's items each commit
+//! added or changed, paired with the commit's own message. A commit that changed existing
+//! items asks for the change with the code as it stood; one that added items asks for them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use gix::ObjectId;
+use rayon::prelude::*;
+
+use crate::commit_message;
+use crate::example::{Example, Slice};
+use crate::git::{self, FileCommit, Repo};
+use crate::pipeline::{self, InternalError, Version, VersionItem};
+use crate::profile::{Mechanical, Profile};
+use crate::render::{self, Change, UnitView, Voice};
+use crate::source::{self, SourceFile};
+use crate::units::Imports;
+use crate::{check, tree};
+
+/// What a history run reads.
+#[derive(Debug, Clone)]
+pub struct HistoryOptions {
+    /// The files to follow, relative to the repository's root, with `/`.
+    pub paths: Vec<String>,
+    /// Only commits after this revision.
+    pub since: Option<String>,
+    /// The newest commit to read (`HEAD` by default).
+    pub until: String,
+    pub imports: Imports,
+}
+
+/// Why a commit gave no example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dropped {
+    Merge,
+    Revert,
+    /// None of the profile's items changed: formatting, comments, imports, other handlers.
+    Unchanged,
+    /// The items changed only in a way the profile names as mechanical.
+    Mechanical(&'static str),
+    /// The cleaned message has fewer words than the profile asks for.
+    ShortMessage(usize),
+    /// A version of the file could not be read or parsed.
+    Unreadable(String),
+    /// Its examples would repeat an earlier commit's request or reasoning.
+    Repeats,
+    /// The commit brought the whole file in (an import or a squash): its message speaks of
+    /// that, not of the code.
+    AddsFile,
+}
+
+impl Dropped {
+    /// The reason's name, as the summary counts it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Dropped::Merge => "merge",
+            Dropped::Revert => "revert",
+            Dropped::Unchanged => "unchanged",
+            Dropped::Mechanical(_) => "mechanical",
+            Dropped::ShortMessage(_) => "short message",
+            Dropped::Unreadable(_) => "unreadable",
+            Dropped::Repeats => "repeats",
+            Dropped::AddsFile => "adds the file",
+        }
+    }
+}
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dropped::Merge => f.write_str("merge commit"),
+            Dropped::Revert => f.write_str("revert"),
+            Dropped::Unchanged => f.write_str("no creation item changed"),
+            Dropped::Mechanical(how) => write!(f, "mechanical: {how} only"),
+            Dropped::ShortMessage(words) => write!(f, "message of {words} word(s)"),
+            Dropped::Unreadable(why) => write!(f, "unreadable: {why}"),
+            Dropped::Repeats => f.write_str("repeats an earlier commit's example"),
+            Dropped::AddsFile => f.write_str("adds the whole file"),
+        }
+    }
+}
+
+/// One commit as `--list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitRow {
+    pub short: String,
+    /// The cleaned subject.
+    pub subject: String,
+    pub path: String,
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+    /// How many examples it gave, or why none.
+    pub outcome: Result<usize, Dropped>,
+}
+
+/// What a history run produced.
+#[derive(Debug, Default)]
+pub struct History {
+    pub rows: Vec<CommitRow>,
+    pub examples: Vec<Example>,
+    /// Every version an example is sliced from, by (path, commit).
+    pub sources: BTreeMap<(String, String), SourceFile>,
+}
+
+impl History {
+    /// Dropped commits counted by reason, in a stable order.
+    pub fn dropped_counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for row in &self.rows {
+            if let Err(why) = &row.outcome {
+                *counts.entry(why.name()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// A version's key: the file's path and its blob.
+type VersionKey = (String, ObjectId);
+
+/// Reads the history of each path and turns every commit that changed the profile's items into
+/// examples, oldest first.
+pub fn extract_history(
+    repo: &Repo,
+    profile: &Profile,
+    options: &HistoryOptions,
+    progress: &tree::ProgressHook,
+) -> anyhow::Result<History> {
+    let until = repo.resolve(&options.until)?;
+    let since = options
+        .since
+        .as_deref()
+        .map(|rev| repo.resolve(rev))
+        .transpose()?;
+    let mut commits: Vec<FileCommit> = Vec::new();
+    for path in &options.paths {
+        commits.extend(repo.file_history(path, until, since)?);
+    }
+    // Each version is read and parsed once, in parallel; a merge is never parsed.
+    let mut wanted: BTreeMap<VersionKey, ObjectId> = BTreeMap::new();
+    for commit in commits.iter().filter(|c| !c.is_merge()) {
+        if let Some(blob) = commit.blob {
+            wanted.insert((commit.path.clone(), blob), commit.id);
+        }
+        if let (Some(blob), Some(&parent)) = (commit.parent_blob, commit.parents.first()) {
+            wanted.insert((commit.parent_path.clone(), blob), parent);
+        }
+    }
+    let mut texts = Vec::new();
+    for ((path, blob), commit) in &wanted {
+        let text = repo.text(*blob, path, commit);
+        texts.push(((path.clone(), *blob), *commit, text));
+    }
+    let total = texts.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(source::PIPELINE_STACK)
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the parsing threads: {e}"))?;
+    let versions: BTreeMap<VersionKey, Result<Version, String>> = pool.install(|| {
+        texts
+            .into_par_iter()
+            .map(|(key, commit, text)| {
+                let shown = format!("{}:{}", git::short(&commit), key.0);
+                let version = text.map_err(|e| format!("{e:#}")).and_then(|text| {
+                    let file = SourceFile::from_text(std::path::Path::new(&key.0), text);
+                    pipeline::summarize_version(file, profile)
+                        .map_err(|e| format!("{shown}: {e:#}"))
+                });
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress.report(n, total);
+                (key, version)
+            })
+            .collect()
+    });
+
+    let mut history = History::default();
+    // The versions the examples are sliced from, by (path, commit).
+    let mut used: BTreeMap<(String, String), VersionKey> = BTreeMap::new();
+    for commit in &commits {
+        let (row, made) = examples_of(commit, &versions, profile, options, &history.examples);
+        let outcome = match made {
+            Ok(made) if made.is_empty() => Err(Dropped::Repeats),
+            Ok(made) => {
+                for example in &made {
+                    let after = (commit.path.clone(), commit.blob);
+                    let before = (commit.parent_path.clone(), commit.parent_blob);
+                    for (slices, (path, blob)) in
+                        [(&example.slices, after), (&example.before, before)]
+                    {
+                        if let (Some(slice), Some(blob)) = (slices.first(), blob) {
+                            let commit = slice.commit.clone().unwrap_or_default();
+                            used.insert((path.clone(), commit), (path, blob));
+                        }
+                    }
+                }
+                history.examples.extend(made);
+                Ok(history.examples.len())
+            }
+            Err(why) => Err(why),
+        };
+        history.rows.push(CommitRow { outcome, ..row });
+    }
+    // The rows count examples per commit, not running totals.
+    let mut before = 0;
+    for row in &mut history.rows {
+        if let Ok(total) = &mut row.outcome {
+            let count = *total - before;
+            before = *total;
+            *total = count;
+        }
+    }
+    let mut versions = versions;
+    for (key, version_key) in used {
+        if let Some(Ok(version)) = versions.get(&version_key) {
+            history.sources.insert(key, version.source.clone());
+        }
+    }
+    check_history(&history, &mut versions, profile)?;
+    Ok(history)
+}
+
+/// The items of a commit's two versions paired up: by kind and name, then an unmatched item
+/// with an unmatched one of the same kind whose tokens are mostly the same (a rename).
+struct Pairing {
+    /// (before, after) indices; before is None for an item the commit added.
+    pairs: Vec<(Option<usize>, usize)>,
+    removed: Vec<usize>,
+}
+
+fn pair_items(before: &[VersionItem], after: &[VersionItem]) -> Pairing {
+    let mut pairs: Vec<(Option<usize>, usize)> = Vec::new();
+    let mut taken = vec![false; before.len()];
+    let mut unmatched = Vec::new();
+    for (a, item) in after.iter().enumerate() {
+        match before
+            .iter()
+            .position(|b| b.kind == item.kind && b.name == item.name)
+        {
+            Some(b) => {
+                taken[b] = true;
+                pairs.push((Some(b), a));
+            }
+            None => unmatched.push(a),
+        }
+    }
+    for a in unmatched {
+        let best = before
+            .iter()
+            .enumerate()
+            .filter(|(b, item)| !taken[*b] && item.kind == after[a].kind)
+            .map(|(b, item)| (b, token_similarity(&item.tokens, &after[a].tokens)))
+            .filter(|(_, score)| *score >= RENAME_SIMILARITY)
+            .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));
+        match best {
+            Some((b, _)) => {
+                taken[b] = true;
+                pairs.push((Some(b), a));
+            }
+            None => pairs.push((None, a)),
+        }
+    }
+    pairs.sort_by_key(|&(_, a)| a);
+    Pairing {
+        pairs,
+        removed: (0..before.len()).filter(|&b| !taken[b]).collect(),
+    }
+}
+
+/// How alike two items' tokens must be for an item under a new name to be the old one renamed.
+const RENAME_SIMILARITY: f64 = 0.6;
+
+/// Jaccard similarity of two token texts' sets of adjacent token pairs.
+fn token_similarity(a: &str, b: &str) -> f64 {
+    fn bigrams(text: &str) -> std::collections::BTreeSet<(&str, &str)> {
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        tokens.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+    let (a, b) = (bigrams(a), bigrams(b));
+    let union = a.union(&b).count();
+    if union == 0 {
+        return 1.0;
+    }
+    a.intersection(&b).count() as f64 / union as f64
+}
+
+/// A token text with every path qualification taken out (`crate :: core :: X` → `X`), to tell
+/// an edit of paths alone.
+fn without_path_prefixes(tokens: &str) -> String {
+    let tokens: Vec<&str> = tokens.split_whitespace().collect();
+    let mut kept = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if *token == "::" || tokens.get(i + 1) == Some(&"::") {
+            continue;
+        }
+        kept.push(*token);
+    }
+    kept.join(" ")
+}
+
+/// A token text with every visibility taken out (`pub`, `pub (crate)`, `pub (super)`),
+/// to tell a change of visibility alone.
+fn without_visibility(tokens: &str) -> String {
+    let tokens: Vec<&str> = tokens.split_whitespace().collect();
+    let mut kept = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i] == "pub" {
+            i += 1;
+            // `pub (crate)` prints its group as one token, `pub (in a :: b)` as several.
+            if tokens.get(i).is_some_and(|t| t.starts_with('(')) {
+                while i < tokens.len() && !tokens[i].ends_with(')') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            continue;
+        }
+        kept.push(tokens[i]);
+        i += 1;
+    }
+    kept.join(" ")
+}
+
+/// The names `ours` uses and `theirs` does not: the salient ones, or when none is, any
+/// identifier (a new argument `expiration` is news even if it is a plain word).
+fn names_that_came(ours: &VersionItem, theirs: &VersionItem) -> Vec<String> {
+    let salient = missing_from(&ours.names, &theirs.names);
+    if !salient.is_empty() {
+        return salient;
+    }
+    ours.idents
+        .iter()
+        .filter(|i| !theirs.idents.contains(*i) && !pipeline::is_keyword(i))
+        .cloned()
+        .collect()
+}
+
+/// Items in `ours` and not in `theirs`, in order.
+fn missing_from(ours: &[String], theirs: &[String]) -> Vec<String> {
+    ours.iter()
+        .filter(|n| !theirs.contains(n))
+        .cloned()
+        .collect()
+}
+
+/// One commit's row for `--list`, and its examples or why it has none.
+fn examples_of(
+    commit: &FileCommit,
+    versions: &BTreeMap<VersionKey, Result<Version, String>>,
+    profile: &Profile,
+    options: &HistoryOptions,
+    earlier: &[Example],
+) -> (CommitRow, Result<Vec<Example>, Dropped>) {
+    let message = commit_message::clean(&commit.message);
+    let mut row = CommitRow {
+        short: commit.short_id(),
+        subject: message.subject.clone(),
+        path: commit.path.clone(),
+        added: Vec::new(),
+        changed: Vec::new(),
+        removed: Vec::new(),
+        outcome: Ok(0),
+    };
+    if commit.is_merge() {
+        return (row, Err(Dropped::Merge));
+    }
+    if commit_message::is_revert(&commit.message) {
+        return (row, Err(Dropped::Revert));
+    }
+    let version = |path: &str, blob: Option<ObjectId>| -> Result<Option<&Version>, Dropped> {
+        let Some(blob) = blob else { return Ok(None) };
+        match versions.get(&(path.to_owned(), blob)) {
+            Some(Ok(version)) => Ok(Some(version)),
+            Some(Err(why)) => Err(Dropped::Unreadable(why.clone())),
+            None => Err(Dropped::Unreadable(format!("{path} was not read"))),
+        }
+    };
+    let (before, after) = match (
+        version(&commit.parent_path, commit.parent_blob),
+        version(&commit.path, commit.blob),
+    ) {
+        (Ok(before), Ok(after)) => (before, after),
+        (Err(why), _) | (_, Err(why)) => return (row, Err(why)),
+    };
+    let no_items: &[VersionItem] = &[];
+    let before_items = before.map_or(no_items, |v| v.items.as_slice());
+    let after_items = after.map_or(no_items, |v| v.items.as_slice());
+    let pairing = pair_items(before_items, after_items);
+    let changed: Vec<(usize, usize)> = pairing
+        .pairs
+        .iter()
+        .filter_map(|&(b, a)| b.map(|b| (b, a)))
+        .filter(|&(b, a)| {
+            before_items[b].tokens != after_items[a].tokens
+                || before_items[b].name != after_items[a].name
+        })
+        .collect();
+    let added: Vec<usize> = pairing
+        .pairs
+        .iter()
+        .filter(|(b, _)| b.is_none())
+        .map(|&(_, a)| a)
+        .collect();
+    row.changed = changed
+        .iter()
+        .map(|&(_, a)| after_items[a].name.clone())
+        .collect();
+    row.added = added.iter().map(|&a| after_items[a].name.clone()).collect();
+    row.removed = pairing
+        .removed
+        .iter()
+        .map(|&b| before_items[b].name.clone())
+        .collect();
+    let (Some(after), true) = (after, !(changed.is_empty() && added.is_empty())) else {
+        return (row, Err(Dropped::Unchanged));
+    };
+    if before.is_none() {
+        return (row, Err(Dropped::AddsFile));
+    }
+    let rules = &profile.file.history;
+    if added.is_empty()
+        && rules.mechanical.contains(&Mechanical::Paths)
+        && changed.iter().all(|&(b, a)| {
+            before_items[b].name == after_items[a].name
+                && without_path_prefixes(&before_items[b].tokens)
+                    == without_path_prefixes(&after_items[a].tokens)
+        })
+    {
+        return (row, Err(Dropped::Mechanical("paths")));
+    }
+    let words = commit_message::word_count(&message);
+    if words < rules.min_words {
+        return (row, Err(Dropped::ShortMessage(words)));
+    }
+    let text = message.text();
+    let commit_hex = commit.id.to_string();
+    let mut made: Vec<Example> = Vec::new();
+    if let (false, Some(before)) = (changed.is_empty(), before) {
+        let key = format!("change:{}", commit.short_id());
+        let items: Vec<&VersionItem> = changed.iter().map(|&(_, a)| &after_items[a]).collect();
+        let before_slices: Vec<Slice> = changed
+            .iter()
+            .map(|&(b, _)| slice_of(before, before_items[b].bytes.clone(), &commit.parents[0]))
+            .collect();
+        let before_code = joined(before, &before_slices);
+        let changes: Vec<Change> = changed
+            .iter()
+            .map(|&(b, a)| {
+                let (old, new) = (&before_items[b], &after_items[a]);
+                Change {
+                    name: new.name.clone(),
+                    renamed_from: (old.name != new.name).then(|| old.name.clone()),
+                    before: &old.facts,
+                    new_names: names_that_came(new, old),
+                    gone_names: names_that_came(old, new),
+                    new_literals: missing_from(&new.literals, &old.literals),
+                    gone_literals: missing_from(&old.literals, &new.literals),
+                    docs_changed: old.docs != new.docs,
+                    visibility_only: without_visibility(&old.tokens)
+                        == without_visibility(&new.tokens),
+                }
+            })
+            .collect();
+        let example = render_example(
+            &key,
+            after,
+            &items,
+            options.imports,
+            &commit_hex,
+            profile,
+            earlier.iter().chain(&made),
+            |view, salt, insights| {
+                (
+                    render::render_history_request(&text, Some(&before_code), salt),
+                    render::render_change_reasoning(view, &changes, salt, insights),
+                )
+            },
+        );
+        if let Some(mut example) = example {
+            example.before = before_slices;
+            made.push(example);
+        }
+    }
+    if !added.is_empty() {
+        let key = format!("new:{}", commit.short_id());
+        let items: Vec<&VersionItem> = added.iter().map(|&a| &after_items[a]).collect();
+        let example = render_example(
+            &key,
+            after,
+            &items,
+            options.imports,
+            &commit_hex,
+            profile,
+            earlier.iter().chain(&made),
+            |view, salt, insights| {
+                (
+                    render::render_history_request(&text, None, salt),
+                    render::render_reasoning(view, salt, insights),
+                )
+            },
+        );
+        made.extend(example);
+    }
+    (row, Ok(made))
+}
+
+/// A slice of one version at a commit.
+fn slice_of(version: &Version, bytes: std::ops::Range<usize>, commit: &ObjectId) -> Slice {
+    Slice {
+        path: version.source.path.clone(),
+        lines: version.source.line_span(bytes.clone()),
+        bytes,
+        commit: Some(commit.to_string()),
+    }
+}
+
+/// The slices' text joined by one blank line in the file's own line ending.
+fn joined(version: &Version, slices: &[Slice]) -> String {
+    slices
+        .iter()
+        .map(|s| version.source.slice(s.bytes.clone()))
+        .collect::<Vec<_>>()
+        .join(version.source.blank_line())
+}
+
+/// How many phrasings to try before a commit's example is given up as a repeat.
+const ATTEMPTS: usize = 16;
+
+/// One example about `items` of the version `after`: its code (the `use` declarations
+/// `imports` keeps, then the items), and the first phrasing `text` makes that repeats no
+/// earlier request or reasoning.
+#[allow(clippy::too_many_arguments)]
+fn render_example<'e>(
+    key: &str,
+    after: &Version,
+    items: &[&VersionItem],
+    imports: Imports,
+    commit: &str,
+    profile: &Profile,
+    earlier: impl Iterator<Item = &'e Example> + Clone,
+    text: impl Fn(&UnitView, &render::Salt, &render::Insights) -> (String, render::Reasoning),
+) -> Option<Example> {
+    let primary = items.iter().position(|i| i.root).unwrap_or(0);
+    let file = after.file_facts();
+    let view = UnitView {
+        key: key.to_owned(),
+        role: items[primary].role,
+        name: items[primary].name.clone(),
+        callees: Vec::new(),
+        items: items
+            .iter()
+            .map(|i| (i.name.clone(), i.facts.as_slice()))
+            .collect(),
+        primary,
+        route: None,
+        called_by_root: false,
+        field_of: None,
+        file: &file,
+    };
+    let id: ObjectId = commit.parse().ok()?;
+    let mut idents = std::collections::BTreeSet::new();
+    for item in items {
+        idents.extend(item.idents.iter().cloned());
+    }
+    let uses = match imports {
+        Imports::None => Vec::new(),
+        Imports::Used => after.use_runs_for(|u| u.names.iter().any(|n| idents.contains(n))),
+        Imports::All => after.use_runs_for(|_| true),
+    };
+    let slices: Vec<Slice> = uses
+        .into_iter()
+        .chain(items.iter().map(|i| i.bytes.clone()))
+        .map(|bytes| slice_of(after, bytes, &id))
+        .collect();
+    let code = joined(after, &slices);
+    let insights = render::insights(&view, &profile.rules);
+    for attempt in 0..ATTEMPTS {
+        let salt = render::Salt::new(&profile.templates, format!("{key}#{attempt}"), 0);
+        let (request, reasoning) = text(&view, &salt, &insights);
+        let mut others = earlier.clone();
+        if others.any(|e| e.request == request) {
+            return None;
+        }
+        if earlier.clone().any(|e| e.reasoning == reasoning.text) {
+            continue;
+        }
+        return Some(Example {
+            unit: key.to_owned(),
+            group: format!("item:{}", items[primary].name),
+            kind: items[primary].role.name(),
+            voice: Voice::Commit,
+            variant: 0,
+            request,
+            reasoning: reasoning.text,
+            rules: reasoning.rules,
+            code,
+            slices,
+            commit: Some(commit.to_owned()),
+            before: Vec::new(),
+        });
+    }
+    None
+}
+
+/// The generator's own check of a history run: every example's code, and the code its request
+/// quotes, rebuilt from the versions at the commits its slices name, on item boundaries; the
+/// reasoning grounded. A fault is a bug, and nothing is written.
+fn check_history(
+    history: &History,
+    versions: &mut BTreeMap<VersionKey, Result<Version, String>>,
+    profile: &Profile,
+) -> anyhow::Result<()> {
+    let boundaries: BTreeMap<&(String, String), Vec<std::ops::Range<usize>>> = history
+        .sources
+        .iter()
+        .map(|(key, file)| {
+            let items = versions
+                .values()
+                .filter_map(|v| v.as_ref().ok())
+                .find(|v| v.source.text == file.text && v.source.path == file.path)
+                .map(|v| v.boundaries.clone())
+                .unwrap_or_default();
+            (key, items)
+        })
+        .collect();
+    let sources: Vec<check::Source> = history
+        .sources
+        .iter()
+        .map(|(key, file)| check::Source {
+            file,
+            items: boundaries.get(key).map_or(&[], Vec::as_slice),
+            commit: Some(key.1.as_str()),
+        })
+        .collect();
+    pipeline::check_examples(&history.examples, &sources, profile).map_err(|e| match e
+        .downcast::<InternalError>()
+    {
+        Ok(internal) => anyhow::Error::new(internal),
+        Err(other) => other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(code: &str) -> String {
+        let file: syn::File = syn::parse_str(code).unwrap();
+        pipeline::token_text(quote::ToTokens::to_token_stream(&file.items[0]))
+    }
+
+    #[test]
+    fn trailing_commas_and_layout_are_not_changes() {
+        assert_eq!(
+            tokens("fn f(a: &A, b: &B) -> Result<()> { g(a, b) }"),
+            tokens("fn f(\n    a: &A,\n    b: &B,\n) -> Result<()> {\n    g(a, b,)\n}")
+        );
+        assert_ne!(tokens("fn f() { g(a) }"), tokens("fn f() { g(&a) }"));
+    }
+
+    #[test]
+    fn visibility_alone_is_told_apart() {
+        let (a, b) = (
+            tokens("pub(super) struct S { pub(crate) a: u8 }"),
+            tokens("struct S { a: u8 }"),
+        );
+        assert_ne!(a, b);
+        assert_eq!(without_visibility(&a), without_visibility(&b));
+        assert_ne!(
+            without_visibility(&tokens("pub fn f() -> u8 { 1 }")),
+            without_visibility(&tokens("fn f() -> u8 { 2 }"))
+        );
+    }
+
+    #[test]
+    fn path_qualification_alone_is_told_apart() {
+        let (a, b) = (
+            tokens("fn f() -> crate::core::types::MessageId { x::y() }"),
+            tokens("fn f() -> MessageId { y() }"),
+        );
+        assert_ne!(a, b);
+        assert_eq!(without_path_prefixes(&a), without_path_prefixes(&b));
+        assert_ne!(
+            without_path_prefixes(&tokens("fn f() { a::b() }")),
+            without_path_prefixes(&tokens("fn f() { a::c() }"))
+        );
+    }
+
+    #[test]
+    fn renamed_items_pair_by_their_tokens() {
+        let item = |name: &str, tokens: &str| VersionItem {
+            kind: "fn",
+            name: name.to_owned(),
+            role: render::Role::Helper,
+            root: false,
+            bytes: 0..0,
+            lines: (1, 1),
+            tokens: tokens.to_owned(),
+            idents: Default::default(),
+            names: Vec::new(),
+            literals: Vec::new(),
+            docs: Vec::new(),
+            facts: Vec::new(),
+        };
+        let body = "{ let a = b ( c ) ; d . e ( a ) ? ; Ok ( a ) }";
+        let before = [
+            item("old_name", &format!("fn old_name ( ) {body}")),
+            item("kept", "fn kept ( ) { }"),
+        ];
+        let after = [
+            item("kept", "fn kept ( ) { x }"),
+            item("new_name", &format!("fn new_name ( ) {body}")),
+            item("fresh", "fn fresh ( ) { totally different code here }"),
+        ];
+        let pairing = pair_items(&before, &after);
+        assert_eq!(pairing.pairs, [(Some(1), 0), (Some(0), 1), (None, 2)]);
+        assert!(pairing.removed.is_empty());
+    }
+}
