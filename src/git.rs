@@ -82,7 +82,7 @@ impl Repo {
         let tree = self
             .repo
             .find_commit(commit)
-            .and_then(|c| c.tree().map_err(Into::into))
+            .and_then(|c| c.tree())
             .with_context(|| format!("cannot read the tree of commit {}", short(&commit)))?;
         let entry = tree
             .lookup_entry_by_path(path)
