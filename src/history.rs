@@ -48,6 +48,8 @@ pub enum Dropped {
     /// The commit brought the whole file in (an import or a squash): its message speaks of
     /// that, not of the code.
     AddsFile,
+    /// The commit deleted the file (or moved it where `--path` does not follow).
+    RemovesFile,
 }
 
 impl Dropped {
@@ -62,6 +64,7 @@ impl Dropped {
             Dropped::Unreadable(_) => "unreadable",
             Dropped::Repeats => "repeats",
             Dropped::AddsFile => "adds the file",
+            Dropped::RemovesFile => "removes the file",
         }
     }
 }
@@ -77,6 +80,7 @@ impl fmt::Display for Dropped {
             Dropped::Unreadable(why) => write!(f, "unreadable: {why}"),
             Dropped::Repeats => f.write_str("repeats an earlier commit's example"),
             Dropped::AddsFile => f.write_str("adds the whole file"),
+            Dropped::RemovesFile => f.write_str("removes the file"),
         }
     }
 }
@@ -406,7 +410,10 @@ fn examples_of(
         .collect();
     row.changed = changed
         .iter()
-        .map(|&(_, a)| after_items[a].name.clone())
+        .map(|&(b, a)| match (&before_items[b].name, &after_items[a].name) {
+            (old, new) if old != new => format!("{old}→{new}"),
+            (_, new) => new.clone(),
+        })
         .collect();
     row.added = added.iter().map(|&a| after_items[a].name.clone()).collect();
     row.removed = pairing
@@ -414,9 +421,12 @@ fn examples_of(
         .iter()
         .map(|&b| before_items[b].name.clone())
         .collect();
-    let (Some(after), true) = (after, !(changed.is_empty() && added.is_empty())) else {
-        return (row, Err(Dropped::Unchanged));
+    let Some(after) = after else {
+        return (row, Err(Dropped::RemovesFile));
     };
+    if changed.is_empty() && added.is_empty() {
+        return (row, Err(Dropped::Unchanged));
+    }
     if before.is_none() {
         return (row, Err(Dropped::AddsFile));
     }

@@ -270,10 +270,18 @@ pub fn history_table(rows: &[crate::history::CommitRow]) -> String {
     let items: Vec<String> = rows
         .iter()
         .map(|r| {
+            // A whole file coming or going is a count, not a list of every item in it.
+            let names = |sign: char, names: &[String]| -> Vec<String> {
+                if names.len() > 6 {
+                    vec![format!("{sign}{} items", names.len())]
+                } else {
+                    names.iter().map(|n| format!("{sign}{n}")).collect()
+                }
+            };
             let mut parts: Vec<String> = Vec::new();
-            parts.extend(r.added.iter().map(|n| format!("+{n}")));
-            parts.extend(r.changed.iter().map(|n| format!("~{n}")));
-            parts.extend(r.removed.iter().map(|n| format!("-{n}")));
+            parts.extend(names('+', &r.added));
+            parts.extend(names('~', &r.changed));
+            parts.extend(names('-', &r.removed));
             if parts.is_empty() {
                 "·".to_owned()
             } else {
