@@ -2,6 +2,9 @@
 //! (examples/bare_parse.rs), on one file and on a generated crate of several hundred files.
 //! Prints medians of repeated runs, the ratios, and svix-distill's peak memory. Nothing is
 //! asserted: the figures go in the README.
+//! History mode runs against `git log --follow -p` on the same file: on a repository of 60
+//! commits it builds from the fixture, and on svix-webhooks' message.rs when SVIX_REPO names a
+//! checkout (or a bare clone) of it.
 //! `cargo run --release --example bench [-- RUNS]`
 
 #[path = "../tests/support/mod.rs"]
@@ -139,6 +142,8 @@ fn main() {
         bare_rss as f64 / 1024.0
     );
 
+    history(&tool, scratch.path(), runs);
+
     // ast-grep is not a dependency: set AST_GREP to its binary (for example one installed with
     // `npm install --prefix DIR @ast-grep/cli`) to compare with it listing every function.
     if let Some(ast_grep) = std::env::var_os("AST_GREP") {
@@ -157,5 +162,69 @@ fn main() {
             tool_time.as_secs_f64() / grep_time.as_secs_f64(),
             grep_rss as f64 / 1024.0
         );
+    }
+}
+
+/// A repository whose message.rs changes in each of `commits` commits: the handler's cache
+/// lifetime, one literal, a commit at a time.
+fn history_corpus(dir: &Path, commits: usize) -> String {
+    let path = "server/svix-server/src/v1/endpoints/message.rs";
+    let text = std::fs::read_to_string(repo().join("fixtures/message.rs")).unwrap();
+    let mut built = support::git::TestRepo::init_bare(dir);
+    for i in 0..commits {
+        let version = text.replace(
+            "Duration::from_secs(60)",
+            &format!("Duration::from_secs({})", 60 + i),
+        );
+        built.commit(
+            &format!("Keep the application view for {} seconds", 60 + i),
+            &[(path, Some(&version))],
+        );
+    }
+    path.to_owned()
+}
+
+/// History mode against `git log --follow -p` on the same file (git is needed for the floor
+/// only; svix-distill reads the repository itself).
+fn history(tool: &Path, scratch: &Path, runs: usize) {
+    let git = Path::new("git");
+    let synthetic = scratch.join("history.git");
+    let path = history_corpus(&synthetic, 60);
+    let mut inputs = vec![(
+        "generated repository, 60 commits".to_owned(),
+        synthetic,
+        path.clone(),
+    )];
+    if let Some(svix) = std::env::var_os("SVIX_REPO") {
+        inputs.push((
+            "svix-webhooks, message.rs".to_owned(),
+            PathBuf::from(svix),
+            path,
+        ));
+    }
+    for (name, repo, path) in inputs {
+        let repo = repo.to_str().unwrap();
+        let (tool_time, tool_rss) = median(tool, &["history", repo, "--path", &path, "-q"], runs);
+        println!("history of {name}, median of {runs} runs:");
+        let git_args = ["-C", repo, "log", "--follow", "-p", "--", &path];
+        let floor = Command::new(git)
+            .arg("--version")
+            .output()
+            .is_ok()
+            .then(|| median(git, &git_args, runs));
+        match floor {
+            Some((git_time, _)) => println!(
+                "  svix-distill history {:>8.2} ms   git log --follow -p {:>8.2} ms   ratio {:.2}x   peak {:.1} MiB",
+                tool_time.as_secs_f64() * 1e3,
+                git_time.as_secs_f64() * 1e3,
+                tool_time.as_secs_f64() / git_time.as_secs_f64(),
+                tool_rss as f64 / 1024.0
+            ),
+            None => println!(
+                "  svix-distill history {:>8.2} ms   (no git binary for the floor)   peak {:.1} MiB",
+                tool_time.as_secs_f64() * 1e3,
+                tool_rss as f64 / 1024.0
+            ),
+        }
     }
 }

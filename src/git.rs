@@ -52,11 +52,17 @@ pub fn short(id: &ObjectId) -> String {
 /// for `--follow` is 50%.
 const RENAME_SIMILARITY: f64 = 0.5;
 
+/// The decoded-object cache: enough for the trees along one path in a few hundred commits.
+const OBJECT_CACHE_BYTES: usize = 8 << 20;
+
 impl Repo {
     /// Opens the repository at `path`, or the one whose work tree holds it.
     pub fn open(path: &Path) -> anyhow::Result<Repo> {
-        let repo = gix::discover(path)
+        let mut repo = gix::discover(path)
             .with_context(|| format!("{} is not in a git repository", path.display()))?;
+        // Consecutive commits share most of their trees; a cache of decoded objects saves
+        // inflating them again for the parent's lookup.
+        repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
         Ok(Repo {
             repo,
             shown: path.to_path_buf(),

@@ -410,10 +410,12 @@ fn examples_of(
         .collect();
     row.changed = changed
         .iter()
-        .map(|&(b, a)| match (&before_items[b].name, &after_items[a].name) {
-            (old, new) if old != new => format!("{old}→{new}"),
-            (_, new) => new.clone(),
-        })
+        .map(
+            |&(b, a)| match (&before_items[b].name, &after_items[a].name) {
+                (old, new) if old != new => format!("{old}→{new}"),
+                (_, new) => new.clone(),
+            },
+        )
         .collect();
     row.added = added.iter().map(|&a| after_items[a].name.clone()).collect();
     row.removed = pairing
