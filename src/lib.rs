@@ -12,6 +12,7 @@
 pub mod check;
 pub mod cli;
 mod commands;
+pub mod commit_message;
 pub mod example;
 pub mod facts;
 pub mod format;
