@@ -210,8 +210,9 @@ fn remove_issue_urls(line: &str) -> (String, bool) {
         } else {
             (before, after)
         };
-        search_from = before.len() + replacement.len();
         text = format!("{before}{replacement}{after}");
+        // A cut can join the text on either side into a new URL, so look again from the start.
+        search_from = 0;
         removed_any = true;
     }
     (text, removed_any)
@@ -804,7 +805,7 @@ https://github.com/svix/svix-webhooks/blob/main/server/README.md";
 
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config {
-            cases: 2000,
+            cases: 1000,
             rng_seed: proptest::test_runner::RngSeed::Fixed(0x5_71C5),
             failure_persistence: None,
             ..proptest::test_runner::Config::default()
