@@ -597,18 +597,21 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     let result = history::extract_history(&repo, &profile, &options, &hook);
     progress.finish();
     let history = result?;
+    if history.rows.is_empty() && args.since.is_none() {
+        anyhow::bail!(
+            "no commit up to {} in {} changed {} (is the path relative to the repository's root?)",
+            args.until,
+            args.repo.display(),
+            paths.join(", ")
+        );
+    }
     if args.list {
         return output::to_stdout(&report::history_table(&history.rows));
     }
-    if history.rows.is_empty() {
+    if let (true, Some(since)) = (history.rows.is_empty(), &args.since) {
         output::status(&format!(
-            "no commit changed {} in {}{}",
-            paths.join(", "),
-            args.repo.display(),
-            args.since
-                .as_deref()
-                .map(|since| format!(" after {since}"))
-                .unwrap_or_default()
+            "no commit after {since} changed {}",
+            paths.join(", ")
         ));
     }
     output::status(&report::history_summary(&history));
