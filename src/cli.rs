@@ -237,37 +237,17 @@ pub struct HistoryArgs {
     #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
-    /// Write the JSONL here instead of to stdout (`-`).
-    #[arg(short, long, value_name = "OUT")]
-    pub output: Option<PathBuf>,
-
     /// Print one line per commit (id, subject, items added or changed, kept or dropped and
     /// why) instead of JSONL.
     #[arg(long, conflicts_with = "check")]
     pub list: bool,
 
-    /// Generate in memory and compare with OUT (and the validation file and the manifest)
-    /// instead of writing: exit 0 when all are current, 1 when one is stale or missing.
-    #[arg(long, requires = "output")]
-    pub check: bool,
-
     /// Which use declarations each example's code carries.
     #[arg(long, value_enum, default_value_t = ImportsArg::Used)]
     pub imports: ImportsArg,
 
-    /// The wire format of each line.
-    #[arg(long, value_enum, default_value_t = FormatArg::ChatMl)]
-    pub format: FormatArg,
-
-    /// Also write a JSON manifest here; every example names its commit, and its slices the
-    /// commit whose file they index (the parent's for the code the request quotes).
-    #[arg(long, value_name = "PATH", conflicts_with = "list")]
-    pub manifest: Option<PathBuf>,
-
-    /// Write this share of the units to OUT's sibling <OUT stem>.valid<ext>, every example
-    /// about the same item on one side.
-    #[arg(long, value_name = "FRACTION", requires = "output", conflicts_with = "list", value_parser = fraction)]
-    pub valid: Option<f64>,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// Generating examples: the command without a subcommand.
@@ -284,20 +264,9 @@ pub struct GenerateArgs {
     #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
-    /// Write the JSONL here instead of to stdout (`-`): a regular file is replaced atomically
-    /// and keeps its mode, a link's target is replaced, a FIFO or device is written in place.
-    #[arg(short, long, value_name = "OUT")]
-    pub output: Option<PathBuf>,
-
     /// Print the selected items (kind, name, lines, why) instead of JSONL.
     #[arg(long, conflicts_with = "check")]
     pub list: bool,
-
-    /// Generate in memory and compare with OUT instead of writing it (and with the validation
-    /// file and the manifest, when asked for): exit 0 when all are current, 1 when one is stale
-    /// or missing.
-    #[arg(long, requires = "output")]
-    pub check: bool,
 
     /// When the input has no route of the profile, write an empty file and exit 0 instead of
     /// failing (for CI jobs on files that may lose their handlers).
@@ -339,13 +308,31 @@ pub struct GenerateArgs {
     #[arg(long, value_enum, default_value_t = ImportsArg::All)]
     pub imports: ImportsArg,
 
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// Where the examples go and in which form: shared by generation and history mode.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Write the JSONL here instead of to stdout (`-`): a regular file is replaced atomically
+    /// and keeps its mode, a link's target is replaced, a FIFO or device is written in place.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Generate in memory and compare with OUT instead of writing it (and with the validation
+    /// file and the manifest, when asked for): exit 0 when all are current, 1 when one is stale
+    /// or missing.
+    #[arg(long, requires = "output")]
+    pub check: bool,
+
     /// The wire format of each line.
     #[arg(long, value_enum, default_value_t = FormatArg::ChatMl)]
     pub format: FormatArg,
 
     /// Also write a JSON manifest here: tool, version, options, the sha256 of the data and of
-    /// each source (with its git commit), and where every example's code comes from. --check
-    /// compares it too.
+    /// each source (with its git commit; in history mode every example's and slice's commit),
+    /// and where every example's code comes from. --check compares it too.
     #[arg(long, value_name = "PATH", conflicts_with = "list")]
     pub manifest: Option<PathBuf>,
 

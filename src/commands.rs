@@ -208,7 +208,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             found
         }
     };
-    if let Some(out) = &cli.output
+    if let Some(out) = &cli.write.output
         && source::same_file(out, &input)
     {
         anyhow::bail!("refusing to write {}: it is the input file", out.display());
@@ -281,10 +281,10 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         ));
     }
     let wanted = Wanted {
-        out: cli.output.as_deref(),
-        format: format::Format::from(cli.format),
-        valid: cli.valid,
-        manifest: cli.manifest.as_deref(),
+        out: cli.write.output.as_deref(),
+        format: format::Format::from(cli.write.format),
+        valid: cli.write.valid,
+        manifest: cli.write.manifest.as_deref(),
         input: &input,
     };
     let outputs = Outputs::new(
@@ -294,7 +294,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         extracted.unit_count,
         |sides, data, valid| manifest_json(cli, &profile, &input, &extracted, sides, data, valid),
     )?;
-    put_out(&outputs, cli.check)?;
+    put_out(&outputs, cli.write.check)?;
     unparsed.map_or(Ok(()), Err)
 }
 
@@ -511,7 +511,6 @@ fn manifest_json(
     jsonl: &str,
     valid: &Option<(PathBuf, String)>,
 ) -> anyhow::Result<String> {
-    use clap::ValueEnum as _;
     let crate_mode = input.is_dir();
     // Every file a slice comes from, and in single-file mode the input even with no example.
     let mut paths: Vec<&Path> = extracted
@@ -531,14 +530,10 @@ fn manifest_json(
         }
     }
     let options = manifest::RunOptions {
-        imports: cli
-            .imports
-            .to_possible_value()
-            .map(|v| v.get_name().to_owned())
-            .unwrap_or_default(),
+        imports: imports_name(cli.imports),
         variants: cli.variants.map(usize::from),
         roots: cli.root.clone(),
-        valid: cli.valid,
+        valid: cli.write.valid,
         tree: crate_mode.then(|| manifest::TreeOptions {
             focus: cli
                 .focus
@@ -552,7 +547,7 @@ fn manifest_json(
     };
     let run = manifest::Run {
         profile: profile.name(),
-        format: cli.format.into(),
+        format: cli.write.format.into(),
         input,
         mode: if crate_mode {
             manifest::Mode::Crate
@@ -560,7 +555,7 @@ fn manifest_json(
             manifest::Mode::File
         },
         options,
-        output: manifest::Written::new(cli.output.as_deref(), jsonl),
+        output: manifest::Written::new(cli.write.output.as_deref(), jsonl),
         valid: valid
             .as_ref()
             .map(|(path, text)| manifest::Written::new(Some(path), text)),
@@ -616,10 +611,10 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     }
     output::status(&report::history_summary(&history));
     let wanted = Wanted {
-        out: args.output.as_deref(),
-        format: format::Format::from(args.format),
-        valid: args.valid,
-        manifest: args.manifest.as_deref(),
+        out: args.write.output.as_deref(),
+        format: format::Format::from(args.write.format),
+        valid: args.write.valid,
+        manifest: args.write.manifest.as_deref(),
         input: &args.repo,
     };
     let units = history
@@ -639,7 +634,16 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
             ))
         },
     )?;
-    put_out(&outputs, args.check)
+    put_out(&outputs, args.write.check)
+}
+
+/// `--imports` as the command line spells it.
+fn imports_name(imports: crate::cli::ImportsArg) -> String {
+    use clap::ValueEnum as _;
+    imports
+        .to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
 }
 
 /// The manifest of a history run: every source is a file at a commit.
@@ -652,7 +656,6 @@ fn history_manifest(
     jsonl: &str,
     valid: &Option<(PathBuf, String)>,
 ) -> String {
-    use clap::ValueEnum as _;
     let files: BTreeMap<manifest::FileKey, provenance::FileFacts> = history
         .sources
         .iter()
@@ -668,14 +671,10 @@ fn history_manifest(
         })
         .collect();
     let options = manifest::RunOptions {
-        imports: args
-            .imports
-            .to_possible_value()
-            .map(|v| v.get_name().to_owned())
-            .unwrap_or_default(),
+        imports: imports_name(args.imports),
         variants: None,
         roots: Vec::new(),
-        valid: args.valid,
+        valid: args.write.valid,
         tree: None,
         history: Some(manifest::HistoryOptions {
             paths: paths.to_vec(),
@@ -685,11 +684,11 @@ fn history_manifest(
     };
     let run = manifest::Run {
         profile: profile.name(),
-        format: args.format.into(),
+        format: args.write.format.into(),
         input: &args.repo,
         mode: manifest::Mode::History,
         options,
-        output: manifest::Written::new(args.output.as_deref(), jsonl),
+        output: manifest::Written::new(args.write.output.as_deref(), jsonl),
         valid: valid
             .as_ref()
             .map(|(path, text)| manifest::Written::new(Some(path), text)),
