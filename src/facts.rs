@@ -82,6 +82,10 @@ pub enum Fact {
         /// The plain parameters whose type is a reference (`db: &DatabaseConnection`).
         #[serde(skip_serializing_if = "Vec::is_empty")]
         ref_params: Vec<String>,
+        /// Every parameter's type name (its last path segment), in order: where an extractor
+        /// stands among the others.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        arg_types: Vec<String>,
     },
     State {
         wrapper: String,
@@ -847,6 +851,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
     }
     let mut params = Vec::new();
     let mut ref_params = Vec::new();
+    let mut arg_types = Vec::new();
     let mut states: Vec<Fact> = Vec::new();
     let mut extractors = Vec::new();
     for input in &f.sig.inputs {
@@ -854,6 +859,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
             continue;
         };
         let ty_name = crate::select::type_name(&arg.ty).unwrap_or_default();
+        arg_types.push(ty_name.clone());
         match param_fact(source, &arg.pat, &arg.ty, &ty_name) {
             Some(state @ Fact::State { .. }) => merge_state(&mut states, state),
             Some(fact) => extractors.push(fact),
@@ -873,6 +879,7 @@ fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut 
         visibility: one_line(source, &f.vis).unwrap_or_default(),
         params,
         ref_params,
+        arg_types,
     });
     out.extend(states);
     out.extend(extractors);
@@ -1816,7 +1823,7 @@ async fn create(
         [
             "{\"kind\":\"doc\",\"item\":\"create\",\"summary\":\"Creates a message.\",\"lines\":1}",
             "{\"kind\":\"aide_annotate\",\"item\":\"create\",\"op_id\":\"v1.message.create\",\"attr\":\"#[aide_annotate(op_id = \\\"v1.message.create\\\")]\"}",
-            "{\"kind\":\"signature\",\"item\":\"create\",\"is_async\":true,\"visibility\":\"\",\"params\":[]}",
+            "{\"kind\":\"signature\",\"item\":\"create\",\"is_async\":true,\"visibility\":\"\",\"params\":[],\"arg_types\":[\"State\",\"ValidatedQuery\",\"Organization\",\"ValidatedJson\"]}",
             "{\"kind\":\"state\",\"wrapper\":\"State\",\"state_ty\":\"AppState\",\"bindings\":[{\"name\":\"db\",\"by_ref\":true,\"text\":\"ref db\"},{\"name\":\"queue_tx\",\"by_ref\":false,\"text\":\"queue_tx\"}],\"rest\":true}",
             "{\"kind\":\"extractor\",\"role\":\"query\",\"wrapper\":\"ValidatedQuery\",\"ty\":\"Q\",\"binding\":null,\"fields\":[\"with_content\"]}",
             "{\"kind\":\"permission\",\"ty\":\"permissions::Organization\",\"fields\":[\"org_id\"]}",
@@ -1882,7 +1889,7 @@ async fn inner(db: &DatabaseConnection, data: MsgIn, app_id: AppId) -> Result<()
         {"kind":"trait_impl","trait_name":"ModelIn","self_ty":"MsgIn","methods":["update_model"],"assoc_types":["type ActiveModel = message::ActiveModel;"]}
         {"kind":"method","name":"update_model","receiver":"self","params":["model"],"returns":null,"body":null}
         {"kind":"note_comment","marker":"FIXME","text":"This can and should be a derive macro"}
-        {"kind":"signature","item":"inner","is_async":true,"visibility":"","params":["db","data","app_id"],"ref_params":["db"]}
+        {"kind":"signature","item":"inner","is_async":true,"visibility":"","params":["db","data","app_id"],"ref_params":["db"],"arg_types":["DatabaseConnection","MsgIn","AppId"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"validate_call","receiver":"app_id","locations":["path"]}
         {"kind":"error_ctor","path":"HttpError::unprocessable_entity"}
@@ -2089,14 +2096,14 @@ async fn get_message(
         {"kind":"instrument","item":"list_attempts_by_msg"}
         {"kind":"allow_lint","item":"list_attempts_by_msg","lint":"clippy::too_many_arguments"}
         {"kind":"allow_lint","item":"list_attempts_by_msg","lint":"unused_variables"}
-        {"kind":"signature","item":"list_attempts_by_msg","is_async":true,"visibility":"pub(crate)","params":["limit"]}
+        {"kind":"signature","item":"list_attempts_by_msg","is_async":true,"visibility":"pub(crate)","params":["limit"],"arg_types":["State","ValidatedQuery","Path","AuthenticatedApplication","Json","usize"]}
         {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"}],"rest":true}
         {"kind":"extractor","role":"query","wrapper":"ValidatedQuery","ty":"Pagination","binding":null,"fields":["pagination"]}
         {"kind":"extractor","role":"path","wrapper":"Path","ty":"ApplicationMsgPath","binding":null,"fields":["app_id","msg_id"]}
         {"kind":"permission","ty":"AuthenticatedApplication","fields":["permissions","app"]}
         {"kind":"extractor","role":"body","wrapper":"Json","ty":"AttemptListIn","binding":"data","fields":[]}
         {"kind":"returns","ty":"Result<(StatusCode, Json<ListResponse<MessageAttemptOut>>)>","status":null,"body":"ListResponse"}
-        {"kind":"signature","item":"get_message","is_async":true,"visibility":"","params":[]}
+        {"kind":"signature","item":"get_message","is_async":true,"visibility":"","params":[],"arg_types":["Extension","Extension","Path","Query","Application"]}
         {"kind":"state","wrapper":"Extension","state_ty":null,"bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"queue_tx","by_ref":false,"text":"queue_tx"}],"rest":false}
         {"kind":"extractor","role":"path","wrapper":"Path","ty":"Path<(ApplicationIdOrUid, MessageIdOrUid)>","binding":null,"fields":["app_id","msg_id"]}
         {"kind":"extractor","role":"query","wrapper":"Query","ty":"GetMessageQuery","binding":null,"fields":["with_content"]}
@@ -2118,7 +2125,7 @@ async fn create_message(
     #[test]
     fn state_and_extension_bindings_stay_in_separate_facts() {
         insta::assert_snapshot!(render(STATE_AND_EXTENSION), @r#"
-        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[]}
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[],"arg_types":["State","Extension"]}
         {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"}],"rest":true}
         {"kind":"state","wrapper":"Extension","state_ty":"TaskQueueProducer","bindings":[{"name":"queue_tx","by_ref":false,"text":"queue_tx"}],"rest":false}
         "#);
@@ -2155,9 +2162,9 @@ async fn create_message(
     fn handler_bodies_name_lookups_validation_cache_and_local_calls() {
         insta::assert_snapshot!(render(BODY_LOOKUPS), @r#"
         {"kind":"field","name":"id","ty":"MessageId","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":false}
-        {"kind":"signature","item":"create_message_inner","is_async":true,"visibility":"","params":["db"],"ref_params":["db"]}
+        {"kind":"signature","item":"create_message_inner","is_async":true,"visibility":"","params":["db"],"ref_params":["db"],"arg_types":["DatabaseConnection"]}
         {"kind":"returns","ty":"Result<message::Model>","status":null,"body":null}
-        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[]}
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[],"arg_types":["State","ValidatedJson"]}
         {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"cache","by_ref":true,"text":"ref cache"}],"rest":true}
         {"kind":"extractor","role":"body","wrapper":"ValidatedJson","ty":"MessageIn","binding":"data","fields":[]}
         {"kind":"returns","ty":"Result<Json<MessageOut>>","status":null,"body":"MessageOut"}
@@ -2191,7 +2198,7 @@ async fn delete_endpoint(db: &DatabaseConnection, app: application::Model) -> Re
     #[test]
     fn handler_bodies_name_errors_status_codes_tracing_and_expect() {
         insta::assert_snapshot!(render(BODY_ERRORS), @r#"
-        {"kind":"signature","item":"delete_endpoint","is_async":true,"visibility":"","params":["db","app"],"ref_params":["db"]}
+        {"kind":"signature","item":"delete_endpoint","is_async":true,"visibility":"","params":["db","app"],"ref_params":["db"],"arg_types":["DatabaseConnection","Model"]}
         {"kind":"returns","ty":"Result<StatusCode>","status":null,"body":null}
         {"kind":"scoped_lookup","entity":"endpoint::Entity","method":"secure_find","scope":"app.id"}
         {"kind":"error_ctor","path":"HttpError::not_found"}
@@ -2229,7 +2236,7 @@ fn sign(key: &EndpointSecret, msg: &[u8]) -> Result<String> {
     #[test]
     fn logging_macros_are_never_error_constructors() {
         insta::assert_snapshot!(render(LOGGING_MACROS), @r#"
-        {"kind":"signature","item":"sign","is_async":false,"visibility":"","params":["key","msg"],"ref_params":["key","msg"]}
+        {"kind":"signature","item":"sign","is_async":false,"visibility":"","params":["key","msg"],"ref_params":["key","msg"],"arg_types":["EndpointSecret",""]}
         {"kind":"returns","ty":"Result<String>","status":null,"body":null}
         {"kind":"error_ctor","path":"err_generic!"}
         {"kind":"tracing","mac":"tracing::error"}
@@ -2277,12 +2284,12 @@ async fn update_app(db: &DatabaseConnection, app: application::Model, data: Appl
     #[test]
     fn database_writes_read_transactions_active_models_and_inserts() {
         insta::assert_snapshot!(render(DATABASE), @r#"
-        {"kind":"signature","item":"create_message_app","is_async":true,"visibility":"","params":["db","data","app"],"ref_params":["db"]}
+        {"kind":"signature","item":"create_message_app","is_async":true,"visibility":"","params":["db","data","app"],"ref_params":["db"],"arg_types":["DatabaseConnection","MessageIn","Model"]}
         {"kind":"returns","ty":"Result<message::Model>","status":null,"body":null}
         {"kind":"active_model","ty":"message::ActiveModel","set_fields":["event_type","payload"],"base":"Default::default()"}
         {"kind":"active_model","ty":"messagedestination::ActiveModel::new","set_fields":[],"base":null}
         {"kind":"transaction","method":"transaction","inserts":["msg","dest"]}
-        {"kind":"signature","item":"update_app","is_async":true,"visibility":"","params":["db","app","data"],"ref_params":["db"]}
+        {"kind":"signature","item":"update_app","is_async":true,"visibility":"","params":["db","app","data"],"ref_params":["db"],"arg_types":["DatabaseConnection","Model","ApplicationIn"]}
         {"kind":"returns","ty":"Result<application::Model>","status":null,"body":null}
         {"kind":"transaction","method":"begin","inserts":[]}
         {"kind":"set_fields","target":"app","fields":["name","uid"]}
@@ -2308,7 +2315,7 @@ async fn create_message(db: &DatabaseConnection, app: application::Model, data: 
     #[test]
     fn active_model_base_is_not_a_second_active_model() {
         insta::assert_snapshot!(render(ACTIVE_MODEL_BASE), @r#"
-        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","app","data"],"ref_params":["db"]}
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","app","data"],"ref_params":["db"],"arg_types":["DatabaseConnection","Model","MessageIn"]}
         {"kind":"active_model","ty":"message::ActiveModel","set_fields":["event_type"],"base":"message::ActiveModel::new(app.id.clone(), app.org_id.clone())"}
         "#);
     }
@@ -2338,7 +2345,7 @@ async fn sign_and_store(db: &DatabaseConnection, msg: message::ActiveModel, id: 
     #[test]
     fn only_awaited_one_argument_inserts_are_database_inserts() {
         insta::assert_snapshot!(render(COLLECTION_INSERTS), @r#"
-        {"kind":"signature","item":"sign_and_store","is_async":true,"visibility":"","params":["db","msg","id"],"ref_params":["db"]}
+        {"kind":"signature","item":"sign_and_store","is_async":true,"visibility":"","params":["db","msg","id"],"ref_params":["db"],"arg_types":["DatabaseConnection","ActiveModel","HeaderValue"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"insert","receiver":"msg"}
         {"kind":"transaction","method":"transaction","inserts":["dest"]}
@@ -2380,15 +2387,15 @@ async fn resend_batch(state: &AppState, msg: message::Model) -> Result<()> {
     #[test]
     fn queue_sends_name_their_task_guard_and_loop() {
         insta::assert_snapshot!(render(QUEUE), @r#"
-        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[]}
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":[],"arg_types":["State","ValidatedJson"]}
         {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"db","by_ref":true,"text":"ref db"},{"name":"queue_tx","by_ref":false,"text":"queue_tx"}],"rest":true}
         {"kind":"extractor","role":"body","wrapper":"ValidatedJson","ty":"MessageIn","binding":"data","fields":[]}
         {"kind":"returns","ty":"Result<JsonStatus<202, MessageOut>>","status":"202","body":"MessageOut"}
         {"kind":"queue_send","queue":"queue_tx","task":"MessageTask::new_task","guard":"has_active_endpoints","in_loop":false}
-        {"kind":"signature","item":"resend_all","is_async":true,"visibility":"","params":["queue_tx","msgs"]}
+        {"kind":"signature","item":"resend_all","is_async":true,"visibility":"","params":["queue_tx","msgs"],"arg_types":["TaskQueueProducer","Vec"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"queue_send","queue":"queue_tx","task":"MessageTask::new_task","guard":null,"in_loop":true}
-        {"kind":"signature","item":"resend_batch","is_async":true,"visibility":"","params":["state","msg"],"ref_params":["state"]}
+        {"kind":"signature","item":"resend_batch","is_async":true,"visibility":"","params":["state","msg"],"ref_params":["state"],"arg_types":["AppState","Model"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"queue_send","queue":"queue_tx","task":"MessageTaskBatch::new_task","guard":null,"in_loop":false}
         "#);
@@ -2410,7 +2417,7 @@ async fn resend(queue_tx: TaskQueueProducer, other: QueueTask) -> Result<()> {
     #[test]
     fn queue_send_task_ignores_tasks_built_in_nested_items() {
         insta::assert_snapshot!(render(NESTED_TASK), @r#"
-        {"kind":"signature","item":"resend","is_async":true,"visibility":"","params":["queue_tx","other"]}
+        {"kind":"signature","item":"resend","is_async":true,"visibility":"","params":["queue_tx","other"],"arg_types":["TaskQueueProducer","QueueTask"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"queue_send","queue":"queue_tx","task":null,"guard":null,"in_loop":false}
         "#);
@@ -2448,9 +2455,9 @@ fn validate_uid(uid: &str) -> Result<(), ValidationError> {
     fn text_that_cannot_be_quoted_as_written_drops_its_fact() {
         insta::assert_snapshot!(render(UNQUOTABLE), @r#"
         {"kind":"field","name":"payload","ty":"Box<RawValue>","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":false}
-        {"kind":"signature","item":"msg_id","is_async":false,"visibility":"","params":["msg"],"ref_params":["msg"]}
+        {"kind":"signature","item":"msg_id","is_async":false,"visibility":"","params":["msg"],"ref_params":["msg"],"arg_types":["MessageOut"]}
         {"kind":"returns","ty":"String","status":null,"body":null}
-        {"kind":"signature","item":"app_id","is_async":false,"visibility":"","params":["app"],"ref_params":["app"]}
+        {"kind":"signature","item":"app_id","is_async":false,"visibility":"","params":["app"],"ref_params":["app"],"arg_types":["ApplicationOut"]}
         {"kind":"returns","ty":"String","status":null,"body":null}
         {"kind":"validator_fn","name":"validate_uid","arg_ty":"str","messages":[],"condition":null}
         "#);
@@ -2487,10 +2494,10 @@ async fn resend(db: &DatabaseConnection, data: MessageIn) -> Result<MessageOut> 
             }]
         );
         insta::assert_snapshot!(render(FOREIGN_CALLS), @r#"
-        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","data"],"ref_params":["db"]}
+        {"kind":"signature","item":"create_message","is_async":true,"visibility":"","params":["db","data"],"ref_params":["db"],"arg_types":["DatabaseConnection","MessageIn"]}
         {"kind":"returns","ty":"Result<MessageOut>","status":null,"body":null}
         {"kind":"crate_helper","name":"create_message_inner"}
-        {"kind":"signature","item":"resend","is_async":true,"visibility":"","params":["db","data"],"ref_params":["db"]}
+        {"kind":"signature","item":"resend","is_async":true,"visibility":"","params":["db","data"],"ref_params":["db"],"arg_types":["DatabaseConnection","MessageIn"]}
         {"kind":"returns","ty":"Result<MessageOut>","status":null,"body":null}
         {"kind":"delegates","callee":"create_message","whole_body":true,"args":["db","data"]}
         "#);
@@ -2524,7 +2531,7 @@ mod tests {
     #[test]
     fn nested_items_and_test_modules_yield_no_facts() {
         insta::assert_snapshot!(render(NESTED), @r#"
-        {"kind":"signature","item":"handler","is_async":true,"visibility":"","params":["db"],"ref_params":["db"]}
+        {"kind":"signature","item":"handler","is_async":true,"visibility":"","params":["db"],"ref_params":["db"],"arg_types":["DatabaseConnection"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         "#);
     }

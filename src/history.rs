@@ -183,8 +183,17 @@ pub fn extract_history(
     let mut history = History::default();
     // The versions the examples are sliced from, by (path, commit).
     let mut used: BTreeMap<(String, String), VersionKey> = BTreeMap::new();
+    // Which phrasings the run has used, so that each example prefers the ones used least.
+    let mut usage = render::Usage::default();
     for commit in &commits {
-        let (row, made) = examples_of(commit, &versions, profile, options, &history.examples);
+        let (row, made) = examples_of(
+            commit,
+            &versions,
+            profile,
+            options,
+            &history.examples,
+            &mut usage,
+        );
         let outcome = match made {
             Ok(made) if made.is_empty() => Err(Dropped::Repeats),
             Ok(made) => {
@@ -357,6 +366,7 @@ fn examples_of(
     profile: &Profile,
     options: &HistoryOptions,
     earlier: &[Example],
+    usage: &mut render::Usage,
 ) -> (CommitRow, Result<Vec<Example>, Dropped>) {
     let message = commit_message::clean(&commit.message);
     let mut row = CommitRow {
@@ -484,6 +494,7 @@ fn examples_of(
             &commit_hex,
             profile,
             earlier.iter().chain(&made),
+            usage,
             |view, salt, insights| {
                 (
                     render::render_history_request(&text, Some(&before_code), salt),
@@ -507,6 +518,7 @@ fn examples_of(
             &commit_hex,
             profile,
             earlier.iter().chain(&made),
+            usage,
             |view, salt, insights| {
                 (
                     render::render_history_request(&text, None, salt),
@@ -553,6 +565,7 @@ fn render_example<'e>(
     commit: &str,
     profile: &Profile,
     earlier: impl Iterator<Item = &'e Example> + Clone,
+    usage: &mut render::Usage,
     text: impl Fn(&UnitView, &render::Salt, &render::Insights) -> (String, render::Reasoning),
 ) -> Option<Example> {
     let primary = items.iter().position(|i| i.root).unwrap_or(0);
@@ -590,8 +603,11 @@ fn render_example<'e>(
     let code = joined(after, &slices);
     let insights = render::insights(&view, &profile.rules);
     for attempt in 0..ATTEMPTS {
-        let salt = render::Salt::new(&profile.templates, format!("{key}#{attempt}"), 0);
+        let picks = std::cell::RefCell::new(Vec::new());
+        let salt = render::Salt::new(&profile.templates, format!("{key}#{attempt}"), 0)
+            .steered(usage, &picks);
         let (request, reasoning) = text(&view, &salt, &insights);
+        drop(salt);
         let mut others = earlier.clone();
         if others.any(|e| e.request == request) {
             return None;
@@ -599,6 +615,7 @@ fn render_example<'e>(
         if earlier.clone().any(|e| e.reasoning == reasoning.text) {
             continue;
         }
+        usage.commit(&picks.into_inner());
         return Some(Example {
             unit: key.to_owned(),
             group: format!("item:{}", items[primary].name),

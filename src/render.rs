@@ -226,6 +226,8 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "change.derives_added",
             "change.derives_removed",
             "change.sets",
+            "change.body_last",
+            "change.reordered",
         ],
     ),
 ];
@@ -2238,6 +2240,42 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
                 ],
             ));
             newly_set.extend(fresh);
+        }
+    }
+    let arg_types = |facts: &[Fact]| -> Vec<String> {
+        facts
+            .iter()
+            .find_map(|f| match f {
+                Fact::Signature { arg_types, .. } => Some(arg_types.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    let (old_args, new_args) = (arg_types(change.before), arg_types(after));
+    let sorted = |args: &[String]| {
+        let mut args = args.to_vec();
+        args.sort();
+        args
+    };
+    if old_args != new_args && !old_args.is_empty() && sorted(&old_args) == sorted(&new_args) {
+        let body = after.iter().find_map(|f| match f {
+            Fact::Extractor {
+                role: ExtractorRole::Body,
+                wrapper,
+                ..
+            } => Some(wrapper.clone()),
+            _ => None,
+        });
+        match body {
+            Some(wrapper)
+                if new_args.last() == Some(&wrapper) && old_args.last() != Some(&wrapper) =>
+            {
+                out.push(s(
+                    section!("change.body_last"),
+                    &[("name", name.clone()), ("wrapper", wrapper)],
+                ));
+            }
+            _ => out.push(s(section!("change.reordered"), &[("name", name.clone())])),
         }
     }
     let doc = |facts: &[Fact]| {
