@@ -197,7 +197,14 @@ fn remove_issue_urls(line: &str) -> (String, bool) {
     let mut removed_any = false;
     let mut search_from = 0;
     while let Some(url) = find_url(&text, search_from) {
-        if !is_issue_url(&text[url.clone()]) {
+        // A URL a sentence introduces with a colon ("the serde_json flatten issue with
+        // RawValue: URL") is what the sentence points at: cutting it would leave the colon
+        // dangling. Unless all before it is a reference word ("Fixes: URL").
+        let before_url = text[..url.start].trim_end();
+        let introduced = before_url.ends_with(':')
+            && text[url.end..].trim().is_empty()
+            && !only_reference_words(before_url.trim_end_matches(':'));
+        if !is_issue_url(&text[url.clone()]) || introduced {
             search_from = url.end;
             continue;
         }
@@ -820,5 +827,16 @@ https://github.com/svix/svix-webhooks/blob/main/server/README.md";
                 proptest::prop_assert_eq!(clean(&once.text()), once);
             }
         }
+    }
+
+    #[test]
+    fn a_url_a_sentence_introduces_with_a_colon_stays() {
+        let cleaned = clean(
+            "Create message: change to RawValue instead of Value (#885)\n\nIncludes a hack to workaround the serde_json flatten issue with\nRawValue: https://github.com/serde-rs/json/issues/599\n\nFixes: https://github.com/svix/svix-webhooks/issues/1454\n",
+        );
+        assert_eq!(
+            cleaned.body,
+            "Includes a hack to workaround the serde_json flatten issue with\nRawValue: https://github.com/serde-rs/json/issues/599"
+        );
     }
 }

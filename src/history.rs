@@ -337,10 +337,44 @@ fn without_visibility(tokens: &str) -> String {
     kept.join(" ")
 }
 
+/// How many `pub` markers a token text holds.
+fn pub_markers(tokens: &str) -> isize {
+    tokens.split_whitespace().filter(|t| *t == "pub").count() as isize
+}
+
+/// How doc comments changed between two versions of an item, if they did.
+fn docs_change(old: &[String], new: &[String]) -> Option<render::DocsChange> {
+    if old == new {
+        return None;
+    }
+    let within = |a: &[String], b: &[String]| {
+        let mut rest: Vec<&String> = b.iter().collect();
+        a.iter()
+            .all(|line| match rest.iter().position(|r| *r == line) {
+                Some(i) => {
+                    rest.remove(i);
+                    true
+                }
+                None => false,
+            })
+    };
+    Some(if within(old, new) {
+        render::DocsChange::Added
+    } else if within(new, old) {
+        render::DocsChange::Removed
+    } else {
+        render::DocsChange::Reworded
+    })
+}
+
 /// The names `ours` uses and `theirs` does not: the salient ones, or when none is, any
-/// identifier (a new argument `expiration` is news even if it is a plain word).
+/// identifier (a new argument `expiration` is news even if it is a plain word). A name
+/// `theirs` has anywhere, even where it was not salient, is not news.
 fn names_that_came(ours: &VersionItem, theirs: &VersionItem) -> Vec<String> {
-    let salient = missing_from(&ours.names, &theirs.names);
+    let salient: Vec<String> = missing_from(&ours.names, &theirs.names)
+        .into_iter()
+        .filter(|n| !theirs.idents.contains(n))
+        .collect();
     if !salient.is_empty() {
         return salient;
     }
@@ -480,9 +514,10 @@ fn examples_of(
                     gone_names: names_that_came(old, new),
                     new_literals: missing_from(&new.literals, &old.literals),
                     gone_literals: missing_from(&old.literals, &new.literals),
-                    docs_changed: old.docs != new.docs,
+                    docs: docs_change(&old.docs, &new.docs),
                     visibility_only: without_visibility(&old.tokens)
                         == without_visibility(&new.tokens),
+                    pub_delta: pub_markers(&new.tokens) - pub_markers(&old.tokens),
                 }
             })
             .collect();
@@ -581,7 +616,7 @@ fn render_example<'e>(
             .collect(),
         primary,
         route: None,
-        called_by_root: false,
+        called_by_root: items[primary].called_by_root,
         field_of: None,
         file: &file,
     };
@@ -725,6 +760,7 @@ mod tests {
             name: name.to_owned(),
             role: render::Role::Helper,
             root: false,
+            called_by_root: false,
             bytes: 0..0,
             lines: (1, 1),
             tokens: tokens.to_owned(),

@@ -771,6 +771,8 @@ pub struct VersionItem {
     pub name: String,
     pub role: Role,
     pub root: bool,
+    /// Whether a root handler calls it.
+    pub called_by_root: bool,
     pub bytes: std::ops::Range<usize>,
     pub lines: (usize, usize),
     /// The item's tokens as text, a trailing comma in a list left out: equal tokens mean no
@@ -862,6 +864,15 @@ fn summarize_here(source: SourceFile, profile: &Profile) -> anyhow::Result<Versi
         let facts = read_facts(&source, &inventory, &selection, profile, &[]);
         let types = units::type_roles(&facts, &inventory);
         let empty = Vec::new();
+        let called_by_roots: Vec<&str> = selection
+            .roots
+            .iter()
+            .flat_map(|r| facts.get(r).into_iter().flatten())
+            .filter_map(|f| match f {
+                Fact::Delegates { callee, .. } => Some(callee.as_str()),
+                _ => None,
+            })
+            .collect();
         for s in &selection.items {
             let entry = &inventory.entries[s.entry];
             if entry.kind == Kind::Use {
@@ -883,6 +894,7 @@ fn summarize_here(source: SourceFile, profile: &Profile) -> anyhow::Result<Versi
                 name: entry.name.clone(),
                 role: units::role_of(&alone, &inventory, &selection, own, &types),
                 root: selection.roots.contains(&s.entry),
+                called_by_root: called_by_roots.contains(&entry.name.as_str()),
                 bytes: entry.range.clone(),
                 lines: entry.lines,
                 tokens: token_text(stream.clone()),

@@ -223,7 +223,12 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "change.field_attrs",
             "change.doc",
             "change.docs",
+            "change.docs_added",
+            "change.docs_removed",
+            "change.visibility_more",
+            "change.visibility_less",
             "change.derives_added",
+            "change.derives_added_why",
             "change.derives_removed",
             "change.sets",
             "change.body_last",
@@ -2087,10 +2092,22 @@ pub struct Change<'a> {
     /// String and number literals, likewise, as written.
     pub new_literals: Vec<String>,
     pub gone_literals: Vec<String>,
-    /// Whether any doc comment in the item changed.
-    pub docs_changed: bool,
+    /// How the item's doc comments changed, if they did.
+    pub docs: Option<DocsChange>,
     /// Whether only `pub` markers changed.
     pub visibility_only: bool,
+    /// How many more `pub` markers the item has than before (fewer when negative).
+    pub pub_delta: isize,
+}
+
+/// How a commit changed an item's doc comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocsChange {
+    /// Doc lines were added; every old one is still there.
+    Added,
+    /// Doc lines were removed; no new one came.
+    Removed,
+    Reworded,
 }
 
 /// The entries of `ours` not in `theirs`, in order.
@@ -2197,16 +2214,28 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
     let (old_derives, new_derives) = (derives(change.before), derives(after));
     let derived: Vec<String> = missing(&new_derives, &old_derives);
     let underived: Vec<String> = missing(&old_derives, &new_derives);
-    for (list, section) in [
-        (&derived, section!("change.derives_added")),
-        (&underived, section!("change.derives_removed")),
-    ] {
-        if !list.is_empty() {
-            out.push(s(
-                section,
-                &[("name", name.clone()), ("list", ticked_list(list))],
-            ));
-        }
+    let field_rules = fields_of(after).iter().any(|f| !f.validate.is_empty());
+    let mechanisms = derive_mechanisms(&derived, field_rules);
+    if !derived.is_empty() {
+        let section = if mechanisms.is_empty() {
+            section!("change.derives_added")
+        } else {
+            section!("change.derives_added_why")
+        };
+        out.push(s(
+            section,
+            &[
+                ("name", name.clone()),
+                ("list", ticked_list(&derived)),
+                ("mechanisms", list(&mechanisms)),
+            ],
+        ));
+    }
+    if !underived.is_empty() {
+        out.push(s(
+            section!("change.derives_removed"),
+            &[("name", name.clone()), ("list", ticked_list(&underived))],
+        ));
     }
     let mut newly_set = Vec::new();
     for fact in after {
@@ -2284,15 +2313,21 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
             _ => None,
         })
     };
-    if let (Some(old), Some(new)) = (doc(change.before), doc(after))
+    if let (Some(old), Some(new), Some(DocsChange::Reworded)) =
+        (doc(change.before), doc(after), change.docs)
         && old != new
     {
         out.push(s(
             section!("change.doc"),
             &[("name", name.clone()), ("summary", new)],
         ));
-    } else if change.docs_changed {
-        out.push(s(section!("change.docs"), &[("name", name.clone())]));
+    } else if let Some(docs) = change.docs {
+        let section = match docs {
+            DocsChange::Added => section!("change.docs_added"),
+            DocsChange::Removed => section!("change.docs_removed"),
+            DocsChange::Reworded => section!("change.docs"),
+        };
+        out.push(s(section, &[("name", name.clone())]));
     }
     // Field names were said above; the rest of what is new or gone is said by name.
     // Types, paths and snake_case names say more than a plain method name (`get`, `expect`):
@@ -2348,7 +2383,12 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         }
     }
     if out.is_empty() && change.visibility_only {
-        out.push(s(section!("change.visibility"), &[("name", name.clone())]));
+        let section = match change.pub_delta {
+            d if d > 0 => section!("change.visibility_more"),
+            d if d < 0 => section!("change.visibility_less"),
+            _ => section!("change.visibility"),
+        };
+        out.push(s(section, &[("name", name.clone())]));
     }
     if out.is_empty() {
         out.push(s(section!("change.shape"), &[("name", name)]));
@@ -2371,8 +2411,20 @@ pub fn render_change_reasoning(
     for (index, ((name, facts), change)) in unit.items.iter().zip(changes).enumerate() {
         let item_salt = salt.sub(name);
         what.extend(change_sentences(change, facts, &item_salt));
-        let is_new = |fact: &Fact| !change.before.contains(fact);
-        let added_kinds: Vec<&str> = facts.iter().filter(|f| is_new(f)).map(Fact::kind).collect();
+        let is_new = |fact: &Fact| is_new_fact(fact, change.before);
+        // What the change sentences said already (fields, docs, the signature, derives) does
+        // not earn a rule of its own.
+        let said = |fact: &Fact| {
+            matches!(
+                fact,
+                Fact::Field(_) | Fact::Doc { .. } | Fact::Signature { .. } | Fact::Derives { .. }
+            )
+        };
+        let added_kinds: Vec<&str> = facts
+            .iter()
+            .filter(|f| is_new(f) && !said(f))
+            .map(Fact::kind)
+            .collect();
         let fired: Vec<&rules::Fired> = insights.0[index]
             .iter()
             .filter(|f| !fired_ids.contains(&f.rule.id))
@@ -2392,14 +2444,7 @@ pub fn render_change_reasoning(
             .collect();
         // Fields and docs were said in the change sentences; the other new facts explain
         // themselves through their usual sentences.
-        let keep = |fact: &Fact| {
-            is_new(fact)
-                && !replaced.contains(&fact.kind())
-                && !matches!(
-                    fact,
-                    Fact::Field(_) | Fact::Doc { .. } | Fact::Signature { .. }
-                )
-        };
+        let keep = |fact: &Fact| is_new(fact) && !replaced.contains(&fact.kind()) && !said(fact);
         let sentences = item_sentences_of(name, facts, &keep, &item_salt)
             .into_iter()
             .chain(fired.iter().map(|f| rule_sentence(f, &item_salt)));
@@ -2417,6 +2462,42 @@ pub fn render_change_reasoning(
         text: paragraphs.join("\n\n"),
         rules: fired_ids,
     }
+}
+
+/// Whether a fact says something the item's facts before the commit did not: its kind is new,
+/// or it quotes a name none of them quoted. A fact that changed only in what it already said
+/// (an impl's methods listed again, a path now qualified) is not news.
+fn is_new_fact(fact: &Fact, before: &[Fact]) -> bool {
+    if before.contains(fact) {
+        return false;
+    }
+    // `std::time::Duration::from_secs(30)` says what `Duration::from_secs(30)` said.
+    fn unqualified(span: &str) -> String {
+        let mut out = String::new();
+        for (i, part) in span.split("::").enumerate() {
+            let qualifier = part.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if i + 1 < span.split("::").count() && qualifier {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push_str("::");
+            }
+            out.push_str(part);
+        }
+        out
+    }
+    let same_kind: Vec<&Fact> = before.iter().filter(|f| f.kind() == fact.kind()).collect();
+    if same_kind.is_empty() {
+        return true;
+    }
+    let said: Vec<String> = same_kind
+        .iter()
+        .flat_map(|f| f.quoted())
+        .map(|s| unqualified(&s))
+        .collect();
+    fact.quoted()
+        .iter()
+        .any(|span| !said.contains(&unqualified(span)))
 }
 
 /// Backticked spans of a text.
