@@ -274,6 +274,12 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         output::to_stdout(&report::list_table(&extracted.rows))?;
         return unparsed.map_or(Ok(()), Err);
     }
+    for duplicate in &extracted.duplicates {
+        output::status(&format!(
+            "{} in {} is left out: {} has the same code",
+            duplicate.unit, duplicate.file, duplicate.kept
+        ));
+    }
     for short in &extracted.shortfalls {
         output::status(&format!(
             "{}: {} distinct examples, not {}: every further phrasing would repeat one",

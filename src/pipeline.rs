@@ -56,6 +56,18 @@ pub struct Extracted {
     pub shortfalls: Vec<Shortfall>,
     /// In crate mode, each file that could not be read or parsed, with why.
     pub skipped: Vec<String>,
+    /// In crate mode, units whose code stands identically in an earlier file (a copied
+    /// module, a vendored crate): made once, from the first file.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// A unit left out because an earlier file has the same unit with the same code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub unit: String,
+    pub file: String,
+    /// The file whose copy was kept.
+    pub kept: String,
 }
 
 /// A unit that got fewer examples than asked, because every further phrasing would repeat an
@@ -260,6 +272,7 @@ fn finish(
         unit_count: units.len(),
         shortfalls,
         skipped: Vec::new(),
+        duplicates: Vec::new(),
     })
 }
 
@@ -545,6 +558,13 @@ fn unit_groups(units: &[Unit], inventory: &Inventory) -> Vec<String> {
         .collect()
 }
 
+/// The item names in a unit key (`chain:create_message+create_message_inner`).
+fn unit_names(unit: &str) -> impl Iterator<Item = &str> {
+    unit.split_once(':')
+        .map_or(unit, |(_, names)| names)
+        .split('+')
+}
+
 /// How many phrasings to try for one example before deciding the unit has no new one left.
 const PHRASING_ATTEMPTS: usize = 512;
 
@@ -742,19 +762,53 @@ pub fn extract_tree(
         skipped: plan.skipped,
         ..Extracted::default()
     };
+    // Where each unit's code was first seen: (unit key, code) → file. A later file with the same
+    // unit and the same code would only repeat its examples.
+    let mut first_seen: std::collections::HashMap<(String, String), String> =
+        std::collections::HashMap::new();
     for (path, part) in parts {
         let shown = path
             .strip_prefix(root)
             .unwrap_or(&path)
             .display()
             .to_string();
+        let mut duplicated: Vec<(String, String)> = Vec::new();
+        let mut units = std::collections::BTreeSet::new();
+        for example in part.examples {
+            let key = (example.unit.clone(), example.code.clone());
+            match first_seen.get(&key) {
+                Some(kept) if *kept != shown => {
+                    if !duplicated.iter().any(|(unit, _)| *unit == example.unit) {
+                        duplicated.push((example.unit.clone(), kept.clone()));
+                    }
+                }
+                _ => {
+                    first_seen.insert(key, shown.clone());
+                    units.insert(example.unit.clone());
+                    combined.examples.push(example);
+                }
+            }
+        }
         combined.rows.extend(part.rows.into_iter().map(|mut row| {
+            // A row of a left-out unit says which file's copy was kept.
+            if let Some((_, kept)) = duplicated
+                .iter()
+                .find(|(unit, _)| unit_names(unit).any(|n| n == row.name))
+            {
+                row.reason = format!("{} (duplicate of {kept})", row.reason);
+            }
             row.file = Some(shown.clone());
             row
         }));
-        combined.examples.extend(part.examples);
-        combined.unit_count += part.unit_count;
+        combined.unit_count += part.unit_count.saturating_sub(duplicated.len());
         combined.shortfalls.extend(part.shortfalls);
+        combined
+            .duplicates
+            .extend(duplicated.into_iter().map(|(unit, kept)| Duplicate {
+                unit,
+                file: shown.clone(),
+                kept,
+            }));
     }
     // Each part was checked against its own file; across parts only repeats can remain.
     check_examples(&combined.examples, &[], profile)?;

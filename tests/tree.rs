@@ -328,3 +328,46 @@ fn of_several_crates_holding_the_focus_file_the_profiles_own_is_read_and_named()
     let plain = tree::locate_crate(&crate_root(), "**/endpoints/message.rs", &[]).unwrap();
     assert_eq!((plain.root, plain.candidates), (crate_root(), Vec::new()));
 }
+
+/// Regression: the same module twice in a crate (a copied `v1` as `v2`) made every unit twice,
+/// and the run failed with "internal error: … repeats the request of example 1" after all the
+/// work. Each unit is now made once, from the first file, and the copies are reported.
+#[test]
+fn a_module_copied_into_the_crate_gives_each_unit_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("crate");
+    copy_dir(&crate_root(), &root);
+    copy_dir(&root.join("src/v1"), &root.join("src/v2"));
+    let lib = root.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, format!("{text}pub mod v2;\n")).unwrap();
+    let profile = message();
+    let once = generate_tree(&profile, &defaults());
+    let twice = extract_tree(&root, &defaults(), &profile, &Options::default()).unwrap();
+    // The same examples as the crate without the copy: none lost, none repeated.
+    let codes =
+        |e: &Extracted| -> Vec<String> { e.examples.iter().map(|x| x.code.clone()).collect() };
+    assert_eq!(codes(&once), codes(&twice));
+    assert_eq!(once.unit_count, twice.unit_count);
+    let left_out: Vec<(&str, &str)> = twice
+        .duplicates
+        .iter()
+        .map(|d| (d.unit.as_str(), d.file.as_str()))
+        .collect();
+    assert!(
+        left_out.contains(&("item:create_message", "src/v2/endpoints/message.rs")),
+        "{left_out:?}"
+    );
+    assert!(
+        twice
+            .duplicates
+            .iter()
+            .all(|d| d.kept.starts_with("src/v1/"))
+    );
+    let marked = twice
+        .rows
+        .iter()
+        .filter(|r| r.reason.contains("(duplicate of src/v1/"))
+        .count();
+    assert!(marked >= 4, "{:#?}", twice.rows);
+}
