@@ -114,7 +114,9 @@ pub fn grounding_faults(
         }
     }
     for span in backticked(request) {
-        if !sources.iter().any(|s| s.contains(span)) {
+        // Most spans stand in the example's own code; the whole sources are searched only for
+        // the rest (a route path from the router).
+        if !code.contains(span) && !sources.iter().any(|s| s.contains(span)) {
             faults.push(format!(
                 "request quotes `{span}`, which is not in the source"
             ));
@@ -180,9 +182,10 @@ pub fn example_faults(
     let mut faults = Vec::new();
     let mut push = |example: usize, message: String| faults.push(ExampleFault { example, message });
     let texts: Vec<&str> = sources.iter().map(|s| s.file.text.as_str()).collect();
+    let bounds: Vec<Bounds> = sources.iter().map(Bounds::of).collect();
     if !sources.is_empty() {
         for (i, example) in examples.iter().enumerate() {
-            match rebuilt_code(&example.slices, sources) {
+            match rebuilt_code(&example.slices, sources, &bounds) {
                 Ok(code) if code == example.code => {}
                 Ok(_) => push(
                     i,
@@ -204,7 +207,7 @@ pub fn example_faults(
             }
             // History: the request is the maintainer's message, quoted as written, then the
             // code before the commit, which the reasoning may name as well as the code after.
-            let before = match rebuilt_code(&example.before, sources) {
+            let before = match rebuilt_code(&example.before, sources, &bounds) {
                 Ok(before) => before,
                 Err(why) => {
                     push(i, format!("before the commit: {why}"));
@@ -241,16 +244,36 @@ pub fn example_faults(
 
 /// A code block made again from its slices' provenance alone: each slice's bytes from its file,
 /// joined by that file's blank line; or why a slice does not fit its file.
-fn rebuilt_code(slices: &[crate::example::Slice], sources: &[Source]) -> Result<String, String> {
+/// Where a source's items start and end, for lookups in constant time.
+struct Bounds {
+    starts: std::collections::HashSet<usize>,
+    ends: std::collections::HashSet<usize>,
+}
+
+impl Bounds {
+    fn of(source: &Source) -> Bounds {
+        Bounds {
+            starts: source.items.iter().map(|r| r.start).collect(),
+            ends: source.items.iter().map(|r| r.end).collect(),
+        }
+    }
+}
+
+fn rebuilt_code(
+    slices: &[crate::example::Slice],
+    sources: &[Source],
+    bounds: &[Bounds],
+) -> Result<String, String> {
     let mut parts = Vec::new();
     let mut separator = "\n\n";
     for slice in slices {
-        let source = sources
+        let index = sources
             .iter()
-            .find(|s| s.file.path == slice.path && s.commit == slice.commit.as_deref())
+            .position(|s| s.file.path == slice.path && s.commit == slice.commit.as_deref())
             .ok_or_else(|| format!("slice of {}, which is not a source", slice.path.display()))?;
-        let starts = source.items.iter().any(|r| r.start == slice.bytes.start);
-        let ends = source.items.iter().any(|r| r.end == slice.bytes.end);
+        let source = &sources[index];
+        let starts = bounds[index].starts.contains(&slice.bytes.start);
+        let ends = bounds[index].ends.contains(&slice.bytes.end);
         if !starts || !ends {
             return Err(format!(
                 "slice {}..{} of {} is not on item boundaries",

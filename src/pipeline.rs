@@ -332,6 +332,14 @@ fn read_facts(
             _ => {}
         }
     }
+    // Whether a route piece stands in the file as a string literal, searched once per piece: a
+    // file of many routers registers the same paths again and again.
+    let mut literal_seen: BTreeMap<String, bool> = BTreeMap::new();
+    let mut written = |piece: &str| -> bool {
+        *literal_seen
+            .entry(piece.to_owned())
+            .or_insert_with(|| source.text.contains(&format!("\"{piece}\"")))
+    };
     let mut out = BTreeMap::new();
     for s in &selection.items {
         let entry = &inventory.entries[s.entry];
@@ -355,7 +363,7 @@ fn read_facts(
             && route
                 .path_pieces
                 .iter()
-                .all(|p| !p.contains('`') && source.text.contains(&format!("\"{p}\"")))
+                .all(|p| !p.contains('`') && written(p))
         {
             facts.push(Fact::Route {
                 method: route.method.clone(),
@@ -478,9 +486,7 @@ fn render_examples(
         let insights = render::insights(&view, &profile.rules);
         for variant in 0..count {
             let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
-            let made = render_unique(
-                &view, &insights, voice, variant, profile, &examples, &variety,
-            )
+            let made = render_unique(&view, &insights, voice, variant, profile, &variety)
             .map(
                 |Rendered {
                      request,
@@ -507,7 +513,7 @@ fn render_examples(
             );
             match made {
                 Some((example, picks, measured)) => {
-                    variety.add(measured, &picks);
+                    variety.add(measured, &picks, &example.request, &example.reasoning);
                     examples.push(example);
                 }
                 None => {
@@ -579,7 +585,14 @@ struct Variety {
     shapes: BTreeMap<String, usize>,
     request_grams: std::collections::BTreeSet<u64>,
     reasonings: Vec<Vec<u64>>,
+    /// Every request and reasoning kept so far, to refuse an exact repeat in constant time.
+    said: std::collections::HashSet<String>,
 }
+
+/// How many of the latest reasonings a candidate is weighed against for closeness: enough to
+/// steer a file's examples apart, and a bound that keeps a file of thousands of units linear.
+/// `validate` still compares every pair.
+const CLOSENESS_WINDOW: usize = 64;
 
 /// What the repetition measures read off one candidate, kept so the chosen one is added to
 /// the run without being measured again.
@@ -618,6 +631,8 @@ impl Variety {
         let closest = self
             .reasonings
             .iter()
+            .rev()
+            .take(CLOSENESS_WINDOW)
             .map(|other| quality::jaccard(&candidate.shingles, other))
             .fold(0.0, f64::max);
         // A near-duplicate reasoning outweighs everything else; then repeated sentence
@@ -626,8 +641,10 @@ impl Variety {
         near + repeated_shapes as f64 + repeated_grams as f64 / grams.len().max(1) as f64 * 4.0
     }
 
-    fn add(&mut self, kept: Measured, picks: &[(String, usize)]) {
+    fn add(&mut self, kept: Measured, picks: &[(String, usize)], request: &str, reasoning: &str) {
         self.usage.commit(picks);
+        self.said.insert(request.to_owned());
+        self.said.insert(reasoning.to_owned());
         for shape in kept.shapes {
             *self.shapes.entry(shape).or_insert(0) += 1;
         }
@@ -653,7 +670,6 @@ fn render_unique(
     voice: Voice,
     variant: usize,
     profile: &Profile,
-    earlier: &[Example],
     variety: &Variety,
 ) -> Option<Rendered> {
     let mut best: Option<(f64, Rendered)> = None;
@@ -668,10 +684,9 @@ fn render_unique(
         .steered(&variety.usage, &picks);
         let request = render::render_request(view, voice, &salt, insights);
         let reasoning = render::render_reasoning(view, &salt, insights);
-        // A repeated request also covers a repeated (request, code) pair.
-        let repeats = earlier
-            .iter()
-            .any(|e| e.request == request || e.reasoning == reasoning.text);
+        // A repeated request also covers a repeated (request, code) pair. A request and a
+        // reasoning are never the same text, so one set serves both.
+        let repeats = variety.said.contains(&request) || variety.said.contains(&reasoning.text);
         if repeats {
             continue;
         }

@@ -40,6 +40,9 @@ pub struct SourceFile {
     pub text: String,
     /// Whether the file's first line ends in CRLF: joins between slices follow the file.
     pub crlf: bool,
+    /// Where each line starts, worked out on first use: a line number is then a binary search,
+    /// not a scan of the text before it.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// A failure tied to a place in a file, rendered like rustc: `path:line:col: message`, the
@@ -145,6 +148,7 @@ impl SourceFile {
             path: path.to_owned(),
             text,
             crlf,
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
@@ -204,7 +208,13 @@ impl SourceFile {
 
     /// 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.text[..offset].matches('\n').count() + 1
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        // The number of lines starting at or before the offset.
+        starts.partition_point(|&start| start <= offset)
     }
 
     /// 1-based first and last line of a byte range (an empty range's last line is its first).
