@@ -2449,6 +2449,12 @@ pub fn render_change_reasoning(
             .into_iter()
             .chain(fired.iter().map(|f| rule_sentence(f, &item_salt)));
         for sentence in sentences {
+            // Sentences of several items share a paragraph, so "It" would point at the wrong
+            // one: each names its item.
+            let sentence = match sentence.strip_prefix("It ") {
+                Some(rest) => format!("`{name}` {rest}"),
+                None => sentence,
+            };
             // Two items changed alike (a value built the same way in each) say it once.
             if !why.contains(&sentence) {
                 why.push(sentence);
