@@ -486,8 +486,7 @@ fn render_examples(
         let insights = render::insights(&view, &profile.rules);
         for variant in 0..count {
             let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
-            let made = render_unique(&view, &insights, voice, variant, profile, &variety)
-            .map(
+            let made = render_unique(&view, &insights, voice, variant, profile, &variety).map(
                 |Rendered {
                      request,
                      reasoning,
