@@ -427,6 +427,7 @@ fn render_examples(
         .iter()
         .map(|s| (inventory.entries[s.entry].name.clone(), facts_of(s.entry)))
         .collect();
+    let raw_json = crate::rules::raw_json_types(&file_facts);
     let groups = unit_groups(units, inventory);
     let mut examples: Vec<Example> = Vec::new();
     let mut variety = Variety::default();
@@ -466,6 +467,7 @@ fn render_examples(
                 _ => None,
             },
             file: &file_facts,
+            raw_json: &raw_json,
         };
         let slices: Vec<Slice> =
             units::unit_slices(source, inventory, selection, unit, options.imports)

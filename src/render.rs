@@ -569,6 +569,9 @@ pub struct UnitView<'a> {
     pub field_of: Option<String>,
     /// Every selected item of the file with its facts: what rules may look up beyond the unit.
     pub file: &'a [(String, &'a [Fact])],
+    /// The file's newtypes over raw JSON (`rules::raw_json_types` of `file`), worked out once
+    /// per file rather than once per item.
+    pub raw_json: &'a [&'a str],
 }
 
 /// FNV-1a with a splitmix64 finish: a stable hash, so phrasing choices never depend on the
@@ -1567,6 +1570,7 @@ pub fn insights<'r>(unit: &UnitView, rules: &'r [rules::Rule]) -> Insights<'r> {
                     facts,
                     unit: &unit.items,
                     file: unit.file,
+                    raw_json: unit.raw_json,
                 };
                 rules::fire(rules, &scope)
             })

@@ -94,6 +94,23 @@ pub struct Scope<'a> {
     pub unit: &'a [(String, &'a [Fact])],
     /// Every selected item of the file with its facts (context: which types hold which).
     pub file: &'a [(String, &'a [Fact])],
+    /// The file's newtypes over raw JSON ([`raw_json_types`]), worked out once per file.
+    pub raw_json: &'a [&'a str],
+}
+
+/// The newtypes over raw JSON a file defines, from every selected item's facts.
+pub fn raw_json_types<'a>(file: &[(String, &'a [Fact])]) -> Vec<&'a str> {
+    file.iter()
+        .flat_map(|(_, facts)| facts.iter())
+        .filter_map(|f| match f {
+            Fact::Newtype {
+                item,
+                raw_json: true,
+                ..
+            } => Some(item.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 impl<'a> Scope<'a> {
@@ -114,16 +131,7 @@ impl<'a> Scope<'a> {
 
     /// The newtypes over raw JSON the file defines.
     fn raw_json_types(&self) -> Vec<&'a str> {
-        self.file_facts()
-            .filter_map(|f| match f {
-                Fact::Newtype {
-                    item,
-                    raw_json: true,
-                    ..
-                } => Some(item.as_str()),
-                _ => None,
-            })
-            .collect()
+        self.raw_json.to_vec()
     }
 }
 

@@ -74,6 +74,10 @@ pub struct Inventory<'f> {
     impls: BTreeMap<String, Vec<usize>>,
     /// type name → impl blocks whose trait names it (`impl From<MessageIn> for Model`)
     trait_arg_impls: BTreeMap<String, Vec<usize>>,
+    /// method or associated const name → the first inherent impl of each local type that
+    /// defines it, by type name: made on first use, so a call `x.name(..)` is one lookup
+    /// rather than a scan of every impl.
+    inherent_methods: std::cell::OnceCell<BTreeMap<String, Vec<usize>>>,
 }
 
 /// A POST (or other) route the file's router registers.
@@ -186,10 +190,15 @@ pub struct Selection {
 
 impl Selection {
     pub fn reason(&self, entry: usize) -> Option<&Reason> {
-        self.items
-            .iter()
-            .find(|s| s.entry == entry)
-            .map(|s| &s.reason)
+        // Items are in source order, so by entry; a search that misses falls back to a scan.
+        match self.items.binary_search_by_key(&entry, |s| s.entry) {
+            Ok(i) => Some(&self.items[i].reason),
+            Err(_) => self
+                .items
+                .iter()
+                .find(|s| s.entry == entry)
+                .map(|s| &s.reason),
+        }
     }
 }
 
@@ -468,6 +477,7 @@ impl<'f> Inventory<'f> {
             values: BTreeMap::new(),
             impls: BTreeMap::new(),
             trait_arg_impls: BTreeMap::new(),
+            inherent_methods: std::cell::OnceCell::new(),
         };
         for item in &file.items {
             if is_test_item(item_attrs(item)) {
@@ -560,12 +570,36 @@ impl<'f> Inventory<'f> {
         })
     }
 
-    /// Inherent impls of local types that define a method called `name`, for `x.name(..)`.
+    /// Inherent impls of local types that define a method called `name`, for `x.name(..)`:
+    /// for each type (in name order) the first of its inherent impls that does.
     fn inherent_impls_with_method(&self, name: &str) -> Vec<usize> {
-        self.impls
-            .keys()
-            .filter_map(|ty| self.impl_defining(ty, name, true))
-            .collect()
+        let index = self.inherent_methods.get_or_init(|| {
+            let mut index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for impls in self.impls.values() {
+                let mut seen: Vec<String> = Vec::new();
+                for &i in impls {
+                    let Item::Impl(imp) = self.entries[i].item else {
+                        continue;
+                    };
+                    if imp.trait_.is_some() {
+                        continue;
+                    }
+                    for it in &imp.items {
+                        let defined = match it {
+                            syn::ImplItem::Fn(f) => f.sig.ident.to_string(),
+                            syn::ImplItem::Const(c) => c.ident.to_string(),
+                            _ => continue,
+                        };
+                        if !seen.contains(&defined) {
+                            index.entry(defined.clone()).or_default().push(i);
+                            seen.push(defined);
+                        }
+                    }
+                }
+            }
+            index
+        });
+        index.get(name).cloned().unwrap_or_default()
     }
 }
 

@@ -88,7 +88,8 @@ pub fn build_units(
     facts: &BTreeMap<usize, Vec<Fact>>,
 ) -> Vec<Unit> {
     let selected: Vec<usize> = selection.items.iter().map(|s| s.entry).collect();
-    let fn_named = |name: &str| inventory.fn_index(name).filter(|i| selected.contains(i));
+    let is_selected: std::collections::HashSet<usize> = selected.iter().copied().collect();
+    let fn_named = |name: &str| inventory.fn_index(name).filter(|i| is_selected.contains(i));
 
     // Trivial helpers, and which struct units name them.
     let mut helpers_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -124,11 +125,19 @@ pub fn build_units(
             continue;
         }
         let Some(ty) = &e.self_ty else { continue };
-        if let Some(host) = inventory.type_index(ty).filter(|t| selected.contains(t)) {
+        if let Some(host) = inventory.type_index(ty).filter(|t| is_selected.contains(t)) {
             joined_to.insert(entry, host);
         }
     }
 
+    // Selected entries by name, in source order, for finding a constant's host.
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &entry in &selected {
+        by_name
+            .entry(inventory.entries[entry].name.as_str())
+            .or_default()
+            .push(entry);
+    }
     // Constants join the unit of the item that led to them (a description beside a handler in
     // the router, a limit used by a method).
     for s in &selection.items {
@@ -137,16 +146,23 @@ pub fn build_units(
             continue;
         }
         let host = s.reason.subject().and_then(|name| {
-            selected
-                .iter()
+            by_name
+                .get(name)
+                .into_iter()
+                .flatten()
                 .copied()
-                .find(|&i| inventory.entries[i].name == name && !joined_to.contains_key(&i))
+                .find(|i| !joined_to.contains_key(i))
         });
         if let Some(host) = host {
             joined_to.insert(s.entry, host);
         }
     }
 
+    let trivial: std::collections::HashSet<usize> = trivial.into_iter().collect();
+    let mut joined_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (&joined, &host) in &joined_to {
+        joined_of.entry(host).or_default().push(joined);
+    }
     let mut units = Vec::new();
     for &entry in &selected {
         if trivial.contains(&entry) || joined_to.contains_key(&entry) {
@@ -157,12 +173,7 @@ pub fn build_units(
         }
         let mut entries = vec![entry];
         entries.extend(helpers_of.get(&entry).into_iter().flatten().copied());
-        entries.extend(
-            joined_to
-                .iter()
-                .filter(|&(_, &host)| host == entry)
-                .map(|(&marker, _)| marker),
-        );
+        entries.extend(joined_of.get(&entry).into_iter().flatten().copied());
         entries.sort_unstable();
         entries.dedup();
         units.push(Unit {
