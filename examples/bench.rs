@@ -142,6 +142,10 @@ fn main() {
         bare_rss as f64 / 1024.0
     );
 
+    big_files(&tool, &bare, scratch.path(), runs);
+    if let Some(svix) = std::env::var_os("SVIX_REPO") {
+        svix_inputs(&tool, &bare, Path::new(&svix), scratch.path(), runs);
+    }
     history(&tool, scratch.path(), runs);
 
     // ast-grep is not a dependency: set AST_GREP to its binary (for example one installed with
@@ -227,4 +231,172 @@ fn history(tool: &Path, scratch: &Path, runs: usize) {
             ),
         }
     }
+}
+
+/// `copies` copies of `text` in one file, every name the file defines suffixed with the copy's
+/// number, so that each copy's items are items of their own. The `use` declarations at the top
+/// stand once: a file with the same imports 400 times over would make every example's import
+/// slice (`--imports all`) 400 times as long, an output that grows with the square of the input.
+fn renamed_copies(text: &str, copies: usize) -> String {
+    let file = syn::parse_file(text).expect("the source parses");
+    let header_end = file
+        .items
+        .iter()
+        .take_while(|item| matches!(item, syn::Item::Use(_)))
+        .last()
+        .map_or(0, |item| syn::spanned::Spanned::span(item).byte_range().end);
+    let (header, text) = text.split_at(header_end);
+    let mut defined = std::collections::BTreeSet::new();
+    for item in &file.items {
+        let name = match item {
+            syn::Item::Fn(f) => f.sig.ident.to_string(),
+            syn::Item::Struct(s) => s.ident.to_string(),
+            syn::Item::Enum(e) => e.ident.to_string(),
+            syn::Item::Const(c) => c.ident.to_string(),
+            syn::Item::Static(s) => s.ident.to_string(),
+            syn::Item::Type(t) => t.ident.to_string(),
+            syn::Item::Trait(t) => t.ident.to_string(),
+            _ => continue,
+        };
+        defined.insert(name);
+    }
+    let mut out = String::with_capacity(text.len() * copies + copies * 64);
+    out.push_str(header);
+    for copy in 0..copies {
+        let mut word = String::new();
+        for c in text.chars().chain(std::iter::once('\n')) {
+            if c.is_alphanumeric() || c == '_' {
+                word.push(c);
+                continue;
+            }
+            if !word.is_empty() {
+                out.push_str(&word);
+                if defined.contains(&word) {
+                    out.push_str(&format!("_{copy}"));
+                }
+                word.clear();
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One timed row: svix-distill against the floor on the same input.
+fn row(tool: &Path, bare: &Path, name: &str, input: &Path, runs: usize) {
+    let input = input.to_str().unwrap();
+    let (tool_time, tool_rss) = median(tool, &[input, "-q"], runs);
+    let (bare_time, bare_rss) = median(bare, &[input], runs);
+    println!(
+        "  {name:<34} svix-distill {:>9.2} ms {:>7.1} MiB   floor {:>9.2} ms {:>7.1} MiB   ratio {:.2}x",
+        tool_time.as_secs_f64() * 1e3,
+        tool_rss as f64 / 1024.0,
+        bare_time.as_secs_f64() * 1e3,
+        bare_rss as f64 / 1024.0,
+        tool_time.as_secs_f64() / bare_time.as_secs_f64(),
+    );
+}
+
+/// Single files of about 0.2, 0.8 and 3.9 MB made of renamed copies of the fixture.
+fn big_files(tool: &Path, bare: &Path, scratch: &Path, runs: usize) {
+    let text = std::fs::read_to_string(repo().join("fixtures/message.rs")).unwrap();
+    println!(
+        "one big file of renamed copies of fixtures/message.rs, median of {runs} runs (fewer for the largest):"
+    );
+    for copies in [22, 89, 433] {
+        let path = scratch.join(format!("copies{copies}.rs"));
+        std::fs::write(&path, renamed_copies(&text, copies)).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len() as f64 / 1e6;
+        let runs = if copies > 100 { runs.min(5) } else { runs };
+        row(
+            tool,
+            bare,
+            &format!("{copies} copies ({size:.1} MB)"),
+            &path,
+            runs,
+        );
+    }
+}
+
+/// With SVIX_REPO: today's message.rs, 10, 40 and 200 renamed copies of it in one file, and 20
+/// copies of `server/` as one folder. Nothing of svix's is kept: it lives in the scratch folder.
+fn svix_inputs(tool: &Path, bare: &Path, svix: &Path, scratch: &Path, runs: usize) {
+    let path = "server/svix-server/src/v1/endpoints/message.rs";
+    let Some(text) = git_show(svix, &format!("HEAD:{path}")) else {
+        println!("SVIX_REPO: cannot read {path}");
+        return;
+    };
+    println!("svix-webhooks (SVIX_REPO), median of {runs} runs (fewer for the largest):");
+    for copies in [1, 10, 40, 200] {
+        let file = scratch.join(format!("svix{copies}.rs"));
+        let made = if copies == 1 {
+            text.clone()
+        } else {
+            renamed_copies(&text, copies)
+        };
+        std::fs::write(&file, made).unwrap();
+        let size = std::fs::metadata(&file).unwrap().len() as f64 / 1e6;
+        let runs = if copies > 40 { runs.min(5) } else { runs };
+        let name = if copies == 1 {
+            "message.rs".to_owned()
+        } else {
+            format!("{copies} copies of message.rs ({size:.1} MB)")
+        };
+        row(tool, bare, &name, &file, runs);
+    }
+    // 20 copies of server/, each under its own folder, read as one crate folder.
+    let server = scratch.join("server-once");
+    std::fs::create_dir_all(&server).unwrap();
+    let archive = Command::new("git")
+        .arg("-C")
+        .arg(svix)
+        .args(["archive", "--format=tar", "HEAD", "server"])
+        .output();
+    let Ok(archive) = archive else {
+        println!("SVIX_REPO: no git to export server/");
+        return;
+    };
+    let mut untar = Command::new("tar")
+        .args(["-x", "-C"])
+        .arg(&server)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(untar.stdin.as_mut().unwrap(), &archive.stdout).unwrap();
+    untar.wait().unwrap();
+    let copies = scratch.join("server-20");
+    for i in 0..20 {
+        copy_dir(&server.join("server"), &copies.join(format!("copy{i}")));
+    }
+    let files = walkdir::WalkDir::new(&copies)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .count();
+    let copies_dir = copies.join("copy0").join("svix-server");
+    // The crate is the first copy's svix-server with the other 19 copies of server/ inside it.
+    for i in 1..20 {
+        let from = copies.join(format!("copy{i}"));
+        let to = copies_dir.join("src").join(format!("copy{i}"));
+        std::fs::rename(&from, &to).unwrap();
+    }
+    row(
+        tool,
+        bare,
+        &format!("20 copies of server/ ({files} .rs files)"),
+        &copies_dir,
+        runs,
+    );
+}
+
+fn git_show(repo: &Path, what: &str) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["show", what])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -593,7 +593,7 @@ struct Variety {
 /// How many of the latest reasonings a candidate is weighed against for closeness: enough to
 /// steer a file's examples apart, and a bound that keeps a file of thousands of units linear.
 /// `validate` still compares every pair.
-const CLOSENESS_WINDOW: usize = 64;
+const CLOSENESS_WINDOW: usize = 24;
 
 /// What the repetition measures read off one candidate, kept so the chosen one is added to
 /// the run without being measured again.
