@@ -337,6 +337,20 @@ fn without_visibility(tokens: &str) -> String {
     kept.join(" ")
 }
 
+/// How many more `&` a token text has than another, when taking every `&` out of both makes
+/// them equal: a change of borrowing alone.
+fn borrow_only(old: &str, new: &str) -> Option<isize> {
+    let count = |t: &str| t.split_whitespace().filter(|w| *w == "&").count() as isize;
+    let without = |t: &str| {
+        t.split_whitespace()
+            .filter(|w| *w != "&")
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let delta = count(new) - count(old);
+    (delta != 0 && without(old) == without(new)).then_some(delta)
+}
+
 /// How many `pub` markers a token text holds.
 fn pub_markers(tokens: &str) -> isize {
     tokens.split_whitespace().filter(|t| *t == "pub").count() as isize
@@ -518,6 +532,7 @@ fn examples_of(
                     visibility_only: without_visibility(&old.tokens)
                         == without_visibility(&new.tokens),
                     pub_delta: pub_markers(&new.tokens) - pub_markers(&old.tokens),
+                    borrow_only: borrow_only(&old.tokens, &new.tokens),
                 }
             })
             .collect();
@@ -739,6 +754,18 @@ mod tests {
             without_visibility(&tokens("pub fn f() -> u8 { 1 }")),
             without_visibility(&tokens("fn f() -> u8 { 2 }"))
         );
+    }
+
+    #[test]
+    fn a_borrow_alone_is_told_apart() {
+        let (moved, lent) = (
+            tokens("fn f() { g(cache) }"),
+            tokens("fn f() { g(&cache) }"),
+        );
+        assert_eq!(borrow_only(&moved, &lent), Some(1));
+        assert_eq!(borrow_only(&lent, &moved), Some(-1));
+        assert_eq!(borrow_only(&moved, &tokens("fn f() { g(&other) }")), None);
+        assert_eq!(borrow_only(&moved, &moved), None);
     }
 
     #[test]

@@ -216,6 +216,8 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "change.literals_added",
             "change.literals_removed",
             "change.shape",
+            "change.borrows_more",
+            "change.borrows_less",
             "change.visibility",
             "change.fields_added",
             "change.fields_removed",
@@ -2102,6 +2104,8 @@ pub struct Change<'a> {
     pub visibility_only: bool,
     /// How many more `pub` markers the item has than before (fewer when negative).
     pub pub_delta: isize,
+    /// How many more `&` the item has than before, when that is all that changed.
+    pub borrow_only: Option<isize>,
 }
 
 /// How a commit changed an item's doc comments.
@@ -2391,6 +2395,14 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
             d if d > 0 => section!("change.visibility_more"),
             d if d < 0 => section!("change.visibility_less"),
             _ => section!("change.visibility"),
+        };
+        out.push(s(section, &[("name", name.clone())]));
+    }
+    if let (true, Some(delta)) = (out.is_empty(), change.borrow_only) {
+        let section = if delta > 0 {
+            section!("change.borrows_more")
+        } else {
+            section!("change.borrows_less")
         };
         out.push(s(section, &[("name", name.clone())]));
     }
