@@ -616,6 +616,18 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         ));
     }
     output::status(&report::history_summary(&history));
+    let no_items = history
+        .rows
+        .iter()
+        .all(|r| r.added.is_empty() && r.changed.is_empty() && r.removed.is_empty());
+    if !history.rows.is_empty() && no_items {
+        output::status(&format!(
+            "no version of {} has a {} route of its own: history mode reads one file, so a \
+             handler routed from another file's router is not found (see --path)",
+            paths.join(", "),
+            profile.describe_roots()
+        ));
+    }
     let wanted = Wanted {
         out: args.write.output.as_deref(),
         format: format::Format::from(args.write.format),
