@@ -433,6 +433,10 @@ pub fn summarize(
             }
         }
     }
+    // Summaries are kept for every file until selection across files is done: the spare
+    // capacity that pushing leaves in each list would be a third of them.
+    uses.shrink_to_fit();
+    items.shrink_to_fit();
     Ok(FileSummary {
         path: path.to_path_buf(),
         module,
