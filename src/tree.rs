@@ -239,8 +239,27 @@ pub fn module_path(base: &Path, file: &Path) -> Option<Vec<String>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UseEntry {
     pub alias: String,
-    pub target: Vec<String>,
+    /// The path it brings in, its segments joined by `::`: one string per entry, since every
+    /// file's entries are kept until selection across files is done.
+    pub target: String,
     pub glob: bool,
+}
+
+impl UseEntry {
+    /// The target's segments.
+    pub fn segments(&self) -> Vec<String> {
+        if self.target.is_empty() {
+            return Vec::new();
+        }
+        self.target.split("::").map(str::to_owned).collect()
+    }
+}
+
+/// `prefix` and then `last`, joined by `::`.
+fn joined_path(prefix: &[String], last: Option<&str>) -> String {
+    let mut parts: Vec<&str> = prefix.iter().map(String::as_str).collect();
+    parts.extend(last);
+    parts.join("::")
 }
 
 fn use_entries(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseEntry>) {
@@ -252,12 +271,11 @@ fn use_entries(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseE
         }
         syn::UseTree::Name(n) => {
             let name = n.ident.to_string();
-            let mut target = prefix.clone();
-            let alias = if name == "self" {
-                prefix.last().cloned().unwrap_or_default()
+            let (alias, target) = if name == "self" {
+                (prefix.last().cloned().unwrap_or_default(), joined_path(prefix, None))
             } else {
-                target.push(name.clone());
-                name
+                let target = joined_path(prefix, Some(&name));
+                (name, target)
             };
             out.push(UseEntry {
                 alias,
@@ -266,19 +284,17 @@ fn use_entries(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseE
             });
         }
         syn::UseTree::Rename(r) => {
-            let mut target = prefix.clone();
-            if r.ident != "self" {
-                target.push(r.ident.to_string());
-            }
+            let ident = r.ident.to_string();
+            let last = (ident != "self").then_some(ident.as_str());
             out.push(UseEntry {
                 alias: r.rename.to_string(),
-                target,
+                target: joined_path(prefix, last),
                 glob: false,
             });
         }
         syn::UseTree::Glob(_) => out.push(UseEntry {
             alias: String::new(),
-            target: prefix.clone(),
+            target: joined_path(prefix, None),
             glob: true,
         }),
         syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_entries(t, prefix, out)),
@@ -562,7 +578,7 @@ impl<'a> CrateIndex<'a> {
             // A re-export: `pub use inner::Name;` in this module.
             if hops > 0
                 && let Some(entry) = summary.uses.iter().find(|u| !u.glob && u.alias == *name)
-                && let Some(target) = self.absolute(&summary.module, &entry.target)
+                && let Some(target) = self.absolute(&summary.module, &entry.segments())
             {
                 return self.lookup(&[target.as_slice(), rest].concat(), hops - 1);
             }
@@ -586,7 +602,7 @@ impl<'a> CrateIndex<'a> {
         } else if local {
             return None;
         } else if let Some(entry) = summary.uses.iter().find(|u| !u.glob && u.alias == *first) {
-            let base = self.absolute(&summary.module, &entry.target)?;
+            let base = self.absolute(&summary.module, &entry.segments())?;
             [base.as_slice(), &segments[1..]].concat()
         } else if let Some(child) = self
             .absolute(&summary.module, segments)
@@ -600,7 +616,7 @@ impl<'a> CrateIndex<'a> {
                 .uses
                 .iter()
                 .filter(|u| u.glob)
-                .filter_map(|u| self.absolute(&summary.module, &u.target))
+                .filter_map(|u| self.absolute(&summary.module, &u.segments()))
                 .map(|base| [base.as_slice(), segments].concat())
                 .find(|path| self.lookup(path, 2).is_some())?
         };
@@ -768,7 +784,7 @@ mod tests {
                 format!(
                     "{} = {}{}",
                     u.alias,
-                    u.target.join("::"),
+                    u.target,
                     if u.glob { "::*" } else { "" }
                 )
             })
