@@ -272,7 +272,10 @@ fn use_entries(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseE
         syn::UseTree::Name(n) => {
             let name = n.ident.to_string();
             let (alias, target) = if name == "self" {
-                (prefix.last().cloned().unwrap_or_default(), joined_path(prefix, None))
+                (
+                    prefix.last().cloned().unwrap_or_default(),
+                    joined_path(prefix, None),
+                )
             } else {
                 let target = joined_path(prefix, Some(&name));
                 (name, target)
@@ -307,9 +310,10 @@ pub struct ItemSummary {
     pub name: String,
     pub kind: Kind,
     pub self_ty: Option<String>,
-    /// The paths its code names, each as written with `::`, once each. One string a path keeps
-    /// a crate's worth of summaries small.
-    pub refs: Vec<String>,
+    /// The paths its code names, each as written with `::`, once each. One shared string a
+    /// path ([`Interner`]) keeps a crate's worth of summaries small: most paths stand in many
+    /// files.
+    pub refs: Vec<Arc<str>>,
 }
 
 /// Everything selection needs from one file, as plain data: no syn, no spans.
@@ -332,6 +336,24 @@ pub struct FileSummary {
     pub foreign_roots: Vec<(String, Reason)>,
 }
 
+/// One copy of each path text the summaries of a crate hold, shared by every file that names
+/// it; dropped with the plan.
+#[derive(Default)]
+pub struct Interner(std::sync::Mutex<std::collections::HashSet<Arc<str>>>);
+
+impl Interner {
+    fn intern(&self, text: String) -> Arc<str> {
+        // A poisoned lock only means another thread panicked mid-insert: the set is still a set.
+        let mut set = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = set.get(text.as_str()) {
+            return found.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        set.insert(shared.clone());
+        shared
+    }
+}
+
 /// Reads and parses one file into its summary; runs where the file was parsed.
 pub fn summarize(
     path: &Path,
@@ -339,22 +361,44 @@ pub fn summarize(
     is_focus: bool,
     profile: &Profile,
     roots: &[(String, Reason)],
+    interner: &Interner,
 ) -> Result<FileSummary, TreeError> {
     let source = SourceFile::read(path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
     let file = source.parse().map_err(TreeError::Parse)?;
     // Straight from the tree: byte ranges (which cost a re-serialization of every item) are
     // only worked out later, for the few files that contribute examples.
     let mut uses = Vec::new();
+    for item in &file.items {
+        if let syn::Item::Use(u) = item {
+            use_entries(&u.tree, &mut Vec::new(), &mut uses);
+        }
+    }
+    // Keep only what could lead into another module of the crate: paths through `crate`,
+    // `self` or `super`, or starting with a name a `use` brings in. Local names and std paths
+    // are most of what code names, and held for every file they would dominate memory.
+    let imported: BTreeSet<&str> = uses
+        .iter()
+        .filter(|u| !u.glob)
+        .map(|u| u.alias.as_str())
+        .collect();
+    let has_glob = uses.iter().any(|u| u.glob);
+    let kept_refs = |references: Vec<Reference>| -> Vec<Arc<str>> {
+        let mut paths = joined_paths(references);
+        paths.retain(|path| {
+            let first = path.split("::").next().unwrap_or_default();
+            has_glob || matches!(first, "crate" | "self" | "super") || imported.contains(first)
+        });
+        interned(paths, interner)
+    };
     let mut items = Vec::new();
     for item in &file.items {
         let summary = |name: String, kind: Kind, refs: Vec<Reference>| ItemSummary {
             name,
             kind,
             self_ty: None,
-            refs: joined_paths(refs),
+            refs: kept_refs(refs),
         };
         match item {
-            syn::Item::Use(u) => use_entries(&u.tree, &mut Vec::new(), &mut uses),
             syn::Item::Fn(f) if !select::is_test_item(&f.attrs) => items.push(summary(
                 f.sig.ident.to_string(),
                 Kind::Fn,
@@ -375,29 +419,13 @@ pub fn summarize(
                             name: f.sig.ident.to_string(),
                             kind: Kind::Method,
                             self_ty: Some(ty.clone()),
-                            refs: joined_paths(select::method_path_references(f)),
+                            refs: kept_refs(select::method_path_references(f)),
                         });
                     }
                 }
             }
             _ => {}
         }
-    }
-    // Keep only what could lead into another module of the crate: paths through `crate`,
-    // `self` or `super`, or starting with a name a `use` brings in. Local names and std paths
-    // are most of what code names, and held for every file they would dominate memory.
-    let imported: BTreeSet<&str> = uses
-        .iter()
-        .filter(|u| !u.glob)
-        .map(|u| u.alias.as_str())
-        .collect();
-    let has_glob = uses.iter().any(|u| u.glob);
-    for item in &mut items {
-        item.refs.retain(|path| {
-            let first = path.split("::").next().unwrap_or_default();
-            has_glob || matches!(first, "crate" | "self" | "super") || imported.contains(first)
-        });
-        item.refs.shrink_to_fit();
     }
     let routes = select::find_routes_in(&file)
         .into_iter()
@@ -428,7 +456,7 @@ pub fn summarize(
                     name: e.name.clone(),
                     kind: Kind::Impl,
                     self_ty: e.self_ty.clone(),
-                    refs: joined_paths(select::path_references(e.item)),
+                    refs: interned(joined_paths(select::path_references(e.item)), interner),
                 });
             }
         }
@@ -638,6 +666,11 @@ fn joined_paths(references: Vec<Reference>) -> Vec<String> {
     out
 }
 
+/// The paths, each as the interner's shared copy.
+fn interned(paths: Vec<String>, interner: &Interner) -> Vec<Arc<str>> {
+    paths.into_iter().map(|p| interner.intern(p)).collect()
+}
+
 /// Which files are focus files, by `--focus` against their path below the walk root.
 pub fn focus_matcher(pattern: &str) -> anyhow::Result<GlobSet> {
     glob_set(&[pattern.to_owned()], "--focus")
@@ -680,7 +713,7 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
             continue;
         };
         for reference in &item.refs {
-            let Some(target) = index.resolve(file, reference) else {
+            let Some(target) = index.resolve(file, reference.as_ref()) else {
                 continue;
             };
             let key = (target.file, target.name.clone(), target.self_ty.clone());
@@ -716,7 +749,7 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
                 continue;
             };
             let calls = item.refs.iter().find_map(|r| {
-                let target = index.resolve(h, r)?;
+                let target = index.resolve(h, r.as_ref())?;
                 creation
                     .contains(&(target.file, target.name.clone()))
                     .then_some(target.name)
@@ -842,6 +875,7 @@ pub fn plan(
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the parsing threads: {e}"))?;
     let parsed = AtomicUsize::new(0);
+    let interner = Interner::default();
     options.progress.report(0, files.len());
     let results: Vec<_> = pool.install(|| {
         files
@@ -850,7 +884,7 @@ pub fn plan(
                 let result = module_path(&base, path).map(|module| {
                     let relative = path.strip_prefix(root).unwrap_or(path);
                     let is_focus = focus.is_match(relative);
-                    let summary = summarize(path, module, is_focus, profile, roots);
+                    let summary = summarize(path, module, is_focus, profile, roots, &interner);
                     // Each parsed file's text stays in this thread's span table otherwise.
                     proc_macro2::extra::invalidate_current_thread_spans();
                     (is_focus, summary)
@@ -921,6 +955,7 @@ pub fn plan(
             true,
             profile,
             &found,
+            &interner,
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         proc_macro2::extra::invalidate_current_thread_spans();
