@@ -383,12 +383,9 @@ pub fn summarize(
         .collect();
     let has_glob = uses.iter().any(|u| u.glob);
     let kept_refs = |references: Vec<Reference>| -> Vec<Arc<str>> {
-        let mut paths = joined_paths(references);
-        paths.retain(|path| {
-            let first = path.split("::").next().unwrap_or_default();
+        shared_paths(references, interner, |first| {
             has_glob || matches!(first, "crate" | "self" | "super") || imported.contains(first)
-        });
-        interned(paths, interner)
+        })
     };
     let mut items = Vec::new();
     for item in &file.items {
@@ -456,7 +453,7 @@ pub fn summarize(
                     name: e.name.clone(),
                     kind: Kind::Impl,
                     self_ty: e.self_ty.clone(),
-                    refs: interned(joined_paths(select::path_references(e.item)), interner),
+                    refs: shared_paths(select::path_references(e.item), interner, |_| true),
                 });
             }
         }
@@ -652,13 +649,21 @@ impl<'a> CrateIndex<'a> {
     }
 }
 
-/// Path references as `a::b` strings, once each.
-fn joined_paths(references: Vec<Reference>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// Path references as `a::b` strings, once each, as the interner's shared copies: only those
+/// whose first segment `keep` takes are joined at all.
+fn shared_paths(
+    references: Vec<Reference>,
+    interner: &Interner,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<Arc<str>> {
+    let mut out: Vec<Arc<str>> = Vec::new();
+    let mut seen: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     for reference in references {
-        if let Reference::Path { segments, .. } = reference {
-            let path = segments.join("::");
-            if !out.contains(&path) {
+        if let Reference::Path { segments, .. } = reference
+            && segments.first().is_some_and(|first| keep(first))
+        {
+            let path = interner.intern(segments.join("::"));
+            if seen.insert(path.clone()) {
                 out.push(path);
             }
         }
@@ -666,10 +671,6 @@ fn joined_paths(references: Vec<Reference>) -> Vec<String> {
     out
 }
 
-/// The paths, each as the interner's shared copy.
-fn interned(paths: Vec<String>, interner: &Interner) -> Vec<Arc<str>> {
-    paths.into_iter().map(|p| interner.intern(p)).collect()
-}
 
 /// Which files are focus files, by `--focus` against their path below the walk root.
 pub fn focus_matcher(pattern: &str) -> anyhow::Result<GlobSet> {
