@@ -238,10 +238,10 @@ pub fn module_path(base: &Path, file: &Path) -> Option<Vec<String>> {
 /// A `use` leaf: the name it brings in and the path it names, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UseEntry {
-    pub alias: String,
+    pub alias: Arc<str>,
     /// The path it brings in, its segments joined by `::`: one string per entry, since every
     /// file's entries are kept until selection across files is done.
-    pub target: String,
+    pub target: Arc<str>,
     pub glob: bool,
 }
 
@@ -262,11 +262,16 @@ fn joined_path(prefix: &[String], last: Option<&str>) -> String {
     parts.join("::")
 }
 
-fn use_entries(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseEntry>) {
+fn use_entries(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<UseEntry>,
+    interner: &Interner,
+) {
     match tree {
         syn::UseTree::Path(p) => {
             prefix.push(p.ident.to_string());
-            use_entries(&p.tree, prefix, out);
+            use_entries(&p.tree, prefix, out, interner);
             prefix.pop();
         }
         syn::UseTree::Name(n) => {
@@ -281,8 +286,8 @@ fn use_entries(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseE
                 (name, target)
             };
             out.push(UseEntry {
-                alias,
-                target,
+                alias: interner.intern(alias),
+                target: interner.intern(target),
                 glob: false,
             });
         }
@@ -290,17 +295,20 @@ fn use_entries(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseE
             let ident = r.ident.to_string();
             let last = (ident != "self").then_some(ident.as_str());
             out.push(UseEntry {
-                alias: r.rename.to_string(),
-                target: joined_path(prefix, last),
+                alias: interner.intern(r.rename.to_string()),
+                target: interner.intern(joined_path(prefix, last)),
                 glob: false,
             });
         }
         syn::UseTree::Glob(_) => out.push(UseEntry {
-            alias: String::new(),
-            target: joined_path(prefix, None),
+            alias: interner.intern(String::new()),
+            target: interner.intern(joined_path(prefix, None)),
             glob: true,
         }),
-        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_entries(t, prefix, out)),
+        syn::UseTree::Group(g) => g
+            .items
+            .iter()
+            .for_each(|t| use_entries(t, prefix, out, interner)),
     }
 }
 
@@ -370,17 +378,13 @@ pub fn summarize(
     let mut uses = Vec::new();
     for item in &file.items {
         if let syn::Item::Use(u) = item {
-            use_entries(&u.tree, &mut Vec::new(), &mut uses);
+            use_entries(&u.tree, &mut Vec::new(), &mut uses, interner);
         }
     }
     // Keep only what could lead into another module of the crate: paths through `crate`,
     // `self` or `super`, or starting with a name a `use` brings in. Local names and std paths
     // are most of what code names, and held for every file they would dominate memory.
-    let imported: BTreeSet<&str> = uses
-        .iter()
-        .filter(|u| !u.glob)
-        .map(|u| u.alias.as_str())
-        .collect();
+    let imported: BTreeSet<&str> = uses.iter().filter(|u| !u.glob).map(|u| &*u.alias).collect();
     let has_glob = uses.iter().any(|u| u.glob);
     let kept_refs = |references: Vec<Reference>| -> Vec<Arc<str>> {
         shared_paths(references, interner, |first| {
@@ -602,7 +606,7 @@ impl<'a> CrateIndex<'a> {
             }
             // A re-export: `pub use inner::Name;` in this module.
             if hops > 0
-                && let Some(entry) = summary.uses.iter().find(|u| !u.glob && u.alias == *name)
+                && let Some(entry) = summary.uses.iter().find(|u| !u.glob && *u.alias == **name)
                 && let Some(target) = self.absolute(&summary.module, &entry.segments())
             {
                 return self.lookup(&[target.as_slice(), rest].concat(), hops - 1);
@@ -626,7 +630,7 @@ impl<'a> CrateIndex<'a> {
             self.absolute(&summary.module, segments)?
         } else if local {
             return None;
-        } else if let Some(entry) = summary.uses.iter().find(|u| !u.glob && u.alias == *first) {
+        } else if let Some(entry) = summary.uses.iter().find(|u| !u.glob && *u.alias == **first) {
             let base = self.absolute(&summary.module, &entry.segments())?;
             [base.as_slice(), &segments[1..]].concat()
         } else if let Some(child) = self
@@ -670,7 +674,6 @@ fn shared_paths(
     }
     out
 }
-
 
 /// Which files are focus files, by `--focus` against their path below the walk root.
 pub fn focus_matcher(pattern: &str) -> anyhow::Result<GlobSet> {
@@ -807,9 +810,10 @@ mod tests {
         )
         .unwrap();
         let mut out = Vec::new();
+        let interner = Interner::default();
         for item in &file.items {
             if let syn::Item::Use(u) = item {
-                use_entries(&u.tree, &mut Vec::new(), &mut out);
+                use_entries(&u.tree, &mut Vec::new(), &mut out, &interner);
             }
         }
         let shown: Vec<String> = out
