@@ -143,17 +143,26 @@ pub(crate) fn shape(sentence: &str) -> String {
             Span::Prose => blank_numbers(&sentence[range], &mut blanked),
         }
     }
-    blanked
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    // Words joined by one space and lowercased, in one pass.
+    let mut shape = String::with_capacity(blanked.len());
+    for word in blanked.split_whitespace() {
+        if !shape.is_empty() {
+            shape.push(' ');
+        }
+        shape.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    shape
 }
 
 /// Copies `prose` into `out` with each number made a placeholder. A number is a run of ASCII
 /// digits, possibly with single `.` or `,` between digits (`16,384`, `2.5`), that is not part
 /// of a word: `o200k` and `v1` stay as they are.
 fn blank_numbers(prose: &str, out: &mut String) {
+    // Most prose has no digit at all.
+    if !prose.bytes().any(|b| b.is_ascii_digit()) {
+        out.push_str(prose);
+        return;
+    }
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     let chars: Vec<(usize, char)> = prose.char_indices().collect();
     let mut copied = 0;
@@ -217,8 +226,21 @@ fn share(part: usize, whole: usize, empty: f64) -> f64 {
 /// than `n` words has none.
 pub(crate) fn word_grams(text: &str, n: usize) -> Vec<u64> {
     let lower = text.to_lowercase();
-    let words: Vec<&str> = lower.split_whitespace().collect();
-    words.windows(n).map(stable_hash).collect()
+    // Each word hashed once; a window's hash combines its words' hashes in order.
+    let words: Vec<u64> = lower
+        .split_whitespace()
+        .map(|w| stable_hash(&[w]))
+        .collect();
+    words
+        .windows(n)
+        .map(|window| {
+            let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+            for &w in window {
+                h = (h.rotate_left(23) ^ w).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            }
+            h ^ (h >> 29)
+        })
+        .collect()
 }
 
 /// Distinct word 3-grams over all word 3-grams of all requests (no 3-gram spans two
