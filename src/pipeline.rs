@@ -588,12 +588,17 @@ struct Variety {
     reasonings: Vec<Vec<u64>>,
     /// Every request and reasoning kept so far, to refuse an exact repeat in constant time.
     said: std::collections::HashSet<String>,
+    /// Shapes already worked out, by sentence.
+    shapes_of: std::cell::RefCell<ShapeCache>,
 }
 
 /// How many of the latest reasonings a candidate is weighed against for closeness: enough to
 /// steer a file's examples apart, and a bound that keeps a file of thousands of units linear.
 /// `validate` still compares every pair.
 const CLOSENESS_WINDOW: usize = 24;
+
+/// Sentence → its shape: a unit's candidate phrasings share most of their sentences.
+type ShapeCache = std::collections::HashMap<String, String>;
 
 /// What the repetition measures read off one candidate, kept so the chosen one is added to
 /// the run without being measured again.
@@ -604,11 +609,17 @@ struct Measured {
 }
 
 impl Measured {
-    fn of(request: &str, reasoning: &str) -> Measured {
+    fn of(request: &str, reasoning: &str, shapes: &std::cell::RefCell<ShapeCache>) -> Measured {
+        let mut shapes = shapes.borrow_mut();
         Measured {
             shapes: quality::sentences(reasoning)
                 .iter()
-                .map(|s| quality::shape(s))
+                .map(|s| {
+                    shapes
+                        .entry((*s).to_owned())
+                        .or_insert_with(|| quality::shape(s))
+                        .clone()
+                })
                 .collect(),
             request_grams: quality::word_grams(request, 3),
             shingles: quality::shingles(reasoning),
@@ -691,7 +702,7 @@ fn render_unique(
         if repeats {
             continue;
         }
-        let measured = Measured::of(&request, &reasoning.text);
+        let measured = Measured::of(&request, &reasoning.text, &variety.shapes_of);
         let cost = variety.cost(&measured);
         if best.as_ref().is_none_or(|(c, _)| cost < *c) {
             let picks = picks.into_inner();
