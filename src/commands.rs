@@ -134,6 +134,7 @@ fn history_faults(
             .map_err(|e| format!("{e:#}"))?
             .map_err(|e| format!("{e}"))?;
         let file = Rc::new(dataset_validate::CommitFile {
+            blank_line: source.blank_line(),
             text: source.text,
             items,
         });

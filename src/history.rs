@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::commit_message;
 use crate::example::{Example, Slice};
 use crate::git::{self, FileCommit, Repo};
-use crate::pipeline::{self, InternalError, Version, VersionItem};
+use crate::pipeline::{self, Version, VersionItem};
 use crate::profile::{Mechanical, Profile};
 use crate::render::{self, Change, UnitView, Voice};
 use crate::source::{self, SourceFile};
@@ -225,13 +225,12 @@ pub fn extract_history(
             *total = count;
         }
     }
-    let mut versions = versions;
-    for (key, version_key) in used {
-        if let Some(Ok(version)) = versions.get(&version_key) {
-            history.sources.insert(key, version.source.clone());
+    for (key, version_key) in &used {
+        if let Some(Ok(version)) = versions.get(version_key) {
+            history.sources.insert(key.clone(), version.source.clone());
         }
     }
-    check_history(&history, &mut versions, profile)?;
+    check_history(&history, &versions, &used, profile)?;
     Ok(history)
 }
 
@@ -385,7 +384,7 @@ fn docs_change(old: &[String], new: &[String]) -> Option<render::DocsChange> {
 /// identifier (a new argument `expiration` is news even if it is a plain word). A name
 /// `theirs` has anywhere, even where it was not salient, is not news.
 fn names_that_came(ours: &VersionItem, theirs: &VersionItem) -> Vec<String> {
-    let salient: Vec<String> = missing_from(&ours.names, &theirs.names)
+    let salient: Vec<String> = render::missing(&ours.names, &theirs.names)
         .into_iter()
         .filter(|n| !theirs.idents.contains(n))
         .collect();
@@ -395,14 +394,6 @@ fn names_that_came(ours: &VersionItem, theirs: &VersionItem) -> Vec<String> {
     ours.idents
         .iter()
         .filter(|i| !theirs.idents.contains(*i) && !pipeline::is_keyword(i))
-        .cloned()
-        .collect()
-}
-
-/// Items in `ours` and not in `theirs`, in order.
-fn missing_from(ours: &[String], theirs: &[String]) -> Vec<String> {
-    ours.iter()
-        .filter(|n| !theirs.contains(n))
         .cloned()
         .collect()
 }
@@ -507,13 +498,19 @@ fn examples_of(
     }
     let text = message.text();
     let commit_hex = commit.id.to_string();
+    // A change has a first parent: `before` is its version.
+    let parent_hex = commit
+        .parents
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     let mut made: Vec<Example> = Vec::new();
     if let (false, Some(before)) = (changed.is_empty(), before) {
         let key = format!("change:{}", commit.short_id());
         let items: Vec<&VersionItem> = changed.iter().map(|&(_, a)| &after_items[a]).collect();
         let before_slices: Vec<Slice> = changed
             .iter()
-            .map(|&(b, _)| slice_of(before, before_items[b].bytes.clone(), &commit.parents[0]))
+            .map(|&(b, _)| slice_of(before, before_items[b].bytes.clone(), &parent_hex))
             .collect();
         let before_code = joined(before, &before_slices);
         let changes: Vec<Change> = changed
@@ -526,8 +523,8 @@ fn examples_of(
                     before: &old.facts,
                     new_names: names_that_came(new, old),
                     gone_names: names_that_came(old, new),
-                    new_literals: missing_from(&new.literals, &old.literals),
-                    gone_literals: missing_from(&old.literals, &new.literals),
+                    new_literals: render::missing(&new.literals, &old.literals),
+                    gone_literals: render::missing(&old.literals, &new.literals),
                     docs: docs_change(&old.docs, &new.docs),
                     visibility_only: without_visibility(&old.tokens)
                         == without_visibility(&new.tokens),
@@ -582,12 +579,12 @@ fn examples_of(
 }
 
 /// A slice of one version at a commit.
-fn slice_of(version: &Version, bytes: std::ops::Range<usize>, commit: &ObjectId) -> Slice {
+fn slice_of(version: &Version, bytes: std::ops::Range<usize>, commit: &str) -> Slice {
     Slice {
         path: version.source.path.clone(),
         lines: version.source.line_span(bytes.clone()),
         bytes,
-        commit: Some(commit.to_string()),
+        commit: Some(commit.to_owned()),
     }
 }
 
@@ -637,7 +634,6 @@ fn render_example<'e>(
         file: &file,
         raw_json: &raw_json,
     };
-    let id: ObjectId = commit.parse().ok()?;
     let mut idents = std::collections::BTreeSet::new();
     for item in items {
         idents.extend(item.idents.iter().cloned());
@@ -650,7 +646,7 @@ fn render_example<'e>(
     let slices: Vec<Slice> = uses
         .into_iter()
         .chain(items.iter().map(|i| i.bytes.clone()))
-        .map(|bytes| slice_of(after, bytes, &id))
+        .map(|bytes| slice_of(after, bytes, commit))
         .collect();
     let code = joined(after, &slices);
     let insights = render::insights(&view, &profile.rules);
@@ -691,37 +687,23 @@ fn render_example<'e>(
 /// reasoning grounded. A fault is a bug, and nothing is written.
 fn check_history(
     history: &History,
-    versions: &mut BTreeMap<VersionKey, Result<Version, String>>,
+    versions: &BTreeMap<VersionKey, Result<Version, String>>,
+    used: &BTreeMap<(String, String), VersionKey>,
     profile: &Profile,
 ) -> anyhow::Result<()> {
-    let boundaries: BTreeMap<&(String, String), Vec<std::ops::Range<usize>>> = history
-        .sources
-        .iter()
-        .map(|(key, file)| {
-            let items = versions
-                .values()
-                .filter_map(|v| v.as_ref().ok())
-                .find(|v| v.source.text == file.text && v.source.path == file.path)
-                .map(|v| v.boundaries.clone())
-                .unwrap_or_default();
-            (key, items)
-        })
-        .collect();
     let sources: Vec<check::Source> = history
         .sources
         .iter()
         .map(|(key, file)| check::Source {
             file,
-            items: boundaries.get(key).map_or(&[], Vec::as_slice),
+            items: match used.get(key).and_then(|v| versions.get(v)) {
+                Some(Ok(version)) => version.boundaries.as_slice(),
+                _ => &[],
+            },
             commit: Some(key.1.as_str()),
         })
         .collect();
-    pipeline::check_examples(&history.examples, &sources, profile).map_err(|e| match e
-        .downcast::<InternalError>()
-    {
-        Ok(internal) => anyhow::Error::new(internal),
-        Err(other) => other,
-    })
+    pipeline::check_examples(&history.examples, &sources, profile)
 }
 
 #[cfg(test)]

@@ -2119,7 +2119,7 @@ pub enum DocsChange {
 }
 
 /// The entries of `ours` not in `theirs`, in order.
-fn missing(ours: &[String], theirs: &[String]) -> Vec<String> {
+pub fn missing(ours: &[String], theirs: &[String]) -> Vec<String> {
     ours.iter()
         .filter(|n| !theirs.contains(n))
         .cloned()
@@ -2222,7 +2222,7 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
     let (old_derives, new_derives) = (derives(change.before), derives(after));
     let derived: Vec<String> = missing(&new_derives, &old_derives);
     let underived: Vec<String> = missing(&old_derives, &new_derives);
-    let field_rules = fields_of(after).iter().any(|f| !f.validate.is_empty());
+    let field_rules = after_fields.iter().any(|f| !f.validate.is_empty());
     let mechanisms = derive_mechanisms(&derived, field_rules);
     if !derived.is_empty() {
         let section = if mechanisms.is_empty() {
@@ -2450,7 +2450,7 @@ pub fn render_change_reasoning(
                     .replaces
                     .iter()
                     .any(|k| added_kinds.contains(&k.as_str()))
-                    || backticked_spans(&sentence)
+                    || crate::check::backticked(&sentence)
                         .any(|span| change.new_names.iter().any(|n| n == span))
             })
             .collect();
@@ -2495,18 +2495,17 @@ fn is_new_fact(fact: &Fact, before: &[Fact]) -> bool {
     }
     // `std::time::Duration::from_secs(30)` says what `Duration::from_secs(30)` said.
     fn unqualified(span: &str) -> String {
-        let mut out = String::new();
-        for (i, part) in span.split("::").enumerate() {
-            let qualifier = part.chars().all(|c| c.is_alphanumeric() || c == '_');
-            if i + 1 < span.split("::").count() && qualifier {
-                continue;
-            }
-            if !out.is_empty() {
-                out.push_str("::");
-            }
-            out.push_str(part);
-        }
-        out
+        let parts: Vec<&str> = span.split("::").collect();
+        let last = parts.len() - 1;
+        parts
+            .iter()
+            .enumerate()
+            .filter(|&(i, part)| {
+                i == last || !part.chars().all(|c| c.is_alphanumeric() || c == '_')
+            })
+            .map(|(_, part)| *part)
+            .collect::<Vec<_>>()
+            .join("::")
     }
     let same_kind: Vec<&Fact> = before.iter().filter(|f| f.kind() == fact.kind()).collect();
     if same_kind.is_empty() {
@@ -2520,11 +2519,6 @@ fn is_new_fact(fact: &Fact, before: &[Fact]) -> bool {
     fact.quoted()
         .iter()
         .any(|span| !said.contains(&unqualified(span)))
-}
-
-/// Backticked spans of a text.
-fn backticked_spans(text: &str) -> impl Iterator<Item = &str> {
-    text.split('`').skip(1).step_by(2)
 }
 
 /// A history request: the maintainer's message as written and, for a change to existing

@@ -659,6 +659,8 @@ pub type ReadAtCommit<'a> = dyn FnMut(&str, &str) -> Result<std::rc::Rc<CommitFi
 pub struct CommitFile {
     pub text: String,
     pub items: Vec<Range<usize>>,
+    /// What joins two of its slices ([`SourceFile::blank_line`]).
+    pub blank_line: &'static str,
 }
 
 /// `validate --repo`: each line's code, and the code its request quotes, rebuilt from the
@@ -718,9 +720,7 @@ pub fn repo_faults(
                         slice.path
                     ));
                 }
-                if file.text.contains("\r\n") {
-                    separator = "\r\n\r\n";
-                }
+                separator = file.blank_line;
                 parts.push(text.to_owned());
                 texts.push(file.text.clone());
             }
