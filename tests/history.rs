@@ -304,19 +304,30 @@ fn since_keeps_only_later_commits_and_a_bare_repository_reads_the_same() {
 #[test]
 fn validate_repo_checks_every_slice_against_its_commit() {
     let dir = tempfile::tempdir().unwrap();
-    let built = built_in(&dir.path().join("work"));
+    let mut built = built_in(&dir.path().join("work"));
     let repo = built.repo.path().to_str().unwrap().to_owned();
     let data = dir.path().join("h.jsonl");
     let manifest = dir.path().join("h.manifest.json");
     let (data_s, manifest_s) = (data.to_str().unwrap(), manifest.to_str().unwrap());
-    ok(run(&[
-        "history",
-        &repo,
-        "-o",
-        data_s,
-        "--manifest",
-        manifest_s,
-    ]));
+    // The file's home at HEAD, so that a commit made below is one this history reads.
+    let history = |extra: &[&str]| {
+        let args = [
+            &[
+                "history",
+                &repo,
+                "--path",
+                MOVED,
+                "-o",
+                data_s,
+                "--manifest",
+                manifest_s,
+            ],
+            extra,
+        ]
+        .concat();
+        run(&args)
+    };
+    ok(history(&[]));
     let validate = |file: &Path| {
         run(&[
             "validate",
@@ -348,15 +359,17 @@ fn validate_repo_checks_every_slice_against_its_commit() {
         "{report}"
     );
     // --check finds the data current, then stale once a commit changes the handler.
-    ok(run(&[
-        "history",
-        &repo,
-        "-o",
-        data_s,
-        "--manifest",
-        manifest_s,
-        "--check",
-    ]));
+    ok(history(&["--check"]));
+    let moved = std::fs::read_to_string(built.repo.path().join(MOVED)).unwrap();
+    built.repo.commit(
+        "Keep the application view for two minutes",
+        &[(
+            MOVED,
+            Some(&edit(&moved, "from_secs(60)", "from_secs(120)")),
+        )],
+    );
+    let stale = history(&["--check"]);
+    assert_eq!(stale.status.code(), Some(1));
 }
 
 #[test]
