@@ -10,6 +10,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
 use crate::source::SourceFile;
+use std::ops::Range;
 
 /// A state or extension binding: `ref db`, `queue_tx`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -505,16 +506,16 @@ impl Fact {
 /// Names the file defines at top level, so that calls can be told local from foreign.
 #[derive(Debug, Default, Clone)]
 pub struct LocalNames {
-    pub fns: Vec<String>,
-    pub types: Vec<String>,
+    pub fns: std::collections::HashSet<String>,
+    pub types: std::collections::HashSet<String>,
 }
 
 impl LocalNames {
     fn is_fn(&self, name: &str) -> bool {
-        self.fns.iter().any(|f| f == name)
+        self.fns.contains(name)
     }
     fn is_type(&self, name: &str) -> bool {
-        self.types.iter().any(|t| t == name)
+        self.types.contains(name)
     }
 }
 
@@ -1182,6 +1183,8 @@ impl<'ast> Visit<'ast> for ReturnFinder {
 /// Walks a function body in source order, emitting facts as statements state them.
 struct BodyVisitor<'s> {
     source: &'s SourceFile,
+    /// The text of the body visited.
+    body: &'s str,
     names: &'s LocalNames,
     out: Vec<Fact>,
     /// Conditions of the `if`s we are inside the then-branch of.
@@ -1363,7 +1366,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                         .collect::<Vec<_>>()
                         .join("::")
                 });
-                let entity = entity.filter(|e| self.source.text.contains(e.as_str()));
+                let entity = entity.filter(|e| self.body.contains(e.as_str()));
                 self.once(
                     format!("lookup:{text}"),
                     Fact::ScopedLookup {
@@ -1677,8 +1680,10 @@ impl<'ast> Visit<'ast> for TaskFinder {
 }
 
 fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: &mut Vec<Fact>) {
+    let braces = block.brace_token.span;
     let mut v = BodyVisitor {
         source,
+        body: source.slice(source.span_range(braces.open(), braces.close())),
         names,
         out: Vec::new(),
         guards: Vec::new(),
@@ -1703,7 +1708,12 @@ fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: 
 
 /// Reads one item into facts, in the order its code states them, keeping only facts whose
 /// quotable text stands verbatim in the item.
-pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<Fact> {
+pub fn item_facts(
+    source: &SourceFile,
+    item: &Item,
+    node: Range<usize>,
+    names: &LocalNames,
+) -> Vec<Fact> {
     let mut out = Vec::new();
     match item {
         Item::Fn(f) => fn_facts(source, f, names, &mut out),
@@ -1712,7 +1722,6 @@ pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<F
         Item::Enum(e) => out.extend(doc_fact(&e.ident.to_string(), &e.attrs)),
         _ => {}
     }
-    let node = source.node_range(item);
     let written = source.slice(node.clone());
     // A backtick inside a quoted text would close the code span it is quoted in.
     out.retain(|fact| {
@@ -1721,12 +1730,13 @@ pub fn item_facts(source: &SourceFile, item: &Item, names: &LocalNames) -> Vec<F
             .all(|q| !q.contains('`') && written.contains(q.as_str()))
     });
     // The plain `//` block directly above the item is part of its slice but not of the AST.
-    let above = source.slice(source.item_range(item).start..node.start);
+    let above = source.slice(source.with_leading_comments(node.clone()).start..node.start);
     out.extend(note_comment(above));
     // Comments in a body are not in the AST either: read them from the text.
     if let Item::Fn(function) = item {
+        let braces = function.block.brace_token.span;
         out.extend(body_comment(
-            source.slice(source.node_range(&function.block)),
+            source.slice(source.span_range(braces.open(), braces.close())),
         ));
     }
     out
@@ -1796,12 +1806,13 @@ mod tests {
         let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
         let file = source.parse().unwrap();
         let names = LocalNames {
-            fns: vec!["inner".into()],
-            types: vec!["MsgOut".into()],
+            fns: ["inner".to_owned()].into(),
+            types: ["MsgOut".to_owned()].into(),
         };
         file.items
             .iter()
-            .flat_map(|i| item_facts(&source, i, &names))
+            .zip(&file.ranges)
+            .flat_map(|(i, node)| item_facts(&source, i, node.clone(), &names))
             .collect()
     }
 
@@ -1841,18 +1852,20 @@ async fn create(
         let file = source.parse().unwrap();
         let mut names = LocalNames::default();
         for item in &file.items {
-            match item {
-                Item::Fn(f) => names.fns.push(f.sig.ident.to_string()),
-                Item::Struct(s) => names.types.push(s.ident.to_string()),
-                Item::Enum(e) => names.types.push(e.ident.to_string()),
-                Item::Type(t) => names.types.push(t.ident.to_string()),
-                Item::Trait(t) => names.types.push(t.ident.to_string()),
-                _ => {}
-            }
+            let (set, ident) = match item {
+                Item::Fn(f) => (&mut names.fns, &f.sig.ident),
+                Item::Struct(s) => (&mut names.types, &s.ident),
+                Item::Enum(e) => (&mut names.types, &e.ident),
+                Item::Type(t) => (&mut names.types, &t.ident),
+                Item::Trait(t) => (&mut names.types, &t.ident),
+                _ => continue,
+            };
+            set.insert(ident.to_string());
         }
         file.items
             .iter()
-            .flat_map(|i| item_facts(&source, i, &names))
+            .zip(&file.ranges)
+            .flat_map(|(i, node)| item_facts(&source, i, node.clone(), &names))
             .collect()
     }
 

@@ -3,7 +3,7 @@
 //! provenance of every slice of that code). Crate mode runs it per file; formatting to a wire
 //! format comes after, in `format.rs`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -202,7 +202,7 @@ fn extract_picked_here(
     options: &Options,
 ) -> anyhow::Result<Extracted> {
     let file = source.parse()?;
-    let methods = select::impl_methods(&file);
+    let methods = select::impl_methods(&file.file);
     let inventory = Inventory::with_methods(source, &file, &methods);
     let mut items = Vec::new();
     let mut roots = Vec::new();
@@ -325,9 +325,11 @@ fn read_facts(
     let mut names = LocalNames::default();
     for e in &inventory.entries {
         match e.kind {
-            Kind::Fn => names.fns.push(e.name.clone()),
+            Kind::Fn => {
+                names.fns.insert(e.name.clone());
+            }
             Kind::Struct | Kind::Enum | Kind::Type | Kind::Trait => {
-                names.types.push(e.name.clone())
+                names.types.insert(e.name.clone());
             }
             _ => {}
         }
@@ -384,7 +386,12 @@ fn read_facts(
                 path_pieces: vec![path.clone()],
             });
         }
-        facts.extend(facts::item_facts(source, entry.item, &names));
+        facts.extend(facts::item_facts(
+            source,
+            entry.item,
+            entry.node.clone(),
+            &names,
+        ));
         out.insert(s.entry, facts);
     }
     out
@@ -579,17 +586,49 @@ const PHRASING_ATTEMPTS: usize = 512;
 const VARIETY_CANDIDATES: usize = 4;
 
 /// What the run has said so far, to steer each new example away from repeating it: reasoning
-/// sentence shapes (names blanked), request word 3-grams, and each reasoning's 5-gram set.
+/// sentence shapes (names blanked), request word 3-grams, and the 5-gram sets of the latest
+/// reasonings.
 #[derive(Default)]
 struct Variety {
     usage: render::Usage,
-    shapes: BTreeMap<String, usize>,
-    request_grams: std::collections::BTreeSet<u64>,
-    reasonings: Vec<Vec<u64>>,
+    /// The stable hash of every sentence shape said so far.
+    shapes: HashSet<u64, Prehashed>,
+    request_grams: HashSet<u64, Prehashed>,
+    /// The latest reasonings' 5-gram sets, at most `CLOSENESS_WINDOW`, each with its number.
+    window: VecDeque<(u64, Vec<u64>)>,
+    /// 5-gram → the numbers of the reasonings in `window` that have it: a candidate's
+    /// overlap with each of them, in one pass over its own 5-grams.
+    holders: HashMap<u64, Vec<u64>, Prehashed>,
+    /// How many reasonings have been added: the next one's number.
+    added: u64,
     /// Every request and reasoning kept so far, to refuse an exact repeat in constant time.
-    said: std::collections::HashSet<String>,
+    said: HashSet<String>,
     /// Shapes already worked out, by sentence.
     shapes_of: std::cell::RefCell<ShapeCache>,
+}
+
+/// Sets and maps keyed by stable hashes ([`render::stable_hash`] and the n-grams made of them):
+/// the keys are mixed already, so they are their own hash.
+type Prehashed = std::hash::BuildHasherDefault<PrehashedKey>;
+
+#[derive(Default)]
+struct PrehashedKey(u64);
+
+impl std::hash::Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys come here; anything else is folded in, never left unhashed.
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
+    }
 }
 
 /// How many of the latest reasonings a candidate is weighed against for closeness: enough to
@@ -597,13 +636,14 @@ struct Variety {
 /// `validate` still compares every pair.
 const CLOSENESS_WINDOW: usize = 24;
 
-/// Sentence → its shape: a unit's candidate phrasings share most of their sentences.
-type ShapeCache = std::collections::HashMap<String, String>;
+/// Sentence → the stable hash of its shape: a unit's candidate phrasings share most of their
+/// sentences.
+type ShapeCache = HashMap<String, u64>;
 
 /// What the repetition measures read off one candidate, kept so the chosen one is added to
 /// the run without being measured again.
 struct Measured {
-    shapes: Vec<String>,
+    shapes: Vec<u64>,
     request_grams: Vec<u64>,
     shingles: Vec<u64>,
 }
@@ -614,11 +654,13 @@ impl Measured {
         Measured {
             shapes: quality::sentences(reasoning)
                 .iter()
-                .map(|s| {
-                    shapes
-                        .entry((*s).to_owned())
-                        .or_insert_with(|| quality::shape(s))
-                        .clone()
+                .map(|&s| match shapes.get(s) {
+                    Some(&shape) => shape,
+                    None => {
+                        let shape = render::stable_hash(&[&quality::shape(s)]);
+                        shapes.insert(s.to_owned(), shape);
+                        shape
+                    }
                 })
                 .collect(),
             request_grams: quality::word_grams(request, 3),
@@ -633,19 +675,28 @@ impl Variety {
         let repeated_shapes = candidate
             .shapes
             .iter()
-            .filter(|s| self.shapes.contains_key(*s))
+            .filter(|s| self.shapes.contains(s))
             .count();
         let grams = &candidate.request_grams;
         let repeated_grams = grams
             .iter()
             .filter(|g| self.request_grams.contains(g))
             .count();
+        // The 5-grams the candidate shares with each reasoning of the window, by position.
+        let first = self.window.front().map_or(0, |(number, _)| *number);
+        let mut common = vec![0usize; self.window.len()];
+        for gram in &candidate.shingles {
+            for &number in self.holders.get(gram).into_iter().flatten() {
+                common[(number - first) as usize] += 1;
+            }
+        }
         let closest = self
-            .reasonings
+            .window
             .iter()
-            .rev()
-            .take(CLOSENESS_WINDOW)
-            .map(|other| quality::jaccard(&candidate.shingles, other))
+            .zip(&common)
+            .map(|((_, other), &shared)| {
+                quality::jaccard_of_counts(shared, candidate.shingles.len(), other.len())
+            })
             .fold(0.0, f64::max);
         // A near-duplicate reasoning outweighs everything else; then repeated sentence
         // templates; then repeated request phrasing.
@@ -657,11 +708,25 @@ impl Variety {
         self.usage.commit(picks);
         self.said.insert(request.to_owned());
         self.said.insert(reasoning.to_owned());
-        for shape in kept.shapes {
-            *self.shapes.entry(shape).or_insert(0) += 1;
-        }
+        self.shapes.extend(kept.shapes);
         self.request_grams.extend(kept.request_grams);
-        self.reasonings.push(kept.shingles);
+        if self.window.len() == CLOSENESS_WINDOW
+            && let Some((number, old)) = self.window.pop_front()
+        {
+            for gram in old {
+                if let Some(holders) = self.holders.get_mut(&gram) {
+                    holders.retain(|&n| n != number);
+                    if holders.is_empty() {
+                        self.holders.remove(&gram);
+                    }
+                }
+            }
+        }
+        for &gram in &kept.shingles {
+            self.holders.entry(gram).or_default().push(self.added);
+        }
+        self.window.push_back((self.added, kept.shingles));
+        self.added += 1;
     }
 }
 

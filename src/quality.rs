@@ -225,12 +225,9 @@ fn share(part: usize, whole: usize, empty: f64) -> f64 {
 /// The stable hashes of `text`'s word n-grams, in text order, repeats kept. A text of fewer
 /// than `n` words has none.
 pub(crate) fn word_grams(text: &str, n: usize) -> Vec<u64> {
-    let lower = text.to_lowercase();
-    // Each word hashed once; a window's hash combines its words' hashes in order.
-    let words: Vec<u64> = lower
-        .split_whitespace()
-        .map(|w| stable_hash(&[w]))
-        .collect();
+    // Each word hashed once, lowercased as it is hashed; a window's hash combines its words'
+    // hashes in order.
+    let words: Vec<u64> = text.split_whitespace().map(lowercase_hash).collect();
     words
         .windows(n)
         .map(|window| {
@@ -241,6 +238,20 @@ pub(crate) fn word_grams(text: &str, n: usize) -> Vec<u64> {
             h ^ (h >> 29)
         })
         .collect()
+}
+
+/// `stable_hash(&[&word.to_lowercase()])`, without making the lowercase copy of an ASCII word.
+fn lowercase_hash(word: &str) -> u64 {
+    if word.is_ascii() {
+        let mut hash = crate::render::StableHash::new();
+        for &byte in word.as_bytes() {
+            hash.byte(byte.to_ascii_lowercase());
+        }
+        hash.end_part();
+        hash.finish()
+    } else {
+        stable_hash(&[&word.to_lowercase()])
+    }
 }
 
 /// Distinct word 3-grams over all word 3-grams of all requests (no 3-gram spans two
@@ -352,6 +363,11 @@ pub(crate) fn shingles(text: &str) -> Vec<u64> {
     grams
 }
 
+/// The Jaccard similarity of two sets of `a` and `b` elements that share `common`.
+pub(crate) fn jaccard_of_counts(common: usize, a: usize, b: usize) -> f64 {
+    share(common, a + b - common, 0.0)
+}
+
 /// |a ∩ b| / |a ∪ b| of two sorted sets without repeats; 0 when both are empty.
 pub(crate) fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     let (mut i, mut j, mut common) = (0, 0, 0);
@@ -366,7 +382,7 @@ pub(crate) fn jaccard(a: &[u64], b: &[u64]) -> f64 {
             }
         }
     }
-    share(common, a.len() + b.len() - common, 0.0)
+    jaccard_of_counts(common, a.len(), b.len())
 }
 
 /// Every pair of lines whose requests, or whose reasonings, have a word 5-gram Jaccard

@@ -580,18 +580,43 @@ pub struct UnitView<'a> {
 /// process or the platform. The finish matters: FNV-1a's low bits are barely mixed (its lowest
 /// bit is the parity of the input's bytes), and choices are taken modulo small numbers.
 pub fn stable_hash(parts: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut hash = StableHash::new();
     for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0xff)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        for &byte in part.as_bytes() {
+            hash.byte(byte);
         }
+        hash.end_part();
     }
-    hash ^= hash >> 30;
-    hash = hash.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    hash ^= hash >> 27;
-    hash = hash.wrapping_mul(0x94d0_49bb_1331_11eb);
-    hash ^ (hash >> 31)
+    hash.finish()
+}
+
+/// [`stable_hash`] fed a byte at a time, for a caller that transforms the text as it hashes.
+pub(crate) struct StableHash(u64);
+
+impl StableHash {
+    pub(crate) fn new() -> StableHash {
+        StableHash(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub(crate) fn byte(&mut self, byte: u8) {
+        self.0 ^= u64::from(byte);
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
+
+    /// The end of a part: a byte no UTF-8 text has.
+    pub(crate) fn end_part(&mut self) {
+        self.byte(0xff);
+    }
+
+    /// FNV-1a's state through splitmix64's finish, so that nearby inputs land far apart.
+    pub(crate) fn finish(self) -> u64 {
+        let mut hash = self.0;
+        hash ^= hash >> 30;
+        hash = hash.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        hash ^= hash >> 27;
+        hash = hash.wrapping_mul(0x94d0_49bb_1331_11eb);
+        hash ^ (hash >> 31)
+    }
 }
 
 /// What chooses among a section's variants: a stable hash of `text` picks a starting variant,

@@ -58,6 +58,8 @@ pub struct Entry<'f> {
     pub self_ty: Option<String>,
     /// Byte range in the source text, docs, attributes and a directly preceding `//` block included.
     pub range: Range<usize>,
+    /// The item's own tokens: `range` without the `//` block above it.
+    pub node: Range<usize>,
     /// 1-based first and last line.
     pub lines: (usize, usize),
 }
@@ -66,7 +68,7 @@ pub struct Entry<'f> {
 #[derive(Debug)]
 pub struct Inventory<'f> {
     pub entries: Vec<Entry<'f>>,
-    file: &'f syn::File,
+    parsed: &'f crate::source::Parsed,
     fns: BTreeMap<String, usize>,
     types: BTreeMap<String, usize>,
     values: BTreeMap<String, usize>,
@@ -341,10 +343,18 @@ fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
     (label, self_ty)
 }
 
+/// A method of an impl block as a stand-alone function, with where the original stands.
+#[derive(Debug)]
+pub struct Method {
+    pub self_ty: String,
+    pub item: Item,
+    pub node: Range<usize>,
+}
+
 /// The methods of a file's impl blocks as stand-alone functions (their spans, and so their
 /// byte ranges, are the originals'), with the name of their self type. Directory mode picks
 /// single methods from other files; single-file mode never needs them.
-pub fn impl_methods(file: &syn::File) -> Vec<(String, Item)> {
+pub fn impl_methods(file: &syn::File) -> Vec<Method> {
     let mut out = Vec::new();
     for item in &file.items {
         let Item::Impl(imp) = item else { continue };
@@ -363,7 +373,11 @@ pub fn impl_methods(file: &syn::File) -> Vec<(String, Item)> {
                     sig: f.sig.clone(),
                     block: Box::new(f.block.clone()),
                 };
-                out.push((ty.clone(), Item::Fn(as_fn)));
+                out.push(Method {
+                    self_ty: ty.clone(),
+                    item: Item::Fn(as_fn),
+                    node: crate::source::method_range(f),
+                });
             }
         }
     }
@@ -374,23 +388,24 @@ impl<'f> Inventory<'f> {
     /// The file's items, and also each method in `methods` as an entry of kind `Method`.
     pub fn with_methods(
         source: &SourceFile,
-        file: &'f syn::File,
-        methods: &'f [(String, Item)],
+        parsed: &'f crate::source::Parsed,
+        methods: &'f [Method],
     ) -> Inventory<'f> {
-        let mut inv = Inventory::new(source, file);
-        for (ty, item) in methods {
-            let Item::Fn(f) = item else { continue };
-            let range = source.item_range(item);
+        let mut inv = Inventory::new(source, parsed);
+        for method in methods {
+            let Item::Fn(f) = &method.item else { continue };
+            let range = source.with_leading_comments(method.node.clone());
             let lines = (
                 source.line_of(range.start),
                 source.line_of(range.end.saturating_sub(1).max(range.start)),
             );
             inv.entries.push(Entry {
-                item,
+                item: &method.item,
                 kind: Kind::Method,
                 name: f.sig.ident.to_string(),
-                self_ty: Some(ty.clone()),
+                self_ty: Some(method.self_ty.clone()),
                 range,
+                node: method.node.clone(),
                 lines,
             });
         }
@@ -400,7 +415,7 @@ impl<'f> Inventory<'f> {
     /// Where slices of the file may start and end: every top-level item and every function
     /// inside an impl block, test code included (see [`crate::source::item_ranges_of`]).
     pub fn boundaries(&self, source: &SourceFile) -> Vec<Range<usize>> {
-        crate::source::item_ranges_of(source, self.file)
+        crate::source::item_ranges_of(source, self.parsed)
     }
 
     /// For a function entry, how many statements its body has.
@@ -468,10 +483,10 @@ impl<'f> Inventory<'f> {
         })
     }
 
-    pub fn new(source: &SourceFile, file: &'f syn::File) -> Inventory<'f> {
+    pub fn new(source: &SourceFile, parsed: &'f crate::source::Parsed) -> Inventory<'f> {
         let mut inv = Inventory {
             entries: Vec::new(),
-            file,
+            parsed,
             fns: BTreeMap::new(),
             types: BTreeMap::new(),
             values: BTreeMap::new(),
@@ -479,7 +494,7 @@ impl<'f> Inventory<'f> {
             trait_arg_impls: BTreeMap::new(),
             inherent_methods: std::cell::OnceCell::new(),
         };
-        for item in &file.items {
+        for (item, node) in parsed.file.items.iter().zip(&parsed.ranges) {
             if is_test_item(item_attrs(item)) {
                 continue;
             }
@@ -498,7 +513,7 @@ impl<'f> Inventory<'f> {
                 Item::Use(_) => (Kind::Use, "use".to_owned(), None),
                 _ => (Kind::Other, String::new(), None),
             };
-            let range = source.item_range(item);
+            let range = source.with_leading_comments(node.clone());
             let lines = (
                 source.line_of(range.start),
                 source.line_of(range.end.saturating_sub(1).max(range.start)),
@@ -532,6 +547,7 @@ impl<'f> Inventory<'f> {
                 name,
                 self_ty,
                 range,
+                node: node.clone(),
                 lines,
             });
         }

@@ -158,8 +158,9 @@ impl SourceFile {
         if self.crlf { "\r\n\r\n" } else { "\n\n" }
     }
 
-    /// Parses the whole file. Nesting is bounded first, so no input can overflow the stack.
-    pub fn parse(&self) -> Result<syn::File, LocatedError> {
+    /// Parses the whole file, with each top-level item's byte range. Nesting is bounded first,
+    /// so no input can overflow the stack.
+    pub fn parse(&self) -> Result<Parsed, LocatedError> {
         // A shebang line is blanked rather than cut, so that byte offsets stay those of `text`.
         let text = blank_shebang(&self.text);
         let tokens: TokenStream = text.parse().map_err(|e: proc_macro2::LexError| {
@@ -172,7 +173,7 @@ impl SourceFile {
             ));
         }
         // Parsing the tokens already lexed, rather than the text again, halves the lexing.
-        syn::parse2::<syn::File>(tokens).map_err(|e| {
+        syn::parse::Parser::parse2(parse_items, tokens).map_err(|e| {
             let message = e.to_string();
             // syn reports running out of input at the call site, not at the end of the file.
             if message.contains("end of input") {
@@ -184,22 +185,28 @@ impl SourceFile {
     }
 
     /// The bytes of `text` that `node` covers, outer attributes and doc comments included.
+    /// `Spanned` re-serializes the whole node to find its last token: for an item, use the
+    /// ranges [`Parsed`] keeps instead.
     pub fn node_range(&self, node: &impl Spanned) -> Range<usize> {
         span_range(node.span())
     }
 
-    /// An item's byte range, widened to take a plain `//` comment block that sits directly
-    /// above it (no blank line between): such comments are not in the AST.
-    pub fn item_range(&self, node: &impl Spanned) -> Range<usize> {
-        let range = self.node_range(node);
-        range_with_leading_comments(&self.text, range)
+    /// The bytes from the start of `first` to the end of `last`.
+    pub fn span_range(&self, first: Span, last: Span) -> Range<usize> {
+        span_range(first).start..span_range(last).end
+    }
+
+    /// An item's byte range from its node range, widened to take a plain `//` comment block
+    /// that sits directly above it (no blank line between): such comments are not in the AST.
+    pub fn with_leading_comments(&self, node: Range<usize>) -> Range<usize> {
+        range_with_leading_comments(&self.text, node)
     }
 
     /// Where slices of this file may start and end: every top-level item, and every function
-    /// inside an impl block, as `item_range` gives them.
+    /// inside an impl block, as `with_leading_comments` widens them.
     pub fn item_ranges(&self) -> Result<Vec<Range<usize>>, LocatedError> {
-        let file = self.parse()?;
-        Ok(item_ranges_of(self, &file))
+        let parsed = self.parse()?;
+        Ok(item_ranges_of(self, &parsed))
     }
 
     pub fn slice(&self, range: Range<usize>) -> &str {
@@ -276,19 +283,85 @@ pub fn on_big_stack<T: Send>(work: impl FnOnce() -> T + Send) -> anyhow::Result<
 }
 
 /// The item boundaries of an already parsed file (see [`SourceFile::item_ranges`]).
-pub fn item_ranges_of(source: &SourceFile, file: &syn::File) -> Vec<Range<usize>> {
+pub fn item_ranges_of(source: &SourceFile, parsed: &Parsed) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
-    for item in &file.items {
-        ranges.push(source.item_range(item));
+    for (item, node) in parsed.file.items.iter().zip(&parsed.ranges) {
+        ranges.push(source.with_leading_comments(node.clone()));
         if let syn::Item::Impl(imp) = item {
             for inner in &imp.items {
                 if let syn::ImplItem::Fn(f) = inner {
-                    ranges.push(source.item_range(f));
+                    ranges.push(source.with_leading_comments(method_range(f)));
                 }
             }
         }
     }
     ranges
+}
+
+/// A file's syntax tree with the byte range of each top-level item (outer attributes and doc
+/// comments included), read off the item's first and last tokens as it was parsed.
+#[derive(Debug)]
+pub struct Parsed {
+    pub file: syn::File,
+    /// `ranges[i]` is where `file.items[i]` stands in the text.
+    pub ranges: Vec<Range<usize>>,
+}
+
+impl std::ops::Deref for Parsed {
+    type Target = syn::File;
+
+    fn deref(&self) -> &syn::File {
+        &self.file
+    }
+}
+
+/// syn's `File` parser, noting where each item starts (its first token) and ends (the last
+/// token it took): constant work per item, where `Spanned` would print the item again.
+fn parse_items(input: syn::parse::ParseStream) -> syn::Result<Parsed> {
+    let attrs = input.call(syn::Attribute::parse_inner)?;
+    let mut items = Vec::new();
+    let mut ranges = Vec::new();
+    while !input.is_empty() {
+        let first = input.cursor().span();
+        items.push(input.parse::<syn::Item>()?);
+        let last = input.cursor().prev_span();
+        ranges.push(span_range(first).start..span_range(last).end);
+    }
+    Ok(Parsed {
+        file: syn::File {
+            shebang: None,
+            frontmatter: None,
+            attrs,
+            items,
+        },
+        ranges,
+    })
+}
+
+/// The byte range of a method of an impl block, from its first token (an attribute, the
+/// visibility or the signature's first keyword) to its body's closing brace.
+pub fn method_range(f: &syn::ImplItemFn) -> Range<usize> {
+    let sig = &f.sig;
+    let first = f
+        .attrs
+        .first()
+        .map(|a| a.pound_token.span)
+        .or(match &f.vis {
+            syn::Visibility::Public(p) => Some(p.span),
+            syn::Visibility::Restricted(r) => Some(r.pub_token.span),
+            syn::Visibility::Inherited => None,
+        })
+        .or(f.modifiers.defaultness.map(|d| d.span))
+        .or(sig.constness.map(|c| c.span))
+        .or(sig.asyncness.map(|a| a.span))
+        .or(match &sig.safety {
+            syn::Safety::Safe(s) => Some(s.span),
+            syn::Safety::Unsafe(u) => Some(u.span),
+            syn::Safety::Default => None,
+        })
+        .or(sig.abi.as_ref().map(|a| a.extern_token.span))
+        .unwrap_or(sig.fn_token.span);
+    span_range(first).start..span_range(f.block.brace_token.span.close()).end
 }
 
 /// proc-macro2 counts every file it has lexed on this thread into one offset space; the range of
@@ -453,7 +526,7 @@ mod tests {
         for text in texts {
             let src = file(text);
             let parsed = src.parse().unwrap();
-            let range = src.item_range(&parsed.items[0]);
+            let range = src.with_leading_comments(parsed.ranges[0].clone());
             let slice = src.slice(range.clone());
             assert!(slice.starts_with("///"), "{slice:?}");
             assert!(slice.ends_with('}'), "{slice:?}");
@@ -466,10 +539,13 @@ mod tests {
         let src = file("use a;\n\n// one\n// two\nfn f() {}\n\n// apart\n\nfn g() {}\n");
         let parsed = src.parse().unwrap();
         assert_eq!(
-            src.slice(src.item_range(&parsed.items[1])),
+            src.slice(src.with_leading_comments(parsed.ranges[1].clone())),
             "// one\n// two\nfn f() {}"
         );
-        assert_eq!(src.slice(src.item_range(&parsed.items[2])), "fn g() {}");
+        assert_eq!(
+            src.slice(src.with_leading_comments(parsed.ranges[2].clone())),
+            "fn g() {}"
+        );
     }
 
     #[test]
@@ -511,6 +587,9 @@ mod tests {
     fn shebang_keeps_offsets() {
         let src = file("#!/usr/bin/env run\nfn f() {}\n");
         let parsed = src.parse().unwrap();
-        assert_eq!(src.slice(src.item_range(&parsed.items[0])), "fn f() {}");
+        assert_eq!(
+            src.slice(src.with_leading_comments(parsed.ranges[0].clone())),
+            "fn f() {}"
+        );
     }
 }

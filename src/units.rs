@@ -217,6 +217,12 @@ pub struct TypeRoles {
 }
 
 pub fn type_roles(facts: &BTreeMap<usize, Vec<Fact>>, inventory: &Inventory) -> TypeRoles {
+    let structs: std::collections::HashSet<&str> = inventory
+        .entries
+        .iter()
+        .filter(|e| e.kind == Kind::Struct)
+        .map(|e| e.name.as_str())
+        .collect();
     let mut roles = TypeRoles {
         body: BTreeSet::new(),
         query: BTreeSet::new(),
@@ -234,9 +240,9 @@ pub fn type_roles(facts: &BTreeMap<usize, Vec<Fact>>, inventory: &Inventory) -> 
                 facts::ExtractorRole::Path => {}
             },
             Fact::Returns { ty, .. } => {
-                for e in &inventory.entries {
-                    if e.kind == Kind::Struct && contains_word(ty, &e.name) {
-                        roles.response.insert(e.name.clone());
+                for word in words(ty) {
+                    if structs.contains(word) {
+                        roles.response.insert(word.to_owned());
                     }
                 }
             }
@@ -246,9 +252,11 @@ pub fn type_roles(facts: &BTreeMap<usize, Vec<Fact>>, inventory: &Inventory) -> 
     roles
 }
 
-fn contains_word(text: &str, word: &str) -> bool {
+/// The words of a type as written: `Result<JsonStatus<202, MessageOut>>` → `Result`,
+/// `JsonStatus`, `202`, `MessageOut`.
+fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric() && c != '_')
-        .any(|w| w == word)
+        .filter(|w| !w.is_empty())
 }
 
 pub fn role_of(
@@ -412,14 +420,17 @@ mod tests {
                 .filter(|e| e.kind == Kind::Fn)
                 .map(|e| e.name.clone())
                 .collect(),
-            types: Vec::new(),
+            types: Default::default(),
         };
         let facts: BTreeMap<usize, Vec<Fact>> = selection
             .items
             .iter()
             .map(|s| {
-                let item = inventory.entries[s.entry].item;
-                (s.entry, facts::item_facts(&source, item, &names))
+                let e = &inventory.entries[s.entry];
+                (
+                    s.entry,
+                    facts::item_facts(&source, e.item, e.node.clone(), &names),
+                )
             })
             .collect();
         build_units(&inventory, &selection, &facts)

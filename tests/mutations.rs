@@ -103,7 +103,11 @@ proptest! {
         match generate(&source, &Options::default()) {
             Ok(generated) => {
                 let file = source.parse().expect("generate parsed it");
-                let items: Vec<_> = file.items.iter().map(|i| source.item_range(i)).collect();
+                let items: Vec<_> = file
+                    .items
+                    .iter()
+                    .map(|i| source.with_leading_comments(source.node_range(i)))
+                    .collect();
                 for example in &generated.examples {
                     let exact = check::exact_slices(
                         &example.code,
