@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
-use crate::source::SourceFile;
+use crate::source::Located;
 use std::ops::Range;
 
 /// A state or extension binding: `ref db`, `queue_tx`.
@@ -520,7 +520,7 @@ impl LocalNames {
 }
 
 /// Exact source text of a node, when it fits on one line: only such text is ever quoted.
-fn one_line(source: &SourceFile, node: &impl Spanned) -> Option<String> {
+fn one_line(source: &Located, node: &impl Spanned) -> Option<String> {
     let text = source.slice(source.node_range(node));
     (!text.contains('\n') && !text.is_empty() && text.len() <= 100).then(|| text.to_owned())
 }
@@ -578,7 +578,7 @@ fn doc_fact(item: &str, attrs: &[syn::Attribute]) -> Option<Fact> {
 }
 
 /// `#[name(a = "x", b(..), c)]` as (key, string value, verbatim text) triples.
-fn attr_args(source: &SourceFile, attr: &syn::Attribute) -> Vec<(String, Option<String>, String)> {
+fn attr_args(source: &Located, attr: &syn::Attribute) -> Vec<(String, Option<String>, String)> {
     let syn::Meta::List(list) = &attr.meta else {
         return Vec::new();
     };
@@ -626,7 +626,7 @@ fn attr_args(source: &SourceFile, attr: &syn::Attribute) -> Vec<(String, Option<
         .collect()
 }
 
-fn field_fact(source: &SourceFile, field: &syn::Field, name: &syn::Ident) -> FieldFact {
+fn field_fact(source: &Located, field: &syn::Field, name: &syn::Ident) -> FieldFact {
     let mut fact = FieldFact {
         name: name.to_string(),
         ty: one_line(source, &field.ty).unwrap_or_default(),
@@ -672,7 +672,7 @@ fn field_fact(source: &SourceFile, field: &syn::Field, name: &syn::Ident) -> Fie
     fact
 }
 
-fn struct_facts(source: &SourceFile, s: &syn::ItemStruct, out: &mut Vec<Fact>) {
+fn struct_facts(source: &Located, s: &syn::ItemStruct, out: &mut Vec<Fact>) {
     let name = s.ident.to_string();
     out.extend(doc_fact(&name, &s.attrs));
     let mut derives = Vec::new();
@@ -721,7 +721,7 @@ fn struct_facts(source: &SourceFile, s: &syn::ItemStruct, out: &mut Vec<Fact>) {
     }
 }
 
-fn impl_facts(source: &SourceFile, imp: &syn::ItemImpl, names: &LocalNames, out: &mut Vec<Fact>) {
+fn impl_facts(source: &Located, imp: &syn::ItemImpl, names: &LocalNames, out: &mut Vec<Fact>) {
     let self_ty = crate::select::type_name(&imp.self_ty).unwrap_or_default();
     let methods: Vec<String> = imp
         .items
@@ -764,7 +764,7 @@ fn impl_facts(source: &SourceFile, imp: &syn::ItemImpl, names: &LocalNames, out:
     }
 }
 
-fn method_fact(source: &SourceFile, f: &syn::ImplItemFn) -> Fact {
+fn method_fact(source: &Located, f: &syn::ImplItemFn) -> Fact {
     let mut receiver = None;
     let mut params = Vec::new();
     for input in &f.sig.inputs {
@@ -797,7 +797,7 @@ fn method_fact(source: &SourceFile, f: &syn::ImplItemFn) -> Fact {
 
 /// The conditions of the `if`s at the top level of a body (also `let x = if ..`), which carry
 /// most of what a short method decides.
-fn branch_facts(source: &SourceFile, block: &syn::Block) -> Vec<Fact> {
+fn branch_facts(source: &Located, block: &syn::Block) -> Vec<Fact> {
     block
         .stmts
         .iter()
@@ -817,7 +817,7 @@ fn branch_facts(source: &SourceFile, block: &syn::Block) -> Vec<Fact> {
         .collect()
 }
 
-fn fn_facts(source: &SourceFile, f: &syn::ItemFn, names: &LocalNames, out: &mut Vec<Fact>) {
+fn fn_facts(source: &Located, f: &syn::ItemFn, names: &LocalNames, out: &mut Vec<Fact>) {
     let name = f.sig.ident.to_string();
     out.extend(doc_fact(&name, &f.attrs));
     for attr in &f.attrs {
@@ -931,7 +931,7 @@ fn merge_state(states: &mut Vec<Fact>, fact: Fact) {
 }
 
 /// A validator function: takes one reference and returns a `ValidationError` result.
-fn validator_fn(source: &SourceFile, f: &syn::ItemFn) -> Option<Fact> {
+fn validator_fn(source: &Located, f: &syn::ItemFn) -> Option<Fact> {
     let output = match &f.sig.output {
         syn::ReturnType::Type(_, ty) => one_line(source, &**ty)?,
         syn::ReturnType::Default => return None,
@@ -1015,7 +1015,7 @@ impl<'ast> Visit<'ast> for WordLiterals {
     }
 }
 
-fn pattern_bindings(source: &SourceFile, pat: &syn::Pat) -> Vec<Binding> {
+fn pattern_bindings(source: &Located, pat: &syn::Pat) -> Vec<Binding> {
     let mut out = Vec::new();
     match pat {
         syn::Pat::Ident(id) => out.push(Binding {
@@ -1069,7 +1069,7 @@ fn inner_type_name(ty: &syn::Type) -> Option<String> {
     })
 }
 
-fn param_fact(source: &SourceFile, pat: &syn::Pat, ty: &syn::Type, ty_name: &str) -> Option<Fact> {
+fn param_fact(source: &Located, pat: &syn::Pat, ty: &syn::Type, ty_name: &str) -> Option<Fact> {
     let bindings = pattern_bindings(source, pat);
     let names: Vec<String> = bindings.iter().map(|b| b.name.clone()).collect();
     let ty_text = one_line(source, ty).unwrap_or_else(|| ty_name.to_owned());
@@ -1114,7 +1114,7 @@ fn param_fact(source: &SourceFile, pat: &syn::Pat, ty: &syn::Type, ty_name: &str
     }
 }
 
-fn returns_fact(source: &SourceFile, ty: &syn::Type) -> Fact {
+fn returns_fact(source: &Located, ty: &syn::Type) -> Fact {
     let text =
         one_line(source, ty).unwrap_or_else(|| crate::select::type_name(ty).unwrap_or_default());
     let mut status = None;
@@ -1182,7 +1182,7 @@ impl<'ast> Visit<'ast> for ReturnFinder {
 
 /// Walks a function body in source order, emitting facts as statements state them.
 struct BodyVisitor<'s> {
-    source: &'s SourceFile,
+    source: &'s Located<'s>,
     /// The text of the body visited.
     body: &'s str,
     names: &'s LocalNames,
@@ -1679,7 +1679,7 @@ impl<'ast> Visit<'ast> for TaskFinder {
     }
 }
 
-fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: &mut Vec<Fact>) {
+fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mut Vec<Fact>) {
     let braces = block.brace_token.span;
     let mut v = BodyVisitor {
         source,
@@ -1709,7 +1709,7 @@ fn body_facts(source: &SourceFile, block: &syn::Block, names: &LocalNames, out: 
 /// Reads one item into facts, in the order its code states them, keeping only facts whose
 /// quotable text stands verbatim in the item.
 pub fn item_facts(
-    source: &SourceFile,
+    source: &Located,
     item: &Item,
     node: Range<usize>,
     names: &LocalNames,
@@ -1800,6 +1800,7 @@ fn unstop_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::SourceFile;
     use std::path::Path;
 
     fn facts(text: &str) -> Vec<Fact> {
@@ -1812,7 +1813,7 @@ mod tests {
         file.items
             .iter()
             .zip(&file.ranges)
-            .flat_map(|(i, node)| item_facts(&source, i, node.clone(), &names))
+            .flat_map(|(i, node)| item_facts(&Located::whole(&source), i, node.clone(), &names))
             .collect()
     }
 
@@ -1865,7 +1866,7 @@ async fn create(
         file.items
             .iter()
             .zip(&file.ranges)
-            .flat_map(|(i, node)| item_facts(&source, i, node.clone(), &names))
+            .flat_map(|(i, node)| item_facts(&Located::whole(&source), i, node.clone(), &names))
             .collect()
     }
 

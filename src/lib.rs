@@ -20,6 +20,7 @@ pub mod git;
 pub mod history;
 pub mod manifest;
 pub mod output;
+pub mod parse;
 pub mod pipeline;
 pub mod profile;
 pub mod provenance;

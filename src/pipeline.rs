@@ -3,7 +3,7 @@
 //! provenance of every slice of that code). Crate mode runs it per file; formatting to a wire
 //! format comes after, in `format.rs`.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -11,11 +11,12 @@ use anyhow::Context as _;
 
 use crate::check;
 use crate::facts::{self, Fact, LocalNames};
+use crate::parse;
 use crate::profile::{self, Profile};
 use crate::quality;
 use crate::render::{self, Role, UnitView, Voice};
 use crate::select::{self, Inventory, Kind, Route, Selection};
-use crate::source::{self, SourceFile};
+use crate::source::SourceFile;
 use crate::tree;
 use crate::units::{self, Imports, Unit};
 
@@ -154,34 +155,27 @@ fn why_empty(profile: &Profile, routes: &[Route], foreign: &[Route]) -> String {
 
 /// The pure pipeline on one file's text: parse, select, read facts, render, check.
 ///
-/// It runs on a thread of its own with a large stack, whatever thread calls it (see
-/// [`source::on_big_stack`]).
+/// The syntax tree is read on threads with a large stack ([`parse::two_passes`]); what comes
+/// back is plain data, rendered and checked on the calling thread.
 pub fn extract(
     source: &SourceFile,
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    source::on_big_stack(|| extract_here(source, profile, options))?
-}
-
-fn extract_here(
-    source: &SourceFile,
-    profile: &Profile,
-    options: &Options,
-) -> anyhow::Result<Extracted> {
-    let file = source.parse()?;
-    let inventory = Inventory::new(source, &file);
-    let selection = select::select_creation_items(&inventory, profile, &options.roots)
-        .with_context(|| format!("cannot select from {}", source.path.display()))?;
-    if selection.roots.is_empty() {
-        return Err(EmptySelection {
-            profile: profile.name().to_owned(),
-            path: source.path.clone(),
-            why: why_empty(profile, &selection.routes, &selection.foreign_roots),
+    let read = read_selected(source, profile, options, false, |inventory| {
+        let selection = select::select_creation_items(inventory, profile, &options.roots)
+            .with_context(|| format!("cannot select from {}", source.path.display()))?;
+        if selection.roots.is_empty() {
+            return Err(EmptySelection {
+                profile: profile.name().to_owned(),
+                path: source.path.clone(),
+                why: why_empty(profile, &selection.routes, &selection.foreign_roots),
+            }
+            .into());
         }
-        .into());
-    }
-    finish(source, &inventory, &selection, profile, options)
+        Ok(selection)
+    })?;
+    finish(source, &read, profile, options)
 }
 
 /// Crate mode's other files: the picked functions and methods of one file, as units of their
@@ -192,71 +186,127 @@ pub fn extract_picked(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    source::on_big_stack(|| extract_picked_here(source, picks, profile, options))?
+    let read = read_selected(source, profile, options, true, |inventory| {
+        let mut items = Vec::new();
+        let mut roots = Vec::new();
+        for pick in picks {
+            let entry = match &pick.self_ty {
+                Some(ty) => inventory.method_index(ty, &pick.name),
+                None => inventory.fn_index(&pick.name),
+            };
+            let Some(entry) = entry else {
+                return Err(InternalError(format!(
+                    "{} has no {} any more",
+                    source.path.display(),
+                    pick.name
+                ))
+                .into());
+            };
+            if pick.root {
+                roots.push(entry);
+            }
+            items.push(select::Selected {
+                entry,
+                reason: pick.reason.clone(),
+            });
+        }
+        items.sort_by_key(|s| s.entry);
+        Ok(Selection {
+            routes: select::find_routes(inventory),
+            roots,
+            foreign_roots: Vec::new(),
+            items,
+            uses: inventory.use_entries(),
+        })
+    })?;
+    finish(source, &read, profile, options)
 }
 
-fn extract_picked_here(
+/// A file's inventory, what was selected from it, and what the syntax tree says of each
+/// selected item: everything the stages after selection read, as plain data.
+struct Read {
+    inventory: Inventory,
+    selection: Selection,
+    /// By entry: the facts of each selected item, and (for `--imports used`) the identifiers
+    /// its code names.
+    facts: BTreeMap<usize, Vec<Fact>>,
+    identifiers: BTreeMap<usize, BTreeSet<String>>,
+}
+
+/// Parses, inventories and selects (`select` chooses from the inventory), then reads the facts
+/// of the selected items off their syntax trees.
+fn read_selected(
     source: &SourceFile,
-    picks: &[tree::Pick],
     profile: &Profile,
     options: &Options,
-) -> anyhow::Result<Extracted> {
-    let file = source.parse()?;
-    let methods = select::impl_methods(&file.file);
-    let inventory = Inventory::with_methods(source, &file, &methods);
-    let mut items = Vec::new();
-    let mut roots = Vec::new();
-    for pick in picks {
-        let entry = match &pick.self_ty {
-            Some(ty) => inventory.method_index(ty, &pick.name),
-            None => inventory.fn_index(&pick.name),
-        };
-        let Some(entry) = entry else {
-            return Err(InternalError(format!(
-                "{} has no {} any more",
-                source.path.display(),
-                pick.name
-            ))
-            .into());
-        };
-        if pick.root {
-            roots.push(entry);
-        }
-        items.push(select::Selected {
-            entry,
-            reason: pick.reason.clone(),
-        });
+    with_methods: bool,
+    select: impl FnOnce(&Inventory) -> anyhow::Result<Selection> + Send,
+) -> anyhow::Result<Read> {
+    let names_needed = options.imports == Imports::Used;
+    let ((inventory, selection, _names), seen) = parse::two_passes(
+        source,
+        |at, i, item, node| select::read_item(at, i, item, node, with_methods),
+        |reads| {
+            let inventory = Inventory::from_items(reads);
+            let selection = select(&inventory)?;
+            let chosen = selection
+                .items
+                .iter()
+                .map(|s| {
+                    let e = &inventory.entries[s.entry];
+                    parse::Chosen {
+                        item: e.item,
+                        method: e.method,
+                    }
+                })
+                .collect();
+            let names = local_names(&inventory);
+            Ok(((inventory, selection, names), chosen))
+        },
+        |(inventory, selection, names), k, at, item| {
+            let entry = &inventory.entries[selection.items[k].entry];
+            let facts = facts::item_facts(&at, item, entry.node.clone(), names);
+            let mut identifiers = BTreeSet::new();
+            if names_needed {
+                select::identifiers(item, &mut identifiers);
+            }
+            (facts, identifiers)
+        },
+    )?;
+    let mut facts = placed_facts(source, &inventory, &selection, profile, &options.context);
+    let mut identifiers = BTreeMap::new();
+    for (s, (own, names)) in selection.items.iter().zip(seen) {
+        facts.entry(s.entry).or_default().extend(own);
+        identifiers.insert(s.entry, names);
     }
-    items.sort_by_key(|s| s.entry);
-    let selection = Selection {
-        routes: select::find_routes(&inventory),
-        roots,
-        foreign_roots: Vec::new(),
-        items,
-        uses: inventory.use_entries(),
-    };
-    finish(source, &inventory, &selection, profile, options)
+    Ok(Read {
+        inventory,
+        selection,
+        facts,
+        identifiers,
+    })
 }
 
-/// The stages after selection, shared by every mode: facts, units, rendering, the check.
+/// The stages after selection, shared by every mode: units, rendering, the check.
 fn finish(
     source: &SourceFile,
-    inventory: &Inventory,
-    selection: &Selection,
+    read: &Read,
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
+    let Read {
+        inventory,
+        selection,
+        facts,
+        ..
+    } = read;
     let rows = list_rows(inventory, selection);
-    let facts = read_facts(source, inventory, selection, profile, &options.context);
-    let units = units::build_units(inventory, selection, &facts);
-    let (examples, shortfalls) = render_examples(
-        source, inventory, selection, &facts, &units, profile, options,
-    );
-    let boundaries = inventory.boundaries(source);
+    let units = units::build_units(inventory, selection, facts);
+    let (examples, shortfalls) = render_examples(source, read, &units, profile, options);
     // The context files only ground quotations; no slice comes from them.
     let sources: Vec<check::Source> = std::iter::once(check::Source {
         file: source,
-        items: &boundaries,
+        items: inventory.boundaries(),
         commit: None,
     })
     .chain(options.context.iter().map(|file| check::Source {
@@ -315,13 +365,8 @@ fn list_rows(inventory: &Inventory, selection: &Selection) -> Vec<ListRow> {
         .collect()
 }
 
-fn read_facts(
-    source: &SourceFile,
-    inventory: &Inventory,
-    selection: &Selection,
-    profile: &Profile,
-    context: &[SourceFile],
-) -> BTreeMap<usize, Vec<Fact>> {
+/// The names the file defines at top level, so that facts can tell local calls from foreign.
+fn local_names(inventory: &Inventory) -> LocalNames {
     let mut names = LocalNames::default();
     for e in &inventory.entries {
         match e.kind {
@@ -334,6 +379,18 @@ fn read_facts(
             _ => {}
         }
     }
+    names
+}
+
+/// The facts of each selected item that come from where it stands rather than from its own
+/// syntax: the type a method belongs to, and the route a root is registered under.
+fn placed_facts(
+    source: &SourceFile,
+    inventory: &Inventory,
+    selection: &Selection,
+    profile: &Profile,
+    context: &[SourceFile],
+) -> BTreeMap<usize, Vec<Fact>> {
     // Whether a route piece stands in the file as a string literal, searched once per piece: a
     // file of many routers registers the same paths again and again.
     let mut literal_seen: BTreeMap<String, bool> = BTreeMap::new();
@@ -342,6 +399,14 @@ fn read_facts(
             .entry(piece.to_owned())
             .or_insert_with(|| source.text.contains(&format!("\"{piece}\"")))
     };
+    let roots: HashSet<usize> = selection.roots.iter().copied().collect();
+    // Each root handler's first route of the profile.
+    let mut root_routes: HashMap<&str, &Route> = HashMap::new();
+    for route in &selection.routes {
+        if profile.is_root_route(&route.method, &route.path()) {
+            root_routes.entry(route.handler.as_str()).or_insert(route);
+        }
+    }
     let mut out = BTreeMap::new();
     for s in &selection.items {
         let entry = &inventory.entries[s.entry];
@@ -356,12 +421,10 @@ fn read_facts(
                 self_ty: ty.clone(),
             });
         }
+        let root = roots.contains(&s.entry);
         // A route is quoted in requests, so only one whose path stands as written in the file.
-        if selection.roots.contains(&s.entry)
-            && let Some(route) = selection
-                .routes
-                .iter()
-                .find(|r| r.handler == entry.name && profile.is_root_route(&r.method, &r.path()))
+        if root
+            && let Some(route) = root_routes.get(entry.name.as_str())
             && route
                 .path_pieces
                 .iter()
@@ -373,7 +436,7 @@ fn read_facts(
             });
         }
         // A root routed from another file's router: its route stands in that file.
-        if selection.roots.contains(&s.entry)
+        if root
             && !facts.iter().any(|f| matches!(f, Fact::Route { .. }))
             && let select::Reason::Root { method, path } = &s.reason
             && !path.contains('`')
@@ -386,12 +449,6 @@ fn read_facts(
                 path_pieces: vec![path.clone()],
             });
         }
-        facts.extend(facts::item_facts(
-            source,
-            entry.item,
-            entry.node.clone(),
-            &names,
-        ));
         out.insert(s.entry, facts);
     }
     out
@@ -399,13 +456,17 @@ fn read_facts(
 
 fn render_examples(
     source: &SourceFile,
-    inventory: &Inventory,
-    selection: &Selection,
-    facts: &BTreeMap<usize, Vec<Fact>>,
+    read: &Read,
     units: &[Unit],
     profile: &Profile,
     options: &Options,
 ) -> (Vec<Example>, Vec<Shortfall>) {
+    let Read {
+        inventory,
+        selection,
+        facts,
+        identifiers,
+    } = read;
     let types = units::type_roles(facts, inventory);
     let empty: Vec<Fact> = Vec::new();
     let facts_of = |e: usize| facts.get(&e).unwrap_or(&empty).as_slice();
@@ -476,16 +537,22 @@ fn render_examples(
             file: &file_facts,
             raw_json: &raw_json,
         };
-        let slices: Vec<Slice> =
-            units::unit_slices(source, inventory, selection, unit, options.imports)
-                .into_iter()
-                .map(|bytes| Slice {
-                    path: source.path.clone(),
-                    lines: source.line_span(bytes.clone()),
-                    commit: None,
-                    bytes,
-                })
-                .collect();
+        let slices: Vec<Slice> = units::unit_slices(
+            source,
+            inventory,
+            selection,
+            unit,
+            identifiers,
+            options.imports,
+        )
+        .into_iter()
+        .map(|bytes| Slice {
+            path: source.path.clone(),
+            lines: source.line_span(bytes.clone()),
+            commit: None,
+            bytes,
+        })
+        .collect();
         let code = slices
             .iter()
             .map(|s| source.slice(s.bytes.clone()))
@@ -983,14 +1050,56 @@ impl Version {
 /// Reads one version of a file for history mode: parse, select, facts and roles. A version
 /// with no root of the profile has no items (the handler did not exist yet, or was moved out).
 pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Result<Version> {
-    source::on_big_stack(|| summarize_here(source, profile))?
-}
-
-fn summarize_here(source: SourceFile, profile: &Profile) -> anyhow::Result<Version> {
-    use quote::ToTokens as _;
-    let file = source.parse()?;
-    let inventory = Inventory::new(&source, &file);
-    let boundaries = inventory.boundaries(&source);
+    /// What the syntax tree says of one selected item.
+    struct Seen {
+        facts: Vec<Fact>,
+        idents: BTreeSet<String>,
+        tokens: String,
+        said: Salient,
+    }
+    let ((inventory, selection, _names), seen) = parse::two_passes(
+        &source,
+        |at, i, item, node| select::read_item(at, i, item, node, false),
+        |reads| {
+            let inventory = Inventory::from_items(reads);
+            let selection = select::select_creation_items(&inventory, profile, &[])
+                .with_context(|| format!("cannot select from {}", source.path.display()))?;
+            let chosen = if selection.roots.is_empty() {
+                Vec::new()
+            } else {
+                selection
+                    .items
+                    .iter()
+                    .map(|s| parse::Chosen {
+                        item: inventory.entries[s.entry].item,
+                        method: None,
+                    })
+                    .collect()
+            };
+            let names = local_names(&inventory);
+            Ok(((inventory, selection, names), chosen))
+        },
+        |(inventory, selection, names), k, at, item| {
+            use quote::ToTokens as _;
+            let entry = &inventory.entries[selection.items[k].entry];
+            let facts = facts::item_facts(&at, item, entry.node.clone(), names);
+            let mut idents = BTreeSet::new();
+            let mut said = Salient::default();
+            let mut tokens = String::new();
+            if entry.kind != Kind::Use {
+                select::identifiers(item, &mut idents);
+                let stream = item.to_token_stream();
+                salient_tokens(stream.clone(), &mut said);
+                tokens = token_text(stream);
+            }
+            Seen {
+                facts,
+                idents,
+                tokens,
+                said,
+            }
+        },
+    )?;
     let uses = inventory
         .use_entries()
         .into_iter()
@@ -998,16 +1107,23 @@ fn summarize_here(source: SourceFile, profile: &Profile) -> anyhow::Result<Versi
             bytes: inventory.entries[u].range.clone(),
             names: inventory
                 .names_brought_in(u)
-                .into_iter()
+                .iter()
                 .flatten()
+                .cloned()
                 .collect(),
         })
         .collect();
-    let selection = select::select_creation_items(&inventory, profile, &[])
-        .with_context(|| format!("cannot select from {}", source.path.display()))?;
     let mut items = Vec::new();
     if !selection.roots.is_empty() {
-        let facts = read_facts(&source, &inventory, &selection, profile, &[]);
+        let mut facts = placed_facts(&source, &inventory, &selection, profile, &[]);
+        let mut seen_of = BTreeMap::new();
+        for (s, mut one) in selection.items.iter().zip(seen) {
+            facts
+                .entry(s.entry)
+                .or_default()
+                .extend(std::mem::take(&mut one.facts));
+            seen_of.insert(s.entry, one);
+        }
         let types = units::type_roles(&facts, &inventory);
         let empty = Vec::new();
         let called_by_roots: Vec<&str> = selection
@@ -1030,11 +1146,9 @@ fn summarize_here(source: SourceFile, profile: &Profile) -> anyhow::Result<Versi
                 primary: s.entry,
                 entries: vec![s.entry],
             };
-            let mut idents = std::collections::BTreeSet::new();
-            inventory.identifiers_of(s.entry, &mut idents);
-            let stream = entry.item.to_token_stream();
-            let mut said = Salient::default();
-            salient_tokens(stream.clone(), &mut said);
+            let Some(one) = seen_of.remove(&s.entry) else {
+                continue;
+            };
             items.push(VersionItem {
                 kind: entry.kind.label(),
                 name: entry.name.clone(),
@@ -1043,17 +1157,16 @@ fn summarize_here(source: SourceFile, profile: &Profile) -> anyhow::Result<Versi
                 called_by_root: called_by_roots.contains(&entry.name.as_str()),
                 bytes: entry.range.clone(),
                 lines: entry.lines,
-                tokens: token_text(stream.clone()),
-                idents,
-                names: said.names,
-                literals: said.literals,
-                docs: said.docs,
+                tokens: one.tokens,
+                idents: one.idents,
+                names: one.said.names,
+                literals: one.said.literals,
+                docs: one.said.docs,
                 facts: own.clone(),
             });
         }
     }
-    drop(inventory);
-    drop(file);
+    let boundaries = inventory.boundaries().to_vec();
     Ok(Version {
         source,
         items,

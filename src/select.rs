@@ -10,7 +10,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
 use crate::profile::Profile;
-use crate::source::SourceFile;
+use crate::source::{Located, SourceFile};
 
 /// The kind of a top-level item, as `--list` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,10 +47,10 @@ impl Kind {
     }
 }
 
-/// One top-level item of the file that is not test code.
-#[derive(Debug)]
-pub struct Entry<'f> {
-    pub item: &'f Item,
+/// One top-level item of the file that is not test code (or, in crate mode, a method of an
+/// impl block taken on its own): plain data, read off the syntax tree where it was parsed.
+#[derive(Debug, Clone)]
+pub struct Entry {
     pub kind: Kind,
     /// The item's name; for an impl block, `impl Trait for Type` or `impl Type`.
     pub name: String,
@@ -62,13 +62,193 @@ pub struct Entry<'f> {
     pub node: Range<usize>,
     /// 1-based first and last line.
     pub lines: (usize, usize),
+    /// Which top-level item of the file it is; for a method, its impl block.
+    pub item: usize,
+    /// For a method taken on its own, its place among the impl block's items.
+    pub method: Option<usize>,
+    /// What selection and units read of its code.
+    pub code: Code,
 }
 
-/// The file's items, indexed by name. Test modules and test functions are not in it.
+/// What selection and units read of an item's code, worked out as it was parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Code {
+    /// Every path and method call it names, each once, in the order first named.
+    pub(crate) references: Vec<Reference>,
+    /// For a function, the routes its body registers (companions not yet resolved).
+    routes: Vec<Route>,
+    /// For an impl block, the names of the functions and constants it defines, in order.
+    members: Vec<String>,
+    /// For an impl block, whether it implements no trait.
+    inherent: bool,
+    /// For a trait impl, the type names in the trait's generic arguments (`From<MessageIn>`).
+    trait_args: Vec<String>,
+    /// For a function, how many statements its body has.
+    statements: Option<usize>,
+    /// Whether it is an empty trait impl (`impl Eq for T {}`).
+    marker: bool,
+    /// For a `use` declaration, the names it brings in; a glob names nothing (None).
+    use_names: Vec<Option<String>>,
+}
+
+impl Code {
+    fn of(item: &Item) -> Code {
+        let mut code = Code {
+            references: distinct(references(item)),
+            ..Code::default()
+        };
+        match item {
+            Item::Fn(f) => {
+                let mut finder = RouteFinder::default();
+                finder.visit_block(&f.block);
+                code.routes = finder.routes;
+                code.statements = Some(f.block.stmts.len());
+            }
+            Item::Impl(imp) => {
+                code.inherent = imp.trait_.is_none();
+                code.marker = imp.trait_.is_some() && imp.items.is_empty();
+                code.trait_args = trait_arg_names(imp);
+                code.members = imp
+                    .items
+                    .iter()
+                    .filter_map(|it| match it {
+                        syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                        syn::ImplItem::Const(c) => Some(c.ident.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+            }
+            Item::Use(u) => use_leaves(&u.tree, &mut code.use_names),
+            _ => {}
+        }
+        code
+    }
+}
+
+/// References without repeats, in the order first seen: a repeat reaches nothing new.
+fn distinct(found: Vec<Reference>) -> Vec<Reference> {
+    let mut seen = std::collections::HashSet::new();
+    found
+        .into_iter()
+        .filter(|r| seen.insert(r.clone()))
+        .collect()
+}
+
+fn use_leaves(tree: &syn::UseTree, out: &mut Vec<Option<String>>) {
+    match tree {
+        syn::UseTree::Path(p) => use_leaves(&p.tree, out),
+        syn::UseTree::Name(n) => out.push(Some(n.ident.to_string())),
+        syn::UseTree::Rename(r) => out.push(Some(r.rename.to_string())),
+        syn::UseTree::Glob(_) => out.push(None),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_leaves(t, out)),
+    }
+}
+
+/// What one top-level item contributes to an [`Inventory`]: its entry (none for test code),
+/// its methods as entries of their own when asked for, and where slices may start and end.
+#[derive(Debug, Default)]
+pub struct ItemRead {
+    entry: Option<Entry>,
+    methods: Vec<Entry>,
+    boundaries: Vec<Range<usize>>,
+}
+
+/// Reads the `index`th top-level item of a file, `node` being its byte range.
+pub fn read_item(
+    at: Located,
+    index: usize,
+    item: &Item,
+    node: Range<usize>,
+    with_methods: bool,
+) -> ItemRead {
+    let source = at.source;
+    let mut read = ItemRead::default();
+    read.boundaries
+        .push(source.with_leading_comments(node.clone()));
+    if let Item::Impl(imp) = item {
+        for inner in &imp.items {
+            if let syn::ImplItem::Fn(f) = inner {
+                read.boundaries
+                    .push(source.with_leading_comments(at.method_range(f)));
+            }
+        }
+    }
+    if is_test_item(item_attrs(item)) {
+        return read;
+    }
+    let (kind, name, self_ty) = match item {
+        Item::Fn(f) => (Kind::Fn, f.sig.ident.to_string(), None),
+        Item::Struct(s) => (Kind::Struct, s.ident.to_string(), None),
+        Item::Enum(e) => (Kind::Enum, e.ident.to_string(), None),
+        Item::Impl(i) => {
+            let (label, self_ty) = impl_label(i);
+            (Kind::Impl, label, self_ty)
+        }
+        Item::Const(c) => (Kind::Const, c.ident.to_string(), None),
+        Item::Static(s) => (Kind::Static, s.ident.to_string(), None),
+        Item::Type(t) => (Kind::Type, t.ident.to_string(), None),
+        Item::Trait(t) => (Kind::Trait, t.ident.to_string(), None),
+        Item::Use(_) => (Kind::Use, "use".to_owned(), None),
+        _ => (Kind::Other, String::new(), None),
+    };
+    let range = source.with_leading_comments(node.clone());
+    read.entry = Some(Entry {
+        kind,
+        name,
+        self_ty,
+        lines: source.line_span(range.clone()),
+        range,
+        node,
+        item: index,
+        method: None,
+        code: Code::of(item),
+    });
+    if with_methods
+        && let Item::Impl(imp) = item
+        && let Some(ty) = type_name(&imp.self_ty)
+    {
+        for (position, inner) in imp.items.iter().enumerate() {
+            let syn::ImplItem::Fn(f) = inner else {
+                continue;
+            };
+            let node = at.method_range(f);
+            let range = source.with_leading_comments(node.clone());
+            read.methods.push(Entry {
+                kind: Kind::Method,
+                name: f.sig.ident.to_string(),
+                self_ty: Some(ty.clone()),
+                lines: source.line_span(range.clone()),
+                range,
+                node,
+                item: index,
+                method: Some(position),
+                code: Code::of(&method_as_fn(f)),
+            });
+        }
+    }
+    read
+}
+
+/// A method of an impl block as a stand-alone function: its spans, and so its byte ranges,
+/// are the original's. Crate mode picks single methods from other files.
+pub fn method_as_fn(f: &syn::ImplItemFn) -> Item {
+    Item::Fn(syn::ItemFn {
+        attrs: f.attrs.clone(),
+        vis: f.vis.clone(),
+        modifiers: f.modifiers.clone(),
+        sig: f.sig.clone(),
+        block: Box::new(f.block.clone()),
+    })
+}
+
+/// The file's items, indexed by name. Test modules and test functions are not in it; in crate
+/// mode's other files the methods of impl blocks follow the items, as entries of their own.
 #[derive(Debug)]
-pub struct Inventory<'f> {
-    pub entries: Vec<Entry<'f>>,
-    parsed: &'f crate::source::Parsed,
+pub struct Inventory {
+    pub entries: Vec<Entry>,
+    /// Where slices of the file may start and end: every top-level item and every function
+    /// inside an impl block, test code included.
+    boundaries: Vec<Range<usize>>,
     fns: BTreeMap<String, usize>,
     types: BTreeMap<String, usize>,
     values: BTreeMap<String, usize>,
@@ -79,9 +259,8 @@ pub struct Inventory<'f> {
     /// method or associated const name → the first inherent impl of each local type that
     /// defines it, by type name: made on first use, so a call `x.name(..)` is one lookup
     /// rather than a scan of every impl.
-    inherent_methods: std::cell::OnceCell<BTreeMap<String, Vec<usize>>>,
+    inherent_methods: std::sync::OnceLock<BTreeMap<String, Vec<usize>>>,
 }
-
 /// A POST (or other) route the file's router registers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -343,127 +522,102 @@ fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
     (label, self_ty)
 }
 
-/// A method of an impl block as a stand-alone function, with where the original stands.
-#[derive(Debug)]
-pub struct Method {
-    pub self_ty: String,
-    pub item: Item,
-    pub node: Range<usize>,
-}
-
-/// The methods of a file's impl blocks as stand-alone functions (their spans, and so their
-/// byte ranges, are the originals'), with the name of their self type. Directory mode picks
-/// single methods from other files; single-file mode never needs them.
-pub fn impl_methods(file: &syn::File) -> Vec<Method> {
-    let mut out = Vec::new();
-    for item in &file.items {
-        let Item::Impl(imp) = item else { continue };
-        if is_test_item(&imp.attrs) {
-            continue;
-        }
-        let Some(ty) = type_name(&imp.self_ty) else {
-            continue;
-        };
-        for inner in &imp.items {
-            if let syn::ImplItem::Fn(f) = inner {
-                let as_fn = syn::ItemFn {
-                    attrs: f.attrs.clone(),
-                    vis: f.vis.clone(),
-                    modifiers: f.modifiers.clone(),
-                    sig: f.sig.clone(),
-                    block: Box::new(f.block.clone()),
-                };
-                out.push(Method {
-                    self_ty: ty.clone(),
-                    item: Item::Fn(as_fn),
-                    node: crate::source::method_range(f),
-                });
-            }
-        }
+impl Inventory {
+    /// The inventory of a file parsed whole.
+    pub fn new(source: &SourceFile, parsed: &crate::source::Parsed) -> Inventory {
+        Inventory::of_parsed(source, parsed, false)
     }
-    out
-}
 
-impl<'f> Inventory<'f> {
-    /// The file's items, and also each method in `methods` as an entry of kind `Method`.
-    pub fn with_methods(
+    /// The file's items, and also each method of its impl blocks as an entry of kind `Method`.
+    pub fn with_methods(source: &SourceFile, parsed: &crate::source::Parsed) -> Inventory {
+        Inventory::of_parsed(source, parsed, true)
+    }
+
+    fn of_parsed(
         source: &SourceFile,
-        parsed: &'f crate::source::Parsed,
-        methods: &'f [Method],
-    ) -> Inventory<'f> {
-        let mut inv = Inventory::new(source, parsed);
-        for method in methods {
-            let Item::Fn(f) = &method.item else { continue };
-            let range = source.with_leading_comments(method.node.clone());
-            let lines = (
-                source.line_of(range.start),
-                source.line_of(range.end.saturating_sub(1).max(range.start)),
-            );
-            inv.entries.push(Entry {
-                item: &method.item,
-                kind: Kind::Method,
-                name: f.sig.ident.to_string(),
-                self_ty: Some(method.self_ty.clone()),
-                range,
-                node: method.node.clone(),
-                lines,
-            });
+        parsed: &crate::source::Parsed,
+        with_methods: bool,
+    ) -> Inventory {
+        let at = Located::whole(source);
+        Inventory::from_items(
+            parsed
+                .file
+                .items
+                .iter()
+                .zip(&parsed.ranges)
+                .enumerate()
+                .map(|(i, (item, node))| read_item(at, i, item, node.clone(), with_methods)),
+        )
+    }
+
+    /// The inventory of a file's items, read one at a time in file order.
+    pub fn from_items(items: impl IntoIterator<Item = ItemRead>) -> Inventory {
+        let mut inv = Inventory {
+            entries: Vec::new(),
+            boundaries: Vec::new(),
+            fns: BTreeMap::new(),
+            types: BTreeMap::new(),
+            values: BTreeMap::new(),
+            impls: BTreeMap::new(),
+            trait_arg_impls: BTreeMap::new(),
+            inherent_methods: std::sync::OnceLock::new(),
+        };
+        let mut methods = Vec::new();
+        for read in items {
+            inv.boundaries.extend(read.boundaries);
+            methods.extend(read.methods);
+            let Some(entry) = read.entry else { continue };
+            let index = inv.entries.len();
+            let name = entry.name.clone();
+            match entry.kind {
+                Kind::Fn => {
+                    inv.fns.entry(name).or_insert(index);
+                }
+                Kind::Struct | Kind::Enum | Kind::Type | Kind::Trait => {
+                    inv.types.entry(name).or_insert(index);
+                }
+                Kind::Const | Kind::Static => {
+                    inv.values.entry(name).or_insert(index);
+                }
+                Kind::Impl => {
+                    if let Some(ty) = &entry.self_ty {
+                        inv.impls.entry(ty.clone()).or_default().push(index);
+                    }
+                    for name in &entry.code.trait_args {
+                        inv.trait_arg_impls
+                            .entry(name.clone())
+                            .or_default()
+                            .push(index);
+                    }
+                }
+                _ => {}
+            }
+            inv.entries.push(entry);
         }
+        inv.entries.extend(methods);
         inv
     }
 
     /// Where slices of the file may start and end: every top-level item and every function
     /// inside an impl block, test code included (see [`crate::source::item_ranges_of`]).
-    pub fn boundaries(&self, source: &SourceFile) -> Vec<Range<usize>> {
-        crate::source::item_ranges_of(source, self.parsed)
+    pub fn boundaries(&self) -> &[Range<usize>] {
+        &self.boundaries
     }
 
     /// For a function entry, how many statements its body has.
     pub fn statement_count(&self, entry: usize) -> Option<usize> {
-        match self.entries[entry].item {
-            Item::Fn(f) => Some(f.block.stmts.len()),
-            _ => None,
-        }
+        self.entries[entry].code.statements
     }
 
     /// Whether an entry is an empty trait impl (`impl Eq for T {}`).
     pub fn is_marker_impl(&self, entry: usize) -> bool {
-        matches!(self.entries[entry].item, Item::Impl(i) if i.trait_.is_some() && i.items.is_empty())
-    }
-
-    /// Adds every identifier the entry's code names to `out`.
-    pub fn identifiers_of(&self, entry: usize, out: &mut BTreeSet<String>) {
-        fn walk(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
-            for token in tokens {
-                match token {
-                    proc_macro2::TokenTree::Ident(i) => {
-                        out.insert(i.to_string());
-                    }
-                    proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
-                    _ => {}
-                }
-            }
-        }
-        walk(self.entries[entry].item.to_token_stream(), out);
+        self.entries[entry].code.marker
     }
 
     /// For a `use` entry, the names it brings in; a glob names nothing (None), so it keeps no
     /// declaration alive.
-    pub fn names_brought_in(&self, entry: usize) -> Vec<Option<String>> {
-        fn leaves(tree: &syn::UseTree, out: &mut Vec<Option<String>>) {
-            match tree {
-                syn::UseTree::Path(p) => leaves(&p.tree, out),
-                syn::UseTree::Name(n) => out.push(Some(n.ident.to_string())),
-                syn::UseTree::Rename(r) => out.push(Some(r.rename.to_string())),
-                syn::UseTree::Glob(_) => out.push(None),
-                syn::UseTree::Group(g) => g.items.iter().for_each(|t| leaves(t, out)),
-            }
-        }
-        let mut out = Vec::new();
-        if let Item::Use(item) = self.entries[entry].item {
-            leaves(&item.tree, &mut out);
-        }
-        out
+    pub fn names_brought_in(&self, entry: usize) -> &[Option<String>] {
+        &self.entries[entry].code.use_names
     }
 
     /// Entry indices of the file's `use` declarations, in source order.
@@ -481,77 +635,6 @@ impl<'f> Inventory<'f> {
         self.entries.iter().position(|e| {
             e.kind == Kind::Method && e.name == name && e.self_ty.as_deref() == Some(ty)
         })
-    }
-
-    pub fn new(source: &SourceFile, parsed: &'f crate::source::Parsed) -> Inventory<'f> {
-        let mut inv = Inventory {
-            entries: Vec::new(),
-            parsed,
-            fns: BTreeMap::new(),
-            types: BTreeMap::new(),
-            values: BTreeMap::new(),
-            impls: BTreeMap::new(),
-            trait_arg_impls: BTreeMap::new(),
-            inherent_methods: std::cell::OnceCell::new(),
-        };
-        for (item, node) in parsed.file.items.iter().zip(&parsed.ranges) {
-            if is_test_item(item_attrs(item)) {
-                continue;
-            }
-            let (kind, name, self_ty) = match item {
-                Item::Fn(f) => (Kind::Fn, f.sig.ident.to_string(), None),
-                Item::Struct(s) => (Kind::Struct, s.ident.to_string(), None),
-                Item::Enum(e) => (Kind::Enum, e.ident.to_string(), None),
-                Item::Impl(i) => {
-                    let (label, self_ty) = impl_label(i);
-                    (Kind::Impl, label, self_ty)
-                }
-                Item::Const(c) => (Kind::Const, c.ident.to_string(), None),
-                Item::Static(s) => (Kind::Static, s.ident.to_string(), None),
-                Item::Type(t) => (Kind::Type, t.ident.to_string(), None),
-                Item::Trait(t) => (Kind::Trait, t.ident.to_string(), None),
-                Item::Use(_) => (Kind::Use, "use".to_owned(), None),
-                _ => (Kind::Other, String::new(), None),
-            };
-            let range = source.with_leading_comments(node.clone());
-            let lines = (
-                source.line_of(range.start),
-                source.line_of(range.end.saturating_sub(1).max(range.start)),
-            );
-            let index = inv.entries.len();
-            match kind {
-                Kind::Fn => {
-                    inv.fns.entry(name.clone()).or_insert(index);
-                }
-                Kind::Struct | Kind::Enum | Kind::Type | Kind::Trait => {
-                    inv.types.entry(name.clone()).or_insert(index);
-                }
-                Kind::Const | Kind::Static => {
-                    inv.values.entry(name.clone()).or_insert(index);
-                }
-                Kind::Impl => {
-                    if let Some(ty) = &self_ty {
-                        inv.impls.entry(ty.clone()).or_default().push(index);
-                    }
-                    if let Item::Impl(imp) = item {
-                        for name in trait_arg_names(imp) {
-                            inv.trait_arg_impls.entry(name).or_default().push(index);
-                        }
-                    }
-                }
-                _ => {}
-            }
-            inv.entries.push(Entry {
-                item,
-                kind,
-                name,
-                self_ty,
-                range,
-                node: node.clone(),
-                lines,
-            });
-        }
-        inv
     }
 
     pub fn fn_index(&self, name: &str) -> Option<usize> {
@@ -574,15 +657,8 @@ impl<'f> Inventory<'f> {
     /// The impl block of local type `ty` that defines associated item `name`.
     fn impl_defining(&self, ty: &str, name: &str, inherent_only: bool) -> Option<usize> {
         self.impls_of(ty).iter().copied().find(|&i| {
-            let Item::Impl(imp) = self.entries[i].item else {
-                return false;
-            };
-            (!inherent_only || imp.trait_.is_none())
-                && imp.items.iter().any(|it| match it {
-                    syn::ImplItem::Fn(f) => f.sig.ident == name,
-                    syn::ImplItem::Const(c) => c.ident == name,
-                    _ => false,
-                })
+            let code = &self.entries[i].code;
+            (!inherent_only || code.inherent) && code.members.iter().any(|m| m == name)
         })
     }
 
@@ -592,21 +668,14 @@ impl<'f> Inventory<'f> {
         let index = self.inherent_methods.get_or_init(|| {
             let mut index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             for impls in self.impls.values() {
-                let mut seen: Vec<String> = Vec::new();
+                let mut seen: Vec<&str> = Vec::new();
                 for &i in impls {
-                    let Item::Impl(imp) = self.entries[i].item else {
-                        continue;
-                    };
-                    if imp.trait_.is_some() {
+                    let code = &self.entries[i].code;
+                    if !code.inherent {
                         continue;
                     }
-                    for it in &imp.items {
-                        let defined = match it {
-                            syn::ImplItem::Fn(f) => f.sig.ident.to_string(),
-                            syn::ImplItem::Const(c) => c.ident.to_string(),
-                            _ => continue,
-                        };
-                        if !seen.contains(&defined) {
+                    for defined in &code.members {
+                        if !seen.contains(&defined.as_str()) {
                             index.entry(defined.clone()).or_default().push(i);
                             seen.push(defined);
                         }
@@ -619,8 +688,24 @@ impl<'f> Inventory<'f> {
     }
 }
 
+/// Adds every identifier an item's code names to `out`.
+pub fn identifiers(item: &Item, out: &mut BTreeSet<String>) {
+    fn walk(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    walk(item.to_token_stream(), out);
+}
+
 /// Where a reference was seen, which decides the reason given for what it reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Context {
     Param,
     Return,
@@ -629,7 +714,7 @@ pub(crate) enum Context {
     Attribute,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Reference {
     /// A path, in the given context; `call` when it is the callee of a call expression.
     Path {
@@ -794,6 +879,17 @@ pub(crate) fn method_path_references(f: &syn::ImplItemFn) -> Vec<Reference> {
     distinct_paths(collector.found)
 }
 
+/// The distinct path references of an entry's code, for directory mode's summaries.
+pub(crate) fn paths_named(entry: &Entry) -> Vec<Reference> {
+    entry
+        .code
+        .references
+        .iter()
+        .filter(|r| matches!(r, Reference::Path { .. }))
+        .cloned()
+        .collect()
+}
+
 /// The distinct path references of an item, for directory mode's summaries.
 pub(crate) fn path_references(item: &Item) -> Vec<Reference> {
     distinct_paths(references(item))
@@ -825,21 +921,20 @@ pub fn find_routes_in(file: &syn::File) -> Vec<Route> {
 
 /// Finds the routes a file's router functions register, with nested prefixes applied.
 pub fn find_routes(inventory: &Inventory) -> Vec<Route> {
-    let mut finder = RouteFinder::default();
-    for entry in &inventory.entries {
-        if let Item::Fn(f) = entry.item {
-            finder.visit_block(&f.block);
-        }
-    }
+    let mut routes: Vec<Route> = inventory
+        .entries
+        .iter()
+        .flat_map(|e| e.code.routes.iter().cloned())
+        .collect();
     let local = |name: &String| {
         inventory.fns.contains_key(name)
             || inventory.values.contains_key(name)
             || inventory.types.contains_key(name)
     };
-    for route in &mut finder.routes {
+    for route in &mut routes {
         route.companions.retain(local);
     }
-    finder.routes
+    routes
 }
 
 #[derive(Default)]
@@ -1060,8 +1155,8 @@ pub fn select_creation_items(
                 queue.push_back((imp, Reason::ImplOf(by.clone())));
             }
         }
-        for reference in references(entry.item) {
-            for (target, reason) in resolve(inventory, entry, &reference) {
+        for reference in &entry.code.references {
+            for (target, reason) in resolve(inventory, entry, reference) {
                 if target != index && !other_handlers.contains(&target) {
                     queue.push_back((target, reason));
                 }

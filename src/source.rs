@@ -191,11 +191,6 @@ impl SourceFile {
         span_range(node.span())
     }
 
-    /// The bytes from the start of `first` to the end of `last`.
-    pub fn span_range(&self, first: Span, last: Span) -> Range<usize> {
-        span_range(first).start..span_range(last).end
-    }
-
     /// An item's byte range from its node range, widened to take a plain `//` comment block
     /// that sits directly above it (no blank line between): such comments are not in the AST.
     pub fn with_leading_comments(&self, node: Range<usize>) -> Range<usize> {
@@ -284,13 +279,14 @@ pub fn on_big_stack<T: Send>(work: impl FnOnce() -> T + Send) -> anyhow::Result<
 
 /// The item boundaries of an already parsed file (see [`SourceFile::item_ranges`]).
 pub fn item_ranges_of(source: &SourceFile, parsed: &Parsed) -> Vec<Range<usize>> {
+    let at = Located::whole(source);
     let mut ranges = Vec::new();
     for (item, node) in parsed.file.items.iter().zip(&parsed.ranges) {
         ranges.push(source.with_leading_comments(node.clone()));
         if let syn::Item::Impl(imp) = item {
             for inner in &imp.items {
                 if let syn::ImplItem::Fn(f) = inner {
-                    ranges.push(source.with_leading_comments(method_range(f)));
+                    ranges.push(source.with_leading_comments(at.method_range(f)));
                 }
             }
         }
@@ -338,30 +334,71 @@ fn parse_items(input: syn::parse::ParseStream) -> syn::Result<Parsed> {
     })
 }
 
-/// The byte range of a method of an impl block, from its first token (an attribute, the
-/// visibility or the signature's first keyword) to its body's closing brace.
-pub fn method_range(f: &syn::ImplItemFn) -> Range<usize> {
-    let sig = &f.sig;
-    let first = f
-        .attrs
-        .first()
-        .map(|a| a.pound_token.span)
-        .or(match &f.vis {
-            syn::Visibility::Public(p) => Some(p.span),
-            syn::Visibility::Restricted(r) => Some(r.pub_token.span),
-            syn::Visibility::Inherited => None,
-        })
-        .or(f.modifiers.defaultness.map(|d| d.span))
-        .or(sig.constness.map(|c| c.span))
-        .or(sig.asyncness.map(|a| a.span))
-        .or(match &sig.safety {
-            syn::Safety::Safe(s) => Some(s.span),
-            syn::Safety::Unsafe(u) => Some(u.span),
-            syn::Safety::Default => None,
-        })
-        .or(sig.abi.as_ref().map(|a| a.extern_token.span))
-        .unwrap_or(sig.fn_token.span);
-    span_range(first).start..span_range(f.block.brace_token.span.close()).end
+/// Where a parsed piece of a file stands in it: spans count from the piece's first byte, which
+/// is `base` in the file. Every byte range read off a syntax tree goes through one of these.
+#[derive(Debug, Clone, Copy)]
+pub struct Located<'a> {
+    pub source: &'a SourceFile,
+    pub base: usize,
+}
+
+impl<'a> Located<'a> {
+    /// A file parsed whole.
+    pub fn whole(source: &'a SourceFile) -> Located<'a> {
+        Located { source, base: 0 }
+    }
+
+    /// The bytes of the file a span covers.
+    pub fn range(&self, span: Span) -> Range<usize> {
+        let range = span_range(span);
+        range.start + self.base..range.end + self.base
+    }
+
+    /// The bytes from the start of `first` to the end of `last`.
+    pub fn span_range(&self, first: Span, last: Span) -> Range<usize> {
+        self.range(first).start..self.range(last).end
+    }
+
+    /// The bytes `node` covers, outer attributes and doc comments included. `Spanned` prints
+    /// the whole node again to find its last token: fine for an expression, not for an item.
+    pub fn node_range(&self, node: &impl Spanned) -> Range<usize> {
+        self.range(node.span())
+    }
+
+    pub fn slice(&self, range: Range<usize>) -> &'a str {
+        self.source.slice(range)
+    }
+
+    /// See [`SourceFile::with_leading_comments`].
+    pub fn with_leading_comments(&self, node: Range<usize>) -> Range<usize> {
+        self.source.with_leading_comments(node)
+    }
+
+    /// The byte range of a method of an impl block, from its first token (an attribute, the
+    /// visibility or the signature's first keyword) to its body's closing brace.
+    pub fn method_range(&self, f: &syn::ImplItemFn) -> Range<usize> {
+        let sig = &f.sig;
+        let first = f
+            .attrs
+            .first()
+            .map(|a| a.pound_token.span)
+            .or(match &f.vis {
+                syn::Visibility::Public(p) => Some(p.span),
+                syn::Visibility::Restricted(r) => Some(r.pub_token.span),
+                syn::Visibility::Inherited => None,
+            })
+            .or(f.modifiers.defaultness.map(|d| d.span))
+            .or(sig.constness.map(|c| c.span))
+            .or(sig.asyncness.map(|a| a.span))
+            .or(match &sig.safety {
+                syn::Safety::Safe(s) => Some(s.span),
+                syn::Safety::Unsafe(u) => Some(u.span),
+                syn::Safety::Default => None,
+            })
+            .or(sig.abi.as_ref().map(|a| a.extern_token.span))
+            .unwrap_or(sig.fn_token.span);
+        self.span_range(first, f.block.brace_token.span.close())
+    }
 }
 
 /// proc-macro2 counts every file it has lexed on this thread into one offset space; the range of

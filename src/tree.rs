@@ -457,7 +457,7 @@ pub fn summarize(
                     name: e.name.clone(),
                     kind: Kind::Impl,
                     self_ty: e.self_ty.clone(),
-                    refs: shared_paths(select::path_references(e.item), interner, |_| true),
+                    refs: shared_paths(select::paths_named(e), interner, |_| true),
                 });
             }
         }

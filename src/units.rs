@@ -367,16 +367,19 @@ pub fn unit_slices(
     inventory: &Inventory,
     selection: &Selection,
     unit: &Unit,
+    identifiers: &BTreeMap<usize, BTreeSet<String>>,
     imports: Imports,
 ) -> Vec<Range<usize>> {
     let kept_uses: Vec<usize> = match imports {
         Imports::None => Vec::new(),
         Imports::All => selection.uses.clone(),
         Imports::Used => {
-            let mut used = BTreeSet::new();
-            for &e in &unit.entries {
-                inventory.identifiers_of(e, &mut used);
-            }
+            let used: BTreeSet<&str> = unit
+                .entries
+                .iter()
+                .flat_map(|e| identifiers.get(e).into_iter().flatten())
+                .map(String::as_str)
+                .collect();
             selection
                 .uses
                 .iter()
@@ -385,7 +388,7 @@ pub fn unit_slices(
                     inventory
                         .names_brought_in(u)
                         .iter()
-                        .any(|leaf| leaf.as_ref().is_some_and(|name| used.contains(name)))
+                        .any(|leaf| leaf.as_deref().is_some_and(|name| used.contains(name)))
                 })
                 .collect()
         }
@@ -429,7 +432,12 @@ mod tests {
                 let e = &inventory.entries[s.entry];
                 (
                     s.entry,
-                    facts::item_facts(&source, e.item, e.node.clone(), &names),
+                    facts::item_facts(
+                        &crate::source::Located::whole(&source),
+                        &file.items[e.item],
+                        e.node.clone(),
+                        &names,
+                    ),
                 )
             })
             .collect();
