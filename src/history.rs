@@ -617,7 +617,6 @@ fn render_example<'e>(
 ) -> Option<Example> {
     let primary = items.iter().position(|i| i.root).unwrap_or(0);
     let file = after.file_facts();
-    let raw_json = crate::rules::raw_json_types(&file);
     let view = UnitView {
         key: key.to_owned(),
         role: items[primary].role,
@@ -632,7 +631,6 @@ fn render_example<'e>(
         called_by_root: items[primary].called_by_root,
         field_of: None,
         file: &file,
-        raw_json: &raw_json,
     };
     let mut idents = std::collections::BTreeSet::new();
     for item in items {

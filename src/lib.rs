@@ -21,6 +21,7 @@ pub mod history;
 pub mod manifest;
 pub mod output;
 pub mod parse;
+pub mod pieces;
 pub mod pipeline;
 pub mod profile;
 pub mod provenance;

@@ -2,27 +2,54 @@
 //! it is parsed; the caller looks at the summaries alone (plain data) and chooses the items it
 //! needs to see again; only those are visited. The syntax tree never leaves this module's
 //! threads, and no syn type comes back.
+//!
+//! A file is cut into pieces on item boundaries ([`crate::pieces`]) and its pieces are parsed on
+//! as many threads as the machine has cores (threads with a large stack, since parsing
+//! recurses once per nesting level). A small file keeps its trees until the chosen items are
+//! visited; a large one drops each piece's tree as soon as it is summarized, and parses the
+//! chosen items again one by one, so that memory stays that of a few pieces whatever the size.
 
 use std::ops::Range;
+use std::sync::OnceLock;
+use std::sync::mpsc;
 
+use crate::pieces;
 use crate::select;
-use crate::source::{self, Located, SourceFile};
+use crate::source::{self, Located, LocatedError, Parsed, SourceFile};
 
-/// An item to visit again: the `item`th top-level item of the file, or the method at
-/// `method` among that impl block's items, as a stand-alone function.
+/// Which top-level item of a file: the `index`th of the `piece`th piece. Ordered as the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemKey {
+    pub piece: usize,
+    pub index: usize,
+}
+
+/// An item to visit again: a top-level item, or the method at `method` among that impl
+/// block's items, as a stand-alone function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chosen {
-    pub item: usize,
+    pub item: ItemKey,
     pub method: Option<usize>,
 }
 
-/// Parses `source`, calls `summarize` on every top-level item (with its index and byte range),
-/// hands the summaries to `choose`, and calls `visit` on each item it chose (with the item's
-/// place in its list). Returns what `choose` kept and what `visit` made, in the chosen order.
+/// Pieces are at least this long: below it a thread costs more than it saves.
+const SMALLEST_PIECE: usize = 8 << 10;
+
+/// Pieces are at most this long, so that the trees held at once stay small.
+const LARGEST_PIECE: usize = 64 << 10;
+
+/// Files up to this size keep their trees between the passes; larger ones parse the chosen
+/// items again. syn's tree takes about 55 times the text.
+const KEEP_TREES_UP_TO: usize = 256 << 10;
+
+/// Parses `source`, calls `summarize` on every top-level item (with its key and byte range),
+/// hands the summaries (in file order) to `choose`, and calls `visit` on each item it chose
+/// (with the item's place in its list). Returns what `choose` kept and what `visit` made, in
+/// the chosen order.
 pub fn two_passes<S, C, T>(
     source: &SourceFile,
-    summarize: impl Fn(Located, usize, &syn::Item, Range<usize>) -> S + Sync,
-    choose: impl FnOnce(Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)> + Send,
+    summarize: impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync,
+    choose: impl FnOnce(Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
     visit: impl Fn(&C, usize, Located, &syn::Item) -> T + Sync,
 ) -> anyhow::Result<(C, Vec<T>)>
 where
@@ -30,31 +57,275 @@ where
     C: Send + Sync,
     T: Send,
 {
-    source::on_big_stack(|| {
-        let parsed = source.parse()?;
-        let at = Located::whole(source);
-        let summaries = parsed
-            .file
-            .items
-            .iter()
-            .zip(&parsed.ranges)
-            .enumerate()
-            .map(|(i, (item, node))| summarize(at, i, item, node.clone()))
-            .collect();
-        let (kept, chosen) = choose(summaries)?;
-        let made = chosen
-            .iter()
-            .enumerate()
-            .map(|(k, target)| {
-                let item = &parsed.file.items[target.item];
-                match method_of(item, target.method) {
-                    Some(method) => visit(&kept, k, at, &method),
-                    None => visit(&kept, k, at, item),
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let len = source.text.len();
+    let target = (len / (2 * threads)).clamp(SMALLEST_PIECE, LARGEST_PIECE);
+    let pieces = pieces::pieces(&source.text, target);
+    let workers = threads.min(pieces.len()).max(1);
+    let keep_trees = len <= KEEP_TREES_UP_TO;
+    let plan = Plan {
+        source,
+        pieces: &pieces,
+        workers,
+        keep_trees,
+    };
+    plan.run_or_parse_whole(&summarize, choose, &visit)
+}
+
+struct Plan<'a> {
+    source: &'a SourceFile,
+    pieces: &'a [Range<usize>],
+    workers: usize,
+    keep_trees: bool,
+}
+
+enum Outcome<C, T, F> {
+    Done(C, Vec<T>),
+    /// A piece failed to parse: `choose` was not called, and comes back.
+    PieceFailed(F),
+}
+
+/// What a worker sends for one piece: its summaries, or why it would not parse.
+type PieceSummaries<S> = (usize, Result<Vec<S>, LocatedError>);
+
+impl Plan<'_> {
+    /// Runs the plan; when a piece does not parse alone (the cut was wrong, or the file does
+    /// not parse), parses the file whole, which gives the file's own error at its own place.
+    fn run_or_parse_whole<S, C, T>(
+        &self,
+        summarize: &(impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync),
+        choose: impl FnOnce(Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
+        visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
+    ) -> anyhow::Result<(C, Vec<T>)>
+    where
+        S: Send,
+        C: Send + Sync,
+        T: Send,
+    {
+        match self.run(summarize, choose, visit)? {
+            Outcome::Done(kept, made) => Ok((kept, made)),
+            Outcome::PieceFailed(choose) => {
+                let whole = 0..self.source.text.len();
+                let plan = Plan {
+                    pieces: std::slice::from_ref(&whole),
+                    workers: 1,
+                    keep_trees: true,
+                    ..*self
+                };
+                match plan.run(summarize, choose, visit)? {
+                    Outcome::Done(kept, made) => Ok((kept, made)),
+                    Outcome::PieceFailed(_) => unreachable!("a whole file's failure is an error"),
                 }
-            })
-            .collect();
-        Ok((kept, made))
-    })?
+            }
+        }
+    }
+
+    fn run<S, C, T, F>(
+        &self,
+        summarize: &(impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync),
+        choose: F,
+        visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
+    ) -> anyhow::Result<Outcome<C, T, F>>
+    where
+        S: Send,
+        C: Send + Sync,
+        T: Send,
+        F: FnOnce(Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
+    {
+        // What `choose` kept and chose, for the workers to visit; None when the run stops.
+        let decided: OnceLock<Option<(C, Vec<Chosen>)>> = OnceLock::new();
+        let (summaries_tx, summaries_rx) = mpsc::channel::<PieceSummaries<S>>();
+        let (made_tx, made_rx) = mpsc::channel::<Result<Vec<(usize, T)>, LocatedError>>();
+        let outcome: anyhow::Result<Outcome<(), T, F>> = std::thread::scope(|scope| {
+            let mut handles = Vec::new();
+            for worker in 0..self.workers {
+                let summaries_tx = summaries_tx.clone();
+                let made_tx = made_tx.clone();
+                let decided = &decided;
+                let spawned = std::thread::Builder::new()
+                    .name(format!("parse-{worker}"))
+                    .stack_size(source::PIPELINE_STACK)
+                    .spawn_scoped(scope, move || {
+                        self.work(worker, summarize, visit, decided, &summaries_tx, &made_tx)
+                    });
+                match spawned {
+                    Ok(handle) => handles.push(handle),
+                    Err(err) => {
+                        let _ = decided.set(None);
+                        return Err(anyhow::anyhow!("cannot start a parsing thread: {err}"));
+                    }
+                }
+            }
+            // A worker that panicked is an internal error, reported as one, not a second panic
+            // when the scope ends.
+            let joined = |handles: Vec<std::thread::ScopedJoinHandle<'_, ()>>| {
+                let all = handles.into_iter().map(|h| h.join()).collect::<Vec<_>>();
+                if all.iter().any(Result::is_err) {
+                    Err(anyhow::anyhow!("internal error: a parsing thread panicked"))
+                } else {
+                    Ok(())
+                }
+            };
+            drop(summaries_tx);
+            drop(made_tx);
+            let mut by_piece: Vec<Option<Vec<S>>> = (0..self.pieces.len()).map(|_| None).collect();
+            for (piece, summaries) in summaries_rx.iter().take(self.pieces.len()) {
+                match summaries {
+                    Ok(summaries) => by_piece[piece] = Some(summaries),
+                    Err(err) => {
+                        let _ = decided.set(None);
+                        joined(handles)?;
+                        if self.pieces.len() > 1 {
+                            return Ok(Outcome::PieceFailed(choose));
+                        }
+                        return Err(err.into());
+                    }
+                }
+            }
+            let all: Option<Vec<Vec<S>>> = by_piece.into_iter().collect();
+            let Some(all) = all else {
+                let _ = decided.set(None);
+                joined(handles)?;
+                return Err(anyhow::anyhow!("internal error: a parsing thread stopped"));
+            };
+            let (kept, chosen) = match choose(all.into_iter().flatten().collect()) {
+                Ok(decision) => decision,
+                Err(err) => {
+                    let _ = decided.set(None);
+                    joined(handles)?;
+                    return Err(err);
+                }
+            };
+            let count = chosen.len();
+            if decided.set(Some((kept, chosen))).is_err() {
+                unreachable!("only this thread decides");
+            }
+            let mut made: Vec<Option<T>> = (0..count).map(|_| None).collect();
+            let mut failed = None;
+            for part in made_rx.iter() {
+                match part {
+                    Ok(part) => part
+                        .into_iter()
+                        .for_each(|(k, value)| made[k] = Some(value)),
+                    Err(err) => failed = failed.or(Some(err)),
+                }
+            }
+            joined(handles)?;
+            if let Some(err) = failed {
+                return Err(anyhow::anyhow!(
+                    "internal error: an item no longer parses: {err}"
+                ));
+            }
+            let made: Option<Vec<T>> = made.into_iter().collect();
+            let made =
+                made.ok_or_else(|| anyhow::anyhow!("internal error: a parsing thread stopped"))?;
+            Ok(Outcome::Done((), made))
+        });
+        match outcome? {
+            Outcome::Done((), made) => match decided.into_inner() {
+                Some(Some((kept, _))) => Ok(Outcome::Done(kept, made)),
+                _ => unreachable!("decided before the visits"),
+            },
+            Outcome::PieceFailed(choose) => Ok(Outcome::PieceFailed(choose)),
+        }
+    }
+
+    /// One worker: parse and summarize its pieces (every `workers`th), then visit the chosen
+    /// items that stand in them.
+    fn work<S, C, T>(
+        &self,
+        worker: usize,
+        summarize: &(impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync),
+        visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
+        decided: &OnceLock<Option<(C, Vec<Chosen>)>>,
+        summaries_tx: &mpsc::Sender<PieceSummaries<S>>,
+        made_tx: &mpsc::Sender<Result<Vec<(usize, T)>, LocatedError>>,
+    ) {
+        let source = self.source;
+        let mine = (worker..self.pieces.len()).step_by(self.workers);
+        // Per piece of this worker: its tree while kept, and its items' byte ranges.
+        let mut trees: Vec<(usize, Option<Parsed>, Vec<Range<usize>>)> = Vec::new();
+        for piece in mine {
+            let parsed = match source.parse_piece(self.pieces[piece].clone()) {
+                Ok(parsed) => parsed,
+                Err(err) => {
+                    let _ = summaries_tx.send((piece, Err(err)));
+                    return;
+                }
+            };
+            // Spans count from the piece's first byte.
+            let at = Located {
+                source,
+                base: self.pieces[piece].start,
+            };
+            let summaries = parsed
+                .file
+                .items
+                .iter()
+                .zip(&parsed.ranges)
+                .enumerate()
+                .map(|(index, (item, node))| {
+                    summarize(at, ItemKey { piece, index }, item, node.clone())
+                })
+                .collect();
+            let ranges = parsed.ranges.clone();
+            if self.keep_trees {
+                trees.push((piece, Some(parsed), ranges));
+            } else {
+                drop(parsed);
+                // The span map holds a copy of every text parsed on this thread.
+                proc_macro2::extra::invalidate_current_thread_spans();
+                trees.push((piece, None, ranges));
+            }
+            if summaries_tx.send((piece, Ok(summaries))).is_err() {
+                return;
+            }
+        }
+        let Some((kept, chosen)) = decided.wait() else {
+            return;
+        };
+        let mut made = Vec::new();
+        for (k, target) in chosen.iter().enumerate() {
+            let Some((_, tree, ranges)) = trees.iter().find(|(p, _, _)| *p == target.item.piece)
+            else {
+                continue;
+            };
+            let node = ranges[target.item.index].clone();
+            let reparsed;
+            let item = match tree {
+                Some(parsed) => &parsed.file.items[target.item.index],
+                None => match source.parse_item(node.clone()) {
+                    Ok(item) => {
+                        reparsed = item;
+                        &reparsed
+                    }
+                    Err(err) => {
+                        let _ = made_tx.send(Err(err));
+                        return;
+                    }
+                },
+            };
+            // Spans of a kept piece count from the piece's first byte; those of an item parsed
+            // again from the item's.
+            let at = Located {
+                source,
+                base: if tree.is_some() {
+                    self.pieces[target.item.piece].start
+                } else {
+                    node.start
+                },
+            };
+            let value = match method_of(item, target.method) {
+                Some(method) => visit(kept, k, at, &method),
+                None => visit(kept, k, at, item),
+            };
+            made.push((k, value));
+            if tree.is_none() {
+                proc_macro2::extra::invalidate_current_thread_spans();
+            }
+        }
+        let _ = made_tx.send(Ok(made));
+    }
 }
 
 /// The method at `position` in an impl block, as a stand-alone function.
@@ -65,5 +336,146 @@ fn method_of(item: &syn::Item, position: Option<usize>) -> Option<syn::Item> {
     match imp.items.get(position?)? {
         syn::ImplItem::Fn(f) => Some(select::method_as_fn(f)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn fixture(name: &str) -> SourceFile {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name);
+        SourceFile::read(&path).unwrap()
+    }
+
+    /// Every item's name and byte range, and for every function the text of its body's first
+    /// statement, read through `plan`: what summaries and visits see.
+    /// Per item: its key, what it summarizes to, its byte range.
+    type Summaries = Vec<(ItemKey, String, Range<usize>)>;
+
+    fn read_through(plan: &Plan) -> (Summaries, Vec<String>) {
+        let summarize = |at: Located, key: ItemKey, item: &syn::Item, node: Range<usize>| {
+            // The item's boundaries, its impl methods' among them, as read in its piece.
+            let read = select::read_item(at, key, item, node.clone(), true);
+            let name = format!("{:?}", read.boundaries());
+            (key, name, node)
+        };
+        let choose = |all: Summaries| {
+            let chosen = all
+                .iter()
+                .map(|(key, _, _)| Chosen {
+                    item: *key,
+                    method: None,
+                })
+                .collect();
+            Ok((all, chosen))
+        };
+        let visit = |_: &Summaries, _: usize, at: Located, item: &syn::Item| match item {
+            syn::Item::Fn(f) => f
+                .block
+                .stmts
+                .first()
+                .map(|stmt| at.slice(at.node_range(stmt)).to_owned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        match plan.run(&summarize, choose, &visit).unwrap() {
+            Outcome::Done(all, made) => {
+                // Keys differ between plans; what they key does not.
+                let all = all
+                    .into_iter()
+                    .map(|(_, name, node)| (ItemKey { piece: 0, index: 0 }, name, node))
+                    .collect();
+                (all, made)
+            }
+            Outcome::PieceFailed(_) => panic!("a piece failed to parse"),
+        }
+    }
+
+    #[test]
+    fn pieces_threads_and_parsing_again_read_what_the_whole_file_reads() {
+        for name in ["message.rs", "message_2022.rs", "application.rs"] {
+            let source = fixture(name);
+            let whole = 0..source.text.len();
+            let one = Plan {
+                source: &source,
+                pieces: std::slice::from_ref(&whole),
+                workers: 1,
+                keep_trees: true,
+            };
+            let expected = read_through(&one);
+            let pieces = pieces::pieces(&source.text, 512);
+            assert!(
+                pieces.len() > 3,
+                "{name} is cut into {} pieces",
+                pieces.len()
+            );
+            for (workers, keep_trees) in [(1, true), (2, true), (3, false)] {
+                let plan = Plan {
+                    source: &source,
+                    pieces: &pieces,
+                    workers,
+                    keep_trees,
+                };
+                assert_eq!(
+                    read_through(&plan),
+                    expected,
+                    "{name}: {workers} workers, trees kept: {keep_trees}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_later_piece_is_reported_at_its_place_in_the_file() {
+        let mut text = fixture("message.rs").text;
+        text.push_str("\nfn broken() {\n    let x = ;\n}\n");
+        let line = text.lines().count() - 1;
+        let source = SourceFile::from_text(Path::new("t.rs"), text);
+        let pieces = pieces::pieces(&source.text, 512);
+        let plan = Plan {
+            source: &source,
+            pieces: &pieces,
+            workers: 2,
+            keep_trees: false,
+        };
+        let err = plan
+            .run_or_parse_whole(
+                &|_, _, _, _| (),
+                |_: Vec<()>| Ok(((), Vec::new())),
+                &|_: &(), _, _, _| (),
+            )
+            .unwrap_err();
+        let located = err.downcast_ref::<LocatedError>().unwrap();
+        assert_eq!((located.line, located.column), (line, 13), "{located}");
+        assert_eq!(located.message, source.parse().unwrap_err().message);
+    }
+
+    #[test]
+    fn a_wrong_cut_costs_a_parse_of_the_whole_file_not_the_output() {
+        let source = fixture("message.rs");
+        // A cut in the middle of an item: neither piece parses alone; the file parses whole.
+        let middle = source.text.find("pub struct MessageIn").unwrap() + 10;
+        let wrong = [0..middle, middle..source.text.len()];
+        let plan = Plan {
+            source: &source,
+            pieces: &wrong,
+            workers: 2,
+            keep_trees: true,
+        };
+        let ranges = |plan: &Plan| {
+            plan.run_or_parse_whole(
+                &|_, _, _, node: Range<usize>| node,
+                |all: Vec<Range<usize>>| Ok((all, Vec::new())),
+                &|_: &Vec<Range<usize>>, _, _, _| (),
+            )
+            .unwrap()
+            .0
+        };
+        assert_eq!(ranges(&plan), source.parse().unwrap().ranges);
     }
 }

@@ -490,12 +490,8 @@ fn render_examples(
     let mut shortfalls = Vec::new();
 
     // Every selected item with its facts: what rules may look up beyond a unit.
-    let file_facts: Vec<(String, &[Fact])> = selection
-        .items
-        .iter()
-        .map(|s| (inventory.entries[s.entry].name.clone(), facts_of(s.entry)))
-        .collect();
-    let raw_json = crate::rules::raw_json_types(&file_facts);
+    let file_facts =
+        crate::rules::FileFacts::new(selection.items.iter().map(|s| facts_of(s.entry)));
     let groups = unit_groups(units, inventory);
     let mut examples: Vec<Example> = Vec::new();
     let mut variety = Variety::default();
@@ -535,7 +531,6 @@ fn render_examples(
                 _ => None,
             },
             file: &file_facts,
-            raw_json: &raw_json,
         };
         let slices: Vec<Slice> = units::unit_slices(
             source,
@@ -1024,11 +1019,8 @@ pub struct Version {
 
 impl Version {
     /// Every selected item with its facts, as rules look beyond a unit.
-    pub fn file_facts(&self) -> Vec<(String, &[Fact])> {
-        self.items
-            .iter()
-            .map(|i| (i.name.clone(), i.facts.as_slice()))
-            .collect()
+    pub fn file_facts(&self) -> crate::rules::FileFacts<'_> {
+        crate::rules::FileFacts::new(self.items.iter().map(|i| i.facts.as_slice()))
     }
 
     /// The byte ranges of the `use` declarations `keep` holds; adjacent ones as one run, as a

@@ -570,10 +570,7 @@ pub struct UnitView<'a> {
     /// selected.
     pub field_of: Option<String>,
     /// Every selected item of the file with its facts: what rules may look up beyond the unit.
-    pub file: &'a [(String, &'a [Fact])],
-    /// The file's newtypes over raw JSON (`rules::raw_json_types` of `file`), worked out once
-    /// per file rather than once per item.
-    pub raw_json: &'a [&'a str],
+    pub file: &'a rules::FileFacts<'a>,
 }
 
 /// FNV-1a with a splitmix64 finish: a stable hash, so phrasing choices never depend on the
@@ -1597,7 +1594,6 @@ pub fn insights<'r>(unit: &UnitView, rules: &'r [rules::Rule]) -> Insights<'r> {
                     facts,
                     unit: &unit.items,
                     file: unit.file,
-                    raw_json: unit.raw_json,
                 };
                 rules::fire(rules, &scope)
             })
@@ -1709,7 +1705,7 @@ fn wire_name(field: &FieldFact, facts: &[Fact]) -> String {
 /// What an API spec would say of a field, from its attributes: whether it may be left out, its
 /// bounds, other names it is accepted under, and the rule its custom validator states in its
 /// own error message. None when there is nothing to say beyond its name.
-fn field_spec(field: &FieldFact, file: &[(String, &[Fact])]) -> Option<String> {
+fn field_spec(field: &FieldFact, file: &rules::FileFacts) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(doc) = &field.doc {
         parts.push(lowercase_first(&unstop(doc)));
@@ -1726,14 +1722,7 @@ fn field_spec(field: &FieldFact, file: &[(String, &[Fact])]) -> Option<String> {
         }
     }
     for validator in &field.validate_fns {
-        let message = file
-            .iter()
-            .flat_map(|(_, f)| f.iter())
-            .find_map(|f| match f {
-                Fact::ValidatorFn { name, messages, .. } if name == validator => messages.first(),
-                _ => None,
-            });
-        if message.is_some() {
+        if file.message_of(validator).is_some() {
             parts.push("checked by a custom rule".to_owned());
         }
     }

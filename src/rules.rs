@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::{HashMap, HashSet};
+
 use crate::facts::{Fact, FieldFact};
 
 /// One rule as written in a rules file (`templates/rules.toml`, or a profile's `[[rules]]`).
@@ -92,34 +94,88 @@ pub struct Scope<'a> {
     pub facts: &'a [Fact],
     /// Every item of the unit with its facts, in source order.
     pub unit: &'a [(String, &'a [Fact])],
-    /// Every selected item of the file with its facts (context: which types hold which).
-    pub file: &'a [(String, &'a [Fact])],
-    /// The file's newtypes over raw JSON ([`raw_json_types`]), worked out once per file.
-    pub raw_json: &'a [&'a str],
+    /// What rules may look up beyond the unit, across every selected item of the file.
+    pub file: &'a FileFacts<'a>,
 }
 
-/// The newtypes over raw JSON a file defines, from every selected item's facts.
-pub fn raw_json_types<'a>(file: &[(String, &'a [Fact])]) -> Vec<&'a str> {
-    file.iter()
-        .flat_map(|(_, facts)| facts.iter())
-        .filter_map(|f| match f {
-            Fact::Newtype {
-                item,
-                raw_json: true,
-                ..
-            } => Some(item.as_str()),
-            _ => None,
-        })
-        .collect()
+/// What rules and requests look up across a file's selected items, indexed once per file so
+/// that a lookup costs the same whatever the file's size.
+#[derive(Debug, Default)]
+pub struct FileFacts<'a> {
+    /// The newtypes over raw JSON the file defines, in order.
+    raw_json: Vec<&'a str>,
+    /// Each validator's condition and first error message, from the first validator of that
+    /// name that has one.
+    conditions: HashMap<&'a str, &'a str>,
+    messages: HashMap<&'a str, &'a str>,
+    /// Validators some field names in `custom(function = ..)`.
+    named_validators: HashSet<&'a str>,
+    /// The words of the field types of every item that derives `Eq`.
+    held_by_eq: HashSet<&'a str>,
+}
+
+impl<'a> FileFacts<'a> {
+    /// The index of every selected item's facts.
+    pub fn new(file: impl IntoIterator<Item = &'a [Fact]>) -> FileFacts<'a> {
+        let mut index = FileFacts::default();
+        for facts in file {
+            let derives_eq = facts
+                .iter()
+                .any(|f| matches!(f, Fact::Derives { list, .. } if list.iter().any(|d| d == "Eq")));
+            for fact in facts {
+                match fact {
+                    Fact::Newtype {
+                        item,
+                        raw_json: true,
+                        ..
+                    } => index.raw_json.push(item),
+                    Fact::ValidatorFn {
+                        name,
+                        condition,
+                        messages,
+                        ..
+                    } => {
+                        if let Some(condition) = condition {
+                            index.conditions.entry(name).or_insert(condition);
+                        }
+                        if let Some(message) = messages.first() {
+                            index.messages.entry(name).or_insert(message);
+                        }
+                    }
+                    Fact::Field(field) => {
+                        index
+                            .named_validators
+                            .extend(field.validate_fns.iter().map(String::as_str));
+                        if derives_eq {
+                            index.held_by_eq.extend(
+                                field
+                                    .ty
+                                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                                    .filter(|w| !w.is_empty()),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        index
+    }
+
+    /// The condition of the file's validator `name`.
+    pub fn condition_of(&self, name: &str) -> Option<&'a str> {
+        self.conditions.get(name).copied()
+    }
+
+    /// The first error message of the file's validator `name`.
+    pub fn message_of(&self, name: &str) -> Option<&'a str> {
+        self.messages.get(name).copied()
+    }
 }
 
 impl<'a> Scope<'a> {
     fn unit_facts(&self) -> impl Iterator<Item = &'a Fact> + 'a {
         self.unit.iter().flat_map(|(_, facts)| facts.iter())
-    }
-
-    fn file_facts(&self) -> impl Iterator<Item = &'a Fact> + 'a {
-        self.file.iter().flat_map(|(_, facts)| facts.iter())
     }
 
     fn fields(&self) -> impl Iterator<Item = &'a FieldFact> + 'a {
@@ -131,7 +187,7 @@ impl<'a> Scope<'a> {
 
     /// The newtypes over raw JSON the file defines.
     fn raw_json_types(&self) -> Vec<&'a str> {
-        self.raw_json.to_vec()
+        self.file.raw_json.clone()
     }
 }
 
@@ -577,14 +633,7 @@ pub const SIGNALS: &[Signal] = &[
                     .iter()
                     .find(|a| a.starts_with("length("))?;
                 let validator = field.validate_fns.first()?;
-                let condition = s.file_facts().find_map(|f| match f {
-                    Fact::ValidatorFn {
-                        name,
-                        condition: Some(condition),
-                        ..
-                    } if name == validator => Some(condition),
-                    _ => None,
-                })?;
+                let condition = s.file.condition_of(validator)?;
                 let wanted = numbers(rule);
                 let have = numbers(condition);
                 (!wanted.is_empty() && wanted.iter().all(|n| have.contains(n))).then(|| {
@@ -716,15 +765,7 @@ pub const SIGNALS: &[Signal] = &[
             let marker = s.unit_facts().any(|f| {
                 matches!(f, Fact::MarkerImpl { trait_name, self_ty: t } if trait_name == "Eq" && *t == self_ty)
             });
-            let holder_derives_eq = s.file.iter().any(|(_, facts)| {
-                let derives_eq = facts
-                    .iter()
-                    .any(|f| matches!(f, Fact::Derives { list, .. } if list.iter().any(|d| d == "Eq")));
-                let holds = facts.iter().any(|f| {
-                    matches!(f, Fact::Field(field) if field.ty.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == self_ty))
-                });
-                derives_eq && holds
-            });
+            let holder_derives_eq = s.file.held_by_eq.contains(self_ty.as_str());
             (marker && holder_derives_eq).then(|| vec![("self_ty", self_ty), ("eq_body", eq_body)])
         },
     },
@@ -804,9 +845,7 @@ pub const SIGNALS: &[Signal] = &[
                 Fact::ValidatorFn { name, .. } => Some(name.clone()),
                 _ => None,
             })?;
-            let used = s
-                .file_facts()
-                .any(|f| matches!(f, Fact::Field(field) if field.validate_fns.contains(&name)));
+            let used = s.file.named_validators.contains(name.as_str());
             used.then(|| vec![("validator", name)])
         },
     },

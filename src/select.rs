@@ -63,7 +63,7 @@ pub struct Entry {
     /// 1-based first and last line.
     pub lines: (usize, usize),
     /// Which top-level item of the file it is; for a method, its impl block.
-    pub item: usize,
+    pub item: crate::parse::ItemKey,
     /// For a method taken on its own, its place among the impl block's items.
     pub method: Option<usize>,
     /// What selection and units read of its code.
@@ -153,10 +153,17 @@ pub struct ItemRead {
     boundaries: Vec<Range<usize>>,
 }
 
+impl ItemRead {
+    /// Where slices may start and end in the item: the item, and each function of an impl.
+    pub fn boundaries(&self) -> &[Range<usize>] {
+        &self.boundaries
+    }
+}
+
 /// Reads the `index`th top-level item of a file, `node` being its byte range.
 pub fn read_item(
     at: Located,
-    index: usize,
+    index: crate::parse::ItemKey,
     item: &Item,
     node: Range<usize>,
     with_methods: bool,
@@ -546,7 +553,10 @@ impl Inventory {
                 .iter()
                 .zip(&parsed.ranges)
                 .enumerate()
-                .map(|(i, (item, node))| read_item(at, i, item, node.clone(), with_methods)),
+                .map(|(index, (item, node))| {
+                    let key = crate::parse::ItemKey { piece: 0, index };
+                    read_item(at, key, item, node.clone(), with_methods)
+                }),
         )
     }
 

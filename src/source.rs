@@ -161,27 +161,48 @@ impl SourceFile {
     /// Parses the whole file, with each top-level item's byte range. Nesting is bounded first,
     /// so no input can overflow the stack.
     pub fn parse(&self) -> Result<Parsed, LocatedError> {
+        self.parse_piece(0..self.text.len())
+    }
+
+    /// Parses the items in `piece` of the file (a range [`crate::pieces`] cut on item
+    /// boundaries), with each one's byte range in the whole file.
+    pub fn parse_piece(&self, piece: Range<usize>) -> Result<Parsed, LocatedError> {
+        let base = piece.start;
+        let text = &self.text[piece.clone()];
         // A shebang line is blanked rather than cut, so that byte offsets stay those of `text`.
-        let text = blank_shebang(&self.text);
+        let text = if base == 0 {
+            blank_shebang(text)
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
+        let at = |span: Span| span_range(span).start + base;
         let tokens: TokenStream = text.parse().map_err(|e: proc_macro2::LexError| {
-            self.error_at_span(e.span(), &format!("cannot tokenize: {e}"))
+            self.error_at_offset(at(e.span()), &format!("cannot tokenize: {e}"))
         })?;
         if let Some(span) = too_deep(tokens.clone()) {
-            return Err(self.error_at_span(
-                span,
+            return Err(self.error_at_offset(
+                at(span),
                 &format!("nesting deeper than {MAX_NESTING} levels; refusing to parse"),
             ));
         }
         // Parsing the tokens already lexed, rather than the text again, halves the lexing.
-        syn::parse::Parser::parse2(parse_items, tokens).map_err(|e| {
+        let parser = |input: syn::parse::ParseStream| parse_items(input, base);
+        syn::parse::Parser::parse2(parser, tokens).map_err(|e| {
             let message = e.to_string();
             // syn reports running out of input at the call site, not at the end of the file.
             if message.contains("end of input") {
-                self.error_at_offset(self.text.trim_end().len(), &message)
+                self.error_at_offset(self.text[..piece.end].trim_end().len(), &message)
             } else {
-                self.error_at_span(e.span(), &message)
+                self.error_at_offset(at(e.span()), &message)
             }
         })
+    }
+
+    /// Parses one item standing at `node` in the file, as [`Self::parse_piece`] read it.
+    pub fn parse_item(&self, node: Range<usize>) -> Result<syn::Item, LocatedError> {
+        let base = node.start;
+        syn::parse_str::<syn::Item>(&self.text[node])
+            .map_err(|e| self.error_at_offset(span_range(e.span()).start + base, &e.to_string()))
     }
 
     /// The bytes of `text` that `node` covers, outer attributes and doc comments included.
@@ -252,10 +273,6 @@ impl SourceFile {
                 .to_owned(),
         }
     }
-
-    fn error_at_span(&self, span: Span, message: &str) -> LocatedError {
-        self.error_at_offset(span_range(span).start, message)
-    }
 }
 
 /// Parsing and the visitors recurse once per nesting level; they run on a thread with this much
@@ -313,7 +330,7 @@ impl std::ops::Deref for Parsed {
 
 /// syn's `File` parser, noting where each item starts (its first token) and ends (the last
 /// token it took): constant work per item, where `Spanned` would print the item again.
-fn parse_items(input: syn::parse::ParseStream) -> syn::Result<Parsed> {
+fn parse_items(input: syn::parse::ParseStream, base: usize) -> syn::Result<Parsed> {
     let attrs = input.call(syn::Attribute::parse_inner)?;
     let mut items = Vec::new();
     let mut ranges = Vec::new();
@@ -321,7 +338,7 @@ fn parse_items(input: syn::parse::ParseStream) -> syn::Result<Parsed> {
         let first = input.cursor().span();
         items.push(input.parse::<syn::Item>()?);
         let last = input.cursor().prev_span();
-        ranges.push(span_range(first).start..span_range(last).end);
+        ranges.push(span_range(first).start + base..span_range(last).end + base);
     }
     Ok(Parsed {
         file: syn::File {

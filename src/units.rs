@@ -434,7 +434,7 @@ mod tests {
                     s.entry,
                     facts::item_facts(
                         &crate::source::Located::whole(&source),
-                        &file.items[e.item],
+                        &file.items[e.item.index],
                         e.node.clone(),
                         &names,
                     ),
