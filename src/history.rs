@@ -650,7 +650,7 @@ fn render_example<'e>(
     let insights = render::insights(&view, &profile.rules);
     for attempt in 0..ATTEMPTS {
         let picks = std::cell::RefCell::new(Vec::new());
-        let salt = render::Salt::new(&profile.templates, format!("{key}#{attempt}"), 0)
+        let salt = render::Salt::new(&profile.templates, &format!("{key}#{attempt}"), 0)
             .steered(usage, &picks);
         let (request, reasoning) = text(&view, &salt, &insights);
         drop(salt);

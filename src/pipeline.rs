@@ -3,7 +3,7 @@
 //! provenance of every slice of that code). Crate mode runs it per file; formatting to a wire
 //! format comes after, in `format.rs`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -656,17 +656,16 @@ struct Variety {
     /// The stable hash of every sentence shape said so far.
     shapes: HashSet<u64, Prehashed>,
     request_grams: HashSet<u64, Prehashed>,
-    /// The latest reasonings' 5-gram sets, at most `CLOSENESS_WINDOW`, each with its number.
-    window: VecDeque<(u64, Vec<u64>)>,
-    /// 5-gram → the numbers of the reasonings in `window` that have it: a candidate's
-    /// overlap with each of them, in one pass over its own 5-grams.
-    holders: HashMap<u64, Vec<u64>, Prehashed>,
-    /// How many reasonings have been added: the next one's number.
-    added: u64,
+    /// The latest `CLOSENESS_WINDOW` reasonings' 5-gram sets; the `n`th reasoning kept is in
+    /// slot `n % CLOSENESS_WINDOW`.
+    window: Vec<Vec<u64>>,
+    /// 5-gram → the slots of the window's reasonings that have it, one bit each: a
+    /// candidate's overlap with all of them, in one pass over its own 5-grams.
+    holders: HashMap<u64, u32, Prehashed>,
+    /// How many reasonings have been kept.
+    added: usize,
     /// Every request and reasoning kept so far, to refuse an exact repeat in constant time.
     said: HashSet<String>,
-    /// Shapes already worked out, by sentence.
-    shapes_of: std::cell::RefCell<ShapeCache>,
 }
 
 /// Sets and maps keyed by stable hashes ([`render::stable_hash`] and the n-grams made of them):
@@ -697,10 +696,7 @@ impl std::hash::Hasher for PrehashedKey {
 /// steer a file's examples apart, and a bound that keeps a file of thousands of units linear.
 /// `validate` still compares every pair.
 const CLOSENESS_WINDOW: usize = 24;
-
-/// Sentence → the stable hash of its shape: a unit's candidate phrasings share most of their
-/// sentences.
-type ShapeCache = HashMap<String, u64>;
+const _: () = assert!(CLOSENESS_WINDOW <= u32::BITS as usize, "a slot is a bit of a u32");
 
 /// What the repetition measures read off one candidate, kept so the chosen one is added to
 /// the run without being measured again.
@@ -711,19 +707,11 @@ struct Measured {
 }
 
 impl Measured {
-    fn of(request: &str, reasoning: &str, shapes: &std::cell::RefCell<ShapeCache>) -> Measured {
-        let mut shapes = shapes.borrow_mut();
+    fn of(request: &str, reasoning: &str) -> Measured {
         Measured {
             shapes: quality::sentences(reasoning)
-                .iter()
-                .map(|&s| match shapes.get(s) {
-                    Some(&shape) => shape,
-                    None => {
-                        let shape = render::stable_hash(&[&quality::shape(s)]);
-                        shapes.insert(s.to_owned(), shape);
-                        shape
-                    }
-                })
+                .into_iter()
+                .map(quality::shape_hash)
                 .collect(),
             request_grams: quality::word_grams(request, 3),
             shingles: quality::shingles(reasoning),
@@ -744,19 +732,21 @@ impl Variety {
             .iter()
             .filter(|g| self.request_grams.contains(g))
             .count();
-        // The 5-grams the candidate shares with each reasoning of the window, by position.
-        let first = self.window.front().map_or(0, |(number, _)| *number);
-        let mut common = vec![0usize; self.window.len()];
+        // The 5-grams the candidate shares with each reasoning of the window, by slot.
+        let mut common = [0usize; CLOSENESS_WINDOW];
         for gram in &candidate.shingles {
-            for &number in self.holders.get(gram).into_iter().flatten() {
-                common[(number - first) as usize] += 1;
+            let mut slots = self.holders.get(gram).copied().unwrap_or(0);
+            while slots != 0 {
+                common[slots.trailing_zeros() as usize] += 1;
+                slots &= slots - 1;
             }
         }
+        // The order of the window does not matter to the largest similarity.
         let closest = self
             .window
             .iter()
-            .zip(&common)
-            .map(|((_, other), &shared)| {
+            .zip(common)
+            .map(|(other, shared)| {
                 quality::jaccard_of_counts(shared, candidate.shingles.len(), other.len())
             })
             .fold(0.0, f64::max);
@@ -772,22 +762,25 @@ impl Variety {
         self.said.insert(reasoning.to_owned());
         self.shapes.extend(kept.shapes);
         self.request_grams.extend(kept.request_grams);
-        if self.window.len() == CLOSENESS_WINDOW
-            && let Some((number, old)) = self.window.pop_front()
-        {
-            for gram in old {
-                if let Some(holders) = self.holders.get_mut(&gram) {
-                    holders.retain(|&n| n != number);
-                    if holders.is_empty() {
+        let slot = self.added % CLOSENESS_WINDOW;
+        let bit = 1u32 << slot;
+        if let Some(old) = self.window.get_mut(slot) {
+            for gram in std::mem::take(old) {
+                if let Some(slots) = self.holders.get_mut(&gram) {
+                    *slots &= !bit;
+                    if *slots == 0 {
                         self.holders.remove(&gram);
                     }
                 }
             }
         }
         for &gram in &kept.shingles {
-            self.holders.entry(gram).or_default().push(self.added);
+            *self.holders.entry(gram).or_insert(0) |= bit;
         }
-        self.window.push_back((self.added, kept.shingles));
+        match self.window.get_mut(slot) {
+            Some(place) => *place = kept.shingles,
+            None => self.window.push(kept.shingles),
+        }
         self.added += 1;
     }
 }
@@ -817,7 +810,7 @@ fn render_unique(
         let picks = std::cell::RefCell::new(Vec::new());
         let salt = render::Salt::new(
             &profile.templates,
-            format!("{}#{attempt}", view.key),
+            &format!("{}#{attempt}", view.key),
             variant,
         )
         .steered(&variety.usage, &picks);
@@ -829,7 +822,7 @@ fn render_unique(
         if repeats {
             continue;
         }
-        let measured = Measured::of(&request, &reasoning.text, &variety.shapes_of);
+        let measured = Measured::of(&request, &reasoning.text);
         let cost = variety.cost(&measured);
         if best.as_ref().is_none_or(|(c, _)| cost < *c) {
             let picks = picks.into_inner();

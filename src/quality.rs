@@ -136,13 +136,7 @@ pub(crate) fn sentences<'t>(text: &'t str) -> Vec<&'t str> {
 /// sentences with one shape are one template filled in with different names.
 pub(crate) fn shape(sentence: &str) -> String {
     let mut blanked = String::with_capacity(sentence.len());
-    for (range, kind) in spans(sentence) {
-        match kind {
-            Span::Code => blanked.push_str(CODE_PLACEHOLDER),
-            Span::Quote => blanked.push_str(QUOTE_PLACEHOLDER),
-            Span::Prose => blank_numbers(&sentence[range], &mut blanked),
-        }
-    }
+    blank(sentence, &mut |text| blanked.push_str(text));
     // Words joined by one space and lowercased, in one pass.
     let mut shape = String::with_capacity(blanked.len());
     for word in blanked.split_whitespace() {
@@ -154,13 +148,55 @@ pub(crate) fn shape(sentence: &str) -> String {
     shape
 }
 
-/// Copies `prose` into `out` with each number made a placeholder. A number is a run of ASCII
-/// digits, possibly with single `.` or `,` between digits (`16,384`, `2.5`), that is not part
-/// of a word: `o200k` and `v1` stay as they are.
-fn blank_numbers(prose: &str, out: &mut String) {
+/// `stable_hash(&[&shape(sentence)])`, worked out as the shape is read, without making it.
+pub(crate) fn shape_hash(sentence: &str) -> u64 {
+    let mut hash = crate::render::StableHash::new();
+    // Whitespace folds to one space between words, none at the ends.
+    let (mut words, mut space) = (false, false);
+    blank(sentence, &mut |text| {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                space = words;
+                continue;
+            }
+            if space {
+                hash.byte(b' ');
+                space = false;
+            }
+            words = true;
+            if c.is_ascii() {
+                hash.byte(c.to_ascii_lowercase() as u8);
+            } else {
+                let mut buffer = [0; 4];
+                for lower in c.to_lowercase() {
+                    hash.bytes(lower.encode_utf8(&mut buffer).as_bytes());
+                }
+            }
+        }
+    });
+    hash.end_part();
+    hash.finish()
+}
+
+/// Hands `out` a sentence piece by piece with backticked spans, double-quoted spans and
+/// numbers replaced by their placeholders.
+fn blank(sentence: &str, out: &mut dyn FnMut(&str)) {
+    for (range, kind) in spans(sentence) {
+        match kind {
+            Span::Code => out(CODE_PLACEHOLDER),
+            Span::Quote => out(QUOTE_PLACEHOLDER),
+            Span::Prose => blank_numbers(&sentence[range], out),
+        }
+    }
+}
+
+/// Hands `out` the prose piece by piece with each number made a placeholder. A number is a
+/// run of ASCII digits, possibly with single `.` or `,` between digits (`16,384`, `2.5`),
+/// that is not part of a word: `o200k` and `v1` stay as they are.
+fn blank_numbers(prose: &str, out: &mut dyn FnMut(&str)) {
     // Most prose has no digit at all.
     if !prose.bytes().any(|b| b.is_ascii_digit()) {
-        out.push_str(prose);
+        out(prose);
         return;
     }
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
@@ -189,12 +225,12 @@ fn blank_numbers(prose: &str, out: &mut String) {
             continue;
         }
         let stop = chars.get(end).map_or(prose.len(), |&(i, _)| i);
-        out.push_str(&prose[copied..start]);
-        out.push_str(NUMBER_PLACEHOLDER);
+        out(&prose[copied..start]);
+        out(NUMBER_PLACEHOLDER);
         copied = stop;
         k = end;
     }
-    out.push_str(&prose[copied..]);
+    out(&prose[copied..]);
 }
 
 /// Of all reasoning sentences in the dataset, the share whose shape occurs more than once
@@ -464,6 +500,26 @@ mod tests {
             "one template with other names is one shape"
         );
         assert_eq!(shape("an unclosed ` stays"), "an unclosed ` stays");
+    }
+
+    #[test]
+    fn a_shape_hash_is_the_hash_of_the_shape() {
+        let sentences = [
+            "`MessageIn`   derives `Clone`: \"Raw JSON\" is kept for 30 days.",
+            "Answers 202 with 16,384 tokens or 2.5x, not o200k or v1",
+            "  Leading and trailing\twhitespace\n ",
+            "ÉCOLE Straße İstanbul `Ωmega` ΣΑΣ",
+            "",
+            "   ",
+            "`a``b` \"q\"\"r\" 1 2 3",
+        ];
+        for sentence in sentences {
+            assert_eq!(
+                shape_hash(sentence),
+                stable_hash(&[&shape(sentence)]),
+                "{sentence:?}"
+            );
+        }
     }
 
     #[test]

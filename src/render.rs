@@ -588,6 +588,7 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
 }
 
 /// [`stable_hash`] fed a byte at a time, for a caller that transforms the text as it hashes.
+#[derive(Debug, Clone)]
 pub(crate) struct StableHash(u64);
 
 impl StableHash {
@@ -598,6 +599,12 @@ impl StableHash {
     pub(crate) fn byte(&mut self, byte: u8) {
         self.0 ^= u64::from(byte);
         self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
+
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.byte(byte);
+        }
     }
 
     /// The end of a part: a byte no UTF-8 text has.
@@ -622,7 +629,9 @@ impl StableHash {
 #[derive(Debug, Clone)]
 pub struct Salt<'t> {
     templates: &'t Templates,
-    text: String,
+    /// The salt's text hashed so far (`stable_hash` of the text, before its end mark): each
+    /// choice hashes only its key on top, and a sub-salt only its extra text.
+    text: StableHash,
     rotation: u64,
     /// How often each variant has been used in the examples already made, when the caller
     /// steers toward variety: the least-used variant is preferred, the hash breaks ties.
@@ -648,20 +657,15 @@ impl Usage {
         }
     }
 
-    fn count(&self, key: &str, index: usize) -> usize {
-        self.0
-            .get(key)
-            .and_then(|c| c.get(index))
-            .copied()
-            .unwrap_or(0)
-    }
 }
 
 impl<'t> Salt<'t> {
-    pub fn new(templates: &'t Templates, text: String, rotation: usize) -> Salt<'t> {
+    pub fn new(templates: &'t Templates, text: &str, rotation: usize) -> Salt<'t> {
+        let mut hash = StableHash::new();
+        hash.bytes(text.as_bytes());
         Salt {
             templates,
-            text,
+            text: hash,
             rotation: rotation as u64,
             usage: None,
             picks: None,
@@ -679,11 +683,31 @@ impl<'t> Salt<'t> {
         self
     }
 
+    /// The salt of `{text}/{extra}`.
     fn sub(&self, extra: &str) -> Salt<'t> {
+        self.sub_of(&[extra])
+    }
+
+    /// The salt of `{text}/` and then `parts` one after another.
+    fn sub_of(&self, parts: &[&str]) -> Salt<'t> {
+        let mut text = self.text.clone();
+        text.byte(b'/');
+        for part in parts {
+            text.bytes(part.as_bytes());
+        }
         Salt {
-            text: format!("{}/{extra}", self.text),
+            text,
             ..self.clone()
         }
+    }
+
+    /// `stable_hash(&[text, key])`, the salt's text hashed with `key` after it.
+    fn hash_with(&self, key: &str) -> u64 {
+        let mut hash = self.text.clone();
+        hash.end_part();
+        hash.bytes(key.as_bytes());
+        hash.end_part();
+        hash.finish()
     }
 
     /// Which of `count` variants to use under `key`: from a stable hash of the salt, moved on
@@ -692,12 +716,11 @@ impl<'t> Salt<'t> {
         if count == 0 {
             return 0;
         }
-        let start =
-            (stable_hash(&[&self.text, key]).wrapping_add(self.rotation) % count as u64) as usize;
-        let index = match self.usage {
-            Some(usage) => (0..count)
+        let start = (self.hash_with(key).wrapping_add(self.rotation) % count as u64) as usize;
+        let index = match self.usage.and_then(|usage| usage.0.get(key)) {
+            Some(counts) => (0..count)
                 .map(|step| (start + step) % count)
-                .min_by_key(|&i| usage.count(key, i))
+                .min_by_key(|&i| counts.get(i).copied().unwrap_or(0))
                 .unwrap_or(start),
             None => start,
         };
@@ -1417,7 +1440,7 @@ fn item_sentences_of(
         if !keep(fact) {
             continue;
         }
-        let fact_salt = salt.sub(&format!("{name}/{i}"));
+        let fact_salt = salt.sub_of(&[name, "/", &i.to_string()]);
         if let Some((kind, _)) = merged_kind(fact) {
             let key = kind.one.name();
             if !emitted.contains(&key) {
@@ -1651,7 +1674,7 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
             fired.iter().map(|f| rule_sentence(f, salt)).collect();
         // The insights' order is free; vary it between examples.
         if rule_sentences.len() > 1 {
-            let turn = (stable_hash(&[&salt.text, name]).wrapping_add(salt.rotation)
+            let turn = (salt.hash_with(name).wrapping_add(salt.rotation)
                 % rule_sentences.len() as u64) as usize;
             rule_sentences.rotate_left(turn);
         }
