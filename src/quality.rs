@@ -68,37 +68,66 @@ enum Span {
 
 /// `line` cut into prose, backticked and double-quoted spans (delimiters included), covering
 /// it whole. Whichever delimiter comes first wins: a quote inside backticks is code.
-fn spans(line: &str) -> Vec<(Range<usize>, Span)> {
-    let bytes = line.as_bytes();
-    let mut out = Vec::new();
-    let mut prose_start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let kind = match bytes[i] {
-            b'`' => Span::Code,
-            b'"' => Span::Quote,
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        // Both delimiters are ASCII, so byte offsets around them are char boundaries.
-        let Some(close) = bytes[i + 1..].iter().position(|&b| b == bytes[i]) else {
-            i += 1;
-            continue;
-        };
-        let end = i + 1 + close + 1;
-        if prose_start < i {
-            out.push((prose_start..i, Span::Prose));
+fn spans(line: &str) -> Spans<'_> {
+    Spans {
+        bytes: line.as_bytes(),
+        prose_start: 0,
+        i: 0,
+        pending: None,
+    }
+}
+
+/// The spans of a line, as [`spans`] cuts them, one at a time.
+struct Spans<'t> {
+    bytes: &'t [u8],
+    /// Where the prose before the next delimited span starts.
+    prose_start: usize,
+    /// Where the search for the next delimiter goes on.
+    i: usize,
+    /// A delimited span found after some prose, given out after it.
+    pending: Option<(Range<usize>, Span)>,
+}
+
+impl Iterator for Spans<'_> {
+    type Item = (Range<usize>, Span);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(span) = self.pending.take() {
+            return Some(span);
         }
-        out.push((i..end, kind));
-        prose_start = end;
-        i = end;
+        let bytes = self.bytes;
+        while self.i < bytes.len() {
+            let i = self.i;
+            let kind = match bytes[i] {
+                b'`' => Span::Code,
+                b'"' => Span::Quote,
+                _ => {
+                    self.i += 1;
+                    continue;
+                }
+            };
+            // Both delimiters are ASCII, so byte offsets around them are char boundaries.
+            let Some(close) = bytes[i + 1..].iter().position(|&b| b == bytes[i]) else {
+                self.i += 1;
+                continue;
+            };
+            let end = i + 1 + close + 1;
+            let prose = self.prose_start..i;
+            self.prose_start = end;
+            self.i = end;
+            if prose.is_empty() {
+                return Some((i..end, kind));
+            }
+            self.pending = Some((i..end, kind));
+            return Some((prose, Span::Prose));
+        }
+        if self.prose_start < bytes.len() {
+            let prose = self.prose_start..bytes.len();
+            self.prose_start = bytes.len();
+            return Some((prose, Span::Prose));
+        }
+        None
     }
-    if prose_start < bytes.len() {
-        out.push((prose_start..bytes.len(), Span::Prose));
-    }
-    out
 }
 
 /// The sentences of a reasoning text, as the module documentation defines them, trimmed.
@@ -263,7 +292,7 @@ fn share(part: usize, whole: usize, empty: f64) -> f64 {
 pub(crate) fn word_grams(text: &str, n: usize) -> Vec<u64> {
     // Each word hashed once, lowercased as it is hashed; a window's hash combines its words'
     // hashes in order.
-    let words: Vec<u64> = text.split_whitespace().map(lowercase_hash).collect();
+    let words = word_hashes(text);
     words
         .windows(n)
         .map(|window| {
@@ -274,6 +303,34 @@ pub(crate) fn word_grams(text: &str, n: usize) -> Vec<u64> {
             h ^ (h >> 29)
         })
         .collect()
+}
+
+/// `stable_hash(&[&word.to_lowercase()])` of each word of `text` (split on whitespace), in
+/// order: byte by byte for an ASCII text, with no copy made.
+fn word_hashes(text: &str) -> Vec<u64> {
+    if !text.is_ascii() {
+        return text.split_whitespace().map(lowercase_hash).collect();
+    }
+    // The ASCII characters `char::is_whitespace` takes.
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let bytes = text.as_bytes();
+    let mut words = Vec::with_capacity(bytes.len() / 5);
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && space(bytes[i]) {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return words;
+        }
+        let mut hash = crate::render::StableHash::new();
+        while i < bytes.len() && !space(bytes[i]) {
+            hash.byte(bytes[i].to_ascii_lowercase());
+            i += 1;
+        }
+        hash.end_part();
+        words.push(hash.finish());
+    }
 }
 
 /// `stable_hash(&[&word.to_lowercase()])`, without making the lowercase copy of an ASCII word.
@@ -500,6 +557,23 @@ mod tests {
             "one template with other names is one shape"
         );
         assert_eq!(shape("an unclosed ` stays"), "an unclosed ` stays");
+    }
+
+    #[test]
+    fn words_hash_alike_by_bytes_and_by_characters() {
+        for text in [
+            "One two\tTHREE\n\x0bfour\x0c five\r six ",
+            "  ",
+            "Straße `Ωmega` two",
+        ] {
+            let expected: Vec<u64> = text.split_whitespace().map(lowercase_hash).collect();
+            assert_eq!(word_hashes(text), expected, "{text:?}");
+            let by_chars: Vec<u64> = text
+                .split_whitespace()
+                .map(|w| stable_hash(&[&w.to_lowercase()]))
+                .collect();
+            assert_eq!(expected, by_chars, "{text:?}");
+        }
     }
 
     #[test]
