@@ -696,7 +696,10 @@ impl std::hash::Hasher for PrehashedKey {
 /// steer a file's examples apart, and a bound that keeps a file of thousands of units linear.
 /// `validate` still compares every pair.
 const CLOSENESS_WINDOW: usize = 24;
-const _: () = assert!(CLOSENESS_WINDOW <= u32::BITS as usize, "a slot is a bit of a u32");
+const _: () = assert!(
+    CLOSENESS_WINDOW <= u32::BITS as usize,
+    "a slot is a bit of a u32"
+);
 
 /// What the repetition measures read off one candidate, kept so the chosen one is added to
 /// the run without being measured again.

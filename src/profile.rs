@@ -198,11 +198,12 @@ impl Profile {
         let templates = Templates::new(&file.templates, &file.vocabulary)
             .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         let mut rules = rules::load(&file.rules).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
-        for rule in &mut rules {
-            for text in rule.say.iter_mut().chain(rule.ask.iter_mut()) {
-                *text = Templates::fill_vocabulary(text, &file.vocabulary);
-            }
-        }
+        Templates::fill_vocabulary(
+            rules
+                .iter_mut()
+                .flat_map(|rule| rule.say.iter_mut().chain(rule.ask.iter_mut())),
+            &file.vocabulary,
+        );
         Ok(Profile {
             file,
             templates,

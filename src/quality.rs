@@ -179,37 +179,75 @@ pub(crate) fn shape(sentence: &str) -> String {
 
 /// `stable_hash(&[&shape(sentence)])`, worked out as the shape is read, without making it.
 pub(crate) fn shape_hash(sentence: &str) -> u64 {
-    let mut hash = crate::render::StableHash::new();
-    // Whitespace folds to one space between words, none at the ends.
-    let (mut words, mut space) = (false, false);
-    blank(sentence, &mut |text| {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                space = words;
-                continue;
+    let mut folded = Folded {
+        hash: crate::render::StableHash::new(),
+        words: false,
+        space: false,
+    };
+    blank(sentence, &mut |text: &str| {
+        if text.is_ascii() {
+            for &b in text.as_bytes() {
+                folded.ascii(b);
             }
-            if space {
-                hash.byte(b' ');
-                space = false;
-            }
-            words = true;
-            if c.is_ascii() {
-                hash.byte(c.to_ascii_lowercase() as u8);
-            } else {
-                let mut buffer = [0; 4];
-                for lower in c.to_lowercase() {
-                    hash.bytes(lower.encode_utf8(&mut buffer).as_bytes());
+        } else {
+            for c in text.chars() {
+                match u8::try_from(c) {
+                    Ok(b) if b.is_ascii() => folded.ascii(b),
+                    _ => folded.other(c),
                 }
             }
         }
     });
-    hash.end_part();
-    hash.finish()
+    folded.hash.end_part();
+    folded.hash.finish()
+}
+
+/// A shape hashed as it is made: whitespace folds to one space between words (none at the
+/// ends), and the rest is lowercased.
+struct Folded {
+    hash: crate::render::StableHash,
+    /// Whether a word has begun, and whether whitespace came after it.
+    words: bool,
+    space: bool,
+}
+
+impl Folded {
+    #[inline]
+    fn ascii(&mut self, b: u8) {
+        // The ASCII characters `char::is_whitespace` takes.
+        if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            self.space = self.words;
+            return;
+        }
+        self.word_byte();
+        self.hash.byte(b.to_ascii_lowercase());
+    }
+
+    fn other(&mut self, c: char) {
+        if c.is_whitespace() {
+            self.space = self.words;
+            return;
+        }
+        self.word_byte();
+        let mut buffer = [0; 4];
+        for lower in c.to_lowercase() {
+            self.hash.bytes(lower.encode_utf8(&mut buffer).as_bytes());
+        }
+    }
+
+    #[inline]
+    fn word_byte(&mut self) {
+        if self.space {
+            self.hash.byte(b' ');
+            self.space = false;
+        }
+        self.words = true;
+    }
 }
 
 /// Hands `out` a sentence piece by piece with backticked spans, double-quoted spans and
 /// numbers replaced by their placeholders.
-fn blank(sentence: &str, out: &mut dyn FnMut(&str)) {
+fn blank(sentence: &str, out: &mut impl FnMut(&str)) {
     for (range, kind) in spans(sentence) {
         match kind {
             Span::Code => out(CODE_PLACEHOLDER),
@@ -222,7 +260,7 @@ fn blank(sentence: &str, out: &mut dyn FnMut(&str)) {
 /// Hands `out` the prose piece by piece with each number made a placeholder. A number is a
 /// run of ASCII digits, possibly with single `.` or `,` between digits (`16,384`, `2.5`),
 /// that is not part of a word: `o200k` and `v1` stay as they are.
-fn blank_numbers(prose: &str, out: &mut dyn FnMut(&str)) {
+fn blank_numbers(prose: &str, out: &mut impl FnMut(&str)) {
     // Most prose has no digit at all.
     if !prose.bytes().any(|b| b.is_ascii_digit()) {
         out(prose);

@@ -348,10 +348,17 @@ impl Templates {
         Ok(Templates { sections })
     }
 
-    /// `{word}` replaced by the vocabulary's words, other placeholders left as they are.
-    pub fn fill_vocabulary(text: &str, vocabulary: &BTreeMap<String, String>) -> String {
+    /// `{word}` replaced by the vocabulary's words in each of `texts`, other placeholders
+    /// left as they are.
+    pub fn fill_vocabulary<'t>(
+        texts: impl IntoIterator<Item = &'t mut String>,
+        vocabulary: &BTreeMap<String, String>,
+    ) {
         let capitalized = capitalized_vocabulary(vocabulary);
-        fill(text, &vocabulary_vars(vocabulary, &capitalized))
+        let vars = vocabulary_vars(vocabulary, &capitalized);
+        for text in texts {
+            *text = fill(text, &vars);
+        }
     }
 
     fn variants(&self, section: Section) -> &[String] {
@@ -656,7 +663,6 @@ impl Usage {
             counts[*index] += 1;
         }
     }
-
 }
 
 impl<'t> Salt<'t> {
