@@ -653,7 +653,6 @@ fn render_example<'e>(
         let salt = render::Salt::new(&profile.templates, &format!("{key}#{attempt}"), 0)
             .steered(usage, &picks);
         let (request, reasoning) = text(&view, &salt, &insights);
-        drop(salt);
         let mut others = earlier.clone();
         if others.any(|e| e.request == request) {
             return None;
