@@ -199,21 +199,6 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
 
 /// Generating: resolve the profile and the input, run the pipeline, then list, check or write.
 pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
-    let profile = Profile::load(&cli.profile)?;
-    let input = match &cli.input {
-        Some(path) => path.clone(),
-        None => {
-            let inputs = &profile.file.inputs;
-            let found = source::find_default_input(Path::new("."), &inputs.files, &inputs.crates)?;
-            output::status(&format!("reading {}", found.display()));
-            found
-        }
-    };
-    if let Some(out) = &cli.write.output
-        && source::same_file(out, &input)
-    {
-        anyhow::bail!("refusing to write {}: it is the input file", out.display());
-    }
     let options = Options {
         roots: cli
             .root
@@ -224,29 +209,50 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         imports: cli.imports.into(),
         context: Vec::new(),
     };
-    let result = if input.is_dir() && !source::is_stdio(&input) {
-        let focus = cli
-            .focus
-            .clone()
-            .unwrap_or(profile.file.inputs.focus.clone());
-        let choice = tree::locate_crate(&input, &focus, &profile.file.inputs.crate_folders())?;
-        if let Some(note) = report::crate_choice(&input, &choice, &focus) {
-            output::status(&note);
+    let named_file = cli
+        .input
+        .clone()
+        .filter(|path| source::is_stdio(path) || !path.is_dir());
+    let (profile, input, result) = match named_file {
+        // A file named on the command line is parsed while the profile loads; the errors
+        // still come in the order the steps would run one after the other.
+        Some(input) => {
+            let load = || {
+                let profile = Profile::load(&cli.profile)?;
+                refuse_to_overwrite(cli, &input)?;
+                Ok(profile)
+            };
+            let extracted = match SourceFile::read(&input) {
+                Ok(source) => pipeline::extract_loading(&source, load, &options),
+                Err(err) => load().and(Err(err)),
+            };
+            match extracted {
+                Ok((profile, extracted)) => (profile, input, Ok(extracted)),
+                // A profile that failed to load fails again, with the same error.
+                Err(err) => (Profile::load(&cli.profile)?, input, Err(err)),
+            }
         }
-        let progress = output::Progress::start();
-        let reporter = progress.clone();
-        let tree_options = tree::TreeOptions {
-            focus,
-            include: cli.include.clone(),
-            exclude: cli.exclude.clone(),
-            depth: cli.depth,
-            progress: tree::ProgressHook::new(move |done, total| reporter.files(done, total)),
-        };
-        let result = pipeline::extract_tree(&choice.root, &tree_options, &profile, &options);
-        progress.finish();
-        result
-    } else {
-        SourceFile::read(&input).and_then(|source| pipeline::extract(&source, &profile, &options))
+        None => {
+            let profile = Profile::load(&cli.profile)?;
+            let input = match &cli.input {
+                Some(path) => path.clone(),
+                None => {
+                    let inputs = &profile.file.inputs;
+                    let found =
+                        source::find_default_input(Path::new("."), &inputs.files, &inputs.crates)?;
+                    output::status(&format!("reading {}", found.display()));
+                    found
+                }
+            };
+            refuse_to_overwrite(cli, &input)?;
+            let result = if input.is_dir() {
+                extract_crate(cli, &profile, &input, &options)
+            } else {
+                SourceFile::read(&input)
+                    .and_then(|source| pipeline::extract(&source, &profile, &options))
+            };
+            (profile, input, result)
+        }
     };
     let extracted = match result {
         Err(err) if cli.allow_empty && err.is::<EmptySelection>() => {
@@ -303,6 +309,45 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     )?;
     put_out(&outputs, cli.write.check)?;
     unparsed.map_or(Ok(()), Err)
+}
+
+/// OUT must not be the input file.
+fn refuse_to_overwrite(cli: &GenerateArgs, input: &Path) -> anyhow::Result<()> {
+    match &cli.write.output {
+        Some(out) if source::same_file(out, input) => {
+            anyhow::bail!("refusing to write {}: it is the input file", out.display())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Crate mode: the crate INPUT holds (or is), walked with a progress bar on a terminal.
+fn extract_crate(
+    cli: &GenerateArgs,
+    profile: &Profile,
+    input: &Path,
+    options: &Options,
+) -> anyhow::Result<Extracted> {
+    let focus = cli
+        .focus
+        .clone()
+        .unwrap_or(profile.file.inputs.focus.clone());
+    let choice = tree::locate_crate(input, &focus, &profile.file.inputs.crate_folders())?;
+    if let Some(note) = report::crate_choice(input, &choice, &focus) {
+        output::status(&note);
+    }
+    let progress = output::Progress::start();
+    let reporter = progress.clone();
+    let tree_options = tree::TreeOptions {
+        focus,
+        include: cli.include.clone(),
+        exclude: cli.exclude.clone(),
+        depth: cli.depth,
+        progress: tree::ProgressHook::new(move |done, total| reporter.files(done, total)),
+    };
+    let result = pipeline::extract_tree(&choice.root, &tree_options, profile, options);
+    progress.finish();
+    result
 }
 
 /// Writes a run's outputs, or under `--check` compares them, and says so on stderr.

@@ -10,8 +10,8 @@
 //! chosen items again one by one, so that memory stays that of a few pieces whatever the size.
 
 use std::ops::Range;
-use std::sync::OnceLock;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{OnceLock, mpsc};
 
 use crate::pieces;
 use crate::select;
@@ -32,8 +32,8 @@ pub struct Chosen {
     pub method: Option<usize>,
 }
 
-/// Pieces are at least this long: below it a thread costs more than it saves.
-const SMALLEST_PIECE: usize = 8 << 10;
+/// Pieces are at least this long: below it a piece costs more than it saves.
+const SMALLEST_PIECE: usize = 4 << 10;
 
 /// Pieces are at most this long, so that the trees held at once stay small.
 const LARGEST_PIECE: usize = 64 << 10;
@@ -46,10 +46,14 @@ const KEEP_TREES_UP_TO: usize = 256 << 10;
 /// hands the summaries (in file order) to `choose`, and calls `visit` on each item it chose
 /// (with the item's place in its list). Returns what `choose` kept and what `visit` made, in
 /// the chosen order.
-pub fn two_passes<S, C, T>(
+///
+/// `meanwhile` runs on the calling thread while the file is parsed, and `choose` gets what it
+/// made; an error of its wins over a parse error, as if it had run first.
+pub fn two_passes<M, S, C, T>(
     source: &SourceFile,
+    meanwhile: impl FnOnce() -> anyhow::Result<M>,
     summarize: impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync,
-    choose: impl FnOnce(Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
+    choose: impl FnOnce(M, Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
     visit: impl Fn(&C, usize, Located, &syn::Item) -> T + Sync,
 ) -> anyhow::Result<(C, Vec<T>)>
 where
@@ -59,7 +63,8 @@ where
 {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let len = source.text.len();
-    let target = (len / (2 * threads)).clamp(SMALLEST_PIECE, LARGEST_PIECE);
+    // A few pieces per thread, taken as threads come free, even out pieces of unequal cost.
+    let target = (len / (4 * threads)).clamp(SMALLEST_PIECE, LARGEST_PIECE);
     let pieces = pieces::pieces(&source.text, target);
     let workers = threads.min(pieces.len()).max(1);
     let keep_trees = len <= KEEP_TREES_UP_TO;
@@ -69,7 +74,7 @@ where
         workers,
         keep_trees,
     };
-    plan.run_or_parse_whole(&summarize, choose, &visit)
+    plan.run_or_parse_whole(meanwhile, &summarize, choose, &visit)
 }
 
 struct Plan<'a> {
@@ -79,22 +84,30 @@ struct Plan<'a> {
     keep_trees: bool,
 }
 
-enum Outcome<C, T, F> {
+enum Outcome<C, T, M, F> {
     Done(C, Vec<T>),
-    /// A piece failed to parse: `choose` was not called, and comes back.
-    PieceFailed(F),
+    /// A piece failed to parse: `choose` was not called, and comes back with what
+    /// `meanwhile` made.
+    PieceFailed(M, F),
 }
 
 /// What a worker sends for one piece: its summaries, or why it would not parse.
 type PieceSummaries<S> = (usize, Result<Vec<S>, LocatedError>);
 
+/// Where a worker sends its pieces' summaries, and then what it made of the chosen items.
+type Channels<'c, S, T> = (
+    &'c mpsc::Sender<PieceSummaries<S>>,
+    &'c mpsc::Sender<Result<Vec<(usize, T)>, LocatedError>>,
+);
+
 impl Plan<'_> {
     /// Runs the plan; when a piece does not parse alone (the cut was wrong, or the file does
     /// not parse), parses the file whole, which gives the file's own error at its own place.
-    fn run_or_parse_whole<S, C, T>(
+    fn run_or_parse_whole<M, S, C, T>(
         &self,
+        meanwhile: impl FnOnce() -> anyhow::Result<M>,
         summarize: &(impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync),
-        choose: impl FnOnce(Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
+        choose: impl FnOnce(M, Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
         visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
     ) -> anyhow::Result<(C, Vec<T>)>
     where
@@ -102,9 +115,9 @@ impl Plan<'_> {
         C: Send + Sync,
         T: Send,
     {
-        match self.run(summarize, choose, visit)? {
+        match self.run(meanwhile, summarize, choose, visit)? {
             Outcome::Done(kept, made) => Ok((kept, made)),
-            Outcome::PieceFailed(choose) => {
+            Outcome::PieceFailed(made_meanwhile, choose) => {
                 let whole = 0..self.source.text.len();
                 let plan = Plan {
                     pieces: std::slice::from_ref(&whole),
@@ -112,41 +125,46 @@ impl Plan<'_> {
                     keep_trees: true,
                     ..*self
                 };
-                match plan.run(summarize, choose, visit)? {
+                match plan.run(|| Ok(made_meanwhile), summarize, choose, visit)? {
                     Outcome::Done(kept, made) => Ok((kept, made)),
-                    Outcome::PieceFailed(_) => unreachable!("a whole file's failure is an error"),
+                    Outcome::PieceFailed(..) => {
+                        unreachable!("a whole file's failure is an error")
+                    }
                 }
             }
         }
     }
 
-    fn run<S, C, T, F>(
+    fn run<M, S, C, T, F>(
         &self,
+        meanwhile: impl FnOnce() -> anyhow::Result<M>,
         summarize: &(impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync),
         choose: F,
         visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
-    ) -> anyhow::Result<Outcome<C, T, F>>
+    ) -> anyhow::Result<Outcome<C, T, M, F>>
     where
         S: Send,
         C: Send + Sync,
         T: Send,
-        F: FnOnce(Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
+        F: FnOnce(M, Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
     {
         // What `choose` kept and chose, for the workers to visit; None when the run stops.
         let decided: OnceLock<Option<(C, Vec<Chosen>)>> = OnceLock::new();
+        let next_piece = AtomicUsize::new(0);
         let (summaries_tx, summaries_rx) = mpsc::channel::<PieceSummaries<S>>();
         let (made_tx, made_rx) = mpsc::channel::<Result<Vec<(usize, T)>, LocatedError>>();
-        let outcome: anyhow::Result<Outcome<(), T, F>> = std::thread::scope(|scope| {
+        let outcome: anyhow::Result<Outcome<(), T, M, F>> = std::thread::scope(|scope| {
             let mut handles = Vec::new();
             for worker in 0..self.workers {
                 let summaries_tx = summaries_tx.clone();
                 let made_tx = made_tx.clone();
-                let decided = &decided;
+                let (decided, next_piece) = (&decided, &next_piece);
                 let spawned = std::thread::Builder::new()
                     .name(format!("parse-{worker}"))
                     .stack_size(source::PIPELINE_STACK)
                     .spawn_scoped(scope, move || {
-                        self.work(worker, summarize, visit, decided, &summaries_tx, &made_tx)
+                        let channels = (&summaries_tx, &made_tx);
+                        self.work(next_piece, summarize, visit, decided, channels)
                     });
                 match spawned {
                     Ok(handle) => handles.push(handle),
@@ -168,6 +186,14 @@ impl Plan<'_> {
             };
             drop(summaries_tx);
             drop(made_tx);
+            let made_meanwhile = match meanwhile() {
+                Ok(made) => made,
+                Err(err) => {
+                    let _ = decided.set(None);
+                    joined(handles)?;
+                    return Err(err);
+                }
+            };
             let mut by_piece: Vec<Option<Vec<S>>> = (0..self.pieces.len()).map(|_| None).collect();
             for (piece, summaries) in summaries_rx.iter().take(self.pieces.len()) {
                 match summaries {
@@ -176,7 +202,7 @@ impl Plan<'_> {
                         let _ = decided.set(None);
                         joined(handles)?;
                         if self.pieces.len() > 1 {
-                            return Ok(Outcome::PieceFailed(choose));
+                            return Ok(Outcome::PieceFailed(made_meanwhile, choose));
                         }
                         return Err(err.into());
                     }
@@ -188,7 +214,8 @@ impl Plan<'_> {
                 joined(handles)?;
                 return Err(anyhow::anyhow!("internal error: a parsing thread stopped"));
             };
-            let (kept, chosen) = match choose(all.into_iter().flatten().collect()) {
+            let all = all.into_iter().flatten().collect();
+            let (kept, chosen) = match choose(made_meanwhile, all) {
                 Ok(decision) => decision,
                 Err(err) => {
                     let _ = decided.set(None);
@@ -226,26 +253,28 @@ impl Plan<'_> {
                 Some(Some((kept, _))) => Ok(Outcome::Done(kept, made)),
                 _ => unreachable!("decided before the visits"),
             },
-            Outcome::PieceFailed(choose) => Ok(Outcome::PieceFailed(choose)),
+            Outcome::PieceFailed(made, choose) => Ok(Outcome::PieceFailed(made, choose)),
         }
     }
 
-    /// One worker: parse and summarize its pieces (every `workers`th), then visit the chosen
-    /// items that stand in them.
+    /// One worker: parse and summarize pieces as long as some are left (the next one is
+    /// `next_piece`), then visit the chosen items that stand in the pieces it parsed.
     fn work<S, C, T>(
         &self,
-        worker: usize,
+        next_piece: &AtomicUsize,
         summarize: &(impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync),
         visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
         decided: &OnceLock<Option<(C, Vec<Chosen>)>>,
-        summaries_tx: &mpsc::Sender<PieceSummaries<S>>,
-        made_tx: &mpsc::Sender<Result<Vec<(usize, T)>, LocatedError>>,
+        (summaries_tx, made_tx): Channels<S, T>,
     ) {
         let source = self.source;
-        let mine = (worker..self.pieces.len()).step_by(self.workers);
         // Per piece of this worker: its tree while kept, and its items' byte ranges.
         let mut trees: Vec<(usize, Option<Parsed>, Vec<Range<usize>>)> = Vec::new();
-        for piece in mine {
+        loop {
+            let piece = next_piece.fetch_add(1, Ordering::Relaxed);
+            if piece >= self.pieces.len() {
+                break;
+            }
             let parsed = match source.parse_piece(self.pieces[piece].clone()) {
                 Ok(parsed) => parsed,
                 Err(err) => {
@@ -364,7 +393,7 @@ mod tests {
             let name = format!("{:?}", read.boundaries());
             (key, name, node)
         };
-        let choose = |all: Summaries| {
+        let choose = |(), all: Summaries| {
             let chosen = all
                 .iter()
                 .map(|(key, _, _)| Chosen {
@@ -383,7 +412,7 @@ mod tests {
                 .unwrap_or_default(),
             _ => String::new(),
         };
-        match plan.run(&summarize, choose, &visit).unwrap() {
+        match plan.run(|| Ok(()), &summarize, choose, &visit).unwrap() {
             Outcome::Done(all, made) => {
                 // Keys differ between plans; what they key does not.
                 let all = all
@@ -392,7 +421,7 @@ mod tests {
                     .collect();
                 (all, made)
             }
-            Outcome::PieceFailed(_) => panic!("a piece failed to parse"),
+            Outcome::PieceFailed(..) => panic!("a piece failed to parse"),
         }
     }
 
@@ -445,8 +474,9 @@ mod tests {
         };
         let err = plan
             .run_or_parse_whole(
+                || Ok(()),
                 &|_, _, _, _| (),
-                |_: Vec<()>| Ok(((), Vec::new())),
+                |(), _: Vec<()>| Ok(((), Vec::new())),
                 &|_: &(), _, _, _| (),
             )
             .unwrap_err();
@@ -469,8 +499,9 @@ mod tests {
         };
         let ranges = |plan: &Plan| {
             plan.run_or_parse_whole(
+                || Ok(()),
                 &|_, _, _, node: Range<usize>| node,
-                |all: Vec<Range<usize>>| Ok((all, Vec::new())),
+                |(), all: Vec<Range<usize>>| Ok((all, Vec::new())),
                 &|_: &Vec<Range<usize>>, _, _, _| (),
             )
             .unwrap()

@@ -3,6 +3,7 @@
 //! provenance of every slice of that code). Crate mode runs it per file; formatting to a wire
 //! format comes after, in `format.rs`.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -162,7 +163,25 @@ pub fn extract(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    let read = read_selected(source, profile, options, false, |inventory| {
+    extract_with(source, || Ok(profile), options).map(|(_, extracted)| extracted)
+}
+
+/// [`extract`], with the profile loaded by `load` while the file is parsed (a load error
+/// wins over a parse error). Returns the profile too.
+pub fn extract_loading(
+    source: &SourceFile,
+    load: impl FnOnce() -> anyhow::Result<Profile>,
+    options: &Options,
+) -> anyhow::Result<(Profile, Extracted)> {
+    extract_with(source, load, options)
+}
+
+fn extract_with<P: Borrow<Profile> + Send + Sync>(
+    source: &SourceFile,
+    load: impl FnOnce() -> anyhow::Result<P>,
+    options: &Options,
+) -> anyhow::Result<(P, Extracted)> {
+    let read = read_selected(source, load, options, false, |profile, inventory| {
         let selection = select::select_creation_items(inventory, profile, &options.roots)
             .with_context(|| format!("cannot select from {}", source.path.display()))?;
         if selection.roots.is_empty() {
@@ -175,7 +194,8 @@ pub fn extract(
         }
         Ok(selection)
     })?;
-    finish(source, &read, profile, options)
+    let extracted = finish(source, &read, options)?;
+    Ok((read.profile, extracted))
 }
 
 /// Crate mode's other files: the picked functions and methods of one file, as units of their
@@ -186,45 +206,52 @@ pub fn extract_picked(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    let read = read_selected(source, profile, options, true, |inventory| {
-        let mut items = Vec::new();
-        let mut roots = Vec::new();
-        for pick in picks {
-            let entry = match &pick.self_ty {
-                Some(ty) => inventory.method_index(ty, &pick.name),
-                None => inventory.fn_index(&pick.name),
-            };
-            let Some(entry) = entry else {
-                return Err(InternalError(format!(
-                    "{} has no {} any more",
-                    source.path.display(),
-                    pick.name
-                ))
-                .into());
-            };
-            if pick.root {
-                roots.push(entry);
+    let read = read_selected(
+        source,
+        || Ok(profile),
+        options,
+        true,
+        |_, inventory| {
+            let mut items = Vec::new();
+            let mut roots = Vec::new();
+            for pick in picks {
+                let entry = match &pick.self_ty {
+                    Some(ty) => inventory.method_index(ty, &pick.name),
+                    None => inventory.fn_index(&pick.name),
+                };
+                let Some(entry) = entry else {
+                    return Err(InternalError(format!(
+                        "{} has no {} any more",
+                        source.path.display(),
+                        pick.name
+                    ))
+                    .into());
+                };
+                if pick.root {
+                    roots.push(entry);
+                }
+                items.push(select::Selected {
+                    entry,
+                    reason: pick.reason.clone(),
+                });
             }
-            items.push(select::Selected {
-                entry,
-                reason: pick.reason.clone(),
-            });
-        }
-        items.sort_by_key(|s| s.entry);
-        Ok(Selection {
-            routes: select::find_routes(inventory),
-            roots,
-            foreign_roots: Vec::new(),
-            items,
-            uses: inventory.use_entries(),
-        })
-    })?;
-    finish(source, &read, profile, options)
+            items.sort_by_key(|s| s.entry);
+            Ok(Selection {
+                routes: select::find_routes(inventory),
+                roots,
+                foreign_roots: Vec::new(),
+                items,
+                uses: inventory.use_entries(),
+            })
+        },
+    )?;
+    finish(source, &read, options)
 }
 
 /// A file's inventory, what was selected from it, and what the syntax tree says of each
 /// selected item: everything the stages after selection read, as plain data.
-struct Read {
+struct Read<P> {
+    profile: P,
     inventory: Inventory,
     selection: Selection,
     /// By entry: the facts of each selected item, and (for `--imports used`) the identifiers
@@ -234,21 +261,23 @@ struct Read {
 }
 
 /// Parses, inventories and selects (`select` chooses from the inventory), then reads the facts
-/// of the selected items off their syntax trees.
-fn read_selected(
+/// of the selected items off their syntax trees. The profile comes from `load`, run while the
+/// file is parsed.
+fn read_selected<P: Borrow<Profile> + Send + Sync>(
     source: &SourceFile,
-    profile: &Profile,
+    load: impl FnOnce() -> anyhow::Result<P>,
     options: &Options,
     with_methods: bool,
-    select: impl FnOnce(&Inventory) -> anyhow::Result<Selection> + Send,
-) -> anyhow::Result<Read> {
+    select: impl FnOnce(&Profile, &Inventory) -> anyhow::Result<Selection>,
+) -> anyhow::Result<Read<P>> {
     let names_needed = options.imports == Imports::Used;
-    let ((inventory, selection, _names), seen) = parse::two_passes(
+    let ((profile, inventory, selection, _names), seen) = parse::two_passes(
         source,
+        load,
         |at, i, item, node| select::read_item(at, i, item, node, with_methods),
-        |reads| {
+        |profile, reads| {
             let inventory = Inventory::from_items(reads);
-            let selection = select(&inventory)?;
+            let selection = select(profile.borrow(), &inventory)?;
             let chosen = selection
                 .items
                 .iter()
@@ -261,9 +290,9 @@ fn read_selected(
                 })
                 .collect();
             let names = local_names(&inventory);
-            Ok(((inventory, selection, names), chosen))
+            Ok(((profile, inventory, selection, names), chosen))
         },
-        |(inventory, selection, names), k, at, item| {
+        |(_, inventory, selection, names), k, at, item| {
             let entry = &inventory.entries[selection.items[k].entry];
             let facts = facts::item_facts(&at, item, entry.node.clone(), names);
             let mut identifiers = BTreeSet::new();
@@ -273,13 +302,20 @@ fn read_selected(
             (facts, identifiers)
         },
     )?;
-    let mut facts = placed_facts(source, &inventory, &selection, profile, &options.context);
+    let mut facts = placed_facts(
+        source,
+        &inventory,
+        &selection,
+        profile.borrow(),
+        &options.context,
+    );
     let mut identifiers = BTreeMap::new();
     for (s, (own, names)) in selection.items.iter().zip(seen) {
         facts.entry(s.entry).or_default().extend(own);
         identifiers.insert(s.entry, names);
     }
     Ok(Read {
+        profile,
         inventory,
         selection,
         facts,
@@ -288,10 +324,9 @@ fn read_selected(
 }
 
 /// The stages after selection, shared by every mode: units, rendering, the check.
-fn finish(
+fn finish<P: Borrow<Profile>>(
     source: &SourceFile,
-    read: &Read,
-    profile: &Profile,
+    read: &Read<P>,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
     let Read {
@@ -300,6 +335,7 @@ fn finish(
         facts,
         ..
     } = read;
+    let profile = read.profile.borrow();
     let rows = list_rows(inventory, selection);
     let units = units::build_units(inventory, selection, facts);
     let (examples, shortfalls) = render_examples(source, read, &units, profile, options);
@@ -454,9 +490,9 @@ fn placed_facts(
     out
 }
 
-fn render_examples(
+fn render_examples<P>(
     source: &SourceFile,
-    read: &Read,
+    read: &Read<P>,
     units: &[Unit],
     profile: &Profile,
     options: &Options,
@@ -466,6 +502,7 @@ fn render_examples(
         selection,
         facts,
         identifiers,
+        ..
     } = read;
     let types = units::type_roles(facts, inventory);
     let empty: Vec<Fact> = Vec::new();
@@ -1047,8 +1084,9 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
     }
     let ((inventory, selection, _names), seen) = parse::two_passes(
         &source,
+        || Ok(()),
         |at, i, item, node| select::read_item(at, i, item, node, false),
-        |reads| {
+        |(), reads| {
             let inventory = Inventory::from_items(reads);
             let selection = select::select_creation_items(&inventory, profile, &[])
                 .with_context(|| format!("cannot select from {}", source.path.display()))?;
