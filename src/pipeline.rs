@@ -532,108 +532,112 @@ fn render_examples<P>(
     let groups = unit_groups(units, inventory);
     let mut examples: Vec<Example> = Vec::new();
     let mut variety = Variety::default();
-    for (((unit, &role), &count), group) in units.iter().zip(&roles).zip(&plan).zip(&groups) {
-        let key = unit.key(inventory);
-        let primary = &inventory.entries[unit.primary];
-        let view = UnitView {
-            key: key.clone(),
-            role,
-            name: primary.name.clone(),
-            callees: unit
-                .entries
-                .iter()
-                .filter(|&&e| e != unit.primary)
-                .map(|&e| inventory.entries[e].name.clone())
-                .collect(),
-            items: unit
-                .entries
-                .iter()
-                .map(|&e| (inventory.entries[e].name.clone(), facts_of(e)))
-                .collect(),
-            primary: unit
-                .entries
-                .iter()
-                .position(|&e| e == unit.primary)
-                .unwrap_or(0),
-            route: facts_of(unit.primary)
-                .iter()
-                .find(|f| matches!(f, Fact::Route { .. })),
-            called_by_root: matches!(
-                selection.reason(unit.primary),
-                Some(select::Reason::CalledBy(by))
-                    if selection.roots.iter().any(|&r| inventory.entries[r].name == *by)
-            ),
-            field_of: match selection.reason(unit.primary) {
-                Some(select::Reason::FieldType(by)) => Some(by.clone()),
-                _ => None,
-            },
-            file: &file_facts,
-        };
-        let slices: Vec<Slice> = units::unit_slices(
-            source,
-            inventory,
-            selection,
-            unit,
-            identifiers,
-            options.imports,
-        )
-        .into_iter()
-        .map(|bytes| Slice {
-            path: source.path.clone(),
-            lines: source.line_span(bytes.clone()),
-            commit: None,
-            bytes,
-        })
-        .collect();
-        let code = slices
-            .iter()
-            .map(|s| source.slice(s.bytes.clone()))
-            .collect::<Vec<_>>()
-            .join(source.blank_line());
-        let first_voice = render::stable_hash(&[&key]) as usize;
-        let insights = render::insights(&view, &profile.rules);
-        for variant in 0..count {
-            let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
-            let made = render_unique(&view, &insights, voice, variant, profile, &variety).map(
-                |Rendered {
-                     request,
-                     reasoning,
-                     picks,
-                     measured,
-                 }| {
-                    let example = Example {
-                        unit: key.clone(),
-                        group: group.clone(),
-                        kind: role.name(),
-                        voice,
-                        variant,
-                        request,
-                        reasoning: reasoning.text,
-                        rules: reasoning.rules,
-                        code: code.clone(),
-                        commit: None,
-                        before: Vec::new(),
-                        slices: slices.clone(),
-                    };
-                    (example, picks, measured)
+    // On a thread of rayon's pool, so that the two phrasings made at a time by
+    // `render_unique` cost a task each, not a wake-up of a sleeping thread.
+    rayon::scope(|_| {
+        for (((unit, &role), &count), group) in units.iter().zip(&roles).zip(&plan).zip(&groups) {
+            let key = unit.key(inventory);
+            let primary = &inventory.entries[unit.primary];
+            let view = UnitView {
+                key: key.clone(),
+                role,
+                name: primary.name.clone(),
+                callees: unit
+                    .entries
+                    .iter()
+                    .filter(|&&e| e != unit.primary)
+                    .map(|&e| inventory.entries[e].name.clone())
+                    .collect(),
+                items: unit
+                    .entries
+                    .iter()
+                    .map(|&e| (inventory.entries[e].name.clone(), facts_of(e)))
+                    .collect(),
+                primary: unit
+                    .entries
+                    .iter()
+                    .position(|&e| e == unit.primary)
+                    .unwrap_or(0),
+                route: facts_of(unit.primary)
+                    .iter()
+                    .find(|f| matches!(f, Fact::Route { .. })),
+                called_by_root: matches!(
+                    selection.reason(unit.primary),
+                    Some(select::Reason::CalledBy(by))
+                        if selection.roots.iter().any(|&r| inventory.entries[r].name == *by)
+                ),
+                field_of: match selection.reason(unit.primary) {
+                    Some(select::Reason::FieldType(by)) => Some(by.clone()),
+                    _ => None,
                 },
-            );
-            match made {
-                Some((example, picks, measured)) => {
-                    variety.add(measured, &picks, &example.request, &example.reasoning);
-                    examples.push(example);
-                }
-                None => {
-                    shortfalls.push(Shortfall {
-                        unit: key.clone(),
-                        made: variant,
-                        asked: count,
-                    });
-                    break;
+                file: &file_facts,
+            };
+            let slices: Vec<Slice> = units::unit_slices(
+                source,
+                inventory,
+                selection,
+                unit,
+                identifiers,
+                options.imports,
+            )
+            .into_iter()
+            .map(|bytes| Slice {
+                path: source.path.clone(),
+                lines: source.line_span(bytes.clone()),
+                commit: None,
+                bytes,
+            })
+            .collect();
+            let code = slices
+                .iter()
+                .map(|s| source.slice(s.bytes.clone()))
+                .collect::<Vec<_>>()
+                .join(source.blank_line());
+            let first_voice = render::stable_hash(&[&key]) as usize;
+            let insights = render::insights(&view, &profile.rules);
+            for variant in 0..count {
+                let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
+                let made = render_unique(&view, &insights, voice, variant, profile, &variety).map(
+                    |Rendered {
+                         request,
+                         reasoning,
+                         picks,
+                         measured,
+                     }| {
+                        let example = Example {
+                            unit: key.clone(),
+                            group: group.clone(),
+                            kind: role.name(),
+                            voice,
+                            variant,
+                            request,
+                            reasoning: reasoning.text,
+                            rules: reasoning.rules,
+                            code: code.clone(),
+                            commit: None,
+                            before: Vec::new(),
+                            slices: slices.clone(),
+                        };
+                        (example, picks, measured)
+                    },
+                );
+                match made {
+                    Some((example, picks, measured)) => {
+                        variety.add(measured, &picks, &example.request, &example.reasoning);
+                        examples.push(example);
+                    }
+                    None => {
+                        shortfalls.push(Shortfall {
+                            unit: key.clone(),
+                            made: variant,
+                            asked: count,
+                        });
+                        break;
+                    }
                 }
             }
         }
-    }
+    });
     (examples, shortfalls)
 }
 
@@ -836,6 +840,10 @@ struct Rendered {
 /// Renders one example's request and reasoning: of the phrasings that repeat no earlier
 /// example's request or reasoning, the first `VARIETY_CANDIDATES` are weighed and the one that
 /// adds the least repetition is kept. None when the templates have no unseen phrasing left.
+///
+/// Phrasings are made two at a time, one on each side of a `rayon::join`: each depends only on
+/// what the run has said before this example, so they are weighed in order as if made one by
+/// one, and the choice is the same.
 fn render_unique(
     view: &UnitView,
     insights: &render::Insights,
@@ -844,9 +852,8 @@ fn render_unique(
     profile: &Profile,
     variety: &Variety,
 ) -> Option<Rendered> {
-    let mut best: Option<(f64, Rendered)> = None;
-    let mut fresh = 0;
-    for attempt in 0..PHRASING_ATTEMPTS {
+    // One phrasing with its cost, or None when it repeats an earlier example.
+    let attempt = |attempt: usize| -> Option<(f64, Rendered)> {
         let picks = std::cell::RefCell::new(Vec::new());
         let salt = render::Salt::new(
             &profile.templates,
@@ -860,25 +867,33 @@ fn render_unique(
         // reasoning are never the same text, so one set serves both.
         let repeats = variety.said.contains(&request) || variety.said.contains(&reasoning.text);
         if repeats {
-            continue;
+            return None;
         }
         let measured = Measured::of(&request, &reasoning.text);
         let cost = variety.cost(&measured);
-        if best.as_ref().is_none_or(|(c, _)| cost < *c) {
-            let picks = picks.into_inner();
-            best = Some((
-                cost,
-                Rendered {
-                    request,
-                    reasoning,
-                    picks,
-                    measured,
-                },
-            ));
-        }
-        fresh += 1;
-        if fresh == VARIETY_CANDIDATES {
-            break;
+        let picks = picks.into_inner();
+        Some((
+            cost,
+            Rendered {
+                request,
+                reasoning,
+                picks,
+                measured,
+            },
+        ))
+    };
+    let mut best: Option<(f64, Rendered)> = None;
+    let mut fresh = 0;
+    for first in (0..PHRASING_ATTEMPTS).step_by(2) {
+        let (one, two) = rayon::join(|| attempt(first), || attempt(first + 1));
+        for (cost, rendered) in [one, two].into_iter().flatten() {
+            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, rendered));
+            }
+            fresh += 1;
+            if fresh == VARIETY_CANDIDATES {
+                return best.map(|(_, rendered)| rendered);
+            }
         }
     }
     best.map(|(_, rendered)| rendered)
