@@ -186,7 +186,7 @@ pub fn example_faults(
     if !sources.is_empty() {
         for (i, example) in examples.iter().enumerate() {
             match rebuilt_code(&example.slices, sources, &bounds) {
-                Ok(code) if code == example.code => {}
+                Ok(code) if *code == *example.code => {}
                 Ok(_) => push(
                     i,
                     "the code is not its slices joined by one blank line".to_owned(),

@@ -37,8 +37,9 @@ pub struct Example {
     pub reasoning: String,
     /// The ids of the reasoning rules the reasoning drew on, in order.
     pub rules: Vec<String>,
-    /// The slices joined by one blank line in the file's own line ending.
-    pub code: String,
+    /// The slices joined by one blank line in the file's own line ending; one copy for all of
+    /// a unit's examples.
+    pub code: std::sync::Arc<str>,
     pub slices: Vec<Slice>,
     /// History mode: the commit the example is made from.
     pub commit: Option<String>,

@@ -407,7 +407,7 @@ mod tests {
             request: "Add `send`.".to_owned(),
             reasoning: "I call `send` on \"the queue\".".to_owned(),
             rules: Vec::new(),
-            code: "fn send() {}".to_owned(),
+            code: "fn send() {}".into(),
             commit: None,
             before: Vec::new(),
             slices: vec![Slice {

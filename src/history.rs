@@ -670,7 +670,7 @@ fn render_example<'e>(
             request,
             reasoning: reasoning.text,
             rules: reasoning.rules,
-            code,
+            code: code.into(),
             slices,
             commit: Some(commit.to_owned()),
             before: Vec::new(),

@@ -289,7 +289,7 @@ mod tests {
             request: "r".to_owned(),
             reasoning: "why".to_owned(),
             rules: vec!["rule-a".to_owned()],
-            code: "code".to_owned(),
+            code: "code".into(),
             commit: None,
             before: Vec::new(),
             slices: vec![Slice {

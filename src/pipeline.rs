@@ -271,7 +271,7 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
     select: impl FnOnce(&Profile, &Inventory) -> anyhow::Result<Selection>,
 ) -> anyhow::Result<Read<P>> {
     let names_needed = options.imports == Imports::Used;
-    let ((profile, inventory, selection, _names), seen) = parse::two_passes(
+    let ((profile, mut inventory, selection, _names), seen) = parse::two_passes(
         source,
         load,
         |at, i, item, node| select::read_item(at, i, item, node, with_methods),
@@ -302,6 +302,7 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
             (facts, identifiers)
         },
     )?;
+    inventory.forget_selection_inputs();
     let mut facts = placed_facts(
         source,
         &inventory,
@@ -588,11 +589,12 @@ fn render_examples<P>(
                 bytes,
             })
             .collect();
-            let code = slices
+            let code: std::sync::Arc<str> = slices
                 .iter()
                 .map(|s| source.slice(s.bytes.clone()))
                 .collect::<Vec<_>>()
-                .join(source.blank_line());
+                .join(source.blank_line())
+                .into();
             let first_voice = render::stable_hash(&[&key]) as usize;
             let insights = render::insights(&view, &profile.rules);
             for variant in 0..count {
@@ -705,8 +707,18 @@ struct Variety {
     holders: HashMap<u64, u32, Prehashed>,
     /// How many reasonings have been kept.
     added: usize,
-    /// Every request and reasoning kept so far, to refuse an exact repeat in constant time.
-    said: HashSet<String>,
+    /// Every request and reasoning kept so far, by a 128-bit hash of its text, to refuse an
+    /// exact repeat in constant time without keeping a second copy of every text.
+    said: HashSet<u128>,
+}
+
+/// Two independent 64-bit hashes of a text: a repeat is found by its key, and two different
+/// texts share one with a chance of about one in 2^128.
+fn text_key(text: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut sip = std::hash::DefaultHasher::new();
+    text.hash(&mut sip);
+    (u128::from(sip.finish()) << 64) | u128::from(render::stable_hash(&[text]))
 }
 
 /// Sets and maps keyed by stable hashes ([`render::stable_hash`] and the n-grams made of them):
@@ -802,8 +814,8 @@ impl Variety {
 
     fn add(&mut self, kept: Measured, picks: &[(String, usize)], request: &str, reasoning: &str) {
         self.usage.commit(picks);
-        self.said.insert(request.to_owned());
-        self.said.insert(reasoning.to_owned());
+        self.said.insert(text_key(request));
+        self.said.insert(text_key(reasoning));
         self.shapes.extend(kept.shapes);
         self.request_grams.extend(kept.request_grams);
         let slot = self.added % CLOSENESS_WINDOW;
@@ -865,7 +877,8 @@ fn render_unique(
         let reasoning = render::render_reasoning(view, &salt, insights);
         // A repeated request also covers a repeated (request, code) pair. A request and a
         // reasoning are never the same text, so one set serves both.
-        let repeats = variety.said.contains(&request) || variety.said.contains(&reasoning.text);
+        let repeats = variety.said.contains(&text_key(&request))
+            || variety.said.contains(&text_key(&reasoning.text));
         if repeats {
             return None;
         }
@@ -966,7 +979,7 @@ pub fn extract_tree(
     };
     // Where each unit's code was first seen: (unit key, code) → file. A later file with the same
     // unit and the same code would only repeat its examples.
-    let mut first_seen: std::collections::HashMap<(String, String), String> =
+    let mut first_seen: std::collections::HashMap<(String, std::sync::Arc<str>), String> =
         std::collections::HashMap::new();
     for (path, part) in parts {
         let shown = path

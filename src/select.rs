@@ -614,6 +614,15 @@ impl Inventory {
         &self.boundaries
     }
 
+    /// Forgets what only selection reads (references and routes): held for every item of a
+    /// large file, they would otherwise stay until its examples are written.
+    pub fn forget_selection_inputs(&mut self) {
+        for entry in &mut self.entries {
+            entry.code.references = Vec::new();
+            entry.code.routes = Vec::new();
+        }
+    }
+
     /// For a function entry, how many statements its body has.
     pub fn statement_count(&self, entry: usize) -> Option<usize> {
         self.entries[entry].code.statements

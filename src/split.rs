@@ -81,7 +81,7 @@ mod tests {
             request: String::new(),
             reasoning: String::new(),
             rules: Vec::new(),
-            code: String::new(),
+            code: "".into(),
             commit: None,
             before: Vec::new(),
             slices: Vec::new(),

@@ -522,7 +522,7 @@ mod tests {
             request: request.to_owned(),
             reasoning: reasoning.to_owned(),
             rules: Vec::new(),
-            code: code.to_owned(),
+            code: code.into(),
             commit: None,
             before: Vec::new(),
             slices: Vec::new(),

@@ -155,7 +155,7 @@ fn every_code_block_rebuilds_from_its_provenance() {
                     })
                     .collect::<Vec<_>>()
                     .join(blank);
-                assert_eq!(rebuilt, example.code, "{}", source.path.display());
+                assert_eq!(rebuilt, *example.code, "{}", source.path.display());
             }
         }
     }
@@ -307,7 +307,7 @@ fn crlf_and_non_ascii_slices_are_byte_exact() {
     let b = generate(&crlf, &Options::default()).unwrap();
     assert_eq!(a.examples.len(), b.examples.len());
     for (x, y) in a.examples.iter().zip(&b.examples) {
-        assert_eq!(x.code.replace('\n', "\r\n"), y.code);
+        assert_eq!(x.code.replace('\n', "\r\n"), *y.code);
     }
     assert!(
         b.examples

@@ -346,7 +346,7 @@ fn a_module_copied_into_the_crate_gives_each_unit_once() {
     let twice = extract_tree(&root, &defaults(), &profile, &Options::default()).unwrap();
     // The same examples as the crate without the copy: none lost, none repeated.
     let codes =
-        |e: &Extracted| -> Vec<String> { e.examples.iter().map(|x| x.code.clone()).collect() };
+        |e: &Extracted| -> Vec<String> { e.examples.iter().map(|x| x.code.to_string()).collect() };
     assert_eq!(codes(&once), codes(&twice));
     assert_eq!(once.unit_count, twice.unit_count);
     let left_out: Vec<(&str, &str)> = twice
