@@ -159,10 +159,7 @@ pub fn extract_history(
     }
     let total = texts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(source::PIPELINE_STACK)
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot start the parsing threads: {e}"))?;
+    let pool = source::pool()?;
     let versions: BTreeMap<VersionKey, Result<Version, String>> = pool.install(|| {
         texts
             .into_par_iter()

@@ -61,7 +61,13 @@ where
     C: Send + Sync,
     T: Send,
 {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // On one of the pool's threads (a crate's or a history's files, parsed side by side) the
+    // file is read right here; otherwise on the pool, a few pieces per thread.
+    let threads = if source::on_pool_thread() {
+        1
+    } else {
+        source::pool()?.current_num_threads()
+    };
     let len = source.text.len();
     // A few pieces per thread, taken as threads come free, even out pieces of unequal cost.
     let target = (len / (4 * threads)).clamp(SMALLEST_PIECE, LARGEST_PIECE);
@@ -77,9 +83,11 @@ where
     plan.run_or_parse_whole(meanwhile, &summarize, choose, &visit)
 }
 
+#[derive(Clone, Copy)]
 struct Plan<'a> {
     source: &'a SourceFile,
     pieces: &'a [Range<usize>],
+    /// How many of the pool's threads parse.
     workers: usize,
     keep_trees: bool,
 }
@@ -94,11 +102,18 @@ enum Outcome<C, T, M, F> {
 /// What a worker sends for one piece: its summaries, or why it would not parse.
 type PieceSummaries<S> = (usize, Result<Vec<S>, LocatedError>);
 
+/// What a worker sends once it has visited the chosen items of its pieces.
+type Visits<T> = Result<Vec<(usize, T)>, String>;
+
 /// Where a worker sends its pieces' summaries, and then what it made of the chosen items.
 type Channels<'c, S, T> = (
     &'c mpsc::Sender<PieceSummaries<S>>,
-    &'c mpsc::Sender<Result<Vec<(usize, T)>, LocatedError>>,
+    &'c mpsc::Sender<Visits<T>>,
 );
+
+/// The pieces one thread parsed: each one's index, its tree while kept, and its items' byte
+/// ranges.
+type Parsed_ = Vec<(usize, Option<Parsed>, Vec<Range<usize>>)>;
 
 impl Plan<'_> {
     /// Runs the plan; when a piece does not parse alone (the cut was wrong, or the file does
@@ -148,106 +163,87 @@ impl Plan<'_> {
         T: Send,
         F: FnOnce(M, Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
     {
+        // On a pool thread the file is read right here; any other thread may have a small
+        // stack, so the parsing goes to the pool even when one thread does it all.
+        if source::on_pool_thread() {
+            return self.run_here(meanwhile, summarize, choose, visit);
+        }
         // What `choose` kept and chose, for the workers to visit; None when the run stops.
         let decided: OnceLock<Option<(C, Vec<Chosen>)>> = OnceLock::new();
         let next_piece = AtomicUsize::new(0);
         let (summaries_tx, summaries_rx) = mpsc::channel::<PieceSummaries<S>>();
-        let (made_tx, made_rx) = mpsc::channel::<Result<Vec<(usize, T)>, LocatedError>>();
-        let outcome: anyhow::Result<Outcome<(), T, M, F>> = std::thread::scope(|scope| {
-            let mut handles = Vec::new();
-            for worker in 0..self.workers {
-                let summaries_tx = summaries_tx.clone();
-                let made_tx = made_tx.clone();
-                let (decided, next_piece) = (&decided, &next_piece);
-                let spawned = std::thread::Builder::new()
-                    .name(format!("parse-{worker}"))
-                    .stack_size(source::PIPELINE_STACK)
-                    .spawn_scoped(scope, move || {
+        let (made_tx, made_rx) = mpsc::channel::<Visits<T>>();
+        let outcome: anyhow::Result<Outcome<(), T, M, F>> =
+            source::pool()?.in_place_scope(|scope| {
+                for _ in 0..self.workers {
+                    let summaries_tx = summaries_tx.clone();
+                    let made_tx = made_tx.clone();
+                    let (decided, next_piece) = (&decided, &next_piece);
+                    scope.spawn(move |_| {
                         let channels = (&summaries_tx, &made_tx);
-                        self.work(next_piece, summarize, visit, decided, channels)
+                        // A worker that panics is an internal error, reported as one.
+                        let work = std::panic::AssertUnwindSafe(|| {
+                            self.work(next_piece, summarize, visit, decided, channels)
+                        });
+                        if std::panic::catch_unwind(work).is_err() {
+                            let _ = made_tx.send(Err("a parsing thread panicked".to_owned()));
+                        }
                     });
-                match spawned {
-                    Ok(handle) => handles.push(handle),
-                    Err(err) => {
-                        let _ = decided.set(None);
-                        return Err(anyhow::anyhow!("cannot start a parsing thread: {err}"));
-                    }
                 }
-            }
-            // A worker that panicked is an internal error, reported as one, not a second panic
-            // when the scope ends.
-            let joined = |handles: Vec<std::thread::ScopedJoinHandle<'_, ()>>| {
-                let all = handles.into_iter().map(|h| h.join()).collect::<Vec<_>>();
-                if all.iter().any(Result::is_err) {
-                    Err(anyhow::anyhow!("internal error: a parsing thread panicked"))
-                } else {
-                    Ok(())
-                }
-            };
-            drop(summaries_tx);
-            drop(made_tx);
-            let made_meanwhile = match meanwhile() {
-                Ok(made) => made,
-                Err(err) => {
+                drop(summaries_tx);
+                drop(made_tx);
+                let stop = |err: anyhow::Error| {
                     let _ = decided.set(None);
-                    joined(handles)?;
-                    return Err(err);
-                }
-            };
-            let mut by_piece: Vec<Option<Vec<S>>> = (0..self.pieces.len()).map(|_| None).collect();
-            for (piece, summaries) in summaries_rx.iter().take(self.pieces.len()) {
-                match summaries {
-                    Ok(summaries) => by_piece[piece] = Some(summaries),
-                    Err(err) => {
-                        let _ = decided.set(None);
-                        joined(handles)?;
-                        if self.pieces.len() > 1 {
+                    Err(err)
+                };
+                let made_meanwhile = match meanwhile() {
+                    Ok(made) => made,
+                    Err(err) => return stop(err),
+                };
+                let mut by_piece: Vec<Option<Vec<S>>> =
+                    (0..self.pieces.len()).map(|_| None).collect();
+                for (piece, summaries) in summaries_rx.iter().take(self.pieces.len()) {
+                    match summaries {
+                        Ok(summaries) => by_piece[piece] = Some(summaries),
+                        Err(_) if self.pieces.len() > 1 => {
+                            let _ = decided.set(None);
                             return Ok(Outcome::PieceFailed(made_meanwhile, choose));
                         }
-                        return Err(err.into());
+                        Err(err) => return stop(err.into()),
                     }
                 }
-            }
-            let all: Option<Vec<Vec<S>>> = by_piece.into_iter().collect();
-            let Some(all) = all else {
-                let _ = decided.set(None);
-                joined(handles)?;
-                return Err(anyhow::anyhow!("internal error: a parsing thread stopped"));
-            };
-            let all = all.into_iter().flatten().collect();
-            let (kept, chosen) = match choose(made_meanwhile, all) {
-                Ok(decision) => decision,
-                Err(err) => {
-                    let _ = decided.set(None);
-                    joined(handles)?;
-                    return Err(err);
+                let all: Option<Vec<Vec<S>>> = by_piece.into_iter().collect();
+                let Some(all) = all else {
+                    return stop(internal("a parsing thread stopped"));
+                };
+                let (kept, chosen) =
+                    match choose(made_meanwhile, all.into_iter().flatten().collect()) {
+                        Ok(decision) => decision,
+                        Err(err) => return stop(err),
+                    };
+                let count = chosen.len();
+                if decided.set(Some((kept, chosen))).is_err() {
+                    unreachable!("only this thread decides");
                 }
-            };
-            let count = chosen.len();
-            if decided.set(Some((kept, chosen))).is_err() {
-                unreachable!("only this thread decides");
-            }
-            let mut made: Vec<Option<T>> = (0..count).map(|_| None).collect();
-            let mut failed = None;
-            for part in made_rx.iter() {
-                match part {
-                    Ok(part) => part
-                        .into_iter()
-                        .for_each(|(k, value)| made[k] = Some(value)),
-                    Err(err) => failed = failed.or(Some(err)),
+                let mut made: Vec<Option<T>> = (0..count).map(|_| None).collect();
+                let mut failed = None;
+                for part in made_rx.iter() {
+                    match part {
+                        Ok(part) => part
+                            .into_iter()
+                            .for_each(|(k, value)| made[k] = Some(value)),
+                        Err(err) => failed = failed.or(Some(err)),
+                    }
                 }
-            }
-            joined(handles)?;
-            if let Some(err) = failed {
-                return Err(anyhow::anyhow!(
-                    "internal error: an item no longer parses: {err}"
-                ));
-            }
-            let made: Option<Vec<T>> = made.into_iter().collect();
-            let made =
-                made.ok_or_else(|| anyhow::anyhow!("internal error: a parsing thread stopped"))?;
-            Ok(Outcome::Done((), made))
-        });
+                if let Some(err) = failed {
+                    return Err(internal(&err));
+                }
+                let made: Option<Vec<T>> = made.into_iter().collect();
+                match made {
+                    Some(made) => Ok(Outcome::Done((), made)),
+                    None => Err(internal("a parsing thread stopped")),
+                }
+            });
         match outcome? {
             Outcome::Done((), made) => match decided.into_inner() {
                 Some(Some((kept, _))) => Ok(Outcome::Done(kept, made)),
@@ -255,6 +251,39 @@ impl Plan<'_> {
             },
             Outcome::PieceFailed(made, choose) => Ok(Outcome::PieceFailed(made, choose)),
         }
+    }
+
+    /// The plan on the calling thread alone: `meanwhile`, every piece, `choose`, the visits.
+    fn run_here<M, S, C, T, F>(
+        &self,
+        meanwhile: impl FnOnce() -> anyhow::Result<M>,
+        summarize: &(impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync),
+        choose: F,
+        visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
+    ) -> anyhow::Result<Outcome<C, T, M, F>>
+    where
+        F: FnOnce(M, Vec<S>) -> anyhow::Result<(C, Vec<Chosen>)>,
+    {
+        let made_meanwhile = meanwhile()?;
+        let mut trees: Parsed_ = Vec::new();
+        let mut all = Vec::new();
+        for piece in 0..self.pieces.len() {
+            match self.parse_and_summarize(piece, summarize, &mut trees) {
+                Ok(summaries) => all.extend(summaries),
+                Err(_) if self.pieces.len() > 1 => {
+                    return Ok(Outcome::PieceFailed(made_meanwhile, choose));
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        let (kept, chosen) = choose(made_meanwhile, all)?;
+        let made = self
+            .visit_chosen(&trees, &kept, &chosen, visit)
+            .map_err(|err| internal(&err))?;
+        Ok(Outcome::Done(
+            kept,
+            made.into_iter().map(|(_, value)| value).collect(),
+        ))
     }
 
     /// One worker: parse and summarize pieces as long as some are left (the next one is
@@ -267,52 +296,71 @@ impl Plan<'_> {
         decided: &OnceLock<Option<(C, Vec<Chosen>)>>,
         (summaries_tx, made_tx): Channels<S, T>,
     ) {
-        let source = self.source;
-        // Per piece of this worker: its tree while kept, and its items' byte ranges.
-        let mut trees: Vec<(usize, Option<Parsed>, Vec<Range<usize>>)> = Vec::new();
+        let mut trees: Parsed_ = Vec::new();
         loop {
             let piece = next_piece.fetch_add(1, Ordering::Relaxed);
             if piece >= self.pieces.len() {
                 break;
             }
-            let parsed = match source.parse_piece(self.pieces[piece].clone()) {
-                Ok(parsed) => parsed,
-                Err(err) => {
-                    let _ = summaries_tx.send((piece, Err(err)));
-                    return;
-                }
-            };
-            // Spans count from the piece's first byte.
-            let at = Located {
-                source,
-                base: self.pieces[piece].start,
-            };
-            let summaries = parsed
-                .file
-                .items
-                .iter()
-                .zip(&parsed.ranges)
-                .enumerate()
-                .map(|(index, (item, node))| {
-                    summarize(at, ItemKey { piece, index }, item, node.clone())
-                })
-                .collect();
-            let ranges = parsed.ranges.clone();
-            if self.keep_trees {
-                trees.push((piece, Some(parsed), ranges));
-            } else {
-                drop(parsed);
-                // The span map holds a copy of every text parsed on this thread.
-                proc_macro2::extra::invalidate_current_thread_spans();
-                trees.push((piece, None, ranges));
-            }
-            if summaries_tx.send((piece, Ok(summaries))).is_err() {
+            let summaries = self.parse_and_summarize(piece, summarize, &mut trees);
+            let failed = summaries.is_err();
+            if summaries_tx.send((piece, summaries)).is_err() || failed {
                 return;
             }
         }
         let Some((kept, chosen)) = decided.wait() else {
             return;
         };
+        let _ = made_tx.send(self.visit_chosen(&trees, kept, chosen, visit));
+    }
+
+    /// Parses one piece and summarizes its items; its tree is kept in `trees` when the plan
+    /// keeps trees, else only its items' byte ranges are.
+    fn parse_and_summarize<S>(
+        &self,
+        piece: usize,
+        summarize: &(impl Fn(Located, ItemKey, &syn::Item, Range<usize>) -> S + Sync),
+        trees: &mut Parsed_,
+    ) -> Result<Vec<S>, LocatedError> {
+        let source = self.source;
+        let parsed = source.parse_piece(self.pieces[piece].clone())?;
+        // Spans count from the piece's first byte.
+        let at = Located {
+            source,
+            base: self.pieces[piece].start,
+        };
+        let summaries = parsed
+            .file
+            .items
+            .iter()
+            .zip(&parsed.ranges)
+            .enumerate()
+            .map(|(index, (item, node))| {
+                summarize(at, ItemKey { piece, index }, item, node.clone())
+            })
+            .collect();
+        let ranges = parsed.ranges.clone();
+        if self.keep_trees {
+            trees.push((piece, Some(parsed), ranges));
+        } else {
+            drop(parsed);
+            // The span map holds a copy of every text parsed on this thread.
+            proc_macro2::extra::invalidate_current_thread_spans();
+            trees.push((piece, None, ranges));
+        }
+        Ok(summaries)
+    }
+
+    /// Visits the chosen items that stand in `trees`' pieces, each with its place among the
+    /// chosen: from the kept tree, or parsed again on its own.
+    fn visit_chosen<C, T>(
+        &self,
+        trees: &Parsed_,
+        kept: &C,
+        chosen: &[Chosen],
+        visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
+    ) -> Visits<T> {
+        let source = self.source;
         let mut made = Vec::new();
         for (k, target) in chosen.iter().enumerate() {
             let Some((_, tree, ranges)) = trees.iter().find(|(p, _, _)| *p == target.item.piece)
@@ -323,16 +371,12 @@ impl Plan<'_> {
             let reparsed;
             let item = match tree {
                 Some(parsed) => &parsed.file.items[target.item.index],
-                None => match source.parse_item(node.clone()) {
-                    Ok(item) => {
-                        reparsed = item;
-                        &reparsed
-                    }
-                    Err(err) => {
-                        let _ = made_tx.send(Err(err));
-                        return;
-                    }
-                },
+                None => {
+                    reparsed = source
+                        .parse_item(node.clone())
+                        .map_err(|err| format!("an item no longer parses: {err}"))?;
+                    &reparsed
+                }
             };
             // Spans of a kept piece count from the piece's first byte; those of an item parsed
             // again from the item's.
@@ -353,8 +397,12 @@ impl Plan<'_> {
                 proc_macro2::extra::invalidate_current_thread_spans();
             }
         }
-        let _ = made_tx.send(Ok(made));
+        Ok(made)
     }
+}
+
+fn internal(what: &str) -> anyhow::Error {
+    anyhow::anyhow!("internal error: {what}")
 }
 
 /// The method at `position` in an impl block, as a stand-alone function.
@@ -454,6 +502,13 @@ mod tests {
                     read_through(&plan),
                     expected,
                     "{name}: {workers} workers, trees kept: {keep_trees}"
+                );
+                // On a pool thread the plan runs on that thread alone.
+                let pool = source::pool().unwrap();
+                assert_eq!(
+                    pool.install(|| read_through(&plan)),
+                    expected,
+                    "{name} on a pool thread, trees kept: {keep_trees}"
                 );
             }
         }

@@ -17,7 +17,7 @@ use crate::profile::{self, Profile};
 use crate::quality;
 use crate::render::{self, Role, UnitView, Voice};
 use crate::select::{self, Inventory, Kind, Route, Selection};
-use crate::source::SourceFile;
+use crate::source::{self, SourceFile};
 use crate::tree;
 use crate::units::{self, Imports, Unit};
 
@@ -533,9 +533,9 @@ fn render_examples<P>(
     let groups = unit_groups(units, inventory);
     let mut examples: Vec<Example> = Vec::new();
     let mut variety = Variety::default();
-    // On a thread of rayon's pool, so that the two phrasings made at a time by
-    // `render_unique` cost a task each, not a wake-up of a sleeping thread.
-    rayon::scope(|_| {
+    // On a thread of the pool, so that the two phrasings made at a time by `render_unique`
+    // cost a task each, not a wake-up of a sleeping thread.
+    let mut render_all = || {
         for (((unit, &role), &count), group) in units.iter().zip(&roles).zip(&plan).zip(&groups) {
             let key = unit.key(inventory);
             let primary = &inventory.entries[unit.primary];
@@ -639,7 +639,11 @@ fn render_examples<P>(
                 }
             }
         }
-    });
+    };
+    match source::pool() {
+        Ok(pool) => pool.install(&mut render_all),
+        Err(_) => render_all(),
+    }
     (examples, shortfalls)
 }
 

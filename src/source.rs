@@ -279,6 +279,27 @@ impl SourceFile {
 /// stack.
 pub const PIPELINE_STACK: usize = 64 << 20;
 
+/// The threads that parse and render, each with a large stack: made once, on first use, and
+/// shared by every stage, so that a run makes its threads (and their allocator arenas) once.
+pub fn pool() -> anyhow::Result<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Result<rayon::ThreadPool, String>> =
+        std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(PIPELINE_STACK)
+            .thread_name(|i| format!("svix-distill-{i}"))
+            .build()
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| anyhow::anyhow!("cannot start the worker threads: {e}"))
+}
+
+/// Whether the calling thread is one of [`pool`]'s, with its large stack.
+pub fn on_pool_thread() -> bool {
+    pool().is_ok_and(|pool| pool.current_thread_index().is_some())
+}
+
 /// Runs `work` on a scoped thread with a large stack, whatever thread calls it. Spans are only
 /// valid on the thread that parsed, so everything that reads them runs inside `work`, and only
 /// plain data comes back.

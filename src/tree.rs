@@ -875,10 +875,7 @@ pub fn plan(
     }
     let base = source_base(root);
     let focus = focus_matcher(&options.focus)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(source::PIPELINE_STACK)
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot start the parsing threads: {e}"))?;
+    let pool = source::pool()?;
     let parsed = AtomicUsize::new(0);
     let interner = Interner::default();
     options.progress.report(0, files.len());
