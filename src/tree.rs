@@ -312,16 +312,16 @@ fn use_entries(
     }
 }
 
-/// One top-level function, type or impl method of a file, with what its code names.
+/// One top-level function, type or impl method of a file, with what its code names. Kept for
+/// every file of a crate until selection across files is done, so every text in it is one
+/// shared copy ([`Interner`]): names and paths stand in many files.
 #[derive(Debug, Clone)]
 pub struct ItemSummary {
-    pub name: String,
+    pub name: Arc<str>,
     pub kind: Kind,
-    pub self_ty: Option<String>,
-    /// The paths its code names, each as written with `::`, once each. One shared string a
-    /// path ([`Interner`]) keeps a crate's worth of summaries small: most paths stand in many
-    /// files.
-    pub refs: Vec<Arc<str>>,
+    pub self_ty: Option<Arc<str>>,
+    /// The paths its code names, each as written with `::`, once each.
+    pub refs: Box<[Arc<str>]>,
 }
 
 /// Everything selection needs from one file, as plain data: no syn, no spans.
@@ -386,7 +386,7 @@ pub fn summarize(
     // are most of what code names, and held for every file they would dominate memory.
     let imported: BTreeSet<&str> = uses.iter().filter(|u| !u.glob).map(|u| &*u.alias).collect();
     let has_glob = uses.iter().any(|u| u.glob);
-    let kept_refs = |references: Vec<Reference>| -> Vec<Arc<str>> {
+    let kept_refs = |references: Vec<Reference>| -> Box<[Arc<str>]> {
         shared_paths(references, interner, |first| {
             has_glob || matches!(first, "crate" | "self" | "super") || imported.contains(first)
         })
@@ -394,7 +394,7 @@ pub fn summarize(
     let mut items = Vec::new();
     for item in &file.items {
         let summary = |name: String, kind: Kind, refs: Vec<Reference>| ItemSummary {
-            name,
+            name: interner.intern(name),
             kind,
             self_ty: None,
             refs: kept_refs(refs),
@@ -417,9 +417,9 @@ pub fn summarize(
                 for inner in &imp.items {
                     if let syn::ImplItem::Fn(f) = inner {
                         items.push(ItemSummary {
-                            name: f.sig.ident.to_string(),
+                            name: interner.intern(f.sig.ident.to_string()),
                             kind: Kind::Method,
-                            self_ty: Some(ty.clone()),
+                            self_ty: Some(interner.intern(ty.clone())),
                             refs: kept_refs(select::method_path_references(f)),
                         });
                     }
@@ -454,9 +454,9 @@ pub fn summarize(
             let e = &inventory.entries[s.entry];
             if e.kind == Kind::Impl {
                 items.push(ItemSummary {
-                    name: e.name.clone(),
+                    name: interner.intern(e.name.clone()),
                     kind: Kind::Impl,
-                    self_ty: e.self_ty.clone(),
+                    self_ty: e.self_ty.clone().map(|ty| interner.intern(ty)),
                     refs: shared_paths(select::paths_named(e), interner, |_| true),
                 });
             }
@@ -583,7 +583,7 @@ impl<'a> CrateIndex<'a> {
                 summary
                     .items
                     .iter()
-                    .any(|i| i.name == *name && i.self_ty.is_none() && kind.contains(&i.kind))
+                    .any(|i| *i.name == **name && i.self_ty.is_none() && kind.contains(&i.kind))
             };
             if rest.is_empty() && has(&[Kind::Fn]) {
                 return Some(Target {
@@ -596,7 +596,9 @@ impl<'a> CrateIndex<'a> {
                 && has(&[Kind::Struct, Kind::Enum, Kind::Type])
             {
                 let found = summary.items.iter().any(|i| {
-                    i.kind == Kind::Method && i.name == *method && i.self_ty.as_ref() == Some(name)
+                    i.kind == Kind::Method
+                        && *i.name == **method
+                        && i.self_ty.as_deref() == Some(name.as_str())
                 });
                 return found.then(|| Target {
                     file,
@@ -625,7 +627,7 @@ impl<'a> CrateIndex<'a> {
         let local = summary
             .items
             .iter()
-            .any(|i| i.name == *first && i.self_ty.is_none());
+            .any(|i| *i.name == **first && i.self_ty.is_none());
         let absolute = if matches!(first.as_str(), "crate" | "self" | "super") {
             self.absolute(&summary.module, segments)?
         } else if local {
@@ -659,7 +661,7 @@ fn shared_paths(
     references: Vec<Reference>,
     interner: &Interner,
     keep: impl Fn(&str) -> bool,
-) -> Vec<Arc<str>> {
+) -> Box<[Arc<str>]> {
     let mut out: Vec<Arc<str>> = Vec::new();
     let mut seen: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     for reference in references {
@@ -672,7 +674,7 @@ fn shared_paths(
             }
         }
     }
-    out
+    out.into_boxed_slice()
 }
 
 /// Which files are focus files, by `--focus` against their path below the walk root.
@@ -712,7 +714,7 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
         let Some(item) = files[file]
             .items
             .iter()
-            .find(|i| i.name == name && i.self_ty == self_ty)
+            .find(|i| *i.name == *name && i.self_ty.as_deref() == self_ty.as_deref())
         else {
             continue;
         };
@@ -748,7 +750,7 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
             let Some(item) = summary
                 .items
                 .iter()
-                .find(|i| i.name == *handler && i.kind == Kind::Fn)
+                .find(|i| *i.name == **handler && i.kind == Kind::Fn)
             else {
                 continue;
             };
