@@ -179,53 +179,64 @@ pub fn example_faults(
     sources: &[Source],
     profile: &Profile,
 ) -> Vec<ExampleFault> {
-    let mut faults = Vec::new();
-    let mut push = |example: usize, message: String| faults.push(ExampleFault { example, message });
+    use rayon::prelude::*;
     let texts: Vec<&str> = sources.iter().map(|s| s.file.text.as_str()).collect();
     let bounds: Vec<Bounds> = sources.iter().map(Bounds::of).collect();
-    if !sources.is_empty() {
-        for (i, example) in examples.iter().enumerate() {
-            match rebuilt_code(&example.slices, sources, &bounds) {
-                Ok(code) if *code == *example.code => {}
-                Ok(_) => push(
-                    i,
-                    "the code is not its slices joined by one blank line".to_owned(),
-                ),
-                Err(why) => push(i, why),
-            }
-            if example.commit.is_none() {
-                for message in grounding_faults(
-                    &example.request,
-                    &example.reasoning,
-                    &example.code,
-                    &texts,
-                    profile,
-                ) {
-                    push(i, message);
-                }
-                continue;
-            }
-            // History: the request is the maintainer's message, quoted as written, then the
-            // code before the commit, which the reasoning may name as well as the code after.
-            let before = match rebuilt_code(&example.before, sources, &bounds) {
-                Ok(before) => before,
-                Err(why) => {
-                    push(i, format!("before the commit: {why}"));
-                    continue;
-                }
-            };
-            if !example.request.contains(&before) {
-                push(
-                    i,
-                    "the request does not quote the code before the commit".to_owned(),
-                );
-            }
-            let both = format!("{before}\n{}", example.code);
-            for message in grounding_faults("", &example.reasoning, &both, &texts, profile) {
-                push(i, message);
-            }
+    // Each example is checked on its own, on every core; the faults keep the examples' order.
+    let own_faults = |example: &Example| -> Vec<String> {
+        let mut faults = Vec::new();
+        match rebuilt_code(&example.slices, sources, &bounds) {
+            Ok(code) if *code == *example.code => {}
+            Ok(_) => faults.push("the code is not its slices joined by one blank line".to_owned()),
+            Err(why) => faults.push(why),
         }
-    }
+        if example.commit.is_none() {
+            faults.extend(grounding_faults(
+                &example.request,
+                &example.reasoning,
+                &example.code,
+                &texts,
+                profile,
+            ));
+            return faults;
+        }
+        // History: the request is the maintainer's message, quoted as written, then the code
+        // before the commit, which the reasoning may name as well as the code after.
+        let before = match rebuilt_code(&example.before, sources, &bounds) {
+            Ok(before) => before,
+            Err(why) => {
+                faults.push(format!("before the commit: {why}"));
+                return faults;
+            }
+        };
+        if !example.request.contains(&before) {
+            faults.push("the request does not quote the code before the commit".to_owned());
+        }
+        let both = format!("{before}\n{}", example.code);
+        faults.extend(grounding_faults(
+            "",
+            &example.reasoning,
+            &both,
+            &texts,
+            profile,
+        ));
+        faults
+    };
+    let own: Vec<Vec<String>> = if sources.is_empty() {
+        Vec::new()
+    } else {
+        crate::source::on_pool(|| examples.par_iter().map(own_faults).collect())
+    };
+    let mut faults: Vec<ExampleFault> = own
+        .into_iter()
+        .enumerate()
+        .flat_map(|(example, messages)| {
+            messages
+                .into_iter()
+                .map(move |message| ExampleFault { example, message })
+        })
+        .collect();
+    let mut push = |example: usize, message: String| faults.push(ExampleFault { example, message });
     let mut requests: BTreeMap<&str, usize> = BTreeMap::new();
     let mut reasonings: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, example) in examples.iter().enumerate() {

@@ -199,6 +199,8 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
 
 /// Generating: resolve the profile and the input, run the pipeline, then list, check or write.
 pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
+    // The worker threads start now, while the input is read and the profile loads.
+    source::pool()?;
     let options = Options {
         roots: cli
             .root

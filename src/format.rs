@@ -121,9 +121,18 @@ impl Format {
         examples: impl IntoIterator<Item = &'a Example>,
         system: &str,
     ) -> String {
-        let mut out = String::new();
-        for example in examples {
-            out.push_str(&self.line(example, system));
+        use rayon::prelude::*;
+        let examples: Vec<&Example> = examples.into_iter().collect();
+        // Each line stands alone: they are made on every core and joined in order.
+        let lines: Vec<String> = crate::source::on_pool(|| {
+            examples
+                .par_iter()
+                .map(|example| self.line(example, system))
+                .collect()
+        });
+        let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+        for line in lines {
+            out.push_str(&line);
             out.push('\n');
         }
         out

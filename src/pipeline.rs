@@ -640,10 +640,7 @@ fn render_examples<P>(
             }
         }
     };
-    match source::pool() {
-        Ok(pool) => pool.install(&mut render_all),
-        Err(_) => render_all(),
-    }
+    source::on_pool(&mut render_all);
     (examples, shortfalls)
 }
 

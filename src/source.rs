@@ -295,6 +295,15 @@ pub fn pool() -> anyhow::Result<&'static rayon::ThreadPool> {
     .map_err(|e| anyhow::anyhow!("cannot start the worker threads: {e}"))
 }
 
+/// Runs `work` on the pool (so that the parallel iterators in it use the pool's threads), or
+/// right here when the pool could not be made.
+pub fn on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    match pool() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
+}
+
 /// Whether the calling thread is one of [`pool`]'s, with its large stack.
 pub fn on_pool_thread() -> bool {
     pool().is_ok_and(|pool| pool.current_thread_index().is_some())
