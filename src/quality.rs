@@ -96,19 +96,16 @@ impl Iterator for Spans<'_> {
             return Some(span);
         }
         let bytes = self.bytes;
-        while self.i < bytes.len() {
-            let i = self.i;
-            let kind = match bytes[i] {
-                b'`' => Span::Code,
-                b'"' => Span::Quote,
-                _ => {
-                    self.i += 1;
-                    continue;
-                }
+        while let Some(found) = memchr::memchr2(b'`', b'"', &bytes[self.i..]) {
+            let i = self.i + found;
+            let kind = if bytes[i] == b'`' {
+                Span::Code
+            } else {
+                Span::Quote
             };
             // Both delimiters are ASCII, so byte offsets around them are char boundaries.
-            let Some(close) = bytes[i + 1..].iter().position(|&b| b == bytes[i]) else {
-                self.i += 1;
+            let Some(close) = memchr::memchr(bytes[i], &bytes[i + 1..]) else {
+                self.i = i + 1;
                 continue;
             };
             let end = i + 1 + close + 1;
@@ -146,10 +143,9 @@ pub(crate) fn sentences<'t>(text: &'t str) -> Vec<&'t str> {
             if kind != Span::Prose {
                 continue;
             }
-            for i in range {
-                let ends = matches!(bytes[i], b'.' | b'?' | b'!')
-                    && bytes.get(i + 1).is_none_or(|&next| next == b' ');
-                if ends {
+            for found in memchr::memchr3_iter(b'.', b'?', b'!', &bytes[range.clone()]) {
+                let i = range.start + found;
+                if bytes.get(i + 1).is_none_or(|&next| next == b' ') {
                     push(&line[start..i]);
                     start = i + 1;
                 }
