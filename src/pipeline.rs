@@ -597,6 +597,7 @@ fn render_examples<P>(
                 .into();
             let first_voice = render::stable_hash(&[&key]) as usize;
             let insights = render::insights(&view, &profile.rules);
+            variety.pieces.clear();
             for variant in 0..count {
                 let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
                 let made = render_unique(&view, &insights, voice, variant, profile, &variety).map(
@@ -711,6 +712,8 @@ struct Variety {
     /// Every request and reasoning kept so far, by a 128-bit hash of its text, to refuse an
     /// exact repeat in constant time without keeping a second copy of every text.
     said: HashSet<u128>,
+    /// The current unit's sentence pieces, measured.
+    pieces: PieceCache,
 }
 
 /// Two independent 64-bit hashes of a text: a repeat is found by its key, and two different
@@ -764,15 +767,60 @@ struct Measured {
 }
 
 impl Measured {
-    fn of(request: &str, reasoning: &str) -> Measured {
-        Measured {
-            shapes: quality::sentences(reasoning)
-                .into_iter()
-                .map(quality::shape_hash)
-                .collect(),
-            request_grams: quality::word_grams(request, 3),
-            shingles: quality::shingles(reasoning),
+    /// The measures of one candidate, its reasoning's sentences looked up in `pieces` first:
+    /// a unit's candidates share most of them.
+    fn of(request: &str, reasoning: &str, pieces: &PieceCache) -> Measured {
+        let mut shapes = Vec::new();
+        let mut words = Vec::new();
+        for piece in quality::sentence_pieces(reasoning) {
+            let measured = pieces.measure(&piece);
+            shapes.extend(measured.shape);
+            words.extend_from_slice(&measured.words);
         }
+        Measured {
+            shapes,
+            request_grams: quality::word_grams(request, 3),
+            shingles: quality::shingles_of_words(&words)
+                .unwrap_or_else(|| quality::shingles(reasoning)),
+        }
+    }
+}
+
+/// What one piece of a reasoning measures to: its sentence's shape and its words.
+struct PieceMeasure {
+    shape: Option<u64>,
+    words: Vec<u64>,
+}
+
+type PieceMap = HashMap<u64, std::sync::Arc<PieceMeasure>, Prehashed>;
+
+/// The measures of the sentence pieces of one unit's candidates, by a hash of the piece: the
+/// candidates (made two at a time) and a unit's examples repeat most of their sentences.
+/// Emptied for each unit, so that it stays small.
+#[derive(Default)]
+struct PieceCache(std::sync::Mutex<PieceMap>);
+
+impl PieceCache {
+    fn measure(&self, piece: &quality::SentencePiece) -> std::sync::Arc<PieceMeasure> {
+        let key = render::stable_hash(&[piece.text, if piece.ended { "." } else { "" }]);
+        if let Some(found) = self.lock().get(&key) {
+            return found.clone();
+        }
+        let measured = std::sync::Arc::new(PieceMeasure {
+            shape: (!piece.sentence.is_empty()).then(|| quality::shape_hash(piece.sentence)),
+            words: quality::words_of(piece.text),
+        });
+        self.lock().insert(key, measured.clone());
+        measured
+    }
+
+    fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PieceMap> {
+        // A poisoned lock only means another thread panicked mid-insert: the map is still a map.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -883,7 +931,7 @@ fn render_unique(
         if repeats {
             return None;
         }
-        let measured = Measured::of(&request, &reasoning.text);
+        let measured = Measured::of(&request, &reasoning.text, &variety.pieces);
         let cost = variety.cost(&measured);
         let picks = picks.into_inner();
         Some((

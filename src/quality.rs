@@ -156,6 +156,64 @@ pub(crate) fn sentences<'t>(text: &'t str) -> Vec<&'t str> {
     out
 }
 
+/// A reasoning text cut where its sentences end, for the variety search to measure piece by
+/// piece: each piece is the text from where a sentence starts to its end mark, or to the end
+/// of its line, with that sentence (trimmed, possibly empty). The pieces' words, in order, are
+/// the text's words, and their non-empty sentences are [`sentences`].
+pub(crate) fn sentence_pieces(text: &str) -> Vec<SentencePiece<'_>> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let bytes = line.as_bytes();
+        let mut start = 0;
+        for (range, kind) in spans(line) {
+            if kind != Span::Prose {
+                continue;
+            }
+            for found in memchr::memchr3_iter(b'.', b'?', b'!', &bytes[range.clone()]) {
+                let i = range.start + found;
+                if bytes.get(i + 1).is_none_or(|&next| next == b' ') {
+                    out.push(SentencePiece {
+                        text: &line[start..=i],
+                        ended: true,
+                        sentence: line[start..i].trim(),
+                    });
+                    start = i + 1;
+                }
+            }
+        }
+        out.push(SentencePiece {
+            text: &line[start..],
+            ended: false,
+            sentence: line[start..].trim(),
+        });
+    }
+    out
+}
+
+/// One piece of [`sentence_pieces`].
+pub(crate) struct SentencePiece<'t> {
+    pub text: &'t str,
+    /// Whether the piece ends with its sentence's end mark (else it ends its line).
+    pub ended: bool,
+    pub sentence: &'t str,
+}
+
+/// The hashes of a text's words, as [`word_grams`] reads them.
+pub(crate) fn words_of(text: &str) -> Vec<u64> {
+    word_hashes(text)
+}
+
+/// [`shingles`] from the text's word hashes, when it has at least a shingle's worth of words.
+pub(crate) fn shingles_of_words(words: &[u64]) -> Option<Vec<u64>> {
+    let mut grams = grams_of(words, SHINGLE_WORDS);
+    if grams.is_empty() {
+        return None;
+    }
+    grams.sort_unstable();
+    grams.dedup();
+    Some(grams)
+}
+
 /// A sentence with its names blanked: backticked spans, double-quoted spans and numbers become
 /// placeholders, whitespace is folded to single spaces, and the rest is lowercased. Two
 /// sentences with one shape are one template filled in with different names.
@@ -324,9 +382,12 @@ fn share(part: usize, whole: usize, empty: f64) -> f64 {
 /// The stable hashes of `text`'s word n-grams, in text order, repeats kept. A text of fewer
 /// than `n` words has none.
 pub(crate) fn word_grams(text: &str, n: usize) -> Vec<u64> {
-    // Each word hashed once, lowercased as it is hashed; a window's hash combines its words'
-    // hashes in order.
-    let words = word_hashes(text);
+    grams_of(&word_hashes(text), n)
+}
+
+/// The hashes of the n-grams of a sequence of word hashes (each word hashed once, lowercased
+/// as it is hashed): a window's hash combines its words' hashes in order.
+fn grams_of(words: &[u64], n: usize) -> Vec<u64> {
     words
         .windows(n)
         .map(|window| {
@@ -607,6 +668,31 @@ mod tests {
                 .map(|w| stable_hash(&[&w.to_lowercase()]))
                 .collect();
             assert_eq!(expected, by_chars, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn sentence_pieces_hold_the_texts_sentences_and_words() {
+        let texts = [
+            "It calls `self.0.get()`. Is it \"done. Really\"? Yes! Then\nnext line\n\n`1..=10` bounds it. e.g. this splits.",
+            "One. Two.  Three.\r\n  Four five six seven eight nine. ",
+            "",
+            "no end mark at all",
+            "Ends with a mark.",
+        ];
+        for text in texts {
+            let pieces = sentence_pieces(text);
+            let said: Vec<&str> = pieces
+                .iter()
+                .map(|p| p.sentence)
+                .filter(|s| !s.is_empty())
+                .collect();
+            assert_eq!(said, sentences(text), "{text:?}");
+            let words: Vec<u64> = pieces.iter().flat_map(|p| words_of(p.text)).collect();
+            assert_eq!(words, words_of(text), "{text:?}");
+            if let Some(shingles) = shingles_of_words(&words) {
+                assert_eq!(shingles, self::shingles(text), "{text:?}");
+            }
         }
     }
 
