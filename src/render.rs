@@ -1377,69 +1377,118 @@ fn field_entry(field: &FieldFact) -> String {
 /// The sentences for one item's facts, in code order. Facts of one kind that would each make a
 /// sentence of the same shape (the fields of a struct, the methods of an impl, a helper's
 /// parameters and result) are said once, as a list.
-fn item_sentences(name: &str, facts: &[Fact], salt: &Salt) -> Vec<String> {
-    item_sentences_of(name, facts, &|_| true, salt)
+/// What an item's sentences need that no phrasing changes: worked out once per unit, then
+/// used by every candidate phrasing.
+struct ItemPrep {
+    has_extractors: bool,
+    /// The values of each kind of fact said once as a list, by its one-value section's name.
+    merged: BTreeMap<&'static str, Vec<String>>,
+    context: ItemContext,
+    has_impl: bool,
+    fields: Vec<String>,
+    plain_returns: Option<String>,
 }
 
-/// The sentences of the facts `keep` holds, each worded knowing all of the item's facts.
+impl ItemPrep {
+    /// Worded knowing all of the item's facts; lists (merged values, fields) take only the
+    /// facts `keep` holds.
+    fn of(facts: &[Fact], keep: &dyn Fn(&Fact) -> bool) -> ItemPrep {
+        let has_aide = facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }));
+        let has_extractors = facts.iter().any(|f| {
+            matches!(
+                f,
+                Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. }
+            )
+        });
+        // Keyed by the one-value section's name, which tells the merged kinds apart.
+        let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        for fact in facts.iter().filter(|f| keep(f)) {
+            if let Some((kind, value)) = merged_kind(fact) {
+                let values = merged.entry(kind.one.name()).or_default();
+                if !values.contains(&value) {
+                    values.push(value);
+                }
+            }
+        }
+        // Listed in the impl's sentence, with bodies, when some method is one short expression:
+        // otherwise the list would only repeat the names the impl's sentence gives.
+        let methods: Vec<String> = if facts
+            .iter()
+            .any(|f| matches!(f, Fact::Method { body: Some(_), .. }))
+        {
+            facts.iter().filter_map(method_entry).collect()
+        } else {
+            Vec::new()
+        };
+        let context = ItemContext {
+            has_aide,
+            field_rules: facts
+                .iter()
+                .any(|f| matches!(f, Fact::Field(field) if !field.validate.is_empty())),
+            methods,
+        };
+        let has_impl = facts
+            .iter()
+            .any(|f| matches!(f, Fact::TraitImpl { .. } | Fact::InherentImpl { .. }));
+        let fields: Vec<String> = facts
+            .iter()
+            .filter(|f| keep(f))
+            .filter_map(|f| match f {
+                Fact::Field(field) => Some(field_entry(field)),
+                _ => None,
+            })
+            .collect();
+        let plain_returns = facts.iter().find_map(|f| match f {
+            Fact::Returns {
+                ty, status: None, ..
+            } if !has_extractors => Some(ty.clone()),
+            _ => None,
+        });
+        ItemPrep {
+            has_extractors,
+            merged,
+            context,
+            has_impl,
+            fields,
+            plain_returns,
+        }
+    }
+}
+
+/// The sentences for one item's facts, in code order. Facts of one kind that would each make a
+/// sentence of the same shape (the fields of a struct, the methods of an impl, a helper's
+/// parameters and result) are said once, as a list.
+fn item_sentences(name: &str, facts: &[Fact], prep: &ItemPrep, salt: &Salt) -> Vec<String> {
+    item_sentences_kept(name, facts, prep, &|_| true, salt)
+}
+
+/// The sentences of the facts `keep` holds (the same `keep` as `prep`'s), each worded knowing
+/// all of the item's facts.
 fn item_sentences_of(
     name: &str,
     facts: &[Fact],
     keep: &dyn Fn(&Fact) -> bool,
     salt: &Salt,
 ) -> Vec<String> {
-    let has_aide = facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }));
-    let has_extractors = facts.iter().any(|f| {
-        matches!(
-            f,
-            Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. }
-        )
-    });
-    // Keyed by the one-value section's name, which tells the merged kinds apart.
-    let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-    for fact in facts.iter().filter(|f| keep(f)) {
-        if let Some((kind, value)) = merged_kind(fact) {
-            let values = merged.entry(kind.one.name()).or_default();
-            if !values.contains(&value) {
-                values.push(value);
-            }
-        }
-    }
-    // Said only when some method is one short expression: otherwise the list would only
-    // repeat the names the impl's sentence gives.
-    // Listed in the impl's sentence, with bodies, when some method is one short expression.
-    let methods: Vec<String> = if facts
-        .iter()
-        .any(|f| matches!(f, Fact::Method { body: Some(_), .. }))
-    {
-        facts.iter().filter_map(method_entry).collect()
-    } else {
-        Vec::new()
-    };
-    let context = ItemContext {
-        has_aide,
-        field_rules: facts
-            .iter()
-            .any(|f| matches!(f, Fact::Field(field) if !field.validate.is_empty())),
-        methods,
-    };
-    let has_impl = facts
-        .iter()
-        .any(|f| matches!(f, Fact::TraitImpl { .. } | Fact::InherentImpl { .. }));
-    let fields: Vec<String> = facts
-        .iter()
-        .filter(|f| keep(f))
-        .filter_map(|f| match f {
-            Fact::Field(field) => Some(field_entry(field)),
-            _ => None,
-        })
-        .collect();
-    let plain_returns = facts.iter().find_map(|f| match f {
-        Fact::Returns {
-            ty, status: None, ..
-        } if !has_extractors => Some(ty.clone()),
-        _ => None,
-    });
+    item_sentences_kept(name, facts, &ItemPrep::of(facts, keep), keep, salt)
+}
+
+fn item_sentences_kept(
+    name: &str,
+    facts: &[Fact],
+    prep: &ItemPrep,
+    keep: &dyn Fn(&Fact) -> bool,
+    salt: &Salt,
+) -> Vec<String> {
+    let ItemPrep {
+        has_extractors,
+        merged,
+        context,
+        has_impl,
+        fields,
+        plain_returns,
+    } = prep;
+    let (has_extractors, has_impl) = (*has_extractors, *has_impl);
     let mut out = Vec::new();
     let mut emitted: Vec<&str> = Vec::new();
     for (i, fact) in facts.iter().enumerate() {
@@ -1478,7 +1527,7 @@ fn item_sentences_of(
             Fact::Returns { status: None, .. } if !has_extractors => {}
             Fact::Method { .. } if has_impl => {}
             Fact::Field(_) if fields.len() == 1 => {
-                out.extend(reasoning_sentence(fact, &context, &fact_salt));
+                out.extend(reasoning_sentence(fact, context, &fact_salt));
             }
             Fact::Field(_) => {
                 if !emitted.contains(&"fields") {
@@ -1493,7 +1542,7 @@ fn item_sentences_of(
                     ));
                 }
             }
-            _ => out.extend(reasoning_sentence(fact, &context, &fact_salt)),
+            _ => out.extend(reasoning_sentence(fact, context, &fact_salt)),
         }
     }
     out
@@ -1612,47 +1661,61 @@ pub struct Reasoning {
 /// The rules that fire for each item of a unit, in the unit's item order. Firing reads facts
 /// only, never the phrasing, so a unit's insights are worked out once and serve every
 /// candidate rendering of its request and reasoning.
-pub struct Insights<'r>(Vec<Vec<rules::Fired<'r>>>);
+/// What the rules found in a unit, item by item, and the plan of its reasoning: everything
+/// about the unit's text that no phrasing changes, worked out once for all its candidates.
+pub struct Insights<'r>(Vec<Vec<rules::Fired<'r>>>, Vec<Planned>);
 
-pub fn insights<'r>(unit: &UnitView, rules: &'r [rules::Rule]) -> Insights<'r> {
-    Insights(
-        unit.items
-            .iter()
-            .map(|(_, facts)| {
-                let scope = rules::Scope {
-                    facts,
-                    unit: &unit.items,
-                    file: unit.file,
-                };
-                rules::fire(rules, &scope)
-            })
-            .collect(),
-    )
+/// One item of a reasoning, in the order the reasoning speaks of them.
+struct Planned {
+    index: usize,
+    /// The item's rules that fire here first (a rule says its piece once per unit), by their
+    /// place among the item's fired rules.
+    fired: Vec<usize>,
+    /// The item's facts less those a firing rule replaces.
+    kept: Vec<Fact>,
+    prep: ItemPrep,
+    /// A struct's trivial helper, said with its kind in one shared sentence when it is one.
+    is_helper_fn: bool,
+    joined: Option<(Section, String)>,
 }
 
-/// The reasoning block: what the unit is, then each item's facts in code order, each followed
-/// by the insights the rules draw from them. No sentence is there unless facts earn it.
-pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Reasoning {
-    let mut paragraphs = vec![purpose(unit, salt)];
-    let mut fired_ids = Vec::new();
+pub fn insights<'r>(unit: &UnitView, rules: &'r [rules::Rule]) -> Insights<'r> {
+    let fired: Vec<Vec<rules::Fired>> = unit
+        .items
+        .iter()
+        .map(|(_, facts)| {
+            let scope = rules::Scope {
+                facts,
+                unit: &unit.items,
+                file: unit.file,
+            };
+            rules::fire(rules, &scope)
+        })
+        .collect();
+    let plan = plan_reasoning(unit, &fired);
+    Insights(fired, plan)
+}
+
+/// The items of a reasoning in order, with what each says.
+fn plan_reasoning(unit: &UnitView, fired: &[Vec<rules::Fired>]) -> Vec<Planned> {
+    let mut fired_ids: Vec<&str> = Vec::new();
     // A chain reads in code order; any other unit speaks of its primary item first.
     let mut order: Vec<usize> = (0..unit.items.len()).collect();
     if unit.role != Role::Chain {
         order.sort_by_key(|&i| i != unit.primary);
     }
-    // Sentences about a struct's trivial helpers share one paragraph, one sentence per use.
-    let mut helper_sentences = Vec::new();
-    let mut helpers: Vec<(Section, Vec<String>)> = Vec::new();
+    let mut plan = Vec::new();
     for index in order {
         let (name, facts) = &unit.items[index];
-        // A rule says its piece once per unit, at the first item it fires for.
-        let fired: Vec<&rules::Fired> = insights.0[index]
+        let here: Vec<usize> = fired[index]
             .iter()
-            .filter(|f| !fired_ids.contains(&f.rule.id))
+            .enumerate()
+            .filter(|(_, f)| !fired_ids.contains(&f.rule.id.as_str()))
+            .map(|(i, _)| i)
             .collect();
-        let replaced: Vec<&str> = fired
+        let replaced: Vec<&str> = here
             .iter()
-            .flat_map(|f| f.rule.replaces.iter().map(String::as_str))
+            .flat_map(|&i| fired[index][i].rule.replaces.iter().map(String::as_str))
             .collect();
         let kept: Vec<Fact> = facts
             .iter()
@@ -1662,19 +1725,48 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
         let is_helper_fn = index != unit.primary
             && unit.role.is_struct()
             && facts.iter().any(|f| matches!(f, Fact::Signature { .. }));
-        let mut sentences = if is_helper_fn {
-            match joined_helper(unit, name, facts) {
-                Some((section, entry)) => {
-                    match helpers.iter_mut().find(|(s, _)| *s == section) {
-                        Some((_, entries)) => entries.push(entry),
-                        None => helpers.push((section, vec![entry])),
-                    }
-                    Vec::new()
-                }
-                None => item_sentences(name, &kept, salt),
-            }
+        let joined = if is_helper_fn {
+            joined_helper(unit, name, facts)
         } else {
-            item_sentences(name, &kept, salt)
+            None
+        };
+        fired_ids.extend(here.iter().map(|&i| fired[index][i].rule.id.as_str()));
+        plan.push(Planned {
+            index,
+            fired: here,
+            prep: ItemPrep::of(&kept, &|_| true),
+            kept,
+            is_helper_fn,
+            joined,
+        });
+    }
+    plan
+}
+
+/// The reasoning block: what the unit is, then each item's facts in code order, each followed
+/// by the insights the rules draw from them. No sentence is there unless facts earn it.
+pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Reasoning {
+    let mut paragraphs = vec![purpose(unit, salt)];
+    let mut fired_ids = Vec::new();
+    // Sentences about a struct's trivial helpers share one paragraph, one sentence per use.
+    let mut helper_sentences = Vec::new();
+    let mut helpers: Vec<(Section, Vec<String>)> = Vec::new();
+    for planned in &insights.1 {
+        let (name, _) = &unit.items[planned.index];
+        let fired: Vec<&rules::Fired> = planned
+            .fired
+            .iter()
+            .map(|&i| &insights.0[planned.index][i])
+            .collect();
+        let mut sentences = match &planned.joined {
+            Some((section, entry)) => {
+                match helpers.iter_mut().find(|(s, _)| s == section) {
+                    Some((_, entries)) => entries.push(entry.clone()),
+                    None => helpers.push((*section, vec![entry.clone()])),
+                }
+                Vec::new()
+            }
+            None => item_sentences(name, &planned.kept, &planned.prep, salt),
         };
         let mut rule_sentences: Vec<String> =
             fired.iter().map(|f| rule_sentence(f, salt)).collect();
@@ -1686,7 +1778,7 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
         }
         fired_ids.extend(fired.iter().map(|f| f.rule.id.clone()));
         sentences.extend(rule_sentences);
-        if is_helper_fn {
+        if planned.is_helper_fn {
             helper_sentences.extend(sentences);
             continue;
         }
