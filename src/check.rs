@@ -60,6 +60,12 @@ pub fn exact_slices(
     }
 }
 
+/// `haystack.contains(needle)`, with memchr's vectorized search: a reasoning's quotations are
+/// looked for in a code block of a few thousand bytes each.
+fn contains(haystack: &str, needle: &str) -> bool {
+    memchr::memmem::find(haystack.as_bytes(), needle.as_bytes()).is_some()
+}
+
 /// Backticked spans of a text, in order.
 pub fn backticked(text: &str) -> impl Iterator<Item = &str> {
     text.split('`').skip(1).step_by(2)
@@ -76,7 +82,15 @@ fn unquoted_identifiers(text: &str) -> Vec<String> {
             if j % 2 == 1 {
                 continue; // a quotation of the code's own text
             }
-            for word in part.split(|c: char| c.is_whitespace() || "(),;:.!?".contains(c)) {
+            let breaks = |c: char| {
+                c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | ':' | '.' | '!' | '?')
+            };
+            for word in part.split(breaks) {
+                // Only an underscore or a capital can make a word an identifier: most prose
+                // words have neither and are passed over at once.
+                if !word.bytes().any(|b| b == b'_' || b.is_ascii_uppercase()) {
+                    continue;
+                }
                 let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
                 let snake = word.contains('_')
                     && word.chars().any(|c| c.is_ascii_alphabetic())
@@ -98,16 +112,19 @@ fn unquoted_identifiers(text: &str) -> Vec<String> {
 ///
 /// A mechanism word of the profile (queue, cache, transaction) may stand in the reasoning only
 /// when the code shows one of its signs.
-pub fn grounding_faults(
-    request: &str,
-    reasoning: &str,
+pub fn grounding_faults<'t>(
+    request: &'t str,
+    reasoning: &'t str,
     code: &str,
     sources: &[&str],
     profile: &Profile,
 ) -> Vec<String> {
     let mut faults = Vec::new();
+    // A text quotes the same names again and again: each is searched for once.
+    let mut in_code: std::collections::HashMap<&'t str, bool> = std::collections::HashMap::new();
+    let mut in_code = |span: &'t str| *in_code.entry(span).or_insert_with(|| contains(code, span));
     for span in backticked(reasoning) {
-        if !code.contains(span) {
+        if !in_code(span) {
             faults.push(format!(
                 "reasoning quotes `{span}`, which is not in the code"
             ));
@@ -116,7 +133,7 @@ pub fn grounding_faults(
     for span in backticked(request) {
         // Most spans stand in the example's own code; the whole sources are searched only for
         // the rest (a route path from the router).
-        if !code.contains(span) && !sources.iter().any(|s| s.contains(span)) {
+        if !in_code(span) && !sources.iter().any(|s| contains(s, span)) {
             faults.push(format!(
                 "request quotes `{span}`, which is not in the source"
             ));
@@ -125,10 +142,16 @@ pub fn grounding_faults(
     for word in unquoted_identifiers(reasoning) {
         faults.push(format!("reasoning names {word} outside backticks"));
     }
-    let lower_code = code.to_lowercase();
+    // The code is lowercased only when the reasoning speaks of a mechanism at all.
+    let lower_code = std::cell::OnceCell::new();
     let lower_reasoning = reasoning.to_lowercase();
     for (word, signs) in profile.mechanisms() {
-        if lower_reasoning.contains(word) && !signs.iter().any(|s| lower_code.contains(s.as_str()))
+        if lower_reasoning.contains(word)
+            && !signs.iter().any(|s| {
+                lower_code
+                    .get_or_init(|| code.to_lowercase())
+                    .contains(s.as_str())
+            })
         {
             faults.push(format!(
                 "reasoning speaks of a {word} the code does not show"
@@ -138,7 +161,7 @@ pub fn grounding_faults(
     // Which status numbers the code shows is worked out once, not per line.
     let unshown: Vec<&str> = STATUS_CODES
         .into_iter()
-        .filter(|status| reasoning.contains(status) && !code.contains(status))
+        .filter(|status| contains(reasoning, status) && !contains(code, status))
         .collect();
     if !unshown.is_empty() {
         for (i, line) in reasoning.lines().enumerate() {
