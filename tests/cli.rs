@@ -277,6 +277,20 @@ const BAD_INPUTS: &[BadInput] = &[
         message: "deep.rs:1:",
     },
     BadInput {
+        name: "generic arguments nested beyond what a parse can take",
+        make: |dir| {
+            let body = format!(
+                "type T = {}u8{};\n",
+                "A<".repeat(50_000),
+                ">".repeat(50_000)
+            );
+            write(dir, "generics.rs", body.as_bytes())
+        },
+        extra: &[],
+        code: 2,
+        message: "generics.rs:1:665: generic arguments, operators or one expression nested too deeply",
+    },
+    BadInput {
         name: "unknown flag",
         make: |dir| write(dir, "ok.rs", b"fn f() {}"),
         extra: &["--frobnicate"],
