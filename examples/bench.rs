@@ -19,10 +19,20 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs a command to completion, returning wall time and peak resident memory in KiB.
-// The child is reaped by wait4, which also reports its peak memory; std's wait cannot.
+/// What one run of a command took: wall time, CPU time (user and system, every thread) and
+/// peak resident memory in KiB.
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    rss: i64,
+}
+
+/// Runs a command to completion.
+// The child is reaped by wait4, which also reports its peak memory and CPU time; std's wait
+// cannot.
 #[allow(clippy::zombie_processes)]
-fn measure(program: &Path, args: &[&str]) -> (Duration, i64) {
+fn measure(program: &Path, args: &[&str]) -> Run {
     let start = Instant::now();
     let child = Command::new(program)
         .args(args)
@@ -35,20 +45,101 @@ fn measure(program: &Path, args: &[&str]) -> (Duration, i64) {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: wait4 on our own child, with valid pointers to locals.
     unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    (start.elapsed(), usage.ru_maxrss)
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Run {
+        wall: start.elapsed(),
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
+        rss: usage.ru_maxrss,
+    }
 }
 
-fn median(program: &Path, args: &[&str], runs: usize) -> (Duration, i64) {
-    let mut times = Vec::new();
-    let mut peak = 0;
+/// The median wall and CPU times of `runs` runs (after one to warm the caches) and the
+/// largest peak memory.
+fn median(program: &Path, args: &[&str], runs: usize) -> Run {
     measure(program, args);
-    for _ in 0..runs {
-        let (time, rss) = measure(program, args);
-        times.push(time);
-        peak = peak.max(rss);
+    summarize((0..runs).map(|_| measure(program, args)).collect())
+}
+
+fn summarize(mut runs: Vec<Run>) -> Run {
+    let rss = runs.iter().map(|r| r.rss).max().unwrap_or(0);
+    runs.sort_by_key(|r| r.wall);
+    let wall = runs[runs.len() / 2].wall;
+    runs.sort_by_key(|r| r.cpu);
+    Run {
+        wall,
+        cpu: runs[runs.len() / 2].cpu,
+        rss,
     }
-    times.sort();
-    (times[times.len() / 2], peak)
+}
+
+/// The tool and the floor on the same input, their runs taken in turns so that both see the
+/// machine alike: medians of each.
+fn paired(tool: (&Path, &[&str]), floor: (&Path, &[&str]), runs: usize) -> (Run, Run) {
+    measure(tool.0, tool.1);
+    measure(floor.0, floor.1);
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        ours.push(measure(tool.0, tool.1));
+        theirs.push(measure(floor.0, floor.1));
+    }
+    (summarize(ours), summarize(theirs))
+}
+
+/// One row of the targets, as measured.
+struct Target {
+    input: String,
+    ours: Run,
+    floor: Run,
+    /// The most the wall time may be over the floor's, and the most peak memory may be.
+    ratio: f64,
+    memory_mib: Option<f64>,
+}
+
+impl Target {
+    fn ratio(&self) -> f64 {
+        self.ours.wall.as_secs_f64() / self.floor.wall.as_secs_f64()
+    }
+
+    fn met(&self) -> bool {
+        self.ratio() <= self.ratio
+            && self
+                .memory_mib
+                .is_none_or(|most| self.ours.rss as f64 / 1024.0 <= most)
+    }
+}
+
+fn print_targets(targets: &[Target]) {
+    println!();
+    println!("| input | svix-distill | CPU | peak | floor | floor peak | ratio | target | |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for t in targets {
+        let memory = t
+            .memory_mib
+            .map_or(String::new(), |m| format!(", {m:.0} MiB"));
+        println!(
+            "| {} | {} | {} | {:.1} MiB | {} | {:.1} MiB | {:.2}x | {:.1}x{memory} | {} |",
+            t.input,
+            shown(t.ours.wall),
+            shown(t.ours.cpu),
+            t.ours.rss as f64 / 1024.0,
+            shown(t.floor.wall),
+            t.floor.rss as f64 / 1024.0,
+            t.ratio(),
+            t.ratio,
+            if t.met() { "met" } else { "not met" },
+        );
+    }
+}
+
+fn shown(time: Duration) -> String {
+    let ms = time.as_secs_f64() * 1e3;
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1e3)
+    } else if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
 }
 
 /// A crate of `copies` × 3 modules made from the fixtures, with the fixture crate's message
@@ -108,45 +199,43 @@ fn main() {
     let tool = release.join("svix-distill");
     let bare = release.join("examples/bare_parse");
     let scratch = tempfile::tempdir().unwrap();
-    let out = scratch.path().join("out.jsonl");
-    let out = out.to_str().unwrap();
+    let mut targets = Vec::new();
 
     let file = repo().join("fixtures/message.rs");
-    let file = file.to_str().unwrap();
-    let (tool_time, tool_rss) = median(&tool, &[file, "-o", out], runs);
-    let (bare_time, _) = median(&bare, &[file], runs);
-    println!("one file (fixtures/message.rs), median of {runs} runs:");
-    println!(
-        "  svix-distill {:>8.2} ms   bare parse {:>8.2} ms   ratio {:.2}x   peak {:.1} MiB",
-        tool_time.as_secs_f64() * 1e3,
-        bare_time.as_secs_f64() * 1e3,
-        tool_time.as_secs_f64() / bare_time.as_secs_f64(),
-        tool_rss as f64 / 1024.0
-    );
+    println!("one file, median of {runs} runs:");
+    let (ours, floor) = row(&tool, &bare, "fixtures/message.rs", &file, runs);
+    targets.push(Target {
+        input: "fixtures/message.rs (9 KB)".to_owned(),
+        ours,
+        floor,
+        ratio: 1.5,
+        memory_mib: None,
+    });
 
     let tree = scratch.path().join("crate");
     let (files, bytes) = corpus(&tree, 200);
-    let tree = tree.to_str().unwrap();
-    let (tool_time, tool_rss) = median(&tool, &[tree, "-o", out], runs);
-    let (bare_time, bare_rss) = median(&bare, &[tree], runs);
-    println!(
-        "generated crate ({files} files, {:.1} MB), median of {runs} runs:",
-        bytes as f64 / 1e6
-    );
-    println!(
-        "  svix-distill {:>8.2} ms   bare parallel parse {:>8.2} ms   ratio {:.2}x   peak {:.1} MiB (bare {:.1} MiB)",
-        tool_time.as_secs_f64() * 1e3,
-        bare_time.as_secs_f64() * 1e3,
-        tool_time.as_secs_f64() / bare_time.as_secs_f64(),
-        tool_rss as f64 / 1024.0,
-        bare_rss as f64 / 1024.0
+    println!("generated crate, median of {runs} runs:");
+    row(
+        &tool,
+        &bare,
+        &format!("{files} files ({:.1} MB)", bytes as f64 / 1e6),
+        &tree,
+        runs,
     );
 
     big_files(&tool, &bare, scratch.path(), runs);
     if let Some(svix) = std::env::var_os("SVIX_REPO") {
-        svix_inputs(&tool, &bare, Path::new(&svix), scratch.path(), runs);
+        svix_inputs(
+            &tool,
+            &bare,
+            Path::new(&svix),
+            scratch.path(),
+            runs,
+            &mut targets,
+        );
     }
     history(&tool, scratch.path(), runs);
+    print_targets(&targets);
 
     // ast-grep is not a dependency: set AST_GREP to its binary (for example one installed with
     // `npm install --prefix DIR @ast-grep/cli`) to compare with it listing every function.
@@ -158,13 +247,15 @@ fn main() {
         )
         .unwrap();
         let rule = rule.to_str().unwrap();
+        let tree = tree.to_str().unwrap();
         let args = ["scan", "--rule", rule, "--json=stream", tree];
-        let (grep_time, grep_rss) = median(Path::new(&ast_grep), &args, runs);
+        let grep = median(Path::new(&ast_grep), &args, runs);
+        let ours = median(&tool, &[tree, "-q"], runs);
         println!(
             "  ast-grep scan (every function_item) {:>8.2} ms   svix-distill is {:.2}x its time   peak {:.1} MiB",
-            grep_time.as_secs_f64() * 1e3,
-            tool_time.as_secs_f64() / grep_time.as_secs_f64(),
-            grep_rss as f64 / 1024.0
+            grep.wall.as_secs_f64() * 1e3,
+            ours.wall.as_secs_f64() / grep.wall.as_secs_f64(),
+            grep.rss as f64 / 1024.0
         );
     }
 }
@@ -208,16 +299,17 @@ fn history(tool: &Path, scratch: &Path, runs: usize) {
     }
     for (name, repo, path) in inputs {
         let repo = repo.to_str().unwrap();
-        let (tool_time, tool_rss) = median(tool, &["history", repo, "--path", &path, "-q"], runs);
+        let ours = median(tool, &["history", repo, "--path", &path, "-q"], runs);
+        let (tool_time, tool_rss) = (ours.wall, ours.rss);
         println!("history of {name}, median of {runs} runs:");
         let git_args = ["-C", repo, "log", "--follow", "-p", "--", &path];
         let floor = Command::new(git)
             .arg("--version")
             .output()
             .is_ok()
-            .then(|| median(git, &git_args, runs));
+            .then(|| median(git, &git_args, runs).wall);
         match floor {
-            Some((git_time, _)) => println!(
+            Some(git_time) => println!(
                 "  svix-distill history {:>8.2} ms   git log --follow -p {:>8.2} ms   ratio {:.2}x   peak {:.1} MiB",
                 tool_time.as_secs_f64() * 1e3,
                 git_time.as_secs_f64() * 1e3,
@@ -283,18 +375,19 @@ fn renamed_copies(text: &str, copies: usize) -> String {
 }
 
 /// One timed row: svix-distill against the floor on the same input.
-fn row(tool: &Path, bare: &Path, name: &str, input: &Path, runs: usize) {
+fn row(tool: &Path, bare: &Path, name: &str, input: &Path, runs: usize) -> (Run, Run) {
     let input = input.to_str().unwrap();
-    let (tool_time, tool_rss) = median(tool, &[input, "-q"], runs);
-    let (bare_time, bare_rss) = median(bare, &[input], runs);
+    let (ours, floor) = paired((tool, &[input, "-q"]), (bare, &[input]), runs);
     println!(
-        "  {name:<34} svix-distill {:>9.2} ms {:>7.1} MiB   floor {:>9.2} ms {:>7.1} MiB   ratio {:.2}x",
-        tool_time.as_secs_f64() * 1e3,
-        tool_rss as f64 / 1024.0,
-        bare_time.as_secs_f64() * 1e3,
-        bare_rss as f64 / 1024.0,
-        tool_time.as_secs_f64() / bare_time.as_secs_f64(),
+        "  {name:<38} svix-distill {:>9.2} ms (CPU {:>9.2} ms) {:>7.1} MiB   floor {:>9.2} ms {:>7.1} MiB   ratio {:.2}x",
+        ours.wall.as_secs_f64() * 1e3,
+        ours.cpu.as_secs_f64() * 1e3,
+        ours.rss as f64 / 1024.0,
+        floor.wall.as_secs_f64() * 1e3,
+        floor.rss as f64 / 1024.0,
+        ours.wall.as_secs_f64() / floor.wall.as_secs_f64(),
     );
+    (ours, floor)
 }
 
 /// Single files of about 0.2, 0.8 and 3.9 MB made of renamed copies of the fixture.
@@ -320,7 +413,14 @@ fn big_files(tool: &Path, bare: &Path, scratch: &Path, runs: usize) {
 
 /// With SVIX_REPO: today's message.rs, 10, 40 and 200 renamed copies of it in one file, and 20
 /// copies of `server/` as one folder. Nothing of svix's is kept: it lives in the scratch folder.
-fn svix_inputs(tool: &Path, bare: &Path, svix: &Path, scratch: &Path, runs: usize) {
+fn svix_inputs(
+    tool: &Path,
+    bare: &Path,
+    svix: &Path,
+    scratch: &Path,
+    runs: usize,
+    targets: &mut Vec<Target>,
+) {
     let path = "server/svix-server/src/v1/endpoints/message.rs";
     let Some(text) = git_show(svix, &format!("HEAD:{path}")) else {
         println!("SVIX_REPO: cannot read {path}");
@@ -338,11 +438,18 @@ fn svix_inputs(tool: &Path, bare: &Path, svix: &Path, scratch: &Path, runs: usiz
         let size = std::fs::metadata(&file).unwrap().len() as f64 / 1e6;
         let runs = if copies > 40 { runs.min(5) } else { runs };
         let name = if copies == 1 {
-            "message.rs".to_owned()
+            format!("message.rs ({:.0} KB)", size * 1e3)
         } else {
             format!("{copies} copies of message.rs ({size:.1} MB)")
         };
-        row(tool, bare, &name, &file, runs);
+        let (ours, floor) = row(tool, bare, &name, &file, runs);
+        targets.push(Target {
+            input: name,
+            ours,
+            floor,
+            ratio: if copies == 1 { 1.5 } else { 2.0 },
+            memory_mib: (copies == 200).then_some(64.0),
+        });
     }
     // 20 copies of server/, each under its own folder, read as one crate folder.
     let server = scratch.join("server-once");
@@ -364,29 +471,34 @@ fn svix_inputs(tool: &Path, bare: &Path, svix: &Path, scratch: &Path, runs: usiz
         .unwrap();
     std::io::Write::write_all(untar.stdin.as_mut().unwrap(), &archive.stdout).unwrap();
     untar.wait().unwrap();
-    let copies = scratch.join("server-20");
-    for i in 0..20 {
-        copy_dir(&server.join("server"), &copies.join(format!("copy{i}")));
+    // N copies of server/ read as one crate: the first copy's svix-server with the other
+    // copies inside its src/. Memory is to stay flat in N.
+    for n in [1, 5, 20] {
+        let copies = scratch.join(format!("server-{n}"));
+        for i in 0..n {
+            copy_dir(&server.join("server"), &copies.join(format!("copy{i}")));
+        }
+        let files = walkdir::WalkDir::new(&copies)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            .count();
+        let crate_dir = copies.join("copy0").join("svix-server");
+        for i in 1..n {
+            let from = copies.join(format!("copy{i}"));
+            let to = crate_dir.join("src").join(format!("copy{i}"));
+            std::fs::rename(&from, &to).unwrap();
+        }
+        let name = format!("{n} copies of server/ ({files} .rs files)");
+        let (ours, floor) = row(tool, bare, &name, &crate_dir, runs);
+        targets.push(Target {
+            input: name,
+            ours,
+            floor,
+            ratio: 1.5,
+            memory_mib: Some(24.0),
+        });
     }
-    let files = walkdir::WalkDir::new(&copies)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
-        .count();
-    let copies_dir = copies.join("copy0").join("svix-server");
-    // The crate is the first copy's svix-server with the other 19 copies of server/ inside it.
-    for i in 1..20 {
-        let from = copies.join(format!("copy{i}"));
-        let to = copies_dir.join("src").join(format!("copy{i}"));
-        std::fs::rename(&from, &to).unwrap();
-    }
-    row(
-        tool,
-        bare,
-        &format!("20 copies of server/ ({files} .rs files)"),
-        &copies_dir,
-        runs,
-    );
 }
 
 fn git_show(repo: &Path, what: &str) -> Option<String> {

@@ -123,17 +123,20 @@ impl Format {
     ) -> String {
         use rayon::prelude::*;
         let examples: Vec<&Example> = examples.into_iter().collect();
-        // Each line stands alone: they are made on every core and joined in order.
-        let lines: Vec<String> = crate::source::on_pool(|| {
-            examples
-                .par_iter()
-                .map(|example| self.line(example, system))
-                .collect()
-        });
-        let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
-        for line in lines {
-            out.push_str(&line);
-            out.push('\n');
+        // Each line stands alone: a batch at a time is made on every core and joined in order,
+        // so that no more than a batch of lines is held beside the text.
+        let mut out = String::new();
+        for batch in examples.chunks(256) {
+            let lines: Vec<String> = crate::source::on_pool(|| {
+                batch
+                    .par_iter()
+                    .map(|example| self.line(example, system))
+                    .collect()
+            });
+            for line in lines {
+                out.push_str(&line);
+                out.push('\n');
+            }
         }
         out
     }

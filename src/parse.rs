@@ -36,7 +36,7 @@ pub struct Chosen {
 const SMALLEST_PIECE: usize = 4 << 10;
 
 /// Pieces are at most this long, so that the trees held at once stay small.
-const LARGEST_PIECE: usize = 64 << 10;
+const LARGEST_PIECE: usize = 32 << 10;
 
 /// Files up to this size keep their trees between the passes; larger ones parse the chosen
 /// items again. syn's tree takes about 55 times the text.

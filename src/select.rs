@@ -735,13 +735,27 @@ pub(crate) enum Context {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Reference {
-    /// A path, in the given context; `call` when it is the callee of a call expression.
+    /// A path (its segments joined by `::`: one allocation, since every item of a file keeps
+    /// its references until selection is done), in the given context; `call` when it is the
+    /// callee of a call expression.
     Path {
-        segments: Vec<String>,
+        path: Box<str>,
         context: Context,
         call: bool,
     },
-    Method(String),
+    Method(Box<str>),
+}
+
+/// A path's segments joined by `::`.
+fn joined(segments: impl Iterator<Item = String>) -> Box<str> {
+    let mut path = String::new();
+    for (i, segment) in segments.enumerate() {
+        if i > 0 {
+            path.push_str("::");
+        }
+        path.push_str(&segment);
+    }
+    path.into_boxed_str()
 }
 
 #[derive(Default)]
@@ -756,9 +770,8 @@ impl ReferenceCollector {
     }
 
     fn push_path(&mut self, path: &syn::Path, call: bool) {
-        let segments = path.segments.iter().map(|s| s.ident.to_string()).collect();
         self.found.push(Reference::Path {
-            segments,
+            path: joined(path.segments.iter().map(|s| s.ident.to_string())),
             context: self.context(),
             call,
         });
@@ -771,7 +784,7 @@ impl ReferenceCollector {
             match token {
                 proc_macro2::TokenTree::Group(g) => self.scan_attribute_tokens(g.stream()),
                 proc_macro2::TokenTree::Ident(i) => self.found.push(Reference::Path {
-                    segments: vec![i.to_string()],
+                    path: i.to_string().into_boxed_str(),
                     context: Context::Attribute,
                     call: false,
                 }),
@@ -779,9 +792,8 @@ impl ReferenceCollector {
                     if let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(lit.into_token_stream())
                         && let Ok(path) = syn::parse_str::<syn::Path>(&s.value())
                     {
-                        let segments = path.segments.iter().map(|s| s.ident.to_string()).collect();
                         self.found.push(Reference::Path {
-                            segments,
+                            path: joined(path.segments.iter().map(|s| s.ident.to_string())),
                             context: Context::Attribute,
                             call: false,
                         });
@@ -820,7 +832,8 @@ impl<'ast> Visit<'ast> for ReferenceCollector {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        self.found.push(Reference::Method(call.method.to_string()));
+        self.found
+            .push(Reference::Method(call.method.to_string().into_boxed_str()));
         visit::visit_expr_method_call(self, call);
     }
 
@@ -875,7 +888,7 @@ fn scan_macro_idents(collector: &mut ReferenceCollector, tokens: proc_macro2::To
         match token {
             proc_macro2::TokenTree::Group(g) => scan_macro_idents(collector, g.stream()),
             proc_macro2::TokenTree::Ident(i) => collector.found.push(Reference::Path {
-                segments: vec![i.to_string()],
+                path: i.to_string().into_boxed_str(),
                 context: Context::Body,
                 call: false,
             }),
@@ -1012,7 +1025,7 @@ fn idents_in(expr: &Expr) -> Vec<String> {
         .found
         .into_iter()
         .filter_map(|r| match r {
-            Reference::Path { segments, .. } if segments.len() == 1 => segments.into_iter().next(),
+            Reference::Path { path, .. } if !path.contains("::") => Some(path.into_string()),
             _ => None,
         })
         .collect()
@@ -1204,15 +1217,17 @@ fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(u
             .map(|i| (i, Reason::MethodCalledBy(by())))
             .collect(),
         Reference::Path {
-            segments,
+            path,
             context,
             call,
         } => {
             let mut out = Vec::new();
-            let Some(first) = segments.first() else {
+            let mut segments = path.split("::");
+            let Some(first) = segments.next() else {
                 return out;
             };
-            if segments.len() == 1 {
+            let second = segments.next();
+            if second.is_none() {
                 if let Some(f) = inventory.fn_index(first) {
                     let reason = match context {
                         Context::Attribute => Reason::NamedInAttribute(by()),
@@ -1228,7 +1243,7 @@ fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(u
             let ty_name = if first == "Self" {
                 from.self_ty.clone()
             } else {
-                Some(first.clone())
+                Some(first.to_owned())
             };
             if let Some(ty_name) = ty_name {
                 if let Some(t) = inventory.type_index(&ty_name) {
@@ -1241,7 +1256,7 @@ fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(u
                     };
                     out.push((t, reason));
                 }
-                if let Some(assoc) = segments.get(1)
+                if let Some(assoc) = second
                     && let Some(imp) = inventory.impl_defining(&ty_name, assoc, false)
                 {
                     out.push((imp, Reason::CalledBy(by())));

@@ -665,10 +665,10 @@ fn shared_paths(
     let mut out: Vec<Arc<str>> = Vec::new();
     let mut seen: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     for reference in references {
-        if let Reference::Path { segments, .. } = reference
-            && segments.first().is_some_and(|first| keep(first))
+        if let Reference::Path { path, .. } = reference
+            && path.split("::").next().is_some_and(|first| keep(first))
         {
-            let path = interner.intern(segments.join("::"));
+            let path = interner.intern(path.into_string());
             if seen.insert(path.clone()) {
                 out.push(path);
             }
