@@ -666,7 +666,7 @@ fn shared_paths(
     let mut seen: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     for reference in references {
         if let Reference::Path { path, .. } = reference
-            && path.split("::").next().is_some_and(|first| keep(first))
+            && path.split("::").next().is_some_and(&keep)
         {
             let path = interner.intern(path.into_string());
             if seen.insert(path.clone()) {
