@@ -489,7 +489,8 @@ fn svix_inputs(
             let to = crate_dir.join("src").join(format!("copy{i}"));
             std::fs::rename(&from, &to).unwrap();
         }
-        let name = format!("{n} copies of server/ ({files} .rs files)");
+        let noun = if n == 1 { "copy" } else { "copies" };
+        let name = format!("{n} {noun} of server/ ({files} .rs files)");
         let (ours, floor) = row(tool, bare, &name, &crate_dir, runs);
         targets.push(Target {
             input: name,
