@@ -748,6 +748,37 @@ fn pick<'t>(section: Section, salt: &Salt<'t>) -> &'t str {
 }
 
 /// Replaces `{key}` with its value in one pass, so braces inside values (route paths) are safe.
+/// Makes the article a template wrote before a filled-in word agree with its sound: "a
+/// `{ty}`" reads "an `ApplicationIn`" but still "a `MessageOut`" and "a `uid`".
+fn agree_article(out: &mut String, value: &str) {
+    let head = out.strip_suffix('`').unwrap_or(out);
+    let Some(rest) = head.strip_suffix("a ").or_else(|| head.strip_suffix("A ")) else {
+        return;
+    };
+    let alone = rest.is_empty() || rest.ends_with(|c: char| c.is_whitespace() || c == '(');
+    if alone && starts_with_vowel_sound(value.trim_start_matches('`')) {
+        let at = rest.len() + 1;
+        out.insert(at, 'n');
+    }
+}
+
+/// Whether an English reader says a word (an identifier or a type) starting with a vowel:
+/// `a`, `e`, `i` and `o`, and `u` in "un…" (not "uni…"), "up…" and "um…"; "uid", "usize",
+/// "Url" and "Uuid" start with a "you".
+fn starts_with_vowel_sound(word: &str) -> bool {
+    let lower: Vec<u8> = word
+        .bytes()
+        .take(3)
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    match lower.as_slice() {
+        [b'a' | b'e' | b'i' | b'o', ..] => true,
+        [b'u', b'n', b'i', ..] => false,
+        [b'u', b'n' | b'p' | b'm', ..] => true,
+        _ => false,
+    }
+}
+
 fn fill(template: &str, vars: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
@@ -758,6 +789,7 @@ fn fill(template: &str, vars: &[(&str, String)]) -> String {
         let key = close.map(|c| &after[..c]);
         match key.and_then(|k| vars.iter().find(|(name, _)| *name == k)) {
             Some((_, value)) => {
+                agree_article(&mut out, value);
                 out.push_str(value);
                 rest = &after[close.unwrap_or(0) + 1..];
             }
@@ -2126,6 +2158,46 @@ fn lowercase_first(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filled_in_word_gets_the_article_its_sound_needs() {
+        let vars = |value: &str| vec![("ty", value.to_owned())];
+        let cases = [
+            (
+                "Clients get a `{ty}` back.",
+                "ApplicationIn",
+                "Clients get an `ApplicationIn` back.",
+            ),
+            (
+                "Clients get a `{ty}` back.",
+                "MessageOut",
+                "Clients get a `MessageOut` back.",
+            ),
+            ("It takes a `{ty}`.", "uid", "It takes a `uid`."),
+            ("It takes a `{ty}`.", "Uuid", "It takes a `Uuid`."),
+            (
+                "It takes a `{ty}`.",
+                "UnitStruct",
+                "It takes a `UnitStruct`.",
+            ),
+            ("It takes a `{ty}`.", "UpdateIn", "It takes an `UpdateIn`."),
+            (
+                "A `{ty}` comes back.",
+                "Option<u16>",
+                "An `Option<u16>` comes back.",
+            ),
+            ("(a {ty})", "ordinal", "(an ordinal)"),
+            // Only the article, never a word that ends in "a".
+            ("Data `{ty}`, via {ty}.", "id", "Data `id`, via id."),
+        ];
+        for (template, value, want) in cases {
+            assert_eq!(
+                fill(template, &vars(value)),
+                want,
+                "{template} with {value}"
+            );
+        }
+    }
 
     #[test]
     fn every_fact_kind_has_a_row_in_the_section_table() {
