@@ -24,6 +24,22 @@ pub struct ItemKey {
     pub index: usize,
 }
 
+impl ItemKey {
+    /// The items of the `piece`th piece, each with its key and where it stands in the text.
+    pub fn of_piece(
+        parsed: &Parsed,
+        piece: usize,
+    ) -> impl Iterator<Item = (ItemKey, &syn::Item, Range<usize>)> {
+        parsed
+            .file
+            .items
+            .iter()
+            .zip(&parsed.ranges)
+            .enumerate()
+            .map(move |(index, (item, range))| (ItemKey { piece, index }, item, range.clone()))
+    }
+}
+
 /// An item to visit again: a top-level item, or the method at `method` among that impl
 /// block's items, as a stand-alone function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,15 +345,8 @@ impl Plan<'_> {
             source,
             base: self.pieces[piece].start,
         };
-        let summaries = parsed
-            .file
-            .items
-            .iter()
-            .zip(&parsed.ranges)
-            .enumerate()
-            .map(|(index, (item, node))| {
-                summarize(at, ItemKey { piece, index }, item, node.clone())
-            })
+        let summaries = ItemKey::of_piece(&parsed, piece)
+            .map(|(key, item, range)| summarize(at, key, item, range))
             .collect();
         let ranges = parsed.ranges.clone();
         if self.keep_trees {

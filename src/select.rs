@@ -547,16 +547,8 @@ impl Inventory {
     ) -> Inventory {
         let at = Located::whole(source);
         Inventory::from_items(
-            parsed
-                .file
-                .items
-                .iter()
-                .zip(&parsed.ranges)
-                .enumerate()
-                .map(|(index, (item, node))| {
-                    let key = crate::parse::ItemKey { piece: 0, index };
-                    read_item(at, key, item, node.clone(), with_methods)
-                }),
+            crate::parse::ItemKey::of_piece(parsed, 0)
+                .map(|(key, item, range)| read_item(at, key, item, range, with_methods)),
         )
     }
 
