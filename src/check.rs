@@ -121,8 +121,8 @@ pub fn grounding_faults<'t>(
 ) -> Vec<String> {
     let mut faults = Vec::new();
     // A text quotes the same names again and again: each is searched for once.
-    let mut in_code: std::collections::HashMap<&'t str, bool> = std::collections::HashMap::new();
-    let mut in_code = |span: &'t str| *in_code.entry(span).or_insert_with(|| contains(code, span));
+    let mut searched: std::collections::HashMap<&'t str, bool> = std::collections::HashMap::new();
+    let mut in_code = |span: &'t str| *searched.entry(span).or_insert_with(|| contains(code, span));
     for span in backticked(reasoning) {
         if !in_code(span) {
             faults.push(format!(

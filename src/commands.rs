@@ -219,20 +219,24 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         // A file named on the command line is parsed while the profile loads; the errors
         // still come in the order the steps would run one after the other.
         Some(input) => {
-            let load = || {
+            // Kept here, so that it outlives a run that fails after it loaded.
+            let loaded = std::sync::OnceLock::new();
+            let load = || -> anyhow::Result<&Profile> {
                 let profile = Profile::load(&cli.profile)?;
                 refuse_to_overwrite(cli, &input)?;
-                Ok(profile)
+                Ok(loaded.get_or_init(|| profile))
             };
-            let extracted = match SourceFile::read(&input) {
+            let result = match SourceFile::read(&input) {
                 Ok(source) => pipeline::extract_loading(&source, load, &options),
                 Err(err) => load().and(Err(err)),
             };
-            match extracted {
-                Ok((profile, extracted)) => (profile, input, Ok(extracted)),
-                // A profile that failed to load fails again, with the same error.
-                Err(err) => (Profile::load(&cli.profile)?, input, Err(err)),
-            }
+            // No profile means the run stopped at it: its error is the result.
+            let Some(profile) = loaded.into_inner() else {
+                return result.and_then(|_| {
+                    Err(anyhow::anyhow!("internal error: a run without its profile"))
+                });
+            };
+            (profile, input, result)
         }
         None => {
             let profile = Profile::load(&cli.profile)?;

@@ -127,9 +127,16 @@ type Channels<'c, S, T> = (
     &'c mpsc::Sender<Visits<T>>,
 );
 
-/// The pieces one thread parsed: each one's index, its tree while kept, and its items' byte
-/// ranges.
-type Parsed_ = Vec<(usize, Option<Parsed>, Vec<Range<usize>>)>;
+/// What a thread keeps of a piece it parsed until the chosen items are visited.
+enum Held {
+    /// The piece's tree, its items' byte ranges with it.
+    Tree(Parsed),
+    /// Only its items' byte ranges: the chosen ones are parsed again.
+    Ranges(Vec<Range<usize>>),
+}
+
+/// The pieces one thread parsed, each with its index.
+type Parsed_ = Vec<(usize, Held)>;
 
 impl Plan<'_> {
     /// Runs the plan; when a piece does not parse alone (the cut was wrong, or the file does
@@ -293,9 +300,9 @@ impl Plan<'_> {
             }
         }
         let (kept, chosen) = choose(made_meanwhile, all)?;
-        let made = self
-            .visit_chosen(&trees, &kept, &chosen, visit)
-            .map_err(|err| internal(&err))?;
+        let made = self.visit_chosen(&trees, &kept, &chosen, visit);
+        forget_trees(trees);
+        let made = made.map_err(|err| internal(&err))?;
         Ok(Outcome::Done(
             kept,
             made.into_iter().map(|(_, value)| value).collect(),
@@ -328,6 +335,7 @@ impl Plan<'_> {
             return;
         };
         let _ = made_tx.send(self.visit_chosen(&trees, kept, chosen, visit));
+        forget_trees(trees);
     }
 
     /// Parses one piece and summarizes its items; its tree is kept in `trees` when the plan
@@ -348,14 +356,14 @@ impl Plan<'_> {
         let summaries = ItemKey::of_piece(&parsed, piece)
             .map(|(key, item, range)| summarize(at, key, item, range))
             .collect();
-        let ranges = parsed.ranges.clone();
         if self.keep_trees {
-            trees.push((piece, Some(parsed), ranges));
+            trees.push((piece, Held::Tree(parsed)));
         } else {
+            let ranges = parsed.ranges.clone();
             drop(parsed);
             // The span map holds a copy of every text parsed on this thread.
             proc_macro2::extra::invalidate_current_thread_spans();
-            trees.push((piece, None, ranges));
+            trees.push((piece, Held::Ranges(ranges)));
         }
         Ok(summaries)
     }
@@ -370,44 +378,67 @@ impl Plan<'_> {
         visit: &(impl Fn(&C, usize, Located, &syn::Item) -> T + Sync),
     ) -> Visits<T> {
         let source = self.source;
+        // Piece → what this thread holds of it, if it parsed it.
+        let mut held: Vec<Option<&Held>> = vec![None; self.pieces.len()];
+        for (piece, piece_held) in trees {
+            held[*piece] = Some(piece_held);
+        }
         let mut made = Vec::new();
         for (k, target) in chosen.iter().enumerate() {
-            let Some((_, tree, ranges)) = trees.iter().find(|(p, _, _)| *p == target.item.piece)
-            else {
-                continue;
-            };
-            let node = ranges[target.item.index].clone();
-            let reparsed;
-            let item = match tree {
-                Some(parsed) => &parsed.file.items[target.item.index],
-                None => {
-                    reparsed = source
+            let index = target.item.index;
+            let value = match held[target.item.piece] {
+                None => continue,
+                // Spans of a kept piece count from the piece's first byte.
+                Some(Held::Tree(parsed)) => {
+                    let at = Located {
+                        source,
+                        base: self.pieces[target.item.piece].start,
+                    };
+                    visit_one(kept, k, at, &parsed.file.items[index], target, visit)
+                }
+                // Those of an item parsed again count from the item's.
+                Some(Held::Ranges(ranges)) => {
+                    let node = ranges[index].clone();
+                    let item = source
                         .parse_item(node.clone())
                         .map_err(|err| format!("an item no longer parses: {err}"))?;
-                    &reparsed
+                    let at = Located {
+                        source,
+                        base: node.start,
+                    };
+                    let value = visit_one(kept, k, at, &item, target, visit);
+                    drop(item);
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    value
                 }
             };
-            // Spans of a kept piece count from the piece's first byte; those of an item parsed
-            // again from the item's.
-            let at = Located {
-                source,
-                base: if tree.is_some() {
-                    self.pieces[target.item.piece].start
-                } else {
-                    node.start
-                },
-            };
-            let value = match method_of(item, target.method) {
-                Some(method) => visit(kept, k, at, &method),
-                None => visit(kept, k, at, item),
-            };
             made.push((k, value));
-            if tree.is_none() {
-                proc_macro2::extra::invalidate_current_thread_spans();
-            }
         }
         Ok(made)
     }
+}
+
+/// Visits `item`, or the chosen method of it.
+fn visit_one<C, T>(
+    kept: &C,
+    k: usize,
+    at: Located,
+    item: &syn::Item,
+    target: &Chosen,
+    visit: &impl Fn(&C, usize, Located, &syn::Item) -> T,
+) -> T {
+    match method_of(item, target.method) {
+        Some(method) => visit(kept, k, at, &method),
+        None => visit(kept, k, at, item),
+    }
+}
+
+/// Drops a thread's trees and the span map that locates them: proc-macro2 keeps a copy of
+/// every text parsed on a thread, and a pool thread parses file after file (a history's
+/// versions). No span outlives the visits.
+fn forget_trees(trees: Parsed_) {
+    drop(trees);
+    proc_macro2::extra::invalidate_current_thread_spans();
 }
 
 fn internal(what: &str) -> anyhow::Error {
@@ -438,11 +469,11 @@ mod tests {
         SourceFile::read(&path).unwrap()
     }
 
-    /// Every item's name and byte range, and for every function the text of its body's first
-    /// statement, read through `plan`: what summaries and visits see.
     /// Per item: its key, what it summarizes to, its byte range.
     type Summaries = Vec<(ItemKey, String, Range<usize>)>;
 
+    /// Every item's boundaries and byte range, and for every function the text of its body's
+    /// first statement, read through `plan`: what summaries and visits see.
     fn read_through(plan: &Plan) -> (Summaries, Vec<String>) {
         let summarize = |at: Located, key: ItemKey, item: &syn::Item, node: Range<usize>| {
             // The item's boundaries, its impl methods' among them, as read in its piece.

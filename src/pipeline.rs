@@ -163,24 +163,16 @@ pub fn extract(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    extract_with(source, || Ok(profile), options).map(|(_, extracted)| extracted)
+    extract_loading(source, || Ok(profile), options)
 }
 
 /// [`extract`], with the profile loaded by `load` while the file is parsed (a load error
-/// wins over a parse error). Returns the profile too.
-pub fn extract_loading(
-    source: &SourceFile,
-    load: impl FnOnce() -> anyhow::Result<Profile>,
-    options: &Options,
-) -> anyhow::Result<(Profile, Extracted)> {
-    extract_with(source, load, options)
-}
-
-fn extract_with<P: Borrow<Profile> + Send + Sync>(
+/// wins over a parse error).
+pub fn extract_loading<P: Borrow<Profile> + Send + Sync>(
     source: &SourceFile,
     load: impl FnOnce() -> anyhow::Result<P>,
     options: &Options,
-) -> anyhow::Result<(P, Extracted)> {
+) -> anyhow::Result<Extracted> {
     let read = read_selected(source, load, options, false, |profile, inventory| {
         let selection = select::select_creation_items(inventory, profile, &options.roots)
             .with_context(|| format!("cannot select from {}", source.path.display()))?;
@@ -194,8 +186,7 @@ fn extract_with<P: Borrow<Profile> + Send + Sync>(
         }
         Ok(selection)
     })?;
-    let extracted = finish(source, &read, options)?;
-    Ok((read.profile, extracted))
+    finish(source, &read, options)
 }
 
 /// Crate mode's other files: the picked functions and methods of one file, as units of their
@@ -278,17 +269,7 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
         |profile, reads| {
             let inventory = Inventory::from_items(reads);
             let selection = select(profile.borrow(), &inventory)?;
-            let chosen = selection
-                .items
-                .iter()
-                .map(|s| {
-                    let e = &inventory.entries[s.entry];
-                    parse::Chosen {
-                        item: e.item,
-                        method: e.method,
-                    }
-                })
-                .collect();
+            let chosen = chosen_items(&inventory, &selection);
             let names = local_names(&inventory);
             Ok(((profile, inventory, selection, names), chosen))
         },
@@ -322,6 +303,21 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
         facts,
         identifiers,
     })
+}
+
+/// The selected items, to be visited again: each entry's item, or its method.
+fn chosen_items(inventory: &Inventory, selection: &Selection) -> Vec<parse::Chosen> {
+    selection
+        .items
+        .iter()
+        .map(|s| {
+            let e = &inventory.entries[s.entry];
+            parse::Chosen {
+                item: e.item,
+                method: e.method,
+            }
+        })
+        .collect()
 }
 
 /// The stages after selection, shared by every mode: units, rendering, the check.
@@ -1191,14 +1187,7 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
             let chosen = if selection.roots.is_empty() {
                 Vec::new()
             } else {
-                selection
-                    .items
-                    .iter()
-                    .map(|s| parse::Chosen {
-                        item: inventory.entries[s.entry].item,
-                        method: None,
-                    })
-                    .collect()
+                chosen_items(&inventory, &selection)
             };
             let names = local_names(&inventory);
             Ok(((inventory, selection, names), chosen))

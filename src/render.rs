@@ -747,7 +747,6 @@ fn pick<'t>(section: Section, salt: &Salt<'t>) -> &'t str {
     &variants[salt.choose(section.name(), variants.len())]
 }
 
-/// Replaces `{key}` with its value in one pass, so braces inside values (route paths) are safe.
 /// Makes the article a template wrote before a filled-in word agree with its sound: "a
 /// `{ty}`" reads "an `ApplicationIn`" but still "a `MessageOut`" and "a `uid`".
 fn agree_article(out: &mut String, value: &str) {
@@ -766,19 +765,19 @@ fn agree_article(out: &mut String, value: &str) {
 /// `a`, `e`, `i` and `o`, and `u` in "un…" (not "uni…"), "up…" and "um…"; "uid", "usize",
 /// "Url" and "Uuid" start with a "you".
 fn starts_with_vowel_sound(word: &str) -> bool {
-    let lower: Vec<u8> = word
-        .bytes()
-        .take(3)
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
-    match lower.as_slice() {
+    let mut lower = [0u8; 3];
+    for (slot, b) in lower.iter_mut().zip(word.bytes()) {
+        *slot = b.to_ascii_lowercase();
+    }
+    match lower {
         [b'a' | b'e' | b'i' | b'o', ..] => true,
-        [b'u', b'n', b'i', ..] => false,
-        [b'u', b'n' | b'p' | b'm', ..] => true,
+        [b'u', b'n', b'i'] => false,
+        [b'u', b'n' | b'p' | b'm', _] => true,
         _ => false,
     }
 }
 
+/// Replaces `{key}` with its value in one pass, so braces inside values (route paths) are safe.
 fn fill(template: &str, vars: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
@@ -1406,9 +1405,6 @@ fn field_entry(field: &FieldFact) -> String {
     }
 }
 
-/// The sentences for one item's facts, in code order. Facts of one kind that would each make a
-/// sentence of the same shape (the fields of a struct, the methods of an impl, a helper's
-/// parameters and result) are said once, as a list.
 /// What an item's sentences need that no phrasing changes: worked out once per unit, then
 /// used by every candidate phrasing.
 struct ItemPrep {
@@ -1690,11 +1686,9 @@ pub struct Reasoning {
     pub rules: Vec<String>,
 }
 
-/// The rules that fire for each item of a unit, in the unit's item order. Firing reads facts
-/// only, never the phrasing, so a unit's insights are worked out once and serve every
-/// candidate rendering of its request and reasoning.
-/// What the rules found in a unit, item by item, and the plan of its reasoning: everything
-/// about the unit's text that no phrasing changes, worked out once for all its candidates.
+/// The rules that fire for each item of a unit (in the unit's item order), and the plan of its
+/// reasoning. Firing reads facts only, never the phrasing, so a unit's insights are worked out
+/// once and serve every candidate rendering of its request and reasoning.
 pub struct Insights<'r>(Vec<Vec<rules::Fired<'r>>>, Vec<Planned>);
 
 /// One item of a reasoning, in the order the reasoning speaks of them.
