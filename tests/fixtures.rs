@@ -218,6 +218,29 @@ fn every_line_is_grounded_and_unique() {
     }
 }
 
+/// A reasoning opens with what its unit is, and must go on to say something of the code: a
+/// unit with nothing more to say is a unit that should not stand alone (a constant whose user
+/// had joined another unit was one, and its whole reasoning read "`MAX_BYTES` is a constant
+/// that goes with message creation.").
+#[test]
+fn every_reasoning_says_more_than_what_its_unit_is() {
+    for source in all_fixtures() {
+        for options in modes() {
+            let generated = generate(&source, &options).unwrap();
+            for example in &generated.examples {
+                let paragraphs = example.reasoning.split("\n\n").count();
+                assert!(
+                    paragraphs >= 2,
+                    "{} {}: {:?}",
+                    source.path.display(),
+                    example.unit,
+                    example.reasoning
+                );
+            }
+        }
+    }
+}
+
 /// About 20 examples where a file has the units for it, at most two per unit otherwise: a
 /// small file gives fewer examples rather than the same code explained over and over.
 #[test]
