@@ -200,7 +200,7 @@ fn ungrounded(example: &Example, file: &str) -> Vec<String> {
         ("request", &example.request),
         ("reasoning", &example.reasoning),
     ] {
-        if text.matches('`').count() % 2 != 0 {
+        if !text.matches('`').count().is_multiple_of(2) {
             faults.push(format!("the {what} leaves a code span open"));
         }
     }
