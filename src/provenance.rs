@@ -168,7 +168,14 @@ mod tests {
         fs::write(&path, b"\xef\xbb\xbffn f() {}").unwrap();
         let facts = read(&path).unwrap();
         assert!(facts.bom);
-        assert_eq!(facts.sha256, sha256_hex(b"\xef\xbb\xbffn f() {}"));
+        // The hash of the bytes on disk, mark included, as `sha256sum` gives it (without the
+        // mark it would be 6a8ff5ba…).
+        assert_eq!(
+            facts.sha256,
+            "7cf477ac38fc372d50bbcce41d6f7723436cf4507a455f707ae944e2ba559f7d"
+        );
+        fs::write(&path, b"fn f() {}\xef\xbb\xbf").unwrap();
+        assert!(!read(&path).unwrap().bom, "a mark further on is not one");
     }
 
     /// Cross-checked against git itself where it is installed and the repository is a work tree.
