@@ -52,30 +52,92 @@ fn listing_for(profile: &Profile, options: &TreeOptions) -> String {
         .join("\n")
 }
 
+/// What the fixture crate plants for the walk to leave out: the `--include` that opens it, the
+/// file, and the handler that file would add to the selection if it were read.
+const SKIPPED: [(&str, &str, &str); 6] = [
+    ("tests", "tests/it.rs", "post_from_test"),
+    ("target", "target/debug/generated.rs", "generated"),
+    (
+        "src/benches",
+        "src/benches/endpoints/message.rs",
+        "create_message_for_bench",
+    ),
+    (
+        "**/examples",
+        "src/examples/endpoints/message.rs",
+        "create_message_example",
+    ),
+    (
+        "src/.history",
+        "src/.history/v1/endpoints/message.rs",
+        "create_message_draft",
+    ),
+    (
+        "**/.message_draft.rs",
+        "src/v1/endpoints/.message_draft.rs",
+        "send_draft",
+    ),
+];
+
+fn walked(options: &TreeOptions) -> Vec<String> {
+    tree::walk(&crate_root(), options)
+        .unwrap()
+        .iter()
+        .map(|f| f.strip_prefix(crate_root()).unwrap().display().to_string())
+        .collect()
+}
+
 #[test]
-fn walk_skips_tests_target_and_hidden_folders_unless_included() {
-    let relative = |files: Vec<PathBuf>| {
-        files
-            .iter()
-            .map(|f| f.strip_prefix(crate_root()).unwrap().display().to_string())
-            .collect::<Vec<_>>()
-    };
-    let files = relative(tree::walk(&crate_root(), &defaults()).unwrap());
-    assert!(
-        files
-            .iter()
-            .all(|f| !f.starts_with("tests/") && !f.starts_with("target/")),
-        "{files:?}"
-    );
+fn walk_skips_tests_target_benches_examples_and_hidden_entries_unless_included() {
+    let files = walked(&defaults());
     assert!(files.contains(&"src/v1/endpoints/message.rs".to_owned()));
-    let with_tests = TreeOptions {
-        include: vec!["tests".to_owned()],
-        exclude: vec!["**/queue/**".to_owned()],
-        ..defaults()
-    };
-    let files = relative(tree::walk(&crate_root(), &with_tests).unwrap());
-    assert!(files.contains(&"tests/it.rs".to_owned()), "{files:?}");
-    assert!(!files.iter().any(|f| f.contains("queue")), "{files:?}");
+    for (_, file, _) in SKIPPED {
+        assert!(
+            crate_root().join(file).is_file(),
+            "the fixture crate has no {file}"
+        );
+        assert!(!files.contains(&file.to_owned()), "{files:?}");
+    }
+    for (include, file, _) in SKIPPED {
+        let with_it = TreeOptions {
+            include: vec![include.to_owned()],
+            exclude: vec!["**/queue/**".to_owned()],
+            ..defaults()
+        };
+        let files = walked(&with_it);
+        assert!(files.contains(&file.to_owned()), "{include}: {files:?}");
+        assert!(!files.iter().any(|f| f.contains("queue")), "{files:?}");
+        // Only what is named is opened.
+        for (_, other, _) in SKIPPED.iter().filter(|(_, other, _)| *other != file) {
+            assert!(!files.contains(&other.to_string()), "{include}: {files:?}");
+        }
+    }
+}
+
+/// What the walk leaves out under src/ would be selected if read: by default none of it is;
+/// each `--include` brings its own in. (Outside src/ a file has no module path, so nothing of
+/// tests/ or target/ is selected even when walked.)
+#[test]
+fn skipped_entries_change_the_selection_only_when_included() {
+    let listing_default = listing(&defaults());
+    for (include, file, handler) in SKIPPED {
+        assert!(
+            !listing_default.contains(handler),
+            "{handler} in\n{listing_default}"
+        );
+        if !file.starts_with("src/") {
+            continue;
+        }
+        let with_it = TreeOptions {
+            include: vec![include.to_owned()],
+            ..defaults()
+        };
+        let listing = listing(&with_it);
+        assert!(
+            listing.contains(&format!("{file} fn {handler} :: ")),
+            "{include}:\n{listing}"
+        );
+    }
 }
 
 #[test]
