@@ -2,6 +2,8 @@
 //! for: one readable snapshot of the examples per fixture, and the invariants every example must
 //! keep, in every output mode.
 
+mod support;
+
 use std::path::Path;
 
 use svix_distill::format;
@@ -9,6 +11,8 @@ use svix_distill::pipeline::{Example, Extracted, Options, extract};
 use svix_distill::profile::Profile;
 use svix_distill::source::SourceFile;
 use svix_distill::units::Imports;
+
+use support::grounding::ungrounded;
 
 /// The profile a fixture is written for: the test profile in tests/profiles for event types.
 fn profile_for(source: &SourceFile) -> Profile {
@@ -189,69 +193,6 @@ fn every_code_section_is_exact_source_slices() {
     }
 }
 
-/// Where an example's text says more than its code shows, worked out from the texts alone
-/// (not with `check`, which the pipeline already ran: a fault slipping past it, or a check that
-/// no longer looks, fails here): a code span left open; a backticked span of the reasoning not
-/// in the code, or of the request in neither the code nor the file (a route path from the
-/// router); a double-quoted text of the reasoning (a doc comment, a message) not in the code.
-fn ungrounded(example: &Example, file: &str) -> Vec<String> {
-    let mut faults = Vec::new();
-    for (what, text) in [
-        ("request", &example.request),
-        ("reasoning", &example.reasoning),
-    ] {
-        if !text.matches('`').count().is_multiple_of(2) {
-            faults.push(format!("the {what} leaves a code span open"));
-        }
-    }
-    // Odd pieces between backticks are code spans; even pieces are prose.
-    let pieces = |text: &str| -> Vec<(bool, String)> {
-        text.split('`')
-            .enumerate()
-            .map(|(i, piece)| (i % 2 == 1, piece.to_owned()))
-            .collect()
-    };
-    for (code, piece) in pieces(&example.reasoning) {
-        if code && !example.code.contains(&piece) {
-            faults.push(format!("the reasoning quotes `{piece}`, not in the code"));
-        }
-    }
-    let (quoted, open) = quotations(&example.reasoning);
-    if open {
-        faults.push("the reasoning leaves a quotation open".to_owned());
-    }
-    for quoted in quoted {
-        if !example.code.contains(&quoted) {
-            faults.push(format!(
-                "the reasoning quotes \"{quoted}\", not in the code"
-            ));
-        }
-    }
-    for (code, piece) in pieces(&example.request) {
-        if code && !example.code.contains(&piece) && !file.contains(&piece) {
-            faults.push(format!("the request quotes `{piece}`, not in the file"));
-        }
-    }
-    faults
-}
-
-/// The double-quoted texts of a prose, outside code spans; a quotation may hold a code span
-/// (a doc comment naming a type); and whether the last one is left open.
-fn quotations(text: &str) -> (Vec<String>, bool) {
-    let (mut in_code, mut quote) = (false, None::<String>);
-    let mut found = Vec::new();
-    for c in text.chars() {
-        match (&mut quote, c) {
-            (Some(_), '"') => found.extend(quote.take()),
-            (Some(quoted), c) => quoted.push(c),
-            (None, '`') => in_code = !in_code,
-            (None, '"') if !in_code => quote = Some(String::new()),
-            (None, _) => {}
-        }
-    }
-    (found, quote.is_some())
-}
-
 #[test]
 fn every_line_is_grounded_and_unique() {
     for source in all_fixtures() {
@@ -263,7 +204,12 @@ fn every_line_is_grounded_and_unique() {
             let mut requests = std::collections::BTreeSet::new();
             let mut reasonings = std::collections::BTreeSet::new();
             for example in &generated.examples {
-                let faults = ungrounded(example, &source.text);
+                let faults = ungrounded(
+                    &example.request,
+                    &example.reasoning,
+                    &example.code,
+                    &source.text,
+                );
                 assert!(faults.is_empty(), "{path} {}: {faults:?}", example.unit);
                 assert!(
                     requests.insert(&example.request),

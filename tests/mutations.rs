@@ -3,6 +3,8 @@
 //! is exact. An error that starts with "internal error" is the generator failing its own
 //! checks: a bug.
 
+mod support;
+
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -10,6 +12,8 @@ use proptest::test_runner::{Config, RngSeed};
 use svix_distill::check;
 use svix_distill::pipeline::Options;
 use svix_distill::source::SourceFile;
+
+use support::grounding::ungrounded;
 
 /// The pipeline under the default profile (message creation), as the CLI runs it.
 fn generate(
@@ -145,43 +149,11 @@ fn examples_of(edited: &str, original: &str) -> Vec<svix_distill::pipeline::Exam
     examples
 }
 
-/// What the regressions below broke, worked out from the texts alone (not with `check`, which
-/// the pipeline already ran on them): every code span closed and on one line, each standing in
-/// the code (a request's, in the file); every double-quoted text of a reasoning closed and in
-/// the code.
+/// Every example's text grounded in its code ([`ungrounded`]), the request's in the file.
 fn assert_grounded(examples: &[svix_distill::pipeline::Example], file: &str) {
     for example in examples {
-        for (what, text, within) in [
-            ("request", &example.request, file),
-            ("reasoning", &example.reasoning, &*example.code),
-        ] {
-            assert!(
-                text.matches('`').count().is_multiple_of(2),
-                "the {what} of {} leaves a code span open: {text}",
-                example.unit
-            );
-            for span in text.split('`').skip(1).step_by(2) {
-                assert!(
-                    !span.contains(['\r', '\n']) && within.contains(span),
-                    "the {what} of {} quotes `{span}`, which the code does not spell so",
-                    example.unit
-                );
-            }
-        }
-        let prose: String = example.reasoning.split('`').step_by(2).collect();
-        assert!(
-            prose.matches('"').count().is_multiple_of(2),
-            "the reasoning of {} leaves a quotation open: {}",
-            example.unit,
-            example.reasoning
-        );
-        for quoted in prose.split('"').skip(1).step_by(2) {
-            assert!(
-                example.code.contains(quoted),
-                "the reasoning of {} quotes \"{quoted}\", which the code does not hold",
-                example.unit
-            );
-        }
+        let faults = ungrounded(&example.request, &example.reasoning, &example.code, file);
+        assert!(faults.is_empty(), "{}: {faults:?}", example.unit);
     }
 }
 

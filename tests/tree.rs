@@ -7,8 +7,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::copy_dir;
+use support::grounding::ungrounded;
 
-use svix_distill::check;
 use svix_distill::pipeline::{Extracted, Options, extract_tree};
 use svix_distill::profile::Profile;
 use svix_distill::source::SourceFile;
@@ -168,24 +168,53 @@ fn depth_zero_keeps_to_the_focus_files() {
     );
 }
 
+/// Every code block rebuilt from its slices alone, each file read again from disk, and its
+/// text grounded in it (`support::grounding`, not `check`, which extract_tree already ran).
 #[test]
 fn every_line_is_exact_and_grounded_against_its_own_file() {
     let profile = message();
     let generated = generate_tree(&profile, &defaults());
-    let files = tree::walk(&crate_root(), &defaults()).unwrap();
-    let read: Vec<SourceFile> = files.iter().map(|f| SourceFile::read(f).unwrap()).collect();
-    let boundaries: Vec<_> = read.iter().map(|f| f.item_ranges().unwrap()).collect();
-    let sources: Vec<check::Source> = read
-        .iter()
-        .zip(&boundaries)
-        .map(|(file, items)| check::Source {
-            file,
-            items,
-            commit: None,
-        })
-        .collect();
-    let faults = check::example_faults(&generated.examples, &sources, &profile);
-    assert!(faults.is_empty(), "{faults:?}");
+    assert!(
+        generated.examples.len() >= 7,
+        "{}",
+        generated.examples.len()
+    );
+    for example in &generated.examples {
+        let path = &example.slices[0].path;
+        assert!(
+            example.slices.iter().all(|s| s.path == *path),
+            "{}: slices of several files",
+            example.unit
+        );
+        let file = std::fs::read_to_string(crate_root().join(path)).unwrap();
+        let blank = if file.contains("\r\n") {
+            "\r\n\r\n"
+        } else {
+            "\n\n"
+        };
+        let rebuilt: Vec<&str> = example
+            .slices
+            .iter()
+            .map(|s| &file[s.bytes.clone()])
+            .collect();
+        assert_eq!(rebuilt.join(blank), *example.code, "{}", example.unit);
+        // Each slice starts where an item starts and ends where one ends.
+        let items = SourceFile::read(&crate_root().join(path))
+            .unwrap()
+            .item_ranges()
+            .unwrap();
+        for slice in &example.slices {
+            assert!(
+                items.iter().any(|i| i.start == slice.bytes.start)
+                    && items.iter().any(|i| i.end == slice.bytes.end),
+                "{}: {:?} is not on item boundaries",
+                example.unit,
+                slice.bytes
+            );
+        }
+        let faults = ungrounded(&example.request, &example.reasoning, &example.code, &file);
+        assert!(faults.is_empty(), "{}: {faults:?}", example.unit);
+    }
     // A cross-file unit carries its own file's use declarations, not the focus file's.
     let layered = generated
         .examples
