@@ -168,28 +168,104 @@ mod tests {
         fs::write(&path, b"\xef\xbb\xbffn f() {}").unwrap();
         let facts = read(&path).unwrap();
         assert!(facts.bom);
-        assert_eq!(facts.sha256, sha256_hex(b"\xef\xbb\xbffn f() {}"));
+        // The hash of the bytes on disk, mark included, as `sha256sum` gives it (without the
+        // mark it would be 6a8ff5ba…).
+        assert_eq!(
+            facts.sha256,
+            "7cf477ac38fc372d50bbcce41d6f7723436cf4507a455f707ae944e2ba559f7d"
+        );
+        fs::write(&path, b"fn f() {}\xef\xbb\xbf").unwrap();
+        assert!(!read(&path).unwrap().bom, "a mark further on is not one");
     }
 
-    /// Cross-checked against git itself where it is installed and the repository is a work tree.
-    #[test]
-    fn this_repository_commit_is_the_one_git_reports() {
-        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let Ok(out) = std::process::Command::new("git")
-            .arg("rev-parse")
-            .arg("HEAD")
-            .current_dir(here)
+    /// Runs the git CLI in `dir` with the user's and system's config ignored and a fixed
+    /// identity, and returns its stdout; panics, naming what failed, where git is missing.
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let output = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.com")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.com")
+            // Set when the tests run inside a git hook, and would point git elsewhere.
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
             .output()
-        else {
-            return;
-        };
-        if !out.status.success() {
-            return;
-        }
-        let expected = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(
-            git_commit(&here.join("Cargo.toml")).as_deref(),
-            Some(expected.trim())
+            .unwrap_or_else(|e| panic!("this test needs the git CLI on PATH: {e}"));
+        assert!(
+            output.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
         );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+
+    /// Cross-checked against git itself, in repositories git makes here: a branch's loose ref,
+    /// the same ref once packed, a detached HEAD, a linked worktree on its own branch, and a
+    /// SHA-256 repository.
+    #[test]
+    fn the_commit_is_the_one_git_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        for format in ["sha1", "sha256"] {
+            let repo = dir.path().join(format);
+            write(repo.join("src/lib.rs"), "fn f() {}\n");
+            git(
+                dir.path(),
+                &[
+                    "init",
+                    "-q",
+                    "-b",
+                    "main",
+                    "--object-format",
+                    format,
+                    format,
+                ],
+            );
+            git(&repo, &["add", "."]);
+            git(&repo, &["commit", "-q", "-m", "first"]);
+            let file = repo.join("src/lib.rs");
+            let head = git(&repo, &["rev-parse", "HEAD"]);
+            assert_eq!(head.len(), if format == "sha1" { 40 } else { 64 });
+            assert_eq!(git_commit(&file).as_deref(), Some(head.as_str()), "loose");
+            git(&repo, &["pack-refs", "--all"]);
+            assert!(!repo.join(".git/refs/heads/main").exists());
+            assert_eq!(git_commit(&file).as_deref(), Some(head.as_str()), "packed");
+
+            git(&repo, &["commit", "-q", "--allow-empty", "-m", "second"]);
+            let second = git(&repo, &["rev-parse", "HEAD"]);
+            assert_ne!(second, head);
+            assert_eq!(git_commit(&file).as_deref(), Some(second.as_str()), "moved");
+            git(&repo, &["checkout", "-q", "--detach", &head]);
+            assert_eq!(
+                git_commit(&file).as_deref(),
+                Some(head.as_str()),
+                "detached"
+            );
+
+            let linked = dir.path().join(format!("{format}-topic"));
+            let linked_arg = linked.display().to_string();
+            git(
+                &repo,
+                &["worktree", "add", "-q", "-b", "topic", &linked_arg, &second],
+            );
+            git(&linked, &["commit", "-q", "--allow-empty", "-m", "topic"]);
+            let topic = git(&linked, &["rev-parse", "HEAD"]);
+            let linked_file = linked.join("src/lib.rs");
+            assert_eq!(
+                git_commit(&linked_file).as_deref(),
+                Some(topic.as_str()),
+                "worktree"
+            );
+            assert_eq!(
+                git_commit(&file).as_deref(),
+                Some(head.as_str()),
+                "main tree"
+            );
+        }
     }
 }

@@ -779,19 +779,32 @@ mod tests {
 
     #[test]
     fn item_slices_are_exact_with_non_ascii_and_crlf() {
-        let texts = [
-            "// © 2022\n\n/// Doc ©\n#[derive(Debug)]\nstruct A { x: u8 }\n",
-            "// © 2022\r\n\r\n/// Doc ©\r\n#[derive(Debug)]\r\nstruct A { x: u8 }\r\n",
-            "\u{feff}/// Dé\nfn f() { let s = \"ü\"; }\n",
+        // (file, its first item with its doc comment, where that stands, counted apart from
+        // this code)
+        let cases = [
+            (
+                "// © 2022\n\n/// Doc ©\n#[derive(Debug)]\nstruct A { x: u8 }\n",
+                "/// Doc ©\n#[derive(Debug)]\nstruct A { x: u8 }",
+                12..58,
+            ),
+            (
+                "// © 2022\r\n\r\n/// Doc ©\r\n#[derive(Debug)]\r\nstruct A { x: u8 }\r\n",
+                "/// Doc ©\r\n#[derive(Debug)]\r\nstruct A { x: u8 }",
+                14..62,
+            ),
+            // The mark is left out of the text: offsets count from after it.
+            (
+                "\u{feff}/// Dé\nfn f() { let s = \"ü\"; }\n",
+                "/// Dé\nfn f() { let s = \"ü\"; }",
+                0..32,
+            ),
         ];
-        for text in texts {
+        for (text, item, expected) in cases {
             let src = file(text);
             let parsed = src.parse().unwrap();
             let range = src.with_leading_comments(parsed.ranges[0].clone());
-            let slice = src.slice(range.clone());
-            assert!(slice.starts_with("///"), "{slice:?}");
-            assert!(slice.ends_with('}'), "{slice:?}");
-            assert_eq!(&src.text[range], slice);
+            assert_eq!(src.slice(range.clone()), item, "{text:?}");
+            assert_eq!(range, expected, "{text:?}");
         }
     }
 

@@ -13,7 +13,7 @@ use crate::profile::Profile;
 use crate::select::{self, Inventory, Kind, Reason, Reference};
 use crate::source::{self, LocatedError, SourceFile};
 
-/// Folders left out of a walk unless `--include` names them.
+/// Folders left out of a walk unless `--include` names them; hidden ones (`.name`) too.
 const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];
 
 /// How a directory is walked and how far selection reaches.
@@ -81,8 +81,10 @@ pub fn walk(root: &Path, options: &TreeOptions) -> anyhow::Result<Vec<PathBuf>> 
     let include = glob_set(&options.include, "--include")?;
     let exclude = glob_set(&options.exclude, "--exclude")?;
     let found = Mutex::new(Vec::new());
+    // Hidden entries are left out here, not by the walker, which would leave them out before
+    // `--include` could open one.
     ignore::WalkBuilder::new(root)
-        .hidden(true)
+        .hidden(false)
         .require_git(false)
         .build_parallel()
         .run(|| {
@@ -93,15 +95,19 @@ pub fn walk(root: &Path, options: &TreeOptions) -> anyhow::Result<Vec<PathBuf>> 
                 let path = entry.path();
                 let relative = path.strip_prefix(root).unwrap_or(path);
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let name = entry.file_name().to_string_lossy();
+                let hidden = name.starts_with('.');
                 if is_dir {
-                    let name = entry.file_name().to_string_lossy();
-                    let skipped = SKIPPED_FOLDERS.contains(&name.as_ref());
+                    let skipped = hidden || SKIPPED_FOLDERS.contains(&name.as_ref());
                     // `--include tests` and `--include 'tests/**'` both open the folder.
                     let included =
                         include.is_match(relative) || include.is_match(relative.join("any.rs"));
                     if skipped && entry.depth() > 0 && !included {
                         return ignore::WalkState::Skip;
                     }
+                    return ignore::WalkState::Continue;
+                }
+                if hidden && entry.depth() > 0 && !include.is_match(relative) {
                     return ignore::WalkState::Continue;
                 }
                 let is_rust = path.extension().is_some_and(|x| x == "rs");

@@ -139,24 +139,54 @@ pub fn build_units(
             .push(entry);
     }
     // Constants join the unit of the item that led to them (a description beside a handler in
-    // the router, a limit used by a method).
+    // the router, a limit used by a method). That item may itself be folded into another unit
+    // (a small impl into its type's, a trivial helper into its struct's, a constant into its
+    // host's): the constant follows it there, or it would stand alone as a unit with nothing
+    // to say but that it is a constant.
+    let mut const_hosts: BTreeMap<usize, usize> = BTreeMap::new();
     for s in &selection.items {
         let kind = inventory.entries[s.entry].kind;
         if !matches!(kind, Kind::Const | Kind::Static) {
             continue;
         }
-        let host = s.reason.subject().and_then(|name| {
-            by_name
-                .get(name)
-                .into_iter()
-                .flatten()
-                .copied()
-                .find(|i| !joined_to.contains_key(i))
-        });
-        if let Some(host) = host {
-            joined_to.insert(s.entry, host);
+        let host = s
+            .reason
+            .subject()
+            .and_then(|name| by_name.get(name).and_then(|entries| entries.first()));
+        if let Some(&host) = host {
+            const_hosts.insert(s.entry, host);
         }
     }
+    let helper_owner = |helper: usize| {
+        helpers_of
+            .iter()
+            .find(|(_, helpers)| helpers.contains(&helper))
+            .map(|(&owner, _)| owner)
+    };
+    // The entry each folded entry goes with, one step at a time.
+    let step = |entry: usize| {
+        joined_to
+            .get(&entry)
+            .or_else(|| const_hosts.get(&entry))
+            .copied()
+            .or_else(|| helper_owner(entry))
+    };
+    let mut const_units = Vec::new();
+    for &constant in const_hosts.keys() {
+        let mut at = constant;
+        // Constants naming each other in a loop (which the compiler refuses) have no unit to
+        // join: the walk gives up, and each stands alone.
+        for _ in 0..inventory.entries.len() {
+            match step(at) {
+                Some(next) => at = next,
+                None => {
+                    const_units.push((constant, at));
+                    break;
+                }
+            }
+        }
+    }
+    joined_to.extend(const_units);
 
     let trivial: std::collections::HashSet<usize> = trivial.into_iter().collect();
     let mut joined_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -490,6 +520,43 @@ fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
         item:create
         item:inner
         chain:create+inner
+        ");
+    }
+
+    /// A constant goes where the item that uses it goes: `MAX` is used by a small impl folded
+    /// into its type's unit, `HALF` by `MAX` and `DEFAULT` by a trivial serde default. It used to
+    /// stand alone, a unit whose reasoning could say only that it is a constant.
+    #[test]
+    fn a_constant_follows_its_user_into_the_unit_that_user_joined() {
+        let source = r#"
+const HALF: usize = 2;
+const MAX: usize = 10 * HALF;
+const DEFAULT: u32 = 7;
+
+fn default_limit() -> u32 { DEFAULT }
+
+#[derive(Deserialize)]
+pub struct NoteIn {
+    #[serde(default = "default_limit")]
+    limit: u32,
+}
+
+pub struct NoteOut { size: usize }
+
+impl NoteOut {
+    fn of(n: usize) -> Self { Self { size: n.min(MAX) } }
+}
+
+async fn create(ValidatedJson(data): ValidatedJson<NoteIn>) -> Result<Json<NoteOut>> {
+    Ok(Json(NoteOut::of(1)))
+}
+
+fn router() -> Router { Router::new().route("/app/{app_id}/msg", post(create)) }
+"#;
+        insta::assert_snapshot!(units_of(source), @r"
+        item:DEFAULT+default_limit+NoteIn
+        item:HALF+MAX+NoteOut+impl NoteOut
+        item:create
         ");
     }
 

@@ -2,6 +2,8 @@
 //! for: one readable snapshot of the examples per fixture, and the invariants every example must
 //! keep, in every output mode.
 
+mod support;
+
 use std::path::Path;
 
 use svix_distill::format;
@@ -9,6 +11,8 @@ use svix_distill::pipeline::{Example, Extracted, Options, extract};
 use svix_distill::profile::Profile;
 use svix_distill::source::SourceFile;
 use svix_distill::units::Imports;
+
+use support::grounding::ungrounded;
 
 /// The profile a fixture is written for: the test profile in tests/profiles for event types.
 fn profile_for(source: &SourceFile) -> Profile {
@@ -192,27 +196,56 @@ fn every_code_section_is_exact_source_slices() {
 #[test]
 fn every_line_is_grounded_and_unique() {
     for source in all_fixtures() {
+        let path = source.path.display();
         for options in modes() {
-            let generated = generate(&source, &options).unwrap();
-            let examples = &generated.examples;
-            for (i, example) in examples.iter().enumerate() {
-                let faults = svix_distill::check::grounding_faults(
+            let generated =
+                generate(&source, &options).unwrap_or_else(|e| panic!("{path} {options:?}: {e:#}"));
+            assert!(!generated.examples.is_empty(), "{path} {options:?}");
+            let mut requests = std::collections::BTreeSet::new();
+            let mut reasonings = std::collections::BTreeSet::new();
+            for example in &generated.examples {
+                let faults = ungrounded(
                     &example.request,
                     &example.reasoning,
                     &example.code,
-                    &[&source.text],
-                    &profile_for(&source),
+                    &source.text,
                 );
-                assert!(faults.is_empty(), "{}: {faults:?}", source.path.display());
-                for other in &examples[..i] {
-                    assert_ne!(other.request, example.request, "{}", source.path.display());
-                    assert_ne!(
-                        other.reasoning,
-                        example.reasoning,
-                        "{}",
-                        source.path.display()
-                    );
-                }
+                assert!(faults.is_empty(), "{path} {}: {faults:?}", example.unit);
+                assert!(
+                    requests.insert(&example.request),
+                    "{path} {}: the request repeats: {}",
+                    example.unit,
+                    example.request
+                );
+                assert!(
+                    reasonings.insert(&example.reasoning),
+                    "{path} {}: the reasoning repeats: {}",
+                    example.unit,
+                    example.reasoning
+                );
+            }
+        }
+    }
+}
+
+/// A reasoning opens with what its unit is, and must go on to say something of the code: a
+/// unit with nothing more to say is a unit that should not stand alone (a constant whose user
+/// had joined another unit was one, and its whole reasoning read "`MAX_BYTES` is a constant
+/// that goes with message creation.").
+#[test]
+fn every_reasoning_says_more_than_what_its_unit_is() {
+    for source in all_fixtures() {
+        for options in modes() {
+            let generated = generate(&source, &options).unwrap();
+            for example in &generated.examples {
+                let paragraphs = example.reasoning.split("\n\n").count();
+                assert!(
+                    paragraphs >= 2,
+                    "{} {}: {:?}",
+                    source.path.display(),
+                    example.unit,
+                    example.reasoning
+                );
             }
         }
     }

@@ -2,12 +2,15 @@
 //! manifest alone (reading the files from disk, not through the crate), the hashes checked with
 //! sha2 directly, `--check` on the manifest, and whole units on each side of the split.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use support::git::TestRepo;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_svix-distill"))
@@ -26,6 +29,47 @@ fn sha256(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The files of a folder as repo-relative paths (with `/`) and contents, in path order.
+fn files_under(root: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().to_str().unwrap();
+                let text = std::fs::read_to_string(&path).unwrap();
+                files.push((relative.replace('\\', "/"), text));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A git work tree in `dir` holding the fixture crate, committed twice (the second commit
+/// changes only the README, so the sources' commit is the second, not the last one to touch
+/// them). Returns the work tree and the second commit's id.
+fn committed_crate(dir: &Path) -> (PathBuf, String) {
+    let root = dir.join("checkout");
+    std::fs::create_dir(&root).unwrap();
+    let mut repo = TestRepo::init(&root);
+    let files = files_under(&repo_path("fixtures/crate"));
+    let changes: Vec<(&str, Option<&str>)> = files
+        .iter()
+        .map(|(path, text)| (path.as_str(), Some(text.as_str())))
+        .collect();
+    repo.commit("The fixture crate", &changes);
+    let head = repo.commit("Notes", &[("README.md", Some("notes\n"))]);
+    (root, head)
+}
+
+fn repo_path(relative: &str) -> PathBuf {
+    repo().join(relative)
 }
 
 /// The code of each ChatML line of a data file.
@@ -175,11 +219,12 @@ fn every_code_block_rebuilds_from_the_manifest_alone() {
 #[test]
 fn the_manifest_names_the_run_and_its_sources() {
     let dir = tempfile::tempdir().unwrap();
+    let (checkout, head) = committed_crate(dir.path());
     let data = dir.path().join("d.jsonl");
     let manifest = dir.path().join("d.manifest.json");
     let output = bin()
-        .current_dir(repo())
-        .args(["fixtures/crate", "--format", "openai", "--depth", "2"])
+        .current_dir(dir.path())
+        .args(["checkout", "--format", "openai", "--depth", "2"])
         .args(["--exclude", "**/nothing/**", "--root", "not_found"])
         .arg("-o")
         .arg(&data)
@@ -213,13 +258,11 @@ fn the_manifest_names_the_run_and_its_sources() {
         sources.contains(&"src/v1/endpoints/message.rs"),
         "{sources:?}"
     );
+    // Every source is read at the commit checked out in the work tree that holds it.
     for source in value["sources"].as_array().unwrap() {
-        // In this repository's work tree the commit is a hex object id; elsewhere null.
-        match source["commit"].as_str() {
-            Some(commit) => assert!(commit.len() == 40 || commit.len() == 64, "{commit}"),
-            None => assert!(source["commit"].is_null()),
-        }
+        assert_eq!(source["commit"], head.as_str(), "{source}");
     }
+    assert!(checkout.join(".git").is_dir());
     let first = &value["examples"][0];
     let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
     assert_eq!(
@@ -233,6 +276,37 @@ fn the_manifest_names_the_run_and_its_sources() {
         slice_keys,
         ["path", "start_byte", "end_byte", "start_line", "end_line"]
     );
+}
+
+/// A single INPUT carries the commit of the work tree that holds it, and none outside one.
+#[test]
+fn a_source_carries_the_commit_of_the_work_tree_holding_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (checkout, head) = committed_crate(dir.path());
+    let inside = checkout.join("src/v1/endpoints/message.rs");
+    let outside = dir.path().join("message.rs");
+    std::fs::copy(&inside, &outside).unwrap();
+    for (input, commit) in [(inside, Value::from(head)), (outside, Value::Null)] {
+        let manifest = dir.path().join("m.json");
+        let output = bin()
+            .arg(&input)
+            .arg("-o")
+            .arg(dir.path().join("d.jsonl"))
+            .arg("--manifest")
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let value: Value =
+            serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        let sources = value["sources"].as_array().unwrap();
+        assert_eq!(sources.len(), 1, "{sources:?}");
+        assert_eq!(sources[0]["commit"], commit, "{}", input.display());
+    }
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! is exact. An error that starts with "internal error" is the generator failing its own
 //! checks: a bug.
 
+mod support;
+
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -10,6 +12,8 @@ use proptest::test_runner::{Config, RngSeed};
 use svix_distill::check;
 use svix_distill::pipeline::Options;
 use svix_distill::source::SourceFile;
+
+use support::grounding::ungrounded;
 
 /// The pipeline under the default profile (message creation), as the CLI runs it.
 fn generate(
@@ -126,22 +130,52 @@ proptest! {
     }
 }
 
+/// The examples of an edited fixture, as many as the unedited fixture gives (the edit loses no
+/// unit), five per unit so that every phrasing has a chance to show.
+fn examples_of(edited: &str, original: &str) -> Vec<svix_distill::pipeline::Example> {
+    let options = Options {
+        variants: Some(5),
+        ..Options::default()
+    };
+    let run = |text: &str| {
+        let source = SourceFile::from_text(Path::new("edited.rs"), text.to_owned());
+        generate(&source, &options)
+            .unwrap_or_else(|err| panic!("{err:#}"))
+            .examples
+    };
+    assert_ne!(edited, original, "the edit changed nothing");
+    let examples = run(edited);
+    assert_eq!(examples.len(), run(original).len());
+    examples
+}
+
+/// Every example's text grounded in its code ([`ungrounded`]), the request's in the file.
+fn assert_grounded(examples: &[svix_distill::pipeline::Example], file: &str) {
+    for example in examples {
+        let faults = ungrounded(&example.request, &example.reasoning, &example.code, file);
+        assert!(faults.is_empty(), "{}: {faults:?}", example.unit);
+    }
+}
+
 /// Regression: with the `..` of `State(AppState { ref db, queue_tx, cache, .. })` deleted, the
-/// reasoning still said the rest was ignored "with `..`", quoting code that was no longer there.
+/// reasoning still said the rest was ignored "with `..`", quoting code that was no longer there
+/// (the check let it through: the handler's code has a `..` elsewhere).
 #[test]
 fn state_pattern_without_rest_does_not_quote_dot_dot() {
     let text = FIXTURES[0].replacen("        cache,\n        ..\n", "        cache,\n", 1);
-    assert_ne!(text, FIXTURES[0]);
-    let source = SourceFile::from_text(Path::new("edited.rs"), text);
-    let generated = generate(&source, &Options::default()).unwrap();
-    assert!(!generated.examples.is_empty());
-}
-
-fn generates(text: String) {
-    let source = SourceFile::from_text(Path::new("edited.rs"), text);
-    match generate(&source, &Options::default()) {
-        Ok(generated) => assert!(!generated.examples.is_empty()),
-        Err(err) => panic!("{err:#}"),
+    let examples = examples_of(&text, FIXTURES[0]);
+    assert_grounded(&examples, &text);
+    let state_sentences: Vec<&str> = examples
+        .iter()
+        .flat_map(|e| e.reasoning.split(". "))
+        .filter(|sentence| sentence.contains("`AppState`") && sentence.contains("`cache`"))
+        .collect();
+    assert!(
+        !state_sentences.is_empty(),
+        "no reasoning destructures `AppState`"
+    );
+    for sentence in state_sentences {
+        assert!(!sentence.contains("`..`"), "{sentence}");
     }
 }
 
@@ -154,8 +188,7 @@ fn line_break_inside_an_attribute_string_is_not_quoted() {
         "\"d\r\nefault_retention_days\"",
         1,
     );
-    assert_ne!(text, FIXTURES[0]);
-    generates(text);
+    assert_grounded(&examples_of(&text, FIXTURES[0]), &text);
 }
 
 /// Regression: a CRLF inside the route's path string made the request quote a path the file
@@ -163,8 +196,15 @@ fn line_break_inside_an_attribute_string_is_not_quoted() {
 #[test]
 fn line_break_inside_a_route_path_is_not_quoted() {
     let text = FIXTURES[2].replacen("\"/app/{app_id}/msg\"", "\"/app\r\n/{app_id}/msg\"", 1);
-    assert_ne!(text, FIXTURES[2]);
-    generates(text);
+    let examples = examples_of(&text, FIXTURES[2]);
+    assert_grounded(&examples, &text);
+    for example in &examples {
+        assert!(
+            !example.request.contains("{app_id}/msg"),
+            "{}",
+            example.request
+        );
+    }
 }
 
 /// Regression: a line break inside a path (`NoteOut::\r\nof`) made the reasoning quote the
@@ -172,8 +212,15 @@ fn line_break_inside_a_route_path_is_not_quoted() {
 #[test]
 fn line_break_inside_a_call_path_is_not_quoted() {
     let text = FIXTURES[2].replacen("NoteOut::of(&note)", "NoteOut::\r\nof(&note)", 1);
-    assert_ne!(text, FIXTURES[2]);
-    generates(text);
+    let examples = examples_of(&text, FIXTURES[2]);
+    assert_grounded(&examples, &text);
+    for example in &examples {
+        assert!(
+            !example.reasoning.contains("`NoteOut::of`"),
+            "{}",
+            example.reasoning
+        );
+    }
 }
 
 /// Regression (found by the fuzzer): a backtick inside an attribute string
@@ -181,8 +228,7 @@ fn line_break_inside_a_call_path_is_not_quoted() {
 #[test]
 fn a_backtick_inside_an_attribute_string_is_not_quoted() {
     let text = FIXTURES[2].replacen("\"default_body\"", "\"default_b`ody\"", 1);
-    assert_ne!(text, FIXTURES[2]);
-    generates(text);
+    assert_grounded(&examples_of(&text, FIXTURES[2]), &text);
 }
 
 /// Regression (found by the fuzzer): a doc comment with a `"` in it was quoted as `"…"`, the
@@ -190,6 +236,13 @@ fn a_backtick_inside_an_attribute_string_is_not_quoted() {
 #[test]
 fn a_doc_comment_with_quotes_is_not_quoted() {
     let text = FIXTURES[2].replacen("Deutsch.\nconst MAX_BYTES", "Deutsch.\")onst MAX_BYTES", 1);
-    assert_ne!(text, FIXTURES[2]);
-    generates(text);
+    let examples = examples_of(&text, FIXTURES[2]);
+    assert_grounded(&examples, &text);
+    for example in &examples {
+        assert!(
+            !example.reasoning.contains("Deutsch"),
+            "{}",
+            example.reasoning
+        );
+    }
 }

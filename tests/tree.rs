@@ -7,8 +7,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::copy_dir;
+use support::grounding::ungrounded;
 
-use svix_distill::check;
 use svix_distill::pipeline::{Extracted, Options, extract_tree};
 use svix_distill::profile::Profile;
 use svix_distill::source::SourceFile;
@@ -52,30 +52,92 @@ fn listing_for(profile: &Profile, options: &TreeOptions) -> String {
         .join("\n")
 }
 
+/// What the fixture crate plants for the walk to leave out: the `--include` that opens it, the
+/// file, and the handler that file would add to the selection if it were read.
+const SKIPPED: [(&str, &str, &str); 6] = [
+    ("tests", "tests/it.rs", "post_from_test"),
+    ("target", "target/debug/generated.rs", "generated"),
+    (
+        "src/benches",
+        "src/benches/endpoints/message.rs",
+        "create_message_for_bench",
+    ),
+    (
+        "**/examples",
+        "src/examples/endpoints/message.rs",
+        "create_message_example",
+    ),
+    (
+        "src/.history",
+        "src/.history/v1/endpoints/message.rs",
+        "create_message_draft",
+    ),
+    (
+        "**/.message_draft.rs",
+        "src/v1/endpoints/.message_draft.rs",
+        "send_draft",
+    ),
+];
+
+fn walked(options: &TreeOptions) -> Vec<String> {
+    tree::walk(&crate_root(), options)
+        .unwrap()
+        .iter()
+        .map(|f| f.strip_prefix(crate_root()).unwrap().display().to_string())
+        .collect()
+}
+
 #[test]
-fn walk_skips_tests_target_and_hidden_folders_unless_included() {
-    let relative = |files: Vec<PathBuf>| {
-        files
-            .iter()
-            .map(|f| f.strip_prefix(crate_root()).unwrap().display().to_string())
-            .collect::<Vec<_>>()
-    };
-    let files = relative(tree::walk(&crate_root(), &defaults()).unwrap());
-    assert!(
-        files
-            .iter()
-            .all(|f| !f.starts_with("tests/") && !f.starts_with("target/")),
-        "{files:?}"
-    );
+fn walk_skips_tests_target_benches_examples_and_hidden_entries_unless_included() {
+    let files = walked(&defaults());
     assert!(files.contains(&"src/v1/endpoints/message.rs".to_owned()));
-    let with_tests = TreeOptions {
-        include: vec!["tests".to_owned()],
-        exclude: vec!["**/queue/**".to_owned()],
-        ..defaults()
-    };
-    let files = relative(tree::walk(&crate_root(), &with_tests).unwrap());
-    assert!(files.contains(&"tests/it.rs".to_owned()), "{files:?}");
-    assert!(!files.iter().any(|f| f.contains("queue")), "{files:?}");
+    for (_, file, _) in SKIPPED {
+        assert!(
+            crate_root().join(file).is_file(),
+            "the fixture crate has no {file}"
+        );
+        assert!(!files.contains(&file.to_owned()), "{files:?}");
+    }
+    for (include, file, _) in SKIPPED {
+        let with_it = TreeOptions {
+            include: vec![include.to_owned()],
+            exclude: vec!["**/queue/**".to_owned()],
+            ..defaults()
+        };
+        let files = walked(&with_it);
+        assert!(files.contains(&file.to_owned()), "{include}: {files:?}");
+        assert!(!files.iter().any(|f| f.contains("queue")), "{files:?}");
+        // Only what is named is opened.
+        for (_, other, _) in SKIPPED.iter().filter(|(_, other, _)| *other != file) {
+            assert!(!files.contains(&other.to_string()), "{include}: {files:?}");
+        }
+    }
+}
+
+/// What the walk leaves out under src/ would be selected if read: by default none of it is;
+/// each `--include` brings its own in. (Outside src/ a file has no module path, so nothing of
+/// tests/ or target/ is selected even when walked.)
+#[test]
+fn skipped_entries_change_the_selection_only_when_included() {
+    let listing_default = listing(&defaults());
+    for (include, file, handler) in SKIPPED {
+        assert!(
+            !listing_default.contains(handler),
+            "{handler} in\n{listing_default}"
+        );
+        if !file.starts_with("src/") {
+            continue;
+        }
+        let with_it = TreeOptions {
+            include: vec![include.to_owned()],
+            ..defaults()
+        };
+        let listing = listing(&with_it);
+        assert!(
+            listing.contains(&format!("{file} fn {handler} :: ")),
+            "{include}:\n{listing}"
+        );
+    }
 }
 
 #[test]
@@ -106,24 +168,53 @@ fn depth_zero_keeps_to_the_focus_files() {
     );
 }
 
+/// Every code block rebuilt from its slices alone, each file read again from disk, and its
+/// text grounded in it (`support::grounding`, not `check`, which extract_tree already ran).
 #[test]
 fn every_line_is_exact_and_grounded_against_its_own_file() {
     let profile = message();
     let generated = generate_tree(&profile, &defaults());
-    let files = tree::walk(&crate_root(), &defaults()).unwrap();
-    let read: Vec<SourceFile> = files.iter().map(|f| SourceFile::read(f).unwrap()).collect();
-    let boundaries: Vec<_> = read.iter().map(|f| f.item_ranges().unwrap()).collect();
-    let sources: Vec<check::Source> = read
-        .iter()
-        .zip(&boundaries)
-        .map(|(file, items)| check::Source {
-            file,
-            items,
-            commit: None,
-        })
-        .collect();
-    let faults = check::example_faults(&generated.examples, &sources, &profile);
-    assert!(faults.is_empty(), "{faults:?}");
+    assert!(
+        generated.examples.len() >= 7,
+        "{}",
+        generated.examples.len()
+    );
+    for example in &generated.examples {
+        let path = &example.slices[0].path;
+        assert!(
+            example.slices.iter().all(|s| s.path == *path),
+            "{}: slices of several files",
+            example.unit
+        );
+        let file = std::fs::read_to_string(crate_root().join(path)).unwrap();
+        let blank = if file.contains("\r\n") {
+            "\r\n\r\n"
+        } else {
+            "\n\n"
+        };
+        let rebuilt: Vec<&str> = example
+            .slices
+            .iter()
+            .map(|s| &file[s.bytes.clone()])
+            .collect();
+        assert_eq!(rebuilt.join(blank), *example.code, "{}", example.unit);
+        // Each slice starts where an item starts and ends where one ends.
+        let items = SourceFile::read(&crate_root().join(path))
+            .unwrap()
+            .item_ranges()
+            .unwrap();
+        for slice in &example.slices {
+            assert!(
+                items.iter().any(|i| i.start == slice.bytes.start)
+                    && items.iter().any(|i| i.end == slice.bytes.end),
+                "{}: {:?} is not on item boundaries",
+                example.unit,
+                slice.bytes
+            );
+        }
+        let faults = ungrounded(&example.request, &example.reasoning, &example.code, &file);
+        assert!(faults.is_empty(), "{}: {faults:?}", example.unit);
+    }
     // A cross-file unit carries its own file's use declarations, not the focus file's.
     let layered = generated
         .examples

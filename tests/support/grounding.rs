@@ -1,0 +1,52 @@
+//! Whether an example's text says more than its code shows, worked out from the texts alone:
+//! not with `check`, which the pipeline already ran on every example it gives, so that a fault
+//! slipping past it (or a check that no longer looks) fails a test.
+
+/// The faults of one example's text: a code span left open or spread over lines; a backticked
+/// span of the reasoning not in the code, or of the request in neither the code nor `file` (a
+/// route path from the router); a double-quoted text of the reasoning (a doc comment, a
+/// message) left open or not in the code.
+pub fn ungrounded(request: &str, reasoning: &str, code: &str, file: &str) -> Vec<String> {
+    let mut faults = Vec::new();
+    for (what, text, within) in [("request", request, file), ("reasoning", reasoning, code)] {
+        if !text.matches('`').count().is_multiple_of(2) {
+            faults.push(format!("the {what} leaves a code span open"));
+        }
+        for span in text.split('`').skip(1).step_by(2) {
+            if span.contains(['\r', '\n']) {
+                faults.push(format!("the {what} quotes `{span}` across lines"));
+            } else if !code.contains(span) && !within.contains(span) {
+                faults.push(format!("the {what} quotes `{span}`, not in the code"));
+            }
+        }
+    }
+    let (quotations, open) = quotations(reasoning);
+    if open {
+        faults.push("the reasoning leaves a quotation open".to_owned());
+    }
+    for quoted in quotations {
+        if !code.contains(&quoted) {
+            faults.push(format!(
+                "the reasoning quotes \"{quoted}\", not in the code"
+            ));
+        }
+    }
+    faults
+}
+
+/// The double-quoted texts of a prose, outside code spans (a quotation may hold a code span: a
+/// doc comment naming a type), and whether the last one is left open.
+fn quotations(text: &str) -> (Vec<String>, bool) {
+    let (mut in_code, mut quote) = (false, None::<String>);
+    let mut found = Vec::new();
+    for c in text.chars() {
+        match (&mut quote, c) {
+            (Some(_), '"') => found.extend(quote.take()),
+            (Some(quoted), c) => quoted.push(c),
+            (None, '`') => in_code = !in_code,
+            (None, '"') if !in_code => quote = Some(String::new()),
+            (None, _) => {}
+        }
+    }
+    (found, quote.is_some())
+}
