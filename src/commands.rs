@@ -593,12 +593,12 @@ impl<'a> Outputs<'a> {
         }
         if self.dropped > 0 {
             summary.push_str(&format!(
-                "; {} dropped: {} their check",
+                "; {} dropped: {}",
                 plural(self.dropped, "example"),
                 if self.dropped == 1 {
-                    "it fails"
+                    "it fails its check"
                 } else {
-                    "they fail"
+                    "they fail their check"
                 }
             ));
         }

@@ -46,12 +46,12 @@ pub fn dropped_line(dropped: &crate::example::Dropped, input: &Path) -> String {
         place.push(commit.get(..9).unwrap_or(commit).to_owned());
     }
     if let Some(path) = &dropped.path {
-        place.push(
-            path.strip_prefix(input)
-                .unwrap_or(path)
-                .display()
-                .to_string(),
-        );
+        // In crate mode a path is shown from the crate folder; a single file as given.
+        let shown = match path.strip_prefix(input) {
+            Ok(relative) if input.is_dir() => relative,
+            _ => path,
+        };
+        place.push(shown.display().to_string());
     }
     place.push(format!("variant {}", dropped.variant));
     format!(
