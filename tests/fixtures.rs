@@ -10,13 +10,16 @@ use svix_distill::profile::Profile;
 use svix_distill::source::SourceFile;
 use svix_distill::units::Imports;
 
-/// The profile a fixture is written for: the test profile in tests/profiles for event types.
+/// The profile a fixture is written for: the test profiles in tests/profiles for event types
+/// and for secret rotation.
 fn profile_for(source: &SourceFile) -> Profile {
     let name = source.path.file_name().unwrap().to_str().unwrap();
     let profile = if name.starts_with("application") {
         "application-creation"
     } else if name.starts_with("event_type") {
         "tests/profiles/event-type-creation.toml"
+    } else if name.starts_with("endpoint_secret") {
+        "tests/profiles/secret-rotation.toml"
     } else {
         "message-creation"
     };
