@@ -485,6 +485,22 @@ mod tests {
         assert!(exact_slices("fn f() {}\n\n", text, &items, "\n\n").is_err());
     }
 
+    /// A warning shows the words around a fault on its own line, cut between words, an
+    /// ellipsis where it is cut; a fault at the start of a short line shows the line.
+    #[test]
+    fn an_excerpt_is_the_line_around_the_fault() {
+        let text = "First.\n\nThe doc comment of `rotate_key` reads as follows: it takes the latest 'current_key / old_keys' for the endpoint, and so on.\nLast.";
+        let at = text.find("current_key").unwrap();
+        assert_eq!(
+            excerpt(text, at),
+            "…reads as follows: it takes the latest 'current_key / old_keys' for the…"
+        );
+        assert_eq!(excerpt(text, 0), "First.");
+        let wide = "é".repeat(50) + " naïve_name";
+        let at = wide.find("naïve").unwrap();
+        assert_eq!(excerpt(&wide, at), "…naïve_name");
+    }
+
     #[test]
     fn grounding_catches_each_kind_of_fault() {
         let profile = Profile::load(crate::profile::DEFAULT).unwrap();

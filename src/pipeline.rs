@@ -1474,6 +1474,119 @@ fn salient_tokens(tokens: proc_macro2::TokenStream, said: &mut Salient) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Examples of `fn f() {}` and `fn g() {}`, each with its request and reasoning.
+    fn checked(
+        texts: &[(&str, &str, &str)],
+        code_of_f: &str,
+    ) -> anyhow::Result<(Vec<Example>, Vec<Dropped>)> {
+        let profile = Profile::load(profile::DEFAULT).unwrap();
+        let file = SourceFile::from_text(Path::new("t.rs"), "fn f() {}\n\nfn g() {}\n".to_owned());
+        let items = [0..9, 11..20];
+        let sources = [check::Source {
+            file: &file,
+            items: &items,
+            commit: None,
+        }];
+        let examples = texts
+            .iter()
+            .enumerate()
+            .map(|(variant, &(name, request, reasoning))| {
+                let bytes = if name == "f" { 0..9 } else { 11..20 };
+                let code = if name == "f" { code_of_f } else { "fn g() {}" };
+                Example {
+                    unit: format!("item:{name}"),
+                    group: format!("item:{name}"),
+                    kind: "helper",
+                    voice: Voice::Chat,
+                    variant,
+                    request: request.to_owned(),
+                    reasoning: reasoning.to_owned(),
+                    rules: Vec::new(),
+                    code: code.into(),
+                    slices: vec![Slice {
+                        path: file.path.clone(),
+                        bytes,
+                        lines: (1, 1),
+                        commit: None,
+                    }],
+                    commit: None,
+                    before: Vec::new(),
+                }
+            })
+            .collect();
+        check_examples(examples, &sources, &profile)
+    }
+
+    /// A text fault leaves its example out and the run goes on; a repeat of an example left out
+    /// is no repeat; only a unit with no example left counts as emptied.
+    #[test]
+    fn an_example_whose_text_fails_is_left_out_with_why() {
+        let (kept, dropped) = checked(
+            &[
+                ("f", "Add `f`.", "`f` does nothing."),
+                ("g", "Add `g`.", "`g` does nothing."),
+                ("g", "Add `g`.", "`g` is empty."),
+                ("g", "Fix `g`.", "It calls g_helper first."),
+                ("f", "Fix `g`.", "`f` is left as it is."),
+            ],
+            "fn f() {}",
+        )
+        .unwrap();
+        let kept: Vec<usize> = kept.iter().map(|e| e.variant).collect();
+        assert_eq!(kept, [0, 1, 4]);
+        let dropped: Vec<(&str, usize, &str, &str)> = dropped
+            .iter()
+            .map(|d| {
+                (
+                    d.unit.as_str(),
+                    d.variant,
+                    d.reason.as_str(),
+                    d.excerpt.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            dropped,
+            [
+                (
+                    "item:g",
+                    2,
+                    "repeats the request of an earlier example of item:g",
+                    "Add `g`."
+                ),
+                (
+                    "item:g",
+                    3,
+                    "reasoning names g_helper outside backticks",
+                    "It calls g_helper first."
+                ),
+            ]
+        );
+        let (kept, dropped) = checked(
+            &[
+                ("f", "Add `f`.", "`f` does nothing."),
+                ("g", "Add `g`.", "See g_x."),
+            ],
+            "fn f() {}",
+        )
+        .unwrap();
+        assert_eq!((kept.len(), emptied(&dropped, &kept)), (1, 1));
+    }
+
+    /// Code that its slices do not rebuild is the generator's bug, whatever the text says.
+    #[test]
+    fn a_fault_of_the_code_is_an_internal_error() {
+        let err = checked(&[("f", "Add `f`.", "`f` does nothing.")], "fn f() { }").unwrap_err();
+        assert!(err.is::<InternalError>());
+        assert_eq!(
+            err.to_string(),
+            "internal error: example 1 (unit item:f) fails its check: the code is not its slices \
+             joined by one blank line"
+        );
+    }
+
     #[test]
     fn text_keys_tell_texts_of_every_length_apart() {
         // Lengths around the eight bytes a key takes at a time, and texts of zero bytes.
