@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::code_names::code_names;
 use crate::example::Example;
 use crate::profile::Profile;
 use crate::source::SourceFile;
@@ -14,9 +15,6 @@ use crate::source::SourceFile;
 const STATUS_CODES: [&str; 11] = [
     "200", "201", "202", "204", "400", "401", "403", "404", "409", "422", "500",
 ];
-
-/// Prose words with inner capitals that are not code.
-const PROSE_WORDS: [&str; 3] = ["OpenAPI", "ChatML", "JSONL"];
 
 /// Checks that `code` is made only of slices of `text`, each starting at the start of an item in
 /// `items` and ending at the end of one, joined by exactly `separator`.
@@ -71,37 +69,28 @@ pub fn backticked(text: &str) -> impl Iterator<Item = &str> {
     text.split('`').skip(1).step_by(2)
 }
 
-/// Identifier-like words outside backticks and quotations: snake_case, paths, camelCase.
-fn unquoted_identifiers(text: &str) -> Vec<String> {
+/// Identifier-like words outside backticks and quotations (snake_case, paths, camelCase; see
+/// [`code_names`]), with where each starts in `text`.
+fn unquoted_identifiers(text: &str) -> Vec<(&str, usize)> {
     let mut found = Vec::new();
+    let mut offset = 0;
     for (i, segment) in text.split('`').enumerate() {
+        let mut at = offset;
+        offset += segment.len() + 1;
         if i % 2 == 1 {
             continue;
         }
         for (j, part) in segment.split('"').enumerate() {
+            let start = at;
+            at += part.len() + 1;
             if j % 2 == 1 {
                 continue; // a quotation of the code's own text
             }
-            let breaks = |c: char| {
-                c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | ':' | '.' | '!' | '?')
-            };
-            for word in part.split(breaks) {
-                // Only an underscore or a capital can make a word an identifier: most prose
-                // words have neither and are passed over at once.
-                if !word.bytes().any(|b| b == b'_' || b.is_ascii_uppercase()) {
-                    continue;
-                }
-                let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
-                let snake = word.contains('_')
-                    && word.chars().any(|c| c.is_ascii_alphabetic())
-                    && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                let camel = word.char_indices().skip(1).any(|(k, c)| {
-                    c.is_ascii_uppercase() && word[..k].ends_with(|p: char| p.is_ascii_lowercase())
-                });
-                if (snake || camel) && !PROSE_WORDS.contains(&word) {
-                    found.push(word.to_owned());
-                }
-            }
+            found.extend(
+                code_names(part)
+                    .into_iter()
+                    .map(|r| (&part[r.clone()], start + r.start)),
+            );
         }
     }
     found
@@ -112,50 +101,88 @@ fn unquoted_identifiers(text: &str) -> Vec<String> {
 ///
 /// A mechanism word of the profile (queue, cache, transaction) may stand in the reasoning only
 /// when the code shows one of its signs.
-pub fn grounding_faults<'t>(
+pub fn grounding_faults(
+    request: &str,
+    reasoning: &str,
+    code: &str,
+    sources: &[&str],
+    profile: &Profile,
+) -> Vec<String> {
+    grounding(request, reasoning, code, sources, profile)
+        .into_iter()
+        .map(|fault| fault.message)
+        .collect()
+}
+
+/// One grounding fault, with the text around it.
+struct Grounding {
+    message: String,
+    /// The words around the fault, on its line of the request or reasoning.
+    excerpt: String,
+}
+
+/// [`grounding_faults`], each with where it stands.
+fn grounding<'t>(
     request: &'t str,
     reasoning: &'t str,
     code: &str,
     sources: &[&str],
     profile: &Profile,
-) -> Vec<String> {
+) -> Vec<Grounding> {
     let mut faults = Vec::new();
+    let mut fault = |message: String, text: &str, at: usize| {
+        faults.push(Grounding {
+            message,
+            excerpt: excerpt(text, at),
+        })
+    };
     // A text quotes the same names again and again: each is searched for once.
     let mut searched: std::collections::HashMap<&'t str, bool> = std::collections::HashMap::new();
     let mut in_code = |span: &'t str| *searched.entry(span).or_insert_with(|| contains(code, span));
-    for span in backticked(reasoning) {
+    for (span, at) in backticked_at(reasoning) {
         if !in_code(span) {
-            faults.push(format!(
-                "reasoning quotes `{span}`, which is not in the code"
-            ));
+            fault(
+                format!("reasoning quotes `{span}`, which is not in the code"),
+                reasoning,
+                at,
+            );
         }
     }
-    for span in backticked(request) {
+    for (span, at) in backticked_at(request) {
         // Most spans stand in the example's own code; the whole sources are searched only for
         // the rest (a route path from the router).
         if !in_code(span) && !sources.iter().any(|s| contains(s, span)) {
-            faults.push(format!(
-                "request quotes `{span}`, which is not in the source"
-            ));
+            fault(
+                format!("request quotes `{span}`, which is not in the source"),
+                request,
+                at,
+            );
         }
     }
-    for word in unquoted_identifiers(reasoning) {
-        faults.push(format!("reasoning names {word} outside backticks"));
+    for (word, at) in unquoted_identifiers(reasoning) {
+        fault(
+            format!("reasoning names {word} outside backticks"),
+            reasoning,
+            at,
+        );
     }
     // The code is lowercased only when the reasoning speaks of a mechanism at all.
     let lower_code = std::cell::OnceCell::new();
     let lower_reasoning = reasoning.to_lowercase();
     for (word, signs) in profile.mechanisms() {
-        if lower_reasoning.contains(word)
+        if let Some(at) = lower_reasoning.find(word)
             && !signs.iter().any(|s| {
                 lower_code
                     .get_or_init(|| code.to_lowercase())
                     .contains(s.as_str())
             })
         {
-            faults.push(format!(
-                "reasoning speaks of a {word} the code does not show"
-            ));
+            // Lowercasing may change a text's length: the excerpt is of the lowercased text.
+            fault(
+                format!("reasoning speaks of a {word} the code does not show"),
+                &lower_reasoning,
+                at,
+            );
         }
     }
     // Which status numbers the code shows is worked out once, not per line.
@@ -164,18 +191,70 @@ pub fn grounding_faults<'t>(
         .filter(|status| contains(reasoning, status) && !contains(code, status))
         .collect();
     if !unshown.is_empty() {
-        for (i, line) in reasoning.lines().enumerate() {
+        let mut offset = 0;
+        for (i, line) in reasoning.split('\n').enumerate() {
             for status in &unshown {
-                if line.contains(status) {
-                    faults.push(format!(
-                        "reasoning paragraph {} states status {status}, which the code does not show",
-                        i + 1
-                    ));
+                if let Some(at) = line.find(status) {
+                    fault(
+                        format!(
+                            "reasoning paragraph {} states status {status}, which the code does not show",
+                            i + 1
+                        ),
+                        reasoning,
+                        offset + at,
+                    );
                 }
             }
+            offset += line.len() + 1;
         }
     }
     faults
+}
+
+/// Backticked spans of a text, with where each starts (its opening backtick).
+fn backticked_at(text: &str) -> impl Iterator<Item = (&str, usize)> {
+    let mut offset = 0;
+    text.split('`').enumerate().filter_map(move |(i, span)| {
+        let at = offset;
+        offset += span.len() + 1;
+        (i % 2 == 1).then_some((span, at.saturating_sub(1)))
+    })
+}
+
+/// How many characters an excerpt shows on either side of a fault.
+const EXCERPT_REACH: usize = 40;
+
+/// The text around byte `at` of `text`, on its line: up to [`EXCERPT_REACH`] characters either
+/// side, an ellipsis where it is cut.
+fn excerpt(text: &str, at: usize) -> String {
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let before: Vec<(usize, char)> = text[line_start..at].char_indices().collect();
+    // A cut falls between words where there is a space to cut at.
+    let from = match before.len().checked_sub(EXCERPT_REACH) {
+        None => line_start,
+        Some(k) => {
+            let cut = line_start + before[k].0;
+            text[cut..at].find(' ').map_or(cut, |i| cut + i + 1)
+        }
+    };
+    let to = match text[at..line_end].char_indices().nth(EXCERPT_REACH) {
+        None => line_end,
+        Some((i, _)) => text[at..at + i]
+            .rfind(' ')
+            .filter(|&j| j > 0)
+            .map_or(at + i, |j| at + j),
+    };
+    format!(
+        "{}{}{}",
+        if from > line_start { "…" } else { "" },
+        &text[from..to],
+        if to < line_end { "…" } else { "" }
+    )
 }
 
 /// A source file examples are sliced from, with where its items start and end.
@@ -191,13 +270,39 @@ pub struct Source<'a> {
 pub struct ExampleFault {
     pub example: usize,
     pub message: String,
+    pub kind: FaultKind,
+    /// The words at fault, on their line of the request or reasoning; empty for a fault of
+    /// the code.
+    pub excerpt: String,
+}
+
+/// Whether a fault is in an example's code (its slices do not rebuild it: a bug of the
+/// generator, whatever the example says) or in its text (a name outside backticks, a
+/// quotation the code does not hold, a repeat: that one example's words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    Code,
+    Text,
 }
 
 /// Every fault of a run's examples: each code block rebuilt from its slices' byte ranges must be
 /// the code, each slice must start and end on item boundaries of its file, the text must be
-/// grounded, and no request, reasoning or (request, code) pair may repeat. With no sources only
-/// the repeats are checked.
+/// grounded ([`own_faults`]), and no request or reasoning may repeat ([`repeat_faults`]). With
+/// no sources only the repeats are checked.
 pub fn example_faults(
+    examples: &[Example],
+    sources: &[Source],
+    profile: &Profile,
+) -> Vec<ExampleFault> {
+    let mut faults = own_faults(examples, sources, profile);
+    faults.extend(repeat_faults(&examples.iter().collect::<Vec<_>>()));
+    faults.sort_by_key(|f| f.example);
+    faults
+}
+
+/// The faults each example has on its own: its code rebuilt from its slices' byte ranges, on
+/// item boundaries of their files, and its text grounded. None without sources.
+pub fn own_faults(
     examples: &[Example],
     sources: &[Source],
     profile: &Profile,
@@ -205,22 +310,30 @@ pub fn example_faults(
     use rayon::prelude::*;
     let texts: Vec<&str> = sources.iter().map(|s| s.file.text.as_str()).collect();
     let bounds: Vec<Bounds> = sources.iter().map(Bounds::of).collect();
+    let code_fault = |message: String| (message, FaultKind::Code, String::new());
+    let text_fault = |g: Grounding| (g.message, FaultKind::Text, g.excerpt);
     // Each example is checked on its own, on every core; the faults keep the examples' order.
-    let own_faults = |example: &Example| -> Vec<String> {
+    let own_faults = |example: &Example| -> Vec<(String, FaultKind, String)> {
         let mut faults = Vec::new();
         match rebuilt_code(&example.slices, sources, &bounds) {
             Ok(code) if *code == *example.code => {}
-            Ok(_) => faults.push("the code is not its slices joined by one blank line".to_owned()),
-            Err(why) => faults.push(why),
+            Ok(_) => faults.push(code_fault(
+                "the code is not its slices joined by one blank line".to_owned(),
+            )),
+            Err(why) => faults.push(code_fault(why)),
         }
         if example.commit.is_none() {
-            faults.extend(grounding_faults(
-                &example.request,
-                &example.reasoning,
-                &example.code,
-                &texts,
-                profile,
-            ));
+            faults.extend(
+                grounding(
+                    &example.request,
+                    &example.reasoning,
+                    &example.code,
+                    &texts,
+                    profile,
+                )
+                .into_iter()
+                .map(text_fault),
+            );
             return faults;
         }
         // History: the request is the maintainer's message, quoted as written, then the code
@@ -228,51 +341,78 @@ pub fn example_faults(
         let before = match rebuilt_code(&example.before, sources, &bounds) {
             Ok(before) => before,
             Err(why) => {
-                faults.push(format!("before the commit: {why}"));
+                faults.push(code_fault(format!("before the commit: {why}")));
                 return faults;
             }
         };
         if !example.request.contains(&before) {
-            faults.push("the request does not quote the code before the commit".to_owned());
+            faults.push(code_fault(
+                "the request does not quote the code before the commit".to_owned(),
+            ));
         }
         let both = format!("{before}\n{}", example.code);
-        faults.extend(grounding_faults(
-            "",
-            &example.reasoning,
-            &both,
-            &texts,
-            profile,
-        ));
+        faults.extend(
+            grounding("", &example.reasoning, &both, &texts, profile)
+                .into_iter()
+                .map(text_fault),
+        );
         faults
     };
-    let own: Vec<Vec<String>> = if sources.is_empty() {
+    let own: Vec<Vec<(String, FaultKind, String)>> = if sources.is_empty() {
         Vec::new()
     } else {
         crate::source::on_pool(|| examples.par_iter().map(own_faults).collect())
     };
-    let mut faults: Vec<ExampleFault> = own
-        .into_iter()
+    own.into_iter()
         .enumerate()
-        .flat_map(|(example, messages)| {
-            messages
+        .flat_map(|(example, faults)| {
+            faults
                 .into_iter()
-                .map(move |message| ExampleFault { example, message })
+                .map(move |(message, kind, excerpt)| ExampleFault {
+                    example,
+                    message,
+                    kind,
+                    excerpt,
+                })
         })
-        .collect();
-    let mut push = |example: usize, message: String| faults.push(ExampleFault { example, message });
+        .collect()
+}
+
+/// Each example whose request or reasoning repeats an earlier example's, word for word.
+pub fn repeat_faults(examples: &[&Example]) -> Vec<ExampleFault> {
+    let mut faults = Vec::new();
     let mut requests: BTreeMap<&str, usize> = BTreeMap::new();
     let mut reasonings: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, example) in examples.iter().enumerate() {
+        let mut push = |message: String, text: &str| {
+            faults.push(ExampleFault {
+                example: i,
+                message,
+                kind: FaultKind::Text,
+                excerpt: excerpt(text, 0),
+            })
+        };
         if let Some(&first) = requests.get(example.request.as_str()) {
-            push(i, format!("repeats the request of example {}", first + 1));
+            push(
+                format!(
+                    "repeats the request of an earlier example of {}",
+                    examples[first].unit
+                ),
+                &example.request,
+            );
         }
         if let Some(&first) = reasonings.get(example.reasoning.as_str()) {
-            push(i, format!("repeats the reasoning of example {}", first + 1));
+            push(
+                format!(
+                    "repeats the reasoning of an earlier example of {}",
+                    examples[first].unit
+                ),
+                &example.reasoning,
+            );
         }
         requests.entry(&example.request).or_insert(i);
         reasonings.entry(&example.reasoning).or_insert(i);
     }
-    faults.sort_by_key(|f| f.example);
     faults
 }
 
@@ -343,6 +483,22 @@ mod tests {
         assert!(exact_slices("fn f() {}\nfn g() {}", text, &items, "\n\n").is_err());
         assert!(exact_slices("fn f() { }", text, &items, "\n\n").is_err());
         assert!(exact_slices("fn f() {}\n\n", text, &items, "\n\n").is_err());
+    }
+
+    /// A warning shows the words around a fault on its own line, cut between words, an
+    /// ellipsis where it is cut; a fault at the start of a short line shows the line.
+    #[test]
+    fn an_excerpt_is_the_line_around_the_fault() {
+        let text = "First.\n\nThe doc comment of `rotate_key` reads as follows: it takes the latest 'current_key / old_keys' for the endpoint, and so on.\nLast.";
+        let at = text.find("current_key").unwrap();
+        assert_eq!(
+            excerpt(text, at),
+            "…reads as follows: it takes the latest 'current_key / old_keys' for the…"
+        );
+        assert_eq!(excerpt(text, 0), "First.");
+        let wide = "é".repeat(50) + " naïve_name";
+        let at = wide.find("naïve").unwrap();
+        assert_eq!(excerpt(&wide, at), "…naïve_name");
     }
 
     #[test]

@@ -81,7 +81,7 @@ fn fraction(text: &str) -> Result<f64, String> {
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), faults found by validate, or a dataset with\n     no valid line (validate, stats)\n  2  usage, input or output error"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), an example left out under --strict, faults\n     found by validate, or a dataset with no valid line (validate, stats)\n  2  usage, input or output error"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -90,7 +90,7 @@ pub struct Cli {
     #[command(flatten)]
     pub generate: GenerateArgs,
 
-    /// Print no progress, summary or notes on stderr; errors still print.
+    /// Print no progress, summary or notes on stderr; errors and warnings still print.
     #[arg(short, long, global = true)]
     pub quiet: bool,
 }
@@ -341,6 +341,11 @@ pub struct WriteArgs {
     /// side.
     #[arg(long, value_name = "FRACTION", requires = "output", conflicts_with = "list", value_parser = fraction)]
     pub valid: Option<f64>,
+
+    /// Fail (exit 1, nothing written) when any example is left out because its text fails
+    /// the check; without it such an example is left out with a warning and the run goes on.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[cfg(test)]

@@ -299,6 +299,16 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             short.unit, short.made, short.asked
         ));
     }
+    if let Some(refused) = left_out(&extracted.dropped, &input, cli.write.strict) {
+        // Files left unparsed are the graver fault: their error decides the exit code.
+        return Err(match unparsed {
+            Some(unparsed) => {
+                output::error(&refused);
+                unparsed
+            }
+            None => refused,
+        });
+    }
     let wanted = Wanted {
         out: cli.write.output.as_deref(),
         format: format::Format::from(cli.write.format),
@@ -311,10 +321,32 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         &profile,
         &extracted.examples,
         extracted.unit_count,
+        extracted.dropped.len(),
         |sides, data, valid| manifest_json(cli, &profile, &input, &extracted, sides, data, valid),
     )?;
     put_out(&outputs, cli.write.check)?;
     unparsed.map_or(Ok(()), Err)
+}
+
+/// Warns of each example left out because its text fails the check; under `--strict`, the
+/// error that refuses to write anything when there is one.
+fn left_out(
+    dropped: &[crate::example::Dropped],
+    input: &Path,
+    strict: bool,
+) -> Option<anyhow::Error> {
+    for one in dropped {
+        output::warning(&report::dropped_line(one, input));
+    }
+    (strict && !dropped.is_empty()).then(|| {
+        CheckFailed {
+            message: format!(
+                "{} example(s) fail their check (see the warnings above); --strict: nothing written",
+                dropped.len()
+            ),
+        }
+        .into()
+    })
 }
 
 /// OUT must not be the input file.
@@ -406,6 +438,8 @@ struct Outputs<'a> {
     manifest: Option<(&'a Path, String)>,
     /// Examples and units on each side, train first.
     counts: [(usize, usize); 2],
+    /// Examples left out because their text fails the check.
+    dropped: usize,
 }
 
 impl<'a> Outputs<'a> {
@@ -416,6 +450,7 @@ impl<'a> Outputs<'a> {
         profile: &Profile,
         examples: &[crate::example::Example],
         unit_count: usize,
+        dropped: usize,
         manifest: impl FnOnce(&[Side], &str, &Option<(PathBuf, String)>) -> anyhow::Result<String>,
     ) -> anyhow::Result<Outputs<'a>> {
         let format = wanted.format;
@@ -459,6 +494,7 @@ impl<'a> Outputs<'a> {
             valid,
             manifest,
             counts,
+            dropped,
         };
         let files = outputs.files();
         for (i, (path, _)) in files.iter().enumerate() {
@@ -555,6 +591,17 @@ impl<'a> Outputs<'a> {
         if let Some((path, _)) = &self.manifest {
             summary.push_str(&format!(", the manifest to {}", path.display()));
         }
+        if self.dropped > 0 {
+            summary.push_str(&format!(
+                "; {} dropped: {}",
+                plural(self.dropped, "example"),
+                if self.dropped == 1 {
+                    "it fails its check"
+                } else {
+                    "they fail their check"
+                }
+            ));
+        }
         summary
     }
 }
@@ -618,7 +665,7 @@ fn manifest_json(
             .as_ref()
             .map(|(path, text)| manifest::Written::new(Some(path), text)),
     };
-    let built = manifest::build(run, &extracted.examples, sides, &files);
+    let built = manifest::build(run, &extracted.examples, sides, &files, &extracted.dropped);
     Ok(manifest::to_json(&built))
 }
 
@@ -668,6 +715,9 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         ));
     }
     output::status(&report::history_summary(&history));
+    if let Some(refused) = left_out(&history.dropped, &args.repo, args.write.strict) {
+        return Err(refused);
+    }
     let no_items = history
         .rows
         .iter()
@@ -698,6 +748,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         &profile,
         &history.examples,
         units,
+        history.dropped.len(),
         |sides, data, valid| {
             Ok(history_manifest(
                 args, &profile, &paths, &history, sides, data, valid,
@@ -763,5 +814,11 @@ fn history_manifest(
             .as_ref()
             .map(|(path, text)| manifest::Written::new(Some(path), text)),
     };
-    manifest::to_json(&manifest::build(run, &history.examples, sides, &files))
+    manifest::to_json(&manifest::build(
+        run,
+        &history.examples,
+        sides,
+        &files,
+        &history.dropped,
+    ))
 }

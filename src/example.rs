@@ -1,6 +1,6 @@
 //! The `Example`: one training example as plain data, before any wire format, with the
-//! provenance of every slice of its code. The pipeline makes them, `check.rs` checks them,
-//! `format.rs` puts them on the wire.
+//! provenance of every slice of its code. The pipeline makes them, `check.rs` checks them
+//! (leaving out, as `Dropped`, those whose text fails), `format.rs` puts them on the wire.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -46,4 +46,34 @@ pub struct Example {
     /// History mode: the slices of the code as it was before the commit, which the request
     /// quotes (joined like `code`); empty when the request quotes no code.
     pub before: Vec<Slice>,
+}
+
+/// An example left out because its text fails its own check (a name outside backticks, a
+/// quotation its code does not hold, a repeat): the run goes on without it, and says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    pub unit: String,
+    pub variant: usize,
+    /// The file its code comes from (its first slice's).
+    pub path: Option<PathBuf>,
+    /// History mode: the commit it was made from.
+    pub commit: Option<String>,
+    /// The check that failed (the first, when several did).
+    pub reason: String,
+    /// The words at fault, on their line of the request or reasoning.
+    pub excerpt: String,
+}
+
+impl Dropped {
+    /// An example left out, with why.
+    pub fn of(example: &Example, reason: String, excerpt: String) -> Dropped {
+        Dropped {
+            unit: example.unit.clone(),
+            variant: example.variant,
+            path: example.slices.first().map(|s| s.path.clone()),
+            commit: example.commit.clone(),
+            reason,
+            excerpt,
+        }
+    }
 }

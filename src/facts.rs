@@ -577,6 +577,68 @@ fn doc_fact(item: &str, attrs: &[syn::Attribute]) -> Option<Fact> {
     })
 }
 
+/// A doc comment may name code in plain words (`'current_key / old_keys'`), and a reasoning
+/// that quotes it would then carry names outside backticks. Each name the item's own code uses
+/// (an identifier of its tokens, not of its docs) is put in backticks; a doc text that names
+/// anything else is not quoted at all: the doc fact is dropped, a field keeps no doc.
+fn backtick_doc_names(item: &Item, facts: &mut Vec<Fact>) {
+    // Read off the tokens only for a doc that names something: most name nothing.
+    let mut idents: Option<std::collections::BTreeSet<String>> = None;
+    let mut grounded = |name: &str| {
+        idents
+            .get_or_insert_with(|| {
+                let mut found = std::collections::BTreeSet::new();
+                crate::select::identifiers(item, &mut found);
+                found
+            })
+            .contains(name)
+    };
+    facts.retain_mut(|fact| match fact {
+        Fact::Doc { summary, .. } => match names_backticked(summary, &mut grounded) {
+            Some(text) => {
+                *summary = text;
+                true
+            }
+            None => false,
+        },
+        Fact::Field(field) => {
+            if let Some(doc) = &field.doc {
+                field.doc = names_backticked(doc, &mut grounded);
+            }
+            true
+        }
+        _ => true,
+    });
+}
+
+/// `text` with each code name outside its code spans put in backticks, or None when one of
+/// them is not `grounded`. The text has whole code spans only ([`quotable`]).
+fn names_backticked(text: &str, grounded: &mut impl FnMut(&str) -> bool) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    for (i, segment) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 {
+            out.push_str(segment);
+            continue;
+        }
+        let mut done = 0;
+        for name in crate::code_names::code_names(segment) {
+            if !grounded(&segment[name.clone()]) {
+                return None;
+            }
+            out.push_str(&segment[done..name.start]);
+            out.push('`');
+            out.push_str(&segment[name.clone()]);
+            out.push('`');
+            done = name.end;
+        }
+        out.push_str(&segment[done..]);
+    }
+    Some(out)
+}
+
 /// `#[name(a = "x", b(..), c)]` as (key, string value, verbatim text) triples.
 fn attr_args(source: &Located, attr: &syn::Attribute) -> Vec<(String, Option<String>, String)> {
     let syn::Meta::List(list) = &attr.meta else {
@@ -1722,6 +1784,7 @@ pub fn item_facts(
         Item::Enum(e) => out.extend(doc_fact(&e.ident.to_string(), &e.attrs)),
         _ => {}
     }
+    backtick_doc_names(item, &mut out);
     let written = source.slice(node.clone());
     // A backtick inside a quoted text would close the code span it is quoted in.
     out.retain(|fact| {
@@ -1815,6 +1878,48 @@ mod tests {
             .zip(&file.ranges)
             .flat_map(|(i, node)| item_facts(&Located::whole(&source), i, node.clone(), &names))
             .collect()
+    }
+
+    /// Regression: svix's `rotate_key` doc reads "… the latest 'current_key / old_keys' for the
+    /// endpoint/sink,"; quoted as written, the reasoning named `current_key` outside backticks
+    /// and the whole run failed its check. A doc's code names are backticked when the item's
+    /// code uses them; a doc (or field doc) naming anything else is not quoted at all.
+    #[test]
+    fn names_in_a_doc_are_backticked_when_the_code_uses_them_or_the_doc_is_not_quoted() {
+        let text = r#"
+/// Takes a `KeyRing` holding the latest 'current_key / old_keys' of the endpoint,
+/// and returns the ring after one rotation.
+fn rotate_key(ring: KeyRing) -> KeyRing {
+    KeyRing { current_key: None, old_keys: ring.old_keys }
+}
+
+/// Rotates the secret; see get_endpoint_secret to read it.
+fn rotate(ring: KeyRing) -> KeyRing {
+    rotate_key(ring)
+}
+
+struct RotateIn {
+    /// Becomes the new current_key.
+    key: Option<String>,
+    /// Kept as old_key until it expires.
+    old_key: Option<String>,
+}
+"#;
+        let docs: Vec<String> = facts(text)
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Doc { item, summary, .. } => Some(format!("{item}: {summary}")),
+                Fact::Field(field) => Some(format!("{}: {:?}", field.name, field.doc)),
+                _ => None,
+            })
+            .collect();
+        insta::assert_debug_snapshot!(docs, @r#"
+        [
+            "rotate_key: Takes a `KeyRing` holding the latest '`current_key` / `old_keys`' of the endpoint,",
+            "key: None",
+            "old_key: Some(\"Kept as `old_key` until it expires.\")",
+        ]
+        "#);
     }
 
     #[test]

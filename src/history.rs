@@ -50,6 +50,8 @@ pub enum Dropped {
     AddsFile,
     /// The commit deleted the file (or moved it where `--path` does not follow).
     RemovesFile,
+    /// Every example it gave fails its own check and was left out.
+    FailsCheck,
 }
 
 impl Dropped {
@@ -65,6 +67,7 @@ impl Dropped {
             Dropped::Repeats => "repeats",
             Dropped::AddsFile => "adds the file",
             Dropped::RemovesFile => "removes the file",
+            Dropped::FailsCheck => "fails its check",
         }
     }
 }
@@ -81,6 +84,7 @@ impl fmt::Display for Dropped {
             Dropped::Repeats => f.write_str("repeats an earlier commit's example"),
             Dropped::AddsFile => f.write_str("adds the whole file"),
             Dropped::RemovesFile => f.write_str("removes the file"),
+            Dropped::FailsCheck => f.write_str("its examples fail their check"),
         }
     }
 }
@@ -106,6 +110,8 @@ pub struct History {
     pub examples: Vec<Example>,
     /// Every version an example is sliced from, by (path, commit).
     pub sources: BTreeMap<(String, String), SourceFile>,
+    /// Examples left out because their text fails the check, oldest commit first.
+    pub dropped: Vec<pipeline::Dropped>,
 }
 
 impl History {
@@ -182,6 +188,8 @@ pub fn extract_history(
     let mut used: BTreeMap<(String, String), VersionKey> = BTreeMap::new();
     // Which phrasings the run has used, so that each example prefers the ones used least.
     let mut usage = render::Usage::default();
+    // The row of each example's commit, by the example's position.
+    let mut row_of: Vec<usize> = Vec::new();
     for commit in &commits {
         let (row, made) = examples_of(
             commit,
@@ -206,6 +214,7 @@ pub fn extract_history(
                         }
                     }
                 }
+                row_of.extend(std::iter::repeat_n(history.rows.len(), made.len()));
                 history.examples.extend(made);
                 Ok(history.examples.len())
             }
@@ -227,7 +236,7 @@ pub fn extract_history(
             history.sources.insert(key.clone(), version.source.clone());
         }
     }
-    check_history(&history, &versions, &used, profile)?;
+    check_history(&mut history, &versions, &used, profile, &row_of)?;
     Ok(history)
 }
 
@@ -678,12 +687,15 @@ fn render_example<'e>(
 
 /// The generator's own check of a history run: every example's code, and the code its request
 /// quotes, rebuilt from the versions at the commits its slices name, on item boundaries; the
-/// reasoning grounded. A fault is a bug, and nothing is written.
+/// reasoning grounded. An example whose text fails is left out (its commit's row counts one
+/// example less, and a commit left with none is dropped as failing its check); a fault of the
+/// code is a bug, and nothing is written.
 fn check_history(
-    history: &History,
+    history: &mut History,
     versions: &BTreeMap<VersionKey, Result<Version, String>>,
     used: &BTreeMap<(String, String), VersionKey>,
     profile: &Profile,
+    row_of: &[usize],
 ) -> anyhow::Result<()> {
     let sources: Vec<check::Source> = history
         .sources
@@ -697,7 +709,35 @@ fn check_history(
             commit: Some(key.1.as_str()),
         })
         .collect();
-    pipeline::check_examples(&history.examples, &sources, profile)
+    let examples = std::mem::take(&mut history.examples);
+    let (kept, dropped) = pipeline::check_numbered(examples, &sources, profile)?;
+    drop(sources);
+    for &(number, _) in &dropped {
+        let row = &mut history.rows[row_of[number]];
+        if let Ok(count) = &mut row.outcome {
+            *count -= 1;
+            if *count == 0 {
+                row.outcome = Err(Dropped::FailsCheck);
+            }
+        }
+    }
+    history.examples = kept.into_iter().map(|(_, e)| e).collect();
+    history.dropped = dropped.into_iter().map(|(_, d)| d).collect();
+    if history.dropped.is_empty() {
+        return Ok(());
+    }
+    // A version only a left-out example was sliced from is no source of the data.
+    let sliced: std::collections::BTreeSet<(String, String)> = history
+        .examples
+        .iter()
+        .flat_map(|e| e.slices.iter().chain(&e.before))
+        .map(|s| {
+            let path = s.path.to_string_lossy().into_owned();
+            (path, s.commit.clone().unwrap_or_default())
+        })
+        .collect();
+    history.sources.retain(|key, _| sliced.contains(key));
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod cli;
+mod code_names;
 mod commands;
 pub mod commit_message;
 pub mod example;

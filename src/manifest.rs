@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::example::Example;
+use crate::example::{Dropped, Example};
 use crate::format::Format;
 use crate::provenance::{FileFacts, sha256_hex};
 use crate::split::Side;
@@ -33,6 +33,26 @@ pub struct Manifest {
     pub sources: Vec<SourceEntry>,
     /// One per written line, OUT's first, then the validation file's.
     pub examples: Vec<ExampleEntry>,
+    /// The examples left out because their text fails the check, in the order they were
+    /// made; absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<DroppedEntry>,
+}
+
+/// An example left out: which, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DroppedEntry {
+    pub unit: String,
+    pub variant: usize,
+    /// The file its code would have come from, shown as the sources are.
+    pub path: Option<String>,
+    /// History: the commit it was made from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The check that failed.
+    pub reason: String,
+    /// The words at fault.
+    pub text: String,
 }
 
 /// INPUT as given, and whether it was read as one file or as a crate folder (whose files the
@@ -171,12 +191,13 @@ fn shown(run: &Run, path: &Path) -> String {
 pub type FileKey = (PathBuf, Option<String>);
 
 /// The manifest of a run: `sides[i]` is the side of `examples[i]`; `files` holds every source
-/// file the examples are sliced from (and the input file).
+/// file the examples are sliced from (and the input file); `dropped` the examples left out.
 pub fn build(
     run: Run,
     examples: &[Example],
     sides: &[Side],
     files: &BTreeMap<FileKey, FileFacts>,
+    dropped: &[Dropped],
 ) -> Manifest {
     let mut sources: Vec<SourceEntry> = files
         .iter()
@@ -228,6 +249,17 @@ pub fn build(
             });
         }
     }
+    let dropped = dropped
+        .iter()
+        .map(|d| DroppedEntry {
+            unit: d.unit.clone(),
+            variant: d.variant,
+            path: d.path.as_deref().map(|p| shown(&run, p)),
+            commit: d.commit.clone(),
+            reason: d.reason.clone(),
+            text: d.excerpt.clone(),
+        })
+        .collect();
     Manifest {
         tool: TOOL,
         version: VERSION,
@@ -242,6 +274,7 @@ pub fn build(
         valid: run.valid,
         sources,
         examples: entries,
+        dropped,
     }
 }
 
@@ -337,7 +370,7 @@ mod tests {
             output: Written::new(Some(Path::new("d.jsonl")), "x\n"),
             valid: Some(Written::new(Some(Path::new("d.valid.jsonl")), "y\n")),
         };
-        let manifest = build(run, &examples, &[Side::Valid, Side::Train], &files);
+        let manifest = build(run, &examples, &[Side::Valid, Side::Train], &files, &[]);
         let sources: Vec<&str> = manifest.sources.iter().map(|s| s.path.as_str()).collect();
         assert_eq!(sources, ["src/a.rs", "src/b.rs"]);
         // The train side first, each side numbered from 1.

@@ -263,6 +263,12 @@ pub fn status(message: &str) {
     }
 }
 
+/// A warning on stderr: something the run left out that the user should know of. Printed
+/// even under `-q`, like an error, since it means data is missing.
+pub fn warning(message: &str) {
+    eprintln!("svix-distill: warning: {message}");
+}
+
 /// The error report: `svix-distill: error: ` and the cause chain. Printed even under `-q`.
 pub fn error(err: &anyhow::Error) {
     eprintln!("svix-distill: error: {err:#}");

@@ -21,7 +21,7 @@ use crate::source::{self, SourceFile};
 use crate::tree;
 use crate::units::{self, Imports, Unit};
 
-pub use crate::example::{Example, Slice};
+pub use crate::example::{Dropped, Example, Slice};
 
 /// What shapes the examples besides the profile.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +61,8 @@ pub struct Extracted {
     /// In crate mode, units whose code stands identically in an earlier file (a copied
     /// module, a vendored crate): made once, from the first file.
     pub duplicates: Vec<Duplicate>,
+    /// Examples left out because their text fails the check, in the order they were made.
+    pub dropped: Vec<Dropped>,
 }
 
 /// A unit left out because an earlier file has the same unit with the same code.
@@ -348,34 +350,110 @@ fn finish<P: Borrow<Profile>>(
         commit: None,
     }))
     .collect();
-    check_examples(&examples, &sources, profile)?;
+    let (examples, dropped) = check_examples(examples, &sources, profile)?;
     Ok(Extracted {
         rows,
+        unit_count: units.len().saturating_sub(emptied(&dropped, &examples)),
         examples,
-        unit_count: units.len(),
         shortfalls,
         skipped: Vec::new(),
         duplicates: Vec::new(),
+        dropped,
     })
 }
 
-/// Every invariant of the examples, before anything is formatted: a fault is a bug, reported
-/// with the example's unit, and nothing is written.
+/// Every invariant of the examples, before anything is formatted. An example whose text fails
+/// is left out, its first fault saying why: one example's words never sink a run. A fault of
+/// the code (slices that do not rebuild it, or not on item boundaries) is a bug of the
+/// generator, whatever the example says: an internal error, and nothing is written. Returns
+/// the examples kept, in order, and those left out, in the order they were made.
 pub fn check_examples(
-    examples: &[Example],
+    examples: Vec<Example>,
     sources: &[check::Source],
     profile: &Profile,
-) -> anyhow::Result<()> {
-    match check::example_faults(examples, sources, profile).first() {
-        None => Ok(()),
-        Some(fault) => Err(InternalError(format!(
+) -> anyhow::Result<(Vec<Example>, Vec<Dropped>)> {
+    let (kept, dropped) = check_numbered(examples, sources, profile)?;
+    Ok((
+        kept.into_iter().map(|(_, e)| e).collect(),
+        dropped.into_iter().map(|(_, d)| d).collect(),
+    ))
+}
+
+/// [`check_examples`], each example kept or left out with its position in `examples`.
+#[allow(clippy::type_complexity)]
+pub fn check_numbered(
+    examples: Vec<Example>,
+    sources: &[check::Source],
+    profile: &Profile,
+) -> anyhow::Result<(Vec<(usize, Example)>, Vec<(usize, Dropped)>)> {
+    let own = check::own_faults(&examples, sources, profile);
+    if let Some(fault) = own.iter().find(|f| f.kind == check::FaultKind::Code) {
+        return Err(InternalError(format!(
             "example {} (unit {}) fails its check: {}",
             fault.example + 1,
             examples.get(fault.example).map_or("?", |e| e.unit.as_str()),
             fault.message
         ))
-        .into()),
+        .into());
     }
+    let (kept, mut dropped) = leave_out(examples.into_iter().enumerate().collect(), &own);
+    // Repeats are looked for among the examples kept, so that none is left out for repeating
+    // one that was left out itself.
+    let repeats = check::repeat_faults(&kept.iter().map(|(_, e)| e).collect::<Vec<_>>());
+    let (kept, repeats) = leave_out(kept, &repeats);
+    dropped.extend(repeats);
+    dropped.sort_by_key(|&(i, _)| i);
+    Ok((kept, dropped))
+}
+
+/// Splits numbered examples into those without a fault and those with one (`faults` index
+/// `examples` by position), each left out for its first fault.
+#[allow(clippy::type_complexity)]
+fn leave_out(
+    examples: Vec<(usize, Example)>,
+    faults: &[check::ExampleFault],
+) -> (Vec<(usize, Example)>, Vec<(usize, Dropped)>) {
+    let mut first: BTreeMap<usize, &check::ExampleFault> = BTreeMap::new();
+    for fault in faults {
+        first.entry(fault.example).or_insert(fault);
+    }
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for (position, (number, example)) in examples.into_iter().enumerate() {
+        match first.get(&position) {
+            Some(fault) => dropped.push((
+                number,
+                Dropped::of(&example, fault.message.clone(), fault.excerpt.clone()),
+            )),
+            None => kept.push((number, example)),
+        }
+    }
+    (kept, dropped)
+}
+
+/// The units a run's examples belong to: a unit key in its file (crate mode may have one key in
+/// several files) at its commit (history). A unit whose examples were all left out counts no
+/// more.
+pub fn units_of(examples: &[Example]) -> BTreeSet<(&str, Option<&Path>, Option<&str>)> {
+    examples
+        .iter()
+        .map(|e| {
+            (
+                e.unit.as_str(),
+                e.slices.first().map(|s| s.path.as_path()),
+                e.commit.as_deref(),
+            )
+        })
+        .collect()
+}
+
+/// How many units had an example left out and have none kept.
+pub fn emptied(dropped: &[Dropped], kept: &[Example]) -> usize {
+    let left: BTreeSet<(&str, Option<&Path>, Option<&str>)> = dropped
+        .iter()
+        .map(|d| (d.unit.as_str(), d.path.as_deref(), d.commit.as_deref()))
+        .collect();
+    left.difference(&units_of(kept)).count()
 }
 
 fn list_rows(inventory: &Inventory, selection: &Selection) -> Vec<ListRow> {
@@ -1083,6 +1161,7 @@ pub fn extract_tree(
         }));
         combined.unit_count += part.unit_count.saturating_sub(duplicated.len());
         combined.shortfalls.extend(part.shortfalls);
+        combined.dropped.extend(part.dropped);
         combined
             .duplicates
             .extend(duplicated.into_iter().map(|(unit, kept)| Duplicate {
@@ -1092,7 +1171,11 @@ pub fn extract_tree(
             }));
     }
     // Each part was checked against its own file; across parts only repeats can remain.
-    check_examples(&combined.examples, &[], profile)?;
+    let made = std::mem::take(&mut combined.examples);
+    let (kept, dropped) = check_examples(made, &[], profile)?;
+    combined.unit_count = combined.unit_count.saturating_sub(emptied(&dropped, &kept));
+    combined.examples = kept;
+    combined.dropped.extend(dropped);
     Ok(combined)
 }
 
@@ -1391,6 +1474,119 @@ fn salient_tokens(tokens: proc_macro2::TokenStream, said: &mut Salient) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Examples of `fn f() {}` and `fn g() {}`, each with its request and reasoning.
+    fn checked(
+        texts: &[(&str, &str, &str)],
+        code_of_f: &str,
+    ) -> anyhow::Result<(Vec<Example>, Vec<Dropped>)> {
+        let profile = Profile::load(profile::DEFAULT).unwrap();
+        let file = SourceFile::from_text(Path::new("t.rs"), "fn f() {}\n\nfn g() {}\n".to_owned());
+        let items = [0..9, 11..20];
+        let sources = [check::Source {
+            file: &file,
+            items: &items,
+            commit: None,
+        }];
+        let examples = texts
+            .iter()
+            .enumerate()
+            .map(|(variant, &(name, request, reasoning))| {
+                let bytes = if name == "f" { 0..9 } else { 11..20 };
+                let code = if name == "f" { code_of_f } else { "fn g() {}" };
+                Example {
+                    unit: format!("item:{name}"),
+                    group: format!("item:{name}"),
+                    kind: "helper",
+                    voice: Voice::Chat,
+                    variant,
+                    request: request.to_owned(),
+                    reasoning: reasoning.to_owned(),
+                    rules: Vec::new(),
+                    code: code.into(),
+                    slices: vec![Slice {
+                        path: file.path.clone(),
+                        bytes,
+                        lines: (1, 1),
+                        commit: None,
+                    }],
+                    commit: None,
+                    before: Vec::new(),
+                }
+            })
+            .collect();
+        check_examples(examples, &sources, &profile)
+    }
+
+    /// A text fault leaves its example out and the run goes on; a repeat of an example left out
+    /// is no repeat; only a unit with no example left counts as emptied.
+    #[test]
+    fn an_example_whose_text_fails_is_left_out_with_why() {
+        let (kept, dropped) = checked(
+            &[
+                ("f", "Add `f`.", "`f` does nothing."),
+                ("g", "Add `g`.", "`g` does nothing."),
+                ("g", "Add `g`.", "`g` is empty."),
+                ("g", "Fix `g`.", "It calls g_helper first."),
+                ("f", "Fix `g`.", "`f` is left as it is."),
+            ],
+            "fn f() {}",
+        )
+        .unwrap();
+        let kept: Vec<usize> = kept.iter().map(|e| e.variant).collect();
+        assert_eq!(kept, [0, 1, 4]);
+        let dropped: Vec<(&str, usize, &str, &str)> = dropped
+            .iter()
+            .map(|d| {
+                (
+                    d.unit.as_str(),
+                    d.variant,
+                    d.reason.as_str(),
+                    d.excerpt.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            dropped,
+            [
+                (
+                    "item:g",
+                    2,
+                    "repeats the request of an earlier example of item:g",
+                    "Add `g`."
+                ),
+                (
+                    "item:g",
+                    3,
+                    "reasoning names g_helper outside backticks",
+                    "It calls g_helper first."
+                ),
+            ]
+        );
+        let (kept, dropped) = checked(
+            &[
+                ("f", "Add `f`.", "`f` does nothing."),
+                ("g", "Add `g`.", "See g_x."),
+            ],
+            "fn f() {}",
+        )
+        .unwrap();
+        assert_eq!((kept.len(), emptied(&dropped, &kept)), (1, 1));
+    }
+
+    /// Code that its slices do not rebuild is the generator's bug, whatever the text says.
+    #[test]
+    fn a_fault_of_the_code_is_an_internal_error() {
+        let err = checked(&[("f", "Add `f`.", "`f` does nothing.")], "fn f() { }").unwrap_err();
+        assert!(err.is::<InternalError>());
+        assert_eq!(
+            err.to_string(),
+            "internal error: example 1 (unit item:f) fails its check: the code is not its slices \
+             joined by one blank line"
+        );
+    }
+
     #[test]
     fn text_keys_tell_texts_of_every_length_apart() {
         // Lengths around the eight bytes a key takes at a time, and texts of zero bytes.

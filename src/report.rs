@@ -36,6 +36,33 @@ pub fn list_table(rows: &[ListRow]) -> String {
         .collect()
 }
 
+/// The warning for an example left out: its unit and where it is (the file relative to
+/// `input` when that is a folder; the commit in history mode), the check that failed, and the
+/// words at fault.
+pub fn dropped_line(dropped: &crate::example::Dropped, input: &Path) -> String {
+    let mut place = Vec::new();
+    if let Some(commit) = &dropped.commit {
+        // Nine hex digits, as the history's `--list` shows commits.
+        place.push(commit.get(..9).unwrap_or(commit).to_owned());
+    }
+    if let Some(path) = &dropped.path {
+        // In crate mode a path is shown from the crate folder; a single file as given.
+        let shown = match path.strip_prefix(input) {
+            Ok(relative) if input.is_dir() => relative,
+            _ => path,
+        };
+        place.push(shown.display().to_string());
+    }
+    place.push(format!("variant {}", dropped.variant));
+    format!(
+        "{} ({}) left out: {}: \"{}\"",
+        dropped.unit,
+        place.join(", "),
+        dropped.reason,
+        dropped.excerpt
+    )
+}
+
 /// Why OUT does not hold `expected`: missing, or the first line that differs with a short
 /// excerpt of both sides. None when it is current.
 pub fn staleness(path: &Path, expected: &str, found: Option<&str>) -> Option<String> {

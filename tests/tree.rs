@@ -26,8 +26,11 @@ fn defaults() -> TreeOptions {
     TreeOptions::for_profile(&message())
 }
 
+/// The fixture crate's examples; none may be left out for failing its check.
 fn generate_tree(profile: &Profile, options: &TreeOptions) -> Extracted {
-    extract_tree(&crate_root(), options, profile, &Options::default()).unwrap()
+    let generated = extract_tree(&crate_root(), options, profile, &Options::default()).unwrap();
+    assert!(generated.dropped.is_empty(), "{:#?}", generated.dropped);
+    generated
 }
 
 fn listing(options: &TreeOptions) -> String {
@@ -435,6 +438,7 @@ fn a_module_copied_into_the_crate_gives_each_unit_once() {
     let profile = message();
     let once = generate_tree(&profile, &defaults());
     let twice = extract_tree(&root, &defaults(), &profile, &Options::default()).unwrap();
+    assert!(twice.dropped.is_empty(), "{:#?}", twice.dropped);
     // The same examples as the crate without the copy: none lost, none repeated.
     let codes =
         |e: &Extracted| -> Vec<String> { e.examples.iter().map(|x| x.code.to_string()).collect() };
