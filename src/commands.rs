@@ -375,6 +375,12 @@ fn put_out(outputs: &Outputs, check: bool) -> anyhow::Result<()> {
                 out.display().to_string()
             };
             output::status(&outputs.summary(&shown));
+            if let Some(split) = &outputs.split {
+                output::status(&split.shares());
+                if let Some(warning) = split.coarseness() {
+                    output::status(&warning);
+                }
+            }
         }
         None => {
             output::to_stdout(&outputs.data)?;
@@ -406,6 +412,8 @@ struct Outputs<'a> {
     manifest: Option<(&'a Path, String)>,
     /// Examples and units on each side, train first.
     counts: [(usize, usize); 2],
+    /// Under `--valid`: the sides and the shares they came to.
+    split: Option<split::Split>,
 }
 
 impl<'a> Outputs<'a> {
@@ -422,8 +430,11 @@ impl<'a> Outputs<'a> {
         let input = wanted.input;
         let system = profile.system_prompt();
         // Without --valid every example trains.
-        let sides = match wanted.valid {
-            Some(fraction) => split::assign(examples, fraction),
+        let split = wanted
+            .valid
+            .map(|fraction| split::assign(examples, fraction));
+        let sides = match &split {
+            Some(split) => split.sides.clone(),
             None => vec![Side::Train; examples.len()],
         };
         let side = |wanted: Side| {
@@ -459,6 +470,7 @@ impl<'a> Outputs<'a> {
             valid,
             manifest,
             counts,
+            split,
         };
         let files = outputs.files();
         for (i, (path, _)) in files.iter().enumerate() {
