@@ -336,9 +336,9 @@ pub struct WriteArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "list")]
     pub manifest: Option<PathBuf>,
 
-    /// Write this share of the units (0 < FRACTION < 1, by a stable hash of each unit's key) to
-    /// OUT's sibling <OUT stem>.valid<ext> instead of OUT; every example of a unit lands on one
-    /// side.
+    /// Write this share of the examples (0 < FRACTION < 1), as near as whole groups of units
+    /// allow, to OUT's sibling <OUT stem>.valid<ext> instead of OUT; every example of a unit lands
+    /// on one side, and the summary gives the share obtained.
     #[arg(long, value_name = "FRACTION", requires = "output", conflicts_with = "list", value_parser = fraction)]
     pub valid: Option<f64>,
 

@@ -407,6 +407,12 @@ fn put_out(outputs: &Outputs, check: bool) -> anyhow::Result<()> {
                 out.display().to_string()
             };
             output::status(&outputs.summary(&shown));
+            if let Some(split) = &outputs.split {
+                output::status(&split.shares());
+                if let Some(warning) = split.coarseness() {
+                    output::status(&warning);
+                }
+            }
         }
         None => {
             output::to_stdout(&outputs.data)?;
@@ -440,6 +446,8 @@ struct Outputs<'a> {
     counts: [(usize, usize); 2],
     /// Examples left out because their text fails the check.
     dropped: usize,
+    /// Under `--valid`: the sides and the shares they came to.
+    split: Option<split::Split>,
 }
 
 impl<'a> Outputs<'a> {
@@ -457,8 +465,11 @@ impl<'a> Outputs<'a> {
         let input = wanted.input;
         let system = profile.system_prompt();
         // Without --valid every example trains.
-        let sides = match wanted.valid {
-            Some(fraction) => split::assign(examples, fraction),
+        let split = wanted
+            .valid
+            .map(|fraction| split::assign(examples, fraction));
+        let sides = match &split {
+            Some(split) => split.sides.clone(),
             None => vec![Side::Train; examples.len()],
         };
         let side = |wanted: Side| {
@@ -495,6 +506,7 @@ impl<'a> Outputs<'a> {
             manifest,
             counts,
             dropped,
+            split,
         };
         let files = outputs.files();
         for (i, (path, _)) in files.iter().enumerate() {

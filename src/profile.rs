@@ -1,16 +1,17 @@
 //! The `Profile`: everything that ties the engine to one svix-server operation (its system
 //! prompt, default inputs, which routes are roots, its vocabulary, the mechanisms the checker
-//! watches and its templates), loaded from TOML. The built-in profiles are embedded; a user's
-//! own is a TOML file given by path. Nothing outside this module and `profiles/` names an
-//! operation.
+//! watches and its templates), loaded from TOML and checked whole as it loads. The built-in
+//! profiles are embedded; a user's own is a TOML file given by path. Nothing outside this
+//! module and `profiles/` names an operation.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::render::Templates;
+use crate::render::{self, Templates};
 use crate::rules::{self, Rule};
+use crate::select;
 
 /// The built-in profiles, by name, as their TOML text; the first is the default.
 const BUILT_IN: [(&str, &str); 3] = [
@@ -179,7 +180,9 @@ pub struct Profile {
 const VOCABULARY: [&str; 4] = ["resource", "resources", "a_resource", "operation"];
 
 impl Profile {
-    /// Parses and checks a profile; `origin` names it in errors.
+    /// Parses and checks a profile; `origin` names it in errors. Everything a run would only
+    /// find wrong later (a placeholder no one fills, an empty prompt or word, a method no router
+    /// registers) is refused here, naming the key and, where toml gives one, its line.
     pub fn from_toml(text: &str, origin: &str) -> anyhow::Result<Profile> {
         let file: ProfileFile = toml::from_str(text).map_err(|e| {
             anyhow::anyhow!(
@@ -187,17 +190,22 @@ impl Profile {
                 e.to_string().trim_end()
             )
         })?;
-        if file.roots.is_empty() {
-            anyhow::bail!("{origin}: a profile needs at least one [[roots]] rule");
-        }
-        for word in VOCABULARY {
-            if !file.vocabulary.contains_key(word) {
-                anyhow::bail!("{origin}: [vocabulary] has no `{word}`");
-            }
-        }
-        let templates = Templates::new(&file.templates, &file.vocabulary)
-            .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        let at = Origin { text, origin };
+        check_fields(&file, &at)?;
+        let templates =
+            Templates::new(&file.templates, &file.vocabulary).map_err(|e| match e.own_variant {
+                Some((section, index)) => at.refuse(
+                    &[
+                        Step::Key("templates"),
+                        Step::Key(section),
+                        Step::Index(index),
+                    ],
+                    e.message,
+                ),
+                None => anyhow::anyhow!("{origin}: {}", e.message),
+            })?;
         let mut rules = rules::load(&file.rules).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        check_rule_placeholders(&file, &rules, &at)?;
         Templates::fill_vocabulary(
             rules
                 .iter_mut()
@@ -278,6 +286,157 @@ pub fn built_ins() -> anyhow::Result<Vec<Profile>> {
         .iter()
         .map(|(name, text)| Profile::from_toml(text, &format!("built-in profile {name}")))
         .collect()
+}
+
+/// The fields a run reads as they are: the system prompt, the roots' methods, the vocabulary.
+fn check_fields(file: &ProfileFile, at: &Origin) -> anyhow::Result<()> {
+    let origin = at.origin;
+    if file.system_prompt.trim().is_empty() {
+        return Err(at.refuse(
+            &[Step::Key("system_prompt")],
+            "empty: every line carries it as its system message".to_owned(),
+        ));
+    }
+    if file.roots.is_empty() {
+        anyhow::bail!("{origin}: a profile needs at least one [[roots]] rule");
+    }
+    for (index, root) in file.roots.iter().enumerate() {
+        if !select::HTTP_METHODS
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(&root.method))
+        {
+            return Err(at.refuse(
+                &[Step::Key("roots"), Step::Index(index), Step::Key("method")],
+                format!(
+                    "\"{}\" is not an HTTP method a router registers ({})",
+                    root.method,
+                    select::HTTP_METHODS.join(", ")
+                ),
+            ));
+        }
+    }
+    for word in VOCABULARY {
+        if !file.vocabulary.contains_key(word) {
+            anyhow::bail!("{origin}: [vocabulary] has no `{word}`");
+        }
+    }
+    for (key, word) in &file.vocabulary {
+        if word.trim().is_empty() {
+            return Err(at.refuse(
+                &[Step::Key("vocabulary"), Step::Key(key)],
+                format!("empty: the templates' {{{key}}} would read as nothing"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every rule's `say` and `ask` lines name only what its signals read and the vocabulary; a
+/// profile's own rule is pointed at in its file, a shared one in `templates/rules.toml`.
+fn check_rule_placeholders(file: &ProfileFile, rules: &[Rule], at: &Origin) -> anyhow::Result<()> {
+    for rule in rules {
+        let own = file.rules.iter().position(|r| r.id == rule.id);
+        let fills = rules::fills(rule);
+        for (field, texts) in [("say", &rule.say), ("ask", &rule.ask)] {
+            for (index, text) in texts.iter().enumerate() {
+                let Some(unknown) = render::unknown_placeholder(text, &fills, &file.vocabulary)
+                else {
+                    continue;
+                };
+                let message = format!(
+                    "unknown placeholder {{{unknown}}}: rule {} is filled with {}the vocabulary",
+                    rule.id,
+                    match fills.as_slice() {
+                        [] => String::new(),
+                        fills => format!("what its signals read ({}) and ", fills.join(", ")),
+                    }
+                );
+                return Err(match own {
+                    Some(own) => at.refuse(
+                        &[
+                            Step::Key("rules"),
+                            Step::Index(own),
+                            Step::Key(field),
+                            Step::Index(index),
+                        ],
+                        message,
+                    ),
+                    None => anyhow::anyhow!("{}: templates/rules.toml: {message}", at.origin),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A profile's text and its name in errors, to point a refusal at a key.
+struct Origin<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl Origin<'_> {
+    /// `p.toml:9:10: roots[0].method: …`, the line and column where toml gives them.
+    fn refuse(&self, key: &[Step], message: String) -> anyhow::Error {
+        let at = match locate(self.text, key) {
+            Some((line, column)) => format!("{}:{line}:{column}", self.origin),
+            None => self.origin.to_owned(),
+        };
+        anyhow::anyhow!("{at}: {}: {message}", key_path(key))
+    }
+}
+
+/// One step of a key's path in a profile's TOML: a table's key or an array's index.
+#[derive(Debug, Clone, Copy)]
+enum Step<'k> {
+    Key(&'k str),
+    Index(usize),
+}
+
+/// A key's path as TOML writes it: `roots[0].method`, `templates."ask.handler"[1]`.
+fn key_path(steps: &[Step]) -> String {
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            Step::Key(key) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                let bare = !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if bare {
+                    path.push_str(key);
+                } else {
+                    path.push_str(&format!("{key:?}"));
+                }
+            }
+            Step::Index(index) => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
+}
+
+/// Where the value at `steps` starts in the profile's text, as a 1-based line and column (in
+/// characters), from toml's spans; None where the text does not parse or hold it.
+fn locate(text: &str, steps: &[Step]) -> Option<(usize, usize)> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let mut value = toml::de::DeValue::Table(root.into_inner());
+    let mut span = None;
+    for step in steps {
+        let found = match step {
+            Step::Key(key) => value.get(*key),
+            Step::Index(index) => value.get(*index),
+        }?;
+        span = Some(found.span());
+        value = found.get_ref().clone();
+    }
+    let start = span?.start;
+    let before = text.get(..start)?;
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Some((line, column))
 }
 
 #[cfg(test)]
@@ -364,5 +523,129 @@ mod tests {
             "no profile named message (built-in: message-creation, application-creation, \
              endpoint-creation; or give a path to a .toml file)"
         );
+    }
+
+    /// A small profile that loads, for the refusals below to break one thing each.
+    const SMALL: &str = r#"name = "small"
+description = "a profile for tests"
+system_prompt = "You maintain svix-server."
+
+[inputs]
+focus = "**/x.rs"
+
+[[roots]]
+method = "post"
+last_segment = "x"
+
+[vocabulary]
+resource = "x"
+resources = "xs"
+a_resource = "an x"
+operation = "x creation"
+"#;
+
+    fn refusal(text: &str) -> String {
+        match Profile::from_toml(text, "p.toml") {
+            Ok(_) => panic!("loaded:\n{text}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_small_profile_loads_and_methods_are_any_case() {
+        Profile::from_toml(SMALL, "p.toml").unwrap();
+        for method in ["POST", "Patch", "delete", "get", "put"] {
+            let text = SMALL.replace("method = \"post\"", &format!("method = \"{method}\""));
+            Profile::from_toml(&text, "p.toml").unwrap();
+        }
+    }
+
+    #[test]
+    fn a_template_naming_an_unknown_placeholder_is_refused_at_its_line() {
+        let text = format!(
+            "{SMALL}\n[templates]\n\"ask.handler\" = [\n    \"Add it on {{route}}.\",\n    \
+             \"Add {{nonsense}} please on {{route}}.\",\n]\n"
+        );
+        assert_eq!(
+            refusal(&text),
+            "p.toml:21:5: templates.\"ask.handler\"[1]: unknown placeholder {nonsense}: \
+             [ask.handler] is filled with name, route, trait_name, self_ty, arg_ty, doc, field_of \
+             and the vocabulary"
+        );
+    }
+
+    /// `{route}` is filled in a request's ask, but a reasoning sentence never gets it: named
+    /// there it would reach the data as written.
+    #[test]
+    fn a_placeholder_of_another_section_is_refused() {
+        let text = format!("{SMALL}\n[templates]\ndoc = [\"`{{item}}` serves {{route}}.\"]\n");
+        assert_eq!(
+            refusal(&text),
+            "p.toml:19:8: templates.doc[0]: unknown placeholder {route}: [doc] is filled with \
+             item, summary, lines and the vocabulary"
+        );
+        // The vocabulary fills every section, capitalized too.
+        let text = format!("{SMALL}\n[templates]\ndoc = [\"{{Operation}}: `{{item}}`.\"]\n");
+        Profile::from_toml(&text, "p.toml").unwrap();
+    }
+
+    #[test]
+    fn a_rule_naming_a_placeholder_its_signals_do_not_read_is_refused() {
+        let rule = "\n[[rules]]\nid = \"mine\"\nabout = \"a test\"\nneeds = [\"org_permission\"]\n";
+        let good = format!("{SMALL}{rule}say = [\"`{{permission}}` checks the {{resource}}.\"]\n");
+        Profile::from_toml(&good, "p.toml").unwrap();
+        let bad = format!("{SMALL}{rule}say = [\"`{{permission}}`, then `{{callee}}`.\"]\n");
+        assert_eq!(
+            refusal(&bad),
+            "p.toml:22:8: rules[0].say[0]: unknown placeholder {callee}: rule mine is filled \
+             with what its signals read (permission) and the vocabulary"
+        );
+        let bad = format!("{SMALL}{rule}say = [\"`{{permission}}`.\"]\nask = [\"- {{nope}}\"]\n");
+        assert_eq!(
+            refusal(&bad),
+            "p.toml:23:8: rules[0].ask[0]: unknown placeholder {nope}: rule mine is filled with \
+             what its signals read (permission) and the vocabulary"
+        );
+    }
+
+    #[test]
+    fn an_empty_system_prompt_is_refused() {
+        for empty in ["", "  ", "\\n\\t"] {
+            let text = SMALL.replace("\"You maintain svix-server.\"", &format!("\"{empty}\""));
+            assert_eq!(
+                refusal(&text),
+                "p.toml:3:17: system_prompt: empty: every line carries it as its system message"
+            );
+        }
+    }
+
+    #[test]
+    fn a_method_no_router_registers_is_refused() {
+        let text = SMALL.replace("method = \"post\"", "method = \"PUTT\"");
+        assert_eq!(
+            refusal(&text),
+            "p.toml:9:10: roots[0].method: \"PUTT\" is not an HTTP method a router registers \
+             (get, post, put, delete, patch, head, options, trace)"
+        );
+    }
+
+    #[test]
+    fn an_empty_vocabulary_word_is_refused() {
+        let text = SMALL.replace("resources = \"xs\"", "resources = \" \"");
+        assert_eq!(
+            refusal(&text),
+            "p.toml:14:13: vocabulary.resources: empty: the templates' {resources} would read as \
+             nothing"
+        );
+    }
+
+    #[test]
+    fn key_paths_quote_what_toml_would() {
+        let path = key_path(&[
+            Step::Key("templates"),
+            Step::Key("ask.handler"),
+            Step::Index(2),
+        ]);
+        assert_eq!(path, "templates.\"ask.handler\"[2]");
     }
 }

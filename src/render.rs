@@ -14,127 +14,253 @@ const TEMPLATE_FILES: [(&str, &str); 2] = [
     ("reasoning", include_str!("../templates/reasoning.txt")),
 ];
 
-/// The one table of template sections, by what asks for them. A fact kind's sentences come from
-/// the sections listed beside its kind (a qualifier after the dot where the fact's shape
-/// changes what can truthfully be said); the rest frame a request or a reasoning. `section!`
-/// refuses at compile time any name not in this table, and a profile that lacks one of them
-/// fails to load, so no sentence can render from a missing section.
-pub const SECTIONS: &[(&str, &[&str])] = &[
-    ("doc", &["doc", "doc.long"]),
-    ("aide_annotate", &["aide", "detail.aide"]),
-    ("instrument", &["instrument"]),
-    ("allow_lint", &["allow_lint"]),
+/// The one table of template sections, by what asks for them, each with the placeholders the
+/// renderer fills it with. A fact kind's sentences come from the sections listed beside its kind
+/// (a qualifier after the dot where the fact's shape changes what can truthfully be said); the
+/// rest frame a request or a reasoning. `section!` refuses at compile time any name not in this
+/// table, and a profile that lacks one of them fails to load, so no sentence can render from a
+/// missing section. The placeholders are what a template of the section may name besides the
+/// vocabulary: a profile's template naming another is refused when it loads, and the renderer
+/// fills a section with exactly these (checked on every fill in debug builds), so the two
+/// cannot drift apart.
+pub const SECTIONS: &[(&str, &[SectionRow])] = &[
+    (
+        "doc",
+        &[
+            ("doc", &["item", "summary", "lines"]),
+            ("doc.long", &["item", "summary", "lines"]),
+        ],
+    ),
+    (
+        "aide_annotate",
+        &[
+            ("aide", &["item", "op_id", "attr"]),
+            ("detail.aide", &["op_id"]),
+        ],
+    ),
+    ("instrument", &[("instrument", &["item"])]),
+    ("allow_lint", &[("allow_lint", &["item", "lint"])]),
     (
         "signature",
         &[
-            "signature.helper",
-            "signature.returns",
-            "signature.returns_only",
+            ("signature.helper", &["item", "params", "ty"]),
+            ("signature.returns", &["item", "params", "ty"]),
+            ("signature.returns_only", &["item", "params", "ty"]),
         ],
     ),
     (
         "state",
         &[
-            "state.state_rest",
-            "state.state",
-            "state.extension",
-            "state.ref",
+            ("state.state_rest", &["state_ty", "bindings"]),
+            ("state.state", &["state_ty", "bindings"]),
+            ("state.extension", &["state_ty", "bindings"]),
+            ("state.ref", &["ref_text"]),
         ],
     ),
     (
         "extractor",
         &[
-            "extractor.query",
-            "extractor.query_plain",
-            "extractor.path",
-            "extractor.body",
-            "extractor.body_plain",
-            "detail.body",
-            "detail.query",
+            ("extractor.query", &["wrapper", "ty", "binding", "fields"]),
+            (
+                "extractor.query_plain",
+                &["wrapper", "ty", "binding", "fields"],
+            ),
+            ("extractor.path", &["wrapper", "ty", "binding", "fields"]),
+            ("extractor.body", &["wrapper", "ty", "binding", "fields"]),
+            (
+                "extractor.body_plain",
+                &["wrapper", "ty", "binding", "fields"],
+            ),
+            ("detail.body", &["ty"]),
+            ("detail.query", &["ty"]),
         ],
     ),
-    ("permission", &["permission", "detail.permission"]),
+    (
+        "permission",
+        &[
+            ("permission", &["ty", "fields"]),
+            ("detail.permission", &["ty"]),
+        ],
+    ),
     (
         "returns",
         &[
-            "returns.status",
-            "returns.body",
-            "returns.plain",
-            "detail.status",
+            ("returns.status", &["ty", "status", "body"]),
+            ("returns.body", &["ty", "status", "body"]),
+            ("returns.plain", &["ty", "status", "body"]),
+            ("detail.status", &["status", "body"]),
         ],
     ),
     (
         "delegates",
-        &["delegates", "calls_local", "detail.delegates"],
+        &[
+            ("delegates", &["callee"]),
+            ("calls_local", &["callee"]),
+            ("detail.delegates", &["callee"]),
+        ],
     ),
-    ("validate_call", &["validate_call"]),
+    ("validate_call", &[("validate_call", &["receiver"])]),
     (
         "scoped_lookup",
-        &["scoped_lookup", "scoped_lookup.bare", "detail.lookup"],
+        &[
+            ("scoped_lookup", &["entity", "method", "scope"]),
+            ("scoped_lookup.bare", &["method", "scope"]),
+            ("detail.lookup", &[]),
+        ],
     ),
-    ("crate_helper", &["crate_helper", "crate_helper.many"]),
-    ("cache_fetch", &["cache", "detail.cache"]),
+    (
+        "crate_helper",
+        &[
+            ("crate_helper", &["name"]),
+            ("crate_helper.many", &["list"]),
+        ],
+    ),
+    (
+        "cache_fetch",
+        &[("cache", &["call", "ttl"]), ("detail.cache", &["call"])],
+    ),
     (
         "transaction",
-        &["transaction", "transaction.begin", "detail.transaction"],
+        &[
+            ("transaction", &["method", "inserts"]),
+            ("transaction.begin", &["method"]),
+            ("detail.transaction", &[]),
+        ],
     ),
-    ("commit", &["commit"]),
-    ("conflict", &["conflict", "detail.conflict"]),
+    ("commit", &[("commit", &[])]),
+    (
+        "conflict",
+        &[("conflict", &["via"]), ("detail.conflict", &[])],
+    ),
     (
         "active_model",
-        &["active_model", "active_model.new", "active_model.new_many"],
+        &[
+            ("active_model", &["ty", "set_fields", "base"]),
+            ("active_model.new", &["ty"]),
+            ("active_model.new_many", &["list"]),
+        ],
     ),
-    ("set_fields", &["set_fields", "detail.set_fields"]),
-    ("insert", &["insert"]),
+    (
+        "set_fields",
+        &[
+            ("set_fields", &["target", "fields"]),
+            ("detail.set_fields", &[]),
+        ],
+    ),
+    ("insert", &[("insert", &["receiver"])]),
     (
         "queue_send",
         &[
-            "queue",
-            "queue.guarded",
-            "queue.loop",
-            "detail.queue",
-            "detail.queue_guarded",
+            ("queue", &["queue", "task", "guard"]),
+            ("queue.guarded", &["queue", "task", "guard"]),
+            ("queue.loop", &["queue", "task", "guard"]),
+            ("detail.queue", &[]),
+            ("detail.queue_guarded", &[]),
         ],
     ),
-    ("error_ctor", &["error", "error.many", "detail.errors"]),
-    ("status_const", &["status_const", "detail.status_const"]),
-    ("local_assoc", &["local_assoc", "local_assoc.many"]),
-    ("tracing", &["tracing"]),
-    ("expect", &["expect"]),
-    ("derives", &["derives", "derives.mechanisms"]),
-    ("serde_container", &["serde_container", "detail.rename_all"]),
+    (
+        "error_ctor",
+        &[
+            ("error", &["path"]),
+            ("error.many", &["list"]),
+            ("detail.errors", &[]),
+        ],
+    ),
+    (
+        "status_const",
+        &[
+            ("status_const", &["path"]),
+            ("detail.status_const", &["path", "body"]),
+        ],
+    ),
+    (
+        "local_assoc",
+        &[("local_assoc", &["path"]), ("local_assoc.many", &["list"])],
+    ),
+    ("tracing", &[("tracing", &["mac"])]),
+    ("expect", &[("expect", &["message"])]),
+    (
+        "derives",
+        &[
+            ("derives", &["item", "list", "mechanisms"]),
+            ("derives.mechanisms", &["item", "list", "mechanisms"]),
+        ],
+    ),
+    (
+        "serde_container",
+        &[
+            ("serde_container", &["rename_all"]),
+            ("detail.rename_all", &["rename_all"]),
+        ],
+    ),
     (
         "field",
         &[
-            "field",
-            "field.untyped",
-            "fields",
-            "detail.spec",
-            "detail.wire_name",
-            "joined_helper.default",
-            "joined_helper.example",
-            "joined_helper.both",
+            ("field", &["name", "ty", "clauses"]),
+            ("field.untyped", &["name", "ty", "clauses"]),
+            ("fields", &["item", "list", "count"]),
+            ("detail.spec", &["wire", "spec"]),
+            ("detail.wire_name", &["name", "wire"]),
+            ("joined_helper.default", &["list", "count"]),
+            ("joined_helper.example", &["list", "count"]),
+            ("joined_helper.both", &["list", "count"]),
         ],
     ),
-    ("newtype", &["newtype", "newtype.raw", "detail.newtype_raw"]),
+    (
+        "newtype",
+        &[
+            ("newtype", &["item", "inner"]),
+            ("newtype.raw", &["item", "inner"]),
+            ("detail.newtype_raw", &["inner"]),
+        ],
+    ),
     (
         "trait_impl",
-        &["trait_impl", "trait_impl.schema", "trait_impl.assoc"],
+        &[
+            ("trait_impl", &["trait_name", "self_ty", "methods", "assoc"]),
+            (
+                "trait_impl.schema",
+                &["trait_name", "self_ty", "methods", "assoc"],
+            ),
+            (
+                "trait_impl.assoc",
+                &["trait_name", "self_ty", "methods", "assoc"],
+            ),
+        ],
     ),
-    ("marker_impl", &["marker_impl"]),
-    ("inherent_impl", &["inherent_impl"]),
+    (
+        "marker_impl",
+        &[("marker_impl", &["trait_name", "self_ty"])],
+    ),
+    (
+        "inherent_impl",
+        &[("inherent_impl", &["self_ty", "methods"])],
+    ),
     (
         "validator_fn",
         &[
-            "validator_fn",
-            "validator_fn.message",
-            "detail.validator",
-            "detail.rejects",
+            ("validator_fn", &["name", "arg_ty", "condition"]),
+            ("validator_fn.message", &["message"]),
+            ("detail.validator", &[]),
+            ("detail.rejects", &["message"]),
         ],
     ),
-    ("method", &["method", "method.body", "method.unit"]),
-    ("branch", &["branch", "detail.branch"]),
-    ("method_of", &["method_of"]),
+    (
+        "method",
+        &[
+            ("method", &["name", "inputs", "returns", "body"]),
+            ("method.body", &["name", "inputs", "returns", "body"]),
+            ("method.unit", &["name", "inputs", "returns", "body"]),
+        ],
+    ),
+    (
+        "branch",
+        &[
+            ("branch", &["condition"]),
+            ("detail.branch", &["condition"]),
+        ],
+    ),
+    ("method_of", &[("method_of", &["method", "self_ty"])]),
     // Read only by reasoning rules (src/rules.rs).
     ("read_from", &[]),
     ("note_comment", &[]),
@@ -144,105 +270,134 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     // Framing, by voice and by role.
     (
         "voice",
-        &["voice.issue", "voice.feature", "voice.chat", "voice.review"],
+        &[
+            ("voice.issue", VOICE),
+            ("voice.feature", VOICE),
+            ("voice.chat", VOICE),
+            ("voice.review", VOICE),
+        ],
     ),
     (
         "purpose",
         &[
-            "purpose.handler",
-            "purpose.chain",
-            "purpose.helper",
-            "purpose.helper_of_root",
-            "purpose.check",
-            "purpose.validator",
-            "purpose.body",
-            "purpose.query",
-            "purpose.response",
-            "purpose.model",
-            "purpose.trait_impl",
-            "purpose.inherent_impl",
-            "purpose.attr_helper",
-            "purpose.constant",
+            ("purpose.handler", PURPOSE),
+            ("purpose.chain", PURPOSE),
+            ("purpose.helper", PURPOSE),
+            ("purpose.helper_of_root", PURPOSE),
+            ("purpose.check", PURPOSE),
+            ("purpose.validator", PURPOSE),
+            ("purpose.body", PURPOSE),
+            ("purpose.query", PURPOSE),
+            ("purpose.response", PURPOSE),
+            ("purpose.model", PURPOSE),
+            ("purpose.trait_impl", PURPOSE),
+            ("purpose.inherent_impl", PURPOSE),
+            ("purpose.attr_helper", PURPOSE),
+            ("purpose.constant", PURPOSE),
         ],
     ),
     (
         "title",
         &[
-            "title.handler",
-            "title.chain",
-            "title.helper",
-            "title.check",
-            "title.validator",
-            "title.attr_helper",
-            "title.constant",
-            "title.body",
-            "title.query",
-            "title.response",
-            "title.model",
-            "title.trait_impl",
-            "title.inherent_impl",
+            ("title.handler", ASK),
+            ("title.chain", ASK),
+            ("title.helper", ASK),
+            ("title.check", ASK),
+            ("title.validator", ASK),
+            ("title.attr_helper", ASK),
+            ("title.constant", ASK),
+            ("title.body", ASK),
+            ("title.query", ASK),
+            ("title.response", ASK),
+            ("title.model", ASK),
+            ("title.trait_impl", ASK),
+            ("title.inherent_impl", ASK),
         ],
     ),
     (
         "ask",
         &[
-            "ask.handler",
-            "ask.handler_doc",
-            "ask.chain",
-            "ask.chain_doc",
-            "ask.helper",
-            "ask.check",
-            "ask.validator",
-            "ask.attr_helper",
-            "ask.constant",
-            "ask.body",
-            "ask.query",
-            "ask.response",
-            "ask.model",
-            "ask.field_type",
-            "ask.trait_impl",
-            "ask.inherent_impl",
+            ("ask.handler", ASK),
+            ("ask.handler_doc", ASK),
+            ("ask.chain", ASK),
+            ("ask.chain_doc", ASK),
+            ("ask.helper", ASK),
+            ("ask.check", ASK),
+            ("ask.validator", ASK),
+            ("ask.attr_helper", ASK),
+            ("ask.constant", ASK),
+            ("ask.body", ASK),
+            ("ask.query", ASK),
+            ("ask.response", ASK),
+            ("ask.model", ASK),
+            ("ask.field_type", ASK),
+            ("ask.trait_impl", ASK),
+            ("ask.inherent_impl", ASK),
         ],
     ),
-    ("unit", &["detail.check", "detail.default"]),
+    ("unit", &[("detail.check", &[]), ("detail.default", &[])]),
     (
         "change",
         &[
-            "change.before_code",
-            "change.renamed",
-            "change.uses",
-            "change.drops",
-            "change.literals",
-            "change.literals_added",
-            "change.literals_removed",
-            "change.shape",
-            "change.borrows_more",
-            "change.borrows_less",
-            "change.visibility",
-            "change.fields_added",
-            "change.fields_removed",
-            "change.field_validated",
-            "change.field_attrs",
-            "change.doc",
-            "change.docs",
-            "change.docs_added",
-            "change.docs_removed",
-            "change.visibility_more",
-            "change.visibility_less",
-            "change.derives_added",
-            "change.derives_added_why",
-            "change.derives_removed",
-            "change.sets",
-            "change.body_last",
-            "change.reordered",
+            ("change.before_code", &[]),
+            ("change.renamed", &["old", "name"]),
+            ("change.uses", &["name", "list"]),
+            ("change.drops", &["name", "list"]),
+            ("change.literals", CHANGED_LITERALS),
+            ("change.literals_added", CHANGED_LITERALS),
+            ("change.literals_removed", CHANGED_LITERALS),
+            ("change.shape", &["name"]),
+            ("change.borrows_more", &["name"]),
+            ("change.borrows_less", &["name"]),
+            ("change.visibility", &["name"]),
+            ("change.fields_added", &["name", "list"]),
+            ("change.fields_removed", &["name", "list"]),
+            ("change.field_validated", &["field", "rules"]),
+            ("change.field_attrs", &["list"]),
+            ("change.doc", &["name", "summary"]),
+            ("change.docs", &["name"]),
+            ("change.docs_added", &["name"]),
+            ("change.docs_removed", &["name"]),
+            ("change.visibility_more", &["name"]),
+            ("change.visibility_less", &["name"]),
+            ("change.derives_added", &["name", "list", "mechanisms"]),
+            ("change.derives_added_why", &["name", "list", "mechanisms"]),
+            ("change.derives_removed", &["name", "list"]),
+            ("change.sets", &["name", "ty", "list"]),
+            ("change.body_last", &["name", "wrapper"]),
+            ("change.reordered", &["name"]),
         ],
     ),
 ];
 
-/// A template section the renderer may ask for: only `section!` makes one, and only from a name
-/// in [`SECTIONS`].
+/// A section's name and the placeholders the renderer fills it with.
+pub type SectionRow = (&'static str, &'static [&'static str]);
+
+/// What a request's frame is filled with: its title, its ask (and the ask starting lowercase,
+/// to follow "I need to"), its detail lines.
+const VOICE: &[&str] = &["title", "ask", "ask_lower", "details"];
+/// What a unit's opening sentence may name.
+const PURPOSE: &[&str] = &["name", "callees", "trait_name", "self_ty", "arg_ty"];
+/// What a request's title and ask may name.
+const ASK: &[&str] = &[
+    "name",
+    "route",
+    "trait_name",
+    "self_ty",
+    "arg_ty",
+    "doc",
+    "field_of",
+];
+/// The literals a history change added and removed.
+const CHANGED_LITERALS: &[&str] = &["name", "new", "old"];
+
+/// A template section the renderer may ask for, with the placeholders it fills it with: only
+/// `section!` makes one, and only from a name in [`SECTIONS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Section(&'static str);
+pub struct Section {
+    name: &'static str,
+    fills: &'static [&'static str],
+}
 
 impl Section {
     /// Checks `name` against the table; in a `const` block (as `section!` puts it) a name not in
@@ -250,11 +405,14 @@ impl Section {
     pub const fn named(name: &'static str) -> Section {
         let mut kind = 0;
         while kind < SECTIONS.len() {
-            let names = SECTIONS[kind].1;
+            let sections = SECTIONS[kind].1;
             let mut i = 0;
-            while i < names.len() {
-                if const_str_eq(names[i], name) {
-                    return Section(name);
+            while i < sections.len() {
+                if const_str_eq(sections[i].0, name) {
+                    return Section {
+                        name,
+                        fills: sections[i].1,
+                    };
                 }
                 i += 1;
             }
@@ -264,7 +422,7 @@ impl Section {
     }
 
     pub fn name(self) -> &'static str {
-        self.0
+        self.name
     }
 }
 
@@ -292,7 +450,64 @@ macro_rules! section {
 
 /// Every section name in the table.
 fn all_section_names() -> impl Iterator<Item = &'static str> {
-    SECTIONS.iter().flat_map(|(_, names)| names.iter().copied())
+    SECTIONS
+        .iter()
+        .flat_map(|(_, sections)| sections.iter().map(|(name, _)| *name))
+}
+
+/// The placeholders the renderer fills section `name` with, or None when it uses no such
+/// section.
+pub fn section_fills(name: &str) -> Option<&'static [&'static str]> {
+    SECTIONS
+        .iter()
+        .flat_map(|(_, sections)| sections.iter())
+        .find(|(n, _)| *n == name)
+        .map(|(_, fills)| *fills)
+}
+
+/// The placeholders `text` names, in order: `{name}` with an identifier inside, the only form
+/// `fill` replaces with a value (other braces are text).
+pub fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{').skip(1).filter_map(|after| {
+        let name = &after[..after.find('}')?];
+        let mut chars = name.chars();
+        let starts = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        (starts && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
+    })
+}
+
+/// The first placeholder of `text` that neither `fills` nor the vocabulary (a word as keyed, or
+/// capitalized: `{Operation}`) gives a value: it would reach the data as written.
+pub fn unknown_placeholder<'t>(
+    text: &'t str,
+    fills: &[&str],
+    vocabulary: &BTreeMap<String, String>,
+) -> Option<&'t str> {
+    let capitalized = capitalized_vocabulary(vocabulary);
+    placeholders(text).find(|name| {
+        !fills.contains(name)
+            && !vocabulary.contains_key(*name)
+            && !capitalized.iter().any(|(key, _)| key == name)
+    })
+}
+
+/// Why a profile's wording does not load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub message: String,
+    /// The profile's own variant it is about (section, index), for the profile to point at.
+    pub own_variant: Option<(&'static str, usize)>,
+}
+
+impl TemplateError {
+    fn plain(message: String) -> TemplateError {
+        TemplateError {
+            message,
+            own_variant: None,
+        }
+    }
 }
 
 /// One profile's wording: every section of [`SECTIONS`] with at least one variant, the
@@ -308,17 +523,17 @@ impl Templates {
     pub fn new(
         overrides: &BTreeMap<String, Vec<String>>,
         vocabulary: &BTreeMap<String, String>,
-    ) -> Result<Templates, String> {
+    ) -> Result<Templates, TemplateError> {
         let unknown: Vec<&str> = overrides
             .keys()
             .map(String::as_str)
             .filter(|name| !all_section_names().any(|n| n == *name))
             .collect();
         if !unknown.is_empty() {
-            return Err(format!(
+            return Err(TemplateError::plain(format!(
                 "[templates] names no section the renderer uses: {}",
                 unknown.join(", ")
-            ));
+            )));
         }
         let mut shared: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (_, text) in TEMPLATE_FILES {
@@ -327,23 +542,37 @@ impl Templates {
         let capitalized = capitalized_vocabulary(vocabulary);
         let vars = vocabulary_vars(vocabulary, &capitalized);
         let mut sections = BTreeMap::new();
-        for name in all_section_names() {
-            let variants: Vec<String> = match overrides.get(name) {
-                Some(own) => own
-                    .iter()
-                    .map(|t| fill(t.trim_matches('\n'), &vars))
-                    .collect(),
-                None => shared
-                    .get(name)
-                    .into_iter()
-                    .flatten()
-                    .map(|t| fill(t, &vars))
-                    .collect(),
+        for (name, fills) in SECTIONS.iter().flat_map(|(_, sections)| sections.iter()) {
+            let own = overrides.get(*name);
+            let written: Vec<&str> = match own {
+                Some(own) => own.iter().map(|t| t.trim_matches('\n')).collect(),
+                None => shared.get(name).cloned().unwrap_or_default(),
             };
-            if variants.is_empty() {
-                return Err(format!("template section [{name}] has no variant"));
+            for (index, text) in written.iter().enumerate() {
+                if let Some(unknown) = unknown_placeholder(text, fills, vocabulary) {
+                    let known = match fills {
+                        [] => "the vocabulary only".to_owned(),
+                        fills => format!("{} and the vocabulary", fills.join(", ")),
+                    };
+                    let message = format!(
+                        "unknown placeholder {{{unknown}}}: [{name}] is filled with {known}"
+                    );
+                    return Err(match own {
+                        Some(_) => TemplateError {
+                            message,
+                            own_variant: Some((name, index)),
+                        },
+                        None => TemplateError::plain(format!("templates/: {message}")),
+                    });
+                }
             }
-            sections.insert(name, variants);
+            let variants: Vec<String> = written.iter().map(|t| fill(t, &vars)).collect();
+            if variants.is_empty() {
+                return Err(TemplateError::plain(format!(
+                    "template section [{name}] has no variant"
+                )));
+            }
+            sections.insert(*name, variants);
         }
         Ok(Templates { sections })
     }
@@ -362,7 +591,7 @@ impl Templates {
     }
 
     fn variants(&self, section: Section) -> &[String] {
-        self.sections.get(section.0).map_or(&[], Vec::as_slice)
+        self.sections.get(section.name).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -747,6 +976,24 @@ fn pick<'t>(section: Section, salt: &Salt<'t>) -> &'t str {
     &variants[salt.choose(section.name(), variants.len())]
 }
 
+/// One variant of `section`, chosen by the salt, filled with `vars`: exactly the placeholders
+/// [`SECTIONS`] declares for it (checked here in debug builds, so the tests catch a renderer
+/// that fills a section otherwise than the table says and the load-time check assumes).
+fn fill_in(section: Section, salt: &Salt, vars: &[(&str, String)]) -> String {
+    debug_assert!(
+        vars.iter().all(|(key, _)| section.fills.contains(key))
+            && section
+                .fills
+                .iter()
+                .all(|f| vars.iter().any(|(key, _)| key == f)),
+        "[{}] is filled with {:?}, but SECTIONS declares {:?}",
+        section.name,
+        vars.iter().map(|(key, _)| key).collect::<Vec<_>>(),
+        section.fills
+    );
+    fill(pick(section, salt), vars)
+}
+
 /// Makes the article a template wrote before a filled-in word agree with its sound: "a
 /// `{ty}`" reads "an `ApplicationIn`" but still "a `MessageOut`" and "a `uid`".
 fn agree_article(out: &mut String, value: &str) {
@@ -862,7 +1109,7 @@ struct ItemContext {
 
 fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
     let has_aide = context.has_aide;
-    let s = |section: Section, vars: &[(&str, String)]| Some(fill(pick(section, salt), vars));
+    let s = |section: Section, vars: &[(&str, String)]| Some(fill_in(section, salt, vars));
     match fact {
         Fact::Route { .. }
         | Fact::ReadFrom { .. }
@@ -913,8 +1160,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ("State", Some(_), false) => section!("state.state"),
                 _ => section!("state.extension"),
             };
-            let mut text = fill(
-                pick(section, salt),
+            let mut text = fill_in(
+                section,
+                salt,
                 &[
                     ("state_ty", state_ty.clone().unwrap_or_default()),
                     ("bindings", ticked_list(&names)),
@@ -922,8 +1170,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             );
             if let Some(by_ref) = bindings.iter().find(|b| b.by_ref) {
                 text.push(' ');
-                text.push_str(&fill(
-                    pick(section!("state.ref"), salt),
+                text.push_str(&fill_in(
+                    section!("state.ref"),
+                    salt,
                     &[("ref_text", by_ref.text.clone())],
                 ));
             }
@@ -1213,8 +1462,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 .as_ref()
                 .map(|c| format!(" (the test is `{c}`)"))
                 .unwrap_or_default();
-            let mut text = fill(
-                pick(section!("validator_fn"), salt),
+            let mut text = fill_in(
+                section!("validator_fn"),
+                salt,
                 &[
                     ("name", name.clone()),
                     ("arg_ty", arg_ty.clone()),
@@ -1223,8 +1473,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             );
             if let Some(message) = messages.first() {
                 text.push(' ');
-                text.push_str(&fill(
-                    pick(section!("validator_fn.message"), salt),
+                text.push_str(&fill_in(
+                    section!("validator_fn.message"),
+                    salt,
                     &[("message", unstop(message))],
                 ));
             }
@@ -1253,8 +1504,9 @@ fn method_sentence(
         (Some(_), None) => section!("method"),
         (None, None) => section!("method.unit"),
     };
-    fill(
-        pick(section, salt),
+    fill_in(
+        section,
+        salt,
         &[
             ("name", name.to_owned()),
             ("inputs", inputs),
@@ -1372,8 +1624,8 @@ fn merged_kind(fact: &Fact) -> Option<(&'static Merged, String)> {
 
 fn merged_sentence(kind: &Merged, values: &[String], salt: &Salt) -> String {
     match values {
-        [one] => fill(pick(kind.one, salt), &[(kind.key, one.clone())]),
-        many => fill(pick(kind.many, salt), &[("list", ticked_list(many))]),
+        [one] => fill_in(kind.one, salt, &[(kind.key, one.clone())]),
+        many => fill_in(kind.many, salt, &[("list", ticked_list(many))]),
     }
 }
 
@@ -1543,8 +1795,9 @@ fn item_sentences_kept(
                     (None, false) => section!("signature.helper"),
                     (None, true) => continue,
                 };
-                out.push(fill(
-                    pick(section, &fact_salt),
+                out.push(fill_in(
+                    section,
+                    &fact_salt,
                     &[
                         ("item", name.to_owned()),
                         ("params", ticked_list(params)),
@@ -1560,8 +1813,9 @@ fn item_sentences_kept(
             Fact::Field(_) => {
                 if !emitted.contains(&"fields") {
                     emitted.push("fields");
-                    out.push(fill(
-                        pick(section!("fields"), &fact_salt),
+                    out.push(fill_in(
+                        section!("fields"),
+                        &fact_salt,
                         &[
                             ("item", name.to_owned()),
                             ("list", fields.join("; ")),
@@ -1659,8 +1913,9 @@ fn purpose(unit: &UnitView, salt: &Salt) -> String {
         Role::AttrHelper => section!("purpose.attr_helper"),
         Role::Constant => section!("purpose.constant"),
     };
-    fill(
-        pick(section, salt),
+    fill_in(
+        section,
+        salt,
         &[
             ("name", unit.name.clone()),
             ("callees", ticked_list(&unit.callees)),
@@ -1817,8 +2072,9 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
         }
     }
     for (section, entries) in &helpers {
-        helper_sentences.push(fill(
-            pick(*section, salt),
+        helper_sentences.push(fill_in(
+            *section,
+            salt,
             &[
                 ("list", list(entries)),
                 ("count", entries.len().to_string()),
@@ -1914,7 +2170,7 @@ fn bounds_in_words(rule: &str) -> Option<String> {
 fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<String> {
     let mut details = Vec::new();
     let push = |section: Section, vars: &[(&str, String)], details: &mut Vec<String>| {
-        let line = fill(pick(section, salt), vars);
+        let line = fill_in(section, salt, vars);
         if !details.contains(&line) {
             details.push(line);
         }
@@ -2113,8 +2369,8 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
         ("doc", doc.unwrap_or_default()),
         ("field_of", unit.field_of.clone().unwrap_or_default()),
     ];
-    let title = fill(pick(unit.role.title(), salt), &vars);
-    let ask = fill(pick(ask_section, salt), &vars);
+    let title = fill_in(unit.role.title(), salt, &vars);
+    let ask = fill_in(ask_section, salt, &vars);
     let ask_lower = lowercase_first(&ask);
     let mut details = request_details(unit, salt, insights);
     // A unit's later examples ask from another angle: part of the needs, starting elsewhere.
@@ -2127,8 +2383,9 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
     let Some(frame) = voice.frame() else {
         return [ask, details].join("\n");
     };
-    fill(
-        pick(frame, salt),
+    fill_in(
+        frame,
+        salt,
         &[
             ("title", title),
             ("ask", ask),
@@ -2243,12 +2500,12 @@ mod tests {
         let vocabulary = BTreeMap::new();
         let unknown = BTreeMap::from([("no.such".to_owned(), vec!["x".to_owned()])]);
         assert_eq!(
-            Templates::new(&unknown, &vocabulary).unwrap_err(),
+            Templates::new(&unknown, &vocabulary).unwrap_err().message,
             "[templates] names no section the renderer uses: no.such"
         );
         let emptied = BTreeMap::from([("doc".to_owned(), Vec::new())]);
         assert_eq!(
-            Templates::new(&emptied, &vocabulary).unwrap_err(),
+            Templates::new(&emptied, &vocabulary).unwrap_err().message,
             "template section [doc] has no variant"
         );
     }
@@ -2264,6 +2521,35 @@ mod tests {
             .filter(|s| stable_hash(&[s, "open.issue"]) % 2 == stable_hash(&[s, "doc"]) % 2)
             .count();
         assert!((16..=48).contains(&agree), "{agree} of 64 agree");
+    }
+
+    #[test]
+    fn placeholders_are_braced_identifiers_as_fill_reads_them() {
+        let text = "{a} {Ab_1} {not one} {} {{b}} {1x} `{c}` {open";
+        assert_eq!(
+            placeholders(text).collect::<Vec<_>>(),
+            ["a", "Ab_1", "b", "c"]
+        );
+        let vocabulary = BTreeMap::from([("operation".to_owned(), "x".to_owned())]);
+        let unknown = |text| unknown_placeholder(text, &["item"], &vocabulary);
+        assert_eq!(unknown("{item} {operation} {Operation}"), None);
+        assert_eq!(unknown("{item} {Item} {route}"), Some("Item"));
+    }
+
+    #[test]
+    fn every_section_is_declared_once_with_distinct_placeholders() {
+        for (_, sections) in SECTIONS {
+            for (name, fills) in *sections {
+                assert_eq!(section_fills(name), Some(*fills), "[{name}]");
+                for (i, fill) in fills.iter().enumerate() {
+                    assert!(
+                        !fills[..i].contains(fill),
+                        "[{name}] declares {{{fill}}} twice"
+                    );
+                }
+            }
+        }
+        assert_eq!(section_fills("no.such"), None);
     }
 
     #[test]
@@ -2357,7 +2643,7 @@ fn fields_of(facts: &[Fact]) -> Vec<&FieldFact> {
 /// fields gained, lost or re-attributed, the doc comment rewritten.
 fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String> {
     let name = change.name.clone();
-    let s = |section: Section, vars: &[(&str, String)]| fill(pick(section, salt), vars);
+    let s = |section: Section, vars: &[(&str, String)]| fill_in(section, salt, vars);
     let mut out = Vec::new();
     if let Some(old) = &change.renamed_from {
         out.push(s(
@@ -2744,7 +3030,7 @@ pub fn render_history_request(message: &str, before_code: Option<&str>, salt: &S
         None => message.to_owned(),
         Some(code) => format!(
             "{message}\n\n{}\n\n```rust\n{code}\n```",
-            pick(section!("change.before_code"), salt)
+            fill_in(section!("change.before_code"), salt, &[])
         ),
     }
 }

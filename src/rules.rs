@@ -84,6 +84,23 @@ fn check(rules: &[Rule]) -> Result<(), String> {
     Ok(())
 }
 
+/// The placeholders a rule's sentences may name besides the vocabulary: what the signals it
+/// needs read (a `!signal` reads nothing).
+pub fn fills(rule: &Rule) -> Vec<&'static str> {
+    let mut fills = Vec::new();
+    for need in &rule.needs {
+        let Some(signal) = SIGNALS.iter().find(|s| s.name == need.as_str()) else {
+            continue;
+        };
+        for give in signal.gives {
+            if !fills.contains(give) {
+                fills.push(*give);
+            }
+        }
+    }
+    fills
+}
+
 /// What a signal read: values to fill a rule's sentence with.
 pub type Vars = Vec<(&'static str, String)>;
 
@@ -194,6 +211,9 @@ impl<'a> Scope<'a> {
 /// A named reading of a scope: None when it does not hold.
 pub struct Signal {
     pub name: &'static str,
+    /// The values it reads when it holds, by the placeholder they fill: exactly these, so a
+    /// rule's sentences may name them (checked when a profile loads) and find them filled.
+    pub gives: &'static [&'static str],
     /// What it reads true on, for people writing rules.
     pub doc: &'static str,
     read: fn(&Scope) -> Option<Vars>,
@@ -253,6 +273,7 @@ fn numbers(text: &str) -> Vec<&str> {
 pub const SIGNALS: &[Signal] = &[
     Signal {
         name: "state_ref",
+        gives: &["ref_binding", "ref_name"],
         doc: "a State binding is taken by reference (`ref db`)",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -268,6 +289,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "state_moved",
+        gives: &["moved"],
         doc: "some State bindings are taken by value",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -285,6 +307,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "hands_moved_to_callee",
+        gives: &["callee"],
         doc: "every by-value State binding is an argument of the call to a same-file function",
         read: |s| {
             let moved: Vec<&str> = s
@@ -316,6 +339,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "callee_borrows_only_the_ref",
+        gives: &["callee"],
         doc: "the unit shows the called function's signature: the by-reference binding is a \
               reference parameter there and the moved ones are not",
         read: |s| {
@@ -354,6 +378,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "org_permission",
+        gives: &["permission"],
         doc: "authorization is an organization-level permission extractor",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -366,6 +391,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "app_in_path",
+        gives: &["path_field"],
         doc: "a Path extractor binds an application id",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -383,6 +409,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "passes_path_on",
+        gives: &["callee"],
         doc: "the whole body is a call to a same-file function that gets the path binding",
         read: |s| {
             let path_field = s.facts.iter().find_map(|f| match f {
@@ -405,6 +432,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "creates_missing_app",
+        gives: &["create_fn"],
         doc: "the unit answers a missing record with not_found and also calls a create_app… \
               function",
         read: |s| {
@@ -424,6 +452,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "validates_param_by_hand",
+        gives: &["receiver"],
         doc: "`x.validate()` is called on a parameter of the function",
         read: |s| {
             let params: Vec<&String> = s
@@ -445,6 +474,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "validation_error_in_path",
+        gives: &["location", "error_ctor"],
         doc: "the errors of a `.validate()` call are mapped with a \"path\" location and an \
               unprocessable-entity constructor",
         read: |s| {
@@ -467,6 +497,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "reads_before_move",
+        gives: &["read_name", "read_expr", "receiver", "base"],
         doc: "a value is read from a binding before a struct literal's `..binding.into()` \
               moves it",
         read: |s| {
@@ -492,6 +523,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "queue_after_transaction",
+        gives: &["queue"],
         doc: "the queue send comes after the transaction in the code",
         read: |s| {
             let txn = position(s.facts, |f| matches!(f, Fact::Transaction { .. }))?;
@@ -505,6 +537,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "writes_together",
+        gives: &["inserts", "txn_method"],
         doc: "a transaction closure inserts two or more rows",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -518,6 +551,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "insert_conflict",
+        gives: &["via"],
         doc: "an insert's error is mapped through a conflict helper",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -528,6 +562,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "status_202",
+        gives: &["status_ty"],
         doc: "the return type fixes the status at 202",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -542,6 +577,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "queue_in_unit",
+        gives: &["queue"],
         doc: "some item of the unit sends on a queue",
         read: |s| {
             s.unit_facts().find_map(|f| match f {
@@ -552,6 +588,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "cache_with_ttl",
+        gives: &["cache_call", "ttl"],
         doc: "a cached fetch with an explicit time to live",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -565,6 +602,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "aide_doc_description",
+        gives: &["attr", "op_id", "item"],
         doc: "an aide annotation on an item with a doc comment of several lines",
         read: |s| {
             let long_doc = s
@@ -584,6 +622,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "renamed_under_rename_all",
+        gives: &["rename_all", "field", "wire"],
         doc: "a container rename_all and a field with a rename of its own",
         read: |s| {
             let rename_all = s.facts.iter().find_map(|f| match f {
@@ -604,6 +643,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "aliased_field",
+        gives: &["field", "aliases"],
         doc: "a field with serde aliases other than its own name",
         read: |s| {
             s.fields().find_map(|field| {
@@ -624,6 +664,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "schema_restates_custom_rule",
+        gives: &["field", "schema_rule", "validator"],
         doc: "a field checked by a custom validator whose bounds its schemars attribute \
               repeats (every number of the schema rule stands in the validator's condition)",
         read: |s| {
@@ -648,6 +689,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "schema_hidden_field",
+        gives: &["field"],
         doc: "a field kept out of the schema with schemars skip",
         read: |s| {
             s.fields().find_map(|field| {
@@ -659,6 +701,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "default_is_example",
+        gives: &["field", "default_fn"],
         doc: "one function is a field's serde default and its schemars example",
         read: |s| {
             s.fields()
@@ -673,6 +716,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "bounded_with_default",
+        gives: &["field", "range", "default_fn"],
         doc: "a field with a range rule and a serde default",
         read: |s| {
             s.fields().find_map(|field| {
@@ -688,6 +732,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "nested_validation",
+        gives: &["nested"],
         doc: "fields validated with `nested`",
         read: |s| {
             let nested: Vec<String> = s
@@ -700,6 +745,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "omitted_when_none",
+        gives: &["omitted"],
         doc: "fields left out of the output when they are None",
         read: |s| {
             let omitted: Vec<String> = s
@@ -712,6 +758,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "raw_json_newtype",
+        gives: &["item", "inner"],
         doc: "a newtype over serde_json's RawValue",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -726,6 +773,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "eq_by_hand_for_raw_json",
+        gives: &["self_ty", "eq_body"],
         doc: "PartialEq is written by hand (and Eq is a marker impl) for a raw-JSON newtype that \
               another type of the file holds in a field while deriving Eq",
         read: |s| {
@@ -771,6 +819,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "schema_from_json_value",
+        gives: &["self_ty", "schema_body"],
         doc: "a hand-written JsonSchema impl whose schema is serde_json::Value's",
         read: |s| {
             let self_ty = s.facts.iter().find_map(|f| match f {
@@ -794,6 +843,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "display_as_text",
+        gives: &["self_ty", "display_body"],
         doc: "a hand-written Display impl of a raw-JSON newtype that writes its text",
         read: |s| {
             let raw = s.raw_json_types();
@@ -822,6 +872,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "object_check_on_raw_json",
+        gives: &["condition"],
         doc: "a validator of a raw-JSON newtype whose test is `starts_with('{')`",
         read: |s| {
             let raw = s.raw_json_types();
@@ -839,6 +890,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "validator_named_by_a_field",
+        gives: &["validator"],
         doc: "a field of the file names this validator in `custom(function = ..)`",
         read: |s| {
             let name = s.facts.iter().find_map(|f| match f {
@@ -851,6 +903,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "model_in_conversion",
+        gives: &["self_ty", "set_fields"],
         doc: "a ModelIn impl whose update_model sets columns",
         read: |s| {
             let self_ty = s.facts.iter().find_map(|f| match f {
@@ -872,6 +925,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "note_comment",
+        gives: &["marker", "comment"],
         doc: "a FIXME, TODO or NOTE comment directly above the item",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -884,6 +938,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "body_comment",
+        gives: &["comment"],
         doc: "a plain comment of four words or more inside the function's body",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -894,6 +949,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "upsert_status",
+        gives: &["status_ty"],
         doc: "the return type is JsonStatusUpsert",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -906,6 +962,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "conflict_answered_early",
+        gives: &["conflict_ctor"],
         doc: "a conflict error is built in the body (not only mapped from an insert)",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -918,6 +975,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "explicit_commit",
+        gives: &["begin"],
         doc: "a transaction opened with begin and committed with commit",
         read: |s| {
             let begin = s.facts.iter().find_map(|f| match f {
@@ -932,6 +990,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "many_arguments_allowed",
+        gives: &["lint", "count"],
         doc: "clippy::too_many_arguments is allowed on a function of seven or more parameters",
         read: |s| {
             let lint = s.facts.iter().find_map(|f| match f {
@@ -951,6 +1010,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "whole_body_delegates",
+        gives: &["callee"],
         doc: "the whole body is one call to a same-file function",
         read: |s| {
             s.facts.iter().find_map(|f| match f {
@@ -965,6 +1025,7 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "plain_parameters",
+        gives: &["params"],
         doc: "a function with parameters, none of them an extractor",
         read: |s| {
             let extractors = s.facts.iter().any(|f| {
@@ -1002,6 +1063,19 @@ pub fn fire<'r>(rules: &'r [Rule], scope: &Scope) -> Vec<Fired<'r>> {
         }
         let signal = SIGNALS.iter().find(|s| s.name == name)?;
         let vars = (signal.read)(scope);
+        debug_assert!(
+            vars.as_ref().is_none_or(|vars| {
+                vars.iter().all(|(key, _)| signal.gives.contains(key))
+                    && signal
+                        .gives
+                        .iter()
+                        .all(|g| vars.iter().any(|(key, _)| key == g))
+            }),
+            "signal {} read {:?}, but gives {:?}",
+            signal.name,
+            vars,
+            signal.gives
+        );
         readings.push((signal.name, vars.clone()));
         vars
     };

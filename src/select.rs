@@ -979,7 +979,7 @@ fn str_lit(expr: &Expr) -> Option<String> {
     }
 }
 
-const HTTP_METHODS: [&str; 8] = [
+pub(crate) const HTTP_METHODS: [&str; 8] = [
     "get", "post", "put", "delete", "patch", "head", "options", "trace",
 ];
 

@@ -469,17 +469,22 @@ fn valid_split_keeps_units_whole_and_code_apart() {
             format!("{n} {word}s")
         }
     };
+    // Then the shares the split came to: fixtures/message.rs makes 8 groups of 11 units.
+    let total = train_codes.len() + valid_codes.len();
     assert_eq!(
         stderr,
         format!(
-            "svix-distill: wrote {} ({}) to {} and {} ({}) to {}, the manifest to {}\n",
+            "svix-distill: wrote {} ({}) to {} and {} ({}) to {}, the manifest to {}\n\
+             svix-distill: valid: {} of {total} examples ({:.2}), 2 of 8 groups\n",
             counted(train_codes.len(), "example"),
             counted(train_units.len(), "unit"),
             data.display(),
             counted(valid_codes.len(), "example"),
             counted(valid_units.len(), "unit"),
             valid.display(),
-            manifest.display()
+            manifest.display(),
+            valid_codes.len(),
+            valid_codes.len() as f64 / total as f64,
         )
     );
     let (code, stderr) = {
@@ -497,6 +502,31 @@ fn valid_split_keeps_units_whole_and_code_apart() {
     };
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("data.valid.jsonl is current"), "{stderr}");
+}
+
+/// Two groups can only split half and half, whatever is asked: the summary says what came of
+/// it, and that so few groups make any fraction coarse.
+#[test]
+fn few_groups_give_the_share_obtained_and_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.jsonl");
+    let output = bin()
+        .arg(repo().join("tests/cmd/checkout/server/svix-server/src/v1/endpoints/message.rs"))
+        .args(["--valid", "0.3", "-o"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "svix-distill: valid: 2 of 4 examples (0.50), 1 of 2 groups",
+            "svix-distill: warning: 2 groups of examples only: the validation side takes whole \
+             groups, so --valid 0.3 can only be met coarsely",
+        ]
+    );
 }
 
 #[test]
