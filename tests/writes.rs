@@ -753,3 +753,257 @@ fn stdout_appended_to_the_input_is_refused() {
     );
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }
+
+/// `--list -o FILE` used to print the list on stdout and leave FILE alone.
+#[test]
+fn list_goes_to_out_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let work_tree = dir.path().join("repo");
+    std::fs::create_dir(&work_tree).unwrap();
+    history_repo(support::git::TestRepo::init(&work_tree));
+    let runs: [Vec<PathBuf>; 2] = [
+        vec![fixture(), "--list".into()],
+        vec!["history".into(), work_tree, "--list".into()],
+    ];
+    for args in runs {
+        let printed = bin().args(&args).output().unwrap();
+        assert!(printed.status.success(), "{args:?}");
+        assert!(!printed.stdout.is_empty(), "{args:?}");
+        let out = dir.path().join("list.txt");
+        let written = bin().args(&args).arg("-o").arg(&out).output().unwrap();
+        assert!(written.status.success(), "{args:?}");
+        assert!(written.stdout.is_empty(), "{args:?}");
+        assert_eq!(std::fs::read(&out).unwrap(), printed.stdout, "{args:?}");
+        assert!(
+            String::from_utf8(written.stderr)
+                .unwrap()
+                .ends_with(&format!(
+                    "svix-distill: wrote the list to {}\n",
+                    out.display()
+                )),
+            "{args:?}"
+        );
+        std::fs::remove_file(&out).unwrap();
+    }
+}
+
+/// `-` with --manifest used to fail with "cannot read <stdin>": the manifest names the source
+/// `<stdin>` with the sha256 of the bytes as read, a byte-order mark among them, and the
+/// slices' offsets in those bytes.
+#[test]
+fn stdin_has_a_manifest_with_the_sha256_of_its_bytes() {
+    use sha2::Digest as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend(std::fs::read(fixture()).unwrap());
+    let data = dir.path().join("d.jsonl");
+    let manifest = dir.path().join("m.json");
+    let run = with_stdin(
+        bin()
+            .args(["-", "-o"])
+            .arg(&data)
+            .arg("--manifest")
+            .arg(&manifest),
+        &bytes,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(std::fs::read(&data).unwrap(), expected());
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let sha256: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        value["sources"],
+        serde_json::json!([{"path": "<stdin>", "sha256": sha256, "commit": null}])
+    );
+    assert_eq!(value["input"]["path"], "-");
+    for example in value["examples"].as_array().unwrap() {
+        for slice in example["slices"].as_array().unwrap() {
+            assert_eq!(slice["path"], "<stdin>");
+            let (start, end) = (
+                slice["start_byte"].as_u64().unwrap() as usize,
+                slice["end_byte"].as_u64().unwrap() as usize,
+            );
+            assert!(std::str::from_utf8(&bytes[start..end]).is_ok());
+            assert!(start >= 3, "the offsets count the byte-order mark");
+        }
+    }
+}
+
+/// `-o - --valid 0.5` used to write a file named `-.valid`, and a FIFO as OUT a regular file
+/// beside it: --valid needs --valid-output unless OUT is a file with a folder; --valid-output
+/// also moves the validation file of a regular OUT.
+#[test]
+fn valid_goes_beside_a_regular_out_or_where_valid_output_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name);
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(
+        unsafe { libc::mkfifo(c_path(&at("pipe")).as_ptr(), 0o600) },
+        0
+    );
+    let stdout_said = "--valid: the data goes to stdout, with no folder to put the validation file in; give -o \
+         OUT or --valid-output PATH";
+    let fifo_said = format!(
+        "--valid: {} is written in place (a FIFO, a device or a descriptor), with no folder to \
+         put the validation file in; give --valid-output PATH",
+        at("pipe").display()
+    );
+    let refused: [(Vec<PathBuf>, &str); 3] = [
+        (vec![], stdout_said),
+        (vec!["-o".into(), "-".into()], stdout_said),
+        (vec!["-o".into(), at("pipe")], &fifo_said),
+    ];
+    for (args, said) in refused {
+        // A reader on the FIFO, so that a run that wrongly writes to it does not hang.
+        let fifo = at("pipe");
+        let drain = std::thread::spawn(move || std::fs::read(fifo).unwrap());
+        // In the scratch folder: a `-.valid` would land there.
+        let run = bin()
+            .current_dir(dir.path())
+            .arg(fixture())
+            .args(["--valid", "0.3"])
+            .args(&args)
+            .output()
+            .unwrap();
+        // A writer that writes nothing ends the reader's wait: it got nothing from the run.
+        while !drain.is_finished() {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(at("pipe"));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(drain.join().unwrap().is_empty(), "{args:?}");
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8(run.stderr).unwrap(),
+            format!("svix-distill: error: {said}\n"),
+        );
+        assert!(run.stdout.is_empty(), "{args:?}");
+        assert_eq!(names_in(dir.path()), ["pipe"], "{args:?}");
+    }
+    // Beside a regular OUT, the default: the reference for the runs below.
+    let split = bin()
+        .arg(fixture())
+        .args(["--valid", "0.3", "-o"])
+        .arg(at("d.jsonl"))
+        .output()
+        .unwrap();
+    assert!(split.status.success());
+    let train = std::fs::read(at("d.jsonl")).unwrap();
+    let valid = std::fs::read(at("d.valid.jsonl")).unwrap();
+    assert!(!train.is_empty() && !valid.is_empty());
+    for name in ["d.jsonl", "d.valid.jsonl"] {
+        std::fs::remove_file(at(name)).unwrap();
+    }
+    let to_stdout = bin()
+        .arg(fixture())
+        .args(["--valid", "0.3", "-o", "-", "--valid-output"])
+        .arg(at("v.jsonl"))
+        .output()
+        .unwrap();
+    assert!(to_stdout.status.success());
+    assert_eq!(to_stdout.stdout, train);
+    assert_eq!(std::fs::read(at("v.jsonl")).unwrap(), valid);
+    let fifo = at("pipe");
+    let reader = std::thread::spawn(move || std::fs::read(fifo).unwrap());
+    let to_fifo = bin()
+        .arg(fixture())
+        .args(["--valid", "0.3", "-o"])
+        .arg(at("pipe"))
+        .arg("--valid-output")
+        .arg(at("w.jsonl"))
+        .output()
+        .unwrap();
+    assert!(to_fifo.status.success());
+    assert_eq!(reader.join().unwrap(), train);
+    assert_eq!(std::fs::read(at("w.jsonl")).unwrap(), valid);
+    let moved = bin()
+        .arg(fixture())
+        .args(["--valid", "0.3", "-o"])
+        .arg(at("d.jsonl"))
+        .arg("--valid-output")
+        .arg(at("elsewhere.jsonl"))
+        .output()
+        .unwrap();
+    assert!(moved.status.success());
+    assert_eq!(std::fs::read(at("d.jsonl")).unwrap(), train);
+    assert_eq!(std::fs::read(at("elsewhere.jsonl")).unwrap(), valid);
+    assert_eq!(
+        names_in(dir.path()),
+        ["d.jsonl", "elsewhere.jsonl", "pipe", "v.jsonl", "w.jsonl"]
+    );
+}
+
+/// History mode with nothing to write used to exit 0 with an empty file where generation mode
+/// exits 1: now it exits 1 saying why, or with --allow-empty writes the empty file.
+#[test]
+fn history_with_nothing_to_write_exits_1_unless_allow_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let work_tree = dir.path().join("repo");
+    std::fs::create_dir(&work_tree).unwrap();
+    let mut repo = support::git::TestRepo::init(&work_tree);
+    let fixture_text = std::fs::read_to_string(fixture()).unwrap();
+    // The commit that brings the whole file in is dropped: no example.
+    let head = repo.commit(
+        "Add the message endpoints",
+        &[(HISTORY_FILE, Some(&fixture_text))],
+    );
+    let out = dir.path().join("out.jsonl");
+    let cases: [(&[&str], String); 2] = [
+        (
+            &[],
+            format!(
+                "none of the 1 commit(s) that changed {HISTORY_FILE} gave an example: nothing to \
+                 write"
+            ),
+        ),
+        (
+            &["--since", &head],
+            format!("no commit after {head} changed {HISTORY_FILE}: nothing to write"),
+        ),
+    ];
+    for (args, why) in cases {
+        let failed = bin()
+            .arg("history")
+            .arg(&work_tree)
+            .args(args)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(failed.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8(failed.stderr).unwrap();
+        assert!(
+            stderr.ends_with(&format!(
+                "svix-distill: error: {why} (--allow-empty writes an empty file instead)\n"
+            )),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "{args:?}");
+        let allowed = bin()
+            .arg("history")
+            .arg(&work_tree)
+            .args(args)
+            .args(["--allow-empty", "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(allowed.stderr).unwrap();
+        assert!(allowed.status.success(), "{stderr}");
+        assert!(
+            stderr.contains(&why.replace(": nothing to write", "; --allow-empty: no examples")),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read(&out).unwrap(), b"");
+        std::fs::remove_file(&out).unwrap();
+    }
+}
