@@ -81,7 +81,7 @@ fn fraction(text: &str) -> Result<f64, String> {
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), an example left out under --strict, faults\n     found by validate, or a dataset with no valid line (validate, stats)\n  2  usage, input or output error"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), no example in history mode (--allow-empty),\n     an example left out under --strict, faults found by validate, or a dataset with no\n     valid line (validate, stats)\n  2  usage, input or output error, an output that is a file the run reads among them"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -238,9 +238,14 @@ pub struct HistoryArgs {
     pub profile: String,
 
     /// Print one line per commit (id, subject, items added or changed, kept or dropped and
-    /// why) instead of JSONL.
+    /// why) instead of JSONL, to OUT with -o.
     #[arg(long, conflicts_with = "check")]
     pub list: bool,
+
+    /// When no commit gives an example (none after --since, or every one dropped), write an
+    /// empty file and exit 0 instead of failing (for a CI job run on every push).
+    #[arg(long)]
+    pub allow_empty: bool,
 
     /// Which use declarations each example's code carries.
     #[arg(long, value_enum, default_value_t = ImportsArg::Used)]
@@ -264,7 +269,7 @@ pub struct GenerateArgs {
     #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
-    /// Print the selected items (kind, name, lines, why) instead of JSONL.
+    /// Print the selected items (kind, name, lines, why) instead of JSONL, to OUT with -o.
     #[arg(long, conflicts_with = "check")]
     pub list: bool,
 
@@ -317,6 +322,9 @@ pub struct GenerateArgs {
 pub struct WriteArgs {
     /// Write the JSONL here instead of to stdout (`-`): a regular file is replaced atomically
     /// and keeps its mode, a link's target is replaced, a FIFO or device is written in place.
+    /// No output may be a file the run reads (the input, a source file of the crate, the
+    /// profile, a file git tracks in history mode's repository): that is refused, and nothing
+    /// is written.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 
@@ -337,10 +345,15 @@ pub struct WriteArgs {
     pub manifest: Option<PathBuf>,
 
     /// Write this share of the examples (0 < FRACTION < 1), as near as whole groups of units
-    /// allow, to OUT's sibling <OUT stem>.valid<ext> instead of OUT; every example of a unit lands
-    /// on one side, and the summary gives the share obtained.
-    #[arg(long, value_name = "FRACTION", requires = "output", conflicts_with = "list", value_parser = fraction)]
+    /// allow, to OUT's sibling <OUT stem>.valid<ext> (or --valid-output) instead of OUT; every
+    /// example of a unit lands on one side, and the summary gives the share obtained.
+    #[arg(long, value_name = "FRACTION", conflicts_with = "list", value_parser = fraction)]
     pub valid: Option<f64>,
+
+    /// With --valid: write the validation share here instead of beside OUT. Needed when OUT is
+    /// stdout, a FIFO or a device, which have no folder to put a sibling in.
+    #[arg(long, value_name = "PATH", requires = "valid")]
+    pub valid_output: Option<PathBuf>,
 
     /// Fail (exit 1, nothing written) when any example is left out because its text fails
     /// the check; without it such an example is left out with a warning and the run goes on.

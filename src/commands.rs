@@ -6,16 +6,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{
-    GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs,
+    GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs, WriteArgs,
 };
 use crate::history::{self, HistoryOptions};
 use crate::pipeline::{self, EmptySelection, Extracted, Options};
 use crate::profile::{self, Profile};
+use crate::protected::{self, Protected, Role};
 use crate::source::{self, SourceFile};
 use crate::split::{self, Side};
 use crate::{
-    CheckFailed, format, git, manifest, output, provenance, report, select, stats as dataset_stats,
-    tokens, tree, validate as dataset_validate,
+    CheckFailed, NothingToWrite, format, git, manifest, output, provenance, report, select,
+    stats as dataset_stats, tokens, tree, validate as dataset_validate,
 };
 
 pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
@@ -211,23 +212,36 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         imports: cli.imports.into(),
         context: Vec::new(),
     };
+    // Where the outputs go is settled first, and checked against what the run reads as soon as
+    // that is known: a refused run does no work and writes nothing.
+    let destinations = Destinations::new(&cli.write)?;
+    let mut protected = Protected::new();
+    protected.profile(&cli.profile);
     let named_file = cli
         .input
         .clone()
         .filter(|path| source::is_stdio(path) || !path.is_dir());
+    // With `-` and --manifest: what stdin held, as the manifest names a source.
+    let mut stdin = None;
     let (profile, input, result) = match named_file {
         // A file named on the command line is parsed while the profile loads; the errors
         // still come in the order the steps would run one after the other.
         Some(input) => {
+            protected.input(&input);
+            protected.check(&destinations.named())?;
             // Kept here, so that it outlives a run that fails after it loaded.
             let loaded = std::sync::OnceLock::new();
             let load = || -> anyhow::Result<&Profile> {
                 let profile = Profile::load(&cli.profile)?;
-                refuse_to_overwrite(cli, &input)?;
                 Ok(loaded.get_or_init(|| profile))
             };
             let result = match SourceFile::read(&input) {
-                Ok(source) => pipeline::extract_loading(&source, load, &options),
+                Ok(source) => {
+                    if source::is_stdio(&input) && destinations.manifest.is_some() {
+                        stdin = Some(stdin_facts(&source));
+                    }
+                    pipeline::extract_loading(&source, load, &options)
+                }
                 Err(err) => load().and(Err(err)),
             };
             // No profile means the run stopped at it: its error is the result.
@@ -250,10 +264,17 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
                     found
                 }
             };
-            refuse_to_overwrite(cli, &input)?;
             let result = if input.is_dir() {
-                extract_crate(cli, &profile, &input, &options)
+                let guard = |walked: &[PathBuf]| {
+                    for file in walked {
+                        protected.file(Role::CrateSource, file);
+                    }
+                    protected.check(&destinations.named())
+                };
+                extract_crate(cli, &profile, &input, &options, guard)
             } else {
+                protected.input(&input);
+                protected.check(&destinations.named())?;
                 SourceFile::read(&input)
                     .and_then(|source| pipeline::extract(&source, &profile, &options))
             };
@@ -284,7 +305,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         )
     });
     if cli.list {
-        output::to_stdout(&report::list_table(&extracted.rows))?;
+        put_list(destinations.out, &report::list_table(&extracted.rows))?;
         return unparsed.map_or(Ok(()), Err);
     }
     for duplicate in &extracted.duplicates {
@@ -309,20 +330,20 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             None => refused,
         });
     }
-    let wanted = Wanted {
-        out: cli.write.output.as_deref(),
-        format: format::Format::from(cli.write.format),
-        valid: cli.write.valid,
-        manifest: cli.write.manifest.as_deref(),
-        input: &input,
-    };
     let outputs = Outputs::new(
-        &wanted,
+        &destinations,
+        format::Format::from(cli.write.format),
         &profile,
         &extracted.examples,
         extracted.unit_count,
         extracted.dropped.len(),
-        |sides, data, valid| manifest_json(cli, &profile, &input, &extracted, sides, data, valid),
+        |sides, data, valid| {
+            let read = ManifestInput {
+                path: &input,
+                stdin: stdin.as_ref(),
+            };
+            manifest_json(cli, &profile, read, &extracted, sides, data, valid)
+        },
     )?;
     put_out(&outputs, cli.write.check)?;
     unparsed.map_or(Ok(()), Err)
@@ -349,22 +370,37 @@ fn left_out(
     })
 }
 
-/// OUT must not be the input file.
-fn refuse_to_overwrite(cli: &GenerateArgs, input: &Path) -> anyhow::Result<()> {
-    match &cli.write.output {
-        Some(out) if source::same_file(out, input) => {
-            anyhow::bail!("refusing to write {}: it is the input file", out.display())
+/// What stdin held, as the manifest gives a source: the sha256 of its bytes as read (a
+/// byte-order mark put back), no commit.
+fn stdin_facts(source: &SourceFile) -> provenance::FileFacts {
+    let bom = if source.bom { "\u{feff}" } else { "" };
+    provenance::FileFacts {
+        sha256: provenance::sha256_hex([bom, source.text.as_str()].concat().as_bytes()),
+        bom: source.bom,
+        commit: None,
+    }
+}
+
+/// `--list`'s table: to stdout, or to OUT as any output is written.
+fn put_list(out: Option<&Path>, table: &str) -> anyhow::Result<()> {
+    match out {
+        Some(path) if !source::is_stdio(path) => {
+            output::to_file(path, table)?;
+            output::status(&format!("wrote the list to {}", path.display()));
+            Ok(())
         }
-        _ => Ok(()),
+        _ => output::to_stdout(table),
     }
 }
 
 /// Crate mode: the crate INPUT holds (or is), walked with a progress bar on a terminal.
+/// `guard` is shown every file the walk found before any is parsed, and may stop the run.
 fn extract_crate(
     cli: &GenerateArgs,
     profile: &Profile,
     input: &Path,
     options: &Options,
+    guard: impl FnOnce(&[PathBuf]) -> anyhow::Result<()>,
 ) -> anyhow::Result<Extracted> {
     let focus = cli
         .focus
@@ -383,6 +419,8 @@ fn extract_crate(
         depth: cli.depth,
         progress: tree::ProgressHook::new(move |done, total| reporter.files(done, total)),
     };
+    // The walk alone is cheap (a few milliseconds on svix-server); the plan walks again.
+    guard(&tree::walk(&choice.root, &tree_options)?)?;
     let result = pipeline::extract_tree(&choice.root, &tree_options, profile, options);
     progress.finish();
     result
@@ -425,14 +463,95 @@ fn put_out(outputs: &Outputs, check: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Where a run's outputs go, as the command line asked.
-struct Wanted<'a> {
+/// Where a run's outputs go, settled from the command line before any work: OUT (None:
+/// stdout), the validation file with the share it takes under `--valid`, the manifest.
+struct Destinations<'a> {
     out: Option<&'a Path>,
-    format: format::Format,
-    valid: Option<f64>,
+    valid: Option<(f64, PathBuf)>,
     manifest: Option<&'a Path>,
-    /// What was read: no output may replace it.
-    input: &'a Path,
+}
+
+impl<'a> Destinations<'a> {
+    /// Refuses a validation file with no place to go and two outputs on one file.
+    fn new(write: &'a WriteArgs) -> anyhow::Result<Destinations<'a>> {
+        let out = write.output.as_deref();
+        let valid = match write.valid {
+            Some(fraction) => Some((fraction, valid_file(out, write.valid_output.as_deref())?)),
+            None => None,
+        };
+        let destinations = Destinations {
+            out,
+            valid,
+            manifest: write.manifest.as_deref(),
+        };
+        let named = destinations.named();
+        for (i, &(what, path)) in named.iter().enumerate() {
+            if let Some(&(other, _)) = named[..i].iter().find(|(_, o)| same_output(o, path)) {
+                let noun = |what: &'static str| match what.trim_end() {
+                    "" => "OUT",
+                    noun => noun,
+                };
+                anyhow::bail!(
+                    "refusing to write {} twice: {} and {} need paths of their own",
+                    shown_output(path),
+                    noun(other),
+                    noun(what)
+                );
+            }
+        }
+        Ok(destinations)
+    }
+
+    /// Every output with what messages call it ("" for OUT): the validation file, OUT (`-` for
+    /// stdout), the manifest.
+    fn named(&self) -> Vec<(&'static str, &Path)> {
+        let mut named: Vec<(&'static str, &Path)> = Vec::new();
+        if let Some((_, path)) = &self.valid {
+            named.push(("the validation file ", path));
+        }
+        named.push(("", self.out.unwrap_or(Path::new("-"))));
+        if let Some(path) = self.manifest {
+            named.push(("the manifest ", path));
+        }
+        named
+    }
+}
+
+/// Where `--valid` puts the validation share: `--valid-output`, else beside OUT; stdout and a
+/// FIFO or device have no folder to put it beside.
+fn valid_file(out: Option<&Path>, chosen: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match (chosen, out) {
+        (Some(path), _) => Ok(path.to_path_buf()),
+        (None, Some(out)) if !output::is_stream(out) => Ok(split::valid_path(out)),
+        (None, Some(out)) if !source::is_stdio(out) => anyhow::bail!(
+            "--valid: {} is written in place (a FIFO, a device or a descriptor), with no folder \
+             to put the validation file in; give --valid-output PATH",
+            out.display()
+        ),
+        (None, _) => anyhow::bail!(
+            "--valid: the data goes to stdout, with no folder to put the validation file in; \
+             give -o OUT or --valid-output PATH"
+        ),
+    }
+}
+
+/// Whether two outputs land on one file or stream: both stdout, the same file once links are
+/// followed, or two names of one file.
+fn same_output(a: &Path, b: &Path) -> bool {
+    if source::is_stdio(a) || source::is_stdio(b) {
+        return source::is_stdio(a) && source::is_stdio(b);
+    }
+    a == b
+        || protected::resolved(a).is_some_and(|r| protected::resolved(b) == Some(r))
+        || protected::file_id(a).is_some_and(|i| protected::file_id(b) == Some(i))
+}
+
+fn shown_output(path: &Path) -> String {
+    if source::is_stdio(path) {
+        "stdout".to_owned()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// What a generating run puts out: the data in its wire format, the validation share under
@@ -454,20 +573,18 @@ impl<'a> Outputs<'a> {
     /// `manifest` makes the manifest's text from each example's side, the data and the
     /// validation file.
     fn new(
-        wanted: &Wanted<'a>,
+        destinations: &Destinations<'a>,
+        format: format::Format,
         profile: &Profile,
         examples: &[crate::example::Example],
         unit_count: usize,
         dropped: usize,
         manifest: impl FnOnce(&[Side], &str, &Option<(PathBuf, String)>) -> anyhow::Result<String>,
     ) -> anyhow::Result<Outputs<'a>> {
-        let format = wanted.format;
-        let input = wanted.input;
         let system = profile.system_prompt();
+        let fraction = destinations.valid.as_ref().map(|(f, _)| *f);
         // Without --valid every example trains.
-        let split = wanted
-            .valid
-            .map(|fraction| split::assign(examples, fraction));
+        let split = fraction.map(|fraction| split::assign(examples, fraction));
         let sides = match &split {
             Some(split) => split.sides.clone(),
             None => vec![Side::Train; examples.len()],
@@ -483,47 +600,28 @@ impl<'a> Outputs<'a> {
             let units: BTreeSet<&str> = side(wanted).map(|e| e.unit.as_str()).collect();
             (side(wanted).count(), units.len())
         };
-        let counts = match wanted.valid {
+        let counts = match fraction {
             Some(_) => [count(Side::Train), count(Side::Valid)],
             None => [(examples.len(), unit_count), (0, 0)],
         };
         let data = format.to_jsonl(side(Side::Train), system);
-        let valid = match (wanted.out, wanted.valid) {
-            (Some(out), Some(_)) => Some((
-                split::valid_path(out),
-                format.to_jsonl(side(Side::Valid), system),
-            )),
-            _ => None,
-        };
-        let manifest = match wanted.manifest {
+        let valid = destinations
+            .valid
+            .as_ref()
+            .map(|(_, path)| (path.clone(), format.to_jsonl(side(Side::Valid), system)));
+        let manifest = match destinations.manifest {
             Some(path) => Some((path, manifest(&sides, &data, &valid)?)),
             None => None,
         };
-        let outputs = Outputs {
-            out: wanted.out,
+        Ok(Outputs {
+            out: destinations.out,
             data,
             valid,
             manifest,
             counts,
             dropped,
             split,
-        };
-        let files = outputs.files();
-        for (i, (path, _)) in files.iter().enumerate() {
-            if source::same_file(path, input) {
-                anyhow::bail!("refusing to write {}: it is the input file", path.display());
-            }
-            if files[..i]
-                .iter()
-                .any(|(other, _)| other == path || source::same_file(other, path))
-            {
-                anyhow::bail!(
-                    "refusing to write {} twice: give the manifest a path of its own",
-                    path.display()
-                );
-            }
-        }
-        Ok(outputs)
+        })
     }
 
     /// Every file to write or compare, with its text: the validation file, OUT, the manifest.
@@ -618,16 +716,24 @@ impl<'a> Outputs<'a> {
     }
 }
 
+/// INPUT as the manifest describes it: its path, and with `-` what stdin held (which cannot be
+/// read again).
+struct ManifestInput<'a> {
+    path: &'a Path,
+    stdin: Option<&'a provenance::FileFacts>,
+}
+
 /// The manifest of a generating run, as the JSON text to write or compare.
 fn manifest_json(
     cli: &GenerateArgs,
     profile: &Profile,
-    input: &Path,
+    read: ManifestInput,
     extracted: &Extracted,
     sides: &[Side],
     jsonl: &str,
     valid: &Option<(PathBuf, String)>,
 ) -> anyhow::Result<String> {
+    let input = read.path;
     let crate_mode = input.is_dir();
     // Every file a slice comes from, and in single-file mode the input even with no example.
     let mut paths: Vec<&Path> = extracted
@@ -636,14 +742,18 @@ fn manifest_json(
         .flat_map(|e| e.slices.iter().map(|s| s.path.as_path()))
         .collect();
     if !crate_mode {
-        paths.push(input);
+        paths.push(source::shown(input));
     }
     let mut files = BTreeMap::new();
     for path in paths {
         if let std::collections::btree_map::Entry::Vacant(entry) =
             files.entry((path.to_path_buf(), None))
         {
-            entry.insert(provenance::read(path)?);
+            let facts = match read.stdin {
+                Some(stdin) if path == Path::new(source::STDIN) => stdin.clone(),
+                _ => provenance::read(path)?,
+            };
+            entry.insert(facts);
         }
     }
     let options = manifest::RunOptions {
@@ -684,6 +794,7 @@ fn manifest_json(
 /// History mode: read the repository's history of the profile's file (or `--path`), pair each
 /// commit's message with the items it changed, then list, check or write.
 pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
+    let destinations = Destinations::new(&args.write)?;
     let profile = Profile::load(&args.profile)?;
     let paths = if args.path.is_empty() {
         match profile.file.inputs.files.first() {
@@ -697,6 +808,11 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         args.path.clone()
     };
     let repo = git::Repo::open(&args.repo)?;
+    // Before the history is read: no output may be a file the repository holds.
+    let mut protected = Protected::new();
+    protected.profile(&args.profile);
+    protected.repository(&repo)?;
+    protected.check(&destinations.named())?;
     let options = HistoryOptions {
         paths: paths.clone(),
         since: args.since.clone(),
@@ -717,16 +833,20 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
             paths.join(", ")
         );
     }
+    let none_after = args
+        .since
+        .as_ref()
+        .filter(|_| history.rows.is_empty())
+        .map(|since| format!("no commit after {since} changed {}", paths.join(", ")));
     if args.list {
-        return output::to_stdout(&report::history_table(&history.rows));
+        if let Some(why) = none_after {
+            nothing_to_write(args.allow_empty, why)?;
+        }
+        return put_list(destinations.out, &report::history_table(&history.rows));
     }
-    if let (true, Some(since)) = (history.rows.is_empty(), &args.since) {
-        output::status(&format!(
-            "no commit after {since} changed {}",
-            paths.join(", ")
-        ));
+    if !history.rows.is_empty() {
+        output::status(&report::history_summary(&history));
     }
-    output::status(&report::history_summary(&history));
     if let Some(refused) = left_out(&history.dropped, &args.repo, args.write.strict) {
         return Err(refused);
     }
@@ -742,13 +862,16 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
             profile.describe_roots()
         ));
     }
-    let wanted = Wanted {
-        out: args.write.output.as_deref(),
-        format: format::Format::from(args.write.format),
-        valid: args.write.valid,
-        manifest: args.write.manifest.as_deref(),
-        input: &args.repo,
-    };
+    if history.examples.is_empty() {
+        let why = none_after.unwrap_or_else(|| {
+            format!(
+                "none of the {} commit(s) that changed {} gave an example",
+                history.rows.len(),
+                paths.join(", ")
+            )
+        });
+        nothing_to_write(args.allow_empty, why)?;
+    }
     let units = history
         .examples
         .iter()
@@ -756,7 +879,8 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         .collect::<BTreeSet<_>>()
         .len();
     let outputs = Outputs::new(
-        &wanted,
+        &destinations,
+        format::Format::from(args.write.format),
         &profile,
         &history.examples,
         units,
@@ -768,6 +892,19 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         },
     )?;
     put_out(&outputs, args.write.check)
+}
+
+/// A history run with no example: exit 1 saying why, or under `--allow-empty` a note, and the
+/// run goes on to write an empty file.
+fn nothing_to_write(allow_empty: bool, why: String) -> anyhow::Result<()> {
+    if !allow_empty {
+        return Err(NothingToWrite {
+            message: format!("{why}: nothing to write"),
+        }
+        .into());
+    }
+    output::status(&format!("{why}; --allow-empty: no examples"));
+    Ok(())
 }
 
 /// `--imports` as the command line spells it.

@@ -1,8 +1,8 @@
 //! Reading one file's history out of a git repository with gix, in process (no `git` binary):
 //! the commits that changed it, oldest first, following renames as `git log --follow` does,
-//! and its text at each of them.
+//! and its text at each of them; and the paths git tracks, which no output may replace.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -13,6 +13,16 @@ pub struct Repo {
     repo: gix::Repository,
     /// As the user gave it, for messages.
     pub shown: PathBuf,
+}
+
+/// Where a repository lives on disk.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub git_dir: PathBuf,
+    /// The git directory shared by linked work trees (the git directory itself otherwise).
+    pub common_dir: PathBuf,
+    /// None for a bare repository.
+    pub work_tree: Option<PathBuf>,
 }
 
 /// One commit that changed the file.
@@ -67,6 +77,55 @@ impl Repo {
             repo,
             shown: path.to_path_buf(),
         })
+    }
+
+    pub fn dirs(&self) -> Dirs {
+        Dirs {
+            git_dir: self.repo.git_dir().to_path_buf(),
+            common_dir: self.repo.common_dir().to_path_buf(),
+            work_tree: self.repo.workdir().map(Path::to_path_buf),
+        }
+    }
+
+    /// Every path git tracks, relative to the work tree with `/`: the index's entries and
+    /// HEAD's tree's files (a repository with no commit yet has none of the latter, one that
+    /// never staged anything none of the former).
+    pub fn tracked_paths(&self) -> anyhow::Result<BTreeSet<String>> {
+        let fail = || {
+            format!(
+                "cannot list the files git tracks in {}",
+                self.shown.display()
+            )
+        };
+        let mut paths = BTreeSet::new();
+        let index = self.repo.index_or_empty().with_context(fail)?;
+        for entry in index.entries() {
+            paths.insert(entry.path(&index).to_string());
+        }
+        let head = self.repo.head_tree_id_or_empty().with_context(fail)?;
+        self.tree_files(head.detach(), "", &mut paths)
+            .with_context(fail)?;
+        Ok(paths)
+    }
+
+    /// The files (blobs and links) of a tree and its subtrees, as `prefix` + their paths.
+    fn tree_files(
+        &self,
+        tree: ObjectId,
+        prefix: &str,
+        out: &mut BTreeSet<String>,
+    ) -> anyhow::Result<()> {
+        let tree = self.repo.find_tree(tree)?;
+        let decoded = tree.decode()?;
+        for entry in &decoded.entries {
+            let path = format!("{prefix}{}", entry.filename);
+            if entry.mode.is_tree() {
+                self.tree_files(entry.oid.to_owned(), &format!("{path}/"), out)?;
+            } else if !entry.mode.is_commit() {
+                out.insert(path);
+            }
+        }
+        Ok(())
     }
 
     /// A revision (`HEAD`, a branch, a tag, a full or short commit id) to its commit.

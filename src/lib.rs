@@ -25,6 +25,7 @@ pub mod parse;
 pub mod pieces;
 pub mod pipeline;
 pub mod profile;
+pub mod protected;
 pub mod provenance;
 mod quality;
 pub mod render;
@@ -59,10 +60,29 @@ impl fmt::Display for CheckFailed {
 
 impl std::error::Error for CheckFailed {}
 
-/// The exit code for an error: 1 when there was nothing to select, the check failed or the
-/// dataset has faults; 2 for usage, input and output errors (and internal errors).
+/// A run that found nothing to write: history mode with no example (no new commit, or every
+/// commit dropped) and no `--allow-empty`. Exit code 1, as an empty selection.
+#[derive(Debug)]
+pub struct NothingToWrite {
+    pub message: String,
+}
+
+impl fmt::Display for NothingToWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (--allow-empty writes an empty file instead)",
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for NothingToWrite {}
+
+/// The exit code for an error: 1 when there was nothing to select or write, the check failed
+/// or the dataset has faults; 2 for usage, input and output errors (and internal errors).
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.is::<EmptySelection>() || err.is::<CheckFailed>() {
+    if err.is::<EmptySelection>() || err.is::<NothingToWrite>() || err.is::<CheckFailed>() {
         1
     } else {
         2

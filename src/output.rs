@@ -106,6 +106,21 @@ fn target(path: &Path) -> anyhow::Result<Target> {
     )
 }
 
+/// The regular file a write to `path` replaces, links followed (it may not exist yet); None for
+/// a FIFO, a device or a descriptor link, written in place, and for what cannot be written.
+pub fn replaced_file(path: &Path) -> Option<PathBuf> {
+    match target(path) {
+        Ok(Target::Replace { path, .. }) => Some(path),
+        _ => None,
+    }
+}
+
+/// Whether writing to `path` goes into a stream rather than a file: stdout (`-`), a FIFO, a
+/// device, a descriptor link. Such a path has no folder to put a sibling file in.
+pub fn is_stream(path: &Path) -> bool {
+    is_stdio(path) || matches!(target(path), Ok(Target::InPlace(_)))
+}
+
 /// Whether a link lives in a process's descriptor folder (`/proc/<pid>/fd`, which `/dev/fd`
 /// and `/proc/self/fd` lead to).
 fn is_descriptor_link(link: &Path) -> bool {

@@ -40,6 +40,8 @@ pub struct SourceFile {
     pub text: String,
     /// Whether the file's first line ends in CRLF: joins between slices follow the file.
     pub crlf: bool,
+    /// Whether the text was read with a byte-order mark, left out of `text`.
+    pub bom: bool,
     /// Where each line starts, worked out on first use: a line number is then a binary search,
     /// not a scan of the text before it.
     line_starts: std::sync::OnceLock<Vec<usize>>,
@@ -137,9 +139,9 @@ impl SourceFile {
     }
 
     pub fn from_text(path: &Path, text: String) -> SourceFile {
-        let text = match text.strip_prefix(BOM) {
-            Some(rest) => rest.to_owned(),
-            None => text,
+        let (text, bom) = match text.strip_prefix(BOM) {
+            Some(rest) => (rest.to_owned(), true),
+            None => (text, false),
         };
         let crlf = text
             .find('\n')
@@ -148,6 +150,7 @@ impl SourceFile {
             path: path.to_owned(),
             text,
             crlf,
+            bom,
             line_starts: std::sync::OnceLock::new(),
         }
     }
@@ -733,14 +736,6 @@ pub fn find_default_input(
                 tried.join(", ")
             )
         })
-}
-
-/// Whether two paths name the same existing file.
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 #[cfg(test)]

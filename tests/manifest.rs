@@ -534,7 +534,7 @@ fn valid_needs_an_output_and_a_fraction_between_0_and_1() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("d.jsonl").display().to_string();
     for (args, says) in [
-        (vec!["--valid", "0.2"], "--output <OUT>"),
+        (vec!["--valid", "0.2"], "give -o OUT or --valid-output PATH"),
         (vec!["--valid", "0", "-o", &out], "between 0 and 1"),
         (vec!["--valid", "1", "-o", &out], "between 0 and 1"),
         (vec!["--valid", "half", "-o", &out], "between 0 and 1"),
