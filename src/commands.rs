@@ -330,6 +330,15 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             None => refused,
         });
     }
+    // Every example left out is nothing to write, as in history mode, not an empty dataset.
+    if extracted.examples.is_empty() && !extracted.dropped.is_empty() {
+        let why = format!(
+            "all {} example(s) of {} fail their check (see the warnings above)",
+            extracted.dropped.len(),
+            input.display()
+        );
+        nothing_to_write(cli.allow_empty, why)?;
+    }
     let outputs = Outputs::new(
         &destinations,
         format::Format::from(cli.write.format),

@@ -340,3 +340,51 @@ fn history_leaves_out_an_example_that_fails_its_check() {
     assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));
     assert!(!strict_out.exists());
 }
+
+/// A documented handler alone: under the ungrounded-doc profile its every example is left out.
+const ONLY_DOCUMENTED: &str = "use aide::axum::{routing::post_with, ApiRouter};
+use axum::{extract::State, Json};
+
+/// Create a new event type.
+async fn create_event_type(
+    State(AppState { ref db, .. }): State<AppState>,
+    Json(data): Json<EventTypeIn>,
+) -> Result<Json<EventTypeOut>> {
+    let model = data.into_model(db).await?;
+    Ok(Json(model.into()))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route_with(\"/event-type\", post_with(create_event_type, |op| op), |op| op)
+}
+";
+
+/// Every example left out is nothing to write, as in history mode: exit 1 and no file (it once
+/// wrote an empty dataset and exited 0); `--allow-empty` writes the empty file and exits 0.
+#[test]
+fn a_run_whose_every_example_is_left_out_has_nothing_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("event_type.rs");
+    std::fs::write(&input, ONLY_DOCUMENTED).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let args = [
+        input.to_str().unwrap(),
+        "-p",
+        UNGROUNDED,
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let refused = run(&args);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert_eq!(warnings(&refused).len(), 2, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("svix-distill: error: all 2 example(s) of "),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!out.exists(), "nothing is written");
+
+    let allowed = run(&[&args[..], &["--allow-empty"]].concat());
+    assert!(allowed.status.success(), "{}", stderr(&allowed));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "");
+}
