@@ -81,7 +81,7 @@ fn fraction(text: &str) -> Result<f64, String> {
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), no example in history mode (--allow-empty),\n     an example left out under --strict, faults found by validate, or a dataset with no\n     valid line (validate, stats)\n  2  usage, input or output error, an output that is a file the run reads among them"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), no example to write (--allow-empty),\n     an example left out under --strict, faults found by validate, or a dataset with no\n     valid line (validate, stats)\n  2  usage, input or output error, an output that is a file the run reads among them"
 )]
 pub struct Cli {
     #[command(subcommand)]
