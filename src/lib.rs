@@ -30,6 +30,7 @@ pub mod provenance;
 mod quality;
 pub mod render;
 pub mod report;
+pub mod route_profile;
 pub mod rules;
 pub mod select;
 pub mod source;

@@ -367,8 +367,8 @@ pub struct Selection {
     pub routes: Vec<Route>,
     /// Entry indices of the roots, in the order they were found.
     pub roots: Vec<usize>,
-    /// Root routes whose handler is defined in another module (`crud::create_endpoint`): crate
-    /// mode follows them there.
+    /// Root routes whose handler is defined in another module (`crud::create_endpoint`, or a
+    /// bare name a `use` brings in): crate mode follows them there.
     pub foreign_roots: Vec<Route>,
     /// Every selected item, in source order.
     pub items: Vec<Selected>,
@@ -1117,30 +1117,33 @@ pub fn select_creation_items(
     let mut foreign_roots = Vec::new();
     let is_root = |r: &Route| profile.is_root_route(&r.method, &r.path());
     for route in routes.iter().filter(|r| is_root(r)) {
-        if route.handler_is_foreign() {
+        // A handler named through a module, or by a bare name the file only imports
+        // (`use super::utils::api_not_implemented`), is defined elsewhere: crate mode follows it.
+        let local = (!route.handler_is_foreign())
+            .then(|| inventory.fn_index(&route.handler))
+            .flatten();
+        let Some(i) = local else {
             foreign_roots.push(route.clone());
             continue;
+        };
+        queue.push_back((
+            i,
+            Reason::Root {
+                method: route.method.clone(),
+                path: route.path(),
+            },
+        ));
+        if !roots.contains(&i) {
+            roots.push(i);
         }
-        if let Some(i) = inventory.fn_index(&route.handler) {
-            queue.push_back((
-                i,
-                Reason::Root {
-                    method: route.method.clone(),
-                    path: route.path(),
-                },
-            ));
-            if !roots.contains(&i) {
-                roots.push(i);
-            }
-            for companion in &route.companions {
-                let target = inventory
-                    .values
-                    .get(companion)
-                    .or_else(|| inventory.fns.get(companion))
-                    .copied();
-                if let Some(t) = target {
-                    queue.push_back((t, Reason::NamedInRouterBeside(route.handler.clone())));
-                }
+        for companion in &route.companions {
+            let target = inventory
+                .values
+                .get(companion)
+                .or_else(|| inventory.fns.get(companion))
+                .copied();
+            if let Some(t) = target {
+                queue.push_back((t, Reason::NamedInRouterBeside(route.handler.clone())));
             }
         }
     }
@@ -1400,6 +1403,32 @@ pub fn router() -> Router {
         )
         .unwrap_err();
         assert_eq!(err, SelectError::UnknownRoot("zzz".into()));
+    }
+
+    /// A bare handler name the file imports (`post_with(api_not_implemented, op)` after `use
+    /// super::utils::api_not_implemented`) was dropped: not a root here, and not a foreign
+    /// root either, so crate mode never looked for it and said nothing was registered.
+    #[test]
+    fn an_imported_handler_is_a_foreign_root() {
+        let text = r#"
+use crate::v1::utils::{api_not_implemented, openapi_tag};
+fn logout_operation(op: TransformOperation<'_>) -> TransformOperation<'_> { op }
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route_with("/app/{app_id}/msg", post_with(api_not_implemented, logout_operation), tag)
+}
+"#;
+        let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
+        let file = source.parse().unwrap();
+        let inventory = Inventory::new(&source, &file);
+        let profile = Profile::load(crate::profile::DEFAULT).unwrap();
+        let selection = select_creation_items(&inventory, &profile, &[]).unwrap();
+        assert!(selection.roots.is_empty());
+        let foreign: Vec<&str> = selection
+            .foreign_roots
+            .iter()
+            .map(|r| r.handler.as_str())
+            .collect();
+        assert_eq!(foreign, ["api_not_implemented"]);
     }
 
     #[test]
