@@ -8,16 +8,19 @@ use std::path::{Path, PathBuf};
 use crate::cli::{
     GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs, WriteArgs,
 };
+use crate::dataset::split::{self, Side};
+use crate::dataset::{
+    format, manifest, output, provenance, stats as dataset_stats, tokens,
+    validate as dataset_validate,
+};
+use crate::extract::source::{self, SourceFile};
+use crate::extract::{select, tree};
+use crate::history::git;
 use crate::history::{self, HistoryOptions};
 use crate::pipeline::{self, EmptySelection, Extracted, Options};
 use crate::profile::{self, Profile};
 use crate::protected::{self, Protected, Role};
-use crate::source::{self, SourceFile};
-use crate::split::{self, Side};
-use crate::{
-    CheckFailed, NothingToWrite, format, git, manifest, output, provenance, report, select,
-    stats as dataset_stats, tokens, tree, validate as dataset_validate,
-};
+use crate::{CheckFailed, NothingToWrite, report};
 
 pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
     match &args.command {
@@ -361,7 +364,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
 /// Warns of each example left out because its text fails the check; under `--strict`, the
 /// error that refuses to write anything when there is one.
 fn left_out(
-    dropped: &[crate::example::Dropped],
+    dropped: &[crate::dataset::example::Dropped],
     input: &Path,
     strict: bool,
 ) -> Option<anyhow::Error> {
@@ -585,7 +588,7 @@ impl<'a> Outputs<'a> {
         destinations: &Destinations<'a>,
         format: format::Format,
         profile: &Profile,
-        examples: &[crate::example::Example],
+        examples: &[crate::dataset::example::Example],
         unit_count: usize,
         dropped: usize,
         manifest: impl FnOnce(&[Side], &str, &Option<(PathBuf, String)>) -> anyhow::Result<String>,

@@ -9,36 +9,16 @@
 //! decided; `commands.rs` has one function per command.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod check;
 pub mod cli;
-mod code_names;
 mod commands;
-pub mod commit_message;
-pub mod example;
-pub mod facts;
-pub mod format;
-pub mod git;
+pub mod dataset;
+pub mod extract;
 pub mod history;
-pub mod manifest;
-pub mod output;
-pub mod parse;
-pub mod pieces;
 pub mod pipeline;
 pub mod profile;
 pub mod protected;
-pub mod provenance;
-mod quality;
-pub mod render;
 pub mod report;
-pub mod rules;
-pub mod select;
-pub mod source;
-pub mod split;
-pub mod stats;
-pub mod tokens;
-pub mod tree;
-pub mod units;
-pub mod validate;
+pub mod write;
 
 use std::fmt;
 
@@ -91,7 +71,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 
 /// The whole command: generate (the default), history, validate, stats or profiles.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
-    output::set_quiet(cli.quiet);
+    dataset::output::set_quiet(cli.quiet);
     match &cli.command {
         None => commands::generate(&cli.generate),
         Some(Command::Validate(args)) => commands::validate(args),

@@ -10,18 +10,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::check;
-use crate::facts::{self, Fact, LocalNames};
-use crate::parse;
+use crate::dataset::check;
+use crate::extract::facts::{self, Fact, LocalNames};
+use crate::extract::parse;
+use crate::extract::select::{self, Inventory, Kind, Route, Selection};
+use crate::extract::source::{self, SourceFile};
+use crate::extract::tree;
+use crate::extract::units::{self, Imports, Unit};
 use crate::profile::{self, Profile};
-use crate::quality;
-use crate::render::{self, Role, UnitView, Voice};
-use crate::select::{self, Inventory, Kind, Route, Selection};
-use crate::source::{self, SourceFile};
-use crate::tree;
-use crate::units::{self, Imports, Unit};
+use crate::write::template::quality;
+use crate::write::template::render::{self, Role, UnitView, Voice};
 
-pub use crate::example::{Dropped, Example, Slice};
+pub use crate::dataset::example::{Dropped, Example, Slice};
 
 /// What shapes the examples besides the profile.
 #[derive(Debug, Clone, Default)]
@@ -602,8 +602,9 @@ fn render_examples<P>(
     let mut shortfalls = Vec::new();
 
     // Every selected item with its facts: what rules may look up beyond a unit.
-    let file_facts =
-        crate::rules::FileFacts::new(selection.items.iter().map(|s| facts_of(s.entry)));
+    let file_facts = crate::write::template::rules::FileFacts::new(
+        selection.items.iter().map(|s| facts_of(s.entry)),
+    );
     let groups = unit_groups(units, inventory);
     let mut examples: Vec<Example> = Vec::new();
     let mut variety = Variety::default();
@@ -1229,8 +1230,8 @@ pub struct Version {
 
 impl Version {
     /// Every selected item with its facts, as rules look beyond a unit.
-    pub fn file_facts(&self) -> crate::rules::FileFacts<'_> {
-        crate::rules::FileFacts::new(self.items.iter().map(|i| i.facts.as_slice()))
+    pub fn file_facts(&self) -> crate::write::template::rules::FileFacts<'_> {
+        crate::write::template::rules::FileFacts::new(self.items.iter().map(|i| i.facts.as_slice()))
     }
 
     /// The byte ranges of the `use` declarations `keep` holds; adjacent ones as one run, as a

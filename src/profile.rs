@@ -9,9 +9,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::render::{self, Templates};
-use crate::rules::{self, Rule};
-use crate::select;
+use crate::extract::select;
+use crate::write::template::render::{self, Templates};
+use crate::write::template::rules::{self, Rule};
 
 /// The built-in profiles, by name, as their TOML text; the first is the default.
 const BUILT_IN: [(&str, &str); 3] = [

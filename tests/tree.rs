@@ -9,10 +9,10 @@ use std::process::Command;
 use support::copy_dir;
 use support::grounding::ungrounded;
 
+use svix_distill::extract::source::SourceFile;
+use svix_distill::extract::tree::{self, TreeOptions};
 use svix_distill::pipeline::{Extracted, Options, extract_tree};
 use svix_distill::profile::Profile;
-use svix_distill::source::SourceFile;
-use svix_distill::tree::{self, TreeOptions};
 
 fn crate_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/crate")

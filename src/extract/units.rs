@@ -6,10 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use crate::facts::{self, Fact};
-use crate::render::Role;
-use crate::select::{self, Inventory, Kind, Selection};
-use crate::source::SourceFile;
+use crate::extract::facts::{self, Fact};
+use crate::extract::select::{self, Inventory, Kind, Selection};
+use crate::extract::source::SourceFile;
+use crate::write::template::render::Role;
 
 /// Which `use` declarations an example's code carries as context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -463,7 +463,7 @@ mod tests {
                 (
                     s.entry,
                     facts::item_facts(
-                        &crate::source::Located::whole(&source),
+                        &crate::extract::source::Located::whole(&source),
                         &file.items[e.item.index],
                         e.node.clone(),
                         &names,

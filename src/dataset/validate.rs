@@ -9,12 +9,12 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::check;
-use crate::format::{Format, Line};
+use crate::dataset::check;
+use crate::dataset::format::{Format, Line};
+use crate::dataset::tokens::TokenCounter;
+use crate::extract::source::SourceFile;
 use crate::profile::Profile;
-use crate::quality::{self, NEAR_DUPLICATE_THRESHOLD, Part};
-use crate::source::SourceFile;
-use crate::tokens::TokenCounter;
+use crate::write::template::quality::{self, NEAR_DUPLICATE_THRESHOLD, Part};
 
 /// One fault, tied to a line of the file (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct Source {
 impl Source {
     /// Parses the file once to learn where its items start and end.
     pub fn new(file: SourceFile) -> anyhow::Result<Source> {
-        let items = crate::source::on_big_stack(|| file.item_ranges())??;
+        let items = crate::extract::source::on_big_stack(|| file.item_ranges())??;
         Ok(Source { file, items })
     }
 
@@ -474,7 +474,7 @@ mod tests {
 
     #[test]
     fn tokens_are_counted_per_line_and_long_lines_warned() {
-        let counter = TokenCounter::new(crate::tokens::Encoding::O200kBase).unwrap();
+        let counter = TokenCounter::new(crate::dataset::tokens::Encoding::O200kBase).unwrap();
         let text = [
             line("short", "<think>\nx\n</think>\n\ny"),
             line(&"word ".repeat(50), "<think>\nx x\n</think>\n\ny"),
@@ -506,7 +506,7 @@ mod tests {
     /// reasons, only the shape messages naming the format's own keys.
     #[test]
     fn every_fault_kind_is_caught_in_every_format() {
-        use crate::example::{Example, Voice};
+        use crate::dataset::example::{Example, Voice};
         let sources = queue_sources();
         let settings = Settings {
             sources: &sources,

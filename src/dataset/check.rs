@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use crate::code_names::code_names;
-use crate::example::Example;
+use crate::dataset::example::Example;
+use crate::extract::source::SourceFile;
+use crate::extract::text::code_names;
 use crate::profile::Profile;
-use crate::source::SourceFile;
 
 /// HTTP statuses a reasoning may only state when the code shows them.
 const STATUS_CODES: [&str; 11] = [
@@ -361,7 +361,7 @@ pub fn own_faults(
     let own: Vec<Vec<(String, FaultKind, String)>> = if sources.is_empty() {
         Vec::new()
     } else {
-        crate::source::on_pool(|| examples.par_iter().map(own_faults).collect())
+        crate::extract::source::on_pool(|| examples.par_iter().map(own_faults).collect())
     };
     own.into_iter()
         .enumerate()
@@ -434,7 +434,7 @@ impl Bounds {
 }
 
 fn rebuilt_code(
-    slices: &[crate::example::Slice],
+    slices: &[crate::dataset::example::Slice],
     sources: &[Source],
     bounds: &[Bounds],
 ) -> Result<String, String> {

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::extract::select::{self, Inventory, Kind, Reason, Reference};
+use crate::extract::source::{self, LocatedError, SourceFile};
 use crate::profile::Profile;
-use crate::select::{self, Inventory, Kind, Reason, Reference};
-use crate::source::{self, LocatedError, SourceFile};
 
 /// Folders left out of a walk unless `--include` names them; hidden ones (`.name`) too.
 const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];

@@ -3,7 +3,7 @@
 //! needs to see again; only those are visited. The syntax tree never leaves this module's
 //! threads, and no syn type comes back.
 //!
-//! A file is cut into pieces on item boundaries ([`crate::pieces`]) and its pieces are parsed on
+//! A file is cut into pieces on item boundaries ([`crate::extract::pieces`]) and its pieces are parsed on
 //! as many threads as the machine has cores (threads with a large stack, since parsing
 //! recurses once per nesting level). A small file keeps its trees until the chosen items are
 //! visited; a large one drops each piece's tree as soon as it is summarized, and parses the
@@ -13,9 +13,9 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{OnceLock, mpsc};
 
-use crate::pieces;
-use crate::select;
-use crate::source::{self, Located, LocatedError, Parsed, SourceFile};
+use crate::extract::pieces;
+use crate::extract::select;
+use crate::extract::source::{self, Located, LocatedError, Parsed, SourceFile};
 
 /// Which top-level item of a file: the `index`th of the `piece`th piece. Ordered as the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -4,14 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::facts::{ExtractorRole, Fact, FieldFact};
-use crate::rules;
+use crate::extract::facts::{ExtractorRole, Fact, FieldFact};
+use crate::write::template::rules;
 
 /// The shared templates, worded for any resource through the profile's vocabulary
 /// (`{resource}`, `{operation}`): sections keyed by fact kind, role and voice.
 const TEMPLATE_FILES: [(&str, &str); 2] = [
-    ("requests", include_str!("../templates/requests.txt")),
-    ("reasoning", include_str!("../templates/reasoning.txt")),
+    ("requests", include_str!("../../../templates/requests.txt")),
+    (
+        "reasoning",
+        include_str!("../../../templates/reasoning.txt"),
+    ),
 ];
 
 /// The one table of template sections, by what asks for them, each with the placeholders the
@@ -444,7 +447,7 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
 /// A section by literal name, checked against [`SECTIONS`] at compile time.
 macro_rules! section {
     ($name:literal) => {
-        const { $crate::render::Section::named($name) }
+        const { $crate::write::template::render::Section::named($name) }
     };
 }
 
@@ -2952,7 +2955,7 @@ pub fn render_change_reasoning(
                     .replaces
                     .iter()
                     .any(|k| added_kinds.contains(&k.as_str()))
-                    || crate::check::backticked(&sentence)
+                    || crate::dataset::check::backticked(&sentence)
                         .any(|span| change.new_names.iter().any(|n| n == span))
             })
             .collect();

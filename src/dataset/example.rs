@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-pub use crate::render::Voice;
+pub use crate::write::template::render::Voice;
 
 /// One slice of an example's code: where it stands in its source file. Byte offsets count in
 /// the file's text as read, a leading byte-order mark left out; lines are 1-based.

@@ -9,8 +9,8 @@ use std::ops::Range;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
+use crate::extract::source::{Located, SourceFile};
 use crate::profile::Profile;
-use crate::source::{Located, SourceFile};
 
 /// The kind of a top-level item, as `--list` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,7 +63,7 @@ pub struct Entry {
     /// 1-based first and last line.
     pub lines: (usize, usize),
     /// Which top-level item of the file it is; for a method, its impl block.
-    pub item: crate::parse::ItemKey,
+    pub item: crate::extract::parse::ItemKey,
     /// For a method taken on its own, its place among the impl block's items.
     pub method: Option<usize>,
     /// What selection and units read of its code.
@@ -163,7 +163,7 @@ impl ItemRead {
 /// Reads the `index`th top-level item of a file, `node` being its byte range.
 pub fn read_item(
     at: Located,
-    index: crate::parse::ItemKey,
+    index: crate::extract::parse::ItemKey,
     item: &Item,
     node: Range<usize>,
     with_methods: bool,
@@ -531,23 +531,23 @@ fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
 
 impl Inventory {
     /// The inventory of a file parsed whole.
-    pub fn new(source: &SourceFile, parsed: &crate::source::Parsed) -> Inventory {
+    pub fn new(source: &SourceFile, parsed: &crate::extract::source::Parsed) -> Inventory {
         Inventory::of_parsed(source, parsed, false)
     }
 
     /// The file's items, and also each method of its impl blocks as an entry of kind `Method`.
-    pub fn with_methods(source: &SourceFile, parsed: &crate::source::Parsed) -> Inventory {
+    pub fn with_methods(source: &SourceFile, parsed: &crate::extract::source::Parsed) -> Inventory {
         Inventory::of_parsed(source, parsed, true)
     }
 
     fn of_parsed(
         source: &SourceFile,
-        parsed: &crate::source::Parsed,
+        parsed: &crate::extract::source::Parsed,
         with_methods: bool,
     ) -> Inventory {
         let at = Located::whole(source);
         Inventory::from_items(
-            crate::parse::ItemKey::of_piece(parsed, 0)
+            crate::extract::parse::ItemKey::of_piece(parsed, 0)
                 .map(|(key, item, range)| read_item(at, key, item, range, with_methods)),
         )
     }
@@ -601,7 +601,7 @@ impl Inventory {
     }
 
     /// Where slices of the file may start and end: every top-level item and every function
-    /// inside an impl block, test code included (see [`crate::source::item_ranges_of`]).
+    /// inside an impl block, test code included (see [`crate::extract::source::item_ranges_of`]).
     pub fn boundaries(&self) -> &[Range<usize>] {
         &self.boundaries
     }

@@ -1,6 +1,10 @@
 //! History mode: a file's commits → (parent, child) versions → the profile's items each commit
 //! added or changed, paired with the commit's own message. A commit that changed existing
 //! items asks for the change with the code as it stood; one that added items asks for them.
+//! This stage owns reading git ([`git`]) and cleaning commit messages ([`commit_message`]).
+
+pub mod commit_message;
+pub mod git;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,15 +12,15 @@ use std::fmt;
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use crate::commit_message;
-use crate::example::{Example, Slice};
-use crate::git::{self, FileCommit, Repo};
+use crate::dataset::check;
+use crate::dataset::example::{Example, Slice};
+use crate::extract::source::{self, SourceFile};
+use crate::extract::tree;
+use crate::extract::units::Imports;
+use crate::history::git::{FileCommit, Repo};
 use crate::pipeline::{self, Version, VersionItem};
 use crate::profile::{Mechanical, Profile};
-use crate::render::{self, Change, UnitView, Voice};
-use crate::source::{self, SourceFile};
-use crate::units::Imports;
-use crate::{check, tree};
+use crate::write::template::render::{self, Change, UnitView, Voice};
 
 /// What a history run reads.
 #[derive(Debug, Clone)]
