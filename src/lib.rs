@@ -20,44 +20,9 @@ pub mod protected;
 pub mod report;
 pub mod write;
 
-use std::fmt;
-
 use crate::cli::{Cli, Command};
+use crate::commands::{CheckFailed, NothingToWrite};
 use crate::pipeline::EmptySelection;
-
-/// A check that ran and said no: `--check` found OUT stale or missing, or `validate` found
-/// faults or too many tokens. Exit code 1, not 2: nothing went wrong with the run itself.
-#[derive(Debug)]
-pub struct CheckFailed {
-    pub message: String,
-}
-
-impl fmt::Display for CheckFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CheckFailed {}
-
-/// A run that found nothing to write: history mode with no example (no new commit, or every
-/// commit dropped) and no `--allow-empty`. Exit code 1, as an empty selection.
-#[derive(Debug)]
-pub struct NothingToWrite {
-    pub message: String,
-}
-
-impl fmt::Display for NothingToWrite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (--allow-empty writes an empty file instead)",
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for NothingToWrite {}
 
 /// The exit code for an error: 1 when there was nothing to select or write, the check failed
 /// or the dataset has faults; 2 for usage, input and output errors (and internal errors).

@@ -11,15 +11,18 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::dataset::check;
+use crate::dataset::example::Voice;
+use crate::dataset::quality;
 use crate::extract::facts::{self, Fact, LocalNames};
 use crate::extract::parse;
 use crate::extract::select::{self, Inventory, Kind, Route, Selection};
 use crate::extract::source::{self, SourceFile};
+use crate::extract::text::stable_hash;
 use crate::extract::tree;
+use crate::extract::units::Role;
 use crate::extract::units::{self, Imports, Unit};
 use crate::profile::{self, Profile};
-use crate::write::template::quality;
-use crate::write::template::render::{self, Role, UnitView, Voice};
+use crate::write::template::render::{self, UnitView};
 
 pub use crate::dataset::example::{Dropped, Example, Slice};
 
@@ -176,8 +179,9 @@ pub fn extract_loading<P: Borrow<Profile> + Send + Sync>(
     options: &Options,
 ) -> anyhow::Result<Extracted> {
     let read = read_selected(source, load, options, false, |profile, inventory| {
-        let selection = select::select_creation_items(inventory, profile, &options.roots)
-            .with_context(|| format!("cannot select from {}", source.path.display()))?;
+        let selection =
+            select::select_creation_items(inventory, &profile.file.roots, &options.roots)
+                .with_context(|| format!("cannot select from {}", source.path.display()))?;
         if selection.roots.is_empty() {
             return Err(EmptySelection {
                 profile: profile.name().to_owned(),
@@ -386,7 +390,7 @@ pub fn check_numbered(
     sources: &[check::Source],
     profile: &Profile,
 ) -> anyhow::Result<(Vec<(usize, Example)>, Vec<(usize, Dropped)>)> {
-    let own = check::own_faults(&examples, sources, profile);
+    let own = check::own_faults(&examples, sources, &profile.file.mechanisms);
     if let Some(fault) = own.iter().find(|f| f.kind == check::FaultKind::Code) {
         return Err(InternalError(format!(
             "example {} (unit {}) fails its check: {}",
@@ -670,7 +674,7 @@ fn render_examples<P>(
                 .collect::<Vec<_>>()
                 .join(source.blank_line())
                 .into();
-            let first_voice = render::stable_hash(&[&key]) as usize;
+            let first_voice = stable_hash(&[&key]) as usize;
             let insights = render::insights(&view, &profile.rules);
             variety.pieces.clear();
             for variant in 0..count {
@@ -821,7 +825,7 @@ fn key_hash(bytes: &[u8], seed: u64) -> u64 {
     hash ^ (hash >> 31)
 }
 
-/// Sets and maps keyed by stable hashes ([`render::stable_hash`] and the n-grams made of them):
+/// Sets and maps keyed by stable hashes ([`stable_hash`] and the n-grams made of them):
 /// the keys are mixed already, so they are their own hash.
 type Prehashed = std::hash::BuildHasherDefault<PrehashedKey>;
 
@@ -1065,7 +1069,7 @@ pub fn extract_tree(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    let plan = tree::plan(root, tree_options, profile, &options.roots)?;
+    let plan = tree::plan(root, tree_options, &profile.file.roots, &options.roots)?;
     if plan.root_files.is_empty() {
         return Err(EmptySelection {
             profile: profile.name().to_owned(),
@@ -1266,7 +1270,7 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
         |at, i, item, node| select::read_item(at, i, item, node, false),
         |(), reads| {
             let inventory = Inventory::from_items(reads);
-            let selection = select::select_creation_items(&inventory, profile, &[])
+            let selection = select::select_creation_items(&inventory, &profile.file.roots, &[])
                 .with_context(|| format!("cannot select from {}", source.path.display()))?;
             let chosen = if selection.roots.is_empty() {
                 Vec::new()

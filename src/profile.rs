@@ -9,7 +9,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::dataset::check::Mechanism;
 use crate::extract::select;
+pub use crate::extract::select::RootRule;
 use crate::write::template::render::{self, Templates};
 use crate::write::template::rules::{self, Rule};
 
@@ -31,33 +33,6 @@ const BUILT_IN: [(&str, &str); 3] = [
 
 /// The profile used when `--profile` is not given.
 pub const DEFAULT: &str = "message-creation";
-
-/// Which routes are roots: a router registration for `method` whose path ends in the literal
-/// segment `last_segment` (`/app/{app_id}/msg`, `/app/:app_id/msg/` and a nested `"/msg/"`
-/// under `"/app/:app_id"` all end in `msg`; `/app/{app_id}/msg/{msg_id}` does not).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RootRule {
-    pub method: String,
-    pub last_segment: String,
-}
-
-impl RootRule {
-    /// Whether a route registered for `method` on `path` (its pieces joined) is a root.
-    pub fn matches(&self, method: &str, path: &str) -> bool {
-        if !method.eq_ignore_ascii_case(&self.method) {
-            return false;
-        }
-        path.split('/')
-            .rfind(|segment| !segment.is_empty())
-            .is_some_and(|last| last == self.last_segment)
-    }
-
-    /// `POST …/msg`, for messages.
-    pub fn describe(&self) -> String {
-        format!("{} …/{}", self.method.to_uppercase(), self.last_segment)
-    }
-}
 
 /// Where the input is found when none is given.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -91,15 +66,6 @@ impl Inputs {
         }
         folders
     }
-}
-
-/// A word that names a mechanism, and what in an example's code must show for the reasoning to
-/// use it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Mechanism {
-    pub word: String,
-    pub signs: Vec<String>,
 }
 
 /// A profile as written in TOML.
@@ -259,14 +225,6 @@ impl Profile {
             .map(RootRule::describe)
             .collect::<Vec<_>>()
             .join(" or ")
-    }
-
-    /// The mechanism words the checker watches, with their signs in code.
-    pub fn mechanisms(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.file
-            .mechanisms
-            .iter()
-            .map(|m| (m.word.as_str(), m.signs.as_slice()))
     }
 }
 

@@ -211,7 +211,7 @@ pub fn stats_table(path: &Path, stats: &Stats) -> String {
         format!(
             "{} pair(s) of requests or reasonings (word 5-gram Jaccard >= {})",
             stats.near_duplicates,
-            crate::write::template::quality::NEAR_DUPLICATE_THRESHOLD
+            crate::dataset::quality::NEAR_DUPLICATE_THRESHOLD
         ),
     );
     row(

@@ -2,7 +2,8 @@
 //! owns the `Example` ([`example`]), the checks it must pass ([`check`]), the wire formats
 //! ([`format`]), writing ([`output`]), the manifest and the provenance behind it ([`manifest`],
 //! [`provenance`]), the validation split ([`split`]), token counts ([`tokens`]), checking a
-//! dataset line by line ([`validate`]) and its figures ([`stats`]).
+//! dataset line by line ([`validate`]), how varied its text is ([`quality`]) and its figures
+//! ([`stats`]).
 //!
 //! It takes `Example`s and hands on bytes: JSONL lines, a manifest, reports as plain data.
 //! Invariants: no example is formatted before it is checked; it imports only from `extract/`.
@@ -13,6 +14,7 @@ pub mod format;
 pub mod manifest;
 pub mod output;
 pub mod provenance;
+pub(crate) mod quality;
 pub mod split;
 pub mod stats;
 pub mod tokens;

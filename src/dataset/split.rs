@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::dataset::example::Example;
-use crate::write::template::render::stable_hash;
+use crate::extract::text::stable_hash;
 
 /// Which file an example is written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

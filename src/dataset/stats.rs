@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::dataset::format::{Format, Line};
+use crate::dataset::quality;
 use crate::dataset::validate::{Spread, spread};
-use crate::write::template::quality;
 
 #[cfg(test)]
 mod tests {

@@ -784,7 +784,7 @@ fn struct_facts(source: &Located, s: &syn::ItemStruct, out: &mut Vec<Fact>) {
 }
 
 fn impl_facts(source: &Located, imp: &syn::ItemImpl, names: &LocalNames, out: &mut Vec<Fact>) {
-    let self_ty = crate::extract::select::type_name(&imp.self_ty).unwrap_or_default();
+    let self_ty = crate::extract::parse::type_name(&imp.self_ty).unwrap_or_default();
     let methods: Vec<String> = imp
         .items
         .iter()
@@ -921,7 +921,7 @@ fn fn_facts(source: &Located, f: &syn::ItemFn, names: &LocalNames, out: &mut Vec
         let syn::FnArg::Typed(arg) = input else {
             continue;
         };
-        let ty_name = crate::extract::select::type_name(&arg.ty).unwrap_or_default();
+        let ty_name = crate::extract::parse::type_name(&arg.ty).unwrap_or_default();
         arg_types.push(ty_name.clone());
         match param_fact(source, &arg.pat, &arg.ty, &ty_name) {
             Some(state @ Fact::State { .. }) => merge_state(&mut states, state),
@@ -1019,7 +1019,7 @@ fn validator_fn(source: &Located, f: &syn::ItemFn) -> Option<Fact> {
     });
     Some(Fact::ValidatorFn {
         name: f.sig.ident.to_string(),
-        arg_ty: crate::extract::select::type_name(&arg.ty).unwrap_or_default(),
+        arg_ty: crate::extract::parse::type_name(&arg.ty).unwrap_or_default(),
         messages: strings.found,
         condition,
     })
@@ -1126,7 +1126,7 @@ fn inner_type_name(ty: &syn::Type) -> Option<String> {
         return None;
     };
     args.args.iter().find_map(|a| match a {
-        syn::GenericArgument::Type(t) => crate::extract::select::type_name(t),
+        syn::GenericArgument::Type(t) => crate::extract::parse::type_name(t),
         _ => None,
     })
 }
@@ -1178,7 +1178,7 @@ fn param_fact(source: &Located, pat: &syn::Pat, ty: &syn::Type, ty_name: &str) -
 
 fn returns_fact(source: &Located, ty: &syn::Type) -> Fact {
     let text = one_line(source, ty)
-        .unwrap_or_else(|| crate::extract::select::type_name(ty).unwrap_or_default());
+        .unwrap_or_else(|| crate::extract::parse::type_name(ty).unwrap_or_default());
     let mut status = None;
     let mut body = None;
     // Look inside `Result<..>` for `JsonStatus<202, T>` or `(StatusCode, Json<T>)`.
@@ -1217,7 +1217,7 @@ impl<'ast> Visit<'ast> for ReturnFinder {
                     }
                     syn::GenericArgument::Type(t) => {
                         if ty.is_none() {
-                            ty = crate::extract::select::type_name(t);
+                            ty = crate::extract::parse::type_name(t);
                         }
                         if let syn::Type::Path(p) = t
                             && p.qself.is_none()

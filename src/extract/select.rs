@@ -9,8 +9,8 @@ use std::ops::Range;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
+use crate::extract::parse::{method_as_fn, type_name};
 use crate::extract::source::{Located, SourceFile};
-use crate::profile::Profile;
 
 /// The kind of a top-level item, as `--list` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -236,18 +236,6 @@ pub fn read_item(
     read
 }
 
-/// A method of an impl block as a stand-alone function: its spans, and so its byte ranges,
-/// are the original's. Crate mode picks single methods from other files.
-pub fn method_as_fn(f: &syn::ImplItemFn) -> Item {
-    Item::Fn(syn::ItemFn {
-        attrs: f.attrs.clone(),
-        vis: f.vis.clone(),
-        modifiers: f.modifiers.clone(),
-        sig: f.sig.clone(),
-        block: Box::new(f.block.clone()),
-    })
-}
-
 /// The file's items, indexed by name. Test modules and test functions are not in it; in crate
 /// mode's other files the methods of impl blocks follow the items, as entries of their own.
 #[derive(Debug)]
@@ -444,17 +432,6 @@ fn item_attrs(item: &Item) -> &[syn::Attribute] {
         Item::Union(i) => &i.attrs,
         Item::Use(i) => &i.attrs,
         _ => &[],
-    }
-}
-
-/// The last identifier of a type's path (`crate::a::Foo<T>` → `Foo`), looking through references.
-pub fn type_name(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        syn::Type::Reference(r) => type_name(&r.elem),
-        syn::Type::Paren(p) => type_name(&p.elem),
-        syn::Type::Group(g) => type_name(&g.elem),
-        _ => None,
     }
 }
 
@@ -1104,18 +1081,49 @@ impl Route {
     }
 }
 
+/// Which routes are roots: a router registration for `method` whose path ends in the literal
+/// segment `last_segment` (`/app/{app_id}/msg`, `/app/:app_id/msg/` and a nested `"/msg/"`
+/// under `"/app/:app_id"` all end in `msg`; `/app/{app_id}/msg/{msg_id}` does not).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootRule {
+    pub method: String,
+    pub last_segment: String,
+}
+
+impl RootRule {
+    /// Whether a route registered for `method` on `path` (its pieces joined) is a root.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        if !method.eq_ignore_ascii_case(&self.method) {
+            return false;
+        }
+        path.split('/')
+            .rfind(|segment| !segment.is_empty())
+            .is_some_and(|last| last == self.last_segment)
+    }
+
+    /// `POST …/msg`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} …/{}", self.method.to_uppercase(), self.last_segment)
+    }
+}
+
 /// Selects a profile's operations: the handlers the file's router registers for one of the
-/// profile's root routes (plus `extra_roots`), and every same-file item they reach.
+/// profile's root routes (`root_rules`, plus `extra_roots`), and every same-file item they reach.
 pub fn select_creation_items(
     inventory: &Inventory,
-    profile: &Profile,
+    root_rules: &[RootRule],
     extra_roots: &[(String, Reason)],
 ) -> Result<Selection, SelectError> {
     let routes = find_routes(inventory);
     let mut queue: VecDeque<(usize, Reason)> = VecDeque::new();
     let mut roots = Vec::new();
     let mut foreign_roots = Vec::new();
-    let is_root = |r: &Route| profile.is_root_route(&r.method, &r.path());
+    let is_root = |r: &Route| {
+        root_rules
+            .iter()
+            .any(|rule| rule.matches(&r.method, &r.path()))
+    };
     for route in routes.iter().filter(|r| is_root(r)) {
         if route.handler_is_foreign() {
             foreign_roots.push(route.clone());
@@ -1262,6 +1270,7 @@ fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::Profile;
     use std::path::Path;
 
     fn listing(text: &str, roots: &[&str]) -> String {
@@ -1273,7 +1282,7 @@ mod tests {
             .map(|s| (s.to_string(), Reason::RootFlag))
             .collect();
         let profile = Profile::load(crate::profile::DEFAULT).unwrap();
-        let selection = select_creation_items(&inventory, &profile, &roots).unwrap();
+        let selection = select_creation_items(&inventory, &profile.file.roots, &roots).unwrap();
         selection
             .items
             .iter()
@@ -1395,7 +1404,7 @@ pub fn router() -> Router {
         let profile = Profile::load(crate::profile::DEFAULT).unwrap();
         let err = select_creation_items(
             &inventory,
-            &profile,
+            &profile.file.roots,
             &[("zzz".to_owned(), Reason::RootFlag)],
         )
         .unwrap_err();

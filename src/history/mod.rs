@@ -13,6 +13,7 @@ use gix::ObjectId;
 use rayon::prelude::*;
 
 use crate::dataset::check;
+use crate::dataset::example::Voice;
 use crate::dataset::example::{Example, Slice};
 use crate::extract::source::{self, SourceFile};
 use crate::extract::tree;
@@ -20,7 +21,7 @@ use crate::extract::units::Imports;
 use crate::history::git::{FileCommit, Repo};
 use crate::pipeline::{self, Version, VersionItem};
 use crate::profile::{Mechanical, Profile};
-use crate::write::template::render::{self, Change, UnitView, Voice};
+use crate::write::template::render::{self, Change, UnitView};
 
 /// What a history run reads.
 #[derive(Debug, Clone)]
@@ -804,7 +805,7 @@ mod tests {
         let item = |name: &str, tokens: &str| VersionItem {
             kind: "fn",
             name: name.to_owned(),
-            role: render::Role::Helper,
+            role: crate::extract::units::Role::Helper,
             root: false,
             called_by_root: false,
             bytes: 0..0,
