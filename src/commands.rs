@@ -869,7 +869,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     let progress = output::Progress::start();
     let reporter = progress.clone();
     let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
-    let result = history::extract_history(&repo, &profile, &options, &hook);
+    let result = pipeline::extract_history(&repo, &profile, &options, &hook);
     progress.finish();
     let history = result?;
     if history.rows.is_empty() && args.since.is_none() {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::dataset::check::Mechanism;
 use crate::extract::select;
 pub use crate::extract::select::RootRule;
+pub use crate::history::{HistoryRules, Mechanical};
 use crate::write::template::render::{self, Templates};
 use crate::write::template::rules::{self, Rule};
 
@@ -91,45 +92,6 @@ pub struct ProfileFile {
     /// How history mode reads this operation's commits.
     #[serde(default)]
     pub history: HistoryRules,
-}
-
-/// What history mode keeps of a commit, beyond the changes to the operation's items.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryRules {
-    /// A cleaned message with fewer words than this says too little to be a request.
-    #[serde(default = "default_min_words")]
-    pub min_words: usize,
-    /// Edits of form that change no behaviour; a commit whose items change only so is dropped.
-    /// `paths`: only how paths are qualified (`crate::core::types::MessageId` becomes
-    /// `MessageId`).
-    #[serde(default = "default_mechanical")]
-    pub mechanical: Vec<Mechanical>,
-}
-
-impl Default for HistoryRules {
-    fn default() -> HistoryRules {
-        HistoryRules {
-            min_words: default_min_words(),
-            mechanical: default_mechanical(),
-        }
-    }
-}
-
-fn default_min_words() -> usize {
-    3
-}
-
-fn default_mechanical() -> Vec<Mechanical> {
-    vec![Mechanical::Paths]
-}
-
-/// An edit of form a profile can name as mechanical.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mechanical {
-    /// Only the qualification of paths changed.
-    Paths,
 }
 
 /// A loaded profile: its TOML fields and its templates, checked and with the vocabulary filled

@@ -1860,6 +1860,41 @@ fn unstop_text(text: &str) -> String {
     text.trim_end_matches('.').to_owned()
 }
 
+/// What one commit did to one item, read off both versions (history mode).
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub name: String,
+    /// The item's name before the commit, when the commit renamed it.
+    pub renamed_from: Option<String>,
+    /// The item's facts before the commit.
+    pub before: &'a [Fact],
+    /// Names the item uses after the commit and not before, in order of appearance; and the
+    /// other way round. Each stands in the code it is said of.
+    pub new_names: Vec<String>,
+    pub gone_names: Vec<String>,
+    /// String and number literals, likewise, as written.
+    pub new_literals: Vec<String>,
+    pub gone_literals: Vec<String>,
+    /// How the item's doc comments changed, if they did.
+    pub docs: Option<DocsChange>,
+    /// Whether only `pub` markers changed.
+    pub visibility_only: bool,
+    /// How many more `pub` markers the item has than before (fewer when negative).
+    pub pub_delta: isize,
+    /// How many more `&` the item has than before, when that is all that changed.
+    pub borrow_only: Option<isize>,
+}
+
+/// How a commit changed an item's doc comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocsChange {
+    /// Doc lines were added; every old one is still there.
+    Added,
+    /// Doc lines were removed; no new one came.
+    Removed,
+    Reworded,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,27 @@ impl StableHash {
     }
 }
 
+/// Words of Rust that are never news when they come or go.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "Ok", "Err", "Some", "None", "doc",
+];
+
+/// Whether a word is Rust's own, never news when it comes or goes.
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
+
+/// The entries of `ours` not in `theirs`, in order.
+pub fn missing(ours: &[String], theirs: &[String]) -> Vec<String> {
+    ours.iter()
+        .filter(|n| !theirs.contains(n))
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::dataset::example::Voice;
-use crate::extract::facts::{ExtractorRole, Fact, FieldFact};
-use crate::extract::text::StableHash;
+use crate::extract::facts::{Change, DocsChange, ExtractorRole, Fact, FieldFact};
+use crate::extract::text::{StableHash, missing};
 use crate::extract::units::Role;
 use crate::write::template::rules;
 
@@ -2281,207 +2281,6 @@ fn lowercase_first(text: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::extract::text::stable_hash;
-
-    #[test]
-    fn a_filled_in_word_gets_the_article_its_sound_needs() {
-        let vars = |value: &str| vec![("ty", value.to_owned())];
-        let cases = [
-            (
-                "Clients get a `{ty}` back.",
-                "ApplicationIn",
-                "Clients get an `ApplicationIn` back.",
-            ),
-            (
-                "Clients get a `{ty}` back.",
-                "MessageOut",
-                "Clients get a `MessageOut` back.",
-            ),
-            ("It takes a `{ty}`.", "uid", "It takes a `uid`."),
-            ("It takes a `{ty}`.", "Uuid", "It takes a `Uuid`."),
-            (
-                "It takes a `{ty}`.",
-                "UnitStruct",
-                "It takes a `UnitStruct`.",
-            ),
-            ("It takes a `{ty}`.", "UpdateIn", "It takes an `UpdateIn`."),
-            (
-                "A `{ty}` comes back.",
-                "Option<u16>",
-                "An `Option<u16>` comes back.",
-            ),
-            ("(a {ty})", "ordinal", "(an ordinal)"),
-            // Only the article, never a word that ends in "a".
-            ("Data `{ty}`, via {ty}.", "id", "Data `id`, via id."),
-        ];
-        for (template, value, want) in cases {
-            assert_eq!(
-                fill(template, &vars(value)),
-                want,
-                "{template} with {value}"
-            );
-        }
-    }
-
-    #[test]
-    fn every_fact_kind_has_a_row_in_the_section_table() {
-        let rows: Vec<&str> = SECTIONS.iter().map(|(kind, _)| *kind).collect();
-        for kind in Fact::KINDS {
-            assert!(
-                rows.contains(kind),
-                "fact kind {kind} has no row in SECTIONS"
-            );
-        }
-        let mut seen = Vec::new();
-        for name in all_section_names() {
-            assert!(!seen.contains(&name), "[{name}] is in two rows");
-            seen.push(name);
-        }
-    }
-
-    #[test]
-    fn every_built_in_profile_words_every_section_twice() {
-        for profile in crate::profile::built_ins().unwrap() {
-            for name in all_section_names() {
-                let variants = &profile.templates.sections[name];
-                assert!(
-                    variants.len() >= 2,
-                    "{}: [{name}] has {} variant(s)",
-                    profile.name(),
-                    variants.len()
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn shared_templates_have_only_table_sections() {
-        let mut shared = BTreeMap::new();
-        for (_, text) in TEMPLATE_FILES {
-            parse_sections(text, &mut shared);
-        }
-        for name in shared.keys() {
-            assert!(
-                all_section_names().any(|n| n == *name),
-                "templates/ has [{name}], which no row of SECTIONS names"
-            );
-        }
-    }
-
-    #[test]
-    fn a_profile_missing_a_section_or_naming_an_unknown_one_is_refused() {
-        let vocabulary = BTreeMap::new();
-        let unknown = BTreeMap::from([("no.such".to_owned(), vec!["x".to_owned()])]);
-        assert_eq!(
-            Templates::new(&unknown, &vocabulary).unwrap_err().message,
-            "[templates] names no section the renderer uses: no.such"
-        );
-        let emptied = BTreeMap::from([("doc".to_owned(), Vec::new())]);
-        assert_eq!(
-            Templates::new(&emptied, &vocabulary).unwrap_err().message,
-            "template section [doc] has no variant"
-        );
-    }
-
-    /// Regression: without a finishing mix, FNV-1a's lowest bit is the parity of the input, so
-    /// every two-variant choice for one salt flipped together and a unit ran out of distinct
-    /// phrasings after 8 examples.
-    #[test]
-    fn the_low_bit_of_the_hash_is_mixed() {
-        let salts: Vec<String> = (0..64).map(|i| format!("unit#{i}")).collect();
-        let agree = salts
-            .iter()
-            .filter(|s| stable_hash(&[s, "open.issue"]) % 2 == stable_hash(&[s, "doc"]) % 2)
-            .count();
-        assert!((16..=48).contains(&agree), "{agree} of 64 agree");
-    }
-
-    #[test]
-    fn placeholders_are_braced_identifiers_as_fill_reads_them() {
-        let text = "{a} {Ab_1} {not one} {} {{b}} {1x} `{c}` {open";
-        assert_eq!(
-            placeholders(text).collect::<Vec<_>>(),
-            ["a", "Ab_1", "b", "c"]
-        );
-        let vocabulary = BTreeMap::from([("operation".to_owned(), "x".to_owned())]);
-        let unknown = |text| unknown_placeholder(text, &["item"], &vocabulary);
-        assert_eq!(unknown("{item} {operation} {Operation}"), None);
-        assert_eq!(unknown("{item} {Item} {route}"), Some("Item"));
-    }
-
-    #[test]
-    fn every_section_is_declared_once_with_distinct_placeholders() {
-        for (_, sections) in SECTIONS {
-            for (name, fills) in *sections {
-                assert_eq!(section_fills(name), Some(*fills), "[{name}]");
-                for (i, fill) in fills.iter().enumerate() {
-                    assert!(
-                        !fills[..i].contains(fill),
-                        "[{name}] declares {{{fill}}} twice"
-                    );
-                }
-            }
-        }
-        assert_eq!(section_fills("no.such"), None);
-    }
-
-    #[test]
-    fn fill_is_single_pass() {
-        let out = fill(
-            "on {route} now",
-            &[("route", "`/app/{app_id}/msg`".to_owned())],
-        );
-        assert_eq!(out, "on `/app/{app_id}/msg` now");
-        assert_eq!(fill("{unknown} x", &[]), "{unknown} x");
-    }
-}
-
-/// What one commit did to one item, read off both versions (history mode).
-#[derive(Debug, Clone)]
-pub struct Change<'a> {
-    pub name: String,
-    /// The item's name before the commit, when the commit renamed it.
-    pub renamed_from: Option<String>,
-    /// The item's facts before the commit.
-    pub before: &'a [Fact],
-    /// Names the item uses after the commit and not before, in order of appearance; and the
-    /// other way round. Each stands in the code it is said of.
-    pub new_names: Vec<String>,
-    pub gone_names: Vec<String>,
-    /// String and number literals, likewise, as written.
-    pub new_literals: Vec<String>,
-    pub gone_literals: Vec<String>,
-    /// How the item's doc comments changed, if they did.
-    pub docs: Option<DocsChange>,
-    /// Whether only `pub` markers changed.
-    pub visibility_only: bool,
-    /// How many more `pub` markers the item has than before (fewer when negative).
-    pub pub_delta: isize,
-    /// How many more `&` the item has than before, when that is all that changed.
-    pub borrow_only: Option<isize>,
-}
-
-/// How a commit changed an item's doc comments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocsChange {
-    /// Doc lines were added; every old one is still there.
-    Added,
-    /// Doc lines were removed; no new one came.
-    Removed,
-    Reworded,
-}
-
-/// The entries of `ours` not in `theirs`, in order.
-pub fn missing(ours: &[String], theirs: &[String]) -> Vec<String> {
-    ours.iter()
-        .filter(|n| !theirs.contains(n))
-        .cloned()
-        .collect()
-}
-
 /// The fields of a struct's facts, by name.
 fn fields_of(facts: &[Fact]) -> Vec<&FieldFact> {
     facts
@@ -2886,5 +2685,163 @@ pub fn render_history_request(message: &str, before_code: Option<&str>, salt: &S
             "{message}\n\n{}\n\n```rust\n{code}\n```",
             fill_in(section!("change.before_code"), salt, &[])
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::text::stable_hash;
+
+    #[test]
+    fn a_filled_in_word_gets_the_article_its_sound_needs() {
+        let vars = |value: &str| vec![("ty", value.to_owned())];
+        let cases = [
+            (
+                "Clients get a `{ty}` back.",
+                "ApplicationIn",
+                "Clients get an `ApplicationIn` back.",
+            ),
+            (
+                "Clients get a `{ty}` back.",
+                "MessageOut",
+                "Clients get a `MessageOut` back.",
+            ),
+            ("It takes a `{ty}`.", "uid", "It takes a `uid`."),
+            ("It takes a `{ty}`.", "Uuid", "It takes a `Uuid`."),
+            (
+                "It takes a `{ty}`.",
+                "UnitStruct",
+                "It takes a `UnitStruct`.",
+            ),
+            ("It takes a `{ty}`.", "UpdateIn", "It takes an `UpdateIn`."),
+            (
+                "A `{ty}` comes back.",
+                "Option<u16>",
+                "An `Option<u16>` comes back.",
+            ),
+            ("(a {ty})", "ordinal", "(an ordinal)"),
+            // Only the article, never a word that ends in "a".
+            ("Data `{ty}`, via {ty}.", "id", "Data `id`, via id."),
+        ];
+        for (template, value, want) in cases {
+            assert_eq!(
+                fill(template, &vars(value)),
+                want,
+                "{template} with {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_fact_kind_has_a_row_in_the_section_table() {
+        let rows: Vec<&str> = SECTIONS.iter().map(|(kind, _)| *kind).collect();
+        for kind in Fact::KINDS {
+            assert!(
+                rows.contains(kind),
+                "fact kind {kind} has no row in SECTIONS"
+            );
+        }
+        let mut seen = Vec::new();
+        for name in all_section_names() {
+            assert!(!seen.contains(&name), "[{name}] is in two rows");
+            seen.push(name);
+        }
+    }
+
+    #[test]
+    fn every_built_in_profile_words_every_section_twice() {
+        for profile in crate::profile::built_ins().unwrap() {
+            for name in all_section_names() {
+                let variants = &profile.templates.sections[name];
+                assert!(
+                    variants.len() >= 2,
+                    "{}: [{name}] has {} variant(s)",
+                    profile.name(),
+                    variants.len()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn shared_templates_have_only_table_sections() {
+        let mut shared = BTreeMap::new();
+        for (_, text) in TEMPLATE_FILES {
+            parse_sections(text, &mut shared);
+        }
+        for name in shared.keys() {
+            assert!(
+                all_section_names().any(|n| n == *name),
+                "templates/ has [{name}], which no row of SECTIONS names"
+            );
+        }
+    }
+
+    #[test]
+    fn a_profile_missing_a_section_or_naming_an_unknown_one_is_refused() {
+        let vocabulary = BTreeMap::new();
+        let unknown = BTreeMap::from([("no.such".to_owned(), vec!["x".to_owned()])]);
+        assert_eq!(
+            Templates::new(&unknown, &vocabulary).unwrap_err().message,
+            "[templates] names no section the renderer uses: no.such"
+        );
+        let emptied = BTreeMap::from([("doc".to_owned(), Vec::new())]);
+        assert_eq!(
+            Templates::new(&emptied, &vocabulary).unwrap_err().message,
+            "template section [doc] has no variant"
+        );
+    }
+
+    /// Regression: without a finishing mix, FNV-1a's lowest bit is the parity of the input, so
+    /// every two-variant choice for one salt flipped together and a unit ran out of distinct
+    /// phrasings after 8 examples.
+    #[test]
+    fn the_low_bit_of_the_hash_is_mixed() {
+        let salts: Vec<String> = (0..64).map(|i| format!("unit#{i}")).collect();
+        let agree = salts
+            .iter()
+            .filter(|s| stable_hash(&[s, "open.issue"]) % 2 == stable_hash(&[s, "doc"]) % 2)
+            .count();
+        assert!((16..=48).contains(&agree), "{agree} of 64 agree");
+    }
+
+    #[test]
+    fn placeholders_are_braced_identifiers_as_fill_reads_them() {
+        let text = "{a} {Ab_1} {not one} {} {{b}} {1x} `{c}` {open";
+        assert_eq!(
+            placeholders(text).collect::<Vec<_>>(),
+            ["a", "Ab_1", "b", "c"]
+        );
+        let vocabulary = BTreeMap::from([("operation".to_owned(), "x".to_owned())]);
+        let unknown = |text| unknown_placeholder(text, &["item"], &vocabulary);
+        assert_eq!(unknown("{item} {operation} {Operation}"), None);
+        assert_eq!(unknown("{item} {Item} {route}"), Some("Item"));
+    }
+
+    #[test]
+    fn every_section_is_declared_once_with_distinct_placeholders() {
+        for (_, sections) in SECTIONS {
+            for (name, fills) in *sections {
+                assert_eq!(section_fills(name), Some(*fills), "[{name}]");
+                for (i, fill) in fills.iter().enumerate() {
+                    assert!(
+                        !fills[..i].contains(fill),
+                        "[{name}] declares {{{fill}}} twice"
+                    );
+                }
+            }
+        }
+        assert_eq!(section_fills("no.such"), None);
+    }
+
+    #[test]
+    fn fill_is_single_pass() {
+        let out = fill(
+            "on {route} now",
+            &[("route", "`/app/{app_id}/msg`".to_owned())],
+        );
+        assert_eq!(out, "on `/app/{app_id}/msg` now");
+        assert_eq!(fill("{unknown} x", &[]), "{unknown} x");
     }
 }
