@@ -1,12 +1,21 @@
 //! svix-distill turns svix-server's code into exact, grounded training examples (ChatML, OpenAI,
 //! reasoning or prompt-completion lines), one operation at a time, as a profile describes it.
 //!
-//! The pipeline ([`pipeline`]) is a chain of pure stages: read and parse ([`source`]) → select
-//! ([`select`], across a crate [`tree`]) → facts ([`facts`]) → units ([`units`]) → render
-//! ([`render`]) → check ([`check`]); then the validation split ([`split`]), a wire format
-//! ([`format`]), the manifest ([`manifest`], from [`provenance`]) and the writers ([`output`],
-//! [`report`]). This file is the dispatch, and the one place exit codes are
-//! decided; `commands.rs` has one function per command.
+//! The tree follows the pipeline, one folder per stage; imports point down only (top → write →
+//! dataset → extract; history → dataset, extract), with no cycle, which `tests/imports.rs`
+//! checks:
+//! - [`extract`]: code in, plain data out: source files, pieces, parse, selection in a file or
+//!   across a crate, units and their facts. No syn type leaves it.
+//! - [`write`](mod@write): a unit's plain data into a request and a reasoning; today the
+//!   template writer ([`write::template`]: render, rules).
+//! - [`dataset`]: the `Example`, the checks every example keeps whoever wrote it, wire formats,
+//!   output, manifest, provenance, the validation split, tokens, validate, quality and stats.
+//! - [`history`]: git, commit messages, and pairing two versions' items into plain pairs.
+//! - at the top: `main.rs` (the binary), this file (the module tree, the dispatch in [`run`] and
+//!   the one place exit codes are decided), [`cli`] (clap types), `commands.rs` (one function
+//!   per command), [`report`] (tables and messages), [`profile`] (the `Profile`, composed from
+//!   each stage's own types), [`pipeline`] (the stages wired together, history mode's writing
+//!   included) and [`protected`] (the files a run reads, which no output may replace).
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;

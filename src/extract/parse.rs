@@ -3,8 +3,8 @@
 //! needs to see again; only those are visited. The syntax tree never leaves this module's
 //! threads, and no syn type comes back.
 //!
-//! A file is cut into pieces on item boundaries ([`crate::extract::pieces`]) and its pieces are parsed on
-//! as many threads as the machine has cores (threads with a large stack, since parsing
+//! A file is cut into pieces on item boundaries ([`crate::extract::pieces`]) and its pieces are
+//! parsed on as many threads as the machine has cores (threads with a large stack, since parsing
 //! recurses once per nesting level). A small file keeps its trees until the chosen items are
 //! visited; a large one drops each piece's tree as soon as it is summarized, and parses the
 //! chosen items again one by one, so that memory stays that of a few pieces whatever the size.

@@ -267,7 +267,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         ],
     ),
     ("method_of", &[("method_of", &["method", "self_ty"])]),
-    // Read only by reasoning rules (src/rules.rs).
+    // Read only by reasoning rules (write/template/rules.rs).
     ("read_from", &[]),
     ("note_comment", &[]),
     ("body_comment", &[]),
