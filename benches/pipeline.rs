@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use svix_distill::extract::source::SourceFile;
 use svix_distill::pipeline::Options;
-use svix_distill::source::SourceFile;
 
 /// The pipeline under the default profile (message creation), as the CLI runs it.
 fn generate(

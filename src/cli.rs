@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::format::Format;
+use crate::dataset::format::Format;
+use crate::dataset::tokens::Encoding;
+use crate::extract::units::Imports;
 use crate::profile::DEFAULT as DEFAULT_PROFILE;
-use crate::tokens::Encoding;
-use crate::units::Imports;
 
 /// Which `use` declarations an example's code carries as context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -3,21 +3,59 @@
 //! `output.rs`. The only module besides `cli.rs` that sees clap's argument types.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{
     GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs, WriteArgs,
 };
+use crate::dataset::split::{self, Side};
+use crate::dataset::{
+    format, manifest, output, provenance, stats as dataset_stats, tokens,
+    validate as dataset_validate,
+};
+use crate::extract::source::{self, SourceFile};
+use crate::extract::{select, tree};
+use crate::history::git;
 use crate::history::{self, HistoryOptions};
 use crate::pipeline::{self, EmptySelection, Extracted, Options};
 use crate::profile::{self, Profile};
 use crate::protected::{self, Protected, Role};
-use crate::source::{self, SourceFile};
-use crate::split::{self, Side};
-use crate::{
-    CheckFailed, NothingToWrite, format, git, manifest, output, provenance, report, select,
-    stats as dataset_stats, tokens, tree, validate as dataset_validate,
-};
+use crate::report;
+
+/// A check that ran and said no: `--check` found OUT stale or missing, or `validate` found
+/// faults or too many tokens. Exit code 1, not 2: nothing went wrong with the run itself.
+#[derive(Debug)]
+pub struct CheckFailed {
+    pub message: String,
+}
+
+impl fmt::Display for CheckFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CheckFailed {}
+
+/// A run that found nothing to write: history mode with no example (no new commit, or every
+/// commit dropped) and no `--allow-empty`. Exit code 1, as an empty selection.
+#[derive(Debug)]
+pub struct NothingToWrite {
+    pub message: String,
+}
+
+impl fmt::Display for NothingToWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (--allow-empty writes an empty file instead)",
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for NothingToWrite {}
 
 pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
     match &args.command {
@@ -50,7 +88,7 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
         max_tokens: args.max_tokens,
         strict: args.strict,
         format: args.format.map(format::Format::from),
-        ..dataset_validate::Settings::new(&profile)
+        ..dataset_validate::Settings::new(profile.system_prompt(), &profile.file.mechanisms)
     };
     let mut invalid: Vec<String> = Vec::new();
     for file in &args.files {
@@ -78,7 +116,7 @@ fn validate_file(
     let name = source::shown(file);
     let mut report = dataset_validate::validate(&text, settings);
     if let (Some(repo), Some(manifest)) = (&args.repo, &args.manifest) {
-        let faults = history_faults(repo, manifest, &text, &report, settings.profile)?;
+        let faults = history_faults(repo, manifest, &text, &report, settings.mechanisms)?;
         report.faults.extend(faults);
         report.faults.sort_by_key(|f| f.line);
     }
@@ -114,7 +152,7 @@ fn history_faults(
     manifest: &Path,
     text: &str,
     report: &dataset_validate::Report,
-    profile: &Profile,
+    mechanisms: &[profile::Mechanism],
 ) -> anyhow::Result<Vec<dataset_validate::Fault>> {
     use std::rc::Rc;
     let repository = git::Repo::open(repo)?;
@@ -146,7 +184,7 @@ fn history_faults(
         report,
         &manifest_text,
         &provenance::sha256_hex(text.as_bytes()),
-        profile,
+        mechanisms,
         &mut read,
     )
     .map_err(|e| anyhow::anyhow!("{}: {e}", manifest.display()))
@@ -159,7 +197,7 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
     let settings = dataset_validate::Settings {
         counter: Some(&counter),
         format: args.format.map(format::Format::from),
-        ..dataset_validate::Settings::new(&profile)
+        ..dataset_validate::Settings::new(profile.system_prompt(), &profile.file.mechanisms)
     };
     let report = dataset_validate::validate(&text, &settings);
     let name = source::shown(&args.file);
@@ -361,7 +399,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
 /// Warns of each example left out because its text fails the check; under `--strict`, the
 /// error that refuses to write anything when there is one.
 fn left_out(
-    dropped: &[crate::example::Dropped],
+    dropped: &[crate::dataset::example::Dropped],
     input: &Path,
     strict: bool,
 ) -> Option<anyhow::Error> {
@@ -585,7 +623,7 @@ impl<'a> Outputs<'a> {
         destinations: &Destinations<'a>,
         format: format::Format,
         profile: &Profile,
-        examples: &[crate::example::Example],
+        examples: &[crate::dataset::example::Example],
         unit_count: usize,
         dropped: usize,
         manifest: impl FnOnce(&[Side], &str, &Option<(PathBuf, String)>) -> anyhow::Result<String>,
@@ -831,7 +869,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     let progress = output::Progress::start();
     let reporter = progress.clone();
     let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
-    let result = history::extract_history(&repo, &profile, &options, &hook);
+    let result = pipeline::extract_history(&repo, &profile, &options, &hook);
     progress.finish();
     let history = result?;
     if history.rows.is_empty() && args.since.is_none() {

@@ -1,84 +1,38 @@
 //! svix-distill turns svix-server's code into exact, grounded training examples (ChatML, OpenAI,
 //! reasoning or prompt-completion lines), one operation at a time, as a profile describes it.
 //!
-//! The pipeline ([`pipeline`]) is a chain of pure stages: read and parse ([`source`]) → select
-//! ([`select`], across a crate [`tree`]) → facts ([`facts`]) → units ([`units`]) → render
-//! ([`render`]) → check ([`check`]); then the validation split ([`split`]), a wire format
-//! ([`format`]), the manifest ([`manifest`], from [`provenance`]) and the writers ([`output`],
-//! [`report`]). This file is the dispatch, and the one place exit codes are
-//! decided; `commands.rs` has one function per command.
+//! The tree follows the pipeline, one folder per stage; imports point down only (top → write →
+//! dataset → extract; history → dataset, extract), with no cycle, which `tests/imports.rs`
+//! checks:
+//! - [`extract`]: code in, plain data out: source files, pieces, parse, selection in a file or
+//!   across a crate, units and their facts. No syn type leaves it.
+//! - [`write`](mod@write): a unit's plain data into a request and a reasoning; today the
+//!   template writer ([`write::template`]: render, rules).
+//! - [`dataset`]: the `Example`, the checks every example keeps whoever wrote it, wire formats,
+//!   output, manifest, provenance, the validation split, tokens, validate, quality and stats.
+//! - [`history`]: git, commit messages, and pairing two versions' items into plain pairs.
+//! - at the top: `main.rs` (the binary), this file (the module tree, the dispatch in [`run`] and
+//!   the one place exit codes are decided), [`cli`] (clap types), `commands.rs` (one function
+//!   per command), [`report`] (tables and messages), [`profile`] (the `Profile`, composed from
+//!   each stage's own types), [`pipeline`] (the stages wired together, history mode's writing
+//!   included) and [`protected`] (the files a run reads, which no output may replace).
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod check;
 pub mod cli;
-mod code_names;
 mod commands;
-pub mod commit_message;
-pub mod example;
-pub mod facts;
-pub mod format;
-pub mod git;
+pub mod dataset;
+pub mod extract;
 pub mod history;
-pub mod manifest;
-pub mod output;
-pub mod parse;
-pub mod pieces;
 pub mod pipeline;
 pub mod profile;
 pub mod protected;
-pub mod provenance;
-mod quality;
-pub mod render;
 pub mod report;
 pub mod route_profile;
-pub mod rules;
-pub mod select;
-pub mod source;
-pub mod split;
-pub mod stats;
-pub mod tokens;
-pub mod tree;
-pub mod units;
-pub mod validate;
-
-use std::fmt;
+pub mod write;
 
 use crate::cli::{Cli, Command};
+use crate::commands::{CheckFailed, NothingToWrite};
 use crate::pipeline::EmptySelection;
-
-/// A check that ran and said no: `--check` found OUT stale or missing, or `validate` found
-/// faults or too many tokens. Exit code 1, not 2: nothing went wrong with the run itself.
-#[derive(Debug)]
-pub struct CheckFailed {
-    pub message: String,
-}
-
-impl fmt::Display for CheckFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CheckFailed {}
-
-/// A run that found nothing to write: history mode with no example (no new commit, or every
-/// commit dropped) and no `--allow-empty`. Exit code 1, as an empty selection.
-#[derive(Debug)]
-pub struct NothingToWrite {
-    pub message: String,
-}
-
-impl fmt::Display for NothingToWrite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (--allow-empty writes an empty file instead)",
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for NothingToWrite {}
 
 /// The exit code for an error: 1 when there was nothing to select or write, the check failed
 /// or the dataset has faults; 2 for usage, input and output errors (and internal errors).
@@ -92,7 +46,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 
 /// The whole command: generate (the default), history, validate, stats or profiles.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
-    output::set_quiet(cli.quiet);
+    dataset::output::set_quiet(cli.quiet);
     match &cli.command {
         None => commands::generate(&cli.generate),
         Some(Command::Validate(args)) => commands::validate(args),

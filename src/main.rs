@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     match svix_distill::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            svix_distill::output::error(&err);
+            svix_distill::dataset::output::error(&err);
             ExitCode::from(svix_distill::exit_code(&err))
         }
     }
@@ -32,6 +32,6 @@ fn usage_error(err: &clap::Error) -> ExitCode {
     }
     let text = err.render().to_string();
     let text = text.strip_prefix("error: ").unwrap_or(&text);
-    svix_distill::output::error(&anyhow::anyhow!("{}", text.trim_end()));
+    svix_distill::dataset::output::error(&anyhow::anyhow!("{}", text.trim_end()));
     ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }

@@ -1,7 +1,8 @@
 //! The pipeline every mode shares: parse → select → facts → units → render → check, turning one
 //! source file and a profile into `Example`s (plain data: request, reasoning, code and the
-//! provenance of every slice of that code). Crate mode runs it per file; formatting to a wire
-//! format comes after, in `format.rs`.
+//! provenance of every slice of that code). Crate mode runs it per file; history mode
+//! ([`extract_history`]) reads each version of a file through it and writes the pairs
+//! `history/` makes. Formatting to a wire format comes after, in `dataset/format.rs`.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -10,18 +11,25 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::check;
-use crate::facts::{self, Fact, LocalNames};
-use crate::parse;
+use crate::dataset::check;
+use crate::dataset::example::Voice;
+use crate::dataset::quality;
+use crate::extract::facts::{self, Fact, LocalNames};
+use crate::extract::parse;
+use crate::extract::select::{self, Inventory, Kind, Route, Selection};
+use crate::extract::source::{self, SourceFile};
+use crate::extract::text::{is_keyword, stable_hash};
+use crate::extract::tree;
+use crate::extract::units::Role;
+use crate::extract::units::{self, Imports, Unit};
+use crate::history::git::{FileCommit, Repo};
+use crate::history::{
+    self, CommitRow, History, HistoryOptions, Version, VersionItem, VersionKey, VersionUse,
+};
 use crate::profile::{self, Profile};
-use crate::quality;
-use crate::render::{self, Role, UnitView, Voice};
-use crate::select::{self, Inventory, Kind, Route, Selection};
-use crate::source::{self, SourceFile};
-use crate::tree;
-use crate::units::{self, Imports, Unit};
+use crate::write::template::render::{self, UnitView};
 
-pub use crate::example::{Dropped, Example, Slice};
+pub use crate::dataset::example::{Dropped, Example, Slice};
 
 /// What shapes the examples besides the profile.
 #[derive(Debug, Clone, Default)]
@@ -176,8 +184,9 @@ pub fn extract_loading<P: Borrow<Profile> + Send + Sync>(
     options: &Options,
 ) -> anyhow::Result<Extracted> {
     let read = read_selected(source, load, options, false, |profile, inventory| {
-        let selection = select::select_creation_items(inventory, profile, &options.roots)
-            .with_context(|| format!("cannot select from {}", source.path.display()))?;
+        let selection =
+            select::select_creation_items(inventory, &profile.file.roots, &options.roots)
+                .with_context(|| format!("cannot select from {}", source.path.display()))?;
         if selection.roots.is_empty() {
             return Err(EmptySelection {
                 profile: profile.name().to_owned(),
@@ -386,7 +395,7 @@ pub fn check_numbered(
     sources: &[check::Source],
     profile: &Profile,
 ) -> anyhow::Result<(Vec<(usize, Example)>, Vec<(usize, Dropped)>)> {
-    let own = check::own_faults(&examples, sources, profile);
+    let own = check::own_faults(&examples, sources, &profile.file.mechanisms);
     if let Some(fault) = own.iter().find(|f| f.kind == check::FaultKind::Code) {
         return Err(InternalError(format!(
             "example {} (unit {}) fails its check: {}",
@@ -602,8 +611,9 @@ fn render_examples<P>(
     let mut shortfalls = Vec::new();
 
     // Every selected item with its facts: what rules may look up beyond a unit.
-    let file_facts =
-        crate::rules::FileFacts::new(selection.items.iter().map(|s| facts_of(s.entry)));
+    let file_facts = crate::write::template::rules::FileFacts::new(
+        selection.items.iter().map(|s| facts_of(s.entry)),
+    );
     let groups = unit_groups(units, inventory);
     let mut examples: Vec<Example> = Vec::new();
     let mut variety = Variety::default();
@@ -669,7 +679,7 @@ fn render_examples<P>(
                 .collect::<Vec<_>>()
                 .join(source.blank_line())
                 .into();
-            let first_voice = render::stable_hash(&[&key]) as usize;
+            let first_voice = stable_hash(&[&key]) as usize;
             let insights = render::insights(&view, &profile.rules);
             variety.pieces.clear();
             for variant in 0..count {
@@ -820,7 +830,7 @@ fn key_hash(bytes: &[u8], seed: u64) -> u64 {
     hash ^ (hash >> 31)
 }
 
-/// Sets and maps keyed by stable hashes ([`render::stable_hash`] and the n-grams made of them):
+/// Sets and maps keyed by stable hashes ([`stable_hash`] and the n-grams made of them):
 /// the keys are mixed already, so they are their own hash.
 type Prehashed = std::hash::BuildHasherDefault<PrehashedKey>;
 
@@ -1064,7 +1074,7 @@ pub fn extract_tree(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    let plan = tree::plan(root, tree_options, profile, &options.roots)?;
+    let plan = tree::plan(root, tree_options, &profile.file.roots, &options.roots)?;
     if plan.root_files.is_empty() {
         return Err(EmptySelection {
             profile: profile.name().to_owned(),
@@ -1179,74 +1189,9 @@ pub fn extract_tree(
     Ok(combined)
 }
 
-/// One selected item of one version of a file, as history mode compares and renders it: plain
-/// data, no syn.
-#[derive(Debug, Clone)]
-pub struct VersionItem {
-    /// `fn`, `struct`, `impl`, … as `--list` names it.
-    pub kind: &'static str,
-    /// The name; an impl block's is `impl Trait for Type`.
-    pub name: String,
-    pub role: Role,
-    pub root: bool,
-    /// Whether a root handler calls it.
-    pub called_by_root: bool,
-    pub bytes: std::ops::Range<usize>,
-    pub lines: (usize, usize),
-    /// The item's tokens as text, a trailing comma in a list left out: equal tokens mean no
-    /// change, whatever the formatting (rustfmt adds and drops trailing commas) or the
-    /// comments.
-    pub tokens: String,
-    /// Every identifier the item names, to keep the `use` declarations it needs.
-    pub idents: std::collections::BTreeSet<String>,
-    /// The names worth saying when they come or go, in order of first appearance: types,
-    /// paths, snake_case names, and whatever is called or invoked as a macro.
-    pub names: Vec<String>,
-    /// Its short one-line string and number literals, as written, in order.
-    pub literals: Vec<String>,
-    /// The text of every doc comment in it (its own and its fields'), in order.
-    pub docs: Vec<String>,
-    pub facts: Vec<Fact>,
-}
-
-/// A `use` declaration of one version: where it is and what it brings in.
-#[derive(Debug, Clone)]
-pub struct VersionUse {
-    pub bytes: std::ops::Range<usize>,
-    /// The names it brings in; a glob brings in none that can be named.
-    pub names: Vec<String>,
-}
-
-/// What history mode needs of one version of a file: its text, its selected items with their
-/// facts, its `use` declarations and where slices may start and end.
-#[derive(Debug)]
-pub struct Version {
-    pub source: SourceFile,
-    pub items: Vec<VersionItem>,
-    pub uses: Vec<VersionUse>,
-    pub boundaries: Vec<std::ops::Range<usize>>,
-}
-
-impl Version {
-    /// Every selected item with its facts, as rules look beyond a unit.
-    pub fn file_facts(&self) -> crate::rules::FileFacts<'_> {
-        crate::rules::FileFacts::new(self.items.iter().map(|i| i.facts.as_slice()))
-    }
-
-    /// The byte ranges of the `use` declarations `keep` holds; adjacent ones as one run, as a
-    /// unit's code carries them.
-    pub fn use_runs_for(&self, keep: impl Fn(&VersionUse) -> bool) -> Vec<std::ops::Range<usize>> {
-        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-        for u in self.uses.iter().filter(|u| keep(u)) {
-            match runs.last_mut() {
-                Some(last) if self.source.text[last.end..u.bytes.start].trim().is_empty() => {
-                    last.end = u.bytes.end;
-                }
-                _ => runs.push(u.bytes.clone()),
-            }
-        }
-        runs
-    }
+/// Every selected item of a version with its facts, as rules look beyond a unit.
+pub fn version_file_facts(version: &Version) -> crate::write::template::rules::FileFacts<'_> {
+    crate::write::template::rules::FileFacts::new(version.items.iter().map(|i| i.facts.as_slice()))
 }
 
 /// Reads one version of a file for history mode: parse, select, facts and roles. A version
@@ -1265,7 +1210,7 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
         |at, i, item, node| select::read_item(at, i, item, node, false),
         |(), reads| {
             let inventory = Inventory::from_items(reads);
-            let selection = select::select_creation_items(&inventory, profile, &[])
+            let selection = select::select_creation_items(&inventory, &profile.file.roots, &[])
                 .with_context(|| format!("cannot select from {}", source.path.display()))?;
             let chosen = if selection.roots.is_empty() {
                 Vec::new()
@@ -1371,14 +1316,6 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
     })
 }
 
-/// Words of Rust that are never news when they come or go.
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "Ok", "Err", "Some", "None", "doc",
-];
-
 /// A token stream as text, one space between tokens, without the comma that may end a list
 /// (`f(a, b,)` reads as `f(a, b)`). A one-element tuple `(a,)` reads as `(a)`, a difference
 /// this gives up for rustfmt's sake.
@@ -1419,11 +1356,6 @@ pub fn token_text(tokens: proc_macro2::TokenStream) -> String {
     out
 }
 
-/// Whether a word is Rust's own, never news when it comes or goes.
-pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS.contains(&word)
-}
-
 /// What of an item's tokens is worth saying when it comes or goes.
 #[derive(Default)]
 struct Salient {
@@ -1449,7 +1381,7 @@ fn salient_tokens(tokens: proc_macro2::TokenStream, said: &mut Salient) {
                 let upper = name.chars().any(|c| c.is_uppercase());
                 // `Eq` is a name worth saying; `id` or `db` is not.
                 let salient = name.len() >= if upper { 2 } else { 3 }
-                    && !KEYWORDS.contains(&name.as_str())
+                    && !is_keyword(name.as_str())
                     && (called || upper || name.contains('_'));
                 if salient && !said.names.contains(&name) {
                     said.names.push(name);
@@ -1470,6 +1402,275 @@ fn salient_tokens(tokens: proc_macro2::TokenStream, said: &mut Salient) {
             TokenTree::Punct(_) => {}
         }
     }
+}
+
+/// History mode: reads the history of each path (history/) and turns every commit that changed
+/// the profile's items into examples, oldest first, written by the templates and checked as
+/// every example is.
+pub fn extract_history(
+    repo: &Repo,
+    profile: &Profile,
+    options: &HistoryOptions,
+    progress: &tree::ProgressHook,
+) -> anyhow::Result<History> {
+    let (commits, versions) = history::read_versions(repo, options, progress, |file| {
+        summarize_version(file, profile)
+    })?;
+    let mut history = History::default();
+    // The versions the examples are sliced from, by (path, commit).
+    let mut used: BTreeMap<(String, String), VersionKey> = BTreeMap::new();
+    // Which phrasings the run has used, so that each example prefers the ones used least.
+    let mut usage = render::Usage::default();
+    // The row of each example's commit, by the example's position.
+    let mut row_of: Vec<usize> = Vec::new();
+    for commit in &commits {
+        let (row, made) = history_examples_of(
+            commit,
+            &versions,
+            profile,
+            options,
+            &history.examples,
+            &mut usage,
+        );
+        let outcome = match made {
+            Ok(made) if made.is_empty() => Err(history::Dropped::Repeats),
+            Ok(made) => {
+                for example in &made {
+                    let after = (commit.path.clone(), commit.blob);
+                    let before = (commit.parent_path.clone(), commit.parent_blob);
+                    for (slices, (path, blob)) in
+                        [(&example.slices, after), (&example.before, before)]
+                    {
+                        if let (Some(slice), Some(blob)) = (slices.first(), blob) {
+                            let commit = slice.commit.clone().unwrap_or_default();
+                            used.insert((path.clone(), commit), (path, blob));
+                        }
+                    }
+                }
+                row_of.extend(std::iter::repeat_n(history.rows.len(), made.len()));
+                history.examples.extend(made);
+                Ok(history.examples.len())
+            }
+            Err(why) => Err(why),
+        };
+        history.rows.push(CommitRow { outcome, ..row });
+    }
+    // The rows count examples per commit, not running totals.
+    let mut before = 0;
+    for row in &mut history.rows {
+        if let Ok(total) = &mut row.outcome {
+            let count = *total - before;
+            before = *total;
+            *total = count;
+        }
+    }
+    for (key, version_key) in &used {
+        if let Some(Ok(version)) = versions.get(version_key) {
+            history.sources.insert(key.clone(), version.source.clone());
+        }
+    }
+    check_history(&mut history, &versions, &used, profile, &row_of)?;
+    Ok(history)
+}
+
+/// One commit's row for `--list`, and its examples or why it has none.
+fn history_examples_of(
+    commit: &FileCommit,
+    versions: &BTreeMap<VersionKey, Result<Version, String>>,
+    profile: &Profile,
+    options: &HistoryOptions,
+    earlier: &[Example],
+    usage: &mut render::Usage,
+) -> (CommitRow, Result<Vec<Example>, history::Dropped>) {
+    let (row, pair) = history::pair_commit(commit, versions, &profile.file.history);
+    let pair = match pair {
+        Ok(pair) => pair,
+        Err(why) => return (row, Err(why)),
+    };
+    let text = &pair.text;
+    let commit_hex = &pair.commit;
+    let mut made: Vec<Example> = Vec::new();
+    if let Some(changed) = &pair.changed {
+        let key = format!("change:{}", commit.short_id());
+        let example = render_history_example(
+            &key,
+            pair.after,
+            &changed.items,
+            options.imports,
+            commit_hex,
+            profile,
+            earlier.iter().chain(&made),
+            usage,
+            |view, salt, insights| {
+                (
+                    render::render_history_request(text, Some(&changed.before_code), salt),
+                    render::render_change_reasoning(view, &changed.changes, salt, insights),
+                )
+            },
+        );
+        if let Some(mut example) = example {
+            example.before = changed.before_slices.clone();
+            made.push(example);
+        }
+    }
+    if !pair.added.is_empty() {
+        let key = format!("new:{}", commit.short_id());
+        let example = render_history_example(
+            &key,
+            pair.after,
+            &pair.added,
+            options.imports,
+            commit_hex,
+            profile,
+            earlier.iter().chain(&made),
+            usage,
+            |view, salt, insights| {
+                (
+                    render::render_history_request(text, None, salt),
+                    render::render_reasoning(view, salt, insights),
+                )
+            },
+        );
+        made.extend(example);
+    }
+    (row, Ok(made))
+}
+
+/// How many phrasings to try before a commit's example is given up as a repeat.
+const ATTEMPTS: usize = 16;
+
+/// One example about `items` of the version `after`: its code (the `use` declarations
+/// `imports` keeps, then the items), and the first phrasing `text` makes that repeats no
+/// earlier request or reasoning.
+#[allow(clippy::too_many_arguments)]
+fn render_history_example<'e>(
+    key: &str,
+    after: &Version,
+    items: &[&VersionItem],
+    imports: Imports,
+    commit: &str,
+    profile: &Profile,
+    earlier: impl Iterator<Item = &'e Example> + Clone,
+    usage: &mut render::Usage,
+    text: impl Fn(&UnitView, &render::Salt, &render::Insights) -> (String, render::Reasoning),
+) -> Option<Example> {
+    let primary = items.iter().position(|i| i.root).unwrap_or(0);
+    let file = version_file_facts(after);
+    let view = UnitView {
+        key: key.to_owned(),
+        role: items[primary].role,
+        name: items[primary].name.clone(),
+        callees: Vec::new(),
+        items: items
+            .iter()
+            .map(|i| (i.name.clone(), i.facts.as_slice()))
+            .collect(),
+        primary,
+        route: None,
+        called_by_root: items[primary].called_by_root,
+        field_of: None,
+        file: &file,
+    };
+    let mut idents = std::collections::BTreeSet::new();
+    for item in items {
+        idents.extend(item.idents.iter().cloned());
+    }
+    let uses = match imports {
+        Imports::None => Vec::new(),
+        Imports::Used => after.use_runs_for(|u| u.names.iter().any(|n| idents.contains(n))),
+        Imports::All => after.use_runs_for(|_| true),
+    };
+    let slices: Vec<Slice> = uses
+        .into_iter()
+        .chain(items.iter().map(|i| i.bytes.clone()))
+        .map(|bytes| history::slice_of(after, bytes, commit))
+        .collect();
+    let code = history::joined(after, &slices);
+    let insights = render::insights(&view, &profile.rules);
+    for attempt in 0..ATTEMPTS {
+        let picks = std::cell::RefCell::new(Vec::new());
+        let salt = render::Salt::new(&profile.templates, &format!("{key}#{attempt}"), 0)
+            .steered(usage, &picks);
+        let (request, reasoning) = text(&view, &salt, &insights);
+        let mut others = earlier.clone();
+        if others.any(|e| e.request == request) {
+            return None;
+        }
+        if earlier.clone().any(|e| e.reasoning == reasoning.text) {
+            continue;
+        }
+        usage.commit(&picks.into_inner());
+        return Some(Example {
+            unit: key.to_owned(),
+            group: format!("item:{}", items[primary].name),
+            kind: items[primary].role.name(),
+            voice: Voice::Commit,
+            variant: 0,
+            request,
+            reasoning: reasoning.text,
+            rules: reasoning.rules,
+            code: code.into(),
+            slices,
+            commit: Some(commit.to_owned()),
+            before: Vec::new(),
+        });
+    }
+    None
+}
+
+/// The generator's own check of a history run: every example's code, and the code its request
+/// quotes, rebuilt from the versions at the commits its slices name, on item boundaries; the
+/// reasoning grounded. An example whose text fails is left out (its commit's row counts one
+/// example less, and a commit left with none is dropped as failing its check); a fault of the
+/// code is a bug, and nothing is written.
+fn check_history(
+    history: &mut History,
+    versions: &BTreeMap<VersionKey, Result<Version, String>>,
+    used: &BTreeMap<(String, String), VersionKey>,
+    profile: &Profile,
+    row_of: &[usize],
+) -> anyhow::Result<()> {
+    let sources: Vec<check::Source> = history
+        .sources
+        .iter()
+        .map(|(key, file)| check::Source {
+            file,
+            items: match used.get(key).and_then(|v| versions.get(v)) {
+                Some(Ok(version)) => version.boundaries.as_slice(),
+                _ => &[],
+            },
+            commit: Some(key.1.as_str()),
+        })
+        .collect();
+    let examples = std::mem::take(&mut history.examples);
+    let (kept, dropped) = check_numbered(examples, &sources, profile)?;
+    drop(sources);
+    for &(number, _) in &dropped {
+        let row = &mut history.rows[row_of[number]];
+        if let Ok(count) = &mut row.outcome {
+            *count -= 1;
+            if *count == 0 {
+                row.outcome = Err(history::Dropped::FailsCheck);
+            }
+        }
+    }
+    history.examples = kept.into_iter().map(|(_, e)| e).collect();
+    history.dropped = dropped.into_iter().map(|(_, d)| d).collect();
+    if history.dropped.is_empty() {
+        return Ok(());
+    }
+    // A version only a left-out example was sliced from is no source of the data.
+    let sliced: std::collections::BTreeSet<(String, String)> = history
+        .examples
+        .iter()
+        .flat_map(|e| e.slices.iter().chain(&e.before))
+        .map(|s| {
+            let path = s.path.to_string_lossy().into_owned();
+            (path, s.commit.clone().unwrap_or_default())
+        })
+        .collect();
+    history.sources.retain(|key, _| sliced.contains(key));
+    Ok(())
 }
 
 #[cfg(test)]

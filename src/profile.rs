@@ -9,9 +9,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::render::{self, Templates};
-use crate::rules::{self, Rule};
-use crate::select;
+pub use crate::dataset::check::Mechanism;
+use crate::extract::select;
+pub use crate::extract::select::RootRule;
+pub use crate::history::{HistoryRules, Mechanical};
+use crate::write::template::render::{self, Templates};
+use crate::write::template::rules::{self, Rule};
 
 /// The built-in profiles, by name, as their TOML text; the first is the default.
 const BUILT_IN: [(&str, &str); 3] = [
@@ -31,33 +34,6 @@ const BUILT_IN: [(&str, &str); 3] = [
 
 /// The profile used when `--profile` is not given.
 pub const DEFAULT: &str = "message-creation";
-
-/// Which routes are roots: a router registration for `method` whose path ends in the literal
-/// segment `last_segment` (`/app/{app_id}/msg`, `/app/:app_id/msg/` and a nested `"/msg/"`
-/// under `"/app/:app_id"` all end in `msg`; `/app/{app_id}/msg/{msg_id}` does not).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RootRule {
-    pub method: String,
-    pub last_segment: String,
-}
-
-impl RootRule {
-    /// Whether a route registered for `method` on `path` (its pieces joined) is a root.
-    pub fn matches(&self, method: &str, path: &str) -> bool {
-        if !method.eq_ignore_ascii_case(&self.method) {
-            return false;
-        }
-        path.split('/')
-            .rfind(|segment| !segment.is_empty())
-            .is_some_and(|last| last == self.last_segment)
-    }
-
-    /// `POST …/msg`, for messages.
-    pub fn describe(&self) -> String {
-        format!("{} …/{}", self.method.to_uppercase(), self.last_segment)
-    }
-}
 
 /// Where the input is found when none is given.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -93,15 +69,6 @@ impl Inputs {
     }
 }
 
-/// A word that names a mechanism, and what in an example's code must show for the reasoning to
-/// use it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Mechanism {
-    pub word: String,
-    pub signs: Vec<String>,
-}
-
 /// A profile as written in TOML.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -125,45 +92,6 @@ pub struct ProfileFile {
     /// How history mode reads this operation's commits.
     #[serde(default)]
     pub history: HistoryRules,
-}
-
-/// What history mode keeps of a commit, beyond the changes to the operation's items.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryRules {
-    /// A cleaned message with fewer words than this says too little to be a request.
-    #[serde(default = "default_min_words")]
-    pub min_words: usize,
-    /// Edits of form that change no behaviour; a commit whose items change only so is dropped.
-    /// `paths`: only how paths are qualified (`crate::core::types::MessageId` becomes
-    /// `MessageId`).
-    #[serde(default = "default_mechanical")]
-    pub mechanical: Vec<Mechanical>,
-}
-
-impl Default for HistoryRules {
-    fn default() -> HistoryRules {
-        HistoryRules {
-            min_words: default_min_words(),
-            mechanical: default_mechanical(),
-        }
-    }
-}
-
-fn default_min_words() -> usize {
-    3
-}
-
-fn default_mechanical() -> Vec<Mechanical> {
-    vec![Mechanical::Paths]
-}
-
-/// An edit of form a profile can name as mechanical.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mechanical {
-    /// Only the qualification of paths changed.
-    Paths,
 }
 
 /// A loaded profile: its TOML fields and its templates, checked and with the vocabulary filled
@@ -259,14 +187,6 @@ impl Profile {
             .map(RootRule::describe)
             .collect::<Vec<_>>()
             .join(" or ")
-    }
-
-    /// The mechanism words the checker watches, with their signs in code.
-    pub fn mechanisms(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.file
-            .mechanisms
-            .iter()
-            .map(|m| (m.word.as_str(), m.signs.as_slice()))
     }
 }
 

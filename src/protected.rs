@@ -11,8 +11,8 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::output;
-use crate::source::{self, is_stdio};
+use crate::dataset::output;
+use crate::extract::source::{self, is_stdio};
 
 /// Why a run reads a file, as the refusal says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +114,7 @@ impl Protected {
     }
 
     /// History mode's repository: its work tree's tracked files and its git directories.
-    pub fn repository(&mut self, repo: &crate::git::Repo) -> anyhow::Result<()> {
+    pub fn repository(&mut self, repo: &crate::history::git::Repo) -> anyhow::Result<()> {
         let canonical = |p: &Path| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let dirs = repo.dirs();
         let mut git_dirs = vec![canonical(&dirs.git_dir)];

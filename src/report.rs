@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
+use crate::dataset::stats::Stats;
+use crate::dataset::validate::{Report, Spread};
+use crate::extract::tree::CrateChoice;
 use crate::pipeline::ListRow;
-use crate::stats::Stats;
-use crate::tree::CrateChoice;
-use crate::validate::{Report, Spread};
 
 /// The `--list` table: kind, name, line range, reason; in directory mode the file first.
 pub fn list_table(rows: &[ListRow]) -> String {
@@ -39,7 +39,7 @@ pub fn list_table(rows: &[ListRow]) -> String {
 /// The warning for an example left out: its unit and where it is (the file relative to
 /// `input` when that is a folder; the commit in history mode), the check that failed, and the
 /// words at fault.
-pub fn dropped_line(dropped: &crate::example::Dropped, input: &Path) -> String {
+pub fn dropped_line(dropped: &crate::dataset::example::Dropped, input: &Path) -> String {
     let mut place = Vec::new();
     if let Some(commit) = &dropped.commit {
         // Nine hex digits, as the history's `--list` shows commits.
@@ -211,7 +211,7 @@ pub fn stats_table(path: &Path, stats: &Stats) -> String {
         format!(
             "{} pair(s) of requests or reasonings (word 5-gram Jaccard >= {})",
             stats.near_duplicates,
-            crate::quality::NEAR_DUPLICATE_THRESHOLD
+            crate::dataset::quality::NEAR_DUPLICATE_THRESHOLD
         ),
     );
     row(

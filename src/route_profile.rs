@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::extract::select::{self, Route};
+use crate::extract::source::SourceFile;
+use crate::extract::tree::{self, ProgressHook, TreeOptions};
 use crate::profile::{HistoryRules, Inputs, Mechanism, ProfileFile, RootRule};
-use crate::select::{self, Route};
-use crate::source::SourceFile;
-use crate::tree::{self, ProgressHook, TreeOptions};
 
 /// One route's profile, with where the route was found.
 #[derive(Debug, Clone)]

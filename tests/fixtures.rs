@@ -6,11 +6,11 @@ mod support;
 
 use std::path::Path;
 
-use svix_distill::format;
+use svix_distill::dataset::format;
+use svix_distill::extract::source::SourceFile;
+use svix_distill::extract::units::Imports;
 use svix_distill::pipeline::{Example, Extracted, Options, extract};
 use svix_distill::profile::Profile;
-use svix_distill::source::SourceFile;
-use svix_distill::units::Imports;
 
 use support::grounding::ungrounded;
 
@@ -190,7 +190,7 @@ fn every_code_section_is_exact_source_slices() {
         for options in modes() {
             let generated = generate(&source, &options).unwrap();
             for example in &generated.examples {
-                svix_distill::check::exact_slices(
+                svix_distill::dataset::check::exact_slices(
                     &example.code,
                     &source.text,
                     &items,
@@ -458,7 +458,7 @@ fn each_line_has_the_chatml_shape() {
 
 #[test]
 fn nesting_just_under_the_limit_is_parsed_whatever_the_calling_thread() {
-    let depth = svix_distill::source::MAX_NESTING - 2;
+    let depth = svix_distill::extract::source::MAX_NESTING - 2;
     let text = format!(
         "fn f() {{ let x = {}1{}; }}\n",
         "(".repeat(depth),
@@ -466,7 +466,10 @@ fn nesting_just_under_the_limit_is_parsed_whatever_the_calling_thread() {
     );
     let source = SourceFile::from_text(Path::new("deep.rs"), text);
     let options = Options {
-        roots: vec![("f".to_owned(), svix_distill::select::Reason::RootFlag)],
+        roots: vec![(
+            "f".to_owned(),
+            svix_distill::extract::select::Reason::RootFlag,
+        )],
         ..Options::default()
     };
     let profile = Profile::load("message-creation").unwrap();

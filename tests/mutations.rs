@@ -9,9 +9,9 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
-use svix_distill::check;
+use svix_distill::dataset::check;
+use svix_distill::extract::source::SourceFile;
 use svix_distill::pipeline::Options;
-use svix_distill::source::SourceFile;
 
 use support::grounding::ungrounded;
 

@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use svix_distill::dataset::validate;
+use svix_distill::extract::source::SourceFile;
 use svix_distill::profile::Profile;
 use svix_distill::route_profile::{self, RouteProfile};
-use svix_distill::source::SourceFile;
-use svix_distill::validate;
 
 const BIN: &str = env!("CARGO_BIN_EXE_svix-distill");
 
@@ -88,7 +88,7 @@ fn sweep_one(run: &Run, out: &Path) -> Option<String> {
     let (profile, sources) = validation_inputs(&run.profile, &run.source);
     let settings = validate::Settings {
         sources: &sources,
-        ..validate::Settings::new(&profile)
+        ..validate::Settings::new(profile.system_prompt(), &profile.file.mechanisms)
     };
     let report = validate::validate(&lines, &settings);
     (!report.faults.is_empty()).then(|| {
@@ -105,7 +105,7 @@ fn sweep_one(run: &Run, out: &Path) -> Option<String> {
 /// counts (they only warn): run in process, as loading the tokenizer takes a second a run.
 fn validation_inputs(profile: &Path, source: &Path) -> (Profile, Vec<validate::Source>) {
     let profile = Profile::load(&profile.display().to_string()).unwrap();
-    let sources = svix_distill::source::source_files(source)
+    let sources = svix_distill::extract::source::source_files(source)
         .unwrap()
         .iter()
         .map(|file| validate::Source::new(SourceFile::read(file).unwrap()).unwrap())

@@ -9,10 +9,10 @@ use std::process::Command;
 use support::copy_dir;
 use support::grounding::ungrounded;
 
+use svix_distill::extract::source::SourceFile;
+use svix_distill::extract::tree::{self, TreeOptions};
 use svix_distill::pipeline::{Extracted, Options, extract_tree};
 use svix_distill::profile::Profile;
-use svix_distill::source::SourceFile;
-use svix_distill::tree::{self, TreeOptions};
 
 fn crate_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/crate")
@@ -23,7 +23,7 @@ fn message() -> Profile {
 }
 
 fn defaults() -> TreeOptions {
-    TreeOptions::for_profile(&message())
+    TreeOptions::for_focus(&message().file.inputs.focus)
 }
 
 /// The fixture crate's examples; none may be left out for failing its check.
@@ -283,7 +283,7 @@ fn a_file_that_does_not_parse_is_reported_and_skipped() {
 #[test]
 fn endpoint_creation_follows_the_router_into_the_module_that_defines_the_handler() {
     let profile = Profile::load("endpoint-creation").unwrap();
-    let options = TreeOptions::for_profile(&profile);
+    let options = TreeOptions::for_focus(&profile.file.inputs.focus);
     insta::assert_snapshot!(listing_for(&profile, &options), @r"
     src/v1/endpoints/endpoint/crud.rs fn check_endpoint_url :: called by create_endpoint
     src/v1/endpoints/endpoint/crud.rs fn insert_endpoint :: called by create_endpoint

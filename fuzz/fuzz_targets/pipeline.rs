@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use svix_distill::source::SourceFile;
+use svix_distill::extract::source::SourceFile;
 use svix_distill::pipeline::Options;
 
 /// The pipeline under the default profile (message creation), as the CLI runs it.

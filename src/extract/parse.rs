@@ -3,8 +3,8 @@
 //! needs to see again; only those are visited. The syntax tree never leaves this module's
 //! threads, and no syn type comes back.
 //!
-//! A file is cut into pieces on item boundaries ([`crate::pieces`]) and its pieces are parsed on
-//! as many threads as the machine has cores (threads with a large stack, since parsing
+//! A file is cut into pieces on item boundaries ([`crate::extract::pieces`]) and its pieces are
+//! parsed on as many threads as the machine has cores (threads with a large stack, since parsing
 //! recurses once per nesting level). A small file keeps its trees until the chosen items are
 //! visited; a large one drops each piece's tree as soon as it is summarized, and parses the
 //! chosen items again one by one, so that memory stays that of a few pieces whatever the size.
@@ -13,9 +13,8 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{OnceLock, mpsc};
 
-use crate::pieces;
-use crate::select;
-use crate::source::{self, Located, LocatedError, Parsed, SourceFile};
+use crate::extract::pieces;
+use crate::extract::source::{self, Located, LocatedError, Parsed, SourceFile};
 
 /// Which top-level item of a file: the `index`th of the `piece`th piece. Ordered as the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -451,7 +450,30 @@ fn method_of(item: &syn::Item, position: Option<usize>) -> Option<syn::Item> {
         return None;
     };
     match imp.items.get(position?)? {
-        syn::ImplItem::Fn(f) => Some(select::method_as_fn(f)),
+        syn::ImplItem::Fn(f) => Some(method_as_fn(f)),
+        _ => None,
+    }
+}
+
+/// A method of an impl block as a stand-alone function: its spans, and so its byte ranges,
+/// are the original's. Crate mode picks single methods from other files.
+pub fn method_as_fn(f: &syn::ImplItemFn) -> syn::Item {
+    syn::Item::Fn(syn::ItemFn {
+        attrs: f.attrs.clone(),
+        vis: f.vis.clone(),
+        modifiers: f.modifiers.clone(),
+        sig: f.sig.clone(),
+        block: Box::new(f.block.clone()),
+    })
+}
+
+/// The last identifier of a type's path (`crate::a::Foo<T>` → `Foo`), looking through references.
+pub fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        syn::Type::Paren(p) => type_name(&p.elem),
+        syn::Type::Group(g) => type_name(&g.elem),
         _ => None,
     }
 }
@@ -461,6 +483,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::extract::select;
 
     fn fixture(name: &str) -> SourceFile {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))

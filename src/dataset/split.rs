@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::example::Example;
-use crate::render::stable_hash;
+use crate::dataset::example::Example;
+use crate::extract::text::stable_hash;
 
 /// Which file an example is written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -197,7 +197,7 @@ pub fn valid_path(out: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::example::Voice;
+    use crate::dataset::example::Voice;
 
     fn example(unit: &str, variant: usize) -> Example {
         Example {

@@ -1,22 +1,30 @@
-//! History mode: a file's commits → (parent, child) versions → the profile's items each commit
-//! added or changed, paired with the commit's own message. A commit that changed existing
-//! items asks for the change with the code as it stood; one that added items asks for them.
+//! History mode's own stage: a file's commits → (parent, child) versions → the profile's items
+//! each commit added or changed, paired with the commit's own message. This stage owns reading
+//! git ([`git`]), cleaning commit messages ([`commit_message`]), pairing the items of two
+//! versions and telling what changed and why a commit gives no example.
+//!
+//! It hands on plain pairs ([`Pair`]: the message, the version after, the items changed with the
+//! code as it stood and what changed, the items added); `pipeline.rs` reads each version
+//! (parse, select, facts) and writes each pair's text. Invariant: nothing here writes text or
+//! imports from the top or from `write/`.
+
+pub mod commit_message;
+pub mod git;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use gix::ObjectId;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use crate::commit_message;
-use crate::example::{Example, Slice};
-use crate::git::{self, FileCommit, Repo};
-use crate::pipeline::{self, Version, VersionItem};
-use crate::profile::{Mechanical, Profile};
-use crate::render::{self, Change, UnitView, Voice};
-use crate::source::{self, SourceFile};
-use crate::units::Imports;
-use crate::{check, tree};
+use crate::dataset::example::{Example, Slice};
+use crate::extract::facts::{Change, DocsChange, Fact};
+use crate::extract::source::{self, SourceFile};
+use crate::extract::text::{is_keyword, missing};
+use crate::extract::tree;
+use crate::extract::units::{Imports, Role};
+use crate::history::git::{FileCommit, Repo};
 
 /// What a history run reads.
 #[derive(Debug, Clone)]
@@ -28,6 +36,110 @@ pub struct HistoryOptions {
     /// The newest commit to read (`HEAD` by default).
     pub until: String,
     pub imports: Imports,
+}
+
+/// What history mode keeps of a commit, beyond the changes to the operation's items.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryRules {
+    /// A cleaned message with fewer words than this says too little to be a request.
+    #[serde(default = "default_min_words")]
+    pub min_words: usize,
+    /// Edits of form that change no behaviour; a commit whose items change only so is dropped.
+    /// `paths`: only how paths are qualified (`crate::core::types::MessageId` becomes
+    /// `MessageId`).
+    #[serde(default = "default_mechanical")]
+    pub mechanical: Vec<Mechanical>,
+}
+
+impl Default for HistoryRules {
+    fn default() -> HistoryRules {
+        HistoryRules {
+            min_words: default_min_words(),
+            mechanical: default_mechanical(),
+        }
+    }
+}
+
+fn default_min_words() -> usize {
+    3
+}
+
+fn default_mechanical() -> Vec<Mechanical> {
+    vec![Mechanical::Paths]
+}
+
+/// An edit of form a profile can name as mechanical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanical {
+    /// Only the qualification of paths changed.
+    Paths,
+}
+
+/// One selected item of one version of a file, as history mode compares and renders it: plain
+/// data, no syn.
+#[derive(Debug, Clone)]
+pub struct VersionItem {
+    /// `fn`, `struct`, `impl`, … as `--list` names it.
+    pub kind: &'static str,
+    /// The name; an impl block's is `impl Trait for Type`.
+    pub name: String,
+    pub role: Role,
+    pub root: bool,
+    /// Whether a root handler calls it.
+    pub called_by_root: bool,
+    pub bytes: std::ops::Range<usize>,
+    pub lines: (usize, usize),
+    /// The item's tokens as text, a trailing comma in a list left out: equal tokens mean no
+    /// change, whatever the formatting (rustfmt adds and drops trailing commas) or the
+    /// comments.
+    pub tokens: String,
+    /// Every identifier the item names, to keep the `use` declarations it needs.
+    pub idents: std::collections::BTreeSet<String>,
+    /// The names worth saying when they come or go, in order of first appearance: types,
+    /// paths, snake_case names, and whatever is called or invoked as a macro.
+    pub names: Vec<String>,
+    /// Its short one-line string and number literals, as written, in order.
+    pub literals: Vec<String>,
+    /// The text of every doc comment in it (its own and its fields'), in order.
+    pub docs: Vec<String>,
+    pub facts: Vec<Fact>,
+}
+
+/// A `use` declaration of one version: where it is and what it brings in.
+#[derive(Debug, Clone)]
+pub struct VersionUse {
+    pub bytes: std::ops::Range<usize>,
+    /// The names it brings in; a glob brings in none that can be named.
+    pub names: Vec<String>,
+}
+
+/// What history mode needs of one version of a file: its text, its selected items with their
+/// facts, its `use` declarations and where slices may start and end.
+#[derive(Debug)]
+pub struct Version {
+    pub source: SourceFile,
+    pub items: Vec<VersionItem>,
+    pub uses: Vec<VersionUse>,
+    pub boundaries: Vec<std::ops::Range<usize>>,
+}
+
+impl Version {
+    /// The byte ranges of the `use` declarations `keep` holds; adjacent ones as one run, as a
+    /// unit's code carries them.
+    pub fn use_runs_for(&self, keep: impl Fn(&VersionUse) -> bool) -> Vec<std::ops::Range<usize>> {
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        for u in self.uses.iter().filter(|u| keep(u)) {
+            match runs.last_mut() {
+                Some(last) if self.source.text[last.end..u.bytes.start].trim().is_empty() => {
+                    last.end = u.bytes.end;
+                }
+                _ => runs.push(u.bytes.clone()),
+            }
+        }
+        runs
+    }
 }
 
 /// Why a commit gave no example.
@@ -111,7 +223,7 @@ pub struct History {
     /// Every version an example is sliced from, by (path, commit).
     pub sources: BTreeMap<(String, String), SourceFile>,
     /// Examples left out because their text fails the check, oldest commit first.
-    pub dropped: Vec<pipeline::Dropped>,
+    pub dropped: Vec<crate::dataset::example::Dropped>,
 }
 
 impl History {
@@ -128,16 +240,21 @@ impl History {
 }
 
 /// A version's key: the file's path and its blob.
-type VersionKey = (String, ObjectId);
+pub type VersionKey = (String, ObjectId);
 
-/// Reads the history of each path and turns every commit that changed the profile's items into
-/// examples, oldest first.
-pub fn extract_history(
+/// The commits that changed each path, oldest first, and every version they name read with
+/// `summarize` (which parses and selects the profile's items): each version once, in parallel;
+/// a merge is never parsed.
+#[allow(clippy::type_complexity)]
+pub fn read_versions(
     repo: &Repo,
-    profile: &Profile,
     options: &HistoryOptions,
     progress: &tree::ProgressHook,
-) -> anyhow::Result<History> {
+    summarize: impl Fn(SourceFile) -> anyhow::Result<Version> + Sync,
+) -> anyhow::Result<(
+    Vec<FileCommit>,
+    BTreeMap<VersionKey, Result<Version, String>>,
+)> {
     let until = repo.resolve(&options.until)?;
     let since = options
         .since
@@ -173,8 +290,7 @@ pub fn extract_history(
                 let shown = format!("{}:{}", git::short(&commit), key.0);
                 let version = text.map_err(|e| format!("{e:#}")).and_then(|text| {
                     let file = SourceFile::from_text(std::path::Path::new(&key.0), text);
-                    pipeline::summarize_version(file, profile)
-                        .map_err(|e| format!("{shown}: {e:#}"))
+                    summarize(file).map_err(|e| format!("{shown}: {e:#}"))
                 });
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress.report(n, total);
@@ -182,62 +298,7 @@ pub fn extract_history(
             })
             .collect()
     });
-
-    let mut history = History::default();
-    // The versions the examples are sliced from, by (path, commit).
-    let mut used: BTreeMap<(String, String), VersionKey> = BTreeMap::new();
-    // Which phrasings the run has used, so that each example prefers the ones used least.
-    let mut usage = render::Usage::default();
-    // The row of each example's commit, by the example's position.
-    let mut row_of: Vec<usize> = Vec::new();
-    for commit in &commits {
-        let (row, made) = examples_of(
-            commit,
-            &versions,
-            profile,
-            options,
-            &history.examples,
-            &mut usage,
-        );
-        let outcome = match made {
-            Ok(made) if made.is_empty() => Err(Dropped::Repeats),
-            Ok(made) => {
-                for example in &made {
-                    let after = (commit.path.clone(), commit.blob);
-                    let before = (commit.parent_path.clone(), commit.parent_blob);
-                    for (slices, (path, blob)) in
-                        [(&example.slices, after), (&example.before, before)]
-                    {
-                        if let (Some(slice), Some(blob)) = (slices.first(), blob) {
-                            let commit = slice.commit.clone().unwrap_or_default();
-                            used.insert((path.clone(), commit), (path, blob));
-                        }
-                    }
-                }
-                row_of.extend(std::iter::repeat_n(history.rows.len(), made.len()));
-                history.examples.extend(made);
-                Ok(history.examples.len())
-            }
-            Err(why) => Err(why),
-        };
-        history.rows.push(CommitRow { outcome, ..row });
-    }
-    // The rows count examples per commit, not running totals.
-    let mut before = 0;
-    for row in &mut history.rows {
-        if let Ok(total) = &mut row.outcome {
-            let count = *total - before;
-            before = *total;
-            *total = count;
-        }
-    }
-    for (key, version_key) in &used {
-        if let Some(Ok(version)) = versions.get(version_key) {
-            history.sources.insert(key.clone(), version.source.clone());
-        }
-    }
-    check_history(&mut history, &versions, &used, profile, &row_of)?;
-    Ok(history)
+    Ok((commits, versions))
 }
 
 /// The items of a commit's two versions paired up: by kind and name, then an unmatched item
@@ -362,7 +423,7 @@ fn pub_markers(tokens: &str) -> isize {
 }
 
 /// How doc comments changed between two versions of an item, if they did.
-fn docs_change(old: &[String], new: &[String]) -> Option<render::DocsChange> {
+fn docs_change(old: &[String], new: &[String]) -> Option<DocsChange> {
     if old == new {
         return None;
     }
@@ -378,11 +439,11 @@ fn docs_change(old: &[String], new: &[String]) -> Option<render::DocsChange> {
             })
     };
     Some(if within(old, new) {
-        render::DocsChange::Added
+        DocsChange::Added
     } else if within(new, old) {
-        render::DocsChange::Removed
+        DocsChange::Removed
     } else {
-        render::DocsChange::Reworded
+        DocsChange::Reworded
     })
 }
 
@@ -390,7 +451,7 @@ fn docs_change(old: &[String], new: &[String]) -> Option<render::DocsChange> {
 /// identifier (a new argument `expiration` is news even if it is a plain word). A name
 /// `theirs` has anywhere, even where it was not salient, is not news.
 fn names_that_came(ours: &VersionItem, theirs: &VersionItem) -> Vec<String> {
-    let salient: Vec<String> = render::missing(&ours.names, &theirs.names)
+    let salient: Vec<String> = missing(&ours.names, &theirs.names)
         .into_iter()
         .filter(|n| !theirs.idents.contains(n))
         .collect();
@@ -399,20 +460,18 @@ fn names_that_came(ours: &VersionItem, theirs: &VersionItem) -> Vec<String> {
     }
     ours.idents
         .iter()
-        .filter(|i| !theirs.idents.contains(*i) && !pipeline::is_keyword(i))
+        .filter(|i| !theirs.idents.contains(*i) && !is_keyword(i))
         .cloned()
         .collect()
 }
 
-/// One commit's row for `--list`, and its examples or why it has none.
-fn examples_of(
+/// One commit's row for `--list`, and what it did to the profile's items, or why it gives no
+/// example.
+pub fn pair_commit<'v>(
     commit: &FileCommit,
-    versions: &BTreeMap<VersionKey, Result<Version, String>>,
-    profile: &Profile,
-    options: &HistoryOptions,
-    earlier: &[Example],
-    usage: &mut render::Usage,
-) -> (CommitRow, Result<Vec<Example>, Dropped>) {
+    versions: &'v BTreeMap<VersionKey, Result<Version, String>>,
+    rules: &HistoryRules,
+) -> (CommitRow, Result<Pair<'v>, Dropped>) {
     let message = commit_message::clean(&commit.message);
     let mut row = CommitRow {
         short: commit.short_id(),
@@ -487,7 +546,6 @@ fn examples_of(
     if before.is_none() {
         return (row, Err(Dropped::AddsFile));
     }
-    let rules = &profile.file.history;
     if added.is_empty()
         && rules.mechanical.contains(&Mechanical::Paths)
         && changed.iter().all(|&(b, a)| {
@@ -503,23 +561,21 @@ fn examples_of(
         return (row, Err(Dropped::ShortMessage(words)));
     }
     let text = message.text();
-    let commit_hex = commit.id.to_string();
     // A change has a first parent: `before` is its version.
     let parent_hex = commit
         .parents
         .first()
         .map(ToString::to_string)
         .unwrap_or_default();
-    let mut made: Vec<Example> = Vec::new();
+    let mut changes = None;
     if let (false, Some(before)) = (changed.is_empty(), before) {
-        let key = format!("change:{}", commit.short_id());
         let items: Vec<&VersionItem> = changed.iter().map(|&(_, a)| &after_items[a]).collect();
         let before_slices: Vec<Slice> = changed
             .iter()
             .map(|&(b, _)| slice_of(before, before_items[b].bytes.clone(), &parent_hex))
             .collect();
         let before_code = joined(before, &before_slices);
-        let changes: Vec<Change> = changed
+        let what: Vec<Change> = changed
             .iter()
             .map(|&(b, a)| {
                 let (old, new) = (&before_items[b], &after_items[a]);
@@ -529,8 +585,8 @@ fn examples_of(
                     before: &old.facts,
                     new_names: names_that_came(new, old),
                     gone_names: names_that_came(old, new),
-                    new_literals: render::missing(&new.literals, &old.literals),
-                    gone_literals: render::missing(&old.literals, &new.literals),
+                    new_literals: missing(&new.literals, &old.literals),
+                    gone_literals: missing(&old.literals, &new.literals),
                     docs: docs_change(&old.docs, &new.docs),
                     visibility_only: without_visibility(&old.tokens)
                         == without_visibility(&new.tokens),
@@ -539,53 +595,52 @@ fn examples_of(
                 }
             })
             .collect();
-        let example = render_example(
-            &key,
-            after,
-            &items,
-            options.imports,
-            &commit_hex,
-            profile,
-            earlier.iter().chain(&made),
-            usage,
-            |view, salt, insights| {
-                (
-                    render::render_history_request(&text, Some(&before_code), salt),
-                    render::render_change_reasoning(view, &changes, salt, insights),
-                )
-            },
-        );
-        if let Some(mut example) = example {
-            example.before = before_slices;
-            made.push(example);
-        }
+        changes = Some(Changed {
+            items,
+            before_slices,
+            before_code,
+            changes: what,
+        });
     }
-    if !added.is_empty() {
-        let key = format!("new:{}", commit.short_id());
-        let items: Vec<&VersionItem> = added.iter().map(|&a| &after_items[a]).collect();
-        let example = render_example(
-            &key,
-            after,
-            &items,
-            options.imports,
-            &commit_hex,
-            profile,
-            earlier.iter().chain(&made),
-            usage,
-            |view, salt, insights| {
-                (
-                    render::render_history_request(&text, None, salt),
-                    render::render_reasoning(view, salt, insights),
-                )
-            },
-        );
-        made.extend(example);
-    }
-    (row, Ok(made))
+    let pair = Pair {
+        after,
+        text,
+        commit: commit.id.to_string(),
+        changed: changes,
+        added: added.iter().map(|&a| &after_items[a]).collect(),
+    };
+    (row, Ok(pair))
+}
+
+/// What a commit did to the profile's items, as plain data: the request's words, the version
+/// after it, the items it changed (with the code as it stood and what changed) and those it
+/// added. The top renders each into an example.
+#[derive(Debug)]
+pub struct Pair<'v> {
+    pub after: &'v Version,
+    /// The commit's message, cleaned.
+    pub text: String,
+    /// The commit's full id.
+    pub commit: String,
+    /// The items it changed, when it changed some.
+    pub changed: Option<Changed<'v>>,
+    /// The items it added, in the version after it.
+    pub added: Vec<&'v VersionItem>,
+}
+
+/// The items a commit changed: as they are after it, their code before it, and what changed.
+#[derive(Debug)]
+pub struct Changed<'v> {
+    pub items: Vec<&'v VersionItem>,
+    /// Where the items stood before the commit, at its parent.
+    pub before_slices: Vec<Slice>,
+    /// Their code before the commit, the slices joined.
+    pub before_code: String,
+    pub changes: Vec<Change<'v>>,
 }
 
 /// A slice of one version at a commit.
-fn slice_of(version: &Version, bytes: std::ops::Range<usize>, commit: &str) -> Slice {
+pub fn slice_of(version: &Version, bytes: std::ops::Range<usize>, commit: &str) -> Slice {
     Slice {
         path: version.source.path.clone(),
         lines: version.source.line_span(bytes.clone()),
@@ -595,149 +650,12 @@ fn slice_of(version: &Version, bytes: std::ops::Range<usize>, commit: &str) -> S
 }
 
 /// The slices' text joined by one blank line in the file's own line ending.
-fn joined(version: &Version, slices: &[Slice]) -> String {
+pub fn joined(version: &Version, slices: &[Slice]) -> String {
     slices
         .iter()
         .map(|s| version.source.slice(s.bytes.clone()))
         .collect::<Vec<_>>()
         .join(version.source.blank_line())
-}
-
-/// How many phrasings to try before a commit's example is given up as a repeat.
-const ATTEMPTS: usize = 16;
-
-/// One example about `items` of the version `after`: its code (the `use` declarations
-/// `imports` keeps, then the items), and the first phrasing `text` makes that repeats no
-/// earlier request or reasoning.
-#[allow(clippy::too_many_arguments)]
-fn render_example<'e>(
-    key: &str,
-    after: &Version,
-    items: &[&VersionItem],
-    imports: Imports,
-    commit: &str,
-    profile: &Profile,
-    earlier: impl Iterator<Item = &'e Example> + Clone,
-    usage: &mut render::Usage,
-    text: impl Fn(&UnitView, &render::Salt, &render::Insights) -> (String, render::Reasoning),
-) -> Option<Example> {
-    let primary = items.iter().position(|i| i.root).unwrap_or(0);
-    let file = after.file_facts();
-    let view = UnitView {
-        key: key.to_owned(),
-        role: items[primary].role,
-        name: items[primary].name.clone(),
-        callees: Vec::new(),
-        items: items
-            .iter()
-            .map(|i| (i.name.clone(), i.facts.as_slice()))
-            .collect(),
-        primary,
-        route: None,
-        called_by_root: items[primary].called_by_root,
-        field_of: None,
-        file: &file,
-    };
-    let mut idents = std::collections::BTreeSet::new();
-    for item in items {
-        idents.extend(item.idents.iter().cloned());
-    }
-    let uses = match imports {
-        Imports::None => Vec::new(),
-        Imports::Used => after.use_runs_for(|u| u.names.iter().any(|n| idents.contains(n))),
-        Imports::All => after.use_runs_for(|_| true),
-    };
-    let slices: Vec<Slice> = uses
-        .into_iter()
-        .chain(items.iter().map(|i| i.bytes.clone()))
-        .map(|bytes| slice_of(after, bytes, commit))
-        .collect();
-    let code = joined(after, &slices);
-    let insights = render::insights(&view, &profile.rules);
-    for attempt in 0..ATTEMPTS {
-        let picks = std::cell::RefCell::new(Vec::new());
-        let salt = render::Salt::new(&profile.templates, &format!("{key}#{attempt}"), 0)
-            .steered(usage, &picks);
-        let (request, reasoning) = text(&view, &salt, &insights);
-        let mut others = earlier.clone();
-        if others.any(|e| e.request == request) {
-            return None;
-        }
-        if earlier.clone().any(|e| e.reasoning == reasoning.text) {
-            continue;
-        }
-        usage.commit(&picks.into_inner());
-        return Some(Example {
-            unit: key.to_owned(),
-            group: format!("item:{}", items[primary].name),
-            kind: items[primary].role.name(),
-            voice: Voice::Commit,
-            variant: 0,
-            request,
-            reasoning: reasoning.text,
-            rules: reasoning.rules,
-            code: code.into(),
-            slices,
-            commit: Some(commit.to_owned()),
-            before: Vec::new(),
-        });
-    }
-    None
-}
-
-/// The generator's own check of a history run: every example's code, and the code its request
-/// quotes, rebuilt from the versions at the commits its slices name, on item boundaries; the
-/// reasoning grounded. An example whose text fails is left out (its commit's row counts one
-/// example less, and a commit left with none is dropped as failing its check); a fault of the
-/// code is a bug, and nothing is written.
-fn check_history(
-    history: &mut History,
-    versions: &BTreeMap<VersionKey, Result<Version, String>>,
-    used: &BTreeMap<(String, String), VersionKey>,
-    profile: &Profile,
-    row_of: &[usize],
-) -> anyhow::Result<()> {
-    let sources: Vec<check::Source> = history
-        .sources
-        .iter()
-        .map(|(key, file)| check::Source {
-            file,
-            items: match used.get(key).and_then(|v| versions.get(v)) {
-                Some(Ok(version)) => version.boundaries.as_slice(),
-                _ => &[],
-            },
-            commit: Some(key.1.as_str()),
-        })
-        .collect();
-    let examples = std::mem::take(&mut history.examples);
-    let (kept, dropped) = pipeline::check_numbered(examples, &sources, profile)?;
-    drop(sources);
-    for &(number, _) in &dropped {
-        let row = &mut history.rows[row_of[number]];
-        if let Ok(count) = &mut row.outcome {
-            *count -= 1;
-            if *count == 0 {
-                row.outcome = Err(Dropped::FailsCheck);
-            }
-        }
-    }
-    history.examples = kept.into_iter().map(|(_, e)| e).collect();
-    history.dropped = dropped.into_iter().map(|(_, d)| d).collect();
-    if history.dropped.is_empty() {
-        return Ok(());
-    }
-    // A version only a left-out example was sliced from is no source of the data.
-    let sliced: std::collections::BTreeSet<(String, String)> = history
-        .examples
-        .iter()
-        .flat_map(|e| e.slices.iter().chain(&e.before))
-        .map(|s| {
-            let path = s.path.to_string_lossy().into_owned();
-            (path, s.commit.clone().unwrap_or_default())
-        })
-        .collect();
-    history.sources.retain(|key, _| sliced.contains(key));
-    Ok(())
 }
 
 #[cfg(test)]
@@ -746,7 +664,7 @@ mod tests {
 
     fn tokens(code: &str) -> String {
         let file: syn::File = syn::parse_str(code).unwrap();
-        pipeline::token_text(quote::ToTokens::to_token_stream(&file.items[0]))
+        crate::pipeline::token_text(quote::ToTokens::to_token_stream(&file.items[0]))
     }
 
     #[test]
@@ -800,7 +718,7 @@ mod tests {
         let item = |name: &str, tokens: &str| VersionItem {
             kind: "fn",
             name: name.to_owned(),
-            role: render::Role::Helper,
+            role: Role::Helper,
             root: false,
             called_by_root: false,
             bytes: 0..0,

@@ -6,10 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use crate::facts::{self, Fact};
-use crate::render::Role;
-use crate::select::{self, Inventory, Kind, Selection};
-use crate::source::SourceFile;
+use crate::extract::facts::{self, Fact};
+use crate::extract::select::{self, Inventory, Kind, Selection};
+use crate::extract::source::SourceFile;
 
 /// Which `use` declarations an example's code carries as context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -432,6 +431,65 @@ pub fn unit_slices(
     slices
 }
 
+/// What a unit is, for the purpose of asking for it and reasoning about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Handler,
+    Chain,
+    Helper,
+    Check,
+    Validator,
+    Body,
+    Query,
+    Response,
+    Model,
+    TraitImpl,
+    InherentImpl,
+    /// A small function named from an attribute (a serde default, a schemars example).
+    AttrHelper,
+    /// A `const` or `static` no other unit took in.
+    Constant,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Handler => "handler",
+            Role::Chain => "chain",
+            Role::Helper => "helper",
+            Role::Check => "check",
+            Role::Validator => "validator",
+            Role::Body => "body",
+            Role::Query => "query",
+            Role::Response => "response",
+            Role::Model => "model",
+            Role::TraitImpl => "trait_impl",
+            Role::InherentImpl => "inherent_impl",
+            Role::AttrHelper => "attr_helper",
+            Role::Constant => "constant",
+        }
+    }
+
+    /// A struct's role: its fields are what it is about.
+    pub fn is_struct(self) -> bool {
+        matches!(
+            self,
+            Role::Body | Role::Query | Role::Response | Role::Model
+        )
+    }
+
+    /// Units worth more examples when the default plan has room for extra ones.
+    pub fn priority(self) -> u8 {
+        match self {
+            Role::Chain => 0,
+            Role::Handler => 1,
+            Role::Helper => 2,
+            Role::Body => 3,
+            _ => 4,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -445,7 +503,8 @@ mod tests {
         let file = source.parse().unwrap();
         let inventory = Inventory::new(&source, &file);
         let profile = Profile::load(crate::profile::DEFAULT).unwrap();
-        let selection = select::select_creation_items(&inventory, &profile, &[]).unwrap();
+        let selection =
+            select::select_creation_items(&inventory, &profile.file.roots, &[]).unwrap();
         let names = facts::LocalNames {
             fns: inventory
                 .entries
@@ -463,7 +522,7 @@ mod tests {
                 (
                     s.entry,
                     facts::item_facts(
-                        &crate::source::Located::whole(&source),
+                        &crate::extract::source::Located::whole(&source),
                         &file.items[e.item.index],
                         e.node.clone(),
                         &names,

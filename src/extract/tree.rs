@@ -9,9 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::profile::Profile;
-use crate::select::{self, Inventory, Kind, Reason, Reference};
-use crate::source::{self, LocatedError, SourceFile};
+use crate::extract::select::{self, Inventory, Kind, Reason, Reference, RootRule};
+use crate::extract::source::{self, LocatedError, SourceFile};
 
 /// Folders left out of a walk unless `--include` names them; hidden ones (`.name`) too.
 const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];
@@ -56,10 +55,10 @@ impl std::fmt::Debug for ProgressHook {
 }
 
 impl TreeOptions {
-    /// The profile's focus files, everything else by default.
-    pub fn for_profile(profile: &Profile) -> TreeOptions {
+    /// The focus files (a profile's `inputs.focus` glob), everything else by default.
+    pub fn for_focus(focus: &str) -> TreeOptions {
         TreeOptions {
-            focus: profile.file.inputs.focus.clone(),
+            focus: focus.to_owned(),
             include: Vec::new(),
             exclude: Vec::new(),
             depth: 1,
@@ -373,7 +372,7 @@ pub fn summarize(
     path: &Path,
     module: Vec<String>,
     is_focus: bool,
-    profile: &Profile,
+    root_rules: &[RootRule],
     roots: &[(String, Reason)],
     interner: &Interner,
 ) -> Result<FileSummary, TreeError> {
@@ -417,7 +416,7 @@ pub fn summarize(
             syn::Item::Enum(e) => items.push(summary(e.ident.to_string(), Kind::Enum, Vec::new())),
             syn::Item::Type(t) => items.push(summary(t.ident.to_string(), Kind::Type, Vec::new())),
             syn::Item::Impl(imp) if !select::is_test_item(&imp.attrs) => {
-                let Some(ty) = select::type_name(&imp.self_ty) else {
+                let Some(ty) = crate::extract::parse::type_name(&imp.self_ty) else {
                     continue;
                 };
                 for inner in &imp.items {
@@ -444,7 +443,7 @@ pub fn summarize(
     // Only a focus file needs the full inventory, for single-file selection.
     let inventory = is_focus.then(|| Inventory::new(&source, &file));
     if let Some(inventory) = &inventory
-        && let Ok(selection) = select::select_creation_items(inventory, profile, roots)
+        && let Ok(selection) = select::select_creation_items(inventory, root_rules, roots)
     {
         for route in &selection.foreign_roots {
             foreign_roots.push((
@@ -873,7 +872,7 @@ pub struct RootFile {
 pub fn plan(
     root: &Path,
     options: &TreeOptions,
-    profile: &Profile,
+    root_rules: &[RootRule],
     roots: &[(String, Reason)],
 ) -> anyhow::Result<Plan> {
     use rayon::prelude::*;
@@ -894,7 +893,7 @@ pub fn plan(
                 let result = module_path(&base, path).map(|module| {
                     let relative = path.strip_prefix(root).unwrap_or(path);
                     let is_focus = focus.is_match(relative);
-                    let summary = summarize(path, module, is_focus, profile, roots, &interner);
+                    let summary = summarize(path, module, is_focus, root_rules, roots, &interner);
                     // Each parsed file's text stays in this thread's span table otherwise.
                     proc_macro2::extra::invalidate_current_thread_spans();
                     (is_focus, summary)
@@ -963,7 +962,7 @@ pub fn plan(
             &summary.path.clone(),
             summary.module.clone(),
             true,
-            profile,
+            root_rules,
             &found,
             &interner,
         )

@@ -14,8 +14,8 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use crate::format::Line;
-use crate::render::stable_hash;
+use crate::dataset::format::Line;
+use crate::extract::text::stable_hash;
 
 /// Word 5-gram Jaccard similarity from which two lines count as near-duplicates.
 pub(crate) const NEAR_DUPLICATE_THRESHOLD: f64 = 0.7;
@@ -214,7 +214,7 @@ pub(crate) fn shape(sentence: &str) -> String {
 /// `stable_hash(&[&shape(sentence)])`, worked out as the shape is read, without making it.
 pub(crate) fn shape_hash(sentence: &str) -> u64 {
     let mut folded = Folded {
-        hash: crate::render::StableHash::new(),
+        hash: crate::extract::text::StableHash::new(),
         words: false,
         space: false,
     };
@@ -239,7 +239,7 @@ pub(crate) fn shape_hash(sentence: &str) -> u64 {
 /// A shape hashed as it is made: whitespace folds to one space between words (none at the
 /// ends), and the rest is lowercased.
 struct Folded {
-    hash: crate::render::StableHash,
+    hash: crate::extract::text::StableHash,
     /// Whether a word has begun, and whether whitespace came after it.
     words: bool,
     space: bool,
@@ -398,7 +398,7 @@ fn word_hashes(text: &str) -> Vec<u64> {
         if i == bytes.len() {
             return words;
         }
-        let mut hash = crate::render::StableHash::new();
+        let mut hash = crate::extract::text::StableHash::new();
         while i < bytes.len() && !space(bytes[i]) {
             hash.byte(bytes[i].to_ascii_lowercase());
             i += 1;
@@ -411,7 +411,7 @@ fn word_hashes(text: &str) -> Vec<u64> {
 /// `stable_hash(&[&word.to_lowercase()])`, without making the lowercase copy of an ASCII word.
 fn lowercase_hash(word: &str) -> u64 {
     if word.is_ascii() {
-        let mut hash = crate::render::StableHash::new();
+        let mut hash = crate::extract::text::StableHash::new();
         for &byte in word.as_bytes() {
             hash.byte(byte.to_ascii_lowercase());
         }

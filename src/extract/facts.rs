@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
-use crate::source::Located;
+use crate::extract::source::Located;
 use std::ops::Range;
 
 /// A state or extension binding: `ref db`, `queue_tx`.
@@ -588,7 +588,7 @@ fn backtick_doc_names(item: &Item, facts: &mut Vec<Fact>) {
         idents
             .get_or_insert_with(|| {
                 let mut found = std::collections::BTreeSet::new();
-                crate::select::identifiers(item, &mut found);
+                crate::extract::select::identifiers(item, &mut found);
                 found
             })
             .contains(name)
@@ -624,7 +624,7 @@ fn names_backticked(text: &str, grounded: &mut impl FnMut(&str) -> bool) -> Opti
             continue;
         }
         let mut done = 0;
-        for name in crate::code_names::code_names(segment) {
+        for name in crate::extract::text::code_names(segment) {
             if !grounded(&segment[name.clone()]) {
                 return None;
             }
@@ -784,7 +784,7 @@ fn struct_facts(source: &Located, s: &syn::ItemStruct, out: &mut Vec<Fact>) {
 }
 
 fn impl_facts(source: &Located, imp: &syn::ItemImpl, names: &LocalNames, out: &mut Vec<Fact>) {
-    let self_ty = crate::select::type_name(&imp.self_ty).unwrap_or_default();
+    let self_ty = crate::extract::parse::type_name(&imp.self_ty).unwrap_or_default();
     let methods: Vec<String> = imp
         .items
         .iter()
@@ -921,7 +921,7 @@ fn fn_facts(source: &Located, f: &syn::ItemFn, names: &LocalNames, out: &mut Vec
         let syn::FnArg::Typed(arg) = input else {
             continue;
         };
-        let ty_name = crate::select::type_name(&arg.ty).unwrap_or_default();
+        let ty_name = crate::extract::parse::type_name(&arg.ty).unwrap_or_default();
         arg_types.push(ty_name.clone());
         match param_fact(source, &arg.pat, &arg.ty, &ty_name) {
             Some(state @ Fact::State { .. }) => merge_state(&mut states, state),
@@ -1019,7 +1019,7 @@ fn validator_fn(source: &Located, f: &syn::ItemFn) -> Option<Fact> {
     });
     Some(Fact::ValidatorFn {
         name: f.sig.ident.to_string(),
-        arg_ty: crate::select::type_name(&arg.ty).unwrap_or_default(),
+        arg_ty: crate::extract::parse::type_name(&arg.ty).unwrap_or_default(),
         messages: strings.found,
         condition,
     })
@@ -1126,7 +1126,7 @@ fn inner_type_name(ty: &syn::Type) -> Option<String> {
         return None;
     };
     args.args.iter().find_map(|a| match a {
-        syn::GenericArgument::Type(t) => crate::select::type_name(t),
+        syn::GenericArgument::Type(t) => crate::extract::parse::type_name(t),
         _ => None,
     })
 }
@@ -1177,8 +1177,8 @@ fn param_fact(source: &Located, pat: &syn::Pat, ty: &syn::Type, ty_name: &str) -
 }
 
 fn returns_fact(source: &Located, ty: &syn::Type) -> Fact {
-    let text =
-        one_line(source, ty).unwrap_or_else(|| crate::select::type_name(ty).unwrap_or_default());
+    let text = one_line(source, ty)
+        .unwrap_or_else(|| crate::extract::parse::type_name(ty).unwrap_or_default());
     let mut status = None;
     let mut body = None;
     // Look inside `Result<..>` for `JsonStatus<202, T>` or `(StatusCode, Json<T>)`.
@@ -1217,7 +1217,7 @@ impl<'ast> Visit<'ast> for ReturnFinder {
                     }
                     syn::GenericArgument::Type(t) => {
                         if ty.is_none() {
-                            ty = crate::select::type_name(t);
+                            ty = crate::extract::parse::type_name(t);
                         }
                         if let syn::Type::Path(p) = t
                             && p.qself.is_none()
@@ -1860,10 +1860,45 @@ fn unstop_text(text: &str) -> String {
     text.trim_end_matches('.').to_owned()
 }
 
+/// What one commit did to one item, read off both versions (history mode).
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub name: String,
+    /// The item's name before the commit, when the commit renamed it.
+    pub renamed_from: Option<String>,
+    /// The item's facts before the commit.
+    pub before: &'a [Fact],
+    /// Names the item uses after the commit and not before, in order of appearance; and the
+    /// other way round. Each stands in the code it is said of.
+    pub new_names: Vec<String>,
+    pub gone_names: Vec<String>,
+    /// String and number literals, likewise, as written.
+    pub new_literals: Vec<String>,
+    pub gone_literals: Vec<String>,
+    /// How the item's doc comments changed, if they did.
+    pub docs: Option<DocsChange>,
+    /// Whether only `pub` markers changed.
+    pub visibility_only: bool,
+    /// How many more `pub` markers the item has than before (fewer when negative).
+    pub pub_delta: isize,
+    /// How many more `&` the item has than before, when that is all that changed.
+    pub borrow_only: Option<isize>,
+}
+
+/// How a commit changed an item's doc comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocsChange {
+    /// Doc lines were added; every old one is still there.
+    Added,
+    /// Doc lines were removed; no new one came.
+    Removed,
+    Reworded,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
+    use crate::extract::source::SourceFile;
     use std::path::Path;
 
     fn facts(text: &str) -> Vec<Fact> {

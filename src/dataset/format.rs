@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::example::Example;
+use crate::dataset::example::Example;
 
 pub const THINK_OPEN: &str = "<think>\n";
 pub const THINK_CLOSE: &str = "\n</think>\n\n";
@@ -127,7 +127,7 @@ impl Format {
         // so that no more than a batch of lines is held beside the text.
         let mut out = String::new();
         for batch in examples.chunks(256) {
-            let lines: Vec<String> = crate::source::on_pool(|| {
+            let lines: Vec<String> = crate::extract::source::on_pool(|| {
                 batch
                     .par_iter()
                     .map(|example| self.line(example, system))
@@ -407,7 +407,7 @@ fn message(value: &Value, position: &str, role: &str, reasoning: bool) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::example::{Slice, Voice};
+    use crate::dataset::example::{Slice, Voice};
 
     fn example() -> Example {
         Example {

@@ -167,7 +167,7 @@ impl SourceFile {
         self.parse_piece(0..self.text.len())
     }
 
-    /// Parses the items in `piece` of the file (a range [`crate::pieces`] cut on item
+    /// Parses the items in `piece` of the file (a range [`crate::extract::pieces`] cut on item
     /// boundaries), with each one's byte range in the whole file.
     pub fn parse_piece(&self, piece: Range<usize>) -> Result<Parsed, LocatedError> {
         let base = piece.start;

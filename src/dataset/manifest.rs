@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::example::{Dropped, Example};
-use crate::format::Format;
-use crate::provenance::{FileFacts, sha256_hex};
-use crate::split::Side;
+use crate::dataset::example::{Dropped, Example};
+use crate::dataset::format::Format;
+use crate::dataset::provenance::{FileFacts, sha256_hex};
+use crate::dataset::split::Side;
 
 pub const TOOL: &str = "svix-distill";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -208,7 +208,7 @@ pub fn build(
         })
         .collect();
     sources.sort_by(|a, b| (&a.path, &a.commit).cmp(&(&b.path, &b.commit)));
-    let entries_of = |slices: &[crate::example::Slice]| -> Vec<SliceEntry> {
+    let entries_of = |slices: &[crate::dataset::example::Slice]| -> Vec<SliceEntry> {
         slices
             .iter()
             .map(|slice| {
@@ -310,7 +310,7 @@ pub fn version_of(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::example::{Slice, Voice};
+    use crate::dataset::example::{Slice, Voice};
 
     fn example(unit: &str, path: &str, bytes: std::ops::Range<usize>) -> Example {
         Example {

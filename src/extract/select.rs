@@ -9,8 +9,8 @@ use std::ops::Range;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
-use crate::profile::Profile;
-use crate::source::{Located, SourceFile};
+use crate::extract::parse::{method_as_fn, type_name};
+use crate::extract::source::{Located, SourceFile};
 
 /// The kind of a top-level item, as `--list` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,7 +63,7 @@ pub struct Entry {
     /// 1-based first and last line.
     pub lines: (usize, usize),
     /// Which top-level item of the file it is; for a method, its impl block.
-    pub item: crate::parse::ItemKey,
+    pub item: crate::extract::parse::ItemKey,
     /// For a method taken on its own, its place among the impl block's items.
     pub method: Option<usize>,
     /// What selection and units read of its code.
@@ -163,7 +163,7 @@ impl ItemRead {
 /// Reads the `index`th top-level item of a file, `node` being its byte range.
 pub fn read_item(
     at: Located,
-    index: crate::parse::ItemKey,
+    index: crate::extract::parse::ItemKey,
     item: &Item,
     node: Range<usize>,
     with_methods: bool,
@@ -234,18 +234,6 @@ pub fn read_item(
         }
     }
     read
-}
-
-/// A method of an impl block as a stand-alone function: its spans, and so its byte ranges,
-/// are the original's. Crate mode picks single methods from other files.
-pub fn method_as_fn(f: &syn::ImplItemFn) -> Item {
-    Item::Fn(syn::ItemFn {
-        attrs: f.attrs.clone(),
-        vis: f.vis.clone(),
-        modifiers: f.modifiers.clone(),
-        sig: f.sig.clone(),
-        block: Box::new(f.block.clone()),
-    })
 }
 
 /// The file's items, indexed by name. Test modules and test functions are not in it; in crate
@@ -447,17 +435,6 @@ fn item_attrs(item: &Item) -> &[syn::Attribute] {
     }
 }
 
-/// The last identifier of a type's path (`crate::a::Foo<T>` → `Foo`), looking through references.
-pub fn type_name(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        syn::Type::Reference(r) => type_name(&r.elem),
-        syn::Type::Paren(p) => type_name(&p.elem),
-        syn::Type::Group(g) => type_name(&g.elem),
-        _ => None,
-    }
-}
-
 /// Type names in the generic arguments of an impl's trait: `From<MessageIn>` → `MessageIn`.
 fn trait_arg_names(imp: &syn::ItemImpl) -> Vec<String> {
     let Some((path, _)) = &imp.trait_ else {
@@ -531,23 +508,23 @@ fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
 
 impl Inventory {
     /// The inventory of a file parsed whole.
-    pub fn new(source: &SourceFile, parsed: &crate::source::Parsed) -> Inventory {
+    pub fn new(source: &SourceFile, parsed: &crate::extract::source::Parsed) -> Inventory {
         Inventory::of_parsed(source, parsed, false)
     }
 
     /// The file's items, and also each method of its impl blocks as an entry of kind `Method`.
-    pub fn with_methods(source: &SourceFile, parsed: &crate::source::Parsed) -> Inventory {
+    pub fn with_methods(source: &SourceFile, parsed: &crate::extract::source::Parsed) -> Inventory {
         Inventory::of_parsed(source, parsed, true)
     }
 
     fn of_parsed(
         source: &SourceFile,
-        parsed: &crate::source::Parsed,
+        parsed: &crate::extract::source::Parsed,
         with_methods: bool,
     ) -> Inventory {
         let at = Located::whole(source);
         Inventory::from_items(
-            crate::parse::ItemKey::of_piece(parsed, 0)
+            crate::extract::parse::ItemKey::of_piece(parsed, 0)
                 .map(|(key, item, range)| read_item(at, key, item, range, with_methods)),
         )
     }
@@ -601,7 +578,7 @@ impl Inventory {
     }
 
     /// Where slices of the file may start and end: every top-level item and every function
-    /// inside an impl block, test code included (see [`crate::source::item_ranges_of`]).
+    /// inside an impl block, test code included (see [`crate::extract::source::item_ranges_of`]).
     pub fn boundaries(&self) -> &[Range<usize>] {
         &self.boundaries
     }
@@ -1104,18 +1081,49 @@ impl Route {
     }
 }
 
+/// Which routes are roots: a router registration for `method` whose path ends in the literal
+/// segment `last_segment` (`/app/{app_id}/msg`, `/app/:app_id/msg/` and a nested `"/msg/"`
+/// under `"/app/:app_id"` all end in `msg`; `/app/{app_id}/msg/{msg_id}` does not).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootRule {
+    pub method: String,
+    pub last_segment: String,
+}
+
+impl RootRule {
+    /// Whether a route registered for `method` on `path` (its pieces joined) is a root.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        if !method.eq_ignore_ascii_case(&self.method) {
+            return false;
+        }
+        path.split('/')
+            .rfind(|segment| !segment.is_empty())
+            .is_some_and(|last| last == self.last_segment)
+    }
+
+    /// `POST …/msg`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} …/{}", self.method.to_uppercase(), self.last_segment)
+    }
+}
+
 /// Selects a profile's operations: the handlers the file's router registers for one of the
-/// profile's root routes (plus `extra_roots`), and every same-file item they reach.
+/// profile's root routes (`root_rules`, plus `extra_roots`), and every same-file item they reach.
 pub fn select_creation_items(
     inventory: &Inventory,
-    profile: &Profile,
+    root_rules: &[RootRule],
     extra_roots: &[(String, Reason)],
 ) -> Result<Selection, SelectError> {
     let routes = find_routes(inventory);
     let mut queue: VecDeque<(usize, Reason)> = VecDeque::new();
     let mut roots = Vec::new();
     let mut foreign_roots = Vec::new();
-    let is_root = |r: &Route| profile.is_root_route(&r.method, &r.path());
+    let is_root = |r: &Route| {
+        root_rules
+            .iter()
+            .any(|rule| rule.matches(&r.method, &r.path()))
+    };
     for route in routes.iter().filter(|r| is_root(r)) {
         // A handler named through a module, or by a bare name the file only imports
         // (`use super::utils::api_not_implemented`), is defined elsewhere: crate mode follows it.
@@ -1265,6 +1273,7 @@ fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::Profile;
     use std::path::Path;
 
     fn listing(text: &str, roots: &[&str]) -> String {
@@ -1276,7 +1285,7 @@ mod tests {
             .map(|s| (s.to_string(), Reason::RootFlag))
             .collect();
         let profile = Profile::load(crate::profile::DEFAULT).unwrap();
-        let selection = select_creation_items(&inventory, &profile, &roots).unwrap();
+        let selection = select_creation_items(&inventory, &profile.file.roots, &roots).unwrap();
         selection
             .items
             .iter()
@@ -1398,7 +1407,7 @@ pub fn router() -> Router {
         let profile = Profile::load(crate::profile::DEFAULT).unwrap();
         let err = select_creation_items(
             &inventory,
-            &profile,
+            &profile.file.roots,
             &[("zzz".to_owned(), Reason::RootFlag)],
         )
         .unwrap_err();
@@ -1421,7 +1430,7 @@ pub fn router() -> ApiRouter<AppState> {
         let file = source.parse().unwrap();
         let inventory = Inventory::new(&source, &file);
         let profile = Profile::load(crate::profile::DEFAULT).unwrap();
-        let selection = select_creation_items(&inventory, &profile, &[]).unwrap();
+        let selection = select_creation_items(&inventory, &profile.file.roots, &[]).unwrap();
         assert!(selection.roots.is_empty());
         let foreign: Vec<&str> = selection
             .foreign_roots

@@ -5,8 +5,6 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-pub use crate::render::Voice;
-
 /// One slice of an example's code: where it stands in its source file. Byte offsets count in
 /// the file's text as read, a leading byte-order mark left out; lines are 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +72,31 @@ impl Dropped {
             commit: example.commit.clone(),
             reason,
             excerpt,
+        }
+    }
+}
+
+/// Whose words a request is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Voice {
+    Issue,
+    Feature,
+    Chat,
+    Review,
+    /// A commit's own message (history mode): the maintainer's words, not a template's.
+    Commit,
+}
+
+impl Voice {
+    pub const ALL: [Voice; 4] = [Voice::Issue, Voice::Feature, Voice::Chat, Voice::Review];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Voice::Issue => "issue",
+            Voice::Feature => "feature",
+            Voice::Chat => "chat",
+            Voice::Review => "review",
+            Voice::Commit => "commit",
         }
     }
 }

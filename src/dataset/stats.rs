@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::format::{Format, Line};
-use crate::quality;
-use crate::validate::{Spread, spread};
+use crate::dataset::format::{Format, Line};
+use crate::dataset::quality;
+use crate::dataset::validate::{Spread, spread};
 
 #[cfg(test)]
 mod tests {
@@ -27,7 +27,7 @@ type Shows = fn(request: &str, code: &str) -> bool;
 
 const FACT_KINDS: [(&str, Shows); 9] = [
     ("route", |request, _| {
-        crate::check::backticked(request).any(|s| s.starts_with('/'))
+        crate::dataset::check::backticked(request).any(|s| s.starts_with('/'))
     }),
     ("aide", |_, code| code.contains("#[aide_annotate")),
     ("validation", |_, code| {

@@ -6,10 +6,18 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use crate::code_names::code_names;
-use crate::example::Example;
-use crate::profile::Profile;
-use crate::source::SourceFile;
+use crate::dataset::example::Example;
+use crate::extract::source::SourceFile;
+use crate::extract::text::code_names;
+
+/// A word that names a mechanism, and what in an example's code must show for the reasoning to
+/// use it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mechanism {
+    pub word: String,
+    pub signs: Vec<String>,
+}
 
 /// HTTP statuses a reasoning may only state when the code shows them.
 const STATUS_CODES: [&str; 11] = [
@@ -106,9 +114,9 @@ pub fn grounding_faults(
     reasoning: &str,
     code: &str,
     sources: &[&str],
-    profile: &Profile,
+    mechanisms: &[Mechanism],
 ) -> Vec<String> {
-    grounding(request, reasoning, code, sources, profile)
+    grounding(request, reasoning, code, sources, mechanisms)
         .into_iter()
         .map(|fault| fault.message)
         .collect()
@@ -127,7 +135,7 @@ fn grounding<'t>(
     reasoning: &'t str,
     code: &str,
     sources: &[&str],
-    profile: &Profile,
+    mechanisms: &[Mechanism],
 ) -> Vec<Grounding> {
     let mut faults = Vec::new();
     let mut fault = |message: String, text: &str, at: usize| {
@@ -169,7 +177,8 @@ fn grounding<'t>(
     // The code is lowercased only when the reasoning speaks of a mechanism at all.
     let lower_code = std::cell::OnceCell::new();
     let lower_reasoning = reasoning.to_lowercase();
-    for (word, signs) in profile.mechanisms() {
+    for Mechanism { word, signs } in mechanisms {
+        let word = word.as_str();
         if let Some(at) = lower_reasoning.find(word)
             && !signs.iter().any(|s| {
                 lower_code
@@ -292,9 +301,9 @@ pub enum FaultKind {
 pub fn example_faults(
     examples: &[Example],
     sources: &[Source],
-    profile: &Profile,
+    mechanisms: &[Mechanism],
 ) -> Vec<ExampleFault> {
-    let mut faults = own_faults(examples, sources, profile);
+    let mut faults = own_faults(examples, sources, mechanisms);
     faults.extend(repeat_faults(&examples.iter().collect::<Vec<_>>()));
     faults.sort_by_key(|f| f.example);
     faults
@@ -305,7 +314,7 @@ pub fn example_faults(
 pub fn own_faults(
     examples: &[Example],
     sources: &[Source],
-    profile: &Profile,
+    mechanisms: &[Mechanism],
 ) -> Vec<ExampleFault> {
     use rayon::prelude::*;
     let texts: Vec<&str> = sources.iter().map(|s| s.file.text.as_str()).collect();
@@ -329,7 +338,7 @@ pub fn own_faults(
                     &example.reasoning,
                     &example.code,
                     &texts,
-                    profile,
+                    mechanisms,
                 )
                 .into_iter()
                 .map(text_fault),
@@ -352,7 +361,7 @@ pub fn own_faults(
         }
         let both = format!("{before}\n{}", example.code);
         faults.extend(
-            grounding("", &example.reasoning, &both, &texts, profile)
+            grounding("", &example.reasoning, &both, &texts, mechanisms)
                 .into_iter()
                 .map(text_fault),
         );
@@ -361,7 +370,7 @@ pub fn own_faults(
     let own: Vec<Vec<(String, FaultKind, String)>> = if sources.is_empty() {
         Vec::new()
     } else {
-        crate::source::on_pool(|| examples.par_iter().map(own_faults).collect())
+        crate::extract::source::on_pool(|| examples.par_iter().map(own_faults).collect())
     };
     own.into_iter()
         .enumerate()
@@ -434,7 +443,7 @@ impl Bounds {
 }
 
 fn rebuilt_code(
-    slices: &[crate::example::Slice],
+    slices: &[crate::dataset::example::Slice],
     sources: &[Source],
     bounds: &[Bounds],
 ) -> Result<String, String> {
@@ -503,7 +512,7 @@ mod tests {
 
     #[test]
     fn grounding_catches_each_kind_of_fault() {
-        let profile = Profile::load(crate::profile::DEFAULT).unwrap();
+        let profile = crate::profile::Profile::load(crate::profile::DEFAULT).unwrap();
         let code = "fn send(queue_tx: Q) { queue_tx.send(x) }";
         let source: &str = code;
         assert!(
@@ -512,7 +521,7 @@ mod tests {
                 "It calls `queue_tx`, the queue.",
                 code,
                 &[source],
-                &profile
+                &profile.file.mechanisms
             )
             .is_empty()
         );
@@ -521,7 +530,7 @@ mod tests {
             "It uses `cache` and calls queue_tx with a transaction; returns 202.",
             code,
             &[source],
-            &profile,
+            &profile.file.mechanisms,
         );
         insta::assert_debug_snapshot!(faults, @r#"
         [

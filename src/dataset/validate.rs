@@ -9,12 +9,11 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::check;
-use crate::format::{Format, Line};
-use crate::profile::Profile;
-use crate::quality::{self, NEAR_DUPLICATE_THRESHOLD, Part};
-use crate::source::SourceFile;
-use crate::tokens::TokenCounter;
+use crate::dataset::check::{self, Mechanism};
+use crate::dataset::format::{Format, Line};
+use crate::dataset::quality::{self, NEAR_DUPLICATE_THRESHOLD, Part};
+use crate::dataset::tokens::TokenCounter;
+use crate::extract::source::SourceFile;
 
 /// One fault, tied to a line of the file (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +31,7 @@ pub struct Source {
 impl Source {
     /// Parses the file once to learn where its items start and end.
     pub fn new(file: SourceFile) -> anyhow::Result<Source> {
-        let items = crate::source::on_big_stack(|| file.item_ranges())??;
+        let items = crate::extract::source::on_big_stack(|| file.item_ranges())??;
         Ok(Source { file, items })
     }
 
@@ -43,9 +42,10 @@ impl Source {
 }
 
 pub struct Settings<'a> {
-    /// The profile whose system prompt (unless `system` says otherwise) and mechanism words
-    /// the lines are checked against.
-    pub profile: &'a Profile,
+    /// The profile's system prompt, expected unless `system` says otherwise.
+    pub system_prompt: &'a str,
+    /// The profile's mechanism words, which the reasonings are checked against.
+    pub mechanisms: &'a [Mechanism],
     pub sources: &'a [Source],
     /// A system prompt to expect instead of the profile's.
     pub system: Option<&'a str>,
@@ -61,10 +61,12 @@ pub struct Settings<'a> {
 }
 
 impl<'a> Settings<'a> {
-    /// Checks of shape, system prompt and repeats only, under `profile`.
-    pub fn new(profile: &'a Profile) -> Settings<'a> {
+    /// Checks of shape, system prompt and repeats only, under a profile's system prompt and
+    /// mechanism words.
+    pub fn new(system_prompt: &'a str, mechanisms: &'a [Mechanism]) -> Settings<'a> {
         Settings {
-            profile,
+            system_prompt,
+            mechanisms,
             sources: &[],
             system: None,
             format: None,
@@ -152,7 +154,7 @@ fn near_duplicate_messages(lines: &[Line], threshold: f64) -> Vec<Fault> {
 }
 
 /// Faults of one line against the sources: exact slices of one of them, grounded text.
-fn source_faults(line: &Line, sources: &[Source], profile: &Profile) -> Vec<String> {
+fn source_faults(line: &Line, sources: &[Source], mechanisms: &[Mechanism]) -> Vec<String> {
     let mut faults = Vec::new();
     // Each source is tried once; when none fits, the first one's reason is reported.
     let mut first_why = None;
@@ -177,7 +179,7 @@ fn source_faults(line: &Line, sources: &[Source], profile: &Profile) -> Vec<Stri
         &line.reasoning,
         &line.code,
         &texts,
-        profile,
+        mechanisms,
     ));
     faults
 }
@@ -194,7 +196,7 @@ pub fn validate(text: &str, settings: &Settings) -> Report {
     let raw_lines = (!text.is_empty()).then(|| body.split('\n'));
     for (index, raw) in raw_lines.into_iter().flatten().enumerate() {
         let number = index + 1;
-        let system = settings.system.unwrap_or(settings.profile.system_prompt());
+        let system = settings.system.unwrap_or(settings.system_prompt);
         match format.parse_line(number, raw, system) {
             Ok(line) => report.lines.push(line),
             Err(message) => report.faults.push(Fault {
@@ -212,7 +214,7 @@ pub fn validate(text: &str, settings: &Settings) -> Report {
     }
     if !settings.sources.is_empty() {
         for line in &report.lines {
-            for message in source_faults(line, settings.sources, settings.profile) {
+            for message in source_faults(line, settings.sources, settings.mechanisms) {
                 report.faults.push(Fault {
                     line: line.number,
                     message,
@@ -265,8 +267,8 @@ mod tests {
     use super::*;
     use std::sync::LazyLock;
 
-    static PROFILE: LazyLock<Profile> =
-        LazyLock::new(|| Profile::load(crate::profile::DEFAULT).unwrap());
+    static PROFILE: LazyLock<crate::profile::Profile> =
+        LazyLock::new(|| crate::profile::Profile::load(crate::profile::DEFAULT).unwrap());
     use std::path::Path;
 
     fn line(user: &str, assistant: &str) -> String {
@@ -298,7 +300,13 @@ mod tests {
             "Add `send`.",
             &format!("<think>\nI call `send`.\n</think>\n\n{CODE}"),
         ) + "\n";
-        assert_eq!(faults(&text, &Settings::new(&PROFILE)), "");
+        assert_eq!(
+            faults(
+                &text,
+                &Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
+            ),
+            ""
+        );
     }
 
     #[test]
@@ -327,7 +335,7 @@ mod tests {
             line("ask 12", "<think>\nwhy 12\n</think>\n\n  "),
         ];
         let text = lines.join("\n") + "\n";
-        insta::assert_snapshot!(faults(&text, &Settings::new(&PROFILE)), @r#"
+        insta::assert_snapshot!(faults(&text, &Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)), @r#"
         2: not JSON: key must be a string at line 1 column 2
         3: top-level keys must be "type" then "messages", found ["messages", "type"]
         4: "type" must be "chatml", found "openai"
@@ -345,15 +353,37 @@ mod tests {
     #[test]
     fn only_the_final_newline_is_not_a_line() {
         let good = line("a", "<think>\nb\n</think>\n\nc");
-        assert_eq!(validate("", &Settings::new(&PROFILE)).lines.len(), 0);
-        assert_eq!(validate(&good, &Settings::new(&PROFILE)).lines.len(), 1);
         assert_eq!(
-            validate(&format!("{good}\n"), &Settings::new(&PROFILE))
-                .lines
-                .len(),
+            validate(
+                "",
+                &Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
+            )
+            .lines
+            .len(),
+            0
+        );
+        assert_eq!(
+            validate(
+                &good,
+                &Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
+            )
+            .lines
+            .len(),
             1
         );
-        let blank_inside = validate(&format!("{good}\n\n{good}\n"), &Settings::new(&PROFILE));
+        assert_eq!(
+            validate(
+                &format!("{good}\n"),
+                &Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
+            )
+            .lines
+            .len(),
+            1
+        );
+        let blank_inside = validate(
+            &format!("{good}\n\n{good}\n"),
+            &Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms),
+        );
         assert_eq!(blank_inside.faults[0].line, 2);
         assert!(blank_inside.faults[0].message.starts_with("not JSON"));
     }
@@ -363,7 +393,7 @@ mod tests {
         let text = line("a", "<think>\nb\n</think>\n\nc");
         let settings = Settings {
             system: Some("other"),
-            ..Settings::new(&PROFILE)
+            ..Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
         };
         assert_eq!(
             faults(&text, &settings),
@@ -394,13 +424,16 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        let report = validate(&text, &Settings::new(&PROFILE));
+        let report = validate(
+            &text,
+            &Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms),
+        );
         // Line 3 repeats line 1 exactly: a fault already, so no near-duplicate warning.
         insta::assert_snapshot!(messages(&report.faults), @"3: repeats the reasoning of line 1");
         insta::assert_snapshot!(messages(&report.warnings), @"2: reasoning is a near-duplicate of line 1 (word 5-gram Jaccard 0.73)");
         let strict = Settings {
             strict: true,
-            ..Settings::new(&PROFILE)
+            ..Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
         };
         let report = validate(&text, &strict);
         insta::assert_snapshot!(messages(&report.faults), @r"
@@ -416,7 +449,7 @@ mod tests {
         let b = line("same ask", "<think>\nreason two\n</think>\n\ncode one");
         let c = line("other ask", "<think>\nreason one\n</think>\n\ncode three");
         let text = [a, b, c].join("\n");
-        insta::assert_snapshot!(faults(&text, &Settings::new(&PROFILE)), @r"
+        insta::assert_snapshot!(faults(&text, &Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)), @r"
         2: repeats the request of line 1
         2: repeats the request and code of line 1
         3: repeats the reasoning of line 1
@@ -438,7 +471,7 @@ mod tests {
         let sources = queue_sources();
         let settings = Settings {
             sources: &sources,
-            ..Settings::new(&PROFILE)
+            ..Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
         };
         let exact = QUEUE_EXACT;
         let lines = [
@@ -474,7 +507,7 @@ mod tests {
 
     #[test]
     fn tokens_are_counted_per_line_and_long_lines_warned() {
-        let counter = TokenCounter::new(crate::tokens::Encoding::O200kBase).unwrap();
+        let counter = TokenCounter::new(crate::dataset::tokens::Encoding::O200kBase).unwrap();
         let text = [
             line("short", "<think>\nx\n</think>\n\ny"),
             line(&"word ".repeat(50), "<think>\nx x\n</think>\n\ny"),
@@ -483,7 +516,7 @@ mod tests {
         let settings = Settings {
             counter: Some(&counter),
             max_tokens: 80,
-            ..Settings::new(&PROFILE)
+            ..Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
         };
         let report = validate(&text, &settings);
         assert_eq!(report.tokens.len(), 2);
@@ -506,11 +539,11 @@ mod tests {
     /// reasons, only the shape messages naming the format's own keys.
     #[test]
     fn every_fault_kind_is_caught_in_every_format() {
-        use crate::example::{Example, Voice};
+        use crate::dataset::example::{Example, Voice};
         let sources = queue_sources();
         let settings = Settings {
             sources: &sources,
-            ..Settings::new(&PROFILE)
+            ..Settings::new(PROFILE.system_prompt(), &PROFILE.file.mechanisms)
         };
         let exact = QUEUE_EXACT;
         let example = |request: &str, reasoning: &str, code: &str| Example {
@@ -671,7 +704,7 @@ pub fn repo_faults(
     report: &Report,
     manifest_text: &str,
     file_sha256: &str,
-    profile: &Profile,
+    mechanisms: &[Mechanism],
     read: &mut ReadAtCommit,
 ) -> Result<Vec<Fault>, String> {
     let manifest: HistoryManifest = serde_json::from_str(manifest_text)
@@ -748,7 +781,7 @@ pub fn repo_faults(
             fault("the request does not quote the code before the commit".to_owned());
         }
         let both = format!("{before}\n{after}");
-        for message in check::grounding_faults("", &line.reasoning, &both, &[], profile) {
+        for message in check::grounding_faults("", &line.reasoning, &both, &[], mechanisms) {
             fault(message);
         }
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::{HashMap, HashSet};
 
-use crate::facts::{Fact, FieldFact};
+use crate::extract::facts::{Fact, FieldFact};
 
 /// One rule as written in a rules file (`templates/rules.toml`, or a profile's `[[rules]]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -37,7 +37,7 @@ struct RuleFile {
 }
 
 /// The shared rules, worded in the profiles' vocabulary.
-const SHARED_RULES: &str = include_str!("../templates/rules.toml");
+const SHARED_RULES: &str = include_str!("../../../templates/rules.toml");
 
 /// The shared rules with a profile's own in place of those of the same id, and its new ones
 /// after them; checked against the signal table and the fact kinds.
@@ -396,7 +396,7 @@ pub const SIGNALS: &[Signal] = &[
         read: |s| {
             s.facts.iter().find_map(|f| match f {
                 Fact::Extractor {
-                    role: crate::facts::ExtractorRole::Path,
+                    role: crate::extract::facts::ExtractorRole::Path,
                     fields,
                     ..
                 } => fields
@@ -414,7 +414,7 @@ pub const SIGNALS: &[Signal] = &[
         read: |s| {
             let path_field = s.facts.iter().find_map(|f| match f {
                 Fact::Extractor {
-                    role: crate::facts::ExtractorRole::Path,
+                    role: crate::extract::facts::ExtractorRole::Path,
                     fields,
                     ..
                 } => fields.first().cloned(),
@@ -1110,9 +1110,9 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
+    use crate::extract::source::SourceFile;
     use crate::pipeline::{self, Options};
     use crate::profile::Profile;
-    use crate::source::SourceFile;
 
     /// One rule's two sources: `fires` shows what the rule explains; the near miss is the same
     /// source with `near_miss` applied (each `from` standing exactly once when it is applied),
