@@ -961,7 +961,6 @@ fn route_text(route: Option<&Fact>, name: &str) -> String {
     }
 }
 
-/// A fact's sentence for the reasoning, or None where the fact is not for prose.
 /// An impl's methods for its sentence: the detailed entries when the item has them, else the
 /// names.
 fn method_list(names: &[String], context: &ItemContext) -> String {
@@ -982,14 +981,63 @@ struct ItemContext {
     methods: Vec<String>,
 }
 
+/// A fact's sentence for the reasoning, or None where the fact is not for prose. Each group of
+/// facts has its own function, named for the part of the item it speaks of.
 fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
-    let has_aide = context.has_aide;
-    let s = |section: Section, vars: &[(&str, String)]| Some(fill_in(section, salt, vars));
     match fact {
         Fact::Route { .. }
         | Fact::ReadFrom { .. }
         | Fact::NoteComment { .. }
-        | Fact::BodyComment { .. } => None,
+        | Fact::BodyComment { .. }
+        | Fact::Signature { .. } => None,
+        Fact::Doc { .. }
+        | Fact::AideAnnotate { .. }
+        | Fact::Instrument { .. }
+        | Fact::AllowLint { .. } => annotation_sentence(fact, context.has_aide, salt),
+        Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. } => {
+            input_sentence(fact, salt)
+        }
+        Fact::Returns { .. } => returns_sentence(fact, salt),
+        Fact::Delegates { .. }
+        | Fact::ValidateCall { .. }
+        | Fact::ScopedLookup { .. }
+        | Fact::CrateHelper { .. }
+        | Fact::CacheFetch { .. } => call_sentence(fact, salt),
+        Fact::Transaction { .. }
+        | Fact::Commit
+        | Fact::Conflict { .. }
+        | Fact::ActiveModel { .. }
+        | Fact::SetFields { .. }
+        | Fact::Insert { .. } => database_sentence(fact, salt),
+        Fact::QueueSend { .. } => queue_sentence(fact, salt),
+        Fact::ErrorCtor { .. }
+        | Fact::StatusConst { .. }
+        | Fact::LocalAssoc { .. }
+        | Fact::Tracing { .. }
+        | Fact::Expect { .. } => path_sentence(fact, salt),
+        Fact::Derives { .. }
+        | Fact::SerdeContainer { .. }
+        | Fact::Field(_)
+        | Fact::Newtype { .. } => type_sentence(fact, context, salt),
+        Fact::TraitImpl { .. }
+        | Fact::MarkerImpl { .. }
+        | Fact::InherentImpl { .. }
+        | Fact::Method { .. }
+        | Fact::Branch { .. }
+        | Fact::MethodOf { .. } => impl_sentence(fact, context, salt),
+        Fact::ValidatorFn { .. } => validator_fn_sentence(fact, salt),
+    }
+}
+
+/// A section filled in, as a sentence.
+fn says(section: Section, salt: &Salt, vars: &[(&str, String)]) -> Option<String> {
+    Some(fill_in(section, salt, vars))
+}
+
+/// What the item's doc comment and attributes say of it: its summary, its aide annotation, its
+/// tracing span, a lint it allows. None for any other fact.
+fn annotation_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::Doc {
             item,
             summary,
@@ -1000,8 +1048,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             } else {
                 section!("doc")
             };
-            s(
+            says(
                 section,
+                salt,
                 &[
                     ("item", item.clone()),
                     ("summary", unstop(summary)),
@@ -1009,20 +1058,29 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ],
             )
         }
-        Fact::AideAnnotate { item, op_id, attr } => s(
+        Fact::AideAnnotate { item, op_id, attr } => says(
             section!("aide"),
+            salt,
             &[
                 ("item", item.clone()),
                 ("op_id", op_id.clone()),
                 ("attr", attr.clone()),
             ],
         ),
-        Fact::Instrument { item } => s(section!("instrument"), &[("item", item.clone())]),
-        Fact::AllowLint { item, lint } => s(
+        Fact::Instrument { item } => says(section!("instrument"), salt, &[("item", item.clone())]),
+        Fact::AllowLint { item, lint } => says(
             section!("allow_lint"),
+            salt,
             &[("item", item.clone()), ("lint", lint.clone())],
         ),
-        Fact::Signature { .. } => None,
+        _ => None,
+    }
+}
+
+/// What the handler takes in: its state, an extractor (query, path or body), the permission it
+/// demands. None for any other fact.
+fn input_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::State {
             wrapper,
             state_ty,
@@ -1076,8 +1134,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             } else {
                 format!(", binding {}", ticked_list(fields))
             };
-            s(
+            says(
                 section,
+                salt,
                 &[
                     ("wrapper", wrapper.clone()),
                     ("ty", ty.clone()),
@@ -1086,38 +1145,57 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ],
             )
         }
-        Fact::Permission { ty, fields } => s(
+        Fact::Permission { ty, fields } => says(
             section!("permission"),
+            salt,
             &[("ty", ty.clone()), ("fields", ticked_list(fields))],
         ),
-        Fact::Returns { ty, status, body } => {
-            let section = match (status, body) {
-                (Some(_), Some(_)) => section!("returns.status"),
-                (None, Some(_)) => section!("returns.body"),
-                _ => section!("returns.plain"),
-            };
-            s(
-                section,
-                &[
-                    ("ty", ty.clone()),
-                    ("status", status.clone().unwrap_or_default()),
-                    ("body", body.clone().unwrap_or_default()),
-                ],
-            )
-        }
+        _ => None,
+    }
+}
+
+/// What the handler returns: its type, with the status and body when the code names them.
+/// None for any other fact.
+fn returns_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    let Fact::Returns { ty, status, body } = fact else {
+        return None;
+    };
+    let section = match (status, body) {
+        (Some(_), Some(_)) => section!("returns.status"),
+        (None, Some(_)) => section!("returns.body"),
+        _ => section!("returns.plain"),
+    };
+    says(
+        section,
+        salt,
+        &[
+            ("ty", ty.clone()),
+            ("status", status.clone().unwrap_or_default()),
+            ("body", body.clone().unwrap_or_default()),
+        ],
+    )
+}
+
+/// What the code calls: the function it delegates to, a validation, a scoped lookup, a crate
+/// helper, a cache fetch. None for any other fact.
+fn call_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::Delegates {
             callee, whole_body, ..
-        } => s(
+        } => says(
             if *whole_body {
                 section!("delegates")
             } else {
                 section!("calls_local")
             },
+            salt,
             &[("callee", callee.clone())],
         ),
-        Fact::ValidateCall { receiver, .. } => {
-            s(section!("validate_call"), &[("receiver", receiver.clone())])
-        }
+        Fact::ValidateCall { receiver, .. } => says(
+            section!("validate_call"),
+            salt,
+            &[("receiver", receiver.clone())],
+        ),
         Fact::ScopedLookup {
             entity,
             method,
@@ -1128,34 +1206,55 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 .map(|s| format!(" keyed by `{s}`"))
                 .unwrap_or_default();
             match entity {
-                Some(entity) => s(
+                Some(entity) => says(
                     section!("scoped_lookup"),
+                    salt,
                     &[
                         ("entity", entity.clone()),
                         ("method", method.clone()),
                         ("scope", scope),
                     ],
                 ),
-                None => s(
+                None => says(
                     section!("scoped_lookup.bare"),
+                    salt,
                     &[("method", method.clone()), ("scope", scope)],
                 ),
             }
         }
-        Fact::CrateHelper { name } => s(section!("crate_helper"), &[("name", name.clone())]),
+        Fact::CrateHelper { name } => {
+            says(section!("crate_helper"), salt, &[("name", name.clone())])
+        }
         Fact::CacheFetch { call, ttl } => {
             let ttl = ttl
                 .as_ref()
                 .map(|t| format!(" with a time-to-live of `{t}`"))
                 .unwrap_or_default();
-            s(section!("cache"), &[("call", call.clone()), ("ttl", ttl)])
+            says(
+                section!("cache"),
+                salt,
+                &[("call", call.clone()), ("ttl", ttl)],
+            )
         }
+        _ => None,
+    }
+}
+
+/// What the code writes to the database: the transaction, its commit, a conflict, the active
+/// model built and its fields, the insert. None for any other fact.
+fn database_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::Transaction { method, inserts } => {
             if inserts.is_empty() {
-                s(section!("transaction.begin"), &[("method", method.clone())])
+                says(
+                    section!("transaction.begin"),
+                    salt,
+                    &[("method", method.clone())],
+                )
             } else {
-                s(
+                says(
                     section!("transaction"),
+                    salt,
                     &[
                         ("method", method.clone()),
                         ("inserts", ticked_list(inserts)),
@@ -1163,22 +1262,23 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 )
             }
         }
-        Fact::Commit => s(section!("commit"), &[]),
-        Fact::Conflict { via } => s(section!("conflict"), &[("via", via.clone())]),
+        Fact::Commit => says(section!("commit"), salt, &[]),
+        Fact::Conflict { via } => says(section!("conflict"), salt, &[("via", via.clone())]),
         Fact::ActiveModel {
             ty,
             set_fields,
             base,
         } => {
             if set_fields.is_empty() {
-                return s(section!("active_model.new"), &[("ty", ty.clone())]);
+                return says(section!("active_model.new"), salt, &[("ty", ty.clone())]);
             }
             let base = base
                 .as_ref()
                 .map(|b| format!(", taking the rest from `{b}`"))
                 .unwrap_or_default();
-            s(
+            says(
                 section!("active_model"),
+                salt,
                 &[
                     ("ty", ty.clone()),
                     ("set_fields", ticked_list(set_fields)),
@@ -1186,40 +1286,69 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ],
             )
         }
-        Fact::SetFields { target, fields } => s(
+        Fact::SetFields { target, fields } => says(
             section!("set_fields"),
+            salt,
             &[("target", target.clone()), ("fields", ticked_list(fields))],
         ),
-        Fact::Insert { receiver } => s(section!("insert"), &[("receiver", receiver.clone())]),
-        Fact::QueueSend {
-            queue,
-            task,
-            guard,
-            in_loop,
-        } => {
-            let task = task
-                .as_ref()
-                .map(|t| format!(" (a task built by `{t}`)"))
-                .unwrap_or_default();
-            let section = match (guard, in_loop) {
-                (Some(_), _) => section!("queue.guarded"),
-                (None, true) => section!("queue.loop"),
-                (None, false) => section!("queue"),
-            };
-            s(
-                section,
-                &[
-                    ("queue", queue.clone()),
-                    ("task", task),
-                    ("guard", guard.clone().unwrap_or_default()),
-                ],
-            )
+        Fact::Insert { receiver } => {
+            says(section!("insert"), salt, &[("receiver", receiver.clone())])
         }
-        Fact::ErrorCtor { path } => s(section!("error"), &[("path", path.clone())]),
-        Fact::StatusConst { path } => s(section!("status_const"), &[("path", path.clone())]),
-        Fact::LocalAssoc { path } => s(section!("local_assoc"), &[("path", path.clone())]),
-        Fact::Tracing { mac } => s(section!("tracing"), &[("mac", mac.clone())]),
-        Fact::Expect { message } => s(section!("expect"), &[("message", message.clone())]),
+        _ => None,
+    }
+}
+
+/// What the code sends to a queue: the task, and the guard or loop around the send. None for
+/// any other fact.
+fn queue_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    let Fact::QueueSend {
+        queue,
+        task,
+        guard,
+        in_loop,
+    } = fact
+    else {
+        return None;
+    };
+    let task = task
+        .as_ref()
+        .map(|t| format!(" (a task built by `{t}`)"))
+        .unwrap_or_default();
+    let section = match (guard, in_loop) {
+        (Some(_), _) => section!("queue.guarded"),
+        (None, true) => section!("queue.loop"),
+        (None, false) => section!("queue"),
+    };
+    says(
+        section,
+        salt,
+        &[
+            ("queue", queue.clone()),
+            ("task", task),
+            ("guard", guard.clone().unwrap_or_default()),
+        ],
+    )
+}
+
+/// A path or a macro the code names on its way: an error constructor, a status constant, a
+/// local associated item, a tracing macro, an `expect`'s message. None for any other fact.
+fn path_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
+        Fact::ErrorCtor { path } => says(section!("error"), salt, &[("path", path.clone())]),
+        Fact::StatusConst { path } => {
+            says(section!("status_const"), salt, &[("path", path.clone())])
+        }
+        Fact::LocalAssoc { path } => says(section!("local_assoc"), salt, &[("path", path.clone())]),
+        Fact::Tracing { mac } => says(section!("tracing"), salt, &[("mac", mac.clone())]),
+        Fact::Expect { message } => says(section!("expect"), salt, &[("message", message.clone())]),
+        _ => None,
+    }
+}
+
+/// What a type is made of: its derives (and the mechanisms they bring), its serde renaming, a
+/// field, a newtype's inner type. None for any other fact.
+fn type_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::Derives {
             item,
             list: derives,
@@ -1231,8 +1360,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             } else {
                 section!("derives.mechanisms")
             };
-            s(
+            says(
                 section,
+                salt,
                 &[
                     ("item", item.clone()),
                     ("list", ticked_list(derives)),
@@ -1240,16 +1370,18 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ],
             )
         }
-        Fact::SerdeContainer { rename_all } => s(
+        Fact::SerdeContainer { rename_all } => says(
             section!("serde_container"),
+            salt,
             &[("rename_all", rename_all.clone())],
         ),
-        Fact::Field(field) => s(
+        Fact::Field(field) => says(
             if field.ty.is_empty() {
                 section!("field.untyped")
             } else {
                 section!("field")
             },
+            salt,
             &[
                 ("name", field.name.clone()),
                 ("ty", field.ty.clone()),
@@ -1260,14 +1392,23 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             item,
             inner,
             raw_json,
-        } => s(
+        } => says(
             if *raw_json {
                 section!("newtype.raw")
             } else {
                 section!("newtype")
             },
+            salt,
             &[("item", item.clone()), ("inner", inner.clone())],
         ),
+        _ => None,
+    }
+}
+
+/// What an impl holds: the trait (or none) and its methods, a method's shape, a branch in it,
+/// the type a method belongs to. None for any other fact.
+fn impl_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::TraitImpl {
             trait_name,
             self_ty,
@@ -1281,8 +1422,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             } else {
                 section!("trait_impl")
             };
-            s(
+            says(
                 section,
+                salt,
                 &[
                     ("trait_name", trait_name.clone()),
                     ("self_ty", self_ty.clone()),
@@ -1294,15 +1436,17 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         Fact::MarkerImpl {
             trait_name,
             self_ty,
-        } => s(
+        } => says(
             section!("marker_impl"),
+            salt,
             &[
                 ("trait_name", trait_name.clone()),
                 ("self_ty", self_ty.clone()),
             ],
         ),
-        Fact::InherentImpl { self_ty, methods } => s(
+        Fact::InherentImpl { self_ty, methods } => says(
             section!("inherent_impl"),
+            salt,
             &[
                 ("self_ty", self_ty.clone()),
                 ("methods", method_list(methods, context)),
@@ -1322,41 +1466,54 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             body.as_ref(),
             salt,
         )),
-        Fact::Branch { condition } => s(section!("branch"), &[("condition", condition.clone())]),
-        Fact::MethodOf { method, self_ty } => s(
+        Fact::Branch { condition } => says(
+            section!("branch"),
+            salt,
+            &[("condition", condition.clone())],
+        ),
+        Fact::MethodOf { method, self_ty } => says(
             section!("method_of"),
+            salt,
             &[("method", method.clone()), ("self_ty", self_ty.clone())],
         ),
-        Fact::ValidatorFn {
-            name,
-            arg_ty,
-            messages,
-            condition,
-        } => {
-            let condition = condition
-                .as_ref()
-                .map(|c| format!(" (the test is `{c}`)"))
-                .unwrap_or_default();
-            let mut text = fill_in(
-                section!("validator_fn"),
-                salt,
-                &[
-                    ("name", name.clone()),
-                    ("arg_ty", arg_ty.clone()),
-                    ("condition", condition),
-                ],
-            );
-            if let Some(message) = messages.first() {
-                text.push(' ');
-                text.push_str(&fill_in(
-                    section!("validator_fn.message"),
-                    salt,
-                    &[("message", unstop(message))],
-                ));
-            }
-            Some(text)
-        }
+        _ => None,
     }
+}
+
+/// What a validator function checks: its argument, its test, and the first message it gives.
+/// None for any other fact.
+fn validator_fn_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    let Fact::ValidatorFn {
+        name,
+        arg_ty,
+        messages,
+        condition,
+    } = fact
+    else {
+        return None;
+    };
+    let condition = condition
+        .as_ref()
+        .map(|c| format!(" (the test is `{c}`)"))
+        .unwrap_or_default();
+    let mut text = fill_in(
+        section!("validator_fn"),
+        salt,
+        &[
+            ("name", name.clone()),
+            ("arg_ty", arg_ty.clone()),
+            ("condition", condition),
+        ],
+    );
+    if let Some(message) = messages.first() {
+        text.push(' ');
+        text.push_str(&fill_in(
+            section!("validator_fn.message"),
+            salt,
+            &[("message", unstop(message))],
+        ));
+    }
+    Some(text)
 }
 
 fn method_sentence(
