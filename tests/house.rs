@@ -34,7 +34,6 @@ const TO_SPLIT: &[&str] = &[
     "src/history/mod.rs::pair_commit",
     "src/pipeline.rs::render_examples",
     "src/write/template/render.rs::request_details",
-    "src/write/template/render.rs::change_sentences",
 ];
 
 /// One function over the limit: where it is and how long.

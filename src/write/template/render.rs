@@ -2449,19 +2449,48 @@ fn fields_of(facts: &[Fact]) -> Vec<&FieldFact> {
         .collect()
 }
 
-/// The sentences saying what changed in one item: renamed, names and literals in and out,
-/// fields gained, lost or re-attributed, the doc comment rewritten.
+/// The sentences saying what changed in one item: renamed, fields gained, lost or
+/// re-attributed, derives, fields newly set, arguments reordered, the doc comment rewritten,
+/// names in and out; when none of these, the literals, visibility, borrows or shape.
 fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String> {
-    let name = change.name.clone();
-    let s = |section: Section, vars: &[(&str, String)]| fill_in(section, salt, vars);
     let mut out = Vec::new();
-    if let Some(old) = &change.renamed_from {
-        out.push(s(
-            section!("change.renamed"),
-            &[("old", old.clone()), ("name", name.clone())],
-        ));
-    }
+    out.extend(renamed_sentence(change, salt));
     let (before_fields, after_fields) = (fields_of(change.before), fields_of(after));
+    let (added, removed) = field_sentences(change, &before_fields, &after_fields, salt, &mut out);
+    let field_rules = after_fields.iter().any(|f| !f.validate.is_empty());
+    let (derived, underived) = derive_sentences(change, after, field_rules, salt, &mut out);
+    let newly_set = set_field_sentences(change, after, salt, &mut out);
+    out.extend(argument_order_sentence(change, after, salt));
+    out.extend(doc_change_sentence(change, after, salt));
+    let said = [added, removed, derived, underived, newly_set].concat();
+    name_sentences(change, &said, salt, &mut out);
+    if out.is_empty() {
+        out.push(quiet_change_sentence(change, salt));
+    }
+    out
+}
+
+/// The item's old name, when the commit renamed it.
+fn renamed_sentence(change: &Change, salt: &Salt) -> Option<String> {
+    let old = change.renamed_from.as_ref()?;
+    Some(fill_in(
+        section!("change.renamed"),
+        salt,
+        &[("old", old.clone()), ("name", change.name.clone())],
+    ))
+}
+
+/// Fields added and removed, fields given new validator rules, fields whose attributes alone
+/// changed. Returns the names of the fields added and removed (said here, not again).
+fn field_sentences(
+    change: &Change,
+    before_fields: &[&FieldFact],
+    after_fields: &[&FieldFact],
+    salt: &Salt,
+    out: &mut Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let name = &change.name;
+    let s = |section: Section, vars: &[(&str, String)]| fill_in(section, salt, vars);
     let added: Vec<String> = after_fields
         .iter()
         .filter(|f| !before_fields.iter().any(|b| b.name == f.name))
@@ -2485,7 +2514,7 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         ));
     }
     let mut reattributed = Vec::new();
-    for field in &after_fields {
+    for field in after_fields {
         let Some(old) = before_fields.iter().find(|b| b.name == field.name) else {
             continue;
         };
@@ -2522,6 +2551,19 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
             &[("list", ticked_list(&reattributed))],
         ));
     }
+    (added, removed)
+}
+
+/// Derives added (with the mechanisms they bring) and removed. Returns the derives added and
+/// removed.
+fn derive_sentences(
+    change: &Change,
+    after: &[Fact],
+    field_rules: bool,
+    salt: &Salt,
+    out: &mut Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let name = &change.name;
     let derives = |facts: &[Fact]| -> Vec<String> {
         facts
             .iter()
@@ -2534,7 +2576,6 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
     let (old_derives, new_derives) = (derives(change.before), derives(after));
     let derived: Vec<String> = missing(&new_derives, &old_derives);
     let underived: Vec<String> = missing(&old_derives, &new_derives);
-    let field_rules = after_fields.iter().any(|f| !f.validate.is_empty());
     let mechanisms = derive_mechanisms(&derived, field_rules);
     if !derived.is_empty() {
         let section = if mechanisms.is_empty() {
@@ -2542,8 +2583,9 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         } else {
             section!("change.derives_added_why")
         };
-        out.push(s(
+        out.push(fill_in(
             section,
+            salt,
             &[
                 ("name", name.clone()),
                 ("list", ticked_list(&derived)),
@@ -2552,11 +2594,23 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         ));
     }
     if !underived.is_empty() {
-        out.push(s(
+        out.push(fill_in(
             section!("change.derives_removed"),
+            salt,
             &[("name", name.clone()), ("list", ticked_list(&underived))],
         ));
     }
+    (derived, underived)
+}
+
+/// Fields an active model sets now that it did not before (the model itself already built
+/// before the commit). Returns those fields.
+fn set_field_sentences(
+    change: &Change,
+    after: &[Fact],
+    salt: &Salt,
+    out: &mut Vec<String>,
+) -> Vec<String> {
     let mut newly_set = Vec::new();
     for fact in after {
         let Fact::ActiveModel { ty, set_fields, .. } = fact else {
@@ -2580,10 +2634,11 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
                 .iter()
                 .any(|f| matches!(f, Fact::ActiveModel { ty: t, .. } if t == ty))
         {
-            out.push(s(
+            out.push(fill_in(
                 section!("change.sets"),
+                salt,
                 &[
-                    ("name", name.clone()),
+                    ("name", change.name.clone()),
                     ("ty", ty.clone()),
                     ("list", ticked_list(&fresh)),
                 ],
@@ -2591,6 +2646,12 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
             newly_set.extend(fresh);
         }
     }
+    newly_set
+}
+
+/// The same arguments in a new order: the body extractor moved last, or a plain reorder.
+fn argument_order_sentence(change: &Change, after: &[Fact], salt: &Salt) -> Option<String> {
+    let name = &change.name;
     let arg_types = |facts: &[Fact]| -> Vec<String> {
         facts
             .iter()
@@ -2606,27 +2667,37 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         args.sort();
         args
     };
-    if old_args != new_args && !old_args.is_empty() && sorted(&old_args) == sorted(&new_args) {
-        let body = after.iter().find_map(|f| match f {
-            Fact::Extractor {
-                role: ExtractorRole::Body,
-                wrapper,
-                ..
-            } => Some(wrapper.clone()),
-            _ => None,
-        });
-        match body {
-            Some(wrapper)
-                if new_args.last() == Some(&wrapper) && old_args.last() != Some(&wrapper) =>
-            {
-                out.push(s(
-                    section!("change.body_last"),
-                    &[("name", name.clone()), ("wrapper", wrapper)],
-                ));
-            }
-            _ => out.push(s(section!("change.reordered"), &[("name", name.clone())])),
-        }
+    if old_args == new_args || old_args.is_empty() || sorted(&old_args) != sorted(&new_args) {
+        return None;
     }
+    let body = after.iter().find_map(|f| match f {
+        Fact::Extractor {
+            role: ExtractorRole::Body,
+            wrapper,
+            ..
+        } => Some(wrapper.clone()),
+        _ => None,
+    });
+    Some(match body {
+        Some(wrapper) if new_args.last() == Some(&wrapper) && old_args.last() != Some(&wrapper) => {
+            fill_in(
+                section!("change.body_last"),
+                salt,
+                &[("name", name.clone()), ("wrapper", wrapper)],
+            )
+        }
+        _ => fill_in(
+            section!("change.reordered"),
+            salt,
+            &[("name", name.clone())],
+        ),
+    })
+}
+
+/// The doc comment's new summary when it was reworded, else that docs were added, removed or
+/// reworded.
+fn doc_change_sentence(change: &Change, after: &[Fact], salt: &Salt) -> Option<String> {
+    let name = &change.name;
     let doc = |facts: &[Fact]| {
         facts.iter().find_map(|f| match f {
             Fact::Doc { summary, .. } => Some(summary.clone()),
@@ -2637,26 +2708,34 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         (doc(change.before), doc(after), change.docs)
         && old != new
     {
-        out.push(s(
+        Some(fill_in(
             section!("change.doc"),
+            salt,
             &[("name", name.clone()), ("summary", new)],
-        ));
+        ))
     } else if let Some(docs) = change.docs {
         let section = match docs {
             DocsChange::Added => section!("change.docs_added"),
             DocsChange::Removed => section!("change.docs_removed"),
             DocsChange::Reworded => section!("change.docs"),
         };
-        out.push(s(section, &[("name", name.clone())]));
+        Some(fill_in(section, salt, &[("name", name.clone())]))
+    } else {
+        None
     }
+}
+
+/// The names the new code uses and the old one did, and those it dropped, leaving out what
+/// `said` holds (fields, derives, fields set) and the item's own names.
+fn name_sentences(change: &Change, said: &[String], salt: &Salt, out: &mut Vec<String>) {
+    let name = &change.name;
     // Field names were said above; the rest of what is new or gone is said by name.
     // Types, paths and snake_case names say more than a plain method name (`get`, `expect`):
     // they go first, and four are enough.
     let unsaid = |names: &[String]| -> Vec<String> {
         let mut kept: Vec<String> = names
             .iter()
-            .filter(|n| !added.contains(n) && !removed.contains(n))
-            .filter(|n| !derived.contains(n) && !underived.contains(n) && !newly_set.contains(n))
+            .filter(|n| !said.contains(n))
             .filter(|n| change.renamed_from.as_ref() != Some(*n) && **n != change.name)
             .cloned()
             .collect();
@@ -2669,59 +2748,63 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
     };
     let (new_names, gone_names) = (unsaid(&change.new_names), unsaid(&change.gone_names));
     if !new_names.is_empty() {
-        out.push(s(
+        out.push(fill_in(
             section!("change.uses"),
+            salt,
             &[("name", name.clone()), ("list", ticked_list(&new_names))],
         ));
     }
     if !gone_names.is_empty() {
-        out.push(s(
+        out.push(fill_in(
             section!("change.drops"),
+            salt,
             &[("name", name.clone()), ("list", ticked_list(&gone_names))],
         ));
     }
-    if out.is_empty() {
-        let literals = |l: &[String]| ticked_list(&l.iter().take(3).cloned().collect::<Vec<_>>());
-        let section = match (
-            change.new_literals.is_empty(),
-            change.gone_literals.is_empty(),
-        ) {
-            (false, false) => Some(section!("change.literals")),
-            (false, true) => Some(section!("change.literals_added")),
-            (true, false) => Some(section!("change.literals_removed")),
-            (true, true) => None,
-        };
-        if let Some(section) = section {
-            out.push(s(
-                section,
-                &[
-                    ("name", name.clone()),
-                    ("new", literals(&change.new_literals)),
-                    ("old", literals(&change.gone_literals)),
-                ],
-            ));
-        }
+}
+
+/// For a change nothing above speaks of: the literals added or removed, else the visibility,
+/// else the borrows, else that the shape changed.
+fn quiet_change_sentence(change: &Change, salt: &Salt) -> String {
+    let name = &change.name;
+    let literals = |l: &[String]| ticked_list(&l.iter().take(3).cloned().collect::<Vec<_>>());
+    let section = match (
+        change.new_literals.is_empty(),
+        change.gone_literals.is_empty(),
+    ) {
+        (false, false) => Some(section!("change.literals")),
+        (false, true) => Some(section!("change.literals_added")),
+        (true, false) => Some(section!("change.literals_removed")),
+        (true, true) => None,
+    };
+    if let Some(section) = section {
+        return fill_in(
+            section,
+            salt,
+            &[
+                ("name", name.clone()),
+                ("new", literals(&change.new_literals)),
+                ("old", literals(&change.gone_literals)),
+            ],
+        );
     }
-    if out.is_empty() && change.visibility_only {
+    if change.visibility_only {
         let section = match change.pub_delta {
             d if d > 0 => section!("change.visibility_more"),
             d if d < 0 => section!("change.visibility_less"),
             _ => section!("change.visibility"),
         };
-        out.push(s(section, &[("name", name.clone())]));
+        return fill_in(section, salt, &[("name", name.clone())]);
     }
-    if let (true, Some(delta)) = (out.is_empty(), change.borrow_only) {
+    if let Some(delta) = change.borrow_only {
         let section = if delta > 0 {
             section!("change.borrows_more")
         } else {
             section!("change.borrows_less")
         };
-        out.push(s(section, &[("name", name.clone())]));
+        return fill_in(section, salt, &[("name", name.clone())]);
     }
-    if out.is_empty() {
-        out.push(s(section!("change.shape"), &[("name", name)]));
-    }
-    out
+    fill_in(section!("change.shape"), salt, &[("name", name.clone())])
 }
 
 /// The reasoning of a commit's change to existing items (history mode): what changed in each,
