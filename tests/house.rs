@@ -33,7 +33,6 @@ const TO_SPLIT: &[&str] = &[
     "src/extract/units.rs::build_units",
     "src/history/mod.rs::pair_commit",
     "src/pipeline.rs::render_examples",
-    "src/write/template/render.rs::request_details",
 ];
 
 /// One function over the limit: where it is and how long.

@@ -2199,155 +2199,180 @@ fn bounds_in_words(rule: &str) -> Option<String> {
     }
 }
 
+/// The request's details, one line each and none twice: what each fact asks of the endpoint,
+/// of its effects and of its types, what the unit's role asks, what the rules that fired ask;
+/// a default line when there is nothing else.
 fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<String> {
-    let mut details = Vec::new();
-    let push = |section: Section, vars: &[(&str, String)], details: &mut Vec<String>| {
-        let line = fill_in(section, salt, vars);
-        if !details.contains(&line) {
-            details.push(line);
-        }
+    let mut details = Details {
+        lines: Vec::new(),
+        salt,
     };
     let mut errors = false;
     for (index, (_, facts)) in unit.items.iter().enumerate() {
         for fact in facts.iter() {
-            match fact {
-                Fact::Returns {
-                    status: Some(status),
-                    body: Some(body),
-                    ..
-                } if matches!(unit.role, Role::Handler | Role::Chain) => push(
-                    section!("detail.status"),
-                    &[("status", status.clone()), ("body", body.clone())],
-                    &mut details,
-                ),
-                Fact::StatusConst { path } if matches!(unit.role, Role::Handler | Role::Chain) => {
-                    let body = facts.iter().find_map(|f| match f {
-                        Fact::Returns { body: Some(b), .. } => Some(b.clone()),
-                        _ => None,
-                    });
-                    if let Some(body) = body {
-                        push(
-                            section!("detail.status_const"),
-                            &[("path", path.clone()), ("body", body)],
-                            &mut details,
-                        );
-                    }
-                }
-                Fact::Extractor { role, ty, .. } => match role {
-                    ExtractorRole::Body => {
-                        push(section!("detail.body"), &[("ty", ty.clone())], &mut details)
-                    }
-                    ExtractorRole::Query => push(
-                        section!("detail.query"),
-                        &[("ty", ty.clone())],
-                        &mut details,
-                    ),
-                    ExtractorRole::Path => {}
-                },
-                Fact::Permission { ty, .. } => push(
-                    section!("detail.permission"),
-                    &[("ty", ty.clone())],
-                    &mut details,
-                ),
-                Fact::AideAnnotate { op_id, .. } => push(
-                    section!("detail.aide"),
-                    &[("op_id", op_id.clone())],
-                    &mut details,
-                ),
-                Fact::Delegates { callee, .. } if unit.role == Role::Handler => push(
-                    section!("detail.delegates"),
-                    &[("callee", callee.clone())],
-                    &mut details,
-                ),
-                Fact::CacheFetch { call, .. } => push(
-                    section!("detail.cache"),
-                    &[("call", call.clone())],
-                    &mut details,
-                ),
-                Fact::Transaction { .. } => push(section!("detail.transaction"), &[], &mut details),
-                Fact::QueueSend { guard, .. } => {
-                    push(section!("detail.queue"), &[], &mut details);
-                    if guard.is_some() {
-                        push(section!("detail.queue_guarded"), &[], &mut details);
-                    }
-                }
-                Fact::Conflict { .. } => push(section!("detail.conflict"), &[], &mut details),
-                Fact::ScopedLookup { .. } => push(section!("detail.lookup"), &[], &mut details),
-                // The spec of the fields, in a unit's first example; later ones ask otherwise.
-                Fact::Field(field)
-                    if matches!(unit.role, Role::Body | Role::Query)
-                        && index == unit.primary
-                        && salt.rotation == 0 =>
-                {
-                    if let Some(constraints) = field_spec(field, unit.file) {
-                        push(
-                            section!("detail.spec"),
-                            &[("wire", wire_name(field, facts)), ("spec", constraints)],
-                            &mut details,
-                        );
-                    }
-                }
-                Fact::ValidatorFn { messages, .. } => match messages.first() {
-                    Some(message) => push(
-                        section!("detail.rejects"),
-                        &[("message", message.clone())],
-                        &mut details,
-                    ),
-                    None => push(section!("detail.validator"), &[], &mut details),
-                },
-                Fact::Newtype {
-                    inner,
-                    raw_json: true,
-                    ..
-                } => push(
-                    section!("detail.newtype_raw"),
-                    &[("inner", inner.clone())],
-                    &mut details,
-                ),
-                Fact::SetFields { .. } => push(section!("detail.set_fields"), &[], &mut details),
-                Fact::SerdeContainer { rename_all }
-                    if matches!(unit.role, Role::Response | Role::Model) =>
-                {
-                    push(
-                        section!("detail.rename_all"),
-                        &[("rename_all", rename_all.clone())],
-                        &mut details,
-                    )
-                }
-                Fact::Field(field)
-                    if matches!(unit.role, Role::Response | Role::Model)
-                        && field.rename.is_some() =>
-                {
-                    push(
-                        section!("detail.wire_name"),
-                        &[
-                            ("name", field.name.clone()),
-                            ("wire", field.rename.clone().unwrap_or_default()),
-                        ],
-                        &mut details,
-                    )
-                }
-                Fact::Branch { condition }
-                    if matches!(unit.role, Role::InherentImpl | Role::TraitImpl)
-                        && condition.chars().all(|c| c.is_alphanumeric() || c == '_') =>
-                {
-                    push(
-                        section!("detail.branch"),
-                        &[("condition", condition.clone())],
-                        &mut details,
-                    )
-                }
-                Fact::ErrorCtor { .. } => errors = true,
-                _ => {}
-            }
+            endpoint_detail(unit, facts, fact, &mut details);
+            effect_detail(fact, &mut details);
+            type_detail(unit, index, facts, fact, &mut details);
+            errors |= matches!(fact, Fact::ErrorCtor { .. });
         }
     }
-    if unit.role == Role::Check {
-        push(section!("detail.check"), &[], &mut details);
-    } else if errors && matches!(unit.role, Role::Helper | Role::Chain) {
-        push(section!("detail.errors"), &[], &mut details);
+    role_detail(unit.role, errors, &mut details);
+    rule_details(insights, &mut details);
+    if details.lines.is_empty() {
+        details.push(section!("detail.default"), &[]);
     }
-    // What the rules see in the code, as needs: one line each, where the rule words one.
+    details.lines
+}
+
+/// The request's detail lines as they are gathered: a line already there is not added again.
+struct Details<'a, 't> {
+    lines: Vec<String>,
+    salt: &'a Salt<'t>,
+}
+
+impl Details<'_, '_> {
+    /// Adds a section, filled in.
+    fn push(&mut self, section: Section, vars: &[(&str, String)]) {
+        let line = fill_in(section, self.salt, vars);
+        self.push_line(line);
+    }
+
+    /// Adds a line as it is.
+    fn push_line(&mut self, line: String) {
+        if !self.lines.contains(&line) {
+            self.lines.push(line);
+        }
+    }
+}
+
+/// What the endpoint answers and takes: a status with its body, the body and query it reads,
+/// the permission it demands, its aide operation, the function a handler delegates to.
+fn endpoint_detail(unit: &UnitView, facts: &[Fact], fact: &Fact, details: &mut Details) {
+    let answers = matches!(unit.role, Role::Handler | Role::Chain);
+    match fact {
+        Fact::Returns {
+            status: Some(status),
+            body: Some(body),
+            ..
+        } if answers => details.push(
+            section!("detail.status"),
+            &[("status", status.clone()), ("body", body.clone())],
+        ),
+        Fact::StatusConst { path } if answers => {
+            let body = facts.iter().find_map(|f| match f {
+                Fact::Returns { body: Some(b), .. } => Some(b.clone()),
+                _ => None,
+            });
+            if let Some(body) = body {
+                details.push(
+                    section!("detail.status_const"),
+                    &[("path", path.clone()), ("body", body)],
+                );
+            }
+        }
+        Fact::Extractor { role, ty, .. } => match role {
+            ExtractorRole::Body => details.push(section!("detail.body"), &[("ty", ty.clone())]),
+            ExtractorRole::Query => details.push(section!("detail.query"), &[("ty", ty.clone())]),
+            ExtractorRole::Path => {}
+        },
+        Fact::Permission { ty, .. } => {
+            details.push(section!("detail.permission"), &[("ty", ty.clone())])
+        }
+        Fact::AideAnnotate { op_id, .. } => {
+            details.push(section!("detail.aide"), &[("op_id", op_id.clone())])
+        }
+        Fact::Delegates { callee, .. } if unit.role == Role::Handler => {
+            details.push(section!("detail.delegates"), &[("callee", callee.clone())])
+        }
+        _ => {}
+    }
+}
+
+/// What the code does on its way: a cache fetch, a transaction, a queue send (and its guard),
+/// a conflict check, a scoped lookup, fields set.
+fn effect_detail(fact: &Fact, details: &mut Details) {
+    match fact {
+        Fact::CacheFetch { call, .. } => {
+            details.push(section!("detail.cache"), &[("call", call.clone())])
+        }
+        Fact::Transaction { .. } => details.push(section!("detail.transaction"), &[]),
+        Fact::QueueSend { guard, .. } => {
+            details.push(section!("detail.queue"), &[]);
+            if guard.is_some() {
+                details.push(section!("detail.queue_guarded"), &[]);
+            }
+        }
+        Fact::Conflict { .. } => details.push(section!("detail.conflict"), &[]),
+        Fact::ScopedLookup { .. } => details.push(section!("detail.lookup"), &[]),
+        Fact::SetFields { .. } => details.push(section!("detail.set_fields"), &[]),
+        _ => {}
+    }
+}
+
+/// What the types ask: a body or query field's spec, a validator's message, a raw JSON
+/// newtype, a response's renaming and wire names, an impl's branch on a flag.
+fn type_detail(unit: &UnitView, index: usize, facts: &[Fact], fact: &Fact, details: &mut Details) {
+    let wire = matches!(unit.role, Role::Response | Role::Model);
+    match fact {
+        // The spec of the fields, in a unit's first example; later ones ask otherwise.
+        Fact::Field(field)
+            if matches!(unit.role, Role::Body | Role::Query)
+                && index == unit.primary
+                && details.salt.rotation == 0 =>
+        {
+            if let Some(constraints) = field_spec(field, unit.file) {
+                details.push(
+                    section!("detail.spec"),
+                    &[("wire", wire_name(field, facts)), ("spec", constraints)],
+                );
+            }
+        }
+        Fact::ValidatorFn { messages, .. } => match messages.first() {
+            Some(message) => {
+                details.push(section!("detail.rejects"), &[("message", message.clone())])
+            }
+            None => details.push(section!("detail.validator"), &[]),
+        },
+        Fact::Newtype {
+            inner,
+            raw_json: true,
+            ..
+        } => details.push(section!("detail.newtype_raw"), &[("inner", inner.clone())]),
+        Fact::SerdeContainer { rename_all } if wire => details.push(
+            section!("detail.rename_all"),
+            &[("rename_all", rename_all.clone())],
+        ),
+        Fact::Field(field) if wire && field.rename.is_some() => details.push(
+            section!("detail.wire_name"),
+            &[
+                ("name", field.name.clone()),
+                ("wire", field.rename.clone().unwrap_or_default()),
+            ],
+        ),
+        Fact::Branch { condition }
+            if matches!(unit.role, Role::InherentImpl | Role::TraitImpl)
+                && condition.chars().all(|c| c.is_alphanumeric() || c == '_') =>
+        {
+            details.push(
+                section!("detail.branch"),
+                &[("condition", condition.clone())],
+            )
+        }
+        _ => {}
+    }
+}
+
+/// What the unit's role asks: a check's line, or the errors a helper or chain returns.
+fn role_detail(role: Role, errors: bool, details: &mut Details) {
+    if role == Role::Check {
+        details.push(section!("detail.check"), &[]);
+    } else if errors && matches!(role, Role::Helper | Role::Chain) {
+        details.push(section!("detail.errors"), &[]);
+    }
+}
+
+/// What the rules see in the code, as needs: one line each, where the rule words one.
+fn rule_details(insights: &Insights, details: &mut Details) {
     let mut asked: Vec<&str> = Vec::new();
     for fired_here in &insights.0 {
         for fired in fired_here {
@@ -2355,17 +2380,12 @@ fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<Str
                 continue;
             }
             asked.push(&fired.rule.id);
-            let index = salt.choose(&format!("ask:{}", fired.rule.id), fired.rule.ask.len());
-            let line = fill(&fired.rule.ask[index], &fired.vars);
-            if !details.contains(&line) {
-                details.push(line);
-            }
+            let index = details
+                .salt
+                .choose(&format!("ask:{}", fired.rule.id), fired.rule.ask.len());
+            details.push_line(fill(&fired.rule.ask[index], &fired.vars));
         }
     }
-    if details.is_empty() {
-        push(section!("detail.default"), &[], &mut details);
-    }
-    details
 }
 
 /// The request in one voice: a title, an ask and a list of details, all from facts.
