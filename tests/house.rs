@@ -30,7 +30,6 @@ const TO_SPLIT: &[&str] = &[
     "src/commands.rs::generate",
     "src/extract/tree.rs::summarize",
     "src/extract/tree.rs::plan",
-    "src/history/mod.rs::pair_commit",
     "src/pipeline.rs::render_examples",
 ];
 
