@@ -386,6 +386,36 @@ pub fn summarize(
             use_entries(&u.tree, &mut Vec::new(), &mut uses, interner);
         }
     }
+    let mut items = item_summaries(&file, &uses, interner);
+    let routes = select::find_routes_in(&file)
+        .into_iter()
+        .map(|r| (r.method, r.handler))
+        .collect();
+    // Only a focus file needs the full inventory, for single-file selection.
+    let focus = if is_focus {
+        focus_selection(&source, &file, root_rules, roots, interner, &mut items)
+    } else {
+        FocusSelection::default()
+    };
+    // Summaries are kept for every file until selection across files is done: the spare
+    // capacity that pushing leaves in each list would be a third of them.
+    uses.shrink_to_fit();
+    items.shrink_to_fit();
+    Ok(FileSummary {
+        path: path.to_path_buf(),
+        module,
+        uses,
+        items,
+        routes,
+        selected: focus.selected,
+        creation: focus.creation,
+        foreign_roots: focus.foreign_roots,
+    })
+}
+
+/// The file's functions, types and methods, each with the paths it names that could lead into
+/// another module of the crate.
+fn item_summaries(file: &syn::File, uses: &[UseEntry], interner: &Interner) -> Vec<ItemSummary> {
     // Keep only what could lead into another module of the crate: paths through `crate`,
     // `self` or `super`, or starting with a name a `use` brings in. Local names and std paths
     // are most of what code names, and held for every file they would dominate memory.
@@ -433,70 +463,71 @@ pub fn summarize(
             _ => {}
         }
     }
-    let routes = select::find_routes_in(&file)
-        .into_iter()
-        .map(|r| (r.method, r.handler))
-        .collect();
-    let mut selected = Vec::new();
-    let mut creation = Vec::new();
-    let mut foreign_roots = Vec::new();
-    // Only a focus file needs the full inventory, for single-file selection.
-    let inventory = is_focus.then(|| Inventory::new(&source, &file));
-    if let Some(inventory) = &inventory
-        && let Ok(selection) = select::select_creation_items(inventory, root_rules, roots)
-    {
-        for route in &selection.foreign_roots {
-            foreign_roots.push((
-                route.handler_path.join("::"),
-                Reason::Root {
-                    method: route.method.clone(),
-                    path: route.path(),
-                },
-            ));
-        }
-        // Selected impl blocks join the summary, so that what they name is followed too.
-        for s in &selection.items {
-            let e = &inventory.entries[s.entry];
-            if e.kind == Kind::Impl {
-                items.push(ItemSummary {
-                    name: interner.intern(e.name.clone()),
-                    kind: Kind::Impl,
-                    self_ty: e.self_ty.clone().map(|ty| interner.intern(ty)),
-                    refs: shared_paths(select::paths_named(e), interner, |_| true),
-                });
-            }
-        }
-        let root_names: Vec<&str> = selection
-            .roots
-            .iter()
-            .map(|&r| inventory.entries[r].name.as_str())
-            .collect();
-        for s in &selection.items {
-            let e = &inventory.entries[s.entry];
-            selected.push((e.name.clone(), e.self_ty.clone()));
-            let direct = match &s.reason {
-                Reason::CalledBy(by) => root_names.contains(&by.as_str()),
-                _ => selection.roots.contains(&s.entry),
-            };
-            if direct && e.kind == Kind::Fn {
-                creation.push(e.name.clone());
-            }
+    items
+}
+
+/// What single-file selection takes in a focus file (see [`FileSummary`]'s fields of the same
+/// names); empty for any other file.
+#[derive(Default)]
+struct FocusSelection {
+    selected: Vec<(String, Option<String>)>,
+    creation: Vec<String>,
+    foreign_roots: Vec<(String, Reason)>,
+}
+
+/// Selects in a focus file as single-file mode does: the roots routed elsewhere, what is
+/// selected, the creation functions proper. Selected impl blocks join `items`, so that what
+/// they name is followed too.
+fn focus_selection(
+    source: &SourceFile,
+    file: &source::Parsed,
+    root_rules: &[RootRule],
+    roots: &[(String, Reason)],
+    interner: &Interner,
+    items: &mut Vec<ItemSummary>,
+) -> FocusSelection {
+    let mut focus = FocusSelection::default();
+    let inventory = Inventory::new(source, file);
+    let Ok(selection) = select::select_creation_items(&inventory, root_rules, roots) else {
+        return focus;
+    };
+    for route in &selection.foreign_roots {
+        focus.foreign_roots.push((
+            route.handler_path.join("::"),
+            Reason::Root {
+                method: route.method.clone(),
+                path: route.path(),
+            },
+        ));
+    }
+    for s in &selection.items {
+        let e = &inventory.entries[s.entry];
+        if e.kind == Kind::Impl {
+            items.push(ItemSummary {
+                name: interner.intern(e.name.clone()),
+                kind: Kind::Impl,
+                self_ty: e.self_ty.clone().map(|ty| interner.intern(ty)),
+                refs: shared_paths(select::paths_named(e), interner, |_| true),
+            });
         }
     }
-    // Summaries are kept for every file until selection across files is done: the spare
-    // capacity that pushing leaves in each list would be a third of them.
-    uses.shrink_to_fit();
-    items.shrink_to_fit();
-    Ok(FileSummary {
-        path: path.to_path_buf(),
-        module,
-        uses,
-        items,
-        routes,
-        selected,
-        creation,
-        foreign_roots,
-    })
+    let root_names: Vec<&str> = selection
+        .roots
+        .iter()
+        .map(|&r| inventory.entries[r].name.as_str())
+        .collect();
+    for s in &selection.items {
+        let e = &inventory.entries[s.entry];
+        focus.selected.push((e.name.clone(), e.self_ty.clone()));
+        let direct = match &s.reason {
+            Reason::CalledBy(by) => root_names.contains(&by.as_str()),
+            _ => selection.roots.contains(&s.entry),
+        };
+        if direct && e.kind == Kind::Fn {
+            focus.creation.push(e.name.clone());
+        }
+    }
+    focus
 }
 
 #[derive(Debug, Clone)]
