@@ -28,7 +28,6 @@ const ALLOWED: &[(&str, &str)] = &[(
 /// `pipeline.rs::render_examples` is being split on another branch (the `Writer` seam).
 const TO_SPLIT: &[&str] = &[
     "src/commands.rs::generate",
-    "src/extract/tree.rs::plan",
     "src/pipeline.rs::render_examples",
 ];
 

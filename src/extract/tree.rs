@@ -906,16 +906,83 @@ pub fn plan(
     root_rules: &[RootRule],
     roots: &[(String, Reason)],
 ) -> anyhow::Result<Plan> {
-    use rayon::prelude::*;
     let files = walk(root, options)?;
     if files.is_empty() {
         anyhow::bail!("{} is a folder with no .rs file", root.display());
     }
+    let interner = Interner::default();
+    let Summaries {
+        mut summaries,
+        mut focus_files,
+        skipped,
+    } = summarize_all(root, &files, options, root_rules, roots, &interner)?;
+    let mut root_files: Vec<RootFile> = focus_files
+        .iter()
+        .map(|&f| RootFile {
+            path: summaries[f].path.clone(),
+            roots: Vec::new(),
+            routers: Vec::new(),
+        })
+        .collect();
+    let routed = routed_files(&summaries, &focus_files);
+    for (file, routed_file) in routed {
+        let summary = &summaries[file];
+        let found: Vec<_> = routed_file.roots.iter().chain(roots).cloned().collect();
+        summaries[file] = summarize(
+            &summary.path.clone(),
+            summary.module.clone(),
+            true,
+            root_rules,
+            &found,
+            &interner,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        proc_macro2::extra::invalidate_current_thread_spans();
+        match root_files.iter_mut().find(|r| r.path == routed_file.path) {
+            Some(existing) => {
+                existing.roots.extend(routed_file.roots);
+                existing.routers.extend(routed_file.routers);
+            }
+            None => {
+                focus_files.push(file);
+                root_files.push(routed_file);
+            }
+        }
+    }
+    let picks = if options.depth == 0 {
+        Vec::new()
+    } else {
+        select_across_files(&summaries, &focus_files, options.depth)
+    };
+    Ok(Plan {
+        root_files,
+        picked: picked_by_file(&summaries, picks),
+        skipped,
+    })
+}
+
+/// Every file of a crate summarized: the summaries, which of them are focus files, and the
+/// files that could not be read or parsed, with why.
+struct Summaries {
+    summaries: Vec<FileSummary>,
+    focus_files: Vec<usize>,
+    skipped: Vec<String>,
+}
+
+/// Summarizes `files` in parallel on the large-stack pool, reporting progress as each is done.
+fn summarize_all(
+    root: &Path,
+    files: &[PathBuf],
+    options: &TreeOptions,
+    root_rules: &[RootRule],
+    roots: &[(String, Reason)],
+    interner: &Interner,
+) -> anyhow::Result<Summaries> {
+    use rayon::prelude::*;
     let base = source_base(root);
     let focus = focus_matcher(&options.focus)?;
     let pool = source::pool()?;
     let parsed = AtomicUsize::new(0);
-    let interner = Interner::default();
     options.progress.report(0, files.len());
     let results: Vec<_> = pool.install(|| {
         files
@@ -924,7 +991,7 @@ pub fn plan(
                 let result = module_path(&base, path).map(|module| {
                     let relative = path.strip_prefix(root).unwrap_or(path);
                     let is_focus = focus.is_match(relative);
-                    let summary = summarize(path, module, is_focus, root_rules, roots, &interner);
+                    let summary = summarize(path, module, is_focus, root_rules, roots, interner);
                     // Each parsed file's text stays in this thread's span table otherwise.
                     proc_macro2::extra::invalidate_current_thread_spans();
                     (is_focus, summary)
@@ -949,80 +1016,42 @@ pub fn plan(
             Err(err) => skipped.push(err.to_string()),
         }
     }
-    let mut root_files: Vec<RootFile> = focus_files
-        .iter()
-        .map(|&f| RootFile {
-            path: summaries[f].path.clone(),
-            roots: Vec::new(),
-            routers: Vec::new(),
-        })
-        .collect();
-    // A focus router that registers a handler of another module makes that module's file a
-    // file with roots; its summary is made again with them, so selection across files starts
-    // from what the handler reaches.
+    Ok(Summaries {
+        summaries,
+        focus_files,
+        skipped,
+    })
+}
+
+/// A focus router that registers a handler of another module makes that module's file a file
+/// with roots; its summary is made again with them, so that selection across files starts
+/// from what the handler reaches. Returns those files, by index, with the roots routed to them
+/// and the routers that route them.
+fn routed_files(summaries: &[FileSummary], focus_files: &[usize]) -> BTreeMap<usize, RootFile> {
     let mut routed: BTreeMap<usize, RootFile> = BTreeMap::new();
-    {
-        let index = CrateIndex::new(&summaries);
-        for &f in &focus_files {
-            for (path, reason) in &summaries[f].foreign_roots {
-                if let Some(target) = index.resolve(f, path)
-                    && target.self_ty.is_none()
-                {
-                    let entry = routed.entry(target.file).or_insert_with(|| RootFile {
-                        path: summaries[target.file].path.clone(),
-                        roots: Vec::new(),
-                        routers: Vec::new(),
-                    });
-                    entry.roots.push((target.name, reason.clone()));
-                    if !entry.routers.contains(&summaries[f].path) {
-                        entry.routers.push(summaries[f].path.clone());
-                    }
+    let index = CrateIndex::new(summaries);
+    for &f in focus_files {
+        for (path, reason) in &summaries[f].foreign_roots {
+            if let Some(target) = index.resolve(f, path)
+                && target.self_ty.is_none()
+            {
+                let entry = routed.entry(target.file).or_insert_with(|| RootFile {
+                    path: summaries[target.file].path.clone(),
+                    roots: Vec::new(),
+                    routers: Vec::new(),
+                });
+                entry.roots.push((target.name, reason.clone()));
+                if !entry.routers.contains(&summaries[f].path) {
+                    entry.routers.push(summaries[f].path.clone());
                 }
             }
         }
     }
-    for (file, routed_file) in routed {
-        let RootFile {
-            roots: mut found,
-            routers,
-            ..
-        } = routed_file;
-        found.extend(roots.iter().cloned());
-        let summary = &summaries[file];
-        summaries[file] = summarize(
-            &summary.path.clone(),
-            summary.module.clone(),
-            true,
-            root_rules,
-            &found,
-            &interner,
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        proc_macro2::extra::invalidate_current_thread_spans();
-        found.truncate(found.len() - roots.len());
-        match root_files
-            .iter_mut()
-            .find(|r| r.path == summaries[file].path)
-        {
-            Some(existing) => {
-                existing.roots.extend(found);
-                existing.routers.extend(routers);
-            }
-            None => {
-                focus_files.push(file);
-                root_files.push(RootFile {
-                    path: summaries[file].path.clone(),
-                    roots: found,
-                    routers,
-                });
-            }
-        }
-    }
-    let picks = if options.depth == 0 {
-        Vec::new()
-    } else {
-        select_across_files(&summaries, &focus_files, options.depth)
-    };
+    routed
+}
+
+/// The picks grouped by file, in the order they come (path order).
+fn picked_by_file(summaries: &[FileSummary], picks: Vec<Pick>) -> Vec<(PathBuf, Vec<Pick>)> {
     let mut picked: Vec<(PathBuf, Vec<Pick>)> = Vec::new();
     for pick in picks {
         let path = &summaries[pick.file].path;
@@ -1031,9 +1060,5 @@ pub fn plan(
             _ => picked.push((path.clone(), vec![pick])),
         }
     }
-    Ok(Plan {
-        root_files,
-        picked,
-        skipped,
-    })
+    picked
 }
