@@ -240,16 +240,7 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
 pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     // The worker threads start now, while the input is read and the profile loads.
     source::pool()?;
-    let options = Options {
-        roots: cli
-            .root
-            .iter()
-            .map(|name| (name.clone(), select::Reason::RootFlag))
-            .collect(),
-        variants: cli.variants.map(usize::from),
-        imports: cli.imports.into(),
-        context: Vec::new(),
-    };
+    let options = generate_options(cli);
     // Where the outputs go is settled first, and checked against what the run reads as soon as
     // that is known: a refused run does no work and writes nothing.
     let destinations = Destinations::new(&cli.write)?;
@@ -262,76 +253,20 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     // With `-` and --manifest: what stdin held, as the manifest names a source.
     let mut stdin = None;
     let (profile, input, result) = match named_file {
-        // A file named on the command line is parsed while the profile loads; the errors
-        // still come in the order the steps would run one after the other.
         Some(input) => {
-            protected.input(&input);
-            protected.check(&destinations.named())?;
-            // Kept here, so that it outlives a run that fails after it loaded.
-            let loaded = std::sync::OnceLock::new();
-            let load = || -> anyhow::Result<&Profile> {
-                let profile = Profile::load(&cli.profile)?;
-                Ok(loaded.get_or_init(|| profile))
-            };
-            let result = match SourceFile::read(&input) {
-                Ok(source) => {
-                    if source::is_stdio(&input) && destinations.manifest.is_some() {
-                        stdin = Some(stdin_facts(&source));
-                    }
-                    pipeline::extract_loading(&source, load, &options)
-                }
-                Err(err) => load().and(Err(err)),
-            };
-            // No profile means the run stopped at it: its error is the result.
-            let Some(profile) = loaded.into_inner() else {
-                return result.and_then(|_| {
-                    Err(anyhow::anyhow!("internal error: a run without its profile"))
-                });
-            };
+            let (profile, result) = run_on_named_file(
+                cli,
+                &input,
+                &options,
+                &destinations,
+                &mut protected,
+                &mut stdin,
+            )?;
             (profile, input, result)
         }
-        None => {
-            let profile = Profile::load(&cli.profile)?;
-            let input = match &cli.input {
-                Some(path) => path.clone(),
-                None => {
-                    let inputs = &profile.file.inputs;
-                    let found =
-                        source::find_default_input(Path::new("."), &inputs.files, &inputs.crates)?;
-                    output::status(&format!("reading {}", found.display()));
-                    found
-                }
-            };
-            let result = if input.is_dir() {
-                let guard = |walked: &[PathBuf]| {
-                    for file in walked {
-                        protected.file(Role::CrateSource, file);
-                    }
-                    protected.check(&destinations.named())
-                };
-                extract_crate(cli, &profile, &input, &options, guard)
-            } else {
-                protected.input(&input);
-                protected.check(&destinations.named())?;
-                SourceFile::read(&input)
-                    .and_then(|source| pipeline::extract(&source, &profile, &options))
-            };
-            (profile, input, result)
-        }
+        None => run_on_found_input(cli, &options, &destinations, &mut protected)?,
     };
-    let extracted = match result {
-        Err(err) if cli.allow_empty && err.is::<EmptySelection>() => {
-            let summary = err
-                .downcast_ref::<EmptySelection>()
-                .map(EmptySelection::summary);
-            output::status(&format!(
-                "{}; --allow-empty: no examples",
-                summary.unwrap_or_default()
-            ));
-            Extracted::default()
-        }
-        other => other?,
-    };
+    let extracted = allowing_empty(cli.allow_empty, result)?;
     for skipped in &extracted.skipped {
         output::error(&anyhow::anyhow!("{skipped}"));
     }
@@ -346,18 +281,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         put_list(destinations.out, &report::list_table(&extracted.rows))?;
         return unparsed.map_or(Ok(()), Err);
     }
-    for duplicate in &extracted.duplicates {
-        output::status(&format!(
-            "{} in {} is left out: {} has the same code",
-            duplicate.unit, duplicate.file, duplicate.kept
-        ));
-    }
-    for short in &extracted.shortfalls {
-        output::status(&format!(
-            "{}: {} distinct examples, not {}: every further phrasing would repeat one",
-            short.unit, short.made, short.asked
-        ));
-    }
+    report_units_short(&extracted);
     if let Some(refused) = left_out(&extracted.dropped, &input, cli.write.strict) {
         // Files left unparsed are the graver fault: their error decides the exit code.
         return Err(match unparsed {
@@ -394,6 +318,131 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     )?;
     put_out(&outputs, cli.write.check)?;
     unparsed.map_or(Ok(()), Err)
+}
+
+/// The pipeline's options from the command line.
+fn generate_options(cli: &GenerateArgs) -> Options {
+    Options {
+        roots: cli
+            .root
+            .iter()
+            .map(|name| (name.clone(), select::Reason::RootFlag))
+            .collect(),
+        variants: cli.variants.map(usize::from),
+        imports: cli.imports.into(),
+        context: Vec::new(),
+    }
+}
+
+/// A file named on the command line (or `-`) is parsed while the profile loads; the errors
+/// still come in the order the steps would run one after the other. Returns the profile and
+/// the run's result; an error here (the outputs refused, the profile not loaded) ends the run.
+fn run_on_named_file(
+    cli: &GenerateArgs,
+    input: &Path,
+    options: &Options,
+    destinations: &Destinations,
+    protected: &mut Protected,
+    stdin: &mut Option<provenance::FileFacts>,
+) -> anyhow::Result<(Profile, anyhow::Result<Extracted>)> {
+    protected.input(input);
+    protected.check(&destinations.named())?;
+    // Kept here, so that it outlives a run that fails after it loaded.
+    let loaded = std::sync::OnceLock::new();
+    let load = || -> anyhow::Result<&Profile> {
+        let profile = Profile::load(&cli.profile)?;
+        Ok(loaded.get_or_init(|| profile))
+    };
+    let result = match SourceFile::read(input) {
+        Ok(source) => {
+            if source::is_stdio(input) && destinations.manifest.is_some() {
+                *stdin = Some(stdin_facts(&source));
+            }
+            pipeline::extract_loading(&source, load, options)
+        }
+        Err(err) => load().and(Err(err)),
+    };
+    // No profile means the run stopped at it: its error is the result.
+    let Some(profile) = loaded.into_inner() else {
+        return Err(match result {
+            Err(err) => err,
+            Ok(_) => anyhow::anyhow!("internal error: a run without its profile"),
+        });
+    };
+    Ok((profile, result))
+}
+
+/// The profile loaded first, then the input: the folder or file given, or the profile's default
+/// input found from here. A folder is walked, and its files protected, before the run.
+/// Returns the profile, the input and the run's result.
+fn run_on_found_input(
+    cli: &GenerateArgs,
+    options: &Options,
+    destinations: &Destinations,
+    protected: &mut Protected,
+) -> anyhow::Result<(Profile, PathBuf, anyhow::Result<Extracted>)> {
+    let profile = Profile::load(&cli.profile)?;
+    let input = match &cli.input {
+        Some(path) => path.clone(),
+        None => {
+            let inputs = &profile.file.inputs;
+            let found = source::find_default_input(Path::new("."), &inputs.files, &inputs.crates)?;
+            output::status(&format!("reading {}", found.display()));
+            found
+        }
+    };
+    let result = if input.is_dir() {
+        let guard = |walked: &[PathBuf]| {
+            for file in walked {
+                protected.file(Role::CrateSource, file);
+            }
+            protected.check(&destinations.named())
+        };
+        extract_crate(cli, &profile, &input, options, guard)
+    } else {
+        protected.input(&input);
+        protected.check(&destinations.named())?;
+        SourceFile::read(&input).and_then(|source| pipeline::extract(&source, &profile, options))
+    };
+    Ok((profile, input, result))
+}
+
+/// The run's result, where an empty selection under `--allow-empty` is no examples (said on
+/// stderr) rather than an error.
+fn allowing_empty(
+    allow_empty: bool,
+    result: anyhow::Result<Extracted>,
+) -> anyhow::Result<Extracted> {
+    match result {
+        Err(err) if allow_empty && err.is::<EmptySelection>() => {
+            let summary = err
+                .downcast_ref::<EmptySelection>()
+                .map(EmptySelection::summary);
+            output::status(&format!(
+                "{}; --allow-empty: no examples",
+                summary.unwrap_or_default()
+            ));
+            Ok(Extracted::default())
+        }
+        other => other,
+    }
+}
+
+/// Says which units were left out for repeating another's code, and which gave fewer distinct
+/// examples than asked.
+fn report_units_short(extracted: &Extracted) {
+    for duplicate in &extracted.duplicates {
+        output::status(&format!(
+            "{} in {} is left out: {} has the same code",
+            duplicate.unit, duplicate.file, duplicate.kept
+        ));
+    }
+    for short in &extracted.shortfalls {
+        output::status(&format!(
+            "{}: {} distinct examples, not {}: every further phrasing would repeat one",
+            short.unit, short.made, short.asked
+        ));
+    }
 }
 
 /// Warns of each example left out because its text fails the check; under `--strict`, the

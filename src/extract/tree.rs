@@ -386,6 +386,36 @@ pub fn summarize(
             use_entries(&u.tree, &mut Vec::new(), &mut uses, interner);
         }
     }
+    let mut items = item_summaries(&file, &uses, interner);
+    let routes = select::find_routes_in(&file)
+        .into_iter()
+        .map(|r| (r.method, r.handler))
+        .collect();
+    // Only a focus file needs the full inventory, for single-file selection.
+    let focus = if is_focus {
+        focus_selection(&source, &file, root_rules, roots, interner, &mut items)
+    } else {
+        FocusSelection::default()
+    };
+    // Summaries are kept for every file until selection across files is done: the spare
+    // capacity that pushing leaves in each list would be a third of them.
+    uses.shrink_to_fit();
+    items.shrink_to_fit();
+    Ok(FileSummary {
+        path: path.to_path_buf(),
+        module,
+        uses,
+        items,
+        routes,
+        selected: focus.selected,
+        creation: focus.creation,
+        foreign_roots: focus.foreign_roots,
+    })
+}
+
+/// The file's functions, types and methods, each with the paths it names that could lead into
+/// another module of the crate.
+fn item_summaries(file: &syn::File, uses: &[UseEntry], interner: &Interner) -> Vec<ItemSummary> {
     // Keep only what could lead into another module of the crate: paths through `crate`,
     // `self` or `super`, or starting with a name a `use` brings in. Local names and std paths
     // are most of what code names, and held for every file they would dominate memory.
@@ -433,70 +463,71 @@ pub fn summarize(
             _ => {}
         }
     }
-    let routes = select::find_routes_in(&file)
-        .into_iter()
-        .map(|r| (r.method, r.handler))
-        .collect();
-    let mut selected = Vec::new();
-    let mut creation = Vec::new();
-    let mut foreign_roots = Vec::new();
-    // Only a focus file needs the full inventory, for single-file selection.
-    let inventory = is_focus.then(|| Inventory::new(&source, &file));
-    if let Some(inventory) = &inventory
-        && let Ok(selection) = select::select_creation_items(inventory, root_rules, roots)
-    {
-        for route in &selection.foreign_roots {
-            foreign_roots.push((
-                route.handler_path.join("::"),
-                Reason::Root {
-                    method: route.method.clone(),
-                    path: route.path(),
-                },
-            ));
-        }
-        // Selected impl blocks join the summary, so that what they name is followed too.
-        for s in &selection.items {
-            let e = &inventory.entries[s.entry];
-            if e.kind == Kind::Impl {
-                items.push(ItemSummary {
-                    name: interner.intern(e.name.clone()),
-                    kind: Kind::Impl,
-                    self_ty: e.self_ty.clone().map(|ty| interner.intern(ty)),
-                    refs: shared_paths(select::paths_named(e), interner, |_| true),
-                });
-            }
-        }
-        let root_names: Vec<&str> = selection
-            .roots
-            .iter()
-            .map(|&r| inventory.entries[r].name.as_str())
-            .collect();
-        for s in &selection.items {
-            let e = &inventory.entries[s.entry];
-            selected.push((e.name.clone(), e.self_ty.clone()));
-            let direct = match &s.reason {
-                Reason::CalledBy(by) => root_names.contains(&by.as_str()),
-                _ => selection.roots.contains(&s.entry),
-            };
-            if direct && e.kind == Kind::Fn {
-                creation.push(e.name.clone());
-            }
+    items
+}
+
+/// What single-file selection takes in a focus file (see [`FileSummary`]'s fields of the same
+/// names); empty for any other file.
+#[derive(Default)]
+struct FocusSelection {
+    selected: Vec<(String, Option<String>)>,
+    creation: Vec<String>,
+    foreign_roots: Vec<(String, Reason)>,
+}
+
+/// Selects in a focus file as single-file mode does: the roots routed elsewhere, what is
+/// selected, the creation functions proper. Selected impl blocks join `items`, so that what
+/// they name is followed too.
+fn focus_selection(
+    source: &SourceFile,
+    file: &source::Parsed,
+    root_rules: &[RootRule],
+    roots: &[(String, Reason)],
+    interner: &Interner,
+    items: &mut Vec<ItemSummary>,
+) -> FocusSelection {
+    let mut focus = FocusSelection::default();
+    let inventory = Inventory::new(source, file);
+    let Ok(selection) = select::select_creation_items(&inventory, root_rules, roots) else {
+        return focus;
+    };
+    for route in &selection.foreign_roots {
+        focus.foreign_roots.push((
+            route.handler_path.join("::"),
+            Reason::Root {
+                method: route.method.clone(),
+                path: route.path(),
+            },
+        ));
+    }
+    for s in &selection.items {
+        let e = &inventory.entries[s.entry];
+        if e.kind == Kind::Impl {
+            items.push(ItemSummary {
+                name: interner.intern(e.name.clone()),
+                kind: Kind::Impl,
+                self_ty: e.self_ty.clone().map(|ty| interner.intern(ty)),
+                refs: shared_paths(select::paths_named(e), interner, |_| true),
+            });
         }
     }
-    // Summaries are kept for every file until selection across files is done: the spare
-    // capacity that pushing leaves in each list would be a third of them.
-    uses.shrink_to_fit();
-    items.shrink_to_fit();
-    Ok(FileSummary {
-        path: path.to_path_buf(),
-        module,
-        uses,
-        items,
-        routes,
-        selected,
-        creation,
-        foreign_roots,
-    })
+    let root_names: Vec<&str> = selection
+        .roots
+        .iter()
+        .map(|&r| inventory.entries[r].name.as_str())
+        .collect();
+    for s in &selection.items {
+        let e = &inventory.entries[s.entry];
+        focus.selected.push((e.name.clone(), e.self_ty.clone()));
+        let direct = match &s.reason {
+            Reason::CalledBy(by) => root_names.contains(&by.as_str()),
+            _ => selection.roots.contains(&s.entry),
+        };
+        if direct && e.kind == Kind::Fn {
+            focus.creation.push(e.name.clone());
+        }
+    }
+    focus
 }
 
 #[derive(Debug, Clone)]
@@ -875,16 +906,83 @@ pub fn plan(
     root_rules: &[RootRule],
     roots: &[(String, Reason)],
 ) -> anyhow::Result<Plan> {
-    use rayon::prelude::*;
     let files = walk(root, options)?;
     if files.is_empty() {
         anyhow::bail!("{} is a folder with no .rs file", root.display());
     }
+    let interner = Interner::default();
+    let Summaries {
+        mut summaries,
+        mut focus_files,
+        skipped,
+    } = summarize_all(root, &files, options, root_rules, roots, &interner)?;
+    let mut root_files: Vec<RootFile> = focus_files
+        .iter()
+        .map(|&f| RootFile {
+            path: summaries[f].path.clone(),
+            roots: Vec::new(),
+            routers: Vec::new(),
+        })
+        .collect();
+    let routed = routed_files(&summaries, &focus_files);
+    for (file, routed_file) in routed {
+        let summary = &summaries[file];
+        let found: Vec<_> = routed_file.roots.iter().chain(roots).cloned().collect();
+        summaries[file] = summarize(
+            &summary.path.clone(),
+            summary.module.clone(),
+            true,
+            root_rules,
+            &found,
+            &interner,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        proc_macro2::extra::invalidate_current_thread_spans();
+        match root_files.iter_mut().find(|r| r.path == routed_file.path) {
+            Some(existing) => {
+                existing.roots.extend(routed_file.roots);
+                existing.routers.extend(routed_file.routers);
+            }
+            None => {
+                focus_files.push(file);
+                root_files.push(routed_file);
+            }
+        }
+    }
+    let picks = if options.depth == 0 {
+        Vec::new()
+    } else {
+        select_across_files(&summaries, &focus_files, options.depth)
+    };
+    Ok(Plan {
+        root_files,
+        picked: picked_by_file(&summaries, picks),
+        skipped,
+    })
+}
+
+/// Every file of a crate summarized: the summaries, which of them are focus files, and the
+/// files that could not be read or parsed, with why.
+struct Summaries {
+    summaries: Vec<FileSummary>,
+    focus_files: Vec<usize>,
+    skipped: Vec<String>,
+}
+
+/// Summarizes `files` in parallel on the large-stack pool, reporting progress as each is done.
+fn summarize_all(
+    root: &Path,
+    files: &[PathBuf],
+    options: &TreeOptions,
+    root_rules: &[RootRule],
+    roots: &[(String, Reason)],
+    interner: &Interner,
+) -> anyhow::Result<Summaries> {
+    use rayon::prelude::*;
     let base = source_base(root);
     let focus = focus_matcher(&options.focus)?;
     let pool = source::pool()?;
     let parsed = AtomicUsize::new(0);
-    let interner = Interner::default();
     options.progress.report(0, files.len());
     let results: Vec<_> = pool.install(|| {
         files
@@ -893,7 +991,7 @@ pub fn plan(
                 let result = module_path(&base, path).map(|module| {
                     let relative = path.strip_prefix(root).unwrap_or(path);
                     let is_focus = focus.is_match(relative);
-                    let summary = summarize(path, module, is_focus, root_rules, roots, &interner);
+                    let summary = summarize(path, module, is_focus, root_rules, roots, interner);
                     // Each parsed file's text stays in this thread's span table otherwise.
                     proc_macro2::extra::invalidate_current_thread_spans();
                     (is_focus, summary)
@@ -918,80 +1016,42 @@ pub fn plan(
             Err(err) => skipped.push(err.to_string()),
         }
     }
-    let mut root_files: Vec<RootFile> = focus_files
-        .iter()
-        .map(|&f| RootFile {
-            path: summaries[f].path.clone(),
-            roots: Vec::new(),
-            routers: Vec::new(),
-        })
-        .collect();
-    // A focus router that registers a handler of another module makes that module's file a
-    // file with roots; its summary is made again with them, so selection across files starts
-    // from what the handler reaches.
+    Ok(Summaries {
+        summaries,
+        focus_files,
+        skipped,
+    })
+}
+
+/// A focus router that registers a handler of another module makes that module's file a file
+/// with roots; its summary is made again with them, so that selection across files starts
+/// from what the handler reaches. Returns those files, by index, with the roots routed to them
+/// and the routers that route them.
+fn routed_files(summaries: &[FileSummary], focus_files: &[usize]) -> BTreeMap<usize, RootFile> {
     let mut routed: BTreeMap<usize, RootFile> = BTreeMap::new();
-    {
-        let index = CrateIndex::new(&summaries);
-        for &f in &focus_files {
-            for (path, reason) in &summaries[f].foreign_roots {
-                if let Some(target) = index.resolve(f, path)
-                    && target.self_ty.is_none()
-                {
-                    let entry = routed.entry(target.file).or_insert_with(|| RootFile {
-                        path: summaries[target.file].path.clone(),
-                        roots: Vec::new(),
-                        routers: Vec::new(),
-                    });
-                    entry.roots.push((target.name, reason.clone()));
-                    if !entry.routers.contains(&summaries[f].path) {
-                        entry.routers.push(summaries[f].path.clone());
-                    }
+    let index = CrateIndex::new(summaries);
+    for &f in focus_files {
+        for (path, reason) in &summaries[f].foreign_roots {
+            if let Some(target) = index.resolve(f, path)
+                && target.self_ty.is_none()
+            {
+                let entry = routed.entry(target.file).or_insert_with(|| RootFile {
+                    path: summaries[target.file].path.clone(),
+                    roots: Vec::new(),
+                    routers: Vec::new(),
+                });
+                entry.roots.push((target.name, reason.clone()));
+                if !entry.routers.contains(&summaries[f].path) {
+                    entry.routers.push(summaries[f].path.clone());
                 }
             }
         }
     }
-    for (file, routed_file) in routed {
-        let RootFile {
-            roots: mut found,
-            routers,
-            ..
-        } = routed_file;
-        found.extend(roots.iter().cloned());
-        let summary = &summaries[file];
-        summaries[file] = summarize(
-            &summary.path.clone(),
-            summary.module.clone(),
-            true,
-            root_rules,
-            &found,
-            &interner,
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        proc_macro2::extra::invalidate_current_thread_spans();
-        found.truncate(found.len() - roots.len());
-        match root_files
-            .iter_mut()
-            .find(|r| r.path == summaries[file].path)
-        {
-            Some(existing) => {
-                existing.roots.extend(found);
-                existing.routers.extend(routers);
-            }
-            None => {
-                focus_files.push(file);
-                root_files.push(RootFile {
-                    path: summaries[file].path.clone(),
-                    roots: found,
-                    routers,
-                });
-            }
-        }
-    }
-    let picks = if options.depth == 0 {
-        Vec::new()
-    } else {
-        select_across_files(&summaries, &focus_files, options.depth)
-    };
+    routed
+}
+
+/// The picks grouped by file, in the order they come (path order).
+fn picked_by_file(summaries: &[FileSummary], picks: Vec<Pick>) -> Vec<(PathBuf, Vec<Pick>)> {
     let mut picked: Vec<(PathBuf, Vec<Pick>)> = Vec::new();
     for pick in picks {
         let path = &summaries[pick.file].path;
@@ -1000,9 +1060,5 @@ pub fn plan(
             _ => picked.push((path.clone(), vec![pick])),
         }
     }
-    Ok(Plan {
-        root_files,
-        picked,
-        skipped,
-    })
+    picked
 }

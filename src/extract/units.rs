@@ -3,7 +3,7 @@
 //! composite unit per root holding its same-file call chain. Also what each unit is (its role),
 //! how many examples it gets, and the exact code it carries.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ops::Range;
 
 use crate::extract::facts::{self, Fact};
@@ -81,23 +81,46 @@ fn is_trivial(inventory: &Inventory, entry: usize) -> bool {
     statements <= TRIVIAL_STATEMENTS && body_lines <= TRIVIAL_BODY_LINES
 }
 
+/// The units the selected items form: each item with what folds into it (trivial helpers,
+/// small impls, constants), then one chain per root that calls local functions.
 pub fn build_units(
     inventory: &Inventory,
     selection: &Selection,
     facts: &BTreeMap<usize, Vec<Fact>>,
 ) -> Vec<Unit> {
     let selected: Vec<usize> = selection.items.iter().map(|s| s.entry).collect();
-    let is_selected: std::collections::HashSet<usize> = selected.iter().copied().collect();
-    let fn_named = |name: &str| inventory.fn_index(name).filter(|i| is_selected.contains(i));
+    let is_selected: HashSet<usize> = selected.iter().copied().collect();
+    let (helpers_of, trivial) = trivial_helpers(inventory, selection, facts, &is_selected);
+    let mut joined_to = small_impls(inventory, &selected, &is_selected);
+    let const_hosts = const_hosts(inventory, selection, &selected);
+    let const_units = const_destinations(inventory, &joined_to, &const_hosts, &helpers_of);
+    joined_to.extend(const_units);
+    let mut units = item_units(inventory, &selected, &trivial, &helpers_of, &joined_to);
+    units.extend(chain_units(inventory, selection, facts, &is_selected));
+    units
+}
 
-    // Trivial helpers, and which struct units name them.
+/// A selected function by name.
+fn selected_fn(inventory: &Inventory, is_selected: &HashSet<usize>, name: &str) -> Option<usize> {
+    inventory.fn_index(name).filter(|i| is_selected.contains(i))
+}
+
+/// Trivial helpers (a field's default or example function, short and not a root), and which
+/// struct units name them: (helpers by struct, every trivial helper).
+fn trivial_helpers(
+    inventory: &Inventory,
+    selection: &Selection,
+    facts: &BTreeMap<usize, Vec<Fact>>,
+    is_selected: &HashSet<usize>,
+) -> (BTreeMap<usize, Vec<usize>>, HashSet<usize>) {
     let mut helpers_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut trivial: Vec<usize> = Vec::new();
-    for &entry in &selected {
+    for s in &selection.items {
+        let entry = s.entry;
         for fact in facts.get(&entry).into_iter().flatten() {
             if let Fact::Field(field) = fact {
                 for name in field.default_fn.iter().chain(field.example_fn.iter()) {
-                    if let Some(helper) = fn_named(name)
+                    if let Some(helper) = selected_fn(inventory, is_selected, name)
                         && is_trivial(inventory, helper)
                         && !selection.roots.contains(&helper)
                     {
@@ -113,12 +136,20 @@ pub fn build_units(
             }
         }
     }
+    (helpers_of, trivial.into_iter().collect())
+}
 
-    // A type and its small impls (trait or inherent, markers included) are read together, as a
-    // reviewer reads them: `RawPayload` with its five impls is one example. A large impl (real
-    // logic, such as a conversion of several dozen lines) stays a unit of its own.
+/// A type and its small impls (trait or inherent, markers included) are read together, as a
+/// reviewer reads them: `RawPayload` with its five impls is one example. A large impl (real
+/// logic, such as a conversion of several dozen lines) stays a unit of its own. Returns each
+/// small impl's type.
+fn small_impls(
+    inventory: &Inventory,
+    selected: &[usize],
+    is_selected: &HashSet<usize>,
+) -> BTreeMap<usize, usize> {
     let mut joined_to: BTreeMap<usize, usize> = BTreeMap::new();
-    for &entry in &selected {
+    for &entry in selected {
         let e = &inventory.entries[entry];
         if e.kind != Kind::Impl || e.lines.1 - e.lines.0 + 1 > SMALL_IMPL_LINES {
             continue;
@@ -128,20 +159,25 @@ pub fn build_units(
             joined_to.insert(entry, host);
         }
     }
+    joined_to
+}
 
+/// Constants join the unit of the item that led to them (a description beside a handler in
+/// the router, a limit used by a method): each constant or static's host, the first selected
+/// entry of the name it was reached from.
+fn const_hosts(
+    inventory: &Inventory,
+    selection: &Selection,
+    selected: &[usize],
+) -> BTreeMap<usize, usize> {
     // Selected entries by name, in source order, for finding a constant's host.
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for &entry in &selected {
+    for &entry in selected {
         by_name
             .entry(inventory.entries[entry].name.as_str())
             .or_default()
             .push(entry);
     }
-    // Constants join the unit of the item that led to them (a description beside a handler in
-    // the router, a limit used by a method). That item may itself be folded into another unit
-    // (a small impl into its type's, a trivial helper into its struct's, a constant into its
-    // host's): the constant follows it there, or it would stand alone as a unit with nothing
-    // to say but that it is a constant.
     let mut const_hosts: BTreeMap<usize, usize> = BTreeMap::new();
     for s in &selection.items {
         let kind = inventory.entries[s.entry].kind;
@@ -156,6 +192,19 @@ pub fn build_units(
             const_hosts.insert(s.entry, host);
         }
     }
+    const_hosts
+}
+
+/// Where each constant ends up. Its host may itself be folded into another unit (a small impl
+/// into its type's, a trivial helper into its struct's, a constant into its host's): the
+/// constant follows it there, or it would stand alone as a unit with nothing to say but that
+/// it is a constant. Returns (constant, the unit's entry) pairs.
+fn const_destinations(
+    inventory: &Inventory,
+    joined_to: &BTreeMap<usize, usize>,
+    const_hosts: &BTreeMap<usize, usize>,
+    helpers_of: &BTreeMap<usize, Vec<usize>>,
+) -> Vec<(usize, usize)> {
     let helper_owner = |helper: usize| {
         helpers_of
             .iter()
@@ -185,15 +234,24 @@ pub fn build_units(
             }
         }
     }
-    joined_to.extend(const_units);
+    const_units
+}
 
-    let trivial: std::collections::HashSet<usize> = trivial.into_iter().collect();
+/// One unit per selected item that folds into no other (and is not a `use`), holding its
+/// trivial helpers and what joined it.
+fn item_units(
+    inventory: &Inventory,
+    selected: &[usize],
+    trivial: &HashSet<usize>,
+    helpers_of: &BTreeMap<usize, Vec<usize>>,
+    joined_to: &BTreeMap<usize, usize>,
+) -> Vec<Unit> {
     let mut joined_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (&joined, &host) in &joined_to {
+    for (&joined, &host) in joined_to {
         joined_of.entry(host).or_default().push(joined);
     }
     let mut units = Vec::new();
-    for &entry in &selected {
+    for &entry in selected {
         if trivial.contains(&entry) || joined_to.contains_key(&entry) {
             continue;
         }
@@ -211,14 +269,25 @@ pub fn build_units(
             entries,
         });
     }
+    units
+}
 
+/// One chain unit per root that delegates to selected local functions: the root and every
+/// function it reaches that way.
+fn chain_units(
+    inventory: &Inventory,
+    selection: &Selection,
+    facts: &BTreeMap<usize, Vec<Fact>>,
+    is_selected: &HashSet<usize>,
+) -> Vec<Unit> {
+    let mut units = Vec::new();
     for &root in &selection.roots {
         let mut chain = vec![root];
         let mut i = 0;
         while i < chain.len() {
             for fact in facts.get(&chain[i]).into_iter().flatten() {
                 if let Fact::Delegates { callee, .. } = fact
-                    && let Some(f) = fn_named(callee)
+                    && let Some(f) = selected_fn(inventory, is_selected, callee)
                     && !chain.contains(&f)
                 {
                     chain.push(f);

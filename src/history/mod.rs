@@ -488,6 +488,45 @@ pub fn pair_commit<'v>(
     if commit_message::is_revert(&commit.message) {
         return (row, Err(Dropped::Revert));
     }
+    let (before, after) = match commit_versions(commit, versions) {
+        Ok(both) => both,
+        Err(why) => return (row, Err(why)),
+    };
+    let no_items: &[VersionItem] = &[];
+    let before_items = before.map_or(no_items, |v| v.items.as_slice());
+    let after_items = after.map_or(no_items, |v| v.items.as_slice());
+    let diff = ItemDiff::of(before_items, after_items);
+    diff.fill_row(&mut row, before_items, after_items);
+    let after = match why_dropped(before, after, &diff, &message, rules) {
+        Ok(after) => after,
+        Err(why) => return (row, Err(why)),
+    };
+    // A change has a first parent: `before` is its version.
+    let parent_hex = commit
+        .parents
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let changes = match (diff.changed.is_empty(), before) {
+        (false, Some(before)) => Some(changed_items(before, after, &diff.changed, &parent_hex)),
+        _ => None,
+    };
+    let pair = Pair {
+        after,
+        text: message.text(),
+        commit: commit.id.to_string(),
+        changed: changes,
+        added: diff.added.iter().map(|&a| &after_items[a]).collect(),
+    };
+    (row, Ok(pair))
+}
+
+/// The file's versions before and after a commit (None where the file is absent), or why one
+/// cannot be read.
+fn commit_versions<'v>(
+    commit: &FileCommit,
+    versions: &'v BTreeMap<VersionKey, Result<Version, String>>,
+) -> Result<(Option<&'v Version>, Option<&'v Version>), Dropped> {
     let version = |path: &str, blob: Option<ObjectId>| -> Result<Option<&Version>, Dropped> {
         let Some(blob) = blob else { return Ok(None) };
         match versions.get(&(path.to_owned(), blob)) {
@@ -496,120 +535,155 @@ pub fn pair_commit<'v>(
             None => Err(Dropped::Unreadable(format!("{path} was not read"))),
         }
     };
-    let (before, after) = match (
+    match (
         version(&commit.parent_path, commit.parent_blob),
         version(&commit.path, commit.blob),
     ) {
-        (Ok(before), Ok(after)) => (before, after),
-        (Err(why), _) | (_, Err(why)) => return (row, Err(why)),
-    };
-    let no_items: &[VersionItem] = &[];
-    let before_items = before.map_or(no_items, |v| v.items.as_slice());
-    let after_items = after.map_or(no_items, |v| v.items.as_slice());
-    let pairing = pair_items(before_items, after_items);
-    let changed: Vec<(usize, usize)> = pairing
-        .pairs
-        .iter()
-        .filter_map(|&(b, a)| b.map(|b| (b, a)))
-        .filter(|&(b, a)| {
-            before_items[b].tokens != after_items[a].tokens
-                || before_items[b].name != after_items[a].name
-        })
-        .collect();
-    let added: Vec<usize> = pairing
-        .pairs
-        .iter()
-        .filter(|(b, _)| b.is_none())
-        .map(|&(_, a)| a)
-        .collect();
-    row.changed = changed
-        .iter()
-        .map(
-            |&(b, a)| match (&before_items[b].name, &after_items[a].name) {
-                (old, new) if old != new => format!("{old}→{new}"),
-                (_, new) => new.clone(),
-            },
-        )
-        .collect();
-    row.added = added.iter().map(|&a| after_items[a].name.clone()).collect();
-    row.removed = pairing
-        .removed
-        .iter()
-        .map(|&b| before_items[b].name.clone())
-        .collect();
-    let Some(after) = after else {
-        return (row, Err(Dropped::RemovesFile));
-    };
-    if changed.is_empty() && added.is_empty() {
-        return (row, Err(Dropped::Unchanged));
+        (Ok(before), Ok(after)) => Ok((before, after)),
+        (Err(why), _) | (_, Err(why)) => Err(why),
     }
-    if before.is_none() {
-        return (row, Err(Dropped::AddsFile));
-    }
-    if added.is_empty()
-        && rules.mechanical.contains(&Mechanical::Paths)
-        && changed.iter().all(|&(b, a)| {
-            before_items[b].name == after_items[a].name
-                && without_path_prefixes(&before_items[b].tokens)
-                    == without_path_prefixes(&after_items[a].tokens)
-        })
-    {
-        return (row, Err(Dropped::Mechanical("paths")));
-    }
-    let words = commit_message::word_count(&message);
-    if words < rules.min_words {
-        return (row, Err(Dropped::ShortMessage(words)));
-    }
-    let text = message.text();
-    // A change has a first parent: `before` is its version.
-    let parent_hex = commit
-        .parents
-        .first()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let mut changes = None;
-    if let (false, Some(before)) = (changed.is_empty(), before) {
-        let items: Vec<&VersionItem> = changed.iter().map(|&(_, a)| &after_items[a]).collect();
-        let before_slices: Vec<Slice> = changed
+}
+
+/// What a commit did to a file's items, as indices: items changed (before, after), added
+/// (after) and removed (before).
+struct ItemDiff {
+    changed: Vec<(usize, usize)>,
+    added: Vec<usize>,
+    removed: Vec<usize>,
+}
+
+impl ItemDiff {
+    /// Pairs the items of two versions; a pair whose tokens or name differ is a change.
+    fn of(before_items: &[VersionItem], after_items: &[VersionItem]) -> ItemDiff {
+        let pairing = pair_items(before_items, after_items);
+        let changed: Vec<(usize, usize)> = pairing
+            .pairs
             .iter()
-            .map(|&(b, _)| slice_of(before, before_items[b].bytes.clone(), &parent_hex))
-            .collect();
-        let before_code = joined(before, &before_slices);
-        let what: Vec<Change> = changed
-            .iter()
-            .map(|&(b, a)| {
-                let (old, new) = (&before_items[b], &after_items[a]);
-                Change {
-                    name: new.name.clone(),
-                    renamed_from: (old.name != new.name).then(|| old.name.clone()),
-                    before: &old.facts,
-                    new_names: names_that_came(new, old),
-                    gone_names: names_that_came(old, new),
-                    new_literals: missing(&new.literals, &old.literals),
-                    gone_literals: missing(&old.literals, &new.literals),
-                    docs: docs_change(&old.docs, &new.docs),
-                    visibility_only: without_visibility(&old.tokens)
-                        == without_visibility(&new.tokens),
-                    pub_delta: pub_markers(&new.tokens) - pub_markers(&old.tokens),
-                    borrow_only: borrow_only(&old.tokens, &new.tokens),
-                }
+            .filter_map(|&(b, a)| b.map(|b| (b, a)))
+            .filter(|&(b, a)| {
+                before_items[b].tokens != after_items[a].tokens
+                    || before_items[b].name != after_items[a].name
             })
             .collect();
-        changes = Some(Changed {
-            items,
-            before_slices,
-            before_code,
-            changes: what,
-        });
+        let added: Vec<usize> = pairing
+            .pairs
+            .iter()
+            .filter(|(b, _)| b.is_none())
+            .map(|&(_, a)| a)
+            .collect();
+        ItemDiff {
+            changed,
+            added,
+            removed: pairing.removed,
+        }
     }
-    let pair = Pair {
-        after,
-        text,
-        commit: commit.id.to_string(),
-        changed: changes,
-        added: added.iter().map(|&a| &after_items[a]).collect(),
+
+    /// The `--list` row's names: changed (`old→new` when renamed), added, removed.
+    fn fill_row(
+        &self,
+        row: &mut CommitRow,
+        before_items: &[VersionItem],
+        after_items: &[VersionItem],
+    ) {
+        row.changed = self
+            .changed
+            .iter()
+            .map(
+                |&(b, a)| match (&before_items[b].name, &after_items[a].name) {
+                    (old, new) if old != new => format!("{old}→{new}"),
+                    (_, new) => new.clone(),
+                },
+            )
+            .collect();
+        row.added = self
+            .added
+            .iter()
+            .map(|&a| after_items[a].name.clone())
+            .collect();
+        row.removed = self
+            .removed
+            .iter()
+            .map(|&b| before_items[b].name.clone())
+            .collect();
+    }
+}
+
+/// Why a readable commit gives no example: it removes or adds the file, changes no item, only
+/// moves paths (when the rules say so), or its message is too short. Else the version after it.
+fn why_dropped<'v>(
+    before: Option<&Version>,
+    after: Option<&'v Version>,
+    diff: &ItemDiff,
+    message: &commit_message::Cleaned,
+    rules: &HistoryRules,
+) -> Result<&'v Version, Dropped> {
+    let Some(after) = after else {
+        return Err(Dropped::RemovesFile);
     };
-    (row, Ok(pair))
+    if diff.changed.is_empty() && diff.added.is_empty() {
+        return Err(Dropped::Unchanged);
+    }
+    let Some(before) = before else {
+        return Err(Dropped::AddsFile);
+    };
+    if diff.added.is_empty()
+        && rules.mechanical.contains(&Mechanical::Paths)
+        && diff.changed.iter().all(|&(b, a)| {
+            let (old, new) = (&before.items[b], &after.items[a]);
+            old.name == new.name
+                && without_path_prefixes(&old.tokens) == without_path_prefixes(&new.tokens)
+        })
+    {
+        return Err(Dropped::Mechanical("paths"));
+    }
+    let words = commit_message::word_count(message);
+    if words < rules.min_words {
+        return Err(Dropped::ShortMessage(words));
+    }
+    Ok(after)
+}
+
+/// The items a commit changed: as they are after it, their code at the parent, and what
+/// changed in each.
+fn changed_items<'v>(
+    before: &'v Version,
+    after: &'v Version,
+    changed: &[(usize, usize)],
+    parent_hex: &str,
+) -> Changed<'v> {
+    let items: Vec<&VersionItem> = changed.iter().map(|&(_, a)| &after.items[a]).collect();
+    let before_slices: Vec<Slice> = changed
+        .iter()
+        .map(|&(b, _)| slice_of(before, before.items[b].bytes.clone(), parent_hex))
+        .collect();
+    let before_code = joined(before, &before_slices);
+    let changes = changed
+        .iter()
+        .map(|&(b, a)| change_of(&before.items[b], &after.items[a]))
+        .collect();
+    Changed {
+        items,
+        before_slices,
+        before_code,
+        changes,
+    }
+}
+
+/// What changed in one item, `old` before the commit and `new` after it.
+fn change_of<'v>(old: &'v VersionItem, new: &VersionItem) -> Change<'v> {
+    Change {
+        name: new.name.clone(),
+        renamed_from: (old.name != new.name).then(|| old.name.clone()),
+        before: &old.facts,
+        new_names: names_that_came(new, old),
+        gone_names: names_that_came(old, new),
+        new_literals: missing(&new.literals, &old.literals),
+        gone_literals: missing(&old.literals, &new.literals),
+        docs: docs_change(&old.docs, &new.docs),
+        visibility_only: without_visibility(&old.tokens) == without_visibility(&new.tokens),
+        pub_delta: pub_markers(&new.tokens) - pub_markers(&old.tokens),
+        borrow_only: borrow_only(&old.tokens, &new.tokens),
+    }
 }
 
 /// What a commit did to the profile's items, as plain data: the request's words, the version

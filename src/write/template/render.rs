@@ -961,7 +961,6 @@ fn route_text(route: Option<&Fact>, name: &str) -> String {
     }
 }
 
-/// A fact's sentence for the reasoning, or None where the fact is not for prose.
 /// An impl's methods for its sentence: the detailed entries when the item has them, else the
 /// names.
 fn method_list(names: &[String], context: &ItemContext) -> String {
@@ -982,14 +981,63 @@ struct ItemContext {
     methods: Vec<String>,
 }
 
+/// A fact's sentence for the reasoning, or None where the fact is not for prose. Each group of
+/// facts has its own function, named for the part of the item it speaks of.
 fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
-    let has_aide = context.has_aide;
-    let s = |section: Section, vars: &[(&str, String)]| Some(fill_in(section, salt, vars));
     match fact {
         Fact::Route { .. }
         | Fact::ReadFrom { .. }
         | Fact::NoteComment { .. }
-        | Fact::BodyComment { .. } => None,
+        | Fact::BodyComment { .. }
+        | Fact::Signature { .. } => None,
+        Fact::Doc { .. }
+        | Fact::AideAnnotate { .. }
+        | Fact::Instrument { .. }
+        | Fact::AllowLint { .. } => annotation_sentence(fact, context.has_aide, salt),
+        Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. } => {
+            input_sentence(fact, salt)
+        }
+        Fact::Returns { .. } => returns_sentence(fact, salt),
+        Fact::Delegates { .. }
+        | Fact::ValidateCall { .. }
+        | Fact::ScopedLookup { .. }
+        | Fact::CrateHelper { .. }
+        | Fact::CacheFetch { .. } => call_sentence(fact, salt),
+        Fact::Transaction { .. }
+        | Fact::Commit
+        | Fact::Conflict { .. }
+        | Fact::ActiveModel { .. }
+        | Fact::SetFields { .. }
+        | Fact::Insert { .. } => database_sentence(fact, salt),
+        Fact::QueueSend { .. } => queue_sentence(fact, salt),
+        Fact::ErrorCtor { .. }
+        | Fact::StatusConst { .. }
+        | Fact::LocalAssoc { .. }
+        | Fact::Tracing { .. }
+        | Fact::Expect { .. } => path_sentence(fact, salt),
+        Fact::Derives { .. }
+        | Fact::SerdeContainer { .. }
+        | Fact::Field(_)
+        | Fact::Newtype { .. } => type_sentence(fact, context, salt),
+        Fact::TraitImpl { .. }
+        | Fact::MarkerImpl { .. }
+        | Fact::InherentImpl { .. }
+        | Fact::Method { .. }
+        | Fact::Branch { .. }
+        | Fact::MethodOf { .. } => impl_sentence(fact, context, salt),
+        Fact::ValidatorFn { .. } => validator_fn_sentence(fact, salt),
+    }
+}
+
+/// A section filled in, as a sentence.
+fn says(section: Section, salt: &Salt, vars: &[(&str, String)]) -> Option<String> {
+    Some(fill_in(section, salt, vars))
+}
+
+/// What the item's doc comment and attributes say of it: its summary, its aide annotation, its
+/// tracing span, a lint it allows. None for any other fact.
+fn annotation_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::Doc {
             item,
             summary,
@@ -1000,8 +1048,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             } else {
                 section!("doc")
             };
-            s(
+            says(
                 section,
+                salt,
                 &[
                     ("item", item.clone()),
                     ("summary", unstop(summary)),
@@ -1009,20 +1058,29 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ],
             )
         }
-        Fact::AideAnnotate { item, op_id, attr } => s(
+        Fact::AideAnnotate { item, op_id, attr } => says(
             section!("aide"),
+            salt,
             &[
                 ("item", item.clone()),
                 ("op_id", op_id.clone()),
                 ("attr", attr.clone()),
             ],
         ),
-        Fact::Instrument { item } => s(section!("instrument"), &[("item", item.clone())]),
-        Fact::AllowLint { item, lint } => s(
+        Fact::Instrument { item } => says(section!("instrument"), salt, &[("item", item.clone())]),
+        Fact::AllowLint { item, lint } => says(
             section!("allow_lint"),
+            salt,
             &[("item", item.clone()), ("lint", lint.clone())],
         ),
-        Fact::Signature { .. } => None,
+        _ => None,
+    }
+}
+
+/// What the handler takes in: its state, an extractor (query, path or body), the permission it
+/// demands. None for any other fact.
+fn input_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::State {
             wrapper,
             state_ty,
@@ -1076,8 +1134,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             } else {
                 format!(", binding {}", ticked_list(fields))
             };
-            s(
+            says(
                 section,
+                salt,
                 &[
                     ("wrapper", wrapper.clone()),
                     ("ty", ty.clone()),
@@ -1086,38 +1145,57 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ],
             )
         }
-        Fact::Permission { ty, fields } => s(
+        Fact::Permission { ty, fields } => says(
             section!("permission"),
+            salt,
             &[("ty", ty.clone()), ("fields", ticked_list(fields))],
         ),
-        Fact::Returns { ty, status, body } => {
-            let section = match (status, body) {
-                (Some(_), Some(_)) => section!("returns.status"),
-                (None, Some(_)) => section!("returns.body"),
-                _ => section!("returns.plain"),
-            };
-            s(
-                section,
-                &[
-                    ("ty", ty.clone()),
-                    ("status", status.clone().unwrap_or_default()),
-                    ("body", body.clone().unwrap_or_default()),
-                ],
-            )
-        }
+        _ => None,
+    }
+}
+
+/// What the handler returns: its type, with the status and body when the code names them.
+/// None for any other fact.
+fn returns_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    let Fact::Returns { ty, status, body } = fact else {
+        return None;
+    };
+    let section = match (status, body) {
+        (Some(_), Some(_)) => section!("returns.status"),
+        (None, Some(_)) => section!("returns.body"),
+        _ => section!("returns.plain"),
+    };
+    says(
+        section,
+        salt,
+        &[
+            ("ty", ty.clone()),
+            ("status", status.clone().unwrap_or_default()),
+            ("body", body.clone().unwrap_or_default()),
+        ],
+    )
+}
+
+/// What the code calls: the function it delegates to, a validation, a scoped lookup, a crate
+/// helper, a cache fetch. None for any other fact.
+fn call_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::Delegates {
             callee, whole_body, ..
-        } => s(
+        } => says(
             if *whole_body {
                 section!("delegates")
             } else {
                 section!("calls_local")
             },
+            salt,
             &[("callee", callee.clone())],
         ),
-        Fact::ValidateCall { receiver, .. } => {
-            s(section!("validate_call"), &[("receiver", receiver.clone())])
-        }
+        Fact::ValidateCall { receiver, .. } => says(
+            section!("validate_call"),
+            salt,
+            &[("receiver", receiver.clone())],
+        ),
         Fact::ScopedLookup {
             entity,
             method,
@@ -1128,34 +1206,55 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 .map(|s| format!(" keyed by `{s}`"))
                 .unwrap_or_default();
             match entity {
-                Some(entity) => s(
+                Some(entity) => says(
                     section!("scoped_lookup"),
+                    salt,
                     &[
                         ("entity", entity.clone()),
                         ("method", method.clone()),
                         ("scope", scope),
                     ],
                 ),
-                None => s(
+                None => says(
                     section!("scoped_lookup.bare"),
+                    salt,
                     &[("method", method.clone()), ("scope", scope)],
                 ),
             }
         }
-        Fact::CrateHelper { name } => s(section!("crate_helper"), &[("name", name.clone())]),
+        Fact::CrateHelper { name } => {
+            says(section!("crate_helper"), salt, &[("name", name.clone())])
+        }
         Fact::CacheFetch { call, ttl } => {
             let ttl = ttl
                 .as_ref()
                 .map(|t| format!(" with a time-to-live of `{t}`"))
                 .unwrap_or_default();
-            s(section!("cache"), &[("call", call.clone()), ("ttl", ttl)])
+            says(
+                section!("cache"),
+                salt,
+                &[("call", call.clone()), ("ttl", ttl)],
+            )
         }
+        _ => None,
+    }
+}
+
+/// What the code writes to the database: the transaction, its commit, a conflict, the active
+/// model built and its fields, the insert. None for any other fact.
+fn database_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::Transaction { method, inserts } => {
             if inserts.is_empty() {
-                s(section!("transaction.begin"), &[("method", method.clone())])
+                says(
+                    section!("transaction.begin"),
+                    salt,
+                    &[("method", method.clone())],
+                )
             } else {
-                s(
+                says(
                     section!("transaction"),
+                    salt,
                     &[
                         ("method", method.clone()),
                         ("inserts", ticked_list(inserts)),
@@ -1163,22 +1262,23 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 )
             }
         }
-        Fact::Commit => s(section!("commit"), &[]),
-        Fact::Conflict { via } => s(section!("conflict"), &[("via", via.clone())]),
+        Fact::Commit => says(section!("commit"), salt, &[]),
+        Fact::Conflict { via } => says(section!("conflict"), salt, &[("via", via.clone())]),
         Fact::ActiveModel {
             ty,
             set_fields,
             base,
         } => {
             if set_fields.is_empty() {
-                return s(section!("active_model.new"), &[("ty", ty.clone())]);
+                return says(section!("active_model.new"), salt, &[("ty", ty.clone())]);
             }
             let base = base
                 .as_ref()
                 .map(|b| format!(", taking the rest from `{b}`"))
                 .unwrap_or_default();
-            s(
+            says(
                 section!("active_model"),
+                salt,
                 &[
                     ("ty", ty.clone()),
                     ("set_fields", ticked_list(set_fields)),
@@ -1186,40 +1286,69 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ],
             )
         }
-        Fact::SetFields { target, fields } => s(
+        Fact::SetFields { target, fields } => says(
             section!("set_fields"),
+            salt,
             &[("target", target.clone()), ("fields", ticked_list(fields))],
         ),
-        Fact::Insert { receiver } => s(section!("insert"), &[("receiver", receiver.clone())]),
-        Fact::QueueSend {
-            queue,
-            task,
-            guard,
-            in_loop,
-        } => {
-            let task = task
-                .as_ref()
-                .map(|t| format!(" (a task built by `{t}`)"))
-                .unwrap_or_default();
-            let section = match (guard, in_loop) {
-                (Some(_), _) => section!("queue.guarded"),
-                (None, true) => section!("queue.loop"),
-                (None, false) => section!("queue"),
-            };
-            s(
-                section,
-                &[
-                    ("queue", queue.clone()),
-                    ("task", task),
-                    ("guard", guard.clone().unwrap_or_default()),
-                ],
-            )
+        Fact::Insert { receiver } => {
+            says(section!("insert"), salt, &[("receiver", receiver.clone())])
         }
-        Fact::ErrorCtor { path } => s(section!("error"), &[("path", path.clone())]),
-        Fact::StatusConst { path } => s(section!("status_const"), &[("path", path.clone())]),
-        Fact::LocalAssoc { path } => s(section!("local_assoc"), &[("path", path.clone())]),
-        Fact::Tracing { mac } => s(section!("tracing"), &[("mac", mac.clone())]),
-        Fact::Expect { message } => s(section!("expect"), &[("message", message.clone())]),
+        _ => None,
+    }
+}
+
+/// What the code sends to a queue: the task, and the guard or loop around the send. None for
+/// any other fact.
+fn queue_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    let Fact::QueueSend {
+        queue,
+        task,
+        guard,
+        in_loop,
+    } = fact
+    else {
+        return None;
+    };
+    let task = task
+        .as_ref()
+        .map(|t| format!(" (a task built by `{t}`)"))
+        .unwrap_or_default();
+    let section = match (guard, in_loop) {
+        (Some(_), _) => section!("queue.guarded"),
+        (None, true) => section!("queue.loop"),
+        (None, false) => section!("queue"),
+    };
+    says(
+        section,
+        salt,
+        &[
+            ("queue", queue.clone()),
+            ("task", task),
+            ("guard", guard.clone().unwrap_or_default()),
+        ],
+    )
+}
+
+/// A path or a macro the code names on its way: an error constructor, a status constant, a
+/// local associated item, a tracing macro, an `expect`'s message. None for any other fact.
+fn path_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
+        Fact::ErrorCtor { path } => says(section!("error"), salt, &[("path", path.clone())]),
+        Fact::StatusConst { path } => {
+            says(section!("status_const"), salt, &[("path", path.clone())])
+        }
+        Fact::LocalAssoc { path } => says(section!("local_assoc"), salt, &[("path", path.clone())]),
+        Fact::Tracing { mac } => says(section!("tracing"), salt, &[("mac", mac.clone())]),
+        Fact::Expect { message } => says(section!("expect"), salt, &[("message", message.clone())]),
+        _ => None,
+    }
+}
+
+/// What a type is made of: its derives (and the mechanisms they bring), its serde renaming, a
+/// field, a newtype's inner type. None for any other fact.
+fn type_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::Derives {
             item,
             list: derives,
@@ -1231,8 +1360,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             } else {
                 section!("derives.mechanisms")
             };
-            s(
+            says(
                 section,
+                salt,
                 &[
                     ("item", item.clone()),
                     ("list", ticked_list(derives)),
@@ -1240,16 +1370,18 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
                 ],
             )
         }
-        Fact::SerdeContainer { rename_all } => s(
+        Fact::SerdeContainer { rename_all } => says(
             section!("serde_container"),
+            salt,
             &[("rename_all", rename_all.clone())],
         ),
-        Fact::Field(field) => s(
+        Fact::Field(field) => says(
             if field.ty.is_empty() {
                 section!("field.untyped")
             } else {
                 section!("field")
             },
+            salt,
             &[
                 ("name", field.name.clone()),
                 ("ty", field.ty.clone()),
@@ -1260,14 +1392,23 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             item,
             inner,
             raw_json,
-        } => s(
+        } => says(
             if *raw_json {
                 section!("newtype.raw")
             } else {
                 section!("newtype")
             },
+            salt,
             &[("item", item.clone()), ("inner", inner.clone())],
         ),
+        _ => None,
+    }
+}
+
+/// What an impl holds: the trait (or none) and its methods, a method's shape, a branch in it,
+/// the type a method belongs to. None for any other fact.
+fn impl_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
+    match fact {
         Fact::TraitImpl {
             trait_name,
             self_ty,
@@ -1281,8 +1422,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             } else {
                 section!("trait_impl")
             };
-            s(
+            says(
                 section,
+                salt,
                 &[
                     ("trait_name", trait_name.clone()),
                     ("self_ty", self_ty.clone()),
@@ -1294,15 +1436,17 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         Fact::MarkerImpl {
             trait_name,
             self_ty,
-        } => s(
+        } => says(
             section!("marker_impl"),
+            salt,
             &[
                 ("trait_name", trait_name.clone()),
                 ("self_ty", self_ty.clone()),
             ],
         ),
-        Fact::InherentImpl { self_ty, methods } => s(
+        Fact::InherentImpl { self_ty, methods } => says(
             section!("inherent_impl"),
+            salt,
             &[
                 ("self_ty", self_ty.clone()),
                 ("methods", method_list(methods, context)),
@@ -1322,41 +1466,54 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
             body.as_ref(),
             salt,
         )),
-        Fact::Branch { condition } => s(section!("branch"), &[("condition", condition.clone())]),
-        Fact::MethodOf { method, self_ty } => s(
+        Fact::Branch { condition } => says(
+            section!("branch"),
+            salt,
+            &[("condition", condition.clone())],
+        ),
+        Fact::MethodOf { method, self_ty } => says(
             section!("method_of"),
+            salt,
             &[("method", method.clone()), ("self_ty", self_ty.clone())],
         ),
-        Fact::ValidatorFn {
-            name,
-            arg_ty,
-            messages,
-            condition,
-        } => {
-            let condition = condition
-                .as_ref()
-                .map(|c| format!(" (the test is `{c}`)"))
-                .unwrap_or_default();
-            let mut text = fill_in(
-                section!("validator_fn"),
-                salt,
-                &[
-                    ("name", name.clone()),
-                    ("arg_ty", arg_ty.clone()),
-                    ("condition", condition),
-                ],
-            );
-            if let Some(message) = messages.first() {
-                text.push(' ');
-                text.push_str(&fill_in(
-                    section!("validator_fn.message"),
-                    salt,
-                    &[("message", unstop(message))],
-                ));
-            }
-            Some(text)
-        }
+        _ => None,
     }
+}
+
+/// What a validator function checks: its argument, its test, and the first message it gives.
+/// None for any other fact.
+fn validator_fn_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    let Fact::ValidatorFn {
+        name,
+        arg_ty,
+        messages,
+        condition,
+    } = fact
+    else {
+        return None;
+    };
+    let condition = condition
+        .as_ref()
+        .map(|c| format!(" (the test is `{c}`)"))
+        .unwrap_or_default();
+    let mut text = fill_in(
+        section!("validator_fn"),
+        salt,
+        &[
+            ("name", name.clone()),
+            ("arg_ty", arg_ty.clone()),
+            ("condition", condition),
+        ],
+    );
+    if let Some(message) = messages.first() {
+        text.push(' ');
+        text.push_str(&fill_in(
+            section!("validator_fn.message"),
+            salt,
+            &[("message", unstop(message))],
+        ));
+    }
+    Some(text)
 }
 
 fn method_sentence(
@@ -2042,155 +2199,180 @@ fn bounds_in_words(rule: &str) -> Option<String> {
     }
 }
 
+/// The request's details, one line each and none twice: what each fact asks of the endpoint,
+/// of its effects and of its types, what the unit's role asks, what the rules that fired ask;
+/// a default line when there is nothing else.
 fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<String> {
-    let mut details = Vec::new();
-    let push = |section: Section, vars: &[(&str, String)], details: &mut Vec<String>| {
-        let line = fill_in(section, salt, vars);
-        if !details.contains(&line) {
-            details.push(line);
-        }
+    let mut details = Details {
+        lines: Vec::new(),
+        salt,
     };
     let mut errors = false;
     for (index, (_, facts)) in unit.items.iter().enumerate() {
         for fact in facts.iter() {
-            match fact {
-                Fact::Returns {
-                    status: Some(status),
-                    body: Some(body),
-                    ..
-                } if matches!(unit.role, Role::Handler | Role::Chain) => push(
-                    section!("detail.status"),
-                    &[("status", status.clone()), ("body", body.clone())],
-                    &mut details,
-                ),
-                Fact::StatusConst { path } if matches!(unit.role, Role::Handler | Role::Chain) => {
-                    let body = facts.iter().find_map(|f| match f {
-                        Fact::Returns { body: Some(b), .. } => Some(b.clone()),
-                        _ => None,
-                    });
-                    if let Some(body) = body {
-                        push(
-                            section!("detail.status_const"),
-                            &[("path", path.clone()), ("body", body)],
-                            &mut details,
-                        );
-                    }
-                }
-                Fact::Extractor { role, ty, .. } => match role {
-                    ExtractorRole::Body => {
-                        push(section!("detail.body"), &[("ty", ty.clone())], &mut details)
-                    }
-                    ExtractorRole::Query => push(
-                        section!("detail.query"),
-                        &[("ty", ty.clone())],
-                        &mut details,
-                    ),
-                    ExtractorRole::Path => {}
-                },
-                Fact::Permission { ty, .. } => push(
-                    section!("detail.permission"),
-                    &[("ty", ty.clone())],
-                    &mut details,
-                ),
-                Fact::AideAnnotate { op_id, .. } => push(
-                    section!("detail.aide"),
-                    &[("op_id", op_id.clone())],
-                    &mut details,
-                ),
-                Fact::Delegates { callee, .. } if unit.role == Role::Handler => push(
-                    section!("detail.delegates"),
-                    &[("callee", callee.clone())],
-                    &mut details,
-                ),
-                Fact::CacheFetch { call, .. } => push(
-                    section!("detail.cache"),
-                    &[("call", call.clone())],
-                    &mut details,
-                ),
-                Fact::Transaction { .. } => push(section!("detail.transaction"), &[], &mut details),
-                Fact::QueueSend { guard, .. } => {
-                    push(section!("detail.queue"), &[], &mut details);
-                    if guard.is_some() {
-                        push(section!("detail.queue_guarded"), &[], &mut details);
-                    }
-                }
-                Fact::Conflict { .. } => push(section!("detail.conflict"), &[], &mut details),
-                Fact::ScopedLookup { .. } => push(section!("detail.lookup"), &[], &mut details),
-                // The spec of the fields, in a unit's first example; later ones ask otherwise.
-                Fact::Field(field)
-                    if matches!(unit.role, Role::Body | Role::Query)
-                        && index == unit.primary
-                        && salt.rotation == 0 =>
-                {
-                    if let Some(constraints) = field_spec(field, unit.file) {
-                        push(
-                            section!("detail.spec"),
-                            &[("wire", wire_name(field, facts)), ("spec", constraints)],
-                            &mut details,
-                        );
-                    }
-                }
-                Fact::ValidatorFn { messages, .. } => match messages.first() {
-                    Some(message) => push(
-                        section!("detail.rejects"),
-                        &[("message", message.clone())],
-                        &mut details,
-                    ),
-                    None => push(section!("detail.validator"), &[], &mut details),
-                },
-                Fact::Newtype {
-                    inner,
-                    raw_json: true,
-                    ..
-                } => push(
-                    section!("detail.newtype_raw"),
-                    &[("inner", inner.clone())],
-                    &mut details,
-                ),
-                Fact::SetFields { .. } => push(section!("detail.set_fields"), &[], &mut details),
-                Fact::SerdeContainer { rename_all }
-                    if matches!(unit.role, Role::Response | Role::Model) =>
-                {
-                    push(
-                        section!("detail.rename_all"),
-                        &[("rename_all", rename_all.clone())],
-                        &mut details,
-                    )
-                }
-                Fact::Field(field)
-                    if matches!(unit.role, Role::Response | Role::Model)
-                        && field.rename.is_some() =>
-                {
-                    push(
-                        section!("detail.wire_name"),
-                        &[
-                            ("name", field.name.clone()),
-                            ("wire", field.rename.clone().unwrap_or_default()),
-                        ],
-                        &mut details,
-                    )
-                }
-                Fact::Branch { condition }
-                    if matches!(unit.role, Role::InherentImpl | Role::TraitImpl)
-                        && condition.chars().all(|c| c.is_alphanumeric() || c == '_') =>
-                {
-                    push(
-                        section!("detail.branch"),
-                        &[("condition", condition.clone())],
-                        &mut details,
-                    )
-                }
-                Fact::ErrorCtor { .. } => errors = true,
-                _ => {}
-            }
+            endpoint_detail(unit, facts, fact, &mut details);
+            effect_detail(fact, &mut details);
+            type_detail(unit, index, facts, fact, &mut details);
+            errors |= matches!(fact, Fact::ErrorCtor { .. });
         }
     }
-    if unit.role == Role::Check {
-        push(section!("detail.check"), &[], &mut details);
-    } else if errors && matches!(unit.role, Role::Helper | Role::Chain) {
-        push(section!("detail.errors"), &[], &mut details);
+    role_detail(unit.role, errors, &mut details);
+    rule_details(insights, &mut details);
+    if details.lines.is_empty() {
+        details.push(section!("detail.default"), &[]);
     }
-    // What the rules see in the code, as needs: one line each, where the rule words one.
+    details.lines
+}
+
+/// The request's detail lines as they are gathered: a line already there is not added again.
+struct Details<'a, 't> {
+    lines: Vec<String>,
+    salt: &'a Salt<'t>,
+}
+
+impl Details<'_, '_> {
+    /// Adds a section, filled in.
+    fn push(&mut self, section: Section, vars: &[(&str, String)]) {
+        let line = fill_in(section, self.salt, vars);
+        self.push_line(line);
+    }
+
+    /// Adds a line as it is.
+    fn push_line(&mut self, line: String) {
+        if !self.lines.contains(&line) {
+            self.lines.push(line);
+        }
+    }
+}
+
+/// What the endpoint answers and takes: a status with its body, the body and query it reads,
+/// the permission it demands, its aide operation, the function a handler delegates to.
+fn endpoint_detail(unit: &UnitView, facts: &[Fact], fact: &Fact, details: &mut Details) {
+    let answers = matches!(unit.role, Role::Handler | Role::Chain);
+    match fact {
+        Fact::Returns {
+            status: Some(status),
+            body: Some(body),
+            ..
+        } if answers => details.push(
+            section!("detail.status"),
+            &[("status", status.clone()), ("body", body.clone())],
+        ),
+        Fact::StatusConst { path } if answers => {
+            let body = facts.iter().find_map(|f| match f {
+                Fact::Returns { body: Some(b), .. } => Some(b.clone()),
+                _ => None,
+            });
+            if let Some(body) = body {
+                details.push(
+                    section!("detail.status_const"),
+                    &[("path", path.clone()), ("body", body)],
+                );
+            }
+        }
+        Fact::Extractor { role, ty, .. } => match role {
+            ExtractorRole::Body => details.push(section!("detail.body"), &[("ty", ty.clone())]),
+            ExtractorRole::Query => details.push(section!("detail.query"), &[("ty", ty.clone())]),
+            ExtractorRole::Path => {}
+        },
+        Fact::Permission { ty, .. } => {
+            details.push(section!("detail.permission"), &[("ty", ty.clone())])
+        }
+        Fact::AideAnnotate { op_id, .. } => {
+            details.push(section!("detail.aide"), &[("op_id", op_id.clone())])
+        }
+        Fact::Delegates { callee, .. } if unit.role == Role::Handler => {
+            details.push(section!("detail.delegates"), &[("callee", callee.clone())])
+        }
+        _ => {}
+    }
+}
+
+/// What the code does on its way: a cache fetch, a transaction, a queue send (and its guard),
+/// a conflict check, a scoped lookup, fields set.
+fn effect_detail(fact: &Fact, details: &mut Details) {
+    match fact {
+        Fact::CacheFetch { call, .. } => {
+            details.push(section!("detail.cache"), &[("call", call.clone())])
+        }
+        Fact::Transaction { .. } => details.push(section!("detail.transaction"), &[]),
+        Fact::QueueSend { guard, .. } => {
+            details.push(section!("detail.queue"), &[]);
+            if guard.is_some() {
+                details.push(section!("detail.queue_guarded"), &[]);
+            }
+        }
+        Fact::Conflict { .. } => details.push(section!("detail.conflict"), &[]),
+        Fact::ScopedLookup { .. } => details.push(section!("detail.lookup"), &[]),
+        Fact::SetFields { .. } => details.push(section!("detail.set_fields"), &[]),
+        _ => {}
+    }
+}
+
+/// What the types ask: a body or query field's spec, a validator's message, a raw JSON
+/// newtype, a response's renaming and wire names, an impl's branch on a flag.
+fn type_detail(unit: &UnitView, index: usize, facts: &[Fact], fact: &Fact, details: &mut Details) {
+    let wire = matches!(unit.role, Role::Response | Role::Model);
+    match fact {
+        // The spec of the fields, in a unit's first example; later ones ask otherwise.
+        Fact::Field(field)
+            if matches!(unit.role, Role::Body | Role::Query)
+                && index == unit.primary
+                && details.salt.rotation == 0 =>
+        {
+            if let Some(constraints) = field_spec(field, unit.file) {
+                details.push(
+                    section!("detail.spec"),
+                    &[("wire", wire_name(field, facts)), ("spec", constraints)],
+                );
+            }
+        }
+        Fact::ValidatorFn { messages, .. } => match messages.first() {
+            Some(message) => {
+                details.push(section!("detail.rejects"), &[("message", message.clone())])
+            }
+            None => details.push(section!("detail.validator"), &[]),
+        },
+        Fact::Newtype {
+            inner,
+            raw_json: true,
+            ..
+        } => details.push(section!("detail.newtype_raw"), &[("inner", inner.clone())]),
+        Fact::SerdeContainer { rename_all } if wire => details.push(
+            section!("detail.rename_all"),
+            &[("rename_all", rename_all.clone())],
+        ),
+        Fact::Field(field) if wire && field.rename.is_some() => details.push(
+            section!("detail.wire_name"),
+            &[
+                ("name", field.name.clone()),
+                ("wire", field.rename.clone().unwrap_or_default()),
+            ],
+        ),
+        Fact::Branch { condition }
+            if matches!(unit.role, Role::InherentImpl | Role::TraitImpl)
+                && condition.chars().all(|c| c.is_alphanumeric() || c == '_') =>
+        {
+            details.push(
+                section!("detail.branch"),
+                &[("condition", condition.clone())],
+            )
+        }
+        _ => {}
+    }
+}
+
+/// What the unit's role asks: a check's line, or the errors a helper or chain returns.
+fn role_detail(role: Role, errors: bool, details: &mut Details) {
+    if role == Role::Check {
+        details.push(section!("detail.check"), &[]);
+    } else if errors && matches!(role, Role::Helper | Role::Chain) {
+        details.push(section!("detail.errors"), &[]);
+    }
+}
+
+/// What the rules see in the code, as needs: one line each, where the rule words one.
+fn rule_details(insights: &Insights, details: &mut Details) {
     let mut asked: Vec<&str> = Vec::new();
     for fired_here in &insights.0 {
         for fired in fired_here {
@@ -2198,17 +2380,12 @@ fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<Str
                 continue;
             }
             asked.push(&fired.rule.id);
-            let index = salt.choose(&format!("ask:{}", fired.rule.id), fired.rule.ask.len());
-            let line = fill(&fired.rule.ask[index], &fired.vars);
-            if !details.contains(&line) {
-                details.push(line);
-            }
+            let index = details
+                .salt
+                .choose(&format!("ask:{}", fired.rule.id), fired.rule.ask.len());
+            details.push_line(fill(&fired.rule.ask[index], &fired.vars));
         }
     }
-    if details.is_empty() {
-        push(section!("detail.default"), &[], &mut details);
-    }
-    details
 }
 
 /// The request in one voice: a title, an ask and a list of details, all from facts.
@@ -2292,19 +2469,48 @@ fn fields_of(facts: &[Fact]) -> Vec<&FieldFact> {
         .collect()
 }
 
-/// The sentences saying what changed in one item: renamed, names and literals in and out,
-/// fields gained, lost or re-attributed, the doc comment rewritten.
+/// The sentences saying what changed in one item: renamed, fields gained, lost or
+/// re-attributed, derives, fields newly set, arguments reordered, the doc comment rewritten,
+/// names in and out; when none of these, the literals, visibility, borrows or shape.
 fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String> {
-    let name = change.name.clone();
-    let s = |section: Section, vars: &[(&str, String)]| fill_in(section, salt, vars);
     let mut out = Vec::new();
-    if let Some(old) = &change.renamed_from {
-        out.push(s(
-            section!("change.renamed"),
-            &[("old", old.clone()), ("name", name.clone())],
-        ));
-    }
+    out.extend(renamed_sentence(change, salt));
     let (before_fields, after_fields) = (fields_of(change.before), fields_of(after));
+    let (added, removed) = field_sentences(change, &before_fields, &after_fields, salt, &mut out);
+    let field_rules = after_fields.iter().any(|f| !f.validate.is_empty());
+    let (derived, underived) = derive_sentences(change, after, field_rules, salt, &mut out);
+    let newly_set = set_field_sentences(change, after, salt, &mut out);
+    out.extend(argument_order_sentence(change, after, salt));
+    out.extend(doc_change_sentence(change, after, salt));
+    let said = [added, removed, derived, underived, newly_set].concat();
+    name_sentences(change, &said, salt, &mut out);
+    if out.is_empty() {
+        out.push(quiet_change_sentence(change, salt));
+    }
+    out
+}
+
+/// The item's old name, when the commit renamed it.
+fn renamed_sentence(change: &Change, salt: &Salt) -> Option<String> {
+    let old = change.renamed_from.as_ref()?;
+    Some(fill_in(
+        section!("change.renamed"),
+        salt,
+        &[("old", old.clone()), ("name", change.name.clone())],
+    ))
+}
+
+/// Fields added and removed, fields given new validator rules, fields whose attributes alone
+/// changed. Returns the names of the fields added and removed (said here, not again).
+fn field_sentences(
+    change: &Change,
+    before_fields: &[&FieldFact],
+    after_fields: &[&FieldFact],
+    salt: &Salt,
+    out: &mut Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let name = &change.name;
+    let s = |section: Section, vars: &[(&str, String)]| fill_in(section, salt, vars);
     let added: Vec<String> = after_fields
         .iter()
         .filter(|f| !before_fields.iter().any(|b| b.name == f.name))
@@ -2328,7 +2534,7 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         ));
     }
     let mut reattributed = Vec::new();
-    for field in &after_fields {
+    for field in after_fields {
         let Some(old) = before_fields.iter().find(|b| b.name == field.name) else {
             continue;
         };
@@ -2365,6 +2571,19 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
             &[("list", ticked_list(&reattributed))],
         ));
     }
+    (added, removed)
+}
+
+/// Derives added (with the mechanisms they bring) and removed. Returns the derives added and
+/// removed.
+fn derive_sentences(
+    change: &Change,
+    after: &[Fact],
+    field_rules: bool,
+    salt: &Salt,
+    out: &mut Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let name = &change.name;
     let derives = |facts: &[Fact]| -> Vec<String> {
         facts
             .iter()
@@ -2377,7 +2596,6 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
     let (old_derives, new_derives) = (derives(change.before), derives(after));
     let derived: Vec<String> = missing(&new_derives, &old_derives);
     let underived: Vec<String> = missing(&old_derives, &new_derives);
-    let field_rules = after_fields.iter().any(|f| !f.validate.is_empty());
     let mechanisms = derive_mechanisms(&derived, field_rules);
     if !derived.is_empty() {
         let section = if mechanisms.is_empty() {
@@ -2385,8 +2603,9 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         } else {
             section!("change.derives_added_why")
         };
-        out.push(s(
+        out.push(fill_in(
             section,
+            salt,
             &[
                 ("name", name.clone()),
                 ("list", ticked_list(&derived)),
@@ -2395,11 +2614,23 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         ));
     }
     if !underived.is_empty() {
-        out.push(s(
+        out.push(fill_in(
             section!("change.derives_removed"),
+            salt,
             &[("name", name.clone()), ("list", ticked_list(&underived))],
         ));
     }
+    (derived, underived)
+}
+
+/// Fields an active model sets now that it did not before (the model itself already built
+/// before the commit). Returns those fields.
+fn set_field_sentences(
+    change: &Change,
+    after: &[Fact],
+    salt: &Salt,
+    out: &mut Vec<String>,
+) -> Vec<String> {
     let mut newly_set = Vec::new();
     for fact in after {
         let Fact::ActiveModel { ty, set_fields, .. } = fact else {
@@ -2423,10 +2654,11 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
                 .iter()
                 .any(|f| matches!(f, Fact::ActiveModel { ty: t, .. } if t == ty))
         {
-            out.push(s(
+            out.push(fill_in(
                 section!("change.sets"),
+                salt,
                 &[
-                    ("name", name.clone()),
+                    ("name", change.name.clone()),
                     ("ty", ty.clone()),
                     ("list", ticked_list(&fresh)),
                 ],
@@ -2434,6 +2666,12 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
             newly_set.extend(fresh);
         }
     }
+    newly_set
+}
+
+/// The same arguments in a new order: the body extractor moved last, or a plain reorder.
+fn argument_order_sentence(change: &Change, after: &[Fact], salt: &Salt) -> Option<String> {
+    let name = &change.name;
     let arg_types = |facts: &[Fact]| -> Vec<String> {
         facts
             .iter()
@@ -2449,27 +2687,37 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         args.sort();
         args
     };
-    if old_args != new_args && !old_args.is_empty() && sorted(&old_args) == sorted(&new_args) {
-        let body = after.iter().find_map(|f| match f {
-            Fact::Extractor {
-                role: ExtractorRole::Body,
-                wrapper,
-                ..
-            } => Some(wrapper.clone()),
-            _ => None,
-        });
-        match body {
-            Some(wrapper)
-                if new_args.last() == Some(&wrapper) && old_args.last() != Some(&wrapper) =>
-            {
-                out.push(s(
-                    section!("change.body_last"),
-                    &[("name", name.clone()), ("wrapper", wrapper)],
-                ));
-            }
-            _ => out.push(s(section!("change.reordered"), &[("name", name.clone())])),
-        }
+    if old_args == new_args || old_args.is_empty() || sorted(&old_args) != sorted(&new_args) {
+        return None;
     }
+    let body = after.iter().find_map(|f| match f {
+        Fact::Extractor {
+            role: ExtractorRole::Body,
+            wrapper,
+            ..
+        } => Some(wrapper.clone()),
+        _ => None,
+    });
+    Some(match body {
+        Some(wrapper) if new_args.last() == Some(&wrapper) && old_args.last() != Some(&wrapper) => {
+            fill_in(
+                section!("change.body_last"),
+                salt,
+                &[("name", name.clone()), ("wrapper", wrapper)],
+            )
+        }
+        _ => fill_in(
+            section!("change.reordered"),
+            salt,
+            &[("name", name.clone())],
+        ),
+    })
+}
+
+/// The doc comment's new summary when it was reworded, else that docs were added, removed or
+/// reworded.
+fn doc_change_sentence(change: &Change, after: &[Fact], salt: &Salt) -> Option<String> {
+    let name = &change.name;
     let doc = |facts: &[Fact]| {
         facts.iter().find_map(|f| match f {
             Fact::Doc { summary, .. } => Some(summary.clone()),
@@ -2480,26 +2728,34 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
         (doc(change.before), doc(after), change.docs)
         && old != new
     {
-        out.push(s(
+        Some(fill_in(
             section!("change.doc"),
+            salt,
             &[("name", name.clone()), ("summary", new)],
-        ));
+        ))
     } else if let Some(docs) = change.docs {
         let section = match docs {
             DocsChange::Added => section!("change.docs_added"),
             DocsChange::Removed => section!("change.docs_removed"),
             DocsChange::Reworded => section!("change.docs"),
         };
-        out.push(s(section, &[("name", name.clone())]));
+        Some(fill_in(section, salt, &[("name", name.clone())]))
+    } else {
+        None
     }
+}
+
+/// The names the new code uses and the old one did, and those it dropped, leaving out what
+/// `said` holds (fields, derives, fields set) and the item's own names.
+fn name_sentences(change: &Change, said: &[String], salt: &Salt, out: &mut Vec<String>) {
+    let name = &change.name;
     // Field names were said above; the rest of what is new or gone is said by name.
     // Types, paths and snake_case names say more than a plain method name (`get`, `expect`):
     // they go first, and four are enough.
     let unsaid = |names: &[String]| -> Vec<String> {
         let mut kept: Vec<String> = names
             .iter()
-            .filter(|n| !added.contains(n) && !removed.contains(n))
-            .filter(|n| !derived.contains(n) && !underived.contains(n) && !newly_set.contains(n))
+            .filter(|n| !said.contains(n))
             .filter(|n| change.renamed_from.as_ref() != Some(*n) && **n != change.name)
             .cloned()
             .collect();
@@ -2512,59 +2768,63 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
     };
     let (new_names, gone_names) = (unsaid(&change.new_names), unsaid(&change.gone_names));
     if !new_names.is_empty() {
-        out.push(s(
+        out.push(fill_in(
             section!("change.uses"),
+            salt,
             &[("name", name.clone()), ("list", ticked_list(&new_names))],
         ));
     }
     if !gone_names.is_empty() {
-        out.push(s(
+        out.push(fill_in(
             section!("change.drops"),
+            salt,
             &[("name", name.clone()), ("list", ticked_list(&gone_names))],
         ));
     }
-    if out.is_empty() {
-        let literals = |l: &[String]| ticked_list(&l.iter().take(3).cloned().collect::<Vec<_>>());
-        let section = match (
-            change.new_literals.is_empty(),
-            change.gone_literals.is_empty(),
-        ) {
-            (false, false) => Some(section!("change.literals")),
-            (false, true) => Some(section!("change.literals_added")),
-            (true, false) => Some(section!("change.literals_removed")),
-            (true, true) => None,
-        };
-        if let Some(section) = section {
-            out.push(s(
-                section,
-                &[
-                    ("name", name.clone()),
-                    ("new", literals(&change.new_literals)),
-                    ("old", literals(&change.gone_literals)),
-                ],
-            ));
-        }
+}
+
+/// For a change nothing above speaks of: the literals added or removed, else the visibility,
+/// else the borrows, else that the shape changed.
+fn quiet_change_sentence(change: &Change, salt: &Salt) -> String {
+    let name = &change.name;
+    let literals = |l: &[String]| ticked_list(&l.iter().take(3).cloned().collect::<Vec<_>>());
+    let section = match (
+        change.new_literals.is_empty(),
+        change.gone_literals.is_empty(),
+    ) {
+        (false, false) => Some(section!("change.literals")),
+        (false, true) => Some(section!("change.literals_added")),
+        (true, false) => Some(section!("change.literals_removed")),
+        (true, true) => None,
+    };
+    if let Some(section) = section {
+        return fill_in(
+            section,
+            salt,
+            &[
+                ("name", name.clone()),
+                ("new", literals(&change.new_literals)),
+                ("old", literals(&change.gone_literals)),
+            ],
+        );
     }
-    if out.is_empty() && change.visibility_only {
+    if change.visibility_only {
         let section = match change.pub_delta {
             d if d > 0 => section!("change.visibility_more"),
             d if d < 0 => section!("change.visibility_less"),
             _ => section!("change.visibility"),
         };
-        out.push(s(section, &[("name", name.clone())]));
+        return fill_in(section, salt, &[("name", name.clone())]);
     }
-    if let (true, Some(delta)) = (out.is_empty(), change.borrow_only) {
+    if let Some(delta) = change.borrow_only {
         let section = if delta > 0 {
             section!("change.borrows_more")
         } else {
             section!("change.borrows_less")
         };
-        out.push(s(section, &[("name", name.clone())]));
+        return fill_in(section, salt, &[("name", name.clone())]);
     }
-    if out.is_empty() {
-        out.push(s(section!("change.shape"), &[("name", name)]));
-    }
-    out
+    fill_in(section!("change.shape"), salt, &[("name", name.clone())])
 }
 
 /// The reasoning of a commit's change to existing items (history mode): what changed in each,
