@@ -249,6 +249,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         variants: cli.variants.map(usize::from),
         imports: cli.imports.into(),
         context: Vec::new(),
+        writer: pipeline::Writers::Templates,
     };
     // Where the outputs go is settled first, and checked against what the run reads as soon as
     // that is known: a refused run does no work and writes nothing.
@@ -869,7 +870,13 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     let progress = output::Progress::start();
     let reporter = progress.clone();
     let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
-    let result = pipeline::extract_history(&repo, &profile, &options, &hook);
+    let result = pipeline::extract_history(
+        &repo,
+        &profile,
+        &options,
+        &hook,
+        &pipeline::template_writer(&profile),
+    );
     progress.finish();
     let history = result?;
     if history.rows.is_empty() && args.since.is_none() {
