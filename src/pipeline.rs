@@ -878,6 +878,37 @@ pub fn extract_tree(
         }
         .into());
     }
+    let parts = extract_parts(&plan, profile, options)?;
+    if parts.iter().all(|(_, part)| part.examples.is_empty()) {
+        return Err(EmptySelection {
+            profile: profile.name().to_owned(),
+            path: root.to_path_buf(),
+            why: format!(
+                ": the files matching --focus {} register nothing for {}, and no --root was given",
+                tree_options.focus,
+                profile.describe_roots()
+            ),
+        }
+        .into());
+    }
+    let mut combined = combine_parts(root, parts);
+    combined.skipped = plan.skipped;
+    // Each part was checked against its own file; across parts only repeats can remain.
+    let made = std::mem::take(&mut combined.examples);
+    let (kept, dropped) = check_examples(made, &[], profile)?;
+    combined.unit_count = combined.unit_count.saturating_sub(emptied(&dropped, &kept));
+    combined.examples = kept;
+    combined.dropped.extend(dropped);
+    Ok(combined)
+}
+
+/// The pipeline run on each file of the plan: the files with roots (routed from their own
+/// router or another's), then the picked items of the others.
+fn extract_parts(
+    plan: &tree::Plan,
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Vec<(PathBuf, Extracted)>> {
     let mut parts: Vec<(PathBuf, Extracted)> = Vec::new();
     for target in &plan.root_files {
         let source = SourceFile::read(&target.path)?;
@@ -910,22 +941,13 @@ pub fn extract_tree(
             extract_picked(&source, picks, profile, &picked_options)?,
         ));
     }
-    if parts.iter().all(|(_, part)| part.examples.is_empty()) {
-        return Err(EmptySelection {
-            profile: profile.name().to_owned(),
-            path: root.to_path_buf(),
-            why: format!(
-                ": the files matching --focus {} register nothing for {}, and no --root was given",
-                tree_options.focus,
-                profile.describe_roots()
-            ),
-        }
-        .into());
-    }
-    let mut combined = Extracted {
-        skipped: plan.skipped,
-        ..Extracted::default()
-    };
+    Ok(parts)
+}
+
+/// The parts of a crate as one run: rows named by file, and a unit whose code another file
+/// already gave left out as a duplicate of it.
+fn combine_parts(root: &Path, parts: Vec<(PathBuf, Extracted)>) -> Extracted {
+    let mut combined = Extracted::default();
     // Where each unit's code was first seen: (unit key, code) → file. A later file with the same
     // unit and the same code would only repeat its examples.
     let mut first_seen: std::collections::HashMap<(String, std::sync::Arc<str>), String> =
@@ -975,25 +997,12 @@ pub fn extract_tree(
                 kept,
             }));
     }
-    // Each part was checked against its own file; across parts only repeats can remain.
-    let made = std::mem::take(&mut combined.examples);
-    let (kept, dropped) = check_examples(made, &[], profile)?;
-    combined.unit_count = combined.unit_count.saturating_sub(emptied(&dropped, &kept));
-    combined.examples = kept;
-    combined.dropped.extend(dropped);
-    Ok(combined)
+    combined
 }
 
 /// Reads one version of a file for history mode: parse, select, facts and roles. A version
 /// with no root of the profile has no items (the handler did not exist yet, or was moved out).
 pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Result<Version> {
-    /// What the syntax tree says of one selected item.
-    struct Seen {
-        facts: Vec<Fact>,
-        idents: BTreeSet<String>,
-        tokens: String,
-        said: Salient,
-    }
     let ((inventory, selection, _names), seen) = parse::two_passes(
         &source,
         || Ok(()),
@@ -1044,59 +1053,11 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
                 .collect(),
         })
         .collect();
-    let mut items = Vec::new();
-    if !selection.roots.is_empty() {
-        let mut facts = placed_facts(&source, &inventory, &selection, profile, &[]);
-        let mut seen_of = BTreeMap::new();
-        for (s, mut one) in selection.items.iter().zip(seen) {
-            facts
-                .entry(s.entry)
-                .or_default()
-                .extend(std::mem::take(&mut one.facts));
-            seen_of.insert(s.entry, one);
-        }
-        let types = units::type_roles(&facts, &inventory);
-        let empty = Vec::new();
-        let called_by_roots: Vec<&str> = selection
-            .roots
-            .iter()
-            .flat_map(|r| facts.get(r).into_iter().flatten())
-            .filter_map(|f| match f {
-                Fact::Delegates { callee, .. } => Some(callee.as_str()),
-                _ => None,
-            })
-            .collect();
-        for s in &selection.items {
-            let entry = &inventory.entries[s.entry];
-            if entry.kind == Kind::Use {
-                continue;
-            }
-            let own = facts.get(&s.entry).unwrap_or(&empty);
-            let alone = Unit {
-                kind: units::UnitKind::Item,
-                primary: s.entry,
-                entries: vec![s.entry],
-            };
-            let Some(one) = seen_of.remove(&s.entry) else {
-                continue;
-            };
-            items.push(VersionItem {
-                kind: entry.kind.label(),
-                name: entry.name.clone(),
-                role: units::role_of(&alone, &inventory, &selection, own, &types),
-                root: selection.roots.contains(&s.entry),
-                called_by_root: called_by_roots.contains(&entry.name.as_str()),
-                bytes: entry.range.clone(),
-                lines: entry.lines,
-                tokens: one.tokens,
-                idents: one.idents,
-                names: one.said.names,
-                literals: one.said.literals,
-                docs: one.said.docs,
-                facts: own.clone(),
-            });
-        }
-    }
+    let items = if selection.roots.is_empty() {
+        Vec::new()
+    } else {
+        version_items(&source, &inventory, &selection, seen, profile)
+    };
     let boundaries = inventory.boundaries().to_vec();
     Ok(Version {
         source,
@@ -1104,6 +1065,77 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
         uses,
         boundaries,
     })
+}
+
+/// What the syntax tree says of one selected item of a version.
+struct Seen {
+    facts: Vec<Fact>,
+    idents: BTreeSet<String>,
+    tokens: String,
+    said: Salient,
+}
+
+/// A version's selected items (its `use` declarations aside), each with its facts, role,
+/// tokens and the names and literals worth saying when they change.
+fn version_items(
+    source: &SourceFile,
+    inventory: &Inventory,
+    selection: &Selection,
+    seen: Vec<Seen>,
+    profile: &Profile,
+) -> Vec<VersionItem> {
+    let mut items = Vec::new();
+    let mut facts = placed_facts(source, inventory, selection, profile, &[]);
+    let mut seen_of = BTreeMap::new();
+    for (s, mut one) in selection.items.iter().zip(seen) {
+        facts
+            .entry(s.entry)
+            .or_default()
+            .extend(std::mem::take(&mut one.facts));
+        seen_of.insert(s.entry, one);
+    }
+    let types = units::type_roles(&facts, inventory);
+    let empty = Vec::new();
+    let called_by_roots: Vec<&str> = selection
+        .roots
+        .iter()
+        .flat_map(|r| facts.get(r).into_iter().flatten())
+        .filter_map(|f| match f {
+            Fact::Delegates { callee, .. } => Some(callee.as_str()),
+            _ => None,
+        })
+        .collect();
+    for s in &selection.items {
+        let entry = &inventory.entries[s.entry];
+        if entry.kind == Kind::Use {
+            continue;
+        }
+        let own = facts.get(&s.entry).unwrap_or(&empty);
+        let alone = Unit {
+            kind: units::UnitKind::Item,
+            primary: s.entry,
+            entries: vec![s.entry],
+        };
+        let Some(one) = seen_of.remove(&s.entry) else {
+            continue;
+        };
+        items.push(VersionItem {
+            kind: entry.kind.label(),
+            name: entry.name.clone(),
+            role: units::role_of(&alone, inventory, selection, own, &types),
+            root: selection.roots.contains(&s.entry),
+            called_by_root: called_by_roots.contains(&entry.name.as_str()),
+            bytes: entry.range.clone(),
+            lines: entry.lines,
+            tokens: one.tokens,
+            idents: one.idents,
+            names: one.said.names,
+            literals: one.said.literals,
+            docs: one.said.docs,
+            facts: own.clone(),
+        });
+    }
+    items
 }
 
 /// A token stream as text, one space between tokens, without the comma that may end a list
