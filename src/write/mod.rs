@@ -16,7 +16,9 @@
 //! backticked span of a reasoning stands in its code and of a request in a source, no code name
 //! is left outside backticks, no status code or mechanism the code does not show is named, and
 //! no request or reasoning repeats another. A text that fails is left out with a warning and a
-//! manifest entry (`--strict` fails the run); being a writer earns no trust.
+//! manifest entry (`--strict` fails the run); being a writer earns no trust. One duty is a
+//! writer's own: a history change's request quotes the code before the commit verbatim
+//! ([`ChangeBrief::before_code`]), since the check rebuilds that code from the slices.
 //!
 //! Invariant: it imports only from `extract/` and `dataset/`, never from the top.
 
@@ -87,7 +89,9 @@ pub struct HistoryBrief<'a> {
 }
 
 /// A commit's change to existing items: `changes[i]` is about `items[i]` of the brief, whose
-/// facts are those after the commit.
+/// facts are those after the commit. The request must quote `before_code` verbatim: the check
+/// rebuilds it from the example's slices before the commit and requires it in the request (its
+/// absence is a fault of the code, an internal error, not a text left out).
 #[derive(Debug, Clone, Copy)]
 pub struct ChangeBrief<'a> {
     /// The items' code at the commit's parent, the slices joined.
