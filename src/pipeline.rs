@@ -1,8 +1,12 @@
-//! The pipeline every mode shares: parse → select → facts → units → render → check, turning one
-//! source file and a profile into `Example`s (plain data: request, reasoning, code and the
-//! provenance of every slice of that code). Crate mode runs it per file; history mode
+//! The pipeline every mode shares: parse → select → facts → units → brief → write → check,
+//! turning one source file and a profile into `Example`s (plain data: request, reasoning, code
+//! and the provenance of every slice of that code). Crate mode runs it per file; history mode
 //! ([`extract_history`]) reads each version of a file through it and writes the pairs
 //! `history/` makes. Formatting to a wire format comes after, in `dataset/format.rs`.
+//!
+//! Text comes only from a [`Writer`]: this module fills each example's [`Brief`] and takes the
+//! writer's [`Text`](crate::write::Text), whoever the writer is ([`Options::writer`]; the
+//! profile's templates by default), and the check then judges it.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -204,10 +208,10 @@ fn why_empty(profile: &Profile, routes: &[Route], foreign: &[Route]) -> String {
     )
 }
 
-/// The pure pipeline on one file's text: parse, select, read facts, render, check.
+/// The pure pipeline on one file's text: parse, select, read facts, write, check.
 ///
 /// The syntax tree is read on threads with a large stack ([`parse::two_passes`]); what comes
-/// back is plain data, rendered and checked on the calling thread.
+/// back is plain data, written and checked on the calling thread.
 pub fn extract(
     source: &SourceFile,
     profile: &Profile,
@@ -378,7 +382,7 @@ fn chosen_items(inventory: &Inventory, selection: &Selection) -> Vec<parse::Chos
         .collect()
 }
 
-/// The stages after selection, shared by every mode: units, rendering, the check.
+/// The stages after selection, shared by every mode: units, writing, the check.
 fn finish<P: Borrow<Profile> + Sync>(
     source: &SourceFile,
     read: &Read<P>,

@@ -48,7 +48,7 @@ impl Writer for Fake {
             "the brief's code is the unit's"
         );
         let quoted = match self.bad {
-            Some(every) if n % every == 0 => "no_such_name_anywhere",
+            Some(every) if n.is_multiple_of(every) => "no_such_name_anywhere",
             _ => brief.name.as_str(),
         };
         Ok(Text {

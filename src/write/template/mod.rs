@@ -1,6 +1,6 @@
 //! The template writer: wording kept in `templates/` and the profile, picked by the facts a unit
 //! shows. [`render`] decides which section applies and fills it; [`rules`] holds the reasoning
-//! rules that take more than one fact to see; [`variety`] steers each choice away from what the
+//! rules that take more than one fact to see; `variety` steers each choice away from what the
 //! run already said. [`TemplateWriter`] puts them behind the [`Writer`] seam.
 //!
 //! It hands on a request and a reasoning per brief, as plain strings, and the ids of the rules
