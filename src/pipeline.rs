@@ -31,7 +31,7 @@ use crate::history::{
 };
 use crate::profile::{self, Profile};
 use crate::write::template::TemplateWriter;
-use crate::write::{Brief, BriefItem, ChangeBrief, Exhausted, HistoryBrief, Writer};
+use crate::write::{self, Brief, BriefItem, ChangeBrief, Exhausted, HistoryBrief, Writer};
 
 pub use crate::dataset::example::{Dropped, Example, Slice};
 
@@ -704,7 +704,7 @@ fn unit_brief<'a, P>(
     unit: &Unit,
     role: Role,
     code: &'a str,
-    file_facts: &'a [&'a [Fact]],
+    file_facts: &write::FileFacts,
     profile: &'a Profile,
 ) -> Brief<'a> {
     let Read {
@@ -750,7 +750,7 @@ fn unit_brief<'a, P>(
             Some(select::Reason::FieldType(by)) => Some(by.clone()),
             _ => None,
         },
-        file_facts,
+        file_facts: file_facts.clone(),
         code,
         file_text: &source.text,
         variant: 0,
@@ -771,11 +771,11 @@ fn write_examples<P: Sync>(
 ) -> anyhow::Result<(Vec<Example>, Vec<Shortfall>)> {
     let Planned { roles, counts } = plan_units(read, units, options);
     // Every selected item with its facts: what the writer may look up beyond a unit.
-    let file_facts: Vec<&[Fact]> = read
+    let file_facts: write::FileFacts = read
         .selection
         .items
         .iter()
-        .map(|s| read.facts_of(s.entry))
+        .map(|s| read.facts_of(s.entry).to_vec())
         .collect();
     let groups = unit_groups(units, &read.inventory);
     let mut examples: Vec<Example> = Vec::new();
@@ -1387,7 +1387,7 @@ fn write_history_example(
         .map(|bytes| history::slice_of(after, bytes, commit))
         .collect();
     let code = history::joined(after, &slices);
-    let file_facts: Vec<&[Fact]> = after.items.iter().map(|i| i.facts.as_slice()).collect();
+    let file_facts: write::FileFacts = after.items.iter().map(|i| i.facts.clone()).collect();
     let brief = Brief {
         vocabulary: &profile.file.vocabulary,
         key: key.clone(),
@@ -1405,7 +1405,7 @@ fn write_history_example(
         route: None,
         called_by_root: items[primary].called_by_root,
         field_of: None,
-        file_facts: &file_facts,
+        file_facts,
         code: &code,
         file_text: &after.source.text,
         variant: 0,

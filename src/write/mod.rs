@@ -23,6 +23,7 @@
 //! Invariant: it imports only from `extract/` and `dataset/`, never from the top.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::dataset::example::Voice;
 use crate::extract::facts::{Change, Fact};
@@ -60,7 +61,9 @@ pub struct Brief<'a> {
     /// selected.
     pub field_of: Option<String>,
     /// The facts of every item selected in the file: what the unit reaches beyond itself.
-    pub file_facts: &'a [&'a [Fact]],
+    /// One `Arc` serves every brief of a file, so a writer may index it once (`Arc::ptr_eq`
+    /// tells it the file is the same).
+    pub file_facts: FileFacts,
     /// The example's code, exactly as it will be shown (the slices joined).
     pub code: &'a str,
     /// The whole text of the file the code comes from (in history mode, at the commit).
@@ -71,6 +74,9 @@ pub struct Brief<'a> {
     /// History mode: the commit this example is made from.
     pub history: Option<HistoryBrief<'a>>,
 }
+
+/// The facts of every item selected in one file, in file order, shared by its briefs.
+pub type FileFacts = Arc<[Vec<Fact>]>;
 
 /// One item of a unit: its name and what its code shows.
 #[derive(Debug, Clone, Copy)]

@@ -11,9 +11,9 @@ pub mod rules;
 mod variety;
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use crate::write::{Brief, Exhausted, Text, Writer};
+use crate::write::{self, Brief, Exhausted, Text, Writer};
 use render::{Insights, Salt, Templates, UnitView, Usage};
 use rules::{FileFacts, Rule};
 
@@ -32,6 +32,9 @@ struct Said {
     variety: variety::Variety,
     /// The key of the unit the variety's piece cache holds sentences of.
     unit: Option<String>,
+    /// The index of the file the last brief came from, with that file's facts: a file's
+    /// briefs share one `Arc`, so it is indexed once, not once per example.
+    file: Option<(write::FileFacts, Arc<FileFacts>)>,
     history: HistorySaid,
 }
 
@@ -54,6 +57,19 @@ impl<'p> TemplateWriter<'p> {
             templates,
             rules,
             said: Mutex::new(Said::default()),
+        }
+    }
+
+    /// The index of the brief's file, made when the file is not the last brief's.
+    fn file_index(&self, brief: &Brief) -> Arc<FileFacts> {
+        let mut said = self.lock();
+        match &said.file {
+            Some((facts, index)) if Arc::ptr_eq(facts, &brief.file_facts) => index.clone(),
+            _ => {
+                let index = Arc::new(FileFacts::new(brief.file_facts.iter().map(Vec::as_slice)));
+                said.file = Some((brief.file_facts.clone(), index.clone()));
+                index
+            }
         }
     }
 
@@ -143,7 +159,7 @@ impl<'p> TemplateWriter<'p> {
 
 impl Writer for TemplateWriter<'_> {
     fn write(&self, brief: &Brief) -> anyhow::Result<Text> {
-        let file = FileFacts::new(brief.file_facts.iter().copied());
+        let file = self.file_index(brief);
         let view = UnitView {
             key: brief.key.clone(),
             role: brief.role,
