@@ -697,7 +697,6 @@ fn unit_code<P>(
 
 /// What the writer is told of a unit: its items and facts, its code and its file. The variant
 /// and voice are set for each example.
-#[allow(clippy::too_many_arguments)]
 fn unit_brief<'a, P>(
     source: &'a SourceFile,
     read: &'a Read<P>,
