@@ -331,6 +331,7 @@ fn generate_options(cli: &GenerateArgs) -> Options {
         variants: cli.variants.map(usize::from),
         imports: cli.imports.into(),
         context: Vec::new(),
+        writer: pipeline::Writers::Templates,
     }
 }
 
@@ -918,7 +919,13 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     let progress = output::Progress::start();
     let reporter = progress.clone();
     let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
-    let result = pipeline::extract_history(&repo, &profile, &options, &hook);
+    let result = pipeline::extract_history(
+        &repo,
+        &profile,
+        &options,
+        &hook,
+        &pipeline::template_writer(&profile),
+    );
     progress.finish();
     let history = result?;
     if history.rows.is_empty() && args.since.is_none() {

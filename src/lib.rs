@@ -6,8 +6,9 @@
 //! checks:
 //! - [`extract`]: code in, plain data out: source files, pieces, parse, selection in a file or
 //!   across a crate, units and their facts. No syn type leaves it.
-//! - [`write`](mod@write): a unit's plain data into a request and a reasoning; today the
-//!   template writer ([`write::template`]: render, rules).
+//! - [`write`](mod@write): a unit's plain data into a request and a reasoning, through one seam
+//!   (a `Brief` in, a `Text` out, the `Writer` trait); today the template writer
+//!   ([`write::template`]: render, rules, variety).
 //! - [`dataset`]: the `Example`, the checks every example keeps whoever wrote it, wire formats,
 //!   output, manifest, provenance, the validation split, tokens, validate, quality and stats.
 //! - [`history`]: git, commit messages, and pairing two versions' items into plain pairs.

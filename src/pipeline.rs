@@ -1,8 +1,12 @@
-//! The pipeline every mode shares: parse → select → facts → units → render → check, turning one
-//! source file and a profile into `Example`s (plain data: request, reasoning, code and the
-//! provenance of every slice of that code). Crate mode runs it per file; history mode
+//! The pipeline every mode shares: parse → select → facts → units → brief → write → check,
+//! turning one source file and a profile into `Example`s (plain data: request, reasoning, code
+//! and the provenance of every slice of that code). Crate mode runs it per file; history mode
 //! ([`extract_history`]) reads each version of a file through it and writes the pairs
 //! `history/` makes. Formatting to a wire format comes after, in `dataset/format.rs`.
+//!
+//! Text comes only from a [`Writer`]: this module fills each example's [`Brief`] and takes the
+//! writer's [`Text`](crate::write::Text), whoever the writer is ([`Options::writer`]; the
+//! profile's templates by default), and the check then judges it.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -13,7 +17,6 @@ use anyhow::Context as _;
 
 use crate::dataset::check;
 use crate::dataset::example::Voice;
-use crate::dataset::quality;
 use crate::extract::facts::{self, Fact, LocalNames};
 use crate::extract::parse;
 use crate::extract::select::{self, Inventory, Kind, Route, Selection};
@@ -27,7 +30,8 @@ use crate::history::{
     self, CommitRow, History, HistoryOptions, Version, VersionItem, VersionKey, VersionUse,
 };
 use crate::profile::{self, Profile};
-use crate::write::template::render::{self, UnitView};
+use crate::write::template::TemplateWriter;
+use crate::write::{self, Brief, BriefItem, ChangeBrief, Exhausted, HistoryBrief, Writer};
 
 pub use crate::dataset::example::{Dropped, Example, Slice};
 
@@ -43,6 +47,46 @@ pub struct Options {
     /// Other files whose text a request may quote: the router that registers a root defined
     /// in the file at hand (crate mode).
     pub context: Vec<SourceFile>,
+    /// Who writes the text: the profile's templates unless told otherwise.
+    pub writer: Writers,
+}
+
+/// Makes the writer of one file's examples from the run's profile (generation makes one per
+/// file, so what a writer remembers of what it said stays within a file).
+pub type MakeWriter = dyn for<'p> Fn(&'p Profile) -> Box<dyn Writer + 'p> + Send + Sync;
+
+/// Which writer a run's text comes from.
+#[derive(Clone, Default)]
+pub enum Writers {
+    /// The profile's templates and rules ([`TemplateWriter`]).
+    #[default]
+    Templates,
+    /// Another writer, made for each file.
+    Given(std::sync::Arc<MakeWriter>),
+}
+
+impl Writers {
+    /// A fresh writer for `profile`.
+    pub fn make<'p>(&self, profile: &'p Profile) -> Box<dyn Writer + 'p> {
+        match self {
+            Writers::Templates => Box::new(template_writer(profile)),
+            Writers::Given(make) => make(profile),
+        }
+    }
+}
+
+impl fmt::Debug for Writers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Writers::Templates => f.write_str("Templates"),
+            Writers::Given(_) => f.write_str("Given(..)"),
+        }
+    }
+}
+
+/// The profile's templates and rules as a writer, nothing said yet.
+pub fn template_writer(profile: &Profile) -> TemplateWriter<'_> {
+    TemplateWriter::new(&profile.templates, &profile.rules)
 }
 
 /// One row of `--list`.
@@ -164,10 +208,10 @@ fn why_empty(profile: &Profile, routes: &[Route], foreign: &[Route]) -> String {
     )
 }
 
-/// The pure pipeline on one file's text: parse, select, read facts, render, check.
+/// The pure pipeline on one file's text: parse, select, read facts, write, check.
 ///
 /// The syntax tree is read on threads with a large stack ([`parse::two_passes`]); what comes
-/// back is plain data, rendered and checked on the calling thread.
+/// back is plain data, written and checked on the calling thread.
 pub fn extract(
     source: &SourceFile,
     profile: &Profile,
@@ -262,6 +306,13 @@ struct Read<P> {
     identifiers: BTreeMap<usize, BTreeSet<String>>,
 }
 
+impl<P> Read<P> {
+    /// The facts of a selected item (none for another).
+    fn facts_of(&self, entry: usize) -> &[Fact] {
+        self.facts.get(&entry).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Parses, inventories and selects (`select` chooses from the inventory), then reads the facts
 /// of the selected items off their syntax trees. The profile comes from `load`, run while the
 /// file is parsed.
@@ -331,8 +382,8 @@ fn chosen_items(inventory: &Inventory, selection: &Selection) -> Vec<parse::Chos
         .collect()
 }
 
-/// The stages after selection, shared by every mode: units, rendering, the check.
-fn finish<P: Borrow<Profile>>(
+/// The stages after selection, shared by every mode: units, writing, the check.
+fn finish<P: Borrow<Profile> + Sync>(
     source: &SourceFile,
     read: &Read<P>,
     options: &Options,
@@ -346,7 +397,9 @@ fn finish<P: Borrow<Profile>>(
     let profile = read.profile.borrow();
     let rows = list_rows(inventory, selection);
     let units = units::build_units(inventory, selection, facts);
-    let (examples, shortfalls) = render_examples(source, read, &units, profile, options);
+    let writer = options.writer.make(profile);
+    let (examples, shortfalls) =
+        write_examples(source, read, &units, profile, options, writer.as_ref())?;
     // The context files only ground quotations; no slice comes from them.
     let sources: Vec<check::Source> = std::iter::once(check::Source {
         file: source,
@@ -574,26 +627,25 @@ fn placed_facts(
     out
 }
 
-fn render_examples<P>(
-    source: &SourceFile,
-    read: &Read<P>,
-    units: &[Unit],
-    profile: &Profile,
-    options: &Options,
-) -> (Vec<Example>, Vec<Shortfall>) {
+/// What the roles, sizes and variant plan of a file's units come to.
+struct Planned {
+    roles: Vec<Role>,
+    /// Examples asked of each unit.
+    counts: Vec<usize>,
+}
+
+/// Each unit's role, and how many examples it gets.
+fn plan_units<P>(read: &Read<P>, units: &[Unit], options: &Options) -> Planned {
     let Read {
         inventory,
         selection,
         facts,
-        identifiers,
         ..
     } = read;
     let types = units::type_roles(facts, inventory);
-    let empty: Vec<Fact> = Vec::new();
-    let facts_of = |e: usize| facts.get(&e).unwrap_or(&empty).as_slice();
     let roles: Vec<Role> = units
         .iter()
-        .map(|u| units::role_of(u, inventory, selection, facts_of(u.primary), &types))
+        .map(|u| units::role_of(u, inventory, selection, read.facts_of(u.primary), &types))
         .collect();
     let sizes: Vec<usize> = units
         .iter()
@@ -607,126 +659,168 @@ fn render_examples<P>(
                 .sum()
         })
         .collect();
-    let plan = units::plan_variants(&roles, &sizes, options.variants);
-    let mut shortfalls = Vec::new();
+    let counts = units::plan_variants(&roles, &sizes, options.variants);
+    Planned { roles, counts }
+}
 
-    // Every selected item with its facts: what rules may look up beyond a unit.
-    let file_facts = crate::write::template::rules::FileFacts::new(
-        selection.items.iter().map(|s| facts_of(s.entry)),
-    );
-    let groups = unit_groups(units, inventory);
-    let mut examples: Vec<Example> = Vec::new();
-    let mut variety = Variety::default();
-    // On a thread of the pool, so that the two phrasings made at a time by `render_unique`
-    // cost a task each, not a wake-up of a sleeping thread.
-    let mut render_all = || {
-        for (((unit, &role), &count), group) in units.iter().zip(&roles).zip(&plan).zip(&groups) {
-            let key = unit.key(inventory);
-            let primary = &inventory.entries[unit.primary];
-            let view = UnitView {
-                key: key.clone(),
-                role,
-                name: primary.name.clone(),
-                callees: unit
-                    .entries
-                    .iter()
-                    .filter(|&&e| e != unit.primary)
-                    .map(|&e| inventory.entries[e].name.clone())
-                    .collect(),
-                items: unit
-                    .entries
-                    .iter()
-                    .map(|&e| (inventory.entries[e].name.clone(), facts_of(e)))
-                    .collect(),
-                primary: unit
-                    .entries
-                    .iter()
-                    .position(|&e| e == unit.primary)
-                    .unwrap_or(0),
-                route: facts_of(unit.primary)
-                    .iter()
-                    .find(|f| matches!(f, Fact::Route { .. })),
-                called_by_root: matches!(
-                    selection.reason(unit.primary),
-                    Some(select::Reason::CalledBy(by))
-                        if selection.roots.iter().any(|&r| inventory.entries[r].name == *by)
-                ),
-                field_of: match selection.reason(unit.primary) {
-                    Some(select::Reason::FieldType(by)) => Some(by.clone()),
-                    _ => None,
-                },
-                file: &file_facts,
-            };
-            let slices: Vec<Slice> = units::unit_slices(
-                source,
-                inventory,
-                selection,
-                unit,
-                identifiers,
-                options.imports,
-            )
-            .into_iter()
-            .map(|bytes| Slice {
-                path: source.path.clone(),
-                lines: source.line_span(bytes.clone()),
-                commit: None,
-                bytes,
+/// A unit's slices of the file and its code, the slices joined.
+fn unit_code<P>(
+    source: &SourceFile,
+    read: &Read<P>,
+    unit: &Unit,
+    options: &Options,
+) -> (Vec<Slice>, std::sync::Arc<str>) {
+    let slices: Vec<Slice> = units::unit_slices(
+        source,
+        &read.inventory,
+        &read.selection,
+        unit,
+        &read.identifiers,
+        options.imports,
+    )
+    .into_iter()
+    .map(|bytes| Slice {
+        path: source.path.clone(),
+        lines: source.line_span(bytes.clone()),
+        commit: None,
+        bytes,
+    })
+    .collect();
+    let code = slices
+        .iter()
+        .map(|s| source.slice(s.bytes.clone()))
+        .collect::<Vec<_>>()
+        .join(source.blank_line())
+        .into();
+    (slices, code)
+}
+
+/// What the writer is told of a unit: its items and facts, its code and its file. The variant
+/// and voice are set for each example.
+fn unit_brief<'a, P>(
+    source: &'a SourceFile,
+    read: &'a Read<P>,
+    unit: &Unit,
+    role: Role,
+    code: &'a str,
+    file_facts: &write::FileFacts,
+    profile: &'a Profile,
+) -> Brief<'a> {
+    let Read {
+        inventory,
+        selection,
+        ..
+    } = read;
+    let primary = &inventory.entries[unit.primary];
+    Brief {
+        vocabulary: &profile.file.vocabulary,
+        key: unit.key(inventory),
+        role,
+        name: primary.name.clone(),
+        items: unit
+            .entries
+            .iter()
+            .map(|&e| BriefItem {
+                name: &inventory.entries[e].name,
+                facts: read.facts_of(e),
             })
-            .collect();
-            let code: std::sync::Arc<str> = slices
-                .iter()
-                .map(|s| source.slice(s.bytes.clone()))
-                .collect::<Vec<_>>()
-                .join(source.blank_line())
-                .into();
-            let first_voice = stable_hash(&[&key]) as usize;
-            let insights = render::insights(&view, &profile.rules);
-            variety.pieces.clear();
+            .collect(),
+        primary: unit
+            .entries
+            .iter()
+            .position(|&e| e == unit.primary)
+            .unwrap_or(0),
+        callees: unit
+            .entries
+            .iter()
+            .filter(|&&e| e != unit.primary)
+            .map(|&e| inventory.entries[e].name.clone())
+            .collect(),
+        route: read
+            .facts_of(unit.primary)
+            .iter()
+            .find(|f| matches!(f, Fact::Route { .. })),
+        called_by_root: matches!(
+            selection.reason(unit.primary),
+            Some(select::Reason::CalledBy(by))
+                if selection.roots.iter().any(|&r| inventory.entries[r].name == *by)
+        ),
+        field_of: match selection.reason(unit.primary) {
+            Some(select::Reason::FieldType(by)) => Some(by.clone()),
+            _ => None,
+        },
+        file_facts: file_facts.clone(),
+        code,
+        file_text: &source.text,
+        variant: 0,
+        voice: Voice::ALL[0],
+        history: None,
+    }
+}
+
+/// Every unit's examples, their text from `writer`: as many as the plan asks, fewer (and a
+/// shortfall) when the writer has nothing new left to say.
+fn write_examples<P: Sync>(
+    source: &SourceFile,
+    read: &Read<P>,
+    units: &[Unit],
+    profile: &Profile,
+    options: &Options,
+    writer: &dyn Writer,
+) -> anyhow::Result<(Vec<Example>, Vec<Shortfall>)> {
+    let Planned { roles, counts } = plan_units(read, units, options);
+    // Every selected item with its facts: what the writer may look up beyond a unit.
+    let file_facts: write::FileFacts = read
+        .selection
+        .items
+        .iter()
+        .map(|s| read.facts_of(s.entry).to_vec())
+        .collect();
+    let groups = unit_groups(units, &read.inventory);
+    let mut examples: Vec<Example> = Vec::new();
+    let mut shortfalls = Vec::new();
+    // On a thread of the pool, so that a writer working in parallel (the templates weigh two
+    // phrasings at a time) costs a task each, not a wake-up of a sleeping thread.
+    let write_all = || -> anyhow::Result<()> {
+        for (((unit, &role), &count), group) in units.iter().zip(&roles).zip(&counts).zip(&groups) {
+            let (slices, code) = unit_code(source, read, unit, options);
+            let mut brief = unit_brief(source, read, unit, role, &code, &file_facts, profile);
+            let first_voice = stable_hash(&[&brief.key]) as usize;
             for variant in 0..count {
-                let voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
-                let made = render_unique(&view, &insights, voice, variant, profile, &variety).map(
-                    |Rendered {
-                         request,
-                         reasoning,
-                         picks,
-                         measured,
-                     }| {
-                        let example = Example {
-                            unit: key.clone(),
-                            group: group.clone(),
-                            kind: role.name(),
-                            voice,
-                            variant,
-                            request,
-                            reasoning: reasoning.text,
-                            rules: reasoning.rules,
-                            code: code.clone(),
-                            commit: None,
-                            before: Vec::new(),
-                            slices: slices.clone(),
-                        };
-                        (example, picks, measured)
-                    },
-                );
-                match made {
-                    Some((example, picks, measured)) => {
-                        variety.add(measured, &picks, &example.request, &example.reasoning);
-                        examples.push(example);
-                    }
-                    None => {
+                brief.variant = variant;
+                brief.voice = Voice::ALL[(first_voice + variant) % Voice::ALL.len()];
+                let text = match writer.write(&brief) {
+                    Ok(text) => text,
+                    Err(err) if err.is::<Exhausted>() => {
                         shortfalls.push(Shortfall {
-                            unit: key.clone(),
+                            unit: brief.key.clone(),
                             made: variant,
                             asked: count,
                         });
                         break;
                     }
-                }
+                    Err(err) => return Err(err),
+                };
+                examples.push(Example {
+                    unit: brief.key.clone(),
+                    group: group.clone(),
+                    kind: role.name(),
+                    voice: brief.voice,
+                    variant,
+                    request: text.request,
+                    reasoning: text.reasoning,
+                    rules: text.rules,
+                    code: code.clone(),
+                    commit: None,
+                    before: Vec::new(),
+                    slices: slices.clone(),
+                });
             }
         }
+        Ok(())
     };
-    source::on_pool(&mut render_all);
-    (examples, shortfalls)
+    source::on_pool(write_all)?;
+    Ok((examples, shortfalls))
 }
 
 /// For each unit, the key of the first unit it shares an item with, through any chain of
@@ -770,302 +864,6 @@ fn unit_names(unit: &str) -> impl Iterator<Item = &str> {
         .split('+')
 }
 
-/// How many phrasings to try for one example before deciding the unit has no new one left.
-const PHRASING_ATTEMPTS: usize = 512;
-
-/// Among the first this many fresh phrasings, the one that adds the least repetition is kept.
-const VARIETY_CANDIDATES: usize = 4;
-
-/// What the run has said so far, to steer each new example away from repeating it: reasoning
-/// sentence shapes (names blanked), request word 3-grams, and the 5-gram sets of the latest
-/// reasonings.
-#[derive(Default)]
-struct Variety {
-    usage: render::Usage,
-    /// The stable hash of every sentence shape said so far.
-    shapes: HashSet<u64, Prehashed>,
-    request_grams: HashSet<u64, Prehashed>,
-    /// The latest `CLOSENESS_WINDOW` reasonings' 5-gram sets; the `n`th reasoning kept is in
-    /// slot `n % CLOSENESS_WINDOW`.
-    window: Vec<Vec<u64>>,
-    /// 5-gram → the slots of the window's reasonings that have it, one bit each: a
-    /// candidate's overlap with all of them, in one pass over its own 5-grams.
-    holders: HashMap<u64, u32, Prehashed>,
-    /// How many reasonings have been kept.
-    added: usize,
-    /// Every request and reasoning kept so far, by a 128-bit hash of its text, to refuse an
-    /// exact repeat in constant time without keeping a second copy of every text.
-    said: HashSet<u128>,
-    /// The current unit's sentence pieces, measured.
-    pieces: PieceCache,
-}
-
-/// Two independent 64-bit hashes of a text: a repeat is found by its key, and two different
-/// texts share one with a chance of about one in 2^128.
-fn text_key(text: &str) -> u128 {
-    let bytes = text.as_bytes();
-    (u128::from(key_hash(bytes, 0x243f_6a88_85a3_08d3)) << 64)
-        | u128::from(key_hash(bytes, 0x1319_8a2e_0370_7344))
-}
-
-/// A fast hash of a text, eight bytes at a time, for keys that only tell texts apart within a
-/// run (never stored, never shown): one seed, one hash.
-fn key_hash(bytes: &[u8], seed: u64) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut hash = seed ^ (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        hash = (hash ^ u64::from_le_bytes(word))
-            .wrapping_mul(K)
-            .rotate_left(29);
-    }
-    let mut last = [0; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    hash = (hash ^ u64::from_le_bytes(last)).wrapping_mul(K);
-    // splitmix64's finish.
-    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    hash ^ (hash >> 31)
-}
-
-/// Sets and maps keyed by stable hashes ([`stable_hash`] and the n-grams made of them):
-/// the keys are mixed already, so they are their own hash.
-type Prehashed = std::hash::BuildHasherDefault<PrehashedKey>;
-
-#[derive(Default)]
-struct PrehashedKey(u64);
-
-impl std::hash::Hasher for PrehashedKey {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys come here; anything else is folded in, never left unhashed.
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn write_u64(&mut self, key: u64) {
-        self.0 = key;
-    }
-}
-
-/// How many of the latest reasonings a candidate is weighed against for closeness: enough to
-/// steer a file's examples apart, and a bound that keeps a file of thousands of units linear.
-/// `validate` still compares every pair.
-const CLOSENESS_WINDOW: usize = 24;
-const _: () = assert!(
-    CLOSENESS_WINDOW <= u32::BITS as usize,
-    "a slot is a bit of a u32"
-);
-
-/// What the repetition measures read off one candidate, kept so the chosen one is added to
-/// the run without being measured again.
-struct Measured {
-    shapes: Vec<u64>,
-    request_grams: Vec<u64>,
-    shingles: Vec<u64>,
-}
-
-impl Measured {
-    /// The measures of one candidate, its reasoning's sentences looked up in `pieces` first:
-    /// a unit's candidates share most of them.
-    fn of(request: &str, reasoning: &str, pieces: &PieceCache) -> Measured {
-        let mut shapes = Vec::new();
-        let mut words = Vec::new();
-        for piece in quality::sentence_pieces(reasoning) {
-            let measured = pieces.measure(&piece);
-            shapes.extend(measured.shape);
-            words.extend_from_slice(&measured.words);
-        }
-        Measured {
-            shapes,
-            request_grams: quality::word_grams(request, 3),
-            shingles: quality::shingles_of_words(&words)
-                .unwrap_or_else(|| quality::shingles(reasoning)),
-        }
-    }
-}
-
-/// What one piece of a reasoning measures to: its sentence's shape and its words.
-struct PieceMeasure {
-    shape: Option<u64>,
-    words: Vec<u64>,
-}
-
-type PieceMap = HashMap<u64, std::sync::Arc<PieceMeasure>, Prehashed>;
-
-/// The measures of the sentence pieces of one unit's candidates, by a hash of the piece: the
-/// candidates (made two at a time) and a unit's examples repeat most of their sentences.
-/// Emptied for each unit, so that it stays small.
-#[derive(Default)]
-struct PieceCache(std::sync::Mutex<PieceMap>);
-
-impl PieceCache {
-    fn measure(&self, piece: &quality::SentencePiece) -> std::sync::Arc<PieceMeasure> {
-        let key = key_hash(piece.text.as_bytes(), u64::from(piece.ended));
-        if let Some(found) = self.lock().get(&key) {
-            return found.clone();
-        }
-        let measured = std::sync::Arc::new(PieceMeasure {
-            shape: (!piece.sentence.is_empty()).then(|| quality::shape_hash(piece.sentence)),
-            words: quality::words_of(piece.text),
-        });
-        self.lock().insert(key, measured.clone());
-        measured
-    }
-
-    fn clear(&self) {
-        self.lock().clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, PieceMap> {
-        // A poisoned lock only means another thread panicked mid-insert: the map is still a map.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Variety {
-    /// How much a candidate repeats what is already there; lower is better.
-    fn cost(&self, candidate: &Measured) -> f64 {
-        let repeated_shapes = candidate
-            .shapes
-            .iter()
-            .filter(|s| self.shapes.contains(s))
-            .count();
-        let grams = &candidate.request_grams;
-        let repeated_grams = grams
-            .iter()
-            .filter(|g| self.request_grams.contains(g))
-            .count();
-        // The 5-grams the candidate shares with each reasoning of the window, by slot.
-        let mut common = [0usize; CLOSENESS_WINDOW];
-        for gram in &candidate.shingles {
-            let mut slots = self.holders.get(gram).copied().unwrap_or(0);
-            while slots != 0 {
-                common[slots.trailing_zeros() as usize] += 1;
-                slots &= slots - 1;
-            }
-        }
-        // The order of the window does not matter to the largest similarity.
-        let closest = self
-            .window
-            .iter()
-            .zip(common)
-            .map(|(other, shared)| {
-                quality::jaccard_of_counts(shared, candidate.shingles.len(), other.len())
-            })
-            .fold(0.0, f64::max);
-        // A near-duplicate reasoning outweighs everything else; then repeated sentence
-        // templates; then repeated request phrasing.
-        let near = if closest >= 0.4 { 100.0 * closest } else { 0.0 };
-        near + repeated_shapes as f64 + repeated_grams as f64 / grams.len().max(1) as f64 * 4.0
-    }
-
-    fn add(&mut self, kept: Measured, picks: &[(String, usize)], request: &str, reasoning: &str) {
-        self.usage.commit(picks);
-        self.said.insert(text_key(request));
-        self.said.insert(text_key(reasoning));
-        self.shapes.extend(kept.shapes);
-        self.request_grams.extend(kept.request_grams);
-        let slot = self.added % CLOSENESS_WINDOW;
-        let bit = 1u32 << slot;
-        if let Some(old) = self.window.get_mut(slot) {
-            for gram in std::mem::take(old) {
-                if let Some(slots) = self.holders.get_mut(&gram) {
-                    *slots &= !bit;
-                    if *slots == 0 {
-                        self.holders.remove(&gram);
-                    }
-                }
-            }
-        }
-        for &gram in &kept.shingles {
-            *self.holders.entry(gram).or_insert(0) |= bit;
-        }
-        match self.window.get_mut(slot) {
-            Some(place) => *place = kept.shingles,
-            None => self.window.push(kept.shingles),
-        }
-        self.added += 1;
-    }
-}
-
-/// One example's text as rendered, with the template choices it made.
-struct Rendered {
-    request: String,
-    reasoning: render::Reasoning,
-    picks: Vec<(String, usize)>,
-    measured: Measured,
-}
-
-/// Renders one example's request and reasoning: of the phrasings that repeat no earlier
-/// example's request or reasoning, the first `VARIETY_CANDIDATES` are weighed and the one that
-/// adds the least repetition is kept. None when the templates have no unseen phrasing left.
-///
-/// Phrasings are made two at a time, one on each side of a `rayon::join`: each depends only on
-/// what the run has said before this example, so they are weighed in order as if made one by
-/// one, and the choice is the same.
-fn render_unique(
-    view: &UnitView,
-    insights: &render::Insights,
-    voice: Voice,
-    variant: usize,
-    profile: &Profile,
-    variety: &Variety,
-) -> Option<Rendered> {
-    // One phrasing with its cost, or None when it repeats an earlier example.
-    let attempt = |attempt: usize| -> Option<(f64, Rendered)> {
-        let picks = std::cell::RefCell::new(Vec::new());
-        let salt = render::Salt::new(
-            &profile.templates,
-            &format!("{}#{attempt}", view.key),
-            variant,
-        )
-        .steered(&variety.usage, &picks);
-        let request = render::render_request(view, voice, &salt, insights);
-        let reasoning = render::render_reasoning(view, &salt, insights);
-        // A repeated request also covers a repeated (request, code) pair. A request and a
-        // reasoning are never the same text, so one set serves both.
-        let repeats = variety.said.contains(&text_key(&request))
-            || variety.said.contains(&text_key(&reasoning.text));
-        if repeats {
-            return None;
-        }
-        let measured = Measured::of(&request, &reasoning.text, &variety.pieces);
-        let cost = variety.cost(&measured);
-        let picks = picks.into_inner();
-        Some((
-            cost,
-            Rendered {
-                request,
-                reasoning,
-                picks,
-                measured,
-            },
-        ))
-    };
-    let mut best: Option<(f64, Rendered)> = None;
-    let mut fresh = 0;
-    for first in (0..PHRASING_ATTEMPTS).step_by(2) {
-        let (one, two) = rayon::join(|| attempt(first), || attempt(first + 1));
-        for (cost, rendered) in [one, two].into_iter().flatten() {
-            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
-                best = Some((cost, rendered));
-            }
-            fresh += 1;
-            if fresh == VARIETY_CANDIDATES {
-                return best.map(|(_, rendered)| rendered);
-            }
-        }
-    }
-    best.map(|(_, rendered)| rendered)
-}
-
 /// Crate mode: walk, summarize every file in parallel, select across files, then run the
 /// pipeline on the files with roots and on the picked items of the others.
 pub fn extract_tree(
@@ -1083,6 +881,37 @@ pub fn extract_tree(
         }
         .into());
     }
+    let parts = extract_parts(&plan, profile, options)?;
+    if parts.iter().all(|(_, part)| part.examples.is_empty()) {
+        return Err(EmptySelection {
+            profile: profile.name().to_owned(),
+            path: root.to_path_buf(),
+            why: format!(
+                ": the files matching --focus {} register nothing for {}, and no --root was given",
+                tree_options.focus,
+                profile.describe_roots()
+            ),
+        }
+        .into());
+    }
+    let mut combined = combine_parts(root, parts);
+    combined.skipped = plan.skipped;
+    // Each part was checked against its own file; across parts only repeats can remain.
+    let made = std::mem::take(&mut combined.examples);
+    let (kept, dropped) = check_examples(made, &[], profile)?;
+    combined.unit_count = combined.unit_count.saturating_sub(emptied(&dropped, &kept));
+    combined.examples = kept;
+    combined.dropped.extend(dropped);
+    Ok(combined)
+}
+
+/// The pipeline run on each file of the plan: the files with roots (routed from their own
+/// router or another's), then the picked items of the others.
+fn extract_parts(
+    plan: &tree::Plan,
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Vec<(PathBuf, Extracted)>> {
     let mut parts: Vec<(PathBuf, Extracted)> = Vec::new();
     for target in &plan.root_files {
         let source = SourceFile::read(&target.path)?;
@@ -1115,22 +944,13 @@ pub fn extract_tree(
             extract_picked(&source, picks, profile, &picked_options)?,
         ));
     }
-    if parts.iter().all(|(_, part)| part.examples.is_empty()) {
-        return Err(EmptySelection {
-            profile: profile.name().to_owned(),
-            path: root.to_path_buf(),
-            why: format!(
-                ": the files matching --focus {} register nothing for {}, and no --root was given",
-                tree_options.focus,
-                profile.describe_roots()
-            ),
-        }
-        .into());
-    }
-    let mut combined = Extracted {
-        skipped: plan.skipped,
-        ..Extracted::default()
-    };
+    Ok(parts)
+}
+
+/// The parts of a crate as one run: rows named by file, and a unit whose code another file
+/// already gave left out as a duplicate of it.
+fn combine_parts(root: &Path, parts: Vec<(PathBuf, Extracted)>) -> Extracted {
+    let mut combined = Extracted::default();
     // Where each unit's code was first seen: (unit key, code) → file. A later file with the same
     // unit and the same code would only repeat its examples.
     let mut first_seen: std::collections::HashMap<(String, std::sync::Arc<str>), String> =
@@ -1180,30 +1000,12 @@ pub fn extract_tree(
                 kept,
             }));
     }
-    // Each part was checked against its own file; across parts only repeats can remain.
-    let made = std::mem::take(&mut combined.examples);
-    let (kept, dropped) = check_examples(made, &[], profile)?;
-    combined.unit_count = combined.unit_count.saturating_sub(emptied(&dropped, &kept));
-    combined.examples = kept;
-    combined.dropped.extend(dropped);
-    Ok(combined)
-}
-
-/// Every selected item of a version with its facts, as rules look beyond a unit.
-pub fn version_file_facts(version: &Version) -> crate::write::template::rules::FileFacts<'_> {
-    crate::write::template::rules::FileFacts::new(version.items.iter().map(|i| i.facts.as_slice()))
+    combined
 }
 
 /// Reads one version of a file for history mode: parse, select, facts and roles. A version
 /// with no root of the profile has no items (the handler did not exist yet, or was moved out).
 pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Result<Version> {
-    /// What the syntax tree says of one selected item.
-    struct Seen {
-        facts: Vec<Fact>,
-        idents: BTreeSet<String>,
-        tokens: String,
-        said: Salient,
-    }
     let ((inventory, selection, _names), seen) = parse::two_passes(
         &source,
         || Ok(()),
@@ -1254,59 +1056,11 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
                 .collect(),
         })
         .collect();
-    let mut items = Vec::new();
-    if !selection.roots.is_empty() {
-        let mut facts = placed_facts(&source, &inventory, &selection, profile, &[]);
-        let mut seen_of = BTreeMap::new();
-        for (s, mut one) in selection.items.iter().zip(seen) {
-            facts
-                .entry(s.entry)
-                .or_default()
-                .extend(std::mem::take(&mut one.facts));
-            seen_of.insert(s.entry, one);
-        }
-        let types = units::type_roles(&facts, &inventory);
-        let empty = Vec::new();
-        let called_by_roots: Vec<&str> = selection
-            .roots
-            .iter()
-            .flat_map(|r| facts.get(r).into_iter().flatten())
-            .filter_map(|f| match f {
-                Fact::Delegates { callee, .. } => Some(callee.as_str()),
-                _ => None,
-            })
-            .collect();
-        for s in &selection.items {
-            let entry = &inventory.entries[s.entry];
-            if entry.kind == Kind::Use {
-                continue;
-            }
-            let own = facts.get(&s.entry).unwrap_or(&empty);
-            let alone = Unit {
-                kind: units::UnitKind::Item,
-                primary: s.entry,
-                entries: vec![s.entry],
-            };
-            let Some(one) = seen_of.remove(&s.entry) else {
-                continue;
-            };
-            items.push(VersionItem {
-                kind: entry.kind.label(),
-                name: entry.name.clone(),
-                role: units::role_of(&alone, &inventory, &selection, own, &types),
-                root: selection.roots.contains(&s.entry),
-                called_by_root: called_by_roots.contains(&entry.name.as_str()),
-                bytes: entry.range.clone(),
-                lines: entry.lines,
-                tokens: one.tokens,
-                idents: one.idents,
-                names: one.said.names,
-                literals: one.said.literals,
-                docs: one.said.docs,
-                facts: own.clone(),
-            });
-        }
-    }
+    let items = if selection.roots.is_empty() {
+        Vec::new()
+    } else {
+        version_items(&source, &inventory, &selection, seen, profile)
+    };
     let boundaries = inventory.boundaries().to_vec();
     Ok(Version {
         source,
@@ -1314,6 +1068,77 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
         uses,
         boundaries,
     })
+}
+
+/// What the syntax tree says of one selected item of a version.
+struct Seen {
+    facts: Vec<Fact>,
+    idents: BTreeSet<String>,
+    tokens: String,
+    said: Salient,
+}
+
+/// A version's selected items (its `use` declarations aside), each with its facts, role,
+/// tokens and the names and literals worth saying when they change.
+fn version_items(
+    source: &SourceFile,
+    inventory: &Inventory,
+    selection: &Selection,
+    seen: Vec<Seen>,
+    profile: &Profile,
+) -> Vec<VersionItem> {
+    let mut items = Vec::new();
+    let mut facts = placed_facts(source, inventory, selection, profile, &[]);
+    let mut seen_of = BTreeMap::new();
+    for (s, mut one) in selection.items.iter().zip(seen) {
+        facts
+            .entry(s.entry)
+            .or_default()
+            .extend(std::mem::take(&mut one.facts));
+        seen_of.insert(s.entry, one);
+    }
+    let types = units::type_roles(&facts, inventory);
+    let empty = Vec::new();
+    let called_by_roots: Vec<&str> = selection
+        .roots
+        .iter()
+        .flat_map(|r| facts.get(r).into_iter().flatten())
+        .filter_map(|f| match f {
+            Fact::Delegates { callee, .. } => Some(callee.as_str()),
+            _ => None,
+        })
+        .collect();
+    for s in &selection.items {
+        let entry = &inventory.entries[s.entry];
+        if entry.kind == Kind::Use {
+            continue;
+        }
+        let own = facts.get(&s.entry).unwrap_or(&empty);
+        let alone = Unit {
+            kind: units::UnitKind::Item,
+            primary: s.entry,
+            entries: vec![s.entry],
+        };
+        let Some(one) = seen_of.remove(&s.entry) else {
+            continue;
+        };
+        items.push(VersionItem {
+            kind: entry.kind.label(),
+            name: entry.name.clone(),
+            role: units::role_of(&alone, inventory, selection, own, &types),
+            root: selection.roots.contains(&s.entry),
+            called_by_root: called_by_roots.contains(&entry.name.as_str()),
+            bytes: entry.range.clone(),
+            lines: entry.lines,
+            tokens: one.tokens,
+            idents: one.idents,
+            names: one.said.names,
+            literals: one.said.literals,
+            docs: one.said.docs,
+            facts: own.clone(),
+        });
+    }
+    items
 }
 
 /// A token stream as text, one space between tokens, without the comma that may end a list
@@ -1405,13 +1230,15 @@ fn salient_tokens(tokens: proc_macro2::TokenStream, said: &mut Salient) {
 }
 
 /// History mode: reads the history of each path (history/) and turns every commit that changed
-/// the profile's items into examples, oldest first, written by the templates and checked as
-/// every example is.
+/// the profile's items into examples, oldest first, written by `writer` (one value for the
+/// whole history, so that it can vary what it says across commits) and checked as every
+/// example is.
 pub fn extract_history(
     repo: &Repo,
     profile: &Profile,
     options: &HistoryOptions,
     progress: &tree::ProgressHook,
+    writer: &dyn Writer,
 ) -> anyhow::Result<History> {
     let (commits, versions) = history::read_versions(repo, options, progress, |file| {
         summarize_version(file, profile)
@@ -1419,19 +1246,10 @@ pub fn extract_history(
     let mut history = History::default();
     // The versions the examples are sliced from, by (path, commit).
     let mut used: BTreeMap<(String, String), VersionKey> = BTreeMap::new();
-    // Which phrasings the run has used, so that each example prefers the ones used least.
-    let mut usage = render::Usage::default();
     // The row of each example's commit, by the example's position.
     let mut row_of: Vec<usize> = Vec::new();
     for commit in &commits {
-        let (row, made) = history_examples_of(
-            commit,
-            &versions,
-            profile,
-            options,
-            &history.examples,
-            &mut usage,
-        );
+        let (row, made) = history_examples_of(commit, &versions, profile, options, writer)?;
         let outcome = match made {
             Ok(made) if made.is_empty() => Err(history::Dropped::Repeats),
             Ok(made) => {
@@ -1479,35 +1297,36 @@ fn history_examples_of(
     versions: &BTreeMap<VersionKey, Result<Version, String>>,
     profile: &Profile,
     options: &HistoryOptions,
-    earlier: &[Example],
-    usage: &mut render::Usage,
-) -> (CommitRow, Result<Vec<Example>, history::Dropped>) {
+    writer: &dyn Writer,
+) -> anyhow::Result<(CommitRow, Result<Vec<Example>, history::Dropped>)> {
     let (row, pair) = history::pair_commit(commit, versions, &profile.file.history);
     let pair = match pair {
         Ok(pair) => pair,
-        Err(why) => return (row, Err(why)),
+        Err(why) => return Ok((row, Err(why))),
     };
-    let text = &pair.text;
-    let commit_hex = &pair.commit;
     let mut made: Vec<Example> = Vec::new();
+    let about = |key: String, items, change| CommitExample {
+        key,
+        after: pair.after,
+        items,
+        history: HistoryBrief {
+            message: &pair.text,
+            change,
+        },
+        commit: &pair.commit,
+    };
     if let Some(changed) = &pair.changed {
+        let change = ChangeBrief {
+            before_code: &changed.before_code,
+            changes: &changed.changes,
+        };
         let key = format!("change:{}", commit.short_id());
-        let example = render_history_example(
-            &key,
-            pair.after,
-            &changed.items,
+        let example = write_history_example(
+            &about(key, &changed.items, Some(change)),
             options.imports,
-            commit_hex,
             profile,
-            earlier.iter().chain(&made),
-            usage,
-            |view, salt, insights| {
-                (
-                    render::render_history_request(text, Some(&changed.before_code), salt),
-                    render::render_change_reasoning(view, &changed.changes, salt, insights),
-                )
-            },
-        );
+            writer,
+        )?;
         if let Some(mut example) = example {
             example.before = changed.before_slices.clone();
             made.push(example);
@@ -1515,64 +1334,45 @@ fn history_examples_of(
     }
     if !pair.added.is_empty() {
         let key = format!("new:{}", commit.short_id());
-        let example = render_history_example(
-            &key,
-            pair.after,
-            &pair.added,
+        let about = about(key, &pair.added, None);
+        made.extend(write_history_example(
+            &about,
             options.imports,
-            commit_hex,
             profile,
-            earlier.iter().chain(&made),
-            usage,
-            |view, salt, insights| {
-                (
-                    render::render_history_request(text, None, salt),
-                    render::render_reasoning(view, salt, insights),
-                )
-            },
-        );
-        made.extend(example);
+            writer,
+        )?);
     }
-    (row, Ok(made))
+    Ok((row, Ok(made)))
 }
 
-/// How many phrasings to try before a commit's example is given up as a repeat.
-const ATTEMPTS: usize = 16;
+/// One history example to write: `items` of the version `after`, at `commit`.
+struct CommitExample<'v> {
+    key: String,
+    after: &'v Version,
+    items: &'v [&'v VersionItem],
+    history: HistoryBrief<'v>,
+    commit: &'v str,
+}
 
-/// One example about `items` of the version `after`: its code (the `use` declarations
-/// `imports` keeps, then the items), and the first phrasing `text` makes that repeats no
-/// earlier request or reasoning.
-#[allow(clippy::too_many_arguments)]
-fn render_history_example<'e>(
-    key: &str,
-    after: &Version,
-    items: &[&VersionItem],
+/// One example about `about.items` of its version: its code (the `use` declarations `imports`
+/// keeps, then the items), and the writer's text; none when the writer has nothing that
+/// repeats no earlier example.
+fn write_history_example(
+    about: &CommitExample,
     imports: Imports,
-    commit: &str,
     profile: &Profile,
-    earlier: impl Iterator<Item = &'e Example> + Clone,
-    usage: &mut render::Usage,
-    text: impl Fn(&UnitView, &render::Salt, &render::Insights) -> (String, render::Reasoning),
-) -> Option<Example> {
+    writer: &dyn Writer,
+) -> anyhow::Result<Option<Example>> {
+    let CommitExample {
+        key,
+        after,
+        items,
+        history,
+        commit,
+    } = about;
     let primary = items.iter().position(|i| i.root).unwrap_or(0);
-    let file = version_file_facts(after);
-    let view = UnitView {
-        key: key.to_owned(),
-        role: items[primary].role,
-        name: items[primary].name.clone(),
-        callees: Vec::new(),
-        items: items
-            .iter()
-            .map(|i| (i.name.clone(), i.facts.as_slice()))
-            .collect(),
-        primary,
-        route: None,
-        called_by_root: items[primary].called_by_root,
-        field_of: None,
-        file: &file,
-    };
     let mut idents = std::collections::BTreeSet::new();
-    for item in items {
+    for item in *items {
         idents.extend(item.idents.iter().cloned());
     }
     let uses = match imports {
@@ -1586,36 +1386,50 @@ fn render_history_example<'e>(
         .map(|bytes| history::slice_of(after, bytes, commit))
         .collect();
     let code = history::joined(after, &slices);
-    let insights = render::insights(&view, &profile.rules);
-    for attempt in 0..ATTEMPTS {
-        let picks = std::cell::RefCell::new(Vec::new());
-        let salt = render::Salt::new(&profile.templates, &format!("{key}#{attempt}"), 0)
-            .steered(usage, &picks);
-        let (request, reasoning) = text(&view, &salt, &insights);
-        let mut others = earlier.clone();
-        if others.any(|e| e.request == request) {
-            return None;
-        }
-        if earlier.clone().any(|e| e.reasoning == reasoning.text) {
-            continue;
-        }
-        usage.commit(&picks.into_inner());
-        return Some(Example {
-            unit: key.to_owned(),
-            group: format!("item:{}", items[primary].name),
-            kind: items[primary].role.name(),
-            voice: Voice::Commit,
-            variant: 0,
-            request,
-            reasoning: reasoning.text,
-            rules: reasoning.rules,
-            code: code.into(),
-            slices,
-            commit: Some(commit.to_owned()),
-            before: Vec::new(),
-        });
-    }
-    None
+    let file_facts: write::FileFacts = after.items.iter().map(|i| i.facts.clone()).collect();
+    let brief = Brief {
+        vocabulary: &profile.file.vocabulary,
+        key: key.clone(),
+        role: items[primary].role,
+        name: items[primary].name.clone(),
+        items: items
+            .iter()
+            .map(|i| BriefItem {
+                name: &i.name,
+                facts: &i.facts,
+            })
+            .collect(),
+        primary,
+        callees: Vec::new(),
+        route: None,
+        called_by_root: items[primary].called_by_root,
+        field_of: None,
+        file_facts,
+        code: &code,
+        file_text: &after.source.text,
+        variant: 0,
+        voice: Voice::Commit,
+        history: Some(*history),
+    };
+    let text = match writer.write(&brief) {
+        Ok(text) => text,
+        Err(err) if err.is::<Exhausted>() => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    Ok(Some(Example {
+        unit: key.clone(),
+        group: format!("item:{}", items[primary].name),
+        kind: items[primary].role.name(),
+        voice: Voice::Commit,
+        variant: 0,
+        request: text.request,
+        reasoning: text.reasoning,
+        rules: text.rules,
+        code: code.into(),
+        slices,
+        commit: Some((*commit).to_owned()),
+        before: Vec::new(),
+    }))
 }
 
 /// The generator's own check of a history run: every example's code, and the code its request
@@ -1786,22 +1600,5 @@ mod tests {
             "internal error: example 1 (unit item:f) fails its check: the code is not its slices \
              joined by one blank line"
         );
-    }
-
-    #[test]
-    fn text_keys_tell_texts_of_every_length_apart() {
-        // Lengths around the eight bytes a key takes at a time, and texts of zero bytes.
-        let texts: Vec<String> = (0..40)
-            .flat_map(|n| ["a", "b", "\u{0}"].map(|c| c.repeat(n)))
-            .collect();
-        for a in &texts {
-            for b in &texts {
-                assert_eq!(
-                    super::text_key(a) == super::text_key(b),
-                    a == b,
-                    "{a:?} {b:?}"
-                );
-            }
-        }
     }
 }

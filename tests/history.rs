@@ -391,3 +391,78 @@ fn a_folder_that_is_no_repository_and_an_unknown_revision_are_one_line_errors() 
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// Writes every history example's text itself: the commit's message (with, for a change, the
+/// code before it, which the check requires the request to quote), and the unit's name in
+/// backticks.
+struct CommitWriter(std::sync::Mutex<Vec<String>>);
+
+impl svix_distill::write::Writer for CommitWriter {
+    fn write(
+        &self,
+        brief: &svix_distill::write::Brief,
+    ) -> anyhow::Result<svix_distill::write::Text> {
+        let history = brief.history.expect("a history brief");
+        // A change brief carries what changed, one change per item; a new-items one none.
+        let changes = history.change.map_or(0, |c| c.changes.len());
+        assert_eq!(
+            brief.key.starts_with("change:"),
+            changes == brief.items.len()
+        );
+        let mut seen = self.0.lock().unwrap();
+        seen.push(brief.key.clone());
+        Ok(svix_distill::write::Text {
+            request: match history.change {
+                Some(change) => format!(
+                    "From the writer: {}\n\n```rust\n{}\n```",
+                    history.message, change.before_code
+                ),
+                None => format!("From the writer: {}", history.message),
+            },
+            reasoning: format!(
+                "The writer speaks of `{}` in {}.",
+                brief.name,
+                brief.key.len()
+            ),
+            rules: Vec::new(),
+        })
+    }
+}
+
+#[test]
+fn history_mode_takes_its_text_from_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = built_in(dir.path());
+    let repo = svix_distill::history::git::Repo::open(built.repo.path()).unwrap();
+    let profile = svix_distill::profile::Profile::load("message-creation").unwrap();
+    let options = svix_distill::history::HistoryOptions {
+        paths: vec![FILE.to_owned()],
+        since: None,
+        until: "HEAD".to_owned(),
+        imports: svix_distill::extract::units::Imports::None,
+    };
+    let writer = CommitWriter(std::sync::Mutex::new(Vec::new()));
+    let history = svix_distill::pipeline::extract_history(
+        &repo,
+        &profile,
+        &options,
+        &Default::default(),
+        &writer,
+    )
+    .unwrap();
+    let asked = writer.0.into_inner().unwrap();
+    assert!(history.examples.len() >= 2, "{:#?}", history.rows);
+    // Every example is one the writer was asked for, with its text.
+    assert_eq!(
+        history.examples.iter().map(|e| &e.unit).collect::<Vec<_>>(),
+        asked.iter().collect::<Vec<_>>()
+    );
+    for example in &history.examples {
+        assert!(
+            example.request.starts_with("From the writer: "),
+            "{}",
+            example.request
+        );
+        assert!(example.reasoning.starts_with("The writer speaks of `"));
+    }
+}

@@ -731,7 +731,7 @@ pub struct UnitView<'a> {
     /// selected.
     pub field_of: Option<String>,
     /// Every selected item of the file with its facts: what rules may look up beyond the unit.
-    pub file: &'a rules::FileFacts<'a>,
+    pub file: &'a rules::FileFacts,
 }
 
 /// What chooses among a section's variants: a stable hash of `text` picks a starting variant,

@@ -112,28 +112,29 @@ pub struct Scope<'a> {
     /// Every item of the unit with its facts, in source order.
     pub unit: &'a [(String, &'a [Fact])],
     /// What rules may look up beyond the unit, across every selected item of the file.
-    pub file: &'a FileFacts<'a>,
+    pub file: &'a FileFacts,
 }
 
 /// What rules and requests look up across a file's selected items, indexed once per file so
 /// that a lookup costs the same whatever the file's size.
 #[derive(Debug, Default)]
-pub struct FileFacts<'a> {
+pub struct FileFacts {
     /// The newtypes over raw JSON the file defines, in order.
-    raw_json: Vec<&'a str>,
+    raw_json: Vec<String>,
     /// Each validator's condition and first error message, from the first validator of that
     /// name that has one.
-    conditions: HashMap<&'a str, &'a str>,
-    messages: HashMap<&'a str, &'a str>,
+    conditions: HashMap<String, String>,
+    messages: HashMap<String, String>,
     /// Validators some field names in `custom(function = ..)`.
-    named_validators: HashSet<&'a str>,
+    named_validators: HashSet<String>,
     /// The words of the field types of every item that derives `Eq`.
-    held_by_eq: HashSet<&'a str>,
+    held_by_eq: HashSet<String>,
 }
 
-impl<'a> FileFacts<'a> {
-    /// The index of every selected item's facts.
-    pub fn new(file: impl IntoIterator<Item = &'a [Fact]>) -> FileFacts<'a> {
+impl FileFacts {
+    /// The index of every selected item's facts: its own copy of what it needs, so that a
+    /// writer keeps it for a whole file.
+    pub fn new<'a>(file: impl IntoIterator<Item = &'a [Fact]>) -> FileFacts {
         let mut index = FileFacts::default();
         for facts in file {
             let derives_eq = facts
@@ -145,30 +146,35 @@ impl<'a> FileFacts<'a> {
                         item,
                         raw_json: true,
                         ..
-                    } => index.raw_json.push(item),
+                    } => index.raw_json.push(item.clone()),
                     Fact::ValidatorFn {
                         name,
                         condition,
                         messages,
                         ..
                     } => {
-                        if let Some(condition) = condition {
-                            index.conditions.entry(name).or_insert(condition);
+                        if let Some(condition) = condition
+                            && !index.conditions.contains_key(name)
+                        {
+                            index.conditions.insert(name.clone(), condition.clone());
                         }
-                        if let Some(message) = messages.first() {
-                            index.messages.entry(name).or_insert(message);
+                        if let Some(message) = messages.first()
+                            && !index.messages.contains_key(name)
+                        {
+                            index.messages.insert(name.clone(), message.clone());
                         }
                     }
                     Fact::Field(field) => {
                         index
                             .named_validators
-                            .extend(field.validate_fns.iter().map(String::as_str));
+                            .extend(field.validate_fns.iter().cloned());
                         if derives_eq {
                             index.held_by_eq.extend(
                                 field
                                     .ty
                                     .split(|c: char| !c.is_alphanumeric() && c != '_')
-                                    .filter(|w| !w.is_empty()),
+                                    .filter(|w| !w.is_empty())
+                                    .map(str::to_owned),
                             );
                         }
                     }
@@ -180,13 +186,13 @@ impl<'a> FileFacts<'a> {
     }
 
     /// The condition of the file's validator `name`.
-    pub fn condition_of(&self, name: &str) -> Option<&'a str> {
-        self.conditions.get(name).copied()
+    pub fn condition_of(&self, name: &str) -> Option<&str> {
+        self.conditions.get(name).map(String::as_str)
     }
 
     /// The first error message of the file's validator `name`.
-    pub fn message_of(&self, name: &str) -> Option<&'a str> {
-        self.messages.get(name).copied()
+    pub fn message_of(&self, name: &str) -> Option<&str> {
+        self.messages.get(name).map(String::as_str)
     }
 }
 
@@ -204,7 +210,7 @@ impl<'a> Scope<'a> {
 
     /// The newtypes over raw JSON the file defines.
     fn raw_json_types(&self) -> Vec<&'a str> {
-        self.file.raw_json.clone()
+        self.file.raw_json.iter().map(String::as_str).collect()
     }
 }
 
