@@ -7,7 +7,9 @@
 //! is one long literal list or one arm per variant) may be named in [`ALLOWED`] with the reason;
 //! a function waiting to be split is named in [`TO_SPLIT`]; nothing else may run over.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -144,28 +146,10 @@ fn long_functions(file: &str, text: &str) -> Vec<Long> {
     finder.long
 }
 
-/// Every `.rs` file under `dir`, sorted, as (path relative to the crate, text).
-fn read_rs(dir: &Path, root: &Path, files: &mut Vec<(PathBuf, String)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            read_rs(&path, root, files);
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            files.push((path.strip_prefix(root).unwrap().to_path_buf(), text));
-        }
-    }
-}
-
 #[test]
 fn no_function_in_src_runs_over_the_limit() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    read_rs(&root.join("src"), root, &mut files);
+    let files = support::rust_files(&root.join("src"), root);
     assert!(files.len() > 20, "src/ read: {} files", files.len());
     let mut long = Vec::new();
     for (path, text) in &files {

@@ -15,6 +15,8 @@
 //! that point up are printed, for the record. `cargo test --test imports -- --nocapture` prints
 //! the folder graph.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -471,27 +473,10 @@ fn print_graph(graph: &Graph) -> String {
     out
 }
 
-fn read_src(dir: &Path, root: &Path, files: &mut Vec<(PathBuf, String)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            read_src(&path, root, files);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            files.push((path.strip_prefix(root).unwrap().to_path_buf(), text));
-        }
-    }
-}
-
 #[test]
 fn src_imports_point_down_and_never_circle() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    read_src(&root, &root, &mut files);
+    let files = support::rust_files(&root, &root);
     assert!(files.len() > 20, "src/ read: {} files", files.len());
     let graphs = graphs(&files);
     let graph = print_graph(&graphs.code);

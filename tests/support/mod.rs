@@ -21,3 +21,27 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Every `.rs` file under `dir`, sorted, as (path relative to `root`, text): what the house
+/// rules (`tests/imports.rs`, `tests/house.rs`) read of `src/`.
+pub fn rust_files(dir: &Path, root: &Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    read_rust_files(dir, root, &mut files);
+    files
+}
+
+fn read_rust_files(dir: &Path, root: &Path, files: &mut Vec<(std::path::PathBuf, String)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            read_rust_files(&path, root, files);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            files.push((path.strip_prefix(root).unwrap().to_path_buf(), text));
+        }
+    }
+}
