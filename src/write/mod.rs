@@ -29,6 +29,7 @@ use crate::dataset::example::Voice;
 use crate::extract::facts::{Change, Fact};
 use crate::extract::units::Role;
 
+pub mod llm;
 pub mod template;
 
 /// Everything a writer is told about one example, as plain data borrowed from the pipeline for
