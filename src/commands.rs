@@ -516,9 +516,9 @@ fn extract_crate(
         depth: cli.depth,
         progress: tree::ProgressHook::new(move |done, total| reporter.files(done, total)),
     };
-    // The walk alone is cheap (a few milliseconds on svix-server); the plan walks again.
-    guard(&tree::walk(&choice.root, &tree_options)?)?;
-    let result = pipeline::extract_tree(&choice.root, &tree_options, profile, options);
+    let files = tree::walk(&choice.root, &tree_options)?;
+    guard(&files)?;
+    let result = pipeline::extract_walked(&choice.root, &files, &tree_options, profile, options);
     progress.finish();
     result
 }

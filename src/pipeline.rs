@@ -872,7 +872,26 @@ pub fn extract_tree(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    let plan = tree::plan(root, tree_options, &profile.file.roots, &options.roots)?;
+    let files = tree::walk(root, tree_options)?;
+    extract_walked(root, &files, tree_options, profile, options)
+}
+
+/// [`extract_tree`] on the files a walk of `root` already found (so a caller can look at them
+/// before any is parsed, and the crate is walked once).
+pub fn extract_walked(
+    root: &Path,
+    files: &[PathBuf],
+    tree_options: &tree::TreeOptions,
+    profile: &Profile,
+    options: &Options,
+) -> anyhow::Result<Extracted> {
+    let plan = tree::plan(
+        root,
+        files,
+        tree_options,
+        &profile.file.roots,
+        &options.roots,
+    )?;
     if plan.root_files.is_empty() {
         return Err(EmptySelection {
             profile: profile.name().to_owned(),

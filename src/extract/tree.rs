@@ -898,15 +898,15 @@ pub struct RootFile {
     pub routers: Vec<PathBuf>,
 }
 
-/// Walks `root`, summarizes every file in parallel, follows root routes into the modules that
-/// define their handlers, and selects across files.
+/// Summarizes every file [`walk`] found under `root` in parallel, follows root routes into the
+/// modules that define their handlers, and selects across files.
 pub fn plan(
     root: &Path,
+    files: &[PathBuf],
     options: &TreeOptions,
     root_rules: &[RootRule],
     roots: &[(String, Reason)],
 ) -> anyhow::Result<Plan> {
-    let files = walk(root, options)?;
     if files.is_empty() {
         anyhow::bail!("{} is a folder with no .rs file", root.display());
     }
@@ -915,7 +915,7 @@ pub fn plan(
         mut summaries,
         mut focus_files,
         skipped,
-    } = summarize_all(root, &files, options, root_rules, roots, &interner)?;
+    } = summarize_all(root, files, options, root_rules, roots, &interner)?;
     let mut root_files: Vec<RootFile> = focus_files
         .iter()
         .map(|&f| RootFile {
