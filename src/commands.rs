@@ -536,12 +536,7 @@ fn put_out(outputs: &Outputs, check: bool) -> anyhow::Result<()> {
             for (path, text) in outputs.files() {
                 output::to_file(path, text)?;
             }
-            let shown = if source::is_stdio(out) {
-                "stdout".to_owned()
-            } else {
-                out.display().to_string()
-            };
-            output::status(&outputs.summary(&shown));
+            output::status(&outputs.summary(&output::shown(out)));
             if let Some(split) = &outputs.split {
                 output::status(&split.shares());
                 if let Some(warning) = split.coarseness() {
@@ -590,7 +585,7 @@ impl<'a> Destinations<'a> {
                 };
                 anyhow::bail!(
                     "refusing to write {} twice: {} and {} need paths of their own",
-                    shown_output(path),
+                    output::shown(path),
                     noun(other),
                     noun(what)
                 );
@@ -641,14 +636,6 @@ fn same_output(a: &Path, b: &Path) -> bool {
     a == b
         || protected::resolved(a).is_some_and(|r| protected::resolved(b) == Some(r))
         || protected::file_id(a).is_some_and(|i| protected::file_id(b) == Some(i))
-}
-
-fn shown_output(path: &Path) -> String {
-    if source::is_stdio(path) {
-        "stdout".to_owned()
-    } else {
-        path.display().to_string()
-    }
 }
 
 /// What a generating run puts out: the data in its wire format, the validation share under

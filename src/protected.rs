@@ -139,13 +139,11 @@ impl Protected {
     /// output's name in messages ("", "the manifest ", "the validation file ") and its path.
     pub fn check(&self, outputs: &[(&str, &Path)]) -> anyhow::Result<()> {
         for &(what, path) in outputs {
-            let shown = if is_stdio(path) {
-                format!("{what}stdout")
-            } else {
-                format!("{what}{}", path.display())
-            };
             if let Some(why) = self.conflict(path) {
-                anyhow::bail!("refusing to write {shown}: it is {why}");
+                anyhow::bail!(
+                    "refusing to write {what}{}: it is {why}",
+                    output::shown(path)
+                );
             }
         }
         Ok(())

@@ -271,6 +271,15 @@ impl Progress {
     }
 }
 
+/// An output as messages name it: `stdout` for `-`, else its path.
+pub fn shown(path: &Path) -> String {
+    if is_stdio(path) {
+        "stdout".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
 /// A status line on stderr (a summary, a note), unless `-q`.
 pub fn status(message: &str) {
     if !quiet() {
