@@ -31,7 +31,7 @@ use crate::history::{
 };
 use crate::profile::{self, Profile};
 use crate::write::template::TemplateWriter;
-use crate::write::{self, Brief, BriefItem, ChangeBrief, Exhausted, HistoryBrief, Writer};
+use crate::write::{self, Brief, BriefItem, ChangeBrief, Exhausted, HistoryBrief, Pending, Writer};
 
 pub use crate::dataset::example::{Dropped, Example, Slice};
 
@@ -752,6 +752,8 @@ fn unit_brief<'a, P>(
         file_facts: file_facts.clone(),
         code,
         file_text: &source.text,
+        path: &source.path,
+        context: Vec::new(),
         variant: 0,
         voice: Voice::ALL[0],
         history: None,
@@ -799,6 +801,8 @@ fn write_examples<P: Sync>(
                         });
                         break;
                     }
+                    // No example this time; the driver has the call answered and runs again.
+                    Err(err) if err.is::<Pending>() => continue,
                     Err(err) => return Err(err),
                 };
                 examples.push(Example {
@@ -813,6 +817,7 @@ fn write_examples<P: Sync>(
                     code: code.clone(),
                     commit: None,
                     before: Vec::new(),
+                    model: text.model,
                     slices: slices.clone(),
                 });
             }
@@ -1426,13 +1431,15 @@ fn write_history_example(
         file_facts,
         code: &code,
         file_text: &after.source.text,
+        path: &after.source.path,
+        context: Vec::new(),
         variant: 0,
         voice: Voice::Commit,
         history: Some(*history),
     };
     let text = match writer.write(&brief) {
         Ok(text) => text,
-        Err(err) if err.is::<Exhausted>() => return Ok(None),
+        Err(err) if err.is::<Exhausted>() || err.is::<Pending>() => return Ok(None),
         Err(err) => return Err(err),
     };
     Ok(Some(Example {
@@ -1448,6 +1455,7 @@ fn write_history_example(
         slices,
         commit: Some((*commit).to_owned()),
         before: Vec::new(),
+        model: text.model,
     }))
 }
 
@@ -1547,6 +1555,7 @@ mod tests {
                     }],
                     commit: None,
                     before: Vec::new(),
+                    model: None,
                 }
             })
             .collect();

@@ -425,6 +425,7 @@ impl svix_distill::write::Writer for CommitWriter {
                 brief.key.len()
             ),
             rules: Vec::new(),
+            model: None,
         })
     }
 }

@@ -55,6 +55,7 @@ impl Writer for Fake {
             request: format!("Write `{}` for me, take {}.", brief.name, word(n)),
             reasoning: format!("This is `{quoted}`, said for the {} time.", word(n)),
             rules: vec![format!("fake-{}", word(n))],
+            model: None,
         })
     }
 }

@@ -44,6 +44,48 @@ pub struct Example {
     /// History mode: the slices of the code as it was before the commit, which the request
     /// quotes (joined like `code`); empty when the request quotes no code.
     pub before: Vec<Slice>,
+    /// How a language model took part in the text; `None` for the template writer alone.
+    pub model: Option<ModelNote>,
+}
+
+/// What the manifest records of an example whose text the language-model writer was asked
+/// for: which model and prompt, the cache key of the draft the text came from, how many
+/// drafts it took, and what became of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelNote {
+    pub model: String,
+    pub prompt_version: u32,
+    /// The key of the cached call whose reply is the example's text (for a fallback, of the
+    /// last draft refused).
+    pub cache_key: String,
+    /// The drafts asked for: 1 when the first was accepted.
+    pub rounds: u32,
+    pub outcome: Outcome,
+    /// Tokens sent and received over every call made for this example, critic rounds included.
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+/// What became of a model's drafts for one example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The first draft passed verification and the critic.
+    First,
+    /// A draft sent back once (for its failures or the critic's flags) passed.
+    Revised,
+    /// No draft passed: the template writer's text stands, and why (the check that failed
+    /// last, e.g. `verify: ungrounded name` or `critic: 2 unsupported sentences`).
+    Fallback(String),
+}
+
+impl Outcome {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::First => "first",
+            Outcome::Revised => "revised",
+            Outcome::Fallback(_) => "fallback",
+        }
+    }
 }
 
 /// An example left out because its text fails its own check (a name outside backticks, a

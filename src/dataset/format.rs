@@ -422,6 +422,7 @@ mod tests {
             code: "fn send() {}".into(),
             commit: None,
             before: Vec::new(),
+            model: None,
             slices: vec![Slice {
                 path: "a.rs".into(),
                 bytes: 0..12,

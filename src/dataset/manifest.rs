@@ -325,6 +325,7 @@ mod tests {
             code: "code".into(),
             commit: None,
             before: Vec::new(),
+            model: None,
             slices: vec![Slice {
                 path: path.into(),
                 bytes,

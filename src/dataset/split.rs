@@ -212,6 +212,7 @@ mod tests {
             code: "".into(),
             commit: None,
             before: Vec::new(),
+            model: None,
             slices: Vec::new(),
         }
     }

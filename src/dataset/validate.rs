@@ -558,6 +558,7 @@ mod tests {
             code: code.into(),
             commit: None,
             before: Vec::new(),
+            model: None,
             slices: Vec::new(),
         };
         let long = |word: &str| {

@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::dataset::example::Voice;
+use crate::dataset::example::{ModelNote, Voice};
 use crate::extract::facts::{Change, Fact};
 use crate::extract::units::Role;
 
@@ -35,9 +35,9 @@ pub mod template;
 /// Everything a writer is told about one example, as plain data borrowed from the pipeline for
 /// the length of one [`Writer::write`] call.
 ///
-/// To come (issue 20's language-model writer): the signatures of the callees a unit reaches in
-/// other files, and the impls and methods of the types the unit defines, takes or returns.
-/// Today a unit's same-file callees are among its `items`, and `file_text` holds the rest.
+/// A unit's same-file callees are among its `items`; what it reaches beyond them (callee
+/// signatures in other files, the impls and methods of the types it defines, takes or returns)
+/// is in `context`, and `file_text` holds the rest of its file.
 #[derive(Debug, Clone)]
 pub struct Brief<'a> {
     /// The profile's vocabulary (`operation`, `resource`, …): the words the text names the
@@ -69,11 +69,32 @@ pub struct Brief<'a> {
     pub code: &'a str,
     /// The whole text of the file the code comes from (in history mode, at the commit).
     pub file_text: &'a str,
+    /// The path of that file as the examples' provenance names it.
+    pub path: &'a std::path::Path,
+    /// What the unit reaches beyond its own code, as exact text of the crate: callee
+    /// signatures, and the types it defines, takes or returns with their impls' method
+    /// signatures. A writer may name what is here; it is not part of the example's code.
+    pub context: Vec<ContextItem>,
     /// Which example of the unit this is (0 for the first), and the voice its request takes.
     pub variant: usize,
     pub voice: Voice,
     /// History mode: the commit this example is made from.
     pub history: Option<HistoryBrief<'a>>,
+}
+
+/// One piece of a brief's context: an item's signature or outline, as it stands in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextItem {
+    /// What it is to the unit: `callee`, `type`, `impl`, `method`.
+    pub kind: &'static str,
+    /// The item's name (`MessageOut`, `impl From<…> for MessageOut`, `create_message_inner`).
+    pub name: String,
+    /// Where it stands: the file (as the provenance names it) and its first line, 1-based.
+    pub path: std::path::PathBuf,
+    pub line: usize,
+    /// Its text: a function's signature without its body; a type's whole definition; an
+    /// impl's header with the signatures of its methods.
+    pub text: String,
 }
 
 /// The facts of every item selected in one file, in file order, shared by its briefs.
@@ -114,6 +135,8 @@ pub struct Text {
     /// The ids of the reasoning rules the text drew on, in the order their sentences appear
     /// (the manifest records them; a writer without rules returns none).
     pub rules: Vec<String>,
+    /// How a language model took part; `None` for the template writer.
+    pub model: Option<ModelNote>,
 }
 
 /// Turns a brief into a text. One value serves the briefs of one file (generation) or of one
@@ -125,6 +148,20 @@ pub trait Writer: Send + Sync {
     /// Any other error stops the run.
     fn write(&self, brief: &Brief) -> anyhow::Result<Text>;
 }
+
+/// A writer's answer when the text depends on a model call not answered yet (not in the
+/// cache). The pipeline makes no example of the brief this time and goes on; the run's driver
+/// collects the calls, has them answered (live, or through a Batch API file) and runs again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending;
+
+impl std::fmt::Display for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the text waits for a model call not answered yet")
+    }
+}
+
+impl std::error::Error for Pending {}
 
 /// A writer's answer when it has no text for a brief that would not repeat one it gave before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,6 +33,20 @@ pub struct Call {
     pub model: String,
     pub prompt_version: u32,
     pub messages: Vec<Message>,
+    /// The shape of reply asked for (the request's `response_format`). Not part of the key:
+    /// the messages already say what they ask.
+    #[serde(skip)]
+    pub answer: Answer,
+}
+
+/// What a call's reply must be: a draft (`{request, reasoning}`), a history draft
+/// (`{reasoning}`) or a critic's list (`{unsupported: [{sentence, why}]}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Answer {
+    #[default]
+    Draft,
+    Reasoning,
+    Critic,
 }
 
 impl Call {
@@ -182,10 +196,7 @@ pub fn batch_request_line(call: &Call) -> String {
         "custom_id": call.key(),
         "method": "POST",
         "url": CHAT_COMPLETIONS,
-        "body": {
-            "model": call.model,
-            "messages": call.messages,
-        },
+        "body": super::client::request_body(call),
     });
     format!("{line}\n")
 }
@@ -266,6 +277,7 @@ mod tests {
                     content: content.to_owned(),
                 },
             ],
+            answer: Answer::Draft,
         }
     }
 

@@ -1,9 +1,10 @@
-//! The language-model writer of issue 20, being built piece by piece. What is here so far is the
-//! part every model call goes through whichever way it is answered: the [`cache`] of calls and
-//! replies (a run with every call cached needs no network and gives the same bytes), and the
-//! OpenAI Batch API files a run exports its misses to and imports the answers from.
-//!
-//! Not yet here: the prompt built from a `Brief`, the live client, the verification and critic
-//! rounds, and the `Writer` itself; nothing outside this folder calls it yet.
+//! The language-model writer (issue 20). Every model call goes through the [`cache`]; a
+//! call not in it is a miss, answered live by the [`client`] or through a Batch API file, and
+//! the run is made again until every call it needs is cached. A draft is untrusted input:
+//! parsed strictly ([`prompt`]), verified ([`verify`]), sent back once with its failures, read
+//! by a critic, and when it still fails the template writer's text stands.
 
 pub mod cache;
+pub mod client;
+pub mod prompt;
+pub mod verify;

@@ -99,6 +99,7 @@ impl<'p> TemplateWriter<'p> {
             request: rendered.request,
             reasoning: rendered.reasoning.text,
             rules: rendered.reasoning.rules,
+            model: None,
         };
         said.variety.add(
             rendered.measured,
@@ -151,6 +152,7 @@ impl<'p> TemplateWriter<'p> {
                 request,
                 reasoning: reasoning.text,
                 rules: reasoning.rules,
+                model: None,
             });
         }
         None
