@@ -253,6 +253,9 @@ pub struct HistoryArgs {
 
     #[command(flatten)]
     pub write: WriteArgs,
+
+    #[command(flatten)]
+    pub llm: LlmArgs,
 }
 
 /// Generating examples: the command without a subcommand.
@@ -315,6 +318,88 @@ pub struct GenerateArgs {
 
     #[command(flatten)]
     pub write: WriteArgs,
+
+    #[command(flatten)]
+    pub llm: LlmArgs,
+}
+
+/// Who writes an example's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum WriterArg {
+    /// The profile's templates and rules: offline and deterministic.
+    #[default]
+    Template,
+    /// A language model (any OpenAI-compatible server), every draft verified and read by a
+    /// critic, through a cache; the templates' text stands where no draft passes.
+    Llm,
+}
+
+/// What the model writer does with a call the cache lacks and nothing can answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FallbackArg {
+    /// Stop (exit 1) with the number of calls missing.
+    #[default]
+    None,
+    /// Let the templates write those examples.
+    Template,
+}
+
+/// Whether the critic round runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Switch {
+    #[default]
+    On,
+    Off,
+}
+
+/// The language-model writer's options: shared by generation, history mode and review.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Language-model writer")]
+pub struct LlmArgs {
+    /// Who writes the requests and reasonings.
+    #[arg(long, value_enum, default_value_t = WriterArg::Template)]
+    pub writer: WriterArg,
+
+    /// The model (OpenAI-compatible name, e.g. gpt-4o-mini, qwen2.5-coder:32b); part of every
+    /// call's cache key. Needed with --writer llm.
+    #[arg(long, value_name = "NAME")]
+    pub llm_model: Option<String>,
+
+    /// The cache every model call goes through (one JSON line per call). Default: beside OUT,
+    /// <OUT stem>.llm-cache.jsonl; needed when OUT is stdout.
+    #[arg(long, value_name = "PATH")]
+    pub llm_cache: Option<PathBuf>,
+
+    /// Answer the calls the cache lacks live, from this OpenAI-compatible server (OpenAI,
+    /// vLLM, Ollama, llama.cpp, TGI: e.g. http://localhost:11434). The key, if any, is read
+    /// from SVIX_DISTILL_API_KEY or OPENAI_API_KEY.
+    #[arg(long, value_name = "URL")]
+    pub llm_url: Option<String>,
+
+    /// Live calls made at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub llm_concurrency: u16,
+
+    /// Seconds one live call may take before it is tried again.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub llm_timeout: u64,
+
+    /// Write the calls the cache lacks to FILE as OpenAI Batch API input lines (vLLM's
+    /// run_batch reads them too) and stop; run the batch, then run again with --llm-import.
+    #[arg(long, value_name = "FILE")]
+    pub llm_export: Option<PathBuf>,
+
+    /// Add the replies of a Batch API output file to the cache before anything is asked.
+    #[arg(long, value_name = "FILE")]
+    pub llm_import: Option<PathBuf>,
+
+    /// What a call the cache lacks becomes when nothing answers it.
+    #[arg(long, value_enum, default_value_t = FallbackArg::None)]
+    pub llm_fallback: FallbackArg,
+
+    /// Whether a critic reads each draft against the whole source before it is accepted.
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    pub llm_critic: Switch,
 }
 
 /// Where the examples go and in which form: shared by generation and history mode.

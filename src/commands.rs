@@ -18,10 +18,12 @@ use crate::extract::source::{self, SourceFile};
 use crate::extract::{select, tree};
 use crate::history::git;
 use crate::history::{self, HistoryOptions};
+use crate::model;
 use crate::pipeline::{self, EmptySelection, Extracted, Options};
 use crate::profile::{self, Profile};
 use crate::protected::{self, Protected, Role};
 use crate::report;
+use crate::write::llm::rounds::{self, Driven};
 
 /// A check that ran and said no: `--check` found OUT stale or missing, or `validate` found
 /// faults or too many tokens. Exit code 1, not 2: nothing went wrong with the run itself.
@@ -243,7 +245,8 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     let options = generate_options(cli);
     // Where the outputs go is settled first, and checked against what the run reads as soon as
     // that is known: a refused run does no work and writes nothing.
-    let destinations = Destinations::new(&cli.write)?;
+    let plan = model::plan(&cli.llm, cli.write.output.as_deref(), cli.write.check)?;
+    let destinations = Destinations::new(&cli.write, plan.as_ref())?;
     let mut protected = Protected::new();
     protected.profile(&cli.profile);
     let named_file = cli
@@ -252,19 +255,34 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         .filter(|path| source::is_stdio(path) || !path.is_dir());
     // With `-` and --manifest: what stdin held, as the manifest names a source.
     let mut stdin = None;
-    let (profile, input, result) = match named_file {
+    let mut run = |options: &Options| match &named_file {
         Some(input) => {
             let (profile, result) = run_on_named_file(
                 cli,
-                &input,
-                &options,
+                input,
+                options,
                 &destinations,
                 &mut protected,
                 &mut stdin,
             )?;
-            (profile, input, result)
+            Ok((profile, input.clone(), result))
         }
-        None => run_on_found_input(cli, &options, &destinations, &mut protected)?,
+        None => run_on_found_input(cli, options, &destinations, &mut protected),
+    };
+    let (profile, input, result) = match &plan {
+        None => run(&options)?,
+        Some(plan) => {
+            let driven = rounds::drive(plan, |session| {
+                run(&Options {
+                    writer: model::writers(session),
+                    ..options.clone()
+                })
+            })?;
+            match driven {
+                Driven::Done(done) => done,
+                Driven::Exported { path, calls } => return exported(&path, calls),
+            }
+        }
     };
     let extracted = allowing_empty(cli.allow_empty, result)?;
     for skipped in &extracted.skipped {
@@ -316,8 +334,22 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             manifest_json(cli, &profile, read, &extracted, sides, data, valid)
         },
     )?;
+    if let Some(tally) = model::Tally::of(&extracted.examples) {
+        output::status(&tally.line());
+    }
     put_out(&outputs, cli.write.check)?;
     unparsed.map_or(Ok(()), Err)
+}
+
+/// A run that stopped to have its model calls answered through a Batch API file.
+fn exported(path: &Path, calls: usize) -> anyhow::Result<()> {
+    output::status(&format!(
+        "wrote {calls} model call(s) the cache lacks to {}: run them with the OpenAI Batch API \
+         (or vLLM's run_batch), then run this command again with --llm-import OUTPUT \
+         (add --llm-export again for the next round of calls); nothing else was written",
+        path.display()
+    ));
+    Ok(())
 }
 
 /// The pipeline's options from the command line.
@@ -561,11 +593,13 @@ struct Destinations<'a> {
     out: Option<&'a Path>,
     valid: Option<(f64, PathBuf)>,
     manifest: Option<&'a Path>,
+    /// The model writer's files: its cache, and the Batch API file it may export.
+    model: Vec<(&'static str, PathBuf)>,
 }
 
 impl<'a> Destinations<'a> {
     /// Refuses a validation file with no place to go and two outputs on one file.
-    fn new(write: &'a WriteArgs) -> anyhow::Result<Destinations<'a>> {
+    fn new(write: &'a WriteArgs, plan: Option<&rounds::Plan>) -> anyhow::Result<Destinations<'a>> {
         let out = write.output.as_deref();
         let valid = match write.valid {
             Some(fraction) => Some((fraction, valid_file(out, write.valid_output.as_deref())?)),
@@ -575,6 +609,11 @@ impl<'a> Destinations<'a> {
             out,
             valid,
             manifest: write.manifest.as_deref(),
+            model: plan.map_or_else(Vec::new, |plan| {
+                std::iter::once(("the model cache ", plan.cache.clone()))
+                    .chain(plan.export.clone().map(|p| ("the batch file ", p)))
+                    .collect()
+            }),
         };
         let named = destinations.named();
         for (i, &(what, path)) in named.iter().enumerate() {
@@ -604,6 +643,9 @@ impl<'a> Destinations<'a> {
         named.push(("", self.out.unwrap_or(Path::new("-"))));
         if let Some(path) = self.manifest {
             named.push(("the manifest ", path));
+        }
+        for (what, path) in &self.model {
+            named.push((what, path));
         }
         named
     }
@@ -878,7 +920,8 @@ fn manifest_json(
 /// History mode: read the repository's history of the profile's file (or `--path`), pair each
 /// commit's message with the items it changed, then list, check or write.
 pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
-    let destinations = Destinations::new(&args.write)?;
+    let plan = model::plan(&args.llm, args.write.output.as_deref(), args.write.check)?;
+    let destinations = Destinations::new(&args.write, plan.as_ref())?;
     let profile = Profile::load(&args.profile)?;
     let paths = if args.path.is_empty() {
         match profile.file.inputs.files.first() {
@@ -903,18 +946,26 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         until: args.until.clone(),
         imports: args.imports.into(),
     };
-    let progress = output::Progress::start();
-    let reporter = progress.clone();
-    let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
-    let result = pipeline::extract_history(
-        &repo,
-        &profile,
-        &options,
-        &hook,
-        &pipeline::template_writer(&profile),
-    );
-    progress.finish();
-    let history = result?;
+    let read_history = |writer: &dyn crate::write::Writer| {
+        let progress = output::Progress::start();
+        let reporter = progress.clone();
+        let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
+        let result = pipeline::extract_history(&repo, &profile, &options, &hook, writer);
+        progress.finish();
+        result
+    };
+    let history = match &plan {
+        None => read_history(&pipeline::template_writer(&profile))?,
+        Some(plan) => {
+            let driven = rounds::drive(plan, |session| {
+                read_history(&model::writer(session, &profile))
+            })?;
+            match driven {
+                Driven::Done(history) => history,
+                Driven::Exported { path, calls } => return exported(&path, calls),
+            }
+        }
+    };
     if history.rows.is_empty() && args.since.is_none() {
         anyhow::bail!(
             "no commit up to {} in {} changed {} (is the path relative to the repository's root?)",
@@ -981,6 +1032,9 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
             ))
         },
     )?;
+    if let Some(tally) = model::Tally::of(&history.examples) {
+        output::status(&tally.line());
+    }
     put_out(&outputs, args.write.check)
 }
 

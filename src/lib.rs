@@ -24,6 +24,7 @@ mod commands;
 pub mod dataset;
 pub mod extract;
 pub mod history;
+pub mod model;
 pub mod pipeline;
 pub mod profile;
 pub mod protected;
@@ -38,7 +39,11 @@ use crate::pipeline::EmptySelection;
 /// The exit code for an error: 1 when there was nothing to select or write, the check failed
 /// or the dataset has faults; 2 for usage, input and output errors (and internal errors).
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.is::<EmptySelection>() || err.is::<NothingToWrite>() || err.is::<CheckFailed>() {
+    if err.is::<EmptySelection>()
+        || err.is::<NothingToWrite>()
+        || err.is::<CheckFailed>()
+        || err.is::<write::llm::rounds::MissingReplies>()
+    {
         1
     } else {
         2

@@ -102,6 +102,8 @@ pub struct Profile {
     pub templates: Templates,
     /// The shared reasoning rules with the profile's own, the vocabulary filled in.
     pub rules: Vec<Rule>,
+    /// The model writer's prompts and their version.
+    pub llm: crate::write::llm::prompt::Prompts,
 }
 
 /// The vocabulary every profile gives, since the shared templates use it.
@@ -144,6 +146,7 @@ impl Profile {
             file,
             templates,
             rules,
+            llm: crate::write::llm::prompt::Prompts::builtin(),
         })
     }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::dataset::example::{Dropped, Example};
+use crate::dataset::example::{Dropped, Example, ModelNote, Outcome};
 use crate::dataset::format::Format;
 use crate::dataset::provenance::{FileFacts, sha256_hex};
 use crate::dataset::split::Side;
@@ -144,6 +144,52 @@ pub struct ExampleEntry {
     /// History: the code the request quotes, as it was in the commit's parent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub request_slices: Vec<SliceEntry>,
+    /// With the model writer: who wrote the text and how (absent for the templates alone, so
+    /// a template run's manifest is what it always was).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelEntry>,
+}
+
+/// What the model writer did for one example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelEntry {
+    /// `llm`, or `template` when no draft passed and the templates' text stands.
+    pub writer: &'static str,
+    pub model: String,
+    pub prompt_version: u32,
+    pub cache_key: String,
+    pub rounds: u32,
+    /// `first`, `revised` or `fallback`.
+    pub outcome: &'static str,
+    /// Why the drafts were refused, for a fallback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+impl ModelEntry {
+    fn of(note: &ModelNote) -> ModelEntry {
+        let fallback = match &note.outcome {
+            Outcome::Fallback(why) => Some(why.clone()),
+            _ => None,
+        };
+        ModelEntry {
+            writer: if fallback.is_some() {
+                "template"
+            } else {
+                "llm"
+            },
+            model: note.model.clone(),
+            prompt_version: note.prompt_version,
+            cache_key: note.cache_key.clone(),
+            rounds: note.rounds,
+            outcome: note.outcome.name(),
+            fallback,
+            prompt_tokens: note.prompt_tokens,
+            completion_tokens: note.completion_tokens,
+        }
+    }
 }
 
 /// Where one slice of an example's code stands in its file as it is on disk.
@@ -246,6 +292,7 @@ pub fn build(
                 rules: example.rules.clone(),
                 slices: entries_of(&example.slices),
                 request_slices: entries_of(&example.before),
+                model: example.model.as_ref().map(ModelEntry::of),
             });
         }
     }

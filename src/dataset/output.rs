@@ -225,8 +225,9 @@ pub fn read_existing(path: &Path) -> anyhow::Result<Option<String>> {
 /// How long a crate run goes before its progress bar is drawn: shorter runs stay silent.
 const PROGRESS_DELAY: Duration = Duration::from_secs(1);
 
-/// The progress of a crate run on stderr: files parsed out of files walked. Drawn only once the
-/// run has taken a second, only on a terminal, and never under `-q`; cleared when done.
+/// The progress of a long step on stderr: files parsed out of files walked, or model calls
+/// answered out of those asked. Drawn only once the step has taken a second, only on a
+/// terminal, and never under `-q`; cleared when done.
 #[derive(Clone)]
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -235,11 +236,16 @@ pub struct Progress {
 
 impl Progress {
     pub fn start() -> Progress {
+        Progress::of("parsing {pos}/{len} files")
+    }
+
+    /// A bar saying `what` (an indicatif template: `{pos}`, `{len}`).
+    pub fn of(what: &str) -> Progress {
         let drawn = !quiet() && io::stderr().is_terminal();
         let bar = drawn.then(|| {
-            let style = ProgressStyle::with_template(
-                "svix-distill: parsing {pos}/{len} files {wide_bar} {elapsed}",
-            )
+            let style = ProgressStyle::with_template(&format!(
+                "svix-distill: {what} {{wide_bar}} {{elapsed}}"
+            ))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
                 .with_style(style)
@@ -251,7 +257,7 @@ impl Progress {
         }
     }
 
-    /// `done` of `total` files parsed; called from the parsing threads.
+    /// `done` of `total` files parsed (or calls answered); called from the working threads.
     pub fn files(&self, done: usize, total: usize) {
         let Some(bar) = &self.bar else {
             return;

@@ -105,8 +105,17 @@ impl SourceFile {
     /// bad byte when it is not.
     pub fn read(path: &Path) -> anyhow::Result<SourceFile> {
         if is_stdio(path) {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            // Read once: a run with the model writer passes over its input more than once.
+            static STDIN_BYTES: std::sync::OnceLock<Result<Vec<u8>, String>> =
+                std::sync::OnceLock::new();
+            let bytes = STDIN_BYTES.get_or_init(|| {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                    .map(|_| bytes)
+                    .map_err(|e| e.to_string())
+            });
+            let bytes = bytes
+                .clone()
                 .map_err(|e| anyhow::anyhow!("cannot read {STDIN}: {e}"))?;
             return SourceFile::from_bytes(Path::new(STDIN), bytes);
         }

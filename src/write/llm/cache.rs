@@ -202,7 +202,7 @@ pub fn batch_request_line(call: &Call) -> String {
 }
 
 /// One line of a Batch API output file: its `custom_id`, and the reply or why there is none.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchOutput {
     pub custom_id: String,
     pub result: Result<Reply, String>,

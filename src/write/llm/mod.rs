@@ -7,4 +7,6 @@
 pub mod cache;
 pub mod client;
 pub mod prompt;
+pub mod rounds;
 pub mod verify;
+pub mod writer;

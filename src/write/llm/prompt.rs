@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use super::cache::Message;
-use crate::write::Brief;
+use crate::write::{Brief, Text};
 
 /// The prompt texts and their version, as the profile holds them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -27,6 +27,20 @@ pub struct Prompts {
     pub critic: String,
 }
 
+impl Prompts {
+    /// The built-in prompts (STUB until the wording lands).
+    pub fn builtin() -> Prompts {
+        Prompts {
+            version: 0,
+            system: String::new(),
+            draft: String::new(),
+            revise: String::new(),
+            critic_system: String::new(),
+            critic: String::new(),
+        }
+    }
+}
+
 /// A draft as the model returned it, parsed: in history mode `request` is empty (the request
 /// stays the commit's own message, the model writes only the reasoning).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,9 +57,21 @@ pub struct Flag {
 }
 
 /// The messages asking for the first draft of `brief`'s text.
-pub fn draft_messages(prompts: &Prompts, brief: &Brief) -> Vec<Message> {
-    let _ = (prompts, brief);
-    todo!("prompt::draft_messages")
+pub fn draft_messages(prompts: &Prompts, brief: &Brief, hints: Option<&Text>) -> Vec<Message> {
+    let _ = hints;
+    vec![
+        Message {
+            role: "system".into(),
+            content: prompts.system.clone(),
+        },
+        Message {
+            role: "user".into(),
+            content: format!(
+                "{}\n{}\nvariant {}",
+                prompts.draft, brief.code, brief.variant
+            ),
+        },
+    ]
 }
 
 /// The messages sending `draft` back once: the draft call's messages, the draft as the
@@ -54,11 +80,20 @@ pub fn draft_messages(prompts: &Prompts, brief: &Brief) -> Vec<Message> {
 pub fn revise_messages(
     prompts: &Prompts,
     brief: &Brief,
+    hints: Option<&Text>,
     reply: &str,
     failures: &[String],
 ) -> Vec<Message> {
-    let _ = (prompts, brief, reply, failures);
-    todo!("prompt::revise_messages")
+    let mut messages = draft_messages(prompts, brief, hints);
+    messages.push(Message {
+        role: "assistant".into(),
+        content: reply.to_owned(),
+    });
+    messages.push(Message {
+        role: "user".into(),
+        content: format!("{}\n{}", prompts.revise, failures.join("\n")),
+    });
+    messages
 }
 
 /// The messages asking the critic which sentences of a request and reasoning `source` (the
@@ -70,19 +105,52 @@ pub fn critic_messages(
     request: &str,
     reasoning: &str,
 ) -> Vec<Message> {
-    let _ = (prompts, source, code, request, reasoning);
-    todo!("prompt::critic_messages")
+    vec![
+        Message {
+            role: "system".into(),
+            content: prompts.critic_system.clone(),
+        },
+        Message {
+            role: "user".into(),
+            content: format!(
+                "{}\n{source}\n{code}\n{request}\n{reasoning}",
+                prompts.critic
+            ),
+        },
+    ]
 }
 
 /// A draft reply parsed strictly: one JSON object with `request` and `reasoning` strings
 /// (`history`: `reasoning` only), nothing else. Err says what is wrong, for the revision.
 pub fn parse_draft(reply: &str, history: bool) -> Result<Draft, String> {
-    let _ = (reply, history);
-    todo!("prompt::parse_draft")
+    let value: serde_json::Value = serde_json::from_str(reply).map_err(|e| e.to_string())?;
+    let field = |name: &str| {
+        value[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(format!("no {name}"))
+    };
+    Ok(Draft {
+        request: if history {
+            String::new()
+        } else {
+            field("request")?
+        },
+        reasoning: field("reasoning")?,
+    })
 }
 
 /// A critic reply parsed strictly: `{"unsupported": [{"sentence": …, "why": …}, …]}`.
 pub fn parse_critic(reply: &str) -> Result<Vec<Flag>, String> {
-    let _ = reply;
-    todo!("prompt::parse_critic")
+    let value: serde_json::Value = serde_json::from_str(reply).map_err(|e| e.to_string())?;
+    let list = value["unsupported"]
+        .as_array()
+        .ok_or("no unsupported list")?;
+    Ok(list
+        .iter()
+        .map(|f| Flag {
+            sentence: f["sentence"].as_str().unwrap_or_default().to_owned(),
+            why: f["why"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect())
 }
