@@ -79,8 +79,16 @@ impl Session {
         )
     }
 
-    /// The reply to `call`: from the cache, or why this run has none (a live call that
-    /// failed), or [`Pending`] after recording the miss.
+    /// The reply to `call`, or why this run has none (a live call that failed, or under
+    /// `--llm-fallback template` a miss); [`Pending`] after recording a miss the driver can
+    /// still have answered.
+    pub fn lookup(&self, call: &Call) -> Result<Result<Reply, String>, Pending> {
+        Ok(match self.ask(call)? {
+            Asked::Reply(reply) => Ok(reply),
+            Asked::Failed(why) => Err(why),
+        })
+    }
+
     fn ask(&self, call: &Call) -> Result<Asked, Pending> {
         let key = call.key();
         if let Some(reply) = self.cache.read().expect("no panic holds it").get(call) {
