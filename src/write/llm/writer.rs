@@ -124,6 +124,15 @@ pub struct LlmWriter<'p> {
     prompts: &'p Prompts,
     mechanisms: &'p [Mechanism],
     templates: Box<dyn Writer + 'p>,
+    /// The requests and reasonings accepted so far: a draft that repeats one word for word
+    /// goes back, since the check would leave the example out.
+    said: Mutex<Said>,
+}
+
+#[derive(Default)]
+struct Said {
+    requests: std::collections::BTreeSet<String>,
+    reasonings: std::collections::BTreeSet<String>,
 }
 
 impl<'p> LlmWriter<'p> {
@@ -138,6 +147,7 @@ impl<'p> LlmWriter<'p> {
             prompts,
             mechanisms,
             templates,
+            said: Mutex::new(Said::default()),
         }
     }
 
@@ -188,6 +198,13 @@ impl<'p> LlmWriter<'p> {
             .into_iter()
             .map(|fault| format!("grounding: {fault}")),
         );
+        let said = self.said.lock().expect("no writer panics holding the lock");
+        if !history && said.requests.contains(&draft.request) {
+            faults.push("repeat: the request is word for word an earlier example's".to_owned());
+        }
+        if said.reasonings.contains(&draft.reasoning) {
+            faults.push("repeat: the reasoning is word for word an earlier example's".to_owned());
+        }
         if faults.is_empty() {
             Ok(draft)
         } else {
@@ -326,6 +343,12 @@ impl Writer for LlmWriter<'_> {
         let drafted = self.rounds(brief, &template, &mut note)?;
         Ok(match drafted {
             Ok(draft) => {
+                let mut said = self.said.lock().expect("no writer panics holding the lock");
+                if brief.history.is_none() {
+                    said.requests.insert(draft.request.clone());
+                }
+                said.reasonings.insert(draft.reasoning.clone());
+                drop(said);
                 note.outcome = if note.rounds > 1 {
                     Outcome::Revised
                 } else {
