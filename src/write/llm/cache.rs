@@ -367,7 +367,15 @@ mod tests {
         assert_eq!(
             line,
             format!(
-                "{{\"custom_id\":\"{KEY_OF_HI}\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{{\"model\":\"gpt-4o-mini\",\"messages\":[{{\"role\":\"system\",\"content\":\"You write requests.\"}},{{\"role\":\"user\",\"content\":\"hi\"}}]}}}}\n"
+                concat!(
+                    r#"{{"custom_id":"{KEY_OF_HI}","method":"POST","url":"/v1/chat/completions","#,
+                    r#""body":{{"model":"gpt-4o-mini","messages":[{{"role":"system","content":"You write requests."}},{{"role":"user","content":"hi"}}],"#,
+                    r#""temperature":0,"response_format":{{"type":"json_schema","json_schema":{{"name":"draft","strict":true,"#,
+                    r#""schema":{{"type":"object","properties":{{"request":{{"type":"string"}},"reasoning":{{"type":"string"}}}},"#,
+                    r#""required":["request","reasoning"],"additionalProperties":false}}}}}}}}}}"#,
+                    "\n"
+                ),
+                KEY_OF_HI = KEY_OF_HI
             )
         );
     }
