@@ -15,9 +15,6 @@ use crate::write::llm::client::{self, Endpoint};
 use crate::write::llm::rounds::Plan;
 use crate::write::llm::writer::{LlmWriter, OnMiss, Session, Settings};
 
-/// Tries after the first for a live call that failed in a way worth trying again.
-const RETRIES: u32 = 4;
-
 /// The driver's plan for a run writing to `out` (None: stdout), or None with the templates.
 /// The flags of the model writer are refused without it, and a cache is needed somewhere.
 pub fn plan(args: &LlmArgs, out: Option<&Path>, check: bool) -> anyhow::Result<Option<Plan>> {
@@ -51,11 +48,9 @@ pub fn plan(args: &LlmArgs, out: Option<&Path>, check: bool) -> anyhow::Result<O
         },
         cache,
         live: args.llm_url.as_ref().map(|url| Endpoint {
-            base_url: url.clone(),
-            api_key: client::api_key(),
             concurrency: usize::from(args.llm_concurrency),
             timeout: Duration::from_secs(args.llm_timeout),
-            retries: RETRIES,
+            ..Endpoint::new(url, client::api_key())
         }),
         export: args.llm_export.clone(),
         import: args.llm_import.clone(),
