@@ -384,6 +384,11 @@ pub struct LlmArgs {
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     pub llm_timeout: u64,
 
+    /// Tries after the first for a live call that failed in a way worth trying again (429,
+    /// 5xx, a timeout, a cut-off reply), waiting 1 s, 2 s, 4 s… or as `Retry-After` says.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub llm_retries: u32,
+
     /// Write the calls the cache lacks to FILE as OpenAI Batch API input lines (vLLM's
     /// run_batch reads them too) and stop; run the batch, then run again with --llm-import.
     #[arg(long, value_name = "FILE")]

@@ -50,6 +50,7 @@ pub fn plan(args: &LlmArgs, out: Option<&Path>, check: bool) -> anyhow::Result<O
         live: args.llm_url.as_ref().map(|url| Endpoint {
             concurrency: usize::from(args.llm_concurrency),
             timeout: Duration::from_secs(args.llm_timeout),
+            retries: args.llm_retries,
             ..Endpoint::new(url, client::api_key())
         }),
         export: args.llm_export.clone(),
