@@ -79,7 +79,7 @@ pub fn backticked(text: &str) -> impl Iterator<Item = &str> {
 
 /// Identifier-like words outside backticks and quotations (snake_case, paths, camelCase; see
 /// [`code_names`]), with where each starts in `text`.
-fn unquoted_identifiers(text: &str) -> Vec<(&str, usize)> {
+pub(crate) fn unquoted_identifiers(text: &str) -> Vec<(&str, usize)> {
     let mut found = Vec::new();
     let mut offset = 0;
     for (i, segment) in text.split('`').enumerate() {
@@ -174,25 +174,17 @@ fn grounding<'t>(
             at,
         );
     }
-    // The code is lowercased only when the reasoning speaks of a mechanism at all.
-    let lower_code = std::cell::OnceCell::new();
     let lower_reasoning = reasoning.to_lowercase();
-    for Mechanism { word, signs } in mechanisms {
-        let word = word.as_str();
-        if let Some(at) = lower_reasoning.find(word)
-            && !signs.iter().any(|s| {
-                lower_code
-                    .get_or_init(|| code.to_lowercase())
-                    .contains(s.as_str())
-            })
-        {
-            // Lowercasing may change a text's length: the excerpt is of the lowercased text.
-            fault(
-                format!("reasoning speaks of a {word} the code does not show"),
-                &lower_reasoning,
-                at,
-            );
-        }
+    for (mechanism, at) in unshown_mechanisms(&lower_reasoning, code, mechanisms) {
+        // Lowercasing may change a text's length: the excerpt is of the lowercased text.
+        fault(
+            format!(
+                "reasoning speaks of a {} the code does not show",
+                mechanism.word
+            ),
+            &lower_reasoning,
+            at,
+        );
     }
     // Which status numbers the code shows is worked out once, not per line.
     let unshown: Vec<&str> = STATUS_CODES
@@ -220,8 +212,31 @@ fn grounding<'t>(
     faults
 }
 
+/// The mechanisms `lower_text` (a text, lowercased) speaks of while `code` shows none of their
+/// signs, each with where its word first stands in `lower_text`.
+pub(crate) fn unshown_mechanisms<'m>(
+    lower_text: &str,
+    code: &str,
+    mechanisms: &'m [Mechanism],
+) -> Vec<(&'m Mechanism, usize)> {
+    // The code is lowercased only when the text speaks of a mechanism at all.
+    let lower_code = std::cell::OnceCell::new();
+    mechanisms
+        .iter()
+        .filter_map(|mechanism| {
+            let at = lower_text.find(mechanism.word.as_str())?;
+            let shown = mechanism.signs.iter().any(|s| {
+                lower_code
+                    .get_or_init(|| code.to_lowercase())
+                    .contains(s.as_str())
+            });
+            (!shown).then_some((mechanism, at))
+        })
+        .collect()
+}
+
 /// Backticked spans of a text, with where each starts (its opening backtick).
-fn backticked_at(text: &str) -> impl Iterator<Item = (&str, usize)> {
+pub(crate) fn backticked_at(text: &str) -> impl Iterator<Item = (&str, usize)> {
     let mut offset = 0;
     text.split('`').enumerate().filter_map(move |(i, span)| {
         let at = offset;
@@ -235,7 +250,7 @@ const EXCERPT_REACH: usize = 40;
 
 /// The text around byte `at` of `text`, on its line: up to [`EXCERPT_REACH`] characters either
 /// side, an ellipsis where it is cut.
-fn excerpt(text: &str, at: usize) -> String {
+pub(crate) fn excerpt(text: &str, at: usize) -> String {
     let at = (0..=at.min(text.len()))
         .rev()
         .find(|&i| text.is_char_boundary(i))
