@@ -280,24 +280,54 @@ fn assert_fallback(outcomes: &[(String, Option<String>)], why: &str) {
     }
 }
 
+/// Every item the prompt shows defined (`fn NAME`, `struct NAME`, `enum NAME`), in order.
+fn defined_names(prompt: &str) -> Vec<String> {
+    let words: Vec<&str> = prompt
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for pair in words.windows(2) {
+        if matches!(pair[0], "fn" | "struct" | "enum") && !names.iter().any(|n| n == pair[1]) {
+            names.push(pair[1].to_owned());
+        }
+    }
+    names
+}
+
 #[test]
 fn a_draft_listing_the_members_falls_back_after_its_revision() {
     let server = stubborn(|request| {
         let mut draft = good_draft(request);
-        draft["request"] = json!(
-            "Add `create_message`, `create_message_inner`, `MessageIn` and `MessageOut` to the \
-             message API, please."
-        );
+        let names: Vec<String> = defined_names(&user_prompt(request))
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect();
+        draft["request"] = json!(format!(
+            "Please add {} to the message API.",
+            names.join(", ")
+        ));
         draft
     });
-    let (outcomes, summary) = outcomes_with(&server, &[]);
-    assert_fallback(&outcomes, "verify");
-    assert!(
-        summary.contains("fallen back to the templates"),
-        "{summary}"
-    );
-    // A draft, and one revision, per example; no critic for a draft that never passed.
-    assert_eq!(server.requests().len(), 2 * outcomes.len());
+    let dir = tempdir();
+    let output = run(dir.path(), &["--llm-url", &server.url()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // A chain of three functions or more: its request names them all.
+    let manifest = manifest(dir.path());
+    let examples = manifest["examples"].as_array().unwrap();
+    let large: Vec<&Value> = examples
+        .iter()
+        .filter(|e| {
+            let unit = e["unit"].as_str().unwrap();
+            unit.starts_with("chain:") && unit.split('+').count() >= 3
+        })
+        .collect();
+    assert!(!large.is_empty());
+    for example in large {
+        assert_eq!(example["outcome"], "fallback", "{example}");
+        let why = example["fallback"].as_str().unwrap();
+        assert!(why.contains("lists the answer"), "{why}");
+    }
 }
 
 #[test]
