@@ -5,6 +5,7 @@
 
 pub mod git;
 pub mod grounding;
+pub mod model;
 pub mod server;
 
 use std::path::Path;
