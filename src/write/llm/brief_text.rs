@@ -158,11 +158,14 @@ fn context(out: &mut String, items: &[ContextItem]) {
     }
     let mut block = String::new();
     for item in items {
+        // An impl's name says what it is (`impl ModelIn for MessageIn`).
+        let what = match item.name.starts_with("impl ") {
+            true => item.name.clone(),
+            false => format!("{} {}", item.kind, item.name),
+        };
         let _ = writeln!(
             block,
-            "// {} `{}`, {}:{}\n{}",
-            item.kind,
-            item.name,
+            "// {what}, {}:{}\n{}",
             item.path.display(),
             item.line,
             item.text.trim_end()

@@ -704,7 +704,7 @@ mod tests {
 
                 What the code reaches elsewhere in the crate (context, not part of the example):
                 ```rust
-                // callee `insert_widget`, src/db.rs:12
+                // callee insert_widget, src/db.rs:12
                 pub async fn insert_widget(org_id: OrganizationId, data: WidgetIn) -> Result<WidgetOut>
                 ```
 
@@ -723,7 +723,7 @@ mod tests {
                 Rules:
                 1. The request states a need and its motivation (a problem, a gap, a goal, a constraint), not the solution. It names at most two items the code defines and never lists their fields, parameters, methods or steps.
                 2. The reasoning explains why, not what: the trade-offs made, the constraints that axum, aide, validator, serde, schemars or sea-orm impose here, and the svix conventions the code follows. Make it one connected argument, the most important reason first; do not walk through the code or list what it contains.
-                3. Claim only what the code and the context show. Leave out any reason you cannot see in them rather than guess. Name no status code, HTTP method, path, crate, type, function or field that they do not contain.
+                3. Claim only what the code and the context show, in the request as in the reasoning. Invent no circumstances (customers, incidents, numbers, other services), and leave out any reason you cannot see in the code rather than guess. Name no status code, HTTP method, path, crate, type, function or field that they do not contain.
                 4. Write every code name in backticks, spelled exactly as in the code. Use no fenced code blocks, and copy no line of the code.
                 5. The hints are observations of rules that read the code: some are trivial, some incomplete. Take the few that matter for the why, check them against the code, and say them in your own words.
                 6. Write as someone who knows the codebase: never mention the hints, the facts or these instructions.
@@ -840,7 +840,7 @@ mod tests {
 
                 What the code reaches elsewhere in the crate (context, not part of the example):
                 ```rust
-                // callee `insert_widget`, src/db.rs:12
+                // callee insert_widget, src/db.rs:12
                 pub async fn insert_widget(org_id: OrganizationId, data: WidgetIn) -> Result<WidgetOut>
                 ```
 
@@ -856,7 +856,7 @@ mod tests {
                 Rules:
                 1. Explain why: what was missing or wrong before, what the change makes possible or prevents, and the trade-off it makes; for items the commit added, why they exist and why they take this shape. Make it one connected argument, the most important reason first; do not walk through the diff.
                 2. Name a constraint of axum, aide, validator, serde, schemars or sea-orm, or a svix convention, only where the code shows it.
-                3. Claim only what the message, the code and the changes show. Leave out any reason you cannot see in them rather than guess. Name no status code, HTTP method, path, crate, type, function or field that they do not contain.
+                3. Claim only what the message, the code and the changes show. Invent no circumstances (customers, incidents, numbers, other services), and leave out any reason you cannot see in them rather than guess. Name no status code, HTTP method, path, crate, type, function or field that they do not contain.
                 4. Write every code name in backticks, spelled exactly as in the code. Use no fenced code blocks, copy no line of either version, and do not repeat the commit's message.
                 5. The hints are observations of rules that read the code: some are trivial, some incomplete. Take the few that matter for the why, check them against the code, and say them in your own words.
                 6. Write as someone who knows the codebase: never mention the hints, the facts or these instructions.
