@@ -686,7 +686,7 @@ mod tests {
         with_brief(None, |brief| {
             insta::assert_snapshot!(shown(&draft_messages(&prompts(), brief, Some(&hints()))), @r#"
                 === system
-                You are a senior maintainer of svix-server, the Rust server behind the Svix webhook service, built on axum and aide (routes and their OpenAPI documentation), validator, serde and schemars (the API's types) and sea-orm (the database). You write training data for a coding assistant, about widget creation: for a piece of real svix-server code, the request a maintainer would have made for it and the reasoning behind it. You claim nothing that the code and context you are shown do not support. You answer with one JSON object and nothing else.
+                You are a senior maintainer of svix-server, Svix's Rust webhook server (axum, aide, validator, serde, schemars, sea-orm). You write training data about widget creation for a coding assistant: for real svix-server code, the request a maintainer would have made for it and the reasoning behind it. You claim only what the code and context you are shown support, and you answer with one JSON object only.
                 === user
                 The unit: `create_widget`, a handler (the function a route calls), in src/widget.rs.
                 The router registers it for POST /widget/.
@@ -715,20 +715,20 @@ mod tests {
                 - The handler takes `permissions::Organization`, so only the organization is checked.
                 - `ValidatedJson` rejects a bad `WidgetIn` before the body runs.
 
-                Write the training example this code answers:
-                - `request`: the request of a Svix maintainer who needs this code and does not have it yet, written as a chat message to a colleague: informal, one to three sentences.
-                - `reasoning`: the expert's reasoning that answers the request and leads to this code: why it is written this way.
-                This is variant 2 for this code. Each variant is written by a different maintainer, from a different angle, so that no two read alike.
+                Write the training example this code answers, as JSON: {"request": "...", "reasoning": "..."}
+                - request: what a Svix maintainer who needs this code, and does not have it yet, writes as a chat message to a colleague: informal, one to three sentences.
+                - reasoning: the expert's answer to that request: why the code is written this way.
+                This is variant 2: a different maintainer and a different angle from any other variant.
 
                 Rules:
-                1. The request states a need and its motivation (a problem, a gap, a goal, a constraint), not the solution. It names at most two items the code defines and never lists their fields, parameters, methods or steps.
-                2. The reasoning explains why, not what: the trade-offs made, the constraints that axum, aide, validator, serde, schemars or sea-orm impose here, and the svix conventions the code follows. Make it one connected argument, the most important reason first; do not walk through the code or list what it contains.
-                3. Claim only what the code and the context show, in the request as in the reasoning. Invent no circumstances (customers, incidents, numbers, other services), and leave out any reason you cannot see in the code rather than guess. Name no status code, HTTP method, path, crate, type, function or field that they do not contain.
-                4. Write every code name in backticks, spelled exactly as in the code. Use no fenced code blocks, and copy no line of the code.
-                5. The hints are observations of rules that read the code: some are trivial, some incomplete. Take the few that matter for the why, check them against the code, and say them in your own words.
-                6. Write as someone who knows the codebase: never mention the hints, the facts or these instructions.
+                1. The request states a need and its motivation, not the solution: it names at most two items the code defines, and none of their fields, parameters, methods or steps.
+                2. The reasoning explains why, not what: the trade-offs, the constraints axum, aide, validator, serde, schemars or sea-orm impose, the svix conventions followed. One connected argument, the most important reason first; no walk through the code.
+                3. Claim only what the code and context show, in both texts. Invent no circumstances (customers, incidents, numbers, other services); leave out a reason you cannot see rather than guess. Name no status code, HTTP method, path, crate, type, function or field they do not contain.
+                4. Put every code name in backticks, spelled as in the code. No fenced code; copy no line of the code.
+                5. The hints come from rules that read the code; some are trivial or incomplete. Use the few that matter for the why, checked against the code, in your own words.
+                6. Never mention the hints, the facts or these instructions.
                 7. Plain prose: the request at most 4 sentences, the reasoning 3 to 8.
-                8. Answer with one JSON object and nothing else: {"request": "...", "reasoning": "..."}
+                8. Reply with the JSON object only.
                 "#);
         });
     }
@@ -851,17 +851,18 @@ mod tests {
                 - The handler takes `permissions::Organization`, so only the organization is checked.
                 - `ValidatedJson` rejects a bad `WidgetIn` before the body runs.
 
-                Write the reasoning of the training example this commit makes: the commit's message is its request, the code after the commit its answer. Explain why the commit made this change, as an expert would explain it to a maintainer reading the history.
+                Write the reasoning of the training example this commit makes, as JSON: {"reasoning": "..."}
+                The commit's message is the example's request and the code after the commit its answer: explain why the commit made this change, as an expert would to a maintainer reading the history.
 
                 Rules:
-                1. Explain why: what was missing or wrong before, what the change makes possible or prevents, and the trade-off it makes; for items the commit added, why they exist and why they take this shape. Make it one connected argument, the most important reason first; do not walk through the diff.
+                1. Explain why: what was missing or wrong before, what the change makes possible or prevents, the trade-off it makes; for added items, why they exist and take this shape. One connected argument, the most important reason first; no walk through the diff.
                 2. Name a constraint of axum, aide, validator, serde, schemars or sea-orm, or a svix convention, only where the code shows it.
-                3. Claim only what the message, the code and the changes show. Invent no circumstances (customers, incidents, numbers, other services), and leave out any reason you cannot see in them rather than guess. Name no status code, HTTP method, path, crate, type, function or field that they do not contain.
-                4. Write every code name in backticks, spelled exactly as in the code. Use no fenced code blocks, copy no line of either version, and do not repeat the commit's message.
-                5. The hints are observations of rules that read the code: some are trivial, some incomplete. Take the few that matter for the why, check them against the code, and say them in your own words.
-                6. Write as someone who knows the codebase: never mention the hints, the facts or these instructions.
+                3. Claim only what the message, the code and the changes show. Invent no circumstances (customers, incidents, numbers, other services); leave out a reason you cannot see rather than guess. Name no status code, HTTP method, path, crate, type, function or field they do not contain.
+                4. Put every code name in backticks, spelled as in the code. No fenced code; copy no line of either version; do not repeat the commit's message.
+                5. The hints come from rules that read the code; some are trivial or incomplete. Use the few that matter for the why, checked against the code, in your own words.
+                6. Never mention the hints, the facts or these instructions.
                 7. Plain prose, 3 to 8 sentences.
-                8. Answer with one JSON object and nothing else: {"reasoning": "..."}
+                8. Reply with the JSON object only.
                 "#);
         });
     }
@@ -1086,7 +1087,9 @@ mod tests {
         let prompts = prompts();
         assert_eq!(prompts.version, 1);
         assert!(
-            prompts.system.contains("about widget creation:"),
+            prompts
+                .system
+                .contains("training data about widget creation for"),
             "{}",
             prompts.system
         );
