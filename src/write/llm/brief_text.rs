@@ -222,40 +222,24 @@ fn fact_phrase(fact: &Fact) -> Option<String> {
             state_ty, bindings, ..
         } => {
             let names: Vec<String> = bindings.iter().map(|b| b.name.clone()).collect();
-            format!(
-                "state{} {}",
-                state_ty
-                    .as_ref()
-                    .map(|t| format!(" `{t}`"))
-                    .unwrap_or_default(),
-                if names.is_empty() {
-                    "unused".to_owned()
-                } else {
-                    format!("giving {}", ticked(&names))
-                }
-            )
+            match names.as_slice() {
+                [] => format!("state{} unused", part(" ", state_ty)),
+                _ => format!("state{} giving {}", part(" ", state_ty), ticked(&names)),
+            }
         }
         Fact::Extractor {
             role, wrapper, ty, ..
-        } => {
-            let role = match role {
-                ExtractorRole::Body => "body",
-                ExtractorRole::Query => "query",
-                ExtractorRole::Path => "path",
-            };
-            format!("{role} extracted by `{wrapper}` as `{ty}`")
-        }
+        } => format!("{} extracted by `{wrapper}` as `{ty}`", extracted(*role)),
         Fact::Permission { ty, .. } => format!("permission `{ty}`"),
-        Fact::Returns { ty, status, .. } => match status {
-            Some(status) => format!("returns `{ty}` with status `{status}`"),
-            None => format!("returns `{ty}`"),
-        },
+        Fact::Returns { ty, status, .. } => {
+            format!("returns `{ty}`{}", part(" with status ", status))
+        }
         Fact::Delegates {
-            callee, whole_body, ..
-        } => match whole_body {
-            true => format!("only calls `{callee}`"),
-            false => format!("calls `{callee}`"),
-        },
+            callee,
+            whole_body: true,
+            ..
+        } => format!("only calls `{callee}`"),
+        Fact::Delegates { callee, .. } => format!("calls `{callee}`"),
         Fact::ValidateCall { receiver, .. } => format!("validates `{receiver}`"),
         Fact::ReadFrom { name, receiver, .. } => format!("reads `{name}` from `{receiver}`"),
         Fact::NoteComment { marker, text } => format!("{marker} comment \"{text}\""),
@@ -264,43 +248,28 @@ fn fact_phrase(fact: &Fact) -> Option<String> {
             entity,
             method,
             scope,
-        } => {
-            let mut s = format!("looks up{} with `{method}`", maybe_ticked(entity));
-            if let Some(scope) = scope {
-                let _ = write!(s, " within `{scope}`");
-            }
-            s
-        }
+        } => format!(
+            "looks up{} with `{method}`{}",
+            part(" ", entity),
+            part(" within ", scope)
+        ),
         Fact::CrateHelper { name } => format!("uses the crate's `{name}`"),
-        Fact::CacheFetch { call, ttl } => match ttl {
-            Some(ttl) => format!("cached `{call}` (ttl `{ttl}`)"),
-            None => format!("cached `{call}`"),
-        },
-        Fact::Transaction { method, inserts } if inserts.is_empty() => {
-            format!("a transaction with `{method}`")
-        }
-        Fact::Transaction { method, inserts } => {
-            format!(
-                "a transaction with `{method}` inserting {}",
-                ticked(inserts)
-            )
-        }
+        Fact::CacheFetch { call, ttl } => format!("cached `{call}`{}", part(" with ttl ", ttl)),
+        Fact::Transaction { method, inserts } => format!(
+            "a transaction with `{method}`{}",
+            list_part(" inserting ", inserts)
+        ),
         Fact::Commit => "commits the transaction".into(),
         Fact::Conflict { via } => format!("a conflict is turned into an error by `{via}`"),
         Fact::ActiveModel {
             ty,
             set_fields,
             base,
-        } => {
-            let mut s = format!("builds `{ty}`");
-            if let Some(base) = base {
-                let _ = write!(s, " from `{base}`");
-            }
-            if !set_fields.is_empty() {
-                let _ = write!(s, " setting {}", ticked(set_fields));
-            }
-            s
-        }
+        } => format!(
+            "builds `{ty}`{}{}",
+            part(" from ", base),
+            list_part(" setting ", set_fields)
+        ),
         Fact::SetFields { target, fields } => format!("sets {} of `{target}`", ticked(fields)),
         Fact::Insert { receiver } => format!("inserts `{receiver}`"),
         Fact::QueueSend {
@@ -308,16 +277,12 @@ fn fact_phrase(fact: &Fact) -> Option<String> {
             task,
             guard,
             in_loop,
-        } => {
-            let mut s = format!("sends{} to `{queue}`", maybe_ticked(task));
-            if let Some(guard) = guard {
-                let _ = write!(s, " when `{guard}`");
-            }
-            if *in_loop {
-                s.push_str(" in a loop");
-            }
-            s
-        }
+        } => format!(
+            "sends{} to `{queue}`{}{}",
+            part(" ", task),
+            part(" when ", guard),
+            if *in_loop { " in a loop" } else { "" }
+        ),
         Fact::ErrorCtor { path } => format!("error `{path}`"),
         Fact::StatusConst { path } => format!("status `{path}`"),
         Fact::LocalAssoc { path } => format!("uses `{path}`"),
@@ -327,17 +292,19 @@ fn fact_phrase(fact: &Fact) -> Option<String> {
         Fact::SerdeContainer { rename_all } => format!("serde renames all to `{rename_all}`"),
         Fact::Field(field) => field_phrase(field),
         Fact::Newtype {
-            inner, raw_json, ..
-        } => match raw_json {
-            true => format!("wraps `{inner}` (raw JSON, kept unparsed)"),
-            false => format!("wraps `{inner}`"),
-        },
+            inner,
+            raw_json: true,
+            ..
+        } => format!("wraps `{inner}` (raw JSON, kept unparsed)"),
+        Fact::Newtype { inner, .. } => format!("wraps `{inner}`"),
         // The item's own name says which impl it is (`impl ModelIn for MessageIn`).
+        Fact::TraitImpl { methods, .. } | Fact::InherentImpl { methods, .. }
+            if methods.is_empty() =>
+        {
+            return None;
+        }
         Fact::TraitImpl { methods, .. } | Fact::InherentImpl { methods, .. } => {
-            match methods.as_slice() {
-                [] => return None,
-                _ => format!("methods {}", ticked(methods)),
-            }
+            format!("methods {}", ticked(methods))
         }
         Fact::MarkerImpl { .. } => "a marker impl, no methods".into(),
         Fact::ValidatorFn {
@@ -346,19 +313,43 @@ fn fact_phrase(fact: &Fact) -> Option<String> {
             condition,
             ..
         } => {
-            let mut s = format!("validates a `{arg_ty}`");
-            if let Some(condition) = condition {
-                let _ = write!(s, ", failing when `{condition}`");
-            }
-            for message in messages {
-                let _ = write!(s, ", message \"{message}\"");
-            }
-            s
+            let messages: String = messages
+                .iter()
+                .map(|m| format!(", message \"{m}\""))
+                .collect();
+            format!(
+                "validates a `{arg_ty}`{}{messages}",
+                part(", failing when ", condition)
+            )
         }
         Fact::Method { name, returns, .. } => format!("`{name}` returns `{}`", returns.as_ref()?),
         Fact::Branch { condition } => format!("branches on `{condition}`"),
     };
     Some(phrase)
+}
+
+fn extracted(role: ExtractorRole) -> &'static str {
+    match role {
+        ExtractorRole::Body => "body",
+        ExtractorRole::Query => "query",
+        ExtractorRole::Path => "path",
+    }
+}
+
+/// `before` and the value in backticks, or nothing.
+fn part(before: &str, value: &Option<String>) -> String {
+    value
+        .as_ref()
+        .map(|v| format!("{before}`{v}`"))
+        .unwrap_or_default()
+}
+
+/// `before` and the names in backticks, or nothing.
+fn list_part(before: &str, names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        _ => format!("{before}{}", ticked(names)),
+    }
 }
 
 /// A field in a few words: its name and which attributes shape it.
@@ -395,10 +386,6 @@ fn at_most(names: &[String], max: usize) -> String {
         Some(more) if more > 0 => format!("{} and {more} more", ticked(&names[..max])),
         _ => ticked(names),
     }
-}
-
-fn maybe_ticked(name: &Option<String>) -> String {
-    name.as_ref().map(|n| format!(" `{n}`")).unwrap_or_default()
 }
 
 fn ticked(names: &[String]) -> String {
@@ -461,6 +448,88 @@ mod tests {
                 "Last"
             ]
         );
+    }
+
+    #[test]
+    fn facts_are_said_in_a_few_words() {
+        use crate::extract::facts::Binding;
+        let binding = |name: &str| Binding {
+            name: name.into(),
+            by_ref: false,
+            text: name.into(),
+        };
+        let field = FieldFact {
+            name: "uid".into(),
+            ty: "Option<WidgetUid>".into(),
+            doc: None,
+            rename: Some("widgetId".into()),
+            aliases: Vec::new(),
+            default_fn: None,
+            skip_serializing_if: Some("Option::is_none".into()),
+            validate: vec!["nested".into()],
+            validate_fns: Vec::new(),
+            example_fn: None,
+            schema_skip: false,
+            schema_args: Vec::new(),
+        };
+        let facts = [
+            Fact::State {
+                wrapper: "State".into(),
+                state_ty: Some("AppState".into()),
+                bindings: vec![binding("db"), binding("queue_tx")],
+                rest: true,
+            },
+            Fact::ScopedLookup {
+                entity: Some("application".into()),
+                method: "fetch_one".into(),
+                scope: Some("org_id".into()),
+            },
+            Fact::ActiveModel {
+                ty: "widget::ActiveModel".into(),
+                set_fields: vec!["org_id".into()],
+                base: Some("data".into()),
+            },
+            Fact::QueueSend {
+                queue: "queue_tx".into(),
+                task: None,
+                guard: Some("!endpoints.is_empty()".into()),
+                in_loop: true,
+            },
+            Fact::ValidatorFn {
+                name: "validate_size".into(),
+                arg_ty: "WidgetSet".into(),
+                messages: vec!["Too many".into()],
+                condition: Some("len > 5".into()),
+            },
+            Fact::Newtype {
+                item: "RawBody".into(),
+                inner: "Box<RawValue>".into(),
+                raw_json: true,
+            },
+            Fact::Field(field),
+            Fact::InherentImpl {
+                self_ty: "Widget".into(),
+                methods: Vec::new(),
+            },
+            Fact::Signature {
+                item: "create_widget".into(),
+                is_async: true,
+                visibility: String::new(),
+                params: Vec::new(),
+                ref_params: Vec::new(),
+                arg_types: Vec::new(),
+            },
+        ];
+        let phrases: Vec<String> = facts.iter().filter_map(fact_phrase).collect();
+        insta::assert_snapshot!(phrases.join("\n"), @r#"
+            state `AppState` giving `db`, `queue_tx`
+            looks up `application` with `fetch_one` within `org_id`
+            builds `widget::ActiveModel` from `data` setting `org_id`
+            sends to `queue_tx` when `!endpoints.is_empty()` in a loop
+            validates a `WidgetSet`, failing when `len > 5`, message "Too many"
+            wraps `Box<RawValue>` (raw JSON, kept unparsed)
+            field `uid` (renamed, skipped when empty, validated)
+            "#);
     }
 
     #[test]
