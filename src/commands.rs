@@ -61,8 +61,8 @@ impl std::error::Error for NothingToWrite {}
 
 pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
     match &args.command {
-        Some(ProfilesCommand::Show { name }) => match profile::built_in_text(name) {
-            Some(text) => output::to_stdout(text),
+        Some(ProfilesCommand::Show { name }) => match profile::shown_text(name) {
+            Some(text) => output::to_stdout(&text),
             None => {
                 Profile::load(name)?;
                 anyhow::bail!("{name} is not a built-in profile")

@@ -13,6 +13,7 @@ pub use crate::dataset::check::Mechanism;
 use crate::extract::select;
 pub use crate::extract::select::RootRule;
 pub use crate::history::{HistoryRules, Mechanical};
+use crate::write::llm::prompt::{Prompts, PromptsTable};
 use crate::write::template::render::{self, Templates};
 use crate::write::template::rules::{self, Rule};
 
@@ -92,6 +93,10 @@ pub struct ProfileFile {
     /// How history mode reads this operation's commits.
     #[serde(default)]
     pub history: HistoryRules,
+    /// The language-model writer's prompts this profile words itself, laid over the built-in
+    /// ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<PromptsTable>,
 }
 
 /// A loaded profile: its TOML fields and its templates, checked and with the vocabulary filled
@@ -102,8 +107,9 @@ pub struct Profile {
     pub templates: Templates,
     /// The shared reasoning rules with the profile's own, the vocabulary filled in.
     pub rules: Vec<Rule>,
-    /// The model writer's prompts and their version.
-    pub llm: crate::write::llm::prompt::Prompts,
+    /// The language-model writer's prompts: the built-in ones with the profile's `[llm]` table
+    /// laid over them, the vocabulary filled in.
+    pub llm: Prompts,
 }
 
 /// The vocabulary every profile gives, since the shared templates use it.
@@ -142,11 +148,18 @@ impl Profile {
                 .flat_map(|rule| rule.say.iter_mut().chain(rule.ask.iter_mut())),
             &file.vocabulary,
         );
+        let llm = Prompts::load(file.llm.as_ref(), &file.vocabulary).map_err(|e| {
+            let key: Vec<Step> = std::iter::once("llm")
+                .chain(e.key.iter().map(String::as_str))
+                .map(Step::Key)
+                .collect();
+            at.refuse(&key, e.message)
+        })?;
         Ok(Profile {
             file,
             templates,
             rules,
-            llm: crate::write::llm::prompt::Prompts::builtin(),
+            llm,
         })
     }
 
@@ -201,6 +214,13 @@ pub fn built_in_names() -> Vec<&'static str> {
 /// A built-in profile's TOML exactly as shipped, ready to copy and edit.
 pub fn built_in_text(name: &str) -> Option<&'static str> {
     BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// A built-in profile as `profiles show` prints it: its TOML as shipped, then the built-in
+/// `[llm]` table the language-model writer uses with it, so that a copy has every prompt at
+/// hand to edit (and loads as the profile it copies).
+pub fn shown_text(name: &str) -> Option<String> {
+    built_in_text(name).map(|text| format!("{text}\n{}", crate::write::llm::prompt::BUILT_IN))
 }
 
 /// Every built-in profile, loaded.
@@ -560,6 +580,54 @@ operation = "x creation"
             "p.toml:14:13: vocabulary.resources: empty: the templates' {resources} would read as \
              nothing"
         );
+    }
+
+    #[test]
+    fn an_llm_table_is_laid_over_the_built_in_prompts() {
+        let built_in = Profile::from_toml(SMALL, "p.toml").unwrap().llm;
+        let text = format!(
+            "{SMALL}\n[llm]\nversion = 2\nsystem = \"You check {{resources}}.\"\n\n[llm.voices]\nchat = \"a note\"\n"
+        );
+        let own = Profile::from_toml(&text, "p.toml").unwrap().llm;
+        assert_eq!((own.version, own.system.as_str()), (2, "You check xs."));
+        assert_eq!(own.voices["chat"], "a note");
+        assert_eq!(
+            (&own.draft, &own.critic),
+            (&built_in.draft, &built_in.critic)
+        );
+        assert_eq!(own.voices["issue"], built_in.voices["issue"]);
+    }
+
+    #[test]
+    fn an_llm_table_is_refused_at_the_key_at_fault() {
+        let table = |body: &str| format!("{SMALL}\n[llm]\n{body}\n");
+        assert_eq!(
+            refusal(&table(
+                "version = 2\ndraft = \"Explain {brief} in {tone}.\""
+            )),
+            "p.toml:20:9: llm.draft: unknown placeholder {tone}: it is filled with brief, voice, \
+             variant and the vocabulary"
+        );
+        assert_eq!(
+            refusal(&table("draft = \"Explain {brief}.\"")),
+            "p.toml:18:1: llm: changes the prompts but gives no `version` (the built-in prompts \
+             are version 1): a new number names the new wording in the manifest"
+        );
+        assert_eq!(
+            refusal(&table("version = 2\n[llm.voices]\nmemo = \"a memo\"")),
+            "p.toml:21:8: llm.voices.memo: not a kind of request (issue, feature, chat, review)"
+        );
+    }
+
+    #[test]
+    fn a_shown_built_in_profile_loads_with_the_prompts_it_shows() {
+        for name in built_in_names() {
+            let shown = shown_text(name).unwrap();
+            let copy = Profile::from_toml(&shown, "copy.toml").unwrap();
+            let original = Profile::load(name).unwrap();
+            assert_eq!(copy.llm, original.llm, "{name}");
+            assert!(copy.file.llm.is_some() && original.file.llm.is_none());
+        }
     }
 
     #[test]

@@ -277,6 +277,7 @@ fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> Pro
         templates,
         rules: Vec::new(),
         history: HistoryRules::default(),
+        llm: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! parsed strictly ([`prompt`]), verified ([`verify`]), sent back once with its failures, read
 //! by a critic, and when it still fails the template writer's text stands.
 
+mod brief_text;
 pub mod cache;
 pub mod client;
 pub mod prompt;
