@@ -360,11 +360,9 @@ pub fn model_notes(manifest_text: &str, data_sha256: &str) -> Result<Vec<ModelNo
     } else if manifest.valid.is_some_and(|v| v.sha256 == data_sha256) {
         "valid"
     } else {
-        return Err(
-            "it describes another file (neither its output's sha256 nor its validation \
-                    file's is this file's)"
-                .to_owned(),
-        );
+        let why = "it describes another file (neither its output's sha256 nor its validation \
+                   file's is this file's)";
+        return Err(why.to_owned());
     };
     let mut notes = Vec::new();
     for entry in manifest.examples.into_iter().filter(|e| e.split == side) {
