@@ -81,7 +81,7 @@ fn fraction(text: &str) -> Result<f64, String> {
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), no example to write (--allow-empty),\n     an example left out under --strict, faults found by validate, or a dataset with no\n     valid line (validate, stats)\n  2  usage, input or output error, an output that is a file the run reads among them"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid; no sentence\n     flagged by review; the missing model calls written by --llm-export\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), no example to write (--allow-empty),\n     an example left out under --strict, faults found by validate, a dataset with no\n     valid line (validate, stats), a sentence flagged or a line not read or with no\n     verdict (review), or model calls missing from the cache\n  2  usage, input or output error, an output that is a file the run reads among them"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -91,7 +91,8 @@ pub struct Cli {
     pub generate: GenerateArgs,
 
     /// Print no progress, summary or notes on stderr; errors and warnings still print.
-    #[arg(short, long, global = true)]
+    // Under the first heading: declared after the flattened options, it would take their last.
+    #[arg(short, long, global = true, help_heading = None)]
     pub quiet: bool,
 }
 
@@ -116,6 +117,14 @@ pub enum Command {
     /// gives a new example. Merges, reverts, commits that changed no item, mechanical edits and
     /// messages of fewer than three words are dropped and counted. Git is read in process.
     History(HistoryArgs),
+    /// Ask a language model which sentences of each line's request and reasoning its code does
+    /// not support: the model writer's critic, on any dataset in any of the four formats.
+    ///
+    /// Each line's request, reasoning and code go to the model with the source files (see
+    /// --source), through the same cache, server, export and import as the model writer's
+    /// calls. Prints, per line, the sentences flagged and why; exits 1 when any is flagged, or a
+    /// line could not be read or its reply understood.
+    Review(ReviewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +219,62 @@ pub struct StatsArgs {
     /// The wire format of the lines; by default the one the first line's keys name.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+
+    /// The manifest written with the file (--manifest of the run that made it): adds what
+    /// became of the model writer's drafts (accepted first, after revision, fallen back to the
+    /// templates by the check that failed) and the tokens sent and received.
+    #[arg(long, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+}
+
+/// `--llm-cache`'s help for review, whose cache sits beside the dataset.
+const REVIEW_CACHE_HELP: &str = "The cache every model call goes through (one JSON line per \
+    call). Default: beside DATASET, <DATASET stem>.llm-cache.jsonl, where the model writer keeps \
+    the calls that made DATASET (a review of them finds its critic's answers there); needed when \
+    DATASET is stdin";
+
+#[derive(Debug, Args)]
+#[command(
+    mut_arg("llm_model", |arg| arg.required(true).help(
+        "The model (OpenAI-compatible name, e.g. gpt-4o-mini); part of every call's cache key"
+    )),
+    mut_arg("llm_cache", |arg| arg.help(REVIEW_CACHE_HELP)),
+)]
+pub struct ReviewArgs {
+    /// The JSONL dataset to review, in any of the four formats (`-` reads stdin).
+    pub dataset: PathBuf,
+
+    /// The code the critic reads each line against: a Rust file, or a folder of them, whole.
+    /// Repeatable; several are joined, each under a `// file: PATH` line. Without it the critic
+    /// sees only the line's own code, and flags what that code alone does not support.
+    #[arg(long, value_name = "PATH")]
+    pub source: Vec<PathBuf>,
+
+    /// The profile whose critic prompt is asked, and whose system prompt the lines carry. A
+    /// built-in name or a path to a .toml file.
+    #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
+    pub profile: String,
+
+    /// The system prompt every line carries, instead of the profile's.
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+
+    /// The wire format of the lines; by default the one the first line's keys name.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// Write the report here instead of to stdout. It may be neither DATASET nor a source.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Print one JSON object per line instead of the report: {"line":N,"unsupported":
+    /// [{"sentence":…,"why":…}]}, or {"line":N,"error":…} for a line not read or a reply not
+    /// understood.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten, next_help_heading = "Language model")]
+    pub model: ModelArgs,
 }
 
 #[derive(Debug, Args)]
@@ -352,7 +417,7 @@ pub enum Switch {
     Off,
 }
 
-/// The language-model writer's options: shared by generation, history mode and review.
+/// The language-model writer's options: shared by generation and history mode.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Language-model writer")]
 pub struct LlmArgs {
@@ -360,6 +425,22 @@ pub struct LlmArgs {
     #[arg(long, value_enum, default_value_t = WriterArg::Template)]
     pub writer: WriterArg,
 
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// What a call the cache lacks becomes when nothing answers it.
+    #[arg(long, value_enum, default_value_t = FallbackArg::None)]
+    pub llm_fallback: FallbackArg,
+
+    /// Whether a critic reads each draft against the whole source before it is accepted.
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    pub llm_critic: Switch,
+}
+
+/// Which model is asked, and how its calls are cached and answered: shared by the model writer
+/// and review.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
     /// The model (OpenAI-compatible name, e.g. gpt-4o-mini, qwen2.5-coder:32b); part of every
     /// call's cache key. Needed with --writer llm.
     #[arg(long, value_name = "NAME")]
@@ -397,14 +478,6 @@ pub struct LlmArgs {
     /// Add the replies of a Batch API output file to the cache before anything is asked.
     #[arg(long, value_name = "FILE")]
     pub llm_import: Option<PathBuf>,
-
-    /// What a call the cache lacks becomes when nothing answers it.
-    #[arg(long, value_enum, default_value_t = FallbackArg::None)]
-    pub llm_fallback: FallbackArg,
-
-    /// Whether a critic reads each draft against the whole source before it is accepted.
-    #[arg(long, value_enum, default_value_t = Switch::On)]
-    pub llm_critic: Switch,
 }
 
 /// Where the examples go and in which form: shared by generation and history mode.

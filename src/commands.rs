@@ -7,11 +7,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{
-    GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, StatsArgs, ValidateArgs, WriteArgs,
+    GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, ReviewArgs, StatsArgs, ValidateArgs,
+    WriteArgs,
 };
 use crate::dataset::split::{self, Side};
 use crate::dataset::{
-    format, manifest, output, provenance, stats as dataset_stats, tokens,
+    format, manifest, output, provenance, stats as dataset_stats, tally, tokens,
     validate as dataset_validate,
 };
 use crate::extract::source::{self, SourceFile};
@@ -23,6 +24,7 @@ use crate::pipeline::{self, EmptySelection, Extracted, Options};
 use crate::profile::{self, Profile};
 use crate::protected::{self, Protected, Role};
 use crate::report;
+use crate::write::llm::review::{self, Reviewed, Verdict};
 use crate::write::llm::rounds::{self, Driven};
 
 /// A check that ran and said no: `--check` found OUT stale or missing, or `validate` found
@@ -218,12 +220,19 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
         };
         return Err(CheckFailed { message }.into());
     }
-    let stats = dataset_stats::stats(
+    let mut stats = dataset_stats::stats(
         &report.lines,
         &report.tokens,
         counter.encoding.name(),
         report.format,
     );
+    if let Some(path) = &args.manifest {
+        let manifest_text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let notes = manifest::model_notes(&manifest_text, &provenance::sha256_hex(text.as_bytes()))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        stats.model = Some(tally::Tally::of_notes(&notes));
+    }
     if !report.faults.is_empty() {
         output::status(&format!(
             "{}: {} line(s) with faults left out; run validate for details",
@@ -236,6 +245,126 @@ pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
     } else {
         output::to_stdout(&report::stats_table(name, &stats))
     }
+}
+
+/// Review: the critic on every line of a dataset, through the model's cache; the report to
+/// stdout or OUT, exit 1 when a sentence is flagged or a line has no verdict.
+pub(crate) fn review(args: &ReviewArgs) -> anyhow::Result<()> {
+    let plan = model::review_plan(&args.model, &args.dataset)?;
+    let out = args.output.as_deref().unwrap_or(Path::new("-"));
+    let mut named: Vec<(&'static str, &Path)> = vec![("", out), ("the model cache ", &plan.cache)];
+    if let Some(export) = &plan.export {
+        named.push(("the batch file ", export));
+    }
+    refuse_twice(&named)?;
+    let mut protected = Protected::new();
+    protected.profile(&args.profile);
+    if source::is_stdio(&args.dataset) {
+        protected.input(&args.dataset);
+    } else {
+        protected.file(Role::Dataset, &args.dataset);
+    }
+    let mut files = Vec::new();
+    for path in &args.source {
+        files.extend(source::source_files(path)?);
+    }
+    for file in &files {
+        protected.file(Role::Source, file);
+    }
+    protected.check(&named)?;
+    let profile = Profile::load(&args.profile)?;
+    let text = source::read_dataset(&args.dataset)?;
+    let name = source::shown(&args.dataset);
+    if text.is_empty() {
+        return Err(CheckFailed {
+            message: format!("{}: no line to review: the file is empty", name.display()),
+        }
+        .into());
+    }
+    let mut sources = Vec::new();
+    for file in &files {
+        sources.push((file.display().to_string(), SourceFile::read(file)?.text));
+    }
+    let source = (!sources.is_empty()).then(|| review::joined_source(&sources));
+    let settings = dataset_validate::Settings {
+        system: args.system.as_deref(),
+        format: args.format.map(format::Format::from),
+        ..dataset_validate::Settings::new(profile.system_prompt(), &profile.file.mechanisms)
+    };
+    let read = dataset_validate::validate(&text, &settings);
+    let driven = rounds::drive(&plan, |session| {
+        Ok(review::review(session, &profile.llm, source.as_deref(), &read.lines).ok())
+    })?;
+    let mut done = match driven {
+        Driven::Done(Some(done)) => done,
+        Driven::Done(None) => anyhow::bail!("internal error: review waits for no call"),
+        Driven::Exported { path, calls } => return exported(&path, calls),
+    };
+    // A line the reader could not take apart has a fault and no line; its first fault says why.
+    let read_lines: BTreeSet<usize> = read.lines.iter().map(|l| l.number).collect();
+    let mut not_read: BTreeMap<usize, &str> = BTreeMap::new();
+    for fault in read.faults.iter().filter(|f| !read_lines.contains(&f.line)) {
+        not_read.entry(fault.line).or_insert(&fault.message);
+    }
+    done.lines
+        .extend(not_read.into_iter().map(|(line, why)| Reviewed {
+            line,
+            verdict: Verdict::NotRead(why.to_owned()),
+        }));
+    done.lines.sort_by_key(|r| r.line);
+    let report_text = if args.json {
+        report::review_json(&done.lines)
+    } else {
+        report::review_report(&done.lines)
+    };
+    output::to_file(out, &report_text)?;
+    review_outcome(name, &done)
+}
+
+/// Review's summary on stderr, and exit 1 when any line is flagged or has no verdict.
+fn review_outcome(name: &Path, done: &review::Review) -> anyhow::Result<()> {
+    let count =
+        |wanted: fn(&Verdict) -> bool| done.lines.iter().filter(|r| wanted(&r.verdict)).count();
+    let flagged = count(|v| matches!(v, Verdict::Flagged(flags) if !flags.is_empty()));
+    let sentences: usize = done
+        .lines
+        .iter()
+        .map(|r| match &r.verdict {
+            Verdict::Flagged(flags) => flags.len(),
+            _ => 0,
+        })
+        .sum();
+    let not_read = count(|v| matches!(v, Verdict::NotRead(_)));
+    let no_verdict = count(|v| matches!(v, Verdict::NoVerdict(_)));
+    output::status(&format!(
+        "reviewed {} line(s) of {}: {flagged} with unsupported sentences ({sentences} in all), \
+         {not_read} not read, {no_verdict} with no verdict; {} tokens sent, {} received",
+        done.lines.len(),
+        name.display(),
+        done.prompt_tokens,
+        done.completion_tokens
+    ));
+    let mut why = Vec::new();
+    if flagged > 0 {
+        why.push(format!(
+            "{flagged} line(s) with {sentences} unsupported sentence(s)"
+        ));
+    }
+    if not_read > 0 {
+        why.push(format!("{not_read} line(s) not read"));
+    }
+    if no_verdict > 0 {
+        why.push(format!(
+            "{no_verdict} line(s) with no verdict from the critic"
+        ));
+    }
+    if why.is_empty() {
+        return Ok(());
+    }
+    Err(CheckFailed {
+        message: format!("{}: {}", name.display(), why.join(", ")),
+    }
+    .into())
 }
 
 /// Generating: resolve the profile and the input, run the pipeline, then list, check or write.
@@ -334,7 +463,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
             manifest_json(cli, &profile, read, &extracted, sides, data, valid)
         },
     )?;
-    if let Some(tally) = model::Tally::of(&extracted.examples) {
+    if let Some(tally) = tally::Tally::of(&extracted.examples) {
         output::status(&tally.line());
     }
     put_out(&outputs, cli.write.check)?;
@@ -615,21 +744,7 @@ impl<'a> Destinations<'a> {
                     .collect()
             }),
         };
-        let named = destinations.named();
-        for (i, &(what, path)) in named.iter().enumerate() {
-            if let Some(&(other, _)) = named[..i].iter().find(|(_, o)| same_output(o, path)) {
-                let noun = |what: &'static str| match what.trim_end() {
-                    "" => "OUT",
-                    noun => noun,
-                };
-                anyhow::bail!(
-                    "refusing to write {} twice: {} and {} need paths of their own",
-                    output::shown(path),
-                    noun(other),
-                    noun(what)
-                );
-            }
-        }
+        refuse_twice(&destinations.named())?;
         Ok(destinations)
     }
 
@@ -649,6 +764,25 @@ impl<'a> Destinations<'a> {
         }
         named
     }
+}
+
+/// Refuses two outputs on one file: `named` as [`Destinations::named`] gives them.
+fn refuse_twice(named: &[(&'static str, &Path)]) -> anyhow::Result<()> {
+    for (i, &(what, path)) in named.iter().enumerate() {
+        if let Some(&(other, _)) = named[..i].iter().find(|(_, o)| same_output(o, path)) {
+            let noun = |what: &'static str| match what.trim_end() {
+                "" => "OUT",
+                noun => noun,
+            };
+            anyhow::bail!(
+                "refusing to write {} twice: {} and {} need paths of their own",
+                output::shown(path),
+                noun(other),
+                noun(what)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Where `--valid` puts the validation share: `--valid-output`, else beside OUT; stdout and a
@@ -1032,7 +1166,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
             ))
         },
     )?;
-    if let Some(tally) = model::Tally::of(&history.examples) {
+    if let Some(tally) = tally::Tally::of(&history.examples) {
         output::status(&tally.line());
     }
     put_out(&outputs, args.write.check)

@@ -36,8 +36,9 @@ use crate::cli::{Cli, Command};
 use crate::commands::{CheckFailed, NothingToWrite};
 use crate::pipeline::EmptySelection;
 
-/// The exit code for an error: 1 when there was nothing to select or write, the check failed
-/// or the dataset has faults; 2 for usage, input and output errors (and internal errors).
+/// The exit code for an error: 1 when there was nothing to select or write, the check failed,
+/// the dataset has faults, review flagged a sentence or model calls are missing; 2 for usage,
+/// input and output errors (and internal errors).
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.is::<EmptySelection>()
         || err.is::<NothingToWrite>()
@@ -50,7 +51,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-/// The whole command: generate (the default), history, validate, stats or profiles.
+/// The whole command: generate (the default), history, validate, stats, review or profiles.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
     dataset::output::set_quiet(cli.quiet);
     match &cli.command {
@@ -59,5 +60,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Some(Command::Stats(args)) => commands::stats(args),
         Some(Command::Profiles(args)) => commands::profiles(args),
         Some(Command::History(args)) => commands::history(args),
+        Some(Command::Review(args)) => commands::review(args),
     }
 }

@@ -1,10 +1,11 @@
 //! The files a run reads, which none of its outputs may replace: the input file (or the file
-//! stdin is redirected from), every `.rs` file a crate walk found, a profile given as a path, and
-//! in history mode every file git tracks in the repository's work tree and everything in its
-//! git directory. An output is the same file as one of them when both stat to the same device
-//! and inode (through symbolic links, `..` and hard links alike); a tracked file is matched by
-//! its path in the work tree, which need not exist. Built before the run's expensive work, and
-//! checked before anything is written, so that a refused run writes nothing at all.
+//! stdin is redirected from), every `.rs` file a crate walk found, a profile given as a path,
+//! review's dataset and sources, and in history mode every file git tracks in the repository's
+//! work tree and everything in its git directory. An output is the same file as one of them
+//! when both stat to the same device and inode (through symbolic links, `..` and hard links
+//! alike); a tracked file is matched by its path in the work tree, which need not exist. Built
+//! before the run's expensive work, and checked before anything is written, so that a refused
+//! run writes nothing at all.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -23,6 +24,10 @@ pub enum Role {
     CrateSource,
     /// `--profile PATH`.
     Profile,
+    /// The dataset review reads.
+    Dataset,
+    /// A `--source` file review reads the lines against.
+    Source,
 }
 
 impl Role {
@@ -31,6 +36,8 @@ impl Role {
             Role::Input => "the input file",
             Role::CrateSource => "the crate source file",
             Role::Profile => "the profile file",
+            Role::Dataset => "the dataset",
+            Role::Source => "the source file",
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Printers for `--list`, `validate`, `stats` and `--check`, from plain data: the library
-//! makes the reports, these turn them into text; `output.rs` writes the text.
+//! Printers for `--list`, `validate`, `stats`, `review` and `--check`, from plain data: the
+//! library makes the reports, these turn them into text; `output.rs` writes the text.
 
 use std::path::Path;
 
@@ -7,6 +7,7 @@ use crate::dataset::stats::Stats;
 use crate::dataset::validate::{Report, Spread};
 use crate::extract::tree::CrateChoice;
 use crate::pipeline::ListRow;
+use crate::write::llm::review::{Reviewed, Verdict};
 
 /// The `--list` table: kind, name, line range, reason; in directory mode the file first.
 pub fn list_table(rows: &[ListRow]) -> String {
@@ -230,6 +231,9 @@ pub fn stats_table(path: &Path, stats: &Stats) -> String {
             stats.member_only_request_lines
         ),
     );
+    if let Some(tally) = &stats.model {
+        row(&mut out, "model", tally.counts());
+    }
     out
 }
 
@@ -237,6 +241,59 @@ pub fn stats_table(path: &Path, stats: &Stats) -> String {
 pub fn stats_json(stats: &Stats) -> String {
     // A struct of strings and numbers always serializes.
     serde_json::to_string(stats).unwrap_or_default() + "\n"
+}
+
+/// `review`'s report: per line `line N: M unsupported` and each sentence flagged with why, or
+/// why the line has no verdict.
+pub fn review_report(lines: &[Reviewed]) -> String {
+    let mut out = String::new();
+    for reviewed in lines {
+        let line = reviewed.line;
+        match &reviewed.verdict {
+            Verdict::Flagged(flags) => {
+                out.push_str(&format!("line {line}: {} unsupported\n", flags.len()));
+                for flag in flags {
+                    out.push_str(&format!(
+                        "  - \"{}\"\n    why: {}\n",
+                        flag.sentence, flag.why
+                    ));
+                }
+            }
+            Verdict::NotRead(why) => out.push_str(&format!("line {line}: not read: {why}\n")),
+            Verdict::NoVerdict(why) => {
+                out.push_str(&format!("line {line}: no verdict: {why}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// `review --json`: one object per line, `{"line":N,"unsupported":[{"sentence":…,"why":…}]}`,
+/// or `{"line":N,"error":…}` for a line not read or with no verdict.
+pub fn review_json(lines: &[Reviewed]) -> String {
+    lines
+        .iter()
+        .map(|reviewed| {
+            let value = match &reviewed.verdict {
+                Verdict::Flagged(flags) => serde_json::json!({
+                    "line": reviewed.line,
+                    "unsupported": flags
+                        .iter()
+                        .map(|f| serde_json::json!({"sentence": f.sentence, "why": f.why}))
+                        .collect::<Vec<_>>(),
+                }),
+                Verdict::NotRead(why) => serde_json::json!({
+                    "line": reviewed.line,
+                    "error": format!("not read: {why}"),
+                }),
+                Verdict::NoVerdict(why) => serde_json::json!({
+                    "line": reviewed.line,
+                    "error": why,
+                }),
+            };
+            format!("{value}\n")
+        })
+        .collect()
 }
 
 /// `profiles`: each built-in profile's name, its root routes and what it is for.

@@ -348,6 +348,85 @@ pub fn comparable(text: &str) -> String {
     serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
 }
 
+/// What the model writer recorded of each example of one data file, read back from the
+/// manifest of the run that wrote it (for `stats`). `data_sha256` says which file it is: the
+/// manifest's output or its validation file; a manifest of neither is an error. An example
+/// with no model entry (the templates alone) gives no note.
+pub fn model_notes(manifest_text: &str, data_sha256: &str) -> Result<Vec<ModelNote>, String> {
+    let manifest: NotedManifest = serde_json::from_str(manifest_text)
+        .map_err(|e| format!("not a manifest of svix-distill: {e}"))?;
+    let side = if manifest.output.sha256 == data_sha256 {
+        "train"
+    } else if manifest.valid.is_some_and(|v| v.sha256 == data_sha256) {
+        "valid"
+    } else {
+        let why = "it describes another file (neither its output's sha256 nor its validation \
+                   file's is this file's)";
+        return Err(why.to_owned());
+    };
+    let mut notes = Vec::new();
+    for entry in manifest.examples.into_iter().filter(|e| e.split == side) {
+        let Some(outcome) = entry.outcome else {
+            continue;
+        };
+        let outcome = match (outcome.as_str(), entry.fallback) {
+            ("first", _) => Outcome::First,
+            ("revised", _) => Outcome::Revised,
+            ("fallback", why) => Outcome::Fallback(why.unwrap_or_default()),
+            (other, _) => {
+                return Err(format!(
+                    "example at line {} of the {side} file: unknown outcome {other:?}",
+                    entry.line
+                ));
+            }
+        };
+        notes.push(ModelNote {
+            model: entry.model,
+            prompt_version: entry.prompt_version,
+            cache_key: entry.cache_key,
+            rounds: entry.rounds,
+            outcome,
+            prompt_tokens: entry.prompt_tokens,
+            completion_tokens: entry.completion_tokens,
+        });
+    }
+    Ok(notes)
+}
+
+/// A manifest as [`model_notes`] reads it.
+#[derive(serde::Deserialize)]
+struct NotedManifest {
+    output: NotedFile,
+    valid: Option<NotedFile>,
+    examples: Vec<NotedExample>,
+}
+
+#[derive(serde::Deserialize)]
+struct NotedFile {
+    sha256: String,
+}
+
+/// An example entry with its [`ModelEntry`] fields, absent for the templates alone.
+#[derive(serde::Deserialize)]
+struct NotedExample {
+    line: usize,
+    split: String,
+    outcome: Option<String>,
+    fallback: Option<String>,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    prompt_version: u32,
+    #[serde(default)]
+    cache_key: String,
+    #[serde(default)]
+    rounds: u32,
+    #[serde(default)]
+    prompt_tokens: u64,
+    #[serde(default)]
+    completion_tokens: u64,
+}
+
 /// The `version` a manifest's text names, when it is a manifest at all.
 pub fn version_of(text: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(text).ok()?;

@@ -1,5 +1,6 @@
 //! What a dataset holds: examples, units, the mechanisms its code shows, tokens, the largest
-//! example, and how varied its text is. Plain data, printed by `report.rs` as a table or JSON.
+//! example, how varied its text is, and with the manifest what became of the model writer's
+//! drafts. Plain data, printed by `report.rs` as a table or JSON.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use serde::Serialize;
 
 use crate::dataset::format::{Format, Line};
 use crate::dataset::quality;
+use crate::dataset::tally::Tally;
 use crate::dataset::validate::{Spread, spread};
 
 #[cfg(test)]
@@ -105,6 +107,9 @@ pub struct Stats {
     /// Request lines that only name members (a bullet holding just a backticked field name)
     /// instead of stating a need.
     pub member_only_request_lines: usize,
+    /// What became of the model writer's drafts, from the manifest (`stats --manifest`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<Tally>,
 }
 
 pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str, format: Format) -> Stats {
@@ -141,5 +146,6 @@ pub fn stats(lines: &[Line], tokens: &[usize], encoding: &str, format: Format) -
         near_duplicates: quality::near_duplicates(lines, quality::NEAR_DUPLICATE_THRESHOLD).len(),
         request_distinctness: quality::request_distinctness(lines),
         member_only_request_lines: quality::member_only_request_lines(lines).len(),
+        model: None,
     }
 }

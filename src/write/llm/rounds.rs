@@ -31,6 +31,9 @@ pub struct Plan {
     pub import: Option<PathBuf>,
     /// `--check`: the cache is not written and no call is made; a miss is an error.
     pub check: bool,
+    /// Whether the templates could stand in for a missing reply (`--llm-fallback template`):
+    /// a run of the writer, not review's. Said when the run stops on missing replies.
+    pub fallback_offered: bool,
 }
 
 /// How a driven run ended.
@@ -47,18 +50,26 @@ pub enum Driven<T> {
 pub struct MissingReplies {
     pub calls: usize,
     pub cache: PathBuf,
+    /// Whether to say `--llm-fallback template` among the ways out.
+    pub fallback_offered: bool,
 }
 
 impl std::fmt::Display for MissingReplies {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} model call(s) are not in the cache {}: answer them live (--llm-url), through a \
-             Batch API file (--llm-export, then --llm-import), or let the templates write those \
-             examples (--llm-fallback template)",
+            "{} model call(s) are not in the cache {}: answer them live (--llm-url)",
             self.calls,
             self.cache.display()
-        )
+        )?;
+        if self.fallback_offered {
+            f.write_str(
+                ", through a Batch API file (--llm-export, then --llm-import), or let the \
+                 templates write those examples (--llm-fallback template)",
+            )
+        } else {
+            f.write_str(" or through a Batch API file (--llm-export, then --llm-import)")
+        }
     }
 }
 
@@ -129,6 +140,7 @@ pub fn drive<T>(
             return Err(MissingReplies {
                 calls: misses.len(),
                 cache: plan.cache.clone(),
+                fallback_offered: plan.fallback_offered,
             }
             .into());
         }
