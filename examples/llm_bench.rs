@@ -9,7 +9,7 @@
 //! [LATENCY_MS] [FILE]` (200 ms and fixtures/message.rs by default).
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod support;
 
 use std::path::{Path, PathBuf};
