@@ -332,6 +332,9 @@ fn generate_options(cli: &GenerateArgs) -> Options {
         imports: cli.imports.into(),
         context: Vec::new(),
         writer: pipeline::Writers::Templates,
+        // The templates read no context.
+        context_for_writer: false,
+        crate_items: None,
     }
 }
 

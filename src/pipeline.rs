@@ -17,6 +17,8 @@ use anyhow::Context as _;
 
 use crate::dataset::check;
 use crate::dataset::example::Voice;
+use crate::dataset::tokens::{Encoding, TokenCounter};
+use crate::extract::context::{self, ContextItem};
 use crate::extract::facts::{self, Fact, LocalNames};
 use crate::extract::parse;
 use crate::extract::select::{self, Inventory, Kind, Route, Selection};
@@ -49,6 +51,13 @@ pub struct Options {
     pub context: Vec<SourceFile>,
     /// Who writes the text: the profile's templates unless told otherwise.
     pub writer: Writers,
+    /// Whether each brief carries its unit's context ([`Brief::context`]): for a writer that
+    /// reads it (the language model's). Off, nothing of it is read or kept, and a run costs
+    /// what it did before.
+    pub context_for_writer: bool,
+    /// Crate mode, with context asked for: every file of the crate, to quote what a unit
+    /// reaches in another module (set by [`extract_walked`]).
+    pub crate_items: Option<std::sync::Arc<context::CrateItems>>,
 }
 
 /// Makes the writer of one file's examples from the run's profile (generation makes one per
@@ -304,6 +313,8 @@ struct Read<P> {
     /// its code names.
     facts: BTreeMap<usize, Vec<Fact>>,
     identifiers: BTreeMap<usize, BTreeSet<String>>,
+    /// By entry, what each selected item reaches, when context is asked for (else empty).
+    reach: BTreeMap<usize, context::Reach>,
 }
 
 impl<P> Read<P> {
@@ -324,10 +335,11 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
     select: impl FnOnce(&Profile, &Inventory) -> anyhow::Result<Selection>,
 ) -> anyhow::Result<Read<P>> {
     let names_needed = options.imports == Imports::Used;
+    let outlines = options.context_for_writer;
     let ((profile, mut inventory, selection, _names), seen) = parse::two_passes(
         source,
         load,
-        |at, i, item, node| select::read_item(at, i, item, node, with_methods),
+        |at, i, item, node| select::read_item(at, i, item, node, with_methods, outlines),
         |profile, reads| {
             let inventory = Inventory::from_items(reads);
             let selection = select(profile.borrow(), &inventory)?;
@@ -345,6 +357,15 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
             (facts, identifiers)
         },
     )?;
+    let reach = if outlines {
+        selection
+            .items
+            .iter()
+            .map(|s| (s.entry, context::reach(&inventory, s.entry)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     inventory.forget_selection_inputs();
     let mut facts = placed_facts(
         source,
@@ -364,6 +385,7 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
         selection,
         facts,
         identifiers,
+        reach,
     })
 }
 
@@ -696,7 +718,7 @@ fn unit_code<P>(
 }
 
 /// What the writer is told of a unit: its items and facts, its code and its file. The variant
-/// and voice are set for each example.
+/// and voice are set for each example, the context when it is asked for.
 fn unit_brief<'a, P>(
     source: &'a SourceFile,
     read: &'a Read<P>,
@@ -760,6 +782,62 @@ fn unit_brief<'a, P>(
     }
 }
 
+/// A prompt's context has room for this many tokens per ten tokens of the unit's code (the
+/// issue's cost target is a whole prompt of at most four times the code: the code itself, its
+/// context, its facts and the instructions)…
+const CONTEXT_TOKENS_PER_TEN_CODE_TOKENS: usize = 15;
+
+/// …and never less than this, so that a short unit still gets the types it takes.
+const CONTEXT_TOKENS_AT_LEAST: usize = 200;
+
+/// A unit's context (see [`context::unit_context`]), as much of it as fits the budget its code
+/// sets: items are taken in order, most relevant first, and one too large for what is left is
+/// passed over for the smaller ones after it.
+fn unit_context<P>(
+    source: &SourceFile,
+    read: &Read<P>,
+    unit: &Unit,
+    code: &str,
+    options: &Options,
+) -> Vec<ContextItem> {
+    let crate_items = options
+        .crate_items
+        .as_deref()
+        .and_then(|items| Some((items, items.file_index(&source.path)?)));
+    let file = context::FileContext {
+        source,
+        inventory: &read.inventory,
+        reach: &read.reach,
+        crate_items,
+    };
+    let all = context::unit_context(&file, &unit.entries);
+    let Some(counter) = token_counter() else {
+        return all;
+    };
+    let budget = (counter.count(code) * CONTEXT_TOKENS_PER_TEN_CODE_TOKENS / 10)
+        .max(CONTEXT_TOKENS_AT_LEAST);
+    let mut left = budget;
+    all.into_iter()
+        .filter(|item| {
+            let cost = counter.count(&item.text);
+            let fits = cost <= left;
+            if fits {
+                left -= cost;
+            }
+            fits
+        })
+        .collect()
+}
+
+/// The token counter context budgets are counted with, loaded once (o200k, the encoding of
+/// today's models; none if it cannot be loaded, and then no budget is applied).
+fn token_counter() -> Option<&'static TokenCounter> {
+    static COUNTER: std::sync::OnceLock<Option<TokenCounter>> = std::sync::OnceLock::new();
+    COUNTER
+        .get_or_init(|| TokenCounter::new(Encoding::O200kBase).ok())
+        .as_ref()
+}
+
 /// Every unit's examples, their text from `writer`: as many as the plan asks, fewer (and a
 /// shortfall) when the writer has nothing new left to say.
 fn write_examples<P: Sync>(
@@ -787,6 +865,9 @@ fn write_examples<P: Sync>(
         for (((unit, &role), &count), group) in units.iter().zip(&roles).zip(&counts).zip(&groups) {
             let (slices, code) = unit_code(source, read, unit, options);
             let mut brief = unit_brief(source, read, unit, role, &code, &file_facts, profile);
+            if options.context_for_writer {
+                brief.context = unit_context(source, read, unit, &code, options);
+            }
             let first_voice = stable_hash(&[&brief.key]) as usize;
             for variant in 0..count {
                 brief.variant = variant;
@@ -890,13 +971,23 @@ pub fn extract_walked(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    let plan = tree::plan(
+    let mut plan = tree::plan(
         root,
         files,
         tree_options,
         &profile.file.roots,
         &options.roots,
+        options.context_for_writer,
     )?;
+    let crate_items = options.context_for_writer.then(|| {
+        std::sync::Arc::new(context::CrateItems::new(std::mem::take(
+            &mut plan.summaries,
+        )))
+    });
+    let options = &Options {
+        crate_items,
+        ..options.clone()
+    };
     if plan.root_files.is_empty() {
         return Err(EmptySelection {
             profile: profile.name().to_owned(),
@@ -1033,7 +1124,7 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
     let ((inventory, selection, _names), seen) = parse::two_passes(
         &source,
         || Ok(()),
-        |at, i, item, node| select::read_item(at, i, item, node, false),
+        |at, i, item, node| select::read_item(at, i, item, node, false, false),
         |(), reads| {
             let inventory = Inventory::from_items(reads);
             let selection = select::select_creation_items(&inventory, &profile.file.roots, &[])

@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::dataset::example::{ModelNote, Voice};
+/// A brief's context is made in `extract/` (where the code is read), as this plain data.
+pub use crate::extract::context::ContextItem;
 use crate::extract::facts::{Change, Fact};
 use crate::extract::units::Role;
 
@@ -80,21 +82,6 @@ pub struct Brief<'a> {
     pub voice: Voice,
     /// History mode: the commit this example is made from.
     pub history: Option<HistoryBrief<'a>>,
-}
-
-/// One piece of a brief's context: an item's signature or outline, as it stands in its file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContextItem {
-    /// What it is to the unit: `callee`, `type`, `impl`, `method`.
-    pub kind: &'static str,
-    /// The item's name (`MessageOut`, `impl From<…> for MessageOut`, `create_message_inner`).
-    pub name: String,
-    /// Where it stands: the file (as the provenance names it) and its first line, 1-based.
-    pub path: std::path::PathBuf,
-    pub line: usize,
-    /// Its text: a function's signature without its body; a type's whole definition; an
-    /// impl's header with the signatures of its methods.
-    pub text: String,
 }
 
 /// The facts of every item selected in one file, in file order, shared by its briefs.
