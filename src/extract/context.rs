@@ -546,3 +546,330 @@ fn text_at(source: &SourceFile, range: &Range<usize>, indent: &str) -> Option<St
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::parse::ItemKey;
+    use crate::extract::source::Located;
+    use crate::extract::{select, tree};
+
+    /// A handler that takes one local type and returns another, calls a helper of its file, a
+    /// method of one of those types and a function imported from another module.
+    const HANDLERS: &str = r#"use crate::db::{insert_row, Row};
+
+/// What a caller sends.
+#[derive(Deserialize)]
+pub struct MessageIn {
+    pub name: String,
+}
+
+pub struct MessageOut {
+    pub id: u64,
+}
+
+impl MessageOut {
+    pub fn from_row(
+        row: Row,
+        with_name: bool,
+    ) -> Self {
+        MessageOut { id: row.id }
+    }
+
+    fn unused(&self) {}
+}
+
+impl From<MessageIn> for Model {
+    fn from(m: MessageIn) -> Self {
+        Model
+    }
+}
+
+impl Eq for MessageOut {}
+
+/// Creates a message.
+pub async fn create(Json(data): Json<MessageIn>) -> Result<MessageOut, Error> {
+    check(&data)?;
+    let row = insert_row(&data.name).await?;
+    Ok(MessageOut::from_row(row, true))
+}
+
+#[tracing::instrument]
+pub(crate) fn check(data: &MessageIn) -> Result<(), Error>
+where
+    Error: Send,
+{
+    Ok(())
+}
+"#;
+
+    /// The module `db` that `HANDLERS` imports from.
+    const DB: &str = r#"/// A stored row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: u64,
+}
+
+impl Row {
+    pub fn new(id: u64) -> Self {
+        Row { id }
+    }
+}
+
+impl From<u64> for Row {
+    fn from(id: u64) -> Self {
+        Row::new(id)
+    }
+}
+
+/// Inserts a row.
+pub async fn insert_row(
+    name: &str,
+) -> Result<Row, Error> {
+    todo!()
+}
+"#;
+
+    /// The context of the unit made of the items named `unit` in `source`, one block per
+    /// item: its kind, name and place (paths below `root`), then its text.
+    fn context_of(
+        source: &SourceFile,
+        unit: &[&str],
+        crate_items: Option<(&CrateItems, usize)>,
+        root: &Path,
+    ) -> String {
+        let parsed = source.parse().unwrap();
+        let at = Located::whole(source);
+        let inventory = Inventory::from_items(
+            ItemKey::of_piece(&parsed, 0)
+                .map(|(key, item, node)| select::read_item(at, key, item, node, false, true)),
+        );
+        let reach: BTreeMap<usize, Reach> = (0..inventory.entries.len())
+            .map(|e| (e, super::reach(&inventory, e)))
+            .collect();
+        let entries: Vec<usize> = unit
+            .iter()
+            .map(|name| {
+                inventory
+                    .entries
+                    .iter()
+                    .position(|e| e.name == *name)
+                    .unwrap()
+            })
+            .collect();
+        let file = FileContext {
+            source,
+            inventory: &inventory,
+            reach: &reach,
+            crate_items,
+        };
+        unit_context(&file, &entries)
+            .iter()
+            .map(|item| {
+                let path = item.path.strip_prefix(root).unwrap_or(&item.path);
+                let place = format!("{}:{}", path.display(), item.line);
+                format!("{} {} ({place})\n{}", item.kind, item.name, item.text)
+            })
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+
+    fn single_file(unit: &[&str]) -> String {
+        let source = SourceFile::from_text(Path::new("handlers.rs"), HANDLERS.to_owned());
+        context_of(&source, unit, None, Path::new(""))
+    }
+
+    /// A handler's context: the types it takes and returns, whole; the signatures of the
+    /// helper and the method it calls (no attribute, no body); the impls of its types, each
+    /// a header with its members' signatures (an inherent impl, a `From` impl naming the type
+    /// it takes, a marker impl), a member quoted already as a callee left out.
+    #[test]
+    fn a_handler_reaches_its_types_callees_and_their_impls() {
+        insta::assert_snapshot!(single_file(&["create"]), @r"
+        type MessageIn (handlers.rs:3)
+        /// What a caller sends.
+        #[derive(Deserialize)]
+        pub struct MessageIn {
+            pub name: String,
+        }
+
+        type MessageOut (handlers.rs:9)
+        pub struct MessageOut {
+            pub id: u64,
+        }
+
+        callee check (handlers.rs:40)
+        pub(crate) fn check(data: &MessageIn) -> Result<(), Error>
+        where
+            Error: Send,
+
+        callee MessageOut::from_row (handlers.rs:14)
+        pub fn from_row(
+            row: Row,
+            with_name: bool,
+        ) -> Self
+
+        impl impl From<MessageIn> for Model (handlers.rs:24)
+        impl From<MessageIn> for Model {
+            fn from(m: MessageIn) -> Self;
+        }
+
+        impl impl MessageOut (handlers.rs:13)
+        impl MessageOut {
+            fn unused(&self);
+        }
+
+        impl impl Eq for MessageOut (handlers.rs:30)
+        impl Eq for MessageOut {}
+        ");
+    }
+
+    /// Nothing the unit's code holds is quoted again: a chain's helper is no callee of it, a
+    /// type's impls joined to its unit are not its context, and an impl's own methods are not
+    /// quoted as what it reaches.
+    #[test]
+    fn the_context_leaves_out_the_units_own_items() {
+        insta::assert_snapshot!(single_file(&["create", "check"]), @r"
+        type MessageIn (handlers.rs:3)
+        /// What a caller sends.
+        #[derive(Deserialize)]
+        pub struct MessageIn {
+            pub name: String,
+        }
+
+        type MessageOut (handlers.rs:9)
+        pub struct MessageOut {
+            pub id: u64,
+        }
+
+        callee MessageOut::from_row (handlers.rs:14)
+        pub fn from_row(
+            row: Row,
+            with_name: bool,
+        ) -> Self
+
+        impl impl From<MessageIn> for Model (handlers.rs:24)
+        impl From<MessageIn> for Model {
+            fn from(m: MessageIn) -> Self;
+        }
+
+        impl impl MessageOut (handlers.rs:13)
+        impl MessageOut {
+            fn unused(&self);
+        }
+
+        impl impl Eq for MessageOut (handlers.rs:30)
+        impl Eq for MessageOut {}
+        ");
+        insta::assert_snapshot!(
+            single_file(&["MessageOut", "impl MessageOut", "impl Eq for MessageOut"]),
+            @""
+        );
+        insta::assert_snapshot!(single_file(&["impl MessageOut"]), @r"
+        type MessageOut (handlers.rs:9)
+        pub struct MessageOut {
+            pub id: u64,
+        }
+
+        impl impl Eq for MessageOut (handlers.rs:30)
+        impl Eq for MessageOut {}
+        ");
+    }
+
+    /// Crate mode: what a unit reaches in another module is quoted from that module's file (a
+    /// function's signature; a type's definition and its impls), beside what it reaches in its
+    /// own file.
+    #[test]
+    fn a_handler_reaches_a_function_and_a_type_of_another_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        let interner = tree::Interner::default();
+        let mut files = Vec::new();
+        for (name, text) in [("handlers.rs", HANDLERS), ("db.rs", DB)] {
+            let path = src.join(name);
+            std::fs::write(&path, text).unwrap();
+            let module = tree::module_path(&src, &path).unwrap();
+            files.push(tree::summarize(&path, module, false, &[], &[], &interner, true).unwrap());
+        }
+        let items = CrateItems::new(files);
+        let source = SourceFile::read(&src.join("handlers.rs")).unwrap();
+        let from = items.file_index(&source.path).unwrap();
+        let context = context_of(&source, &["create"], Some((&items, from)), dir.path());
+        insta::assert_snapshot!(context, @r"
+        type MessageIn (src/handlers.rs:3)
+        /// What a caller sends.
+        #[derive(Deserialize)]
+        pub struct MessageIn {
+            pub name: String,
+        }
+
+        type MessageOut (src/handlers.rs:9)
+        pub struct MessageOut {
+            pub id: u64,
+        }
+
+        callee check (src/handlers.rs:40)
+        pub(crate) fn check(data: &MessageIn) -> Result<(), Error>
+        where
+            Error: Send,
+
+        callee insert_row (src/db.rs:20)
+        pub async fn insert_row(
+            name: &str,
+        ) -> Result<Row, Error>
+
+        callee MessageOut::from_row (src/handlers.rs:14)
+        pub fn from_row(
+            row: Row,
+            with_name: bool,
+        ) -> Self
+
+        impl impl From<MessageIn> for Model (src/handlers.rs:24)
+        impl From<MessageIn> for Model {
+            fn from(m: MessageIn) -> Self;
+        }
+
+        impl impl MessageOut (src/handlers.rs:13)
+        impl MessageOut {
+            fn unused(&self);
+        }
+
+        impl impl Eq for MessageOut (src/handlers.rs:30)
+        impl Eq for MessageOut {}
+        ");
+        // A method that takes a type of the other module: the type and its impls, from there.
+        let context = context_of(
+            &source,
+            &["impl MessageOut"],
+            Some((&items, from)),
+            dir.path(),
+        );
+        insta::assert_snapshot!(context, @r"
+        type MessageOut (src/handlers.rs:9)
+        pub struct MessageOut {
+            pub id: u64,
+        }
+
+        type Row (src/db.rs:1)
+        /// A stored row.
+        #[derive(Debug, Clone)]
+        pub struct Row {
+            pub id: u64,
+        }
+
+        impl impl Eq for MessageOut (src/handlers.rs:30)
+        impl Eq for MessageOut {}
+
+        impl impl Row (src/db.rs:7)
+        impl Row {
+            pub fn new(id: u64) -> Self;
+        }
+
+        impl impl From<u64> for Row (src/db.rs:13)
+        impl From<u64> for Row {
+            fn from(id: u64) -> Self;
+        }
+        ");
+    }
+}
