@@ -905,6 +905,8 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         since: args.since.clone(),
         until: args.until.clone(),
         imports: args.imports.into(),
+        // The templates read no context.
+        context_for_writer: false,
     };
     let progress = output::Progress::start();
     let reporter = progress.clone();

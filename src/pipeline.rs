@@ -791,8 +791,7 @@ const CONTEXT_TOKENS_PER_TEN_CODE_TOKENS: usize = 15;
 const CONTEXT_TOKENS_AT_LEAST: usize = 200;
 
 /// A unit's context (see [`context::unit_context`]), as much of it as fits the budget its code
-/// sets: items are taken in order, most relevant first, and one too large for what is left is
-/// passed over for the smaller ones after it.
+/// sets.
 fn unit_context<P>(
     source: &SourceFile,
     read: &Read<P>,
@@ -811,9 +810,15 @@ fn unit_context<P>(
         crate_items,
     };
     let all = context::unit_context(&file, &unit.entries);
-    let Some(counter) = token_counter() else {
-        return all;
-    };
+    match token_counter() {
+        Some(counter) => within_budget(all, code, counter),
+        None => all,
+    }
+}
+
+/// The items of a context that fit the budget `code` sets, taken in order (most relevant
+/// first); one too large for what is left is passed over for the smaller ones after it.
+fn within_budget(all: Vec<ContextItem>, code: &str, counter: &TokenCounter) -> Vec<ContextItem> {
     let budget = (counter.count(code) * CONTEXT_TOKENS_PER_TEN_CODE_TOKENS / 10)
         .max(CONTEXT_TOKENS_AT_LEAST);
     let mut left = budget;
@@ -1118,13 +1123,18 @@ fn combine_parts(root: &Path, parts: Vec<(PathBuf, Extracted)>) -> Extracted {
     combined
 }
 
-/// Reads one version of a file for history mode: parse, select, facts and roles. A version
-/// with no root of the profile has no items (the handler did not exist yet, or was moved out).
-pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Result<Version> {
+/// Reads one version of a file for history mode: parse, select, facts and roles, and with
+/// `context` what each item reaches in the file. A version with no root of the profile has no
+/// items (the handler did not exist yet, or was moved out).
+pub fn summarize_version(
+    source: SourceFile,
+    profile: &Profile,
+    context: bool,
+) -> anyhow::Result<Version> {
     let ((inventory, selection, _names), seen) = parse::two_passes(
         &source,
         || Ok(()),
-        |at, i, item, node| select::read_item(at, i, item, node, false, false),
+        |at, i, item, node| select::read_item(at, i, item, node, false, context),
         |(), reads| {
             let inventory = Inventory::from_items(reads);
             let selection = select::select_creation_items(&inventory, &profile.file.roots, &[])
@@ -1174,7 +1184,7 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
     let items = if selection.roots.is_empty() {
         Vec::new()
     } else {
-        version_items(&source, &inventory, &selection, seen, profile)
+        version_items(&source, &inventory, &selection, seen, profile, context)
     };
     let boundaries = inventory.boundaries().to_vec();
     Ok(Version {
@@ -1201,7 +1211,23 @@ fn version_items(
     selection: &Selection,
     seen: Vec<Seen>,
     profile: &Profile,
+    context: bool,
 ) -> Vec<VersionItem> {
+    let reach: BTreeMap<usize, context::Reach> = if context {
+        selection
+            .items
+            .iter()
+            .map(|s| (s.entry, context::reach(inventory, s.entry)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let file = context::FileContext {
+        source,
+        inventory,
+        reach: &reach,
+        crate_items: None,
+    };
     let mut items = Vec::new();
     let mut facts = placed_facts(source, inventory, selection, profile, &[]);
     let mut seen_of = BTreeMap::new();
@@ -1251,6 +1277,11 @@ fn version_items(
             literals: one.said.literals,
             docs: one.said.docs,
             facts: own.clone(),
+            context: if context {
+                context::unit_context(&file, &[s.entry])
+            } else {
+                Vec::new()
+            },
         });
     }
     items
@@ -1356,7 +1387,7 @@ pub fn extract_history(
     writer: &dyn Writer,
 ) -> anyhow::Result<History> {
     let (commits, versions) = history::read_versions(repo, options, progress, |file| {
-        summarize_version(file, profile)
+        summarize_version(file, profile, options.context_for_writer)
     })?;
     let mut history = History::default();
     // The versions the examples are sliced from, by (path, commit).
@@ -1523,7 +1554,7 @@ fn write_history_example(
         code: &code,
         file_text: &after.source.text,
         path: &after.source.path,
-        context: Vec::new(),
+        context: history_context(items, &code),
         variant: 0,
         voice: Voice::Commit,
         history: Some(*history),
@@ -1548,6 +1579,30 @@ fn write_history_example(
         before: Vec::new(),
         model: text.model,
     }))
+}
+
+/// The context of a history example about `items` (each item's, as its version was read): each
+/// piece once, none that stands within one of the items, as much as fits the budget `code`
+/// sets. Empty when context was not asked for.
+fn history_context(items: &[&VersionItem], code: &str) -> Vec<ContextItem> {
+    let mut all: Vec<ContextItem> = Vec::new();
+    for item in items {
+        for piece in &item.context {
+            let within = items
+                .iter()
+                .any(|i| i.lines.0 <= piece.line && piece.line <= i.lines.1);
+            if !within && !all.contains(piece) {
+                all.push(piece.clone());
+            }
+        }
+    }
+    // Types first, then callees, then impls, as one unit's context is ordered.
+    let rank = |kind: &str| ["type", "callee", "impl"].iter().position(|k| *k == kind);
+    all.sort_by_key(|piece| rank(piece.kind));
+    match token_counter() {
+        Some(counter) if !all.is_empty() => within_budget(all, code, counter),
+        _ => all,
+    }
 }
 
 /// The generator's own check of a history run: every example's code, and the code its request
@@ -1707,6 +1762,39 @@ mod tests {
         )
         .unwrap();
         assert_eq!((kept.len(), emptied(&dropped, &kept)), (1, 1));
+    }
+
+    /// A context is cut to 1.5 tokens per token of its unit's code, at least 200: items in
+    /// order while they fit, one that does not passed over for a smaller one after it.
+    #[test]
+    fn a_units_context_is_cut_to_its_budget() {
+        let counter = token_counter().unwrap();
+        // 100 tokens each (" a" is one token), and one of 5.
+        let item = |name: &str, tokens: usize| ContextItem {
+            kind: "type",
+            name: name.to_owned(),
+            path: PathBuf::from("t.rs"),
+            line: 1,
+            text: "a".to_owned() + &" a".repeat(tokens - 1),
+        };
+        let items = vec![
+            item("first", 100),
+            item("second", 90),
+            item("too_large", 100),
+            item("small", 5),
+        ];
+        assert_eq!(counter.count(&items[0].text), 100);
+        let kept = |code: &str| -> Vec<String> {
+            within_budget(items.clone(), code, counter)
+                .into_iter()
+                .map(|i| i.name)
+                .collect()
+        };
+        // A short unit: the floor of 200.
+        assert_eq!(kept("fn f() {}"), ["first", "second", "small"]);
+        // 200 tokens of code: 300 for its context.
+        let code = "a".to_owned() + &" a".repeat(199);
+        assert_eq!(kept(&code), ["first", "second", "too_large", "small"]);
     }
 
     /// Code that its slices do not rebuild is the generator's bug, whatever the text says.
