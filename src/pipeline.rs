@@ -17,7 +17,6 @@ use anyhow::Context as _;
 
 use crate::dataset::check;
 use crate::dataset::example::Voice;
-use crate::dataset::tokens::{Encoding, TokenCounter};
 use crate::extract::context::{self, ContextItem};
 use crate::extract::facts::{self, Fact, LocalNames};
 use crate::extract::parse;
@@ -782,13 +781,15 @@ fn unit_brief<'a, P>(
     }
 }
 
-/// A prompt's context has room for this many tokens per ten tokens of the unit's code (the
-/// issue's cost target is a whole prompt of at most four times the code: the code itself, its
-/// context, its facts and the instructions)…
-const CONTEXT_TOKENS_PER_TEN_CODE_TOKENS: usize = 15;
+/// A prompt's context has room for this many bytes per ten bytes of the unit's code (the
+/// issue's cost target is a whole prompt of at most four times the code's tokens: the code
+/// itself, its context, its facts and the instructions; context and code are both Rust, so
+/// bytes measure them alike, and counting tokens would double a file's time)…
+const CONTEXT_BYTES_PER_TEN_CODE_BYTES: usize = 15;
 
-/// …and never less than this, so that a short unit still gets the types it takes.
-const CONTEXT_TOKENS_AT_LEAST: usize = 200;
+/// …and never less than this (about 200 tokens), so that a short unit still gets the types it
+/// takes.
+const CONTEXT_BYTES_AT_LEAST: usize = 800;
 
 /// A unit's context (see [`context::unit_context`]), as much of it as fits the budget its code
 /// sets.
@@ -809,22 +810,17 @@ fn unit_context<P>(
         reach: &read.reach,
         crate_items,
     };
-    let all = context::unit_context(&file, &unit.entries);
-    match token_counter() {
-        Some(counter) => within_budget(all, code, counter),
-        None => all,
-    }
+    within_budget(context::unit_context(&file, &unit.entries), code)
 }
 
 /// The items of a context that fit the budget `code` sets, taken in order (most relevant
 /// first); one too large for what is left is passed over for the smaller ones after it.
-fn within_budget(all: Vec<ContextItem>, code: &str, counter: &TokenCounter) -> Vec<ContextItem> {
-    let budget = (counter.count(code) * CONTEXT_TOKENS_PER_TEN_CODE_TOKENS / 10)
-        .max(CONTEXT_TOKENS_AT_LEAST);
+fn within_budget(all: Vec<ContextItem>, code: &str) -> Vec<ContextItem> {
+    let budget = (code.len() * CONTEXT_BYTES_PER_TEN_CODE_BYTES / 10).max(CONTEXT_BYTES_AT_LEAST);
     let mut left = budget;
     all.into_iter()
         .filter(|item| {
-            let cost = counter.count(&item.text);
+            let cost = item.text.len();
             let fits = cost <= left;
             if fits {
                 left -= cost;
@@ -832,15 +828,6 @@ fn within_budget(all: Vec<ContextItem>, code: &str, counter: &TokenCounter) -> V
             fits
         })
         .collect()
-}
-
-/// The token counter context budgets are counted with, loaded once (o200k, the encoding of
-/// today's models; none if it cannot be loaded, and then no budget is applied).
-fn token_counter() -> Option<&'static TokenCounter> {
-    static COUNTER: std::sync::OnceLock<Option<TokenCounter>> = std::sync::OnceLock::new();
-    COUNTER
-        .get_or_init(|| TokenCounter::new(Encoding::O200kBase).ok())
-        .as_ref()
 }
 
 /// Every unit's examples, their text from `writer`: as many as the plan asks, fewer (and a
@@ -1599,10 +1586,7 @@ fn history_context(items: &[&VersionItem], code: &str) -> Vec<ContextItem> {
     // Types first, then callees, then impls, as one unit's context is ordered.
     let rank = |kind: &str| ["type", "callee", "impl"].iter().position(|k| *k == kind);
     all.sort_by_key(|piece| rank(piece.kind));
-    match token_counter() {
-        Some(counter) if !all.is_empty() => within_budget(all, code, counter),
-        _ => all,
-    }
+    within_budget(all, code)
 }
 
 /// The generator's own check of a history run: every example's code, and the code its request
@@ -1764,37 +1748,36 @@ mod tests {
         assert_eq!((kept.len(), emptied(&dropped, &kept)), (1, 1));
     }
 
-    /// A context is cut to 1.5 tokens per token of its unit's code, at least 200: items in
+    /// A context is cut to 1.5 bytes per byte of its unit's code, at least 800: items in
     /// order while they fit, one that does not passed over for a smaller one after it.
     #[test]
     fn a_units_context_is_cut_to_its_budget() {
-        let counter = token_counter().unwrap();
-        // 100 tokens each (" a" is one token), and one of 5.
-        let item = |name: &str, tokens: usize| ContextItem {
+        let item = |name: &str, bytes: usize| ContextItem {
             kind: "type",
             name: name.to_owned(),
             path: PathBuf::from("t.rs"),
             line: 1,
-            text: "a".to_owned() + &" a".repeat(tokens - 1),
+            text: "a".repeat(bytes),
         };
         let items = vec![
-            item("first", 100),
-            item("second", 90),
-            item("too_large", 100),
-            item("small", 5),
+            item("first", 400),
+            item("second", 360),
+            item("too_large", 400),
+            item("small", 20),
         ];
-        assert_eq!(counter.count(&items[0].text), 100);
         let kept = |code: &str| -> Vec<String> {
-            within_budget(items.clone(), code, counter)
+            within_budget(items.clone(), code)
                 .into_iter()
                 .map(|i| i.name)
                 .collect()
         };
-        // A short unit: the floor of 200.
+        // A short unit: the floor of 800.
         assert_eq!(kept("fn f() {}"), ["first", "second", "small"]);
-        // 200 tokens of code: 300 for its context.
-        let code = "a".to_owned() + &" a".repeat(199);
-        assert_eq!(kept(&code), ["first", "second", "too_large", "small"]);
+        // 800 bytes of code: 1200 for its context.
+        assert_eq!(
+            kept(&"a".repeat(800)),
+            ["first", "second", "too_large", "small"]
+        );
     }
 
     /// Code that its slices do not rebuild is the generator's bug, whatever the text says.

@@ -37,9 +37,10 @@ pub mod template;
 /// Everything a writer is told about one example, as plain data borrowed from the pipeline for
 /// the length of one [`Writer::write`] call.
 ///
-/// A unit's same-file callees are among its `items`; what it reaches beyond them (callee
-/// signatures in other files, the impls and methods of the types it defines, takes or returns)
-/// is in `context`, and `file_text` holds the rest of its file.
+/// A unit's own code is its `items`; what it reaches beyond them (callee signatures, the types
+/// it takes or returns, the impls of those and of the types it defines, in its file or, in
+/// crate mode, in other files) is in `context` when the run asks for it, and `file_text` holds
+/// the rest of its file.
 #[derive(Debug, Clone)]
 pub struct Brief<'a> {
     /// The profile's vocabulary (`operation`, `resource`, …): the words the text names the
@@ -73,9 +74,12 @@ pub struct Brief<'a> {
     pub file_text: &'a str,
     /// The path of that file as the examples' provenance names it.
     pub path: &'a std::path::Path,
-    /// What the unit reaches beyond its own code, as exact text of the crate: callee
-    /// signatures, and the types it defines, takes or returns with their impls' method
-    /// signatures. A writer may name what is here; it is not part of the example's code.
+    /// What the unit reaches beyond its own code, as exact text of the crate: the types it
+    /// takes, returns or holds, callee signatures, and the impls of those types and of the
+    /// types it defines (headers with their members' signatures), most relevant first, cut to
+    /// a budget its code sets. A writer may name what is here; it is not part of the
+    /// example's code. Empty unless the run asked for it (`Options::context_for_writer`, and
+    /// `HistoryOptions::context_for_writer`): the templates read none.
     pub context: Vec<ContextItem>,
     /// Which example of the unit this is (0 for the first), and the voice its request takes.
     pub variant: usize,
