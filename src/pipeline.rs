@@ -1573,12 +1573,13 @@ fn write_history_example(
 /// sets. Empty when context was not asked for.
 fn history_context(items: &[&VersionItem], code: &str) -> Vec<ContextItem> {
     let mut all: Vec<ContextItem> = Vec::new();
+    let mut seen: BTreeSet<(usize, &str, &str)> = BTreeSet::new();
     for item in items {
         for piece in &item.context {
             let within = items
                 .iter()
                 .any(|i| i.lines.0 <= piece.line && piece.line <= i.lines.1);
-            if !within && !all.contains(piece) {
+            if !within && seen.insert((piece.line, piece.kind, &piece.name)) {
                 all.push(piece.clone());
             }
         }

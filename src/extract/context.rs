@@ -42,7 +42,7 @@ pub struct ContextItem {
 }
 
 /// Something an item's code reaches, as far as its own file tells.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Reached {
     /// An entry of the file's inventory: a function or a type; for a method, the impl block
     /// that defines `member`.
@@ -69,8 +69,10 @@ pub struct Reach {
 pub fn reach(inventory: &Inventory, entry: usize) -> Reach {
     let e = &inventory.entries[entry];
     let mut reach = Reach::default();
-    let push = |list: &mut Vec<Reached>, reached: Reached| {
-        if !list.contains(&reached) && reached != local(entry, None) {
+    // Each once, in the order first named: a set beside each list keeps that linear.
+    let mut seen: BTreeSet<Reached> = BTreeSet::from([local(entry, None)]);
+    let mut push = |list: &mut Vec<Reached>, reached: Reached| {
+        if seen.insert(reached.clone()) {
             list.push(reached);
         }
     };
@@ -277,12 +279,9 @@ impl Unit<'_, '_> {
     /// What the unit's items reach of one kind, each once, in order.
     fn reached(&self, pick: fn(&Reach) -> &Vec<Reached>) -> Vec<&Reached> {
         let mut all: Vec<&Reached> = Vec::new();
+        let mut seen: BTreeSet<&Reached> = BTreeSet::new();
         for reach in self.entries.iter().filter_map(|e| self.file.reach.get(e)) {
-            for r in pick(reach) {
-                if !all.contains(&r) {
-                    all.push(r);
-                }
-            }
+            all.extend(pick(reach).iter().filter(|r| seen.insert(r)));
         }
         all
     }
@@ -377,6 +376,7 @@ impl Unit<'_, '_> {
             )
         });
         let mut impls: Vec<usize> = Vec::new();
+        let mut taken: BTreeSet<usize> = self.own.clone();
         for &t in defined.chain(&types.here) {
             let name = &inventory.entries[t].name;
             for &imp in inventory
@@ -384,7 +384,7 @@ impl Unit<'_, '_> {
                 .iter()
                 .chain(inventory.trait_arg_impls_of(name))
             {
-                if !self.own.contains(&imp) && !impls.contains(&imp) {
+                if taken.insert(imp) {
                     impls.push(imp);
                 }
             }

@@ -3,13 +3,12 @@
 //! of message-creation items across files. Returns plain data; never prints.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-
-use std::ops::Range;
 
 use crate::extract::select::{self, Inventory, Kind, Reason, Reference, RootRule};
 use crate::extract::source::{self, Located, LocatedError, Outline, SourceFile};
