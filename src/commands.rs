@@ -493,6 +493,9 @@ fn generate_options(cli: &GenerateArgs) -> Options {
         imports: cli.imports.into(),
         context: Vec::new(),
         writer: pipeline::Writers::Templates,
+        // The templates read no context.
+        context_for_writer: false,
+        crate_items: None,
     }
 }
 
@@ -1079,6 +1082,8 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         since: args.since.clone(),
         until: args.until.clone(),
         imports: args.imports.into(),
+        // The templates read no context.
+        context_for_writer: false,
     };
     let read_history = |writer: &dyn crate::write::Writer| {
         let progress = output::Progress::start();

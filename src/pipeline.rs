@@ -17,6 +17,7 @@ use anyhow::Context as _;
 
 use crate::dataset::check;
 use crate::dataset::example::Voice;
+use crate::extract::context::{self, ContextItem};
 use crate::extract::facts::{self, Fact, LocalNames};
 use crate::extract::parse;
 use crate::extract::select::{self, Inventory, Kind, Route, Selection};
@@ -49,6 +50,13 @@ pub struct Options {
     pub context: Vec<SourceFile>,
     /// Who writes the text: the profile's templates unless told otherwise.
     pub writer: Writers,
+    /// Whether each brief carries its unit's context ([`Brief::context`]): for a writer that
+    /// reads it (the language model's). Off, nothing of it is read or kept, and a run costs
+    /// what it did before.
+    pub context_for_writer: bool,
+    /// Crate mode, with context asked for: every file of the crate, to quote what a unit
+    /// reaches in another module (set by [`extract_walked`]).
+    pub crate_items: Option<std::sync::Arc<context::CrateItems>>,
 }
 
 /// Makes the writer of one file's examples from the run's profile (generation makes one per
@@ -304,6 +312,8 @@ struct Read<P> {
     /// its code names.
     facts: BTreeMap<usize, Vec<Fact>>,
     identifiers: BTreeMap<usize, BTreeSet<String>>,
+    /// By entry, what each selected item reaches, when context is asked for (else empty).
+    reach: BTreeMap<usize, context::Reach>,
 }
 
 impl<P> Read<P> {
@@ -324,10 +334,11 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
     select: impl FnOnce(&Profile, &Inventory) -> anyhow::Result<Selection>,
 ) -> anyhow::Result<Read<P>> {
     let names_needed = options.imports == Imports::Used;
+    let outlines = options.context_for_writer;
     let ((profile, mut inventory, selection, _names), seen) = parse::two_passes(
         source,
         load,
-        |at, i, item, node| select::read_item(at, i, item, node, with_methods),
+        |at, i, item, node| select::read_item(at, i, item, node, with_methods, outlines),
         |profile, reads| {
             let inventory = Inventory::from_items(reads);
             let selection = select(profile.borrow(), &inventory)?;
@@ -345,6 +356,15 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
             (facts, identifiers)
         },
     )?;
+    let reach = if outlines {
+        selection
+            .items
+            .iter()
+            .map(|s| (s.entry, context::reach(&inventory, s.entry)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     inventory.forget_selection_inputs();
     let mut facts = placed_facts(
         source,
@@ -364,6 +384,7 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
         selection,
         facts,
         identifiers,
+        reach,
     })
 }
 
@@ -696,7 +717,7 @@ fn unit_code<P>(
 }
 
 /// What the writer is told of a unit: its items and facts, its code and its file. The variant
-/// and voice are set for each example.
+/// and voice are set for each example, the context when it is asked for.
 fn unit_brief<'a, P>(
     source: &'a SourceFile,
     read: &'a Read<P>,
@@ -760,6 +781,55 @@ fn unit_brief<'a, P>(
     }
 }
 
+/// A prompt's context has room for this many bytes per ten bytes of the unit's code (the
+/// issue's cost target is a whole prompt of at most four times the code's tokens: the code
+/// itself, its context, its facts and the instructions; context and code are both Rust, so
+/// bytes measure them alike, and counting tokens would double a file's time)…
+const CONTEXT_BYTES_PER_TEN_CODE_BYTES: usize = 15;
+
+/// …and never less than this (about 200 tokens), so that a short unit still gets the types it
+/// takes.
+const CONTEXT_BYTES_AT_LEAST: usize = 800;
+
+/// A unit's context (see [`context::unit_context`]), as much of it as fits the budget its code
+/// sets.
+fn unit_context<P>(
+    source: &SourceFile,
+    read: &Read<P>,
+    unit: &Unit,
+    code: &str,
+    options: &Options,
+) -> Vec<ContextItem> {
+    let crate_items = options
+        .crate_items
+        .as_deref()
+        .and_then(|items| Some((items, items.file_index(&source.path)?)));
+    let file = context::FileContext {
+        source,
+        inventory: &read.inventory,
+        reach: &read.reach,
+        crate_items,
+    };
+    within_budget(context::unit_context(&file, &unit.entries), code)
+}
+
+/// The items of a context that fit the budget `code` sets, taken in order (most relevant
+/// first); one too large for what is left is passed over for the smaller ones after it.
+fn within_budget(all: Vec<ContextItem>, code: &str) -> Vec<ContextItem> {
+    let budget = (code.len() * CONTEXT_BYTES_PER_TEN_CODE_BYTES / 10).max(CONTEXT_BYTES_AT_LEAST);
+    let mut left = budget;
+    all.into_iter()
+        .filter(|item| {
+            let cost = item.text.len();
+            let fits = cost <= left;
+            if fits {
+                left -= cost;
+            }
+            fits
+        })
+        .collect()
+}
+
 /// Every unit's examples, their text from `writer`: as many as the plan asks, fewer (and a
 /// shortfall) when the writer has nothing new left to say.
 fn write_examples<P: Sync>(
@@ -787,6 +857,9 @@ fn write_examples<P: Sync>(
         for (((unit, &role), &count), group) in units.iter().zip(&roles).zip(&counts).zip(&groups) {
             let (slices, code) = unit_code(source, read, unit, options);
             let mut brief = unit_brief(source, read, unit, role, &code, &file_facts, profile);
+            if options.context_for_writer {
+                brief.context = unit_context(source, read, unit, &code, options);
+            }
             let first_voice = stable_hash(&[&brief.key]) as usize;
             for variant in 0..count {
                 brief.variant = variant;
@@ -890,13 +963,23 @@ pub fn extract_walked(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    let plan = tree::plan(
+    let mut plan = tree::plan(
         root,
         files,
         tree_options,
         &profile.file.roots,
         &options.roots,
+        options.context_for_writer,
     )?;
+    let crate_items = options.context_for_writer.then(|| {
+        std::sync::Arc::new(context::CrateItems::new(std::mem::take(
+            &mut plan.summaries,
+        )))
+    });
+    let options = &Options {
+        crate_items,
+        ..options.clone()
+    };
     if plan.root_files.is_empty() {
         return Err(EmptySelection {
             profile: profile.name().to_owned(),
@@ -1027,13 +1110,18 @@ fn combine_parts(root: &Path, parts: Vec<(PathBuf, Extracted)>) -> Extracted {
     combined
 }
 
-/// Reads one version of a file for history mode: parse, select, facts and roles. A version
-/// with no root of the profile has no items (the handler did not exist yet, or was moved out).
-pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Result<Version> {
+/// Reads one version of a file for history mode: parse, select, facts and roles, and with
+/// `context` what each item reaches in the file. A version with no root of the profile has no
+/// items (the handler did not exist yet, or was moved out).
+pub fn summarize_version(
+    source: SourceFile,
+    profile: &Profile,
+    context: bool,
+) -> anyhow::Result<Version> {
     let ((inventory, selection, _names), seen) = parse::two_passes(
         &source,
         || Ok(()),
-        |at, i, item, node| select::read_item(at, i, item, node, false),
+        |at, i, item, node| select::read_item(at, i, item, node, false, context),
         |(), reads| {
             let inventory = Inventory::from_items(reads);
             let selection = select::select_creation_items(&inventory, &profile.file.roots, &[])
@@ -1083,7 +1171,7 @@ pub fn summarize_version(source: SourceFile, profile: &Profile) -> anyhow::Resul
     let items = if selection.roots.is_empty() {
         Vec::new()
     } else {
-        version_items(&source, &inventory, &selection, seen, profile)
+        version_items(&source, &inventory, &selection, seen, profile, context)
     };
     let boundaries = inventory.boundaries().to_vec();
     Ok(Version {
@@ -1110,7 +1198,23 @@ fn version_items(
     selection: &Selection,
     seen: Vec<Seen>,
     profile: &Profile,
+    context: bool,
 ) -> Vec<VersionItem> {
+    let reach: BTreeMap<usize, context::Reach> = if context {
+        selection
+            .items
+            .iter()
+            .map(|s| (s.entry, context::reach(inventory, s.entry)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let file = context::FileContext {
+        source,
+        inventory,
+        reach: &reach,
+        crate_items: None,
+    };
     let mut items = Vec::new();
     let mut facts = placed_facts(source, inventory, selection, profile, &[]);
     let mut seen_of = BTreeMap::new();
@@ -1160,6 +1264,11 @@ fn version_items(
             literals: one.said.literals,
             docs: one.said.docs,
             facts: own.clone(),
+            context: if context {
+                context::unit_context(&file, &[s.entry])
+            } else {
+                Vec::new()
+            },
         });
     }
     items
@@ -1265,7 +1374,7 @@ pub fn extract_history(
     writer: &dyn Writer,
 ) -> anyhow::Result<History> {
     let (commits, versions) = history::read_versions(repo, options, progress, |file| {
-        summarize_version(file, profile)
+        summarize_version(file, profile, options.context_for_writer)
     })?;
     let mut history = History::default();
     // The versions the examples are sliced from, by (path, commit).
@@ -1432,7 +1541,7 @@ fn write_history_example(
         code: &code,
         file_text: &after.source.text,
         path: &after.source.path,
-        context: Vec::new(),
+        context: history_context(items, &code),
         variant: 0,
         voice: Voice::Commit,
         history: Some(*history),
@@ -1457,6 +1566,28 @@ fn write_history_example(
         before: Vec::new(),
         model: text.model,
     }))
+}
+
+/// The context of a history example about `items` (each item's, as its version was read): each
+/// piece once, none that stands within one of the items, as much as fits the budget `code`
+/// sets. Empty when context was not asked for.
+fn history_context(items: &[&VersionItem], code: &str) -> Vec<ContextItem> {
+    let mut all: Vec<ContextItem> = Vec::new();
+    let mut seen: BTreeSet<(usize, &str, &str)> = BTreeSet::new();
+    for item in items {
+        for piece in &item.context {
+            let within = items
+                .iter()
+                .any(|i| i.lines.0 <= piece.line && piece.line <= i.lines.1);
+            if !within && seen.insert((piece.line, piece.kind, &piece.name)) {
+                all.push(piece.clone());
+            }
+        }
+    }
+    // Types first, then callees, then impls, as one unit's context is ordered.
+    let rank = |kind: &str| ["type", "callee", "impl"].iter().position(|k| *k == kind);
+    all.sort_by_key(|piece| rank(piece.kind));
+    within_budget(all, code)
 }
 
 /// The generator's own check of a history run: every example's code, and the code its request
@@ -1616,6 +1747,38 @@ mod tests {
         )
         .unwrap();
         assert_eq!((kept.len(), emptied(&dropped, &kept)), (1, 1));
+    }
+
+    /// A context is cut to 1.5 bytes per byte of its unit's code, at least 800: items in
+    /// order while they fit, one that does not passed over for a smaller one after it.
+    #[test]
+    fn a_units_context_is_cut_to_its_budget() {
+        let item = |name: &str, bytes: usize| ContextItem {
+            kind: "type",
+            name: name.to_owned(),
+            path: PathBuf::from("t.rs"),
+            line: 1,
+            text: "a".repeat(bytes),
+        };
+        let items = vec![
+            item("first", 400),
+            item("second", 360),
+            item("too_large", 400),
+            item("small", 20),
+        ];
+        let kept = |code: &str| -> Vec<String> {
+            within_budget(items.clone(), code)
+                .into_iter()
+                .map(|i| i.name)
+                .collect()
+        };
+        // A short unit: the floor of 800.
+        assert_eq!(kept("fn f() {}"), ["first", "second", "small"]);
+        // 800 bytes of code: 1200 for its context.
+        assert_eq!(
+            kept(&"a".repeat(800)),
+            ["first", "second", "too_large", "small"]
+        );
     }
 
     /// Code that its slices do not rebuild is the generator's bug, whatever the text says.

@@ -441,6 +441,7 @@ fn history_mode_takes_its_text_from_the_writer() {
         since: None,
         until: "HEAD".to_owned(),
         imports: svix_distill::extract::units::Imports::None,
+        context_for_writer: false,
     };
     let writer = CommitWriter(std::sync::Mutex::new(Vec::new()));
     let history = svix_distill::pipeline::extract_history(

@@ -500,7 +500,7 @@ mod tests {
     fn read_through(plan: &Plan) -> (Summaries, Vec<String>) {
         let summarize = |at: Located, key: ItemKey, item: &syn::Item, node: Range<usize>| {
             // The item's boundaries, its impl methods' among them, as read in its piece.
-            let read = select::read_item(at, key, item, node.clone(), true);
+            let read = select::read_item(at, key, item, node.clone(), true, false);
             let name = format!("{:?}", read.boundaries());
             (key, name, node)
         };

@@ -10,7 +10,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
 use crate::extract::parse::{method_as_fn, type_name};
-use crate::extract::source::{Located, SourceFile};
+use crate::extract::source::{Located, Outline, SourceFile};
 
 /// The kind of a top-level item, as `--list` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -68,6 +68,8 @@ pub struct Entry {
     pub method: Option<usize>,
     /// What selection and units read of its code.
     pub code: Code,
+    /// What a brief's context quotes of it, when the run asked for outlines (else empty).
+    pub outline: Outline,
 }
 
 /// What selection and units read of an item's code, worked out as it was parsed.
@@ -160,13 +162,16 @@ impl ItemRead {
     }
 }
 
-/// Reads the `index`th top-level item of a file, `node` being its byte range.
+/// Reads the `index`th top-level item of a file, `node` being its byte range; with `outlines`,
+/// also what a brief's context would quote of it (a brief's context is only asked for by some
+/// writers, and only they pay for it).
 pub fn read_item(
     at: Located,
     index: crate::extract::parse::ItemKey,
     item: &Item,
     node: Range<usize>,
     with_methods: bool,
+    outlines: bool,
 ) -> ItemRead {
     let source = at.source;
     let mut read = ItemRead::default();
@@ -199,6 +204,11 @@ pub fn read_item(
         _ => (Kind::Other, String::new(), None),
     };
     let range = source.with_leading_comments(node.clone());
+    let outline = if outlines {
+        at.outline(item, node.clone())
+    } else {
+        Outline::default()
+    };
     read.entry = Some(Entry {
         kind,
         name,
@@ -209,6 +219,7 @@ pub fn read_item(
         item: index,
         method: None,
         code: Code::of(item),
+        outline,
     });
     if with_methods
         && let Item::Impl(imp) = item
@@ -220,6 +231,10 @@ pub fn read_item(
             };
             let node = at.method_range(f);
             let range = source.with_leading_comments(node.clone());
+            let outline = Outline {
+                head: if outlines { at.signature(f) } else { 0..0 },
+                members: Vec::new(),
+            };
             read.methods.push(Entry {
                 kind: Kind::Method,
                 name: f.sig.ident.to_string(),
@@ -230,6 +245,7 @@ pub fn read_item(
                 item: index,
                 method: Some(position),
                 code: Code::of(&method_as_fn(f)),
+                outline,
             });
         }
     }
@@ -436,7 +452,7 @@ fn item_attrs(item: &Item) -> &[syn::Attribute] {
 }
 
 /// Type names in the generic arguments of an impl's trait: `From<MessageIn>` → `MessageIn`.
-fn trait_arg_names(imp: &syn::ItemImpl) -> Vec<String> {
+pub(crate) fn trait_arg_names(imp: &syn::ItemImpl) -> Vec<String> {
     let Some((path, _)) = &imp.trait_ else {
         return Vec::new();
     };
@@ -493,7 +509,7 @@ fn type_label(ty: &syn::Type) -> String {
     }
 }
 
-fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
+pub(crate) fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
     let self_ty = type_name(&imp.self_ty);
     let ty = match &*imp.self_ty {
         syn::Type::Path(p) => path_label(&p.path),
@@ -525,7 +541,7 @@ impl Inventory {
         let at = Located::whole(source);
         Inventory::from_items(
             crate::extract::parse::ItemKey::of_piece(parsed, 0)
-                .map(|(key, item, range)| read_item(at, key, item, range, with_methods)),
+                .map(|(key, item, range)| read_item(at, key, item, range, with_methods, false)),
         )
     }
 
@@ -643,7 +659,7 @@ impl Inventory {
     }
 
     /// The impl block of local type `ty` that defines associated item `name`.
-    fn impl_defining(&self, ty: &str, name: &str, inherent_only: bool) -> Option<usize> {
+    pub(crate) fn impl_defining(&self, ty: &str, name: &str, inherent_only: bool) -> Option<usize> {
         self.impls_of(ty).iter().copied().find(|&i| {
             let code = &self.entries[i].code;
             (!inherent_only || code.inherent) && code.members.iter().any(|m| m == name)
@@ -652,7 +668,7 @@ impl Inventory {
 
     /// Inherent impls of local types that define a method called `name`, for `x.name(..)`:
     /// for each type (in name order) the first of its inherent impls that does.
-    fn inherent_impls_with_method(&self, name: &str) -> Vec<usize> {
+    pub(crate) fn inherent_impls_with_method(&self, name: &str) -> Vec<usize> {
         let index = self.inherent_methods.get_or_init(|| {
             let mut index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             for impls in self.impls.values() {

@@ -433,28 +433,135 @@ impl<'a> Located<'a> {
     /// The byte range of a method of an impl block, from its first token (an attribute, the
     /// visibility or the signature's first keyword) to its body's closing brace.
     pub fn method_range(&self, f: &syn::ImplItemFn) -> Range<usize> {
-        let sig = &f.sig;
         let first = f
             .attrs
             .first()
             .map(|a| a.pound_token.span)
-            .or(match &f.vis {
-                syn::Visibility::Public(p) => Some(p.span),
-                syn::Visibility::Restricted(r) => Some(r.pub_token.span),
-                syn::Visibility::Inherited => None,
-            })
-            .or(f.modifiers.defaultness.map(|d| d.span))
-            .or(sig.constness.map(|c| c.span))
-            .or(sig.asyncness.map(|a| a.span))
-            .or(match &sig.safety {
-                syn::Safety::Safe(s) => Some(s.span),
-                syn::Safety::Unsafe(u) => Some(u.span),
-                syn::Safety::Default => None,
-            })
-            .or(sig.abi.as_ref().map(|a| a.extern_token.span))
-            .unwrap_or(sig.fn_token.span);
+            .unwrap_or(signature_start(
+                &f.vis,
+                f.modifiers.defaultness.map(|d| d.span),
+                &f.sig,
+            ));
         self.span_range(first, f.block.brace_token.span.close())
     }
+
+    /// What outlines a top-level item (see [`Outline`]) whose tokens stand at `node`: nothing
+    /// for an item a brief's context never quotes.
+    pub fn outline(&self, item: &syn::Item, node: Range<usize>) -> Outline {
+        let head = match item {
+            syn::Item::Fn(f) => self.up_to_brace(
+                signature_start(&f.vis, f.modifiers.defaultness.map(|d| d.span), &f.sig),
+                f.block.brace_token.span.open(),
+            ),
+            syn::Item::Struct(_) | syn::Item::Enum(_) | syn::Item::Type(_) => node,
+            syn::Item::Impl(imp) => {
+                let first = imp
+                    .modifiers
+                    .defaultness
+                    .map(|d| d.span)
+                    .or(imp.unsafety.map(|u| u.span))
+                    .unwrap_or(imp.impl_token.span);
+                let members = imp
+                    .items
+                    .iter()
+                    .filter_map(|inner| self.member(inner))
+                    .collect();
+                return Outline {
+                    head: self.up_to_brace(first, imp.brace_token.span.open()),
+                    members,
+                };
+            }
+            _ => return Outline::default(),
+        };
+        Outline {
+            head,
+            members: Vec::new(),
+        }
+    }
+
+    /// A method's signature: from its visibility or first keyword to its body, attributes and
+    /// body left out.
+    pub fn signature(&self, f: &syn::ImplItemFn) -> Range<usize> {
+        let first = signature_start(&f.vis, f.modifiers.defaultness.map(|d| d.span), &f.sig);
+        self.up_to_brace(first, f.block.brace_token.span.open())
+    }
+
+    /// An impl block's member as its outline quotes it: a function's signature, an associated
+    /// type or constant whole (without attributes), by name.
+    fn member(&self, inner: &syn::ImplItem) -> Option<(String, Range<usize>)> {
+        let whole = |vis: &syn::Visibility, defaultness: Option<Span>, keyword: Span, semi| {
+            let first = visibility_span(vis).or(defaultness).unwrap_or(keyword);
+            self.span_range(first, semi)
+        };
+        match inner {
+            syn::ImplItem::Fn(f) => Some((f.sig.ident.to_string(), self.signature(f))),
+            syn::ImplItem::Type(t) => Some((
+                t.ident.to_string(),
+                whole(
+                    &t.vis,
+                    t.modifiers.defaultness.map(|d| d.span),
+                    t.type_token.span,
+                    t.semi_token.span,
+                ),
+            )),
+            syn::ImplItem::Const(c) => Some((
+                c.ident.to_string(),
+                whole(
+                    &c.vis,
+                    c.modifiers.defaultness.map(|d| d.span),
+                    c.const_token.span,
+                    c.semi_token.span,
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    /// From the start of `first` to the brace `open`, the space before the brace left out.
+    fn up_to_brace(&self, first: Span, open: Span) -> Range<usize> {
+        let start = self.range(first).start;
+        let end = self.range(open).start.max(start);
+        start..start + self.source.text[start..end].trim_end().len()
+    }
+}
+
+/// Where the parts of an item that outline it stand in its file, as byte ranges read off its
+/// tokens: what a brief's context quotes of an item without its body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outline {
+    /// A function's signature (from its visibility or first keyword to its where clause: no
+    /// attribute, no body); a struct's, enum's or type alias's whole definition, docs and
+    /// attributes included; an impl block's header (`impl … for …`, up to its brace). Empty
+    /// for any other item.
+    pub head: Range<usize>,
+    /// An impl block's members in order, by name: each function's signature, each associated
+    /// type or constant whole.
+    pub members: Vec<(String, Range<usize>)>,
+}
+
+/// The span of a visibility keyword, when there is one.
+fn visibility_span(vis: &syn::Visibility) -> Option<Span> {
+    match vis {
+        syn::Visibility::Public(p) => Some(p.span),
+        syn::Visibility::Restricted(r) => Some(r.pub_token.span),
+        syn::Visibility::Inherited => None,
+    }
+}
+
+/// A function's first token after its attributes: its visibility, `default`, or the
+/// signature's first keyword.
+fn signature_start(vis: &syn::Visibility, defaultness: Option<Span>, sig: &syn::Signature) -> Span {
+    visibility_span(vis)
+        .or(defaultness)
+        .or(sig.constness.map(|c| c.span))
+        .or(sig.asyncness.map(|a| a.span))
+        .or(match &sig.safety {
+            syn::Safety::Safe(s) => Some(s.span),
+            syn::Safety::Unsafe(u) => Some(u.span),
+            syn::Safety::Default => None,
+        })
+        .or(sig.abi.as_ref().map(|a| a.extern_token.span))
+        .unwrap_or(sig.fn_token.span)
 }
 
 /// proc-macro2 counts every file it has lexed on this thread into one offset space; the range of

@@ -3,6 +3,7 @@
 //! of message-creation items across files. Returns plain data; never prints.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::extract::select::{self, Inventory, Kind, Reason, Reference, RootRule};
-use crate::extract::source::{self, LocatedError, SourceFile};
+use crate::extract::source::{self, Located, LocatedError, Outline, SourceFile};
 
 /// Folders left out of a walk unless `--include` names them; hidden ones (`.name`) too.
 const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];
@@ -327,6 +328,20 @@ pub struct ItemSummary {
     pub self_ty: Option<Arc<str>>,
     /// The paths its code names, each as written with `::`, once each.
     pub refs: Box<[Arc<str>]>,
+    /// When outlines were asked for: a function's or method's signature, a type's whole
+    /// definition (see [`Outline::head`]); else empty.
+    pub head: Range<usize>,
+}
+
+/// One impl block of a file, outlined for a brief's context (kept only when asked for).
+#[derive(Debug, Clone)]
+pub struct ImplSummary {
+    /// `impl From<MessageIn> for Model`, `impl MessageOut`.
+    pub label: String,
+    pub self_ty: String,
+    /// The type names in its trait's generic arguments (`From<MessageIn>` → `MessageIn`).
+    pub trait_args: Vec<String>,
+    pub outline: Outline,
 }
 
 /// Everything selection needs from one file, as plain data: no syn, no spans.
@@ -347,6 +362,8 @@ pub struct FileSummary {
     /// For a focus file: root routes whose handler is named through another module
     /// (`crud::create_endpoint`), as (handler path, the route's reason).
     pub foreign_roots: Vec<(String, Reason)>,
+    /// When outlines were asked for, the file's impl blocks (test code aside); else empty.
+    pub impls: Vec<ImplSummary>,
 }
 
 /// One copy of each path text the summaries of a crate hold, shared by every file that names
@@ -367,7 +384,8 @@ impl Interner {
     }
 }
 
-/// Reads and parses one file into its summary; runs where the file was parsed.
+/// Reads and parses one file into its summary; runs where the file was parsed. With
+/// `outlines`, the summary also says where each item's outline stands (for briefs' context).
 pub fn summarize(
     path: &Path,
     module: Vec<String>,
@@ -375,6 +393,7 @@ pub fn summarize(
     root_rules: &[RootRule],
     roots: &[(String, Reason)],
     interner: &Interner,
+    outlines: bool,
 ) -> Result<FileSummary, TreeError> {
     let source = SourceFile::read(path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
     let file = source.parse().map_err(TreeError::Parse)?;
@@ -386,7 +405,8 @@ pub fn summarize(
             use_entries(&u.tree, &mut Vec::new(), &mut uses, interner);
         }
     }
-    let mut items = item_summaries(&file, &uses, interner);
+    let outlined = outlines.then(|| Located::whole(&source));
+    let (mut items, impls) = item_summaries(&file, &uses, interner, outlined);
     let routes = select::find_routes_in(&file)
         .into_iter()
         .map(|r| (r.method, r.handler))
@@ -410,12 +430,19 @@ pub fn summarize(
         selected: focus.selected,
         creation: focus.creation,
         foreign_roots: focus.foreign_roots,
+        impls,
     })
 }
 
 /// The file's functions, types and methods, each with the paths it names that could lead into
-/// another module of the crate.
-fn item_summaries(file: &syn::File, uses: &[UseEntry], interner: &Interner) -> Vec<ItemSummary> {
+/// another module of the crate; with `outlines` (where the file stands), also where each one's
+/// outline stands, and the file's impl blocks outlined.
+fn item_summaries(
+    file: &source::Parsed,
+    uses: &[UseEntry],
+    interner: &Interner,
+    outlines: Option<Located>,
+) -> (Vec<ItemSummary>, Vec<ImplSummary>) {
     // Keep only what could lead into another module of the crate: paths through `crate`,
     // `self` or `super`, or starting with a name a `use` brings in. Local names and std paths
     // are most of what code names, and held for every file they would dominate memory.
@@ -427,12 +454,15 @@ fn item_summaries(file: &syn::File, uses: &[UseEntry], interner: &Interner) -> V
         })
     };
     let mut items = Vec::new();
-    for item in &file.items {
+    let mut impls = Vec::new();
+    for (item, node) in file.items.iter().zip(&file.ranges) {
+        let head = || outlines.map_or(0..0, |at| at.outline(item, node.clone()).head);
         let summary = |name: String, kind: Kind, refs: Vec<Reference>| ItemSummary {
             name: interner.intern(name),
             kind,
             self_ty: None,
             refs: kept_refs(refs),
+            head: head(),
         };
         match item {
             syn::Item::Fn(f) if !select::is_test_item(&f.attrs) => items.push(summary(
@@ -456,14 +486,23 @@ fn item_summaries(file: &syn::File, uses: &[UseEntry], interner: &Interner) -> V
                             kind: Kind::Method,
                             self_ty: Some(interner.intern(ty.clone())),
                             refs: kept_refs(select::method_path_references(f)),
+                            head: outlines.map_or(0..0, |at| at.signature(f)),
                         });
                     }
+                }
+                if let Some(at) = outlines {
+                    impls.push(ImplSummary {
+                        label: select::impl_label(imp).0,
+                        self_ty: ty,
+                        trait_args: select::trait_arg_names(imp),
+                        outline: at.outline(item, node.clone()),
+                    });
                 }
             }
             _ => {}
         }
     }
-    items
+    (items, impls)
 }
 
 /// What single-file selection takes in a focus file (see [`FileSummary`]'s fields of the same
@@ -508,6 +547,7 @@ fn focus_selection(
                 kind: Kind::Impl,
                 self_ty: e.self_ty.clone().map(|ty| interner.intern(ty)),
                 refs: shared_paths(select::paths_named(e), interner, |_| true),
+                head: 0..0,
             });
         }
     }
@@ -557,26 +597,45 @@ pub struct Pick {
 
 /// Where a resolved reference lands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Target {
-    file: usize,
-    name: String,
-    self_ty: Option<String>,
+pub struct Target {
+    /// Its file's place among the summaries.
+    pub file: usize,
+    pub name: String,
+    pub self_ty: Option<String>,
 }
+
+/// What a path may resolve to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// A function, or a method named through its type (`Type::method`).
+    Callable,
+    /// A struct, enum or type alias.
+    Type,
+}
+
+/// Each module path of a crate and the file that defines it.
+pub type Modules = BTreeMap<Vec<String>, usize>;
 
 /// The crate's modules and items, by path.
 pub struct CrateIndex<'a> {
     files: &'a [FileSummary],
-    modules: BTreeMap<Vec<String>, usize>,
+    modules: std::borrow::Cow<'a, Modules>,
 }
 
 impl<'a> CrateIndex<'a> {
     pub fn new(files: &'a [FileSummary]) -> CrateIndex<'a> {
-        let modules = files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.module.clone(), i))
-            .collect();
-        CrateIndex { files, modules }
+        CrateIndex {
+            files,
+            modules: std::borrow::Cow::Owned(modules_of(files)),
+        }
+    }
+
+    /// The index of `files` whose modules were worked out already ([`modules_of`]).
+    pub fn with_modules(files: &'a [FileSummary], modules: &'a Modules) -> CrateIndex<'a> {
+        CrateIndex {
+            files,
+            modules: std::borrow::Cow::Borrowed(modules),
+        }
     }
 
     /// A `use` or path's segments made absolute from `module`; None when it leaves the crate.
@@ -606,8 +665,9 @@ impl<'a> CrateIndex<'a> {
         }
     }
 
-    /// Resolves an absolute path to an item, following `pub use` re-exports a few hops.
-    fn lookup(&self, path: &[String], hops: usize) -> Option<Target> {
+    /// Resolves an absolute path to what is `wanted`, following `pub use` re-exports a few
+    /// hops.
+    fn lookup(&self, path: &[String], hops: usize, wanted: Wanted) -> Option<Target> {
         for split in (0..path.len()).rev() {
             let Some(&file) = self.modules.get(&path[..split]) else {
                 continue;
@@ -621,7 +681,11 @@ impl<'a> CrateIndex<'a> {
                     .iter()
                     .any(|i| *i.name == **name && i.self_ty.is_none() && kind.contains(&i.kind))
             };
-            if rest.is_empty() && has(&[Kind::Fn]) {
+            let kinds: &[Kind] = match wanted {
+                Wanted::Callable => &[Kind::Fn],
+                Wanted::Type => &[Kind::Struct, Kind::Enum, Kind::Type],
+            };
+            if rest.is_empty() && has(kinds) {
                 return Some(Target {
                     file,
                     name: name.clone(),
@@ -629,6 +693,7 @@ impl<'a> CrateIndex<'a> {
                 });
             }
             if let [method] = rest
+                && wanted == Wanted::Callable
                 && has(&[Kind::Struct, Kind::Enum, Kind::Type])
             {
                 let found = summary.items.iter().any(|i| {
@@ -647,7 +712,7 @@ impl<'a> CrateIndex<'a> {
                 && let Some(entry) = summary.uses.iter().find(|u| !u.glob && *u.alias == **name)
                 && let Some(target) = self.absolute(&summary.module, &entry.segments())
             {
-                return self.lookup(&[target.as_slice(), rest].concat(), hops - 1);
+                return self.lookup(&[target.as_slice(), rest].concat(), hops - 1, wanted);
             }
             return None;
         }
@@ -656,6 +721,11 @@ impl<'a> CrateIndex<'a> {
 
     /// Resolves a reference made in file `from` to an item of another file.
     fn resolve(&self, from: usize, path: &str) -> Option<Target> {
+        self.resolve_wanted(from, path, Wanted::Callable)
+    }
+
+    /// Resolves a reference made in file `from` to what is `wanted` in another file.
+    pub fn resolve_wanted(&self, from: usize, path: &str, wanted: Wanted) -> Option<Target> {
         let segments: Vec<String> = path.split("::").map(str::to_owned).collect();
         let segments = segments.as_slice();
         let summary = &self.files[from];
@@ -673,7 +743,7 @@ impl<'a> CrateIndex<'a> {
             [base.as_slice(), &segments[1..]].concat()
         } else if let Some(child) = self
             .absolute(&summary.module, segments)
-            .filter(|path| self.lookup(path, 2).is_some())
+            .filter(|path| self.lookup(path, 2, wanted).is_some())
         {
             // A path through a child module: `crud::create_endpoint` beside `mod crud;`.
             child
@@ -685,10 +755,19 @@ impl<'a> CrateIndex<'a> {
                 .filter(|u| u.glob)
                 .filter_map(|u| self.absolute(&summary.module, &u.segments()))
                 .map(|base| [base.as_slice(), segments].concat())
-                .find(|path| self.lookup(path, 2).is_some())?
+                .find(|path| self.lookup(path, 2, wanted).is_some())?
         };
-        self.lookup(&absolute, 2).filter(|t| t.file != from)
+        self.lookup(&absolute, 2, wanted).filter(|t| t.file != from)
     }
+}
+
+/// Each module path of `files` and the file that defines it.
+pub fn modules_of(files: &[FileSummary]) -> Modules {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.module.clone(), i))
+        .collect()
 }
 
 /// Path references as `a::b` strings, once each, as the interner's shared copies: only those
@@ -887,6 +966,9 @@ pub struct Plan {
     pub picked: Vec<(PathBuf, Vec<Pick>)>,
     /// Files that could not be read or parsed, with why.
     pub skipped: Vec<String>,
+    /// When outlines were asked for, every file's summary (what a unit's context resolves
+    /// across files); else empty, dropped with the plan's other inputs.
+    pub summaries: Vec<FileSummary>,
 }
 
 #[derive(Debug, Clone)]
@@ -899,13 +981,15 @@ pub struct RootFile {
 }
 
 /// Summarizes every file [`walk`] found under `root` in parallel, follows root routes into the
-/// modules that define their handlers, and selects across files.
+/// modules that define their handlers, and selects across files. With `outlines`, the plan
+/// keeps every file's summary, outlined, for briefs' context ([`Plan::summaries`]).
 pub fn plan(
     root: &Path,
     files: &[PathBuf],
     options: &TreeOptions,
     root_rules: &[RootRule],
     roots: &[(String, Reason)],
+    outlines: bool,
 ) -> anyhow::Result<Plan> {
     if files.is_empty() {
         anyhow::bail!("{} is a folder with no .rs file", root.display());
@@ -915,7 +999,7 @@ pub fn plan(
         mut summaries,
         mut focus_files,
         skipped,
-    } = summarize_all(root, files, options, root_rules, roots, &interner)?;
+    } = summarize_all(root, files, options, root_rules, roots, &interner, outlines)?;
     let mut root_files: Vec<RootFile> = focus_files
         .iter()
         .map(|&f| RootFile {
@@ -935,6 +1019,7 @@ pub fn plan(
             root_rules,
             &found,
             &interner,
+            outlines,
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         proc_macro2::extra::invalidate_current_thread_spans();
@@ -958,6 +1043,7 @@ pub fn plan(
         root_files,
         picked: picked_by_file(&summaries, picks),
         skipped,
+        summaries: if outlines { summaries } else { Vec::new() },
     })
 }
 
@@ -977,6 +1063,7 @@ fn summarize_all(
     root_rules: &[RootRule],
     roots: &[(String, Reason)],
     interner: &Interner,
+    outlines: bool,
 ) -> anyhow::Result<Summaries> {
     use rayon::prelude::*;
     let base = source_base(root);
@@ -991,7 +1078,9 @@ fn summarize_all(
                 let result = module_path(&base, path).map(|module| {
                     let relative = path.strip_prefix(root).unwrap_or(path);
                     let is_focus = focus.is_match(relative);
-                    let summary = summarize(path, module, is_focus, root_rules, roots, interner);
+                    let summary = summarize(
+                        path, module, is_focus, root_rules, roots, interner, outlines,
+                    );
                     // Each parsed file's text stays in this thread's span table otherwise.
                     proc_macro2::extra::invalidate_current_thread_spans();
                     (is_focus, summary)

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::example::{Example, Slice};
+use crate::extract::context::ContextItem;
 use crate::extract::facts::{Change, DocsChange, Fact};
 use crate::extract::source::{self, SourceFile};
 use crate::extract::text::{is_keyword, missing};
@@ -36,6 +37,9 @@ pub struct HistoryOptions {
     /// The newest commit to read (`HEAD` by default).
     pub until: String,
     pub imports: Imports,
+    /// Whether each brief carries its items' context (see `pipeline::Options`): for a writer
+    /// that reads it.
+    pub context_for_writer: bool,
 }
 
 /// What history mode keeps of a commit, beyond the changes to the operation's items.
@@ -105,6 +109,8 @@ pub struct VersionItem {
     /// The text of every doc comment in it (its own and its fields'), in order.
     pub docs: Vec<String>,
     pub facts: Vec<Fact>,
+    /// What it reaches beyond itself in its file, when context was asked for (else empty).
+    pub context: Vec<ContextItem>,
 }
 
 /// A `use` declaration of one version: where it is and what it brings in.
@@ -802,6 +808,7 @@ mod tests {
             names: Vec::new(),
             literals: Vec::new(),
             docs: Vec::new(),
+            context: Vec::new(),
             facts: Vec::new(),
         };
         let body = "{ let a = b ( c ) ; d . e ( a ) ? ; Ok ( a ) }";

@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::dataset::example::{ModelNote, Voice};
+/// A brief's context is made in `extract/` (where the code is read), as this plain data.
+pub use crate::extract::context::ContextItem;
 use crate::extract::facts::{Change, Fact};
 use crate::extract::units::Role;
 
@@ -35,9 +37,10 @@ pub mod template;
 /// Everything a writer is told about one example, as plain data borrowed from the pipeline for
 /// the length of one [`Writer::write`] call.
 ///
-/// A unit's same-file callees are among its `items`; what it reaches beyond them (callee
-/// signatures in other files, the impls and methods of the types it defines, takes or returns)
-/// is in `context`, and `file_text` holds the rest of its file.
+/// A unit's own code is its `items`; what it reaches beyond them (callee signatures, the types
+/// it takes or returns, the impls of those and of the types it defines, in its file or, in
+/// crate mode, in other files) is in `context` when the run asks for it, and `file_text` holds
+/// the rest of its file.
 #[derive(Debug, Clone)]
 pub struct Brief<'a> {
     /// The profile's vocabulary (`operation`, `resource`, …): the words the text names the
@@ -71,30 +74,18 @@ pub struct Brief<'a> {
     pub file_text: &'a str,
     /// The path of that file as the examples' provenance names it.
     pub path: &'a std::path::Path,
-    /// What the unit reaches beyond its own code, as exact text of the crate: callee
-    /// signatures, and the types it defines, takes or returns with their impls' method
-    /// signatures. A writer may name what is here; it is not part of the example's code.
+    /// What the unit reaches beyond its own code, as exact text of the crate: the types it
+    /// takes, returns or holds, callee signatures, and the impls of those types and of the
+    /// types it defines (headers with their members' signatures), most relevant first, cut to
+    /// a budget its code sets. A writer may name what is here; it is not part of the
+    /// example's code. Empty unless the run asked for it (`Options::context_for_writer`, and
+    /// `HistoryOptions::context_for_writer`): the templates read none.
     pub context: Vec<ContextItem>,
     /// Which example of the unit this is (0 for the first), and the voice its request takes.
     pub variant: usize,
     pub voice: Voice,
     /// History mode: the commit this example is made from.
     pub history: Option<HistoryBrief<'a>>,
-}
-
-/// One piece of a brief's context: an item's signature or outline, as it stands in its file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContextItem {
-    /// What it is to the unit: `callee`, `type`, `impl`, `method`.
-    pub kind: &'static str,
-    /// The item's name (`MessageOut`, `impl From<…> for MessageOut`, `create_message_inner`).
-    pub name: String,
-    /// Where it stands: the file (as the provenance names it) and its first line, 1-based.
-    pub path: std::path::PathBuf,
-    pub line: usize,
-    /// Its text: a function's signature without its body; a type's whole definition; an
-    /// impl's header with the signatures of its methods.
-    pub text: String,
 }
 
 /// The facts of every item selected in one file, in file order, shared by its briefs.
