@@ -493,8 +493,8 @@ fn generate_options(cli: &GenerateArgs) -> Options {
         imports: cli.imports.into(),
         context: Vec::new(),
         writer: pipeline::Writers::Templates,
-        // The templates read no context.
-        context_for_writer: false,
+        // The templates read no context; the model reads it.
+        context_for_writer: cli.llm.writer == crate::cli::WriterArg::Llm,
         crate_items: None,
     }
 }
@@ -1082,8 +1082,8 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         since: args.since.clone(),
         until: args.until.clone(),
         imports: args.imports.into(),
-        // The templates read no context.
-        context_for_writer: false,
+        // The templates read no context; the model reads it.
+        context_for_writer: plan.is_some(),
     };
     let read_history = |writer: &dyn crate::write::Writer| {
         let progress = output::Progress::start();
