@@ -442,6 +442,30 @@ fn a_batch_round_trip_fills_the_cache_one_round_at_a_time() {
     let cache = std::fs::read_to_string(dir.path().join("out.llm-cache.jsonl")).unwrap();
     assert_eq!(cache.lines().count(), 2 * drafts);
     assert!(run(dir.path(), &["--check"]).status.success());
+    // Importing a file again whose lines are all cached is no news; a line of another run is.
+    let again = run(dir.path(), &["--llm-import", answers(1).to_str().unwrap()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        !stderr(&again).contains("answer no call"),
+        "{}",
+        stderr(&again)
+    );
+    let mut stray = std::fs::read_to_string(answers(1)).unwrap();
+    stray.push_str(
+        &stray
+            .lines()
+            .next()
+            .unwrap()
+            .replace("\"custom_id\":\"", "\"custom_id\":\"0"),
+    );
+    stray.push('\n');
+    std::fs::write(answers(3), stray).unwrap();
+    let stray = run(dir.path(), &["--llm-import", answers(3).to_str().unwrap()]);
+    assert!(
+        stderr(&stray).contains("1 line(s) of"),
+        "{}",
+        stderr(&stray)
+    );
 }
 
 #[test]

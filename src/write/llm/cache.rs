@@ -139,6 +139,11 @@ impl Cache {
         self.entries.len()
     }
 
+    /// Whether the call with this key was answered.
+    pub fn has_key(&self, key: &str) -> bool {
+        self.entries.contains_key(key)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

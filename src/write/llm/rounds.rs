@@ -110,7 +110,7 @@ pub fn drive<T>(
                 cache.save()?;
             }
             if let Some(batch) = &batch {
-                batch.report();
+                batch.report(&cache);
             }
             return Ok(Driven::Done(result));
         }
@@ -217,12 +217,13 @@ impl Imports {
         imported.added
     }
 
-    /// Says what became of lines that answered nothing.
-    fn report(&self) {
+    /// Says what became of lines that answered nothing (a line whose call an earlier run
+    /// already cached is no news).
+    fn report(&self, cache: &Cache) {
         let unused = self
             .lines
             .iter()
-            .filter(|l| !self.used.contains(&l.custom_id))
+            .filter(|l| !self.used.contains(&l.custom_id) && !cache.has_key(&l.custom_id))
             .count();
         if unused > 0 {
             output::warning(&format!(
