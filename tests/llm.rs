@@ -29,9 +29,10 @@ fn bin() -> Command {
     command
 }
 
-/// Runs the tool on the fixture with the model writer, one example per unit, into `dir`.
-fn run(dir: &Path, extra: &[&str]) -> Output {
-    bin()
+/// The tool on the fixture with the model writer, one example per unit, into `dir`.
+fn command(dir: &Path, extra: &[&str]) -> Command {
+    let mut command = bin();
+    command
         .args([
             FIXTURE,
             "--variants",
@@ -45,9 +46,12 @@ fn run(dir: &Path, extra: &[&str]) -> Output {
         .arg(dir.join("out.jsonl"))
         .arg("--manifest")
         .arg(dir.join("out.manifest.json"))
-        .args(extra)
-        .output()
-        .unwrap()
+        .args(extra);
+    command
+}
+
+fn run(dir: &Path, extra: &[&str]) -> Output {
+    command(dir, extra).output().unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -473,21 +477,7 @@ fn the_key_never_reaches_the_cache_the_manifest_or_the_output() {
     let dir = tempdir();
     let server = model(good_draft);
     let secret = "sk-test-do-not-leak-1234567890";
-    let output = bin()
-        .args([
-            FIXTURE,
-            "--variants",
-            "1",
-            "--writer",
-            "llm",
-            "--llm-model",
-            "m",
-        ])
-        .arg("-o")
-        .arg(dir.path().join("out.jsonl"))
-        .arg("--manifest")
-        .arg(dir.path().join("out.manifest.json"))
-        .args(["--llm-url", &server.url()])
+    let output = command(dir.path(), &["--llm-url", &server.url()])
         .env("SVIX_DISTILL_API_KEY", secret)
         .output()
         .unwrap();
