@@ -17,6 +17,9 @@ use serde_json::Value;
 use svix_distill::dataset::tokens::{Encoding, TokenCounter};
 use svix_distill::write::llm::cache::{Call, Message};
 
+/// Where the built-in critic prompt turns from the source to the example.
+const CRITIC_EXAMPLE: &str = "An example made from it.";
+
 struct Entry {
     call: Call,
     reply: String,
@@ -120,6 +123,17 @@ fn run(manifest_path: &Path, cache_path: &Path) -> anyhow::Result<()> {
             all,
         ));
     }
+    // A critic call opens with the whole source, the same for every critic call on one file:
+    // a prefix a provider's prompt cache (OpenAI's, vLLM's prefix caching) serves once.
+    let (mut critic_tokens, mut prefix_tokens) = (0, 0);
+    for critic in &critics {
+        critic_tokens += prompt_tokens(&counter, &critic.call.messages);
+        if let [system, user, ..] = critic.call.messages.as_slice() {
+            let example_at = user.content.find(CRITIC_EXAMPLE).unwrap_or(0);
+            prefix_tokens +=
+                counter.count(&system.content) + counter.count(&user.content[..example_at]);
+        }
+    }
     if rows.is_empty() {
         anyhow::bail!(
             "{}: no example with a cached model draft",
@@ -151,6 +165,13 @@ fn run(manifest_path: &Path, cache_path: &Path) -> anyhow::Result<()> {
         println!(
             "{name}: mean {mean:.2}× the code, max {max:.2}×, {over} of {} over 4×",
             rows.len()
+        );
+    }
+    if critic_tokens > 0 {
+        println!(
+            "critic calls in the cache: {}, {critic_tokens} prompt tokens, {prefix_tokens} ({:.0}%) of them the system prompt and source every critic call on the same file opens with",
+            critics.len(),
+            100.0 * prefix_tokens as f64 / critic_tokens as f64
         );
     }
     Ok(())
