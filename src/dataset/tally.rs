@@ -62,10 +62,20 @@ impl Tally {
                 .collect();
             format!(" ({})", parts.join(", "))
         };
+        // A Batch API output file or a server may leave `usage` out: zero tokens would claim
+        // the calls cost nothing.
+        let tokens = if self.prompt_tokens == 0 && self.completion_tokens == 0 {
+            "no token usage reported".to_owned()
+        } else {
+            format!(
+                "{} tokens sent, {} received",
+                self.prompt_tokens, self.completion_tokens
+            )
+        };
         format!(
             "{} accepted first, {} after revision, {fallen} fallen back to the templates{why}; \
-             {} tokens sent, {} received",
-            self.first, self.revised, self.prompt_tokens, self.completion_tokens
+             {tokens}",
+            self.first, self.revised
         )
     }
 }
@@ -95,6 +105,18 @@ mod tests {
             prompt_tokens: tokens,
             completion_tokens: 1,
         }
+    }
+
+    #[test]
+    fn replies_without_usage_are_not_said_to_cost_nothing() {
+        let tally = Tally::of_notes(&[note(Outcome::First, 0)].map(|mut n| {
+            n.completion_tokens = 0;
+            n
+        }));
+        assert_eq!(
+            tally.line(),
+            "model: 1 accepted first, 0 after revision, 0 fallen back to the templates; no token usage reported"
+        );
     }
 
     #[test]
