@@ -338,11 +338,10 @@ fn review_outcome(name: &Path, done: &review::Review) -> anyhow::Result<()> {
     let no_verdict = count(|v| matches!(v, Verdict::NoVerdict(_)));
     output::status(&format!(
         "reviewed {} line(s) of {}: {flagged} with unsupported sentences ({sentences} in all), \
-         {not_read} not read, {no_verdict} with no verdict; {} tokens sent, {} received",
+         {not_read} not read, {no_verdict} with no verdict; {}",
         done.lines.len(),
         name.display(),
-        done.prompt_tokens,
-        done.completion_tokens
+        crate::dataset::tally::tokens(done.prompt_tokens, done.completion_tokens)
     ));
     let mut why = Vec::new();
     if flagged > 0 {

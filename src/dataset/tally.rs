@@ -62,21 +62,22 @@ impl Tally {
                 .collect();
             format!(" ({})", parts.join(", "))
         };
-        // A Batch API output file or a server may leave `usage` out: zero tokens would claim
-        // the calls cost nothing.
-        let tokens = if self.prompt_tokens == 0 && self.completion_tokens == 0 {
-            "no token usage reported".to_owned()
-        } else {
-            format!(
-                "{} tokens sent, {} received",
-                self.prompt_tokens, self.completion_tokens
-            )
-        };
+        let tokens = tokens(self.prompt_tokens, self.completion_tokens);
         format!(
             "{} accepted first, {} after revision, {fallen} fallen back to the templates{why}; \
              {tokens}",
             self.first, self.revised
         )
+    }
+}
+
+/// `41200 tokens sent, 5310 received`; a Batch API output file or a server may leave `usage`
+/// out, and zero tokens would claim the calls cost nothing.
+pub fn tokens(sent: u64, received: u64) -> String {
+    if sent == 0 && received == 0 {
+        "no token usage reported".to_owned()
+    } else {
+        format!("{sent} tokens sent, {received} received")
     }
 }
 
