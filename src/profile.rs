@@ -244,6 +244,13 @@ fn check_fields(file: &ProfileFile, at: &Origin) -> anyhow::Result<()> {
         anyhow::bail!("{origin}: a profile needs at least one [[roots]] rule");
     }
     for (index, root) in file.roots.iter().enumerate() {
+        let pattern = root.path.as_deref().unwrap_or_default();
+        if root.last_segment.trim().is_empty() && !pattern.split('/').any(|s| !s.is_empty()) {
+            return Err(at.refuse(
+                &[Step::Key("roots"), Step::Index(index)],
+                "names no route: give `last_segment`, a `path` pattern, or both".to_owned(),
+            ));
+        }
         if !select::HTTP_METHODS
             .iter()
             .any(|m| m.eq_ignore_ascii_case(&root.method))
@@ -421,6 +428,7 @@ mod tests {
         let rule = RootRule {
             method: "post".into(),
             last_segment: "msg".into(),
+            path: None,
         };
         assert!(rule.matches("post", "/app/{app_id}/msg"));
         assert!(rule.matches("post", "/app/:app_id/msg/"));
@@ -433,10 +441,36 @@ mod tests {
         let app = RootRule {
             method: "post".into(),
             last_segment: "app".into(),
+            path: None,
         };
         assert!(app.matches("post", "/app"));
         assert!(app.matches("post", "/app/"));
         assert!(!app.matches("post", "/app/{app_id}"));
+    }
+
+    #[test]
+    fn root_rules_with_a_path_tell_routes_with_the_same_last_segment_apart() {
+        let rule = |path: &str, last_segment: &str| RootRule {
+            method: "post".into(),
+            last_segment: last_segment.into(),
+            path: Some(path.into()),
+        };
+        let portal = rule("/auth/app-portal-access/{app_id}", "");
+        assert!(portal.matches("post", "/auth/app-portal-access/{app_id}"));
+        assert!(portal.matches("POST", "/auth/app-portal-access/:app_id/"));
+        assert!(portal.matches("post", "/api/v1/auth/app-portal-access/{id}"));
+        assert!(!portal.matches("post", "/auth/dashboard-access/{app_id}"));
+        assert!(!portal.matches("get", "/auth/app-portal-access/{app_id}"));
+        assert!(!portal.matches("post", "/auth/app-portal-access"));
+        // The full path, as `routes` prints it, names a route its file registers without the
+        // prefix it is nested under.
+        let full = rule("/api/v1/app/{app_id}/msg/", "");
+        assert!(full.matches("post", "/app/{app_id}/msg"));
+        assert!(!full.matches("post", "/app/{app_id}/msg/{msg_id}"));
+        assert!(!full.matches("post", "/app/{app_id}/attempt/msg"));
+        // Both given: both must hold.
+        assert!(!rule("/app/{app_id}/msg", "app").matches("post", "/app/{app_id}/msg"));
+        assert_eq!(full.describe(), "POST /api/v1/app/{app_id}/msg/");
     }
 
     #[test]
@@ -569,6 +603,15 @@ operation = "x creation"
             refusal(&text),
             "p.toml:9:10: roots[0].method: \"PUTT\" is not an HTTP method a router registers \
              (get, post, put, delete, patch, head, options, trace)"
+        );
+    }
+
+    #[test]
+    fn a_root_naming_no_route_is_refused() {
+        let text = SMALL.replace("last_segment = \"x\"", "path = \"/\"");
+        assert_eq!(
+            refusal(&text),
+            "p.toml:8:1: roots[0]: names no route: give `last_segment`, a `path` pattern, or both"
         );
     }
 

@@ -267,6 +267,7 @@ fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> Pro
         roots: vec![RootRule {
             method: method.to_owned(),
             last_segment: last_segment.to_owned(),
+            path: None,
         }],
         vocabulary,
         mechanisms: vec![

@@ -840,3 +840,56 @@ fn validate_strict_fails_on_near_duplicate_reasoning() {
         format!("svix-distill: error: {name} is not valid: 1 fault(s)\n")
     );
 }
+
+/// A root given as a whole path picks one of two routes whose last segments are alike, and
+/// takes the prefix a `routes` table prints.
+#[test]
+fn a_root_path_tells_apart_routes_with_the_same_last_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("auth.rs");
+    std::fs::write(
+        &source,
+        r#"use axum::routing::post;
+
+async fn portal_access(Path(app_id): Path<String>) -> Result<Json<AccessOut>> {
+    Ok(Json(AccessOut::new(app_id)))
+}
+
+async fn dashboard_access(Path(app_id): Path<String>) -> Result<Json<AccessOut>> {
+    Ok(Json(AccessOut::new(app_id)))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .route("/auth/dashboard-access/{app_id}", post(dashboard_access))
+        .api_route("/auth/portal-access/{app_id}", post(portal_access))
+}
+"#,
+    )
+    .unwrap();
+    let shown = bin()
+        .args(["profiles", "show", "message-creation"])
+        .output()
+        .unwrap();
+    let toml = String::from_utf8(shown.stdout).unwrap().replace(
+        "last_segment = \"msg\"",
+        "path = \"/api/v1/auth/portal-access/:id/\"",
+    );
+    let profile = dir.path().join("portal.toml");
+    std::fs::write(&profile, toml).unwrap();
+    let listed = bin()
+        .arg(&source)
+        .arg("--list")
+        .arg("-p")
+        .arg(&profile)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    assert!(stdout.contains("portal_access"), "{stdout}");
+    assert!(!stdout.contains("dashboard_access"), "{stdout}");
+}

@@ -1099,12 +1099,16 @@ impl Route {
 
 /// Which routes are roots: a router registration for `method` whose path ends in the literal
 /// segment `last_segment` (`/app/{app_id}/msg`, `/app/:app_id/msg/` and a nested `"/msg/"`
-/// under `"/app/:app_id"` all end in `msg`; `/app/{app_id}/msg/{msg_id}` does not).
+/// under `"/app/:app_id"` all end in `msg`; `/app/{app_id}/msg/{msg_id}` does not), or whose
+/// path is the pattern `path` (see [`paths_match`]); a rule giving both needs both.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootRule {
     pub method: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub last_segment: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 impl RootRule {
@@ -1113,15 +1117,54 @@ impl RootRule {
         if !method.eq_ignore_ascii_case(&self.method) {
             return false;
         }
-        path.split('/')
-            .rfind(|segment| !segment.is_empty())
-            .is_some_and(|last| last == self.last_segment)
+        let last_segment = self.last_segment.is_empty()
+            || path
+                .split('/')
+                .rfind(|segment| !segment.is_empty())
+                .is_some_and(|last| last == self.last_segment);
+        let pattern = self
+            .path
+            .as_deref()
+            .is_none_or(|pattern| paths_match(pattern, path));
+        last_segment && pattern
     }
 
-    /// `POST …/msg`, for messages.
+    /// `POST …/msg`, or `POST /app/{app_id}/msg` for a rule with a path, for messages.
     pub fn describe(&self) -> String {
-        format!("{} …/{}", self.method.to_uppercase(), self.last_segment)
+        match &self.path {
+            Some(path) => format!("{} {path}", self.method.to_uppercase()),
+            None => format!("{} …/{}", self.method.to_uppercase(), self.last_segment),
+        }
     }
+}
+
+/// A path's segments, a parameter (`{app_id}`, `:app_id`, `{*rest}`) as `None`: empty segments
+/// (a trailing or doubled slash) left out.
+fn route_segments(path: &str) -> Vec<Option<&str>> {
+    path.split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(|segment| {
+            let parameter = segment.starts_with(':')
+                || (segment.starts_with('{') && segment.ends_with('}'))
+                || segment.starts_with('*');
+            (!parameter).then_some(segment)
+        })
+        .collect()
+}
+
+/// Whether a route registered on `path` is the one `pattern` names: the same segments, a
+/// parameter matching any parameter (`{app_id}` and `:app_id` alike, whatever the name), a
+/// trailing slash ignored; either may leave out the prefixes the other is nested under
+/// (`/app/{app_id}/msg` names `/api/v1/app/{app_id}/msg`, and a router's own `/msg` under a
+/// `nest` this file does not show is named by `/api/v1/app/{app_id}/msg`).
+pub fn paths_match(pattern: &str, path: &str) -> bool {
+    let (pattern, path) = (route_segments(pattern), route_segments(path));
+    let (short, long) = if pattern.len() <= path.len() {
+        (&pattern, &path)
+    } else {
+        (&path, &pattern)
+    };
+    !short.is_empty() && long.ends_with(short)
 }
 
 /// Selects a profile's operations: the handlers the file's router registers for one of the
