@@ -8,6 +8,7 @@
 //! It takes `Example`s and hands on bytes: JSONL lines, a manifest, reports as plain data.
 //! Invariants: no example is formatted before it is checked; it imports only from `extract/`.
 
+pub mod card;
 pub mod check;
 pub mod example;
 pub mod format;
