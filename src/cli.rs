@@ -154,9 +154,11 @@ pub struct ValidateArgs {
     pub source: Vec<PathBuf>,
 
     /// The profile the dataset was made with: its system prompt and mechanism words are
-    /// checked. A built-in name or a path to a .toml file.
-    #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
-    pub profile: String,
+    /// checked. A built-in name or a path to a .toml file. Without it, each file's operation
+    /// is the built-in profile its manifest (<stem>.manifest.json beside it) names, or the one
+    /// its system prompt is (a built-in profile's, or one derived from a route).
+    #[arg(short, long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
 
     /// The system prompt every line must carry, instead of the profile's.
     #[arg(long, value_name = "TEXT")]
@@ -209,8 +211,10 @@ pub struct StatsArgs {
     pub json: bool,
 
     /// The profile the dataset was made with (its system prompt). A built-in name or a path.
-    #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
-    pub profile: String,
+    /// Without it, found as validate finds it: the manifest beside the file, or its system
+    /// prompt.
+    #[arg(short, long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
 
     /// The tokenizer the counts are for.
     #[arg(long, value_enum, default_value_t = Encoding::O200kBase)]

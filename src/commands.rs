@@ -74,10 +74,100 @@ pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
     }
 }
 
+/// The operation a dataset was made for, as `validate` and `stats` check it: the system prompt
+/// its lines carry and the mechanism words its checker watches.
+struct Operation {
+    /// `message-creation`, or `event type update` for a profile derived from a route.
+    name: String,
+    system_prompt: String,
+    mechanisms: Vec<profile::Mechanism>,
+}
+
+impl Operation {
+    fn of_profile(profile: Profile) -> Operation {
+        Operation {
+            name: profile.name().to_owned(),
+            system_prompt: profile.file.system_prompt,
+            mechanisms: profile.file.mechanisms,
+        }
+    }
+}
+
+/// Which operation `dataset` (whose text is `text`) was made for: the profile given; else the
+/// built-in one its manifest (`<stem>.manifest.json` beside it) names; else the one whose system
+/// prompt its first line carries, a built-in's or one derived from a route; else the default
+/// profile, as before any of this. Says on stderr which it found and how, when it is not the
+/// default (unless --quiet).
+fn operation_of(dataset: &Path, text: &str, given: Option<&str>) -> anyhow::Result<Operation> {
+    if let Some(name) = given {
+        return Ok(Operation::of_profile(Profile::load(name)?));
+    }
+    let shown = source::shown(dataset);
+    // The default profile is what a run without --profile always checked against; another
+    // is news.
+    let say = |operation: &Operation, how: &str| {
+        if operation.name != profile::DEFAULT {
+            output::status(&format!(
+                "{}: made for {} ({how})",
+                shown.display(),
+                operation.name
+            ));
+        }
+    };
+    let manifest = dataset.with_extension("manifest.json");
+    if let Ok(manifest_text) = std::fs::read_to_string(&manifest)
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(&manifest_text)
+        && let Some(name) = value["profile"].as_str()
+        && profile::built_in_text(name).is_some()
+    {
+        let operation = Operation::of_profile(Profile::load(name)?);
+        say(
+            &operation,
+            &format!("named by {}", source::shown(&manifest).display()),
+        );
+        return Ok(operation);
+    }
+    let system = text.lines().find_map(system_prompt_of);
+    if let Some(system) = &system {
+        if let Some(profile) = profile::built_ins()?
+            .into_iter()
+            .find(|profile| profile.system_prompt() == system)
+        {
+            let operation = Operation::of_profile(profile);
+            say(&operation, "its system prompt");
+            return Ok(operation);
+        }
+        if let Some(name) = crate::route_profile::operation_of(system) {
+            let operation = Operation {
+                name: name.to_owned(),
+                system_prompt: system.clone(),
+                mechanisms: crate::route_profile::mechanisms(),
+            };
+            say(&operation, "its system prompt, a route's");
+            return Ok(operation);
+        }
+    }
+    // Nothing tells: the default profile, whose system prompt the lines then fail to carry
+    // (or --system stands in for it).
+    Ok(Operation::of_profile(Profile::load(profile::DEFAULT)?))
+}
+
+/// The system message of a dataset line in any of the four formats.
+fn system_prompt_of(line: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let first = value
+        .get("messages")
+        .or_else(|| value.get("prompt"))?
+        .get(0)?;
+    (first["role"] == "system")
+        .then(|| first["content"].as_str().map(str::to_owned))
+        .flatten()
+}
+
 /// Validates each file in turn, its report on stdout; every file that is not valid gets one
-/// error line, and the run exits 1 when there is any.
+/// error line, and the run exits 1 when there is any. Without --profile, each file's operation
+/// is found on its own ([`operation_of`]).
 pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
-    let profile = Profile::load(&args.profile)?;
     let mut sources = Vec::new();
     for path in &args.source {
         for file in source::source_files(path)? {
@@ -85,18 +175,20 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
         }
     }
     let counter = tokens::TokenCounter::new(args.encoding)?;
-    let settings = dataset_validate::Settings {
-        sources: &sources,
-        system: args.system.as_deref(),
-        counter: Some(&counter),
-        max_tokens: args.max_tokens,
-        strict: args.strict,
-        format: args.format.map(format::Format::from),
-        ..dataset_validate::Settings::new(profile.system_prompt(), &profile.file.mechanisms)
-    };
     let mut invalid: Vec<String> = Vec::new();
     for file in &args.files {
-        if let Some(message) = validate_file(file, args, &settings, &counter)? {
+        let text = source::read_dataset(file)?;
+        let operation = operation_of(file, &text, args.profile.as_deref())?;
+        let settings = dataset_validate::Settings {
+            sources: &sources,
+            system: args.system.as_deref(),
+            counter: Some(&counter),
+            max_tokens: args.max_tokens,
+            strict: args.strict,
+            format: args.format.map(format::Format::from),
+            ..dataset_validate::Settings::new(&operation.system_prompt, &operation.mechanisms)
+        };
+        if let Some(message) = validate_file(file, &text, args, &settings, &counter)? {
             invalid.push(message);
         }
     }
@@ -112,15 +204,15 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
 /// One file's report; why it is not valid, if it is not.
 fn validate_file(
     file: &Path,
+    text: &str,
     args: &ValidateArgs,
     settings: &dataset_validate::Settings,
     counter: &tokens::TokenCounter,
 ) -> anyhow::Result<Option<String>> {
-    let text = source::read_dataset(file)?;
     let name = source::shown(file);
-    let mut report = dataset_validate::validate(&text, settings);
+    let mut report = dataset_validate::validate(text, settings);
     if let (Some(repo), Some(manifest)) = (&args.repo, &args.manifest) {
-        let faults = history_faults(repo, manifest, &text, &report, settings.mechanisms)?;
+        let faults = history_faults(repo, manifest, text, &report, settings.mechanisms)?;
         report.faults.extend(faults);
         report.faults.sort_by_key(|f| f.line);
     }
@@ -195,13 +287,13 @@ fn history_faults(
 }
 
 pub(crate) fn stats(args: &StatsArgs) -> anyhow::Result<()> {
-    let profile = Profile::load(&args.profile)?;
     let text = source::read_dataset(&args.file)?;
+    let operation = operation_of(&args.file, &text, args.profile.as_deref())?;
     let counter = tokens::TokenCounter::new(args.encoding)?;
     let settings = dataset_validate::Settings {
         counter: Some(&counter),
         format: args.format.map(format::Format::from),
-        ..dataset_validate::Settings::new(profile.system_prompt(), &profile.file.mechanisms)
+        ..dataset_validate::Settings::new(&operation.system_prompt, &operation.mechanisms)
     };
     let report = dataset_validate::validate(&text, &settings);
     let name = source::shown(&args.file);

@@ -210,6 +210,36 @@ fn slug(text: &str) -> String {
     out.trim_end_matches('-').to_owned()
 }
 
+const PROMPT_HEAD: &str = "You are the Svix Maintainer AI, an expert in the internal svix-server \
+                           Rust architecture, specializing in ";
+const PROMPT_TAIL: &str = " endpoint operations with Axum and aide.";
+
+/// A derived profile's system prompt, in the built-in profiles' form.
+pub fn system_prompt(operation: &str) -> String {
+    format!("{PROMPT_HEAD}{operation}{PROMPT_TAIL}")
+}
+
+/// The operation a system prompt in the derived profiles' form names (`event type update`).
+pub fn operation_of(system_prompt: &str) -> Option<&str> {
+    system_prompt
+        .strip_prefix(PROMPT_HEAD)?
+        .strip_suffix(PROMPT_TAIL)
+        .filter(|operation| !operation.trim().is_empty())
+}
+
+/// The mechanism words a derived profile's checker watches, with their signs.
+pub fn mechanisms() -> Vec<Mechanism> {
+    let mechanism = |word: &str, signs: &[&str]| Mechanism {
+        word: word.to_owned(),
+        signs: signs.iter().map(|s| s.to_string()).collect(),
+    };
+    vec![
+        mechanism("queue", &["queue"]),
+        mechanism("cache", &["cache"]),
+        mechanism("transaction", &["transaction", "txn", "begin"]),
+    ]
+}
+
 fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> ProfileFile {
     let shown = file.to_string_lossy().replace('\\', "/");
     let stem = shown.strip_suffix(".rs").unwrap_or(&shown);
@@ -248,17 +278,10 @@ fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> Pro
             ],
         );
     }
-    let mechanism = |word: &str, signs: &[&str]| Mechanism {
-        word: word.to_owned(),
-        signs: signs.iter().map(|s| s.to_string()).collect(),
-    };
     ProfileFile {
         name,
         description: format!("{operation}: {upper} {path} ({shown})"),
-        system_prompt: format!(
-            "You are the Svix Maintainer AI, an expert in the internal svix-server Rust \
-             architecture, specializing in {operation} endpoint operations with Axum and aide."
-        ),
+        system_prompt: system_prompt(&operation),
         inputs: Inputs {
             files: vec![shown.clone()],
             crates: Vec::new(),
@@ -270,11 +293,7 @@ fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> Pro
             path: None,
         }],
         vocabulary,
-        mechanisms: vec![
-            mechanism("queue", &["queue"]),
-            mechanism("cache", &["cache"]),
-            mechanism("transaction", &["transaction", "txn", "begin"]),
-        ],
+        mechanisms: mechanisms(),
         templates,
         rules: Vec::new(),
         history: HistoryRules::default(),
@@ -286,6 +305,20 @@ fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> Pro
 mod tests {
     use super::*;
     use crate::profile::Profile;
+
+    #[test]
+    fn a_derived_system_prompt_names_its_operation() {
+        let prompt = system_prompt("event type update");
+        assert_eq!(
+            prompt,
+            "You are the Svix Maintainer AI, an expert in the internal svix-server Rust \
+             architecture, specializing in event type update endpoint operations with Axum and \
+             aide."
+        );
+        assert_eq!(operation_of(&prompt), Some("event type update"));
+        assert_eq!(operation_of(&system_prompt(" ")), None);
+        assert_eq!(operation_of("You write Rust."), None);
+    }
 
     #[test]
     fn words_come_from_the_last_literal_segment() {

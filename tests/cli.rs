@@ -893,3 +893,70 @@ pub fn router() -> ApiRouter<AppState> {
     assert!(stdout.contains("portal_access"), "{stdout}");
     assert!(!stdout.contains("dashboard_access"), "{stdout}");
 }
+
+/// validate and stats need no --profile for a dataset of another operation: a built-in one's
+/// system prompt names it, and so does one in the form of a profile derived from a route.
+#[test]
+fn validate_and_stats_tell_the_operation_by_the_system_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = bin()
+        .args(["profiles", "show", "message-creation"])
+        .output()
+        .unwrap();
+    let toml = String::from_utf8(shown.stdout).unwrap();
+    let start = toml.find("system_prompt = ").unwrap();
+    let end = start + toml[start..].find('\n').unwrap();
+    let derived = format!(
+        "{}system_prompt = \"You are the Svix Maintainer AI, an expert in the internal \
+         svix-server Rust architecture, specializing in message update endpoint operations \
+         with Axum and aide.\"{}",
+        &toml[..start],
+        &toml[end..]
+    );
+    let profile = dir.path().join("derived.toml");
+    std::fs::write(&profile, derived).unwrap();
+    let cases = [
+        (
+            "application.rs",
+            "application-creation",
+            "made for application-creation (its system prompt)",
+        ),
+        (
+            "message.rs",
+            profile.to_str().unwrap(),
+            "made for message update (its system prompt, a route's)",
+        ),
+    ];
+    for (fixture, profile, said) in cases {
+        let source = repo().join("fixtures").join(fixture);
+        let dataset = dir.path().join(format!("{fixture}.jsonl"));
+        let made = bin()
+            .arg(&source)
+            .args(["-p", profile, "-o"])
+            .arg(&dataset)
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let validated = bin()
+            .arg("validate")
+            .arg(&dataset)
+            .arg("--source")
+            .arg(&source)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(validated.stderr).unwrap();
+        assert_eq!(validated.status.code(), Some(0), "{fixture}: {stderr}");
+        assert!(stderr.contains(said), "{stderr}");
+        let stats = bin().arg("stats").arg(&dataset).output().unwrap();
+        assert_eq!(
+            stats.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&stats.stderr)
+        );
+    }
+}
