@@ -144,7 +144,8 @@ pub enum ProfilesCommand {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The JSONL files to check, each reported on its own (`-` reads stdin).
+    /// The JSONL files to check, each reported on its own (`-` reads stdin); a folder (an
+    /// --all-routes one) stands for the .jsonl files in it.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 

@@ -152,6 +152,35 @@ fn operation_of(dataset: &Path, text: &str, given: Option<&str>) -> anyhow::Resu
     Ok(Operation::of_profile(Profile::load(profile::DEFAULT)?))
 }
 
+/// The datasets `paths` name: a file as it is, a folder (an `--all-routes` one) as the `.jsonl`
+/// files directly in it, by name, model caches left out.
+fn dataset_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|file| {
+                let name = file
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                file.is_file() && name.ends_with(".jsonl") && !name.ends_with(".llm-cache.jsonl")
+            })
+            .collect();
+        if found.is_empty() {
+            anyhow::bail!("{} holds no .jsonl file", path.display());
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
 /// The system message of a dataset line in any of the four formats.
 fn system_prompt_of(line: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(line).ok()?;
@@ -176,7 +205,7 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     }
     let counter = tokens::TokenCounter::new(args.encoding)?;
     let mut invalid: Vec<String> = Vec::new();
-    for file in &args.files {
+    for file in &dataset_files(&args.files)? {
         let text = source::read_dataset(file)?;
         let operation = operation_of(file, &text, args.profile.as_deref())?;
         let settings = dataset_validate::Settings {

@@ -960,3 +960,34 @@ fn validate_and_stats_tell_the_operation_by_the_system_prompt() {
         );
     }
 }
+
+/// A folder given to validate is the datasets in it, each reported on its own; model caches and
+/// other files are no datasets.
+#[test]
+fn validate_takes_a_folder_of_datasets() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = generated(dir.path());
+    std::fs::write(dir.path().join("notes.txt"), "not a dataset").unwrap();
+    std::fs::write(dir.path().join("dataset.llm-cache.jsonl"), "{}\n").unwrap();
+    std::fs::write(dir.path().join("broken.jsonl"), "not json\n").unwrap();
+    let run = bin().arg("validate").arg(dir.path()).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!("{}: ", good.display())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("broken.jsonl:1: "), "{stdout}");
+    assert!(!stdout.contains("llm-cache"), "{stdout}");
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "svix-distill: error: {} is not valid: 1 fault(s), no valid line\n",
+            dir.path().join("broken.jsonl").display()
+        )
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let run = bin().arg("validate").arg(empty.path()).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+}
