@@ -210,6 +210,102 @@ fn slug(text: &str) -> String {
     out.trim_end_matches('-').to_owned()
 }
 
+/// A route as `--route` and `--all-routes` name it: what a profile is derived from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedRoute<'a> {
+    /// Any case: `POST`.
+    pub method: &'a str,
+    /// The full path, as the route table prints it: `/api/v1/app/{app_id}/msg`.
+    pub path: &'a str,
+    /// The aide operation id, when the route has one: `v1.message.create`.
+    pub operation_id: Option<&'a str>,
+    /// The file that defines the handler, relative to the crate folder (`/`-separated).
+    pub handler_file: &'a str,
+    /// The file whose router registers the route, relative to the crate folder.
+    pub router_file: &'a str,
+}
+
+impl NamedRoute<'_> {
+    /// The name its profile and its dataset take: the operation id, or
+    /// `post-api-v1-app-app-id-msg` for a route without one.
+    pub fn name(&self) -> String {
+        match self.operation_id {
+            Some(id) => id.to_owned(),
+            None => format!("{}-{}", self.method.to_lowercase(), slug(self.path)),
+        }
+    }
+}
+
+/// The words of an operation id's last part, by which a CRUD verb becomes the noun the built-in
+/// profiles use (`create` → `creation`).
+fn operation_words(resource: &str, method: &str, operation_id: Option<&str>) -> String {
+    let Some(action) = operation_id.and_then(|id| id.rsplit('.').next()) else {
+        return format!("{resource} {}", method_noun(method));
+    };
+    let words: Vec<&str> = action.split(['-', '_']).filter(|w| !w.is_empty()).collect();
+    let noun = match words.as_slice() {
+        ["create"] => "creation",
+        ["get"] => "retrieval",
+        ["list"] => "listing",
+        ["update"] => "update",
+        ["patch"] => "patch",
+        ["delete"] => "deletion",
+        _ => return format!("{resource} {}", words.join(" ")),
+    };
+    format!("{resource} {noun}")
+}
+
+/// The profile of one route, in the built-in profiles' form: the root is the route's whole
+/// path; the vocabulary comes from the operation id's middle part (`message-attempt`) or the
+/// path's last literal segment, and the operation from the id's last part or the method; the
+/// inputs are the handler's file alone and, for crate mode, the router's file as the focus.
+pub fn derived(route: &NamedRoute) -> ProfileFile {
+    let method = route.method.to_lowercase();
+    let resource = match route
+        .operation_id
+        .map(|id| id.split('.').collect::<Vec<_>>())
+    {
+        Some(parts) if parts.len() >= 3 => parts[parts.len() - 2]
+            .split(['-', '_'])
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => resource_words(route.path),
+    };
+    let operation = operation_words(&resource, &method, route.operation_id);
+    let mut profile = profile_for(
+        Path::new(route.handler_file),
+        &method,
+        route
+            .path
+            .split('/')
+            .rfind(|s| !s.is_empty())
+            .unwrap_or_default(),
+        route.path,
+    );
+    profile.name = route.name();
+    profile.description = format!(
+        "{operation}: {} {} ({})",
+        method.to_uppercase(),
+        route.path,
+        route.handler_file
+    );
+    profile.system_prompt = system_prompt(&operation);
+    profile.inputs.focus = format!("**/{}", route.router_file);
+    profile.roots = vec![RootRule {
+        method: method.clone(),
+        last_segment: String::new(),
+        path: Some(route.path.to_owned()),
+    }];
+    profile.vocabulary = BTreeMap::from([
+        ("resource".to_owned(), resource.clone()),
+        ("resources".to_owned(), plural(&resource)),
+        ("a_resource".to_owned(), with_article(&resource)),
+        ("operation".to_owned(), operation),
+    ]);
+    profile
+}
+
 const PROMPT_HEAD: &str = "You are the Svix Maintainer AI, an expert in the internal svix-server \
                            Rust architecture, specializing in ";
 const PROMPT_TAIL: &str = " endpoint operations with Axum and aide.";
@@ -305,6 +401,50 @@ fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> Pro
 mod tests {
     use super::*;
     use crate::profile::Profile;
+
+    #[test]
+    fn a_route_gives_a_profile_in_the_built_in_form() {
+        let route = NamedRoute {
+            method: "POST",
+            path: "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend",
+            operation_id: Some("v1.message-attempt.resend"),
+            handler_file: "src/v1/endpoints/attempt.rs",
+            router_file: "src/v1/endpoints/attempt.rs",
+        };
+        let profile = derived(&route);
+        assert_eq!(profile.name, "v1.message-attempt.resend");
+        assert_eq!(profile.vocabulary["operation"], "message attempt resend");
+        assert_eq!(profile.vocabulary["resources"], "message attempts");
+        assert_eq!(
+            operation_of(&profile.system_prompt),
+            Some("message attempt resend")
+        );
+        assert_eq!(profile.roots[0].describe(), format!("POST {}", route.path));
+        let loaded = Profile::from_toml(&toml::to_string(&profile).unwrap(), "derived").unwrap();
+        assert!(loaded.is_root_route(
+            "post",
+            "/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend"
+        ));
+        assert!(!loaded.is_root_route("post", "/app/{app_id}/msg/{msg_id}/resend"));
+
+        let create = NamedRoute {
+            operation_id: Some("v1.event-type.create"),
+            path: "/api/v1/event-type",
+            ..route.clone()
+        };
+        assert_eq!(
+            derived(&create).vocabulary["operation"],
+            "event type creation"
+        );
+        let bare = NamedRoute {
+            method: "GET",
+            operation_id: None,
+            path: "/api/v1/health/ping",
+            ..route
+        };
+        assert_eq!(bare.name(), "get-api-v1-health-ping");
+        assert_eq!(derived(&bare).vocabulary["operation"], "ping retrieval");
+    }
 
     #[test]
     fn a_derived_system_prompt_names_its_operation() {
