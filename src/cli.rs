@@ -81,7 +81,7 @@ fn fraction(text: &str) -> Result<f64, String> {
     name = "svix-distill",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid; no sentence\n     flagged by review; the missing model calls written by --llm-export\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), no example to write (--allow-empty),\n     an example left out under --strict, faults found by validate, a dataset with no\n     valid line (validate, stats), a sentence flagged or a line not read or with no\n     verdict (review), or model calls missing from the cache\n  2  usage, input or output error, an output that is a file the run reads among them"
+    after_help = "Exit codes:\n  0  examples written, listed, or found current by --check; a dataset valid; no sentence\n     flagged by review; the missing model calls written by --llm-export; a route table\n     printed\n  1  OUT (or its manifest) stale or missing under --check, no route of the profile found\n     (see --profile, --root, --allow-empty), no example to write (--allow-empty),\n     an example left out under --strict, faults found by validate, a dataset with no\n     valid line (validate, stats), a sentence flagged or a line not read or with no\n     verdict (review), model calls missing from the cache, or no route in the\n     crate (routes)\n  2  usage, input or output error, an output that is a file the run reads among them"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -125,6 +125,32 @@ pub enum Command {
     /// calls. Prints, per line, the sentences flagged and why; exits 1 when any is flagged, or a
     /// line could not be read or its reply understood.
     Review(ReviewArgs),
+    /// List every route a crate's routers register: method, full path, handler, where the
+    /// handler is defined, its OpenAPI operation id, and the built-in profile it is a root of.
+    ///
+    /// The routers are read the way axum and aide compose them: `api_route`, `api_route_with`
+    /// and `route` with their method routers (`post_with(handler, op).get_with(..)`), and the
+    /// routers other functions return, composed with `merge`, `nest`, `nest_api_service` or
+    /// `nest_service` (also through a `let`), across modules, from the routers no other
+    /// composes. Rows come in the order the routers register them. Exits 1 when the crate
+    /// registers no route.
+    Routes(RoutesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    /// The crate: its folder, its src/, or a folder holding it (a repository root, where
+    /// server/svix-server is read first among several crates). Default: the current folder.
+    #[arg(value_name = "CRATE")]
+    pub krate: Option<PathBuf>,
+
+    /// Print one JSON object per route and line instead of the table (the keys are in GUIDE.md).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write there instead of stdout. It may not be a file of the crate.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -7,8 +7,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{
-    GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, ReviewArgs, StatsArgs, ValidateArgs,
-    WriteArgs,
+    GenerateArgs, HistoryArgs, ProfilesArgs, ProfilesCommand, ReviewArgs, RoutesArgs, StatsArgs,
+    ValidateArgs, WriteArgs,
 };
 use crate::dataset::split::{self, Side};
 use crate::dataset::{
@@ -16,7 +16,7 @@ use crate::dataset::{
     validate as dataset_validate,
 };
 use crate::extract::source::{self, SourceFile};
-use crate::extract::{select, tree};
+use crate::extract::{routes as route_table, select, tree};
 use crate::history::git;
 use crate::history::{self, HistoryOptions};
 use crate::model;
@@ -60,6 +60,119 @@ impl fmt::Display for NothingToWrite {
 }
 
 impl std::error::Error for NothingToWrite {}
+
+/// `routes` on a crate that registers no route. Exit code 1, as an empty selection.
+#[derive(Debug)]
+pub struct NoRoutes {
+    pub root: PathBuf,
+    pub files: usize,
+}
+
+impl fmt::Display for NoRoutes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no route in {}: none of its {} .rs file(s) registers one (with route, api_route or \
+             api_route_with)",
+            self.root.display(),
+            self.files
+        )
+    }
+}
+
+impl std::error::Error for NoRoutes {}
+
+/// Routes: the crate's route table, each route with the built-in profile whose root it is, to
+/// stdout or OUT, as aligned columns or JSON lines; what could not be followed as warnings.
+pub(crate) fn routes(args: &RoutesArgs) -> anyhow::Result<()> {
+    let input = args.krate.clone().unwrap_or_else(|| PathBuf::from("."));
+    let root = routes_crate(&input)?;
+    let files = tree::walk(&root, &tree::TreeOptions::for_focus(""))?;
+    if files.is_empty() {
+        anyhow::bail!("{} is a folder with no .rs file", root.display());
+    }
+    let out = args.output.as_deref().unwrap_or(Path::new("-"));
+    let mut protected = Protected::new();
+    for file in &files {
+        protected.file(Role::CrateSource, file);
+    }
+    protected.check(&[("", out)])?;
+    let table = route_table::route_table(&root, &files)?;
+    for sentence in &table.unresolved {
+        output::warning(sentence);
+    }
+    if table.routes.is_empty() {
+        return Err(NoRoutes {
+            root,
+            files: table.files,
+        }
+        .into());
+    }
+    let profiles = profile::built_ins()?;
+    let covering: Vec<Option<&str>> = table
+        .routes
+        .iter()
+        .map(|r| {
+            let covers = profiles
+                .iter()
+                .find(|p| p.is_root_route(&r.method, &r.path));
+            covers.map(Profile::name)
+        })
+        .collect();
+    let text = if args.json {
+        report::routes_json(&table.routes, &covering)
+    } else {
+        report::routes_table(&table.routes, &covering)
+    };
+    output::to_file(out, &text)?;
+    let destination = args.output.as_deref().filter(|p| !source::is_stdio(p));
+    output::status(&report::routes_summary(&table, destination));
+    Ok(())
+}
+
+/// The crate `routes` reads for CRATE: a folder with a src/ as it is, a crate's src/ as its
+/// crate, and any other folder (a repository root) searched for crates as generation searches
+/// one, the built-in profiles' default crate folders first (server/svix-server), else the
+/// shallowest.
+fn routes_crate(input: &Path) -> anyhow::Result<PathBuf> {
+    if !input.exists() {
+        anyhow::bail!("cannot read {}: no such folder", input.display());
+    }
+    if !input.is_dir() {
+        anyhow::bail!(
+            "{} is not a folder: routes reads a crate folder, its src/, or a folder holding the \
+             crate",
+            input.display()
+        );
+    }
+    // A crate's src/ (named so, or a folder inside a crate named src, as `.` there): module
+    // paths count from it either way, but files are named from the crate folder.
+    if !input.join("src").is_dir() {
+        if input.ends_with("src") {
+            return Ok(match input.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => PathBuf::from("."),
+            });
+        }
+        let canonical = input.canonicalize().unwrap_or(input.to_path_buf());
+        if canonical.ends_with("src") && canonical.parent().is_some_and(tree::is_crate) {
+            return Ok(input.join(".."));
+        }
+    }
+    let mut preferred: Vec<String> = Vec::new();
+    for profile in profile::built_ins()? {
+        for folder in profile.file.inputs.crate_folders() {
+            if !preferred.contains(&folder) {
+                preferred.push(folder);
+            }
+        }
+    }
+    let choice = tree::locate_crate(input, "**/*.rs", &preferred)?;
+    if let Some(note) = report::routes_crate_choice(input, &choice) {
+        output::status(&note);
+    }
+    Ok(choice.root)
+}
 
 pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
     match &args.command {

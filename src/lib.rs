@@ -5,7 +5,7 @@
 //! dataset → extract; history → dataset, extract), with no cycle, which `tests/imports.rs`
 //! checks:
 //! - [`extract`]: code in, plain data out: source files, pieces, parse, selection in a file or
-//!   across a crate, units and their facts. No syn type leaves it.
+//!   across a crate, a crate's route table, units and their facts. No syn type leaves it.
 //! - [`write`](mod@write): a unit's plain data into a request and a reasoning, through one seam
 //!   (a `Brief` in, a `Text` out, the `Writer` trait); today the template writer
 //!   ([`write::template`]: render, rules, variety).
@@ -33,16 +33,17 @@ pub mod route_profile;
 pub mod write;
 
 use crate::cli::{Cli, Command};
-use crate::commands::{CheckFailed, NothingToWrite};
+use crate::commands::{CheckFailed, NoRoutes, NothingToWrite};
 use crate::pipeline::EmptySelection;
 
 /// The exit code for an error: 1 when there was nothing to select or write, the check failed,
-/// the dataset has faults, review flagged a sentence or model calls are missing; 2 for usage,
-/// input and output errors (and internal errors).
+/// the dataset has faults, review flagged a sentence, model calls are missing or a crate has no
+/// route; 2 for usage, input and output errors (and internal errors).
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.is::<EmptySelection>()
         || err.is::<NothingToWrite>()
         || err.is::<CheckFailed>()
+        || err.is::<NoRoutes>()
         || err.is::<write::llm::rounds::MissingReplies>()
     {
         1
@@ -51,7 +52,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-/// The whole command: generate (the default), history, validate, stats, review or profiles.
+/// The whole command: generate (the default), history, validate, stats, review, profiles or
+/// routes.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
     dataset::output::set_quiet(cli.quiet);
     match &cli.command {
@@ -61,5 +63,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Some(Command::Profiles(args)) => commands::profiles(args),
         Some(Command::History(args)) => commands::history(args),
         Some(Command::Review(args)) => commands::review(args),
+        Some(Command::Routes(args)) => commands::routes(args),
     }
 }

@@ -1,10 +1,12 @@
-//! Printers for `--list`, `validate`, `stats`, `review` and `--check`, from plain data: the
-//! library makes the reports, these turn them into text; `output.rs` writes the text.
+//! Printers for `--list`, `validate`, `stats`, `review`, `routes` and `--check`, from plain
+//! data: the library makes the reports, these turn them into text; `output.rs` writes the text.
 
 use std::path::Path;
 
 use crate::dataset::stats::Stats;
 use crate::dataset::validate::{Report, Spread};
+use crate::extract::routes::{RouteRow, RouteTable};
+use crate::extract::select::Via;
 use crate::extract::tree::CrateChoice;
 use crate::pipeline::ListRow;
 use crate::write::llm::review::{Reviewed, Verdict};
@@ -407,4 +409,150 @@ pub fn history_summary(history: &crate::history::History) -> String {
         summary.push_str(&format!(", dropped {}", reasons.join(", ")));
     }
     summary
+}
+
+/// `routes`: a header, then one aligned row per route: method, full path, handler, where it is
+/// defined, operation id, how it is registered (aide or axum), the built-in profile whose root
+/// it is (`profiles[i]` for route i); a last column of `#[cfg(…)]` conditions when a route has
+/// any. `-` marks an empty cell.
+pub fn routes_table(routes: &[RouteRow], profiles: &[Option<&str>]) -> String {
+    let with_cfg = routes.iter().any(|r| !r.cfg.is_empty());
+    let mut header = [
+        "METHOD",
+        "PATH",
+        "HANDLER",
+        "FILE:LINE",
+        "OPERATION",
+        "VIA",
+        "PROFILE",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if with_cfg {
+        header.push("CFG".to_owned());
+    }
+    let mut rows = vec![header];
+    for (route, profile) in routes.iter().zip(profiles) {
+        let mut row = vec![
+            route.method.clone(),
+            route.path.clone(),
+            route.handler.clone(),
+            route
+                .defined
+                .as_ref()
+                .map_or("-".to_owned(), |p| p.to_string()),
+            route.operation_id.clone().unwrap_or_else(|| "-".to_owned()),
+            route.via.label().to_owned(),
+            profile.unwrap_or("-").to_owned(),
+        ];
+        if with_cfg {
+            row.push(if route.cfg.is_empty() {
+                "-".to_owned()
+            } else {
+                route.cfg.join(", ")
+            });
+        }
+        rows.push(row);
+    }
+    aligned(&rows)
+}
+
+/// Rows of cells as columns two spaces apart, each as wide as its widest cell (the last one
+/// unpadded).
+fn aligned(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            let cells = rows.iter().filter_map(|r| r.get(c));
+            cells.map(|cell| cell.chars().count()).max().unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let pad = widths[c] - cell.chars().count();
+                line.push_str(&format!("{cell}{:pad$}  ", ""));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `routes --json`: one object per route and line, keys in this order: `method`, `path`,
+/// `handler`, `file` and `line` (where the handler is defined; null when no function of the
+/// crate is it), `operation_id` (null when none), `via` (`aide` or `axum`), `profile` (null when
+/// none), `registered` (`file:line` of the route's path), `cfg` and `routers` (lists).
+pub fn routes_json(routes: &[RouteRow], profiles: &[Option<&str>]) -> String {
+    routes
+        .iter()
+        .zip(profiles)
+        .map(|(route, profile)| {
+            let value = serde_json::json!({
+                "method": route.method,
+                "path": route.path,
+                "handler": route.handler,
+                "file": route.defined.as_ref().map(|p| p.file.display().to_string()),
+                "line": route.defined.as_ref().map(|p| p.line),
+                "operation_id": route.operation_id,
+                "via": route.via.label(),
+                "profile": profile,
+                "registered": route.registered.to_string(),
+                "cfg": route.cfg,
+                "routers": route.routers,
+            });
+            format!("{value}\n")
+        })
+        .collect()
+}
+
+/// What `routes` found, for stderr, the table having gone to `destination` (None: stdout):
+/// `wrote 52 routes (47 through aide, 5 through axum) to OUT, from 12 routers in 85 files`.
+pub fn routes_summary(table: &RouteTable, destination: Option<&Path>) -> String {
+    let aide = table.routes.iter().filter(|r| r.via == Via::Aide).count();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let routes = format!(
+        "{} ({aide} through aide, {} through axum)",
+        plural(table.routes.len(), "route"),
+        table.routes.len() - aide
+    );
+    let found = format!(
+        "from {} in {}",
+        plural(table.routers, "router"),
+        plural(table.files, "file")
+    );
+    match destination {
+        Some(path) => format!("wrote {routes} to {}, {found}", path.display()),
+        None => format!("{routes} {found}"),
+    }
+}
+
+/// Which crate `routes` reads, when it is not CRATE itself: the crate, and the others found.
+pub fn routes_crate_choice(input: &Path, choice: &CrateChoice) -> Option<String> {
+    match choice.candidates.len() {
+        0 => None,
+        1 => Some(format!("reading the crate {}", choice.root.display())),
+        n => Some(format!(
+            "{n} crates under {} ({}): reading {} (give CRATE to read another)",
+            input.display(),
+            choice
+                .candidates
+                .iter()
+                .map(|c| c.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            choice.root.display()
+        )),
+    }
 }

@@ -936,6 +936,30 @@ pub fn find_routes_in(file: &syn::File) -> Vec<Route> {
     finder.routes
 }
 
+/// What a function's body registers and composes, in the order its router is built (a
+/// receiver before the calls on it, statements in order), with the prefixes of `nest` calls
+/// around each. `at` is where the body stands (for lines). Unlike selection, it keeps a
+/// handler written in place (a closure), the operation beside each handler, how each route
+/// is registered, the routers composed with `merge`, `nest`, `nest_api_service` and
+/// `nest_service` (through `let` bindings in the body too), and the `#[cfg(…)]` conditions
+/// of the statements around each.
+pub fn router_steps(at: Located, block: &syn::Block) -> Vec<RouterStep> {
+    let mut finder = RouteFinder {
+        detail: Some(Detail {
+            at,
+            steps: Vec::new(),
+            bindings: BTreeMap::new(),
+            cfg: Vec::new(),
+        }),
+        ..RouteFinder::default()
+    };
+    finder.visit_block(block);
+    finder
+        .detail
+        .map(|detail| detail.steps.into_iter().flatten().collect())
+        .unwrap_or_default()
+}
+
 /// Finds the routes a file's router functions register, with nested prefixes applied.
 pub fn find_routes(inventory: &Inventory) -> Vec<Route> {
     let mut routes: Vec<Route> = inventory
@@ -955,12 +979,15 @@ pub fn find_routes(inventory: &Inventory) -> Vec<Route> {
 }
 
 #[derive(Default)]
-struct RouteFinder {
+struct RouteFinder<'a> {
     prefix: Vec<String>,
     routes: Vec<Route>,
+    /// Set by [`router_steps`], which reads a router in detail (the route table); selection
+    /// reads only `routes`, and leaves it None.
+    detail: Option<Detail<'a>>,
 }
 
-fn str_lit(expr: &Expr) -> Option<String> {
+pub(crate) fn str_lit(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
@@ -981,7 +1008,7 @@ fn http_method(name: &str) -> Option<&'static str> {
     HTTP_METHODS.iter().copied().find(|m| *m == base)
 }
 
-fn path_segments(expr: &Expr) -> Option<Vec<String>> {
+pub(crate) fn path_segments(expr: &Expr) -> Option<Vec<String>> {
     match expr {
         Expr::Path(p) => Some(
             p.path
@@ -1019,38 +1046,53 @@ fn idents_in(expr: &Expr) -> Vec<String> {
 /// A method router's registration: HTTP method, handler path, other arguments' local names.
 type Registration = (String, Vec<String>, Vec<String>);
 
+/// One method a method router registers: `post_with(h, op)` is `post`, `h` and `[op]`.
+struct MethodRoute<'e> {
+    method: &'static str,
+    handler: &'e Expr,
+    /// The arguments after the handler.
+    rest: Vec<&'e Expr>,
+}
+
 /// `post(h)`, `post_with(h, op)`, `x.get(l).post(h)`: each method with its handler and the
-/// other arguments.
-fn method_handlers(expr: &Expr, out: &mut Vec<Registration>) {
-    match expr {
-        Expr::Call(call) => {
-            let Some(name) = last_ident(&call.func) else {
-                return;
-            };
-            if let (Some(method), Some(first)) = (http_method(&name), call.args.first())
-                && let Some(handler) = path_segments(first)
-            {
-                let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
-                out.push((method.to_owned(), handler, extra));
-            }
-        }
+/// other arguments, whatever the handler is (a path, a closure).
+fn method_routes<'e>(expr: &'e Expr, out: &mut Vec<MethodRoute<'e>>) {
+    let (name, args) = match expr {
+        Expr::Call(call) => match last_ident(&call.func) {
+            Some(name) => (name, &call.args),
+            None => return,
+        },
         Expr::MethodCall(call) => {
-            method_handlers(&call.receiver, out);
-            if let (Some(method), Some(first)) =
-                (http_method(&call.method.to_string()), call.args.first())
-                && let Some(handler) = path_segments(first)
-            {
-                let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
-                out.push((method.to_owned(), handler, extra));
-            }
+            method_routes(&call.receiver, out);
+            (call.method.to_string(), &call.args)
         }
-        Expr::Paren(p) => method_handlers(&p.expr, out),
-        Expr::Group(g) => method_handlers(&g.expr, out),
-        _ => {}
+        Expr::Paren(p) => return method_routes(&p.expr, out),
+        Expr::Group(g) => return method_routes(&g.expr, out),
+        _ => return,
+    };
+    if let (Some(method), Some(handler)) = (http_method(&name), args.first()) {
+        out.push(MethodRoute {
+            method,
+            handler,
+            rest: args.iter().skip(1).collect(),
+        });
     }
 }
 
-impl<'ast> Visit<'ast> for RouteFinder {
+/// The registrations of [`method_routes`] whose handler is a path, as selection reads them:
+/// the other arguments' local names beside it.
+fn method_handlers(found: &[MethodRoute]) -> Vec<Registration> {
+    found
+        .iter()
+        .filter_map(|route| {
+            let handler = path_segments(route.handler)?;
+            let extra = route.rest.iter().flat_map(|e| idents_in(e)).collect();
+            Some((route.method.to_owned(), handler, extra))
+        })
+        .collect()
+}
+
+impl<'ast> Visit<'ast> for RouteFinder<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let method = call.method.to_string();
         let args: Vec<&Expr> = call.args.iter().collect();
@@ -1059,17 +1101,28 @@ impl<'ast> Visit<'ast> for RouteFinder {
             ("nest" | "nest_api_service" | "nest_service", Some(prefix)) if args.len() >= 2 => {
                 self.visit_expr(&call.receiver);
                 self.prefix.push(prefix);
-                self.visit_expr(args[1]);
+                if !self.compose(args[1]) {
+                    self.visit_expr(args[1]);
+                }
                 self.prefix.pop();
+            }
+            ("merge", None) if args.len() == 1 && self.detail.is_some() => {
+                self.visit_expr(&call.receiver);
+                if !self.compose(args[0]) {
+                    self.visit_expr(args[0]);
+                }
             }
             (m, Some(path)) if m.starts_with("route") || m.starts_with("api_route") => {
                 self.visit_expr(&call.receiver);
                 if let Some(router) = args.get(1) {
-                    let mut handlers = Vec::new();
-                    method_handlers(router, &mut handlers);
+                    let mut found = Vec::new();
+                    method_routes(router, &mut found);
                     let mut pieces = self.prefix.clone();
                     pieces.push(path);
-                    for (method, handler_path, companions) in handlers {
+                    if let Some(detail) = &mut self.detail {
+                        detail.register(m, args[0], &pieces, &found);
+                    }
+                    for (method, handler_path, companions) in method_handlers(&found) {
                         let Some(handler) = handler_path.last().cloned() else {
                             continue;
                         };
@@ -1085,6 +1138,395 @@ impl<'ast> Visit<'ast> for RouteFinder {
             }
             _ => visit::visit_expr_method_call(self, call),
         }
+    }
+
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let Some(detail) = &mut self.detail else {
+            return visit::visit_expr(self, expr);
+        };
+        let outer = detail.cfg.len();
+        detail.cfg.extend(cfg_conditions(expr_attrs(expr)));
+        visit::visit_expr(self, expr);
+        if let Some(detail) = &mut self.detail {
+            detail.cfg.truncate(outer);
+        }
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let (Some(detail), Some(name), Some(init)) =
+            (&mut self.detail, bound_name(&local.pat), &local.init)
+        else {
+            return visit::visit_local(self, local);
+        };
+        let outer = detail.cfg.len();
+        detail.cfg.extend(cfg_conditions(&local.attrs));
+        let first_step = detail.steps.len();
+        visit::visit_local(self, local);
+        if let Some(detail) = &mut self.detail {
+            detail.bind(name, &init.expr, first_step);
+            detail.cfg.truncate(outer);
+        }
+    }
+}
+
+impl RouteFinder<'_> {
+    /// In detail, `nest`'s or `merge`'s router argument when it is a router function's result
+    /// (`endpoints::health::router()`, also through `.with_state(..)` or `.into()`) or a
+    /// variable bound to one or to a router built in place: the composition is recorded (the
+    /// steps of a router built in place move here, under the prefix). False otherwise, and
+    /// always for selection: the argument is then visited as it stands.
+    fn compose(&mut self, arg: &Expr) -> bool {
+        let Some(detail) = &mut self.detail else {
+            return false;
+        };
+        let (name, binding) = match router_source(arg) {
+            Some(RouterSource::Call(target)) => (None, Binding::Call(target)),
+            Some(RouterSource::Name(name)) => match detail.bindings.get(&name) {
+                Some(binding) => (Some(name), binding.clone()),
+                None => return false,
+            },
+            None => return false,
+        };
+        match binding {
+            Binding::Call(target) => {
+                let step = RouterStep::Compose(Composed {
+                    prefix: self.prefix.clone(),
+                    target,
+                    line: detail.line_of(arg),
+                    cfg: detail.cfg.clone(),
+                });
+                detail.steps.push(Some(step));
+            }
+            Binding::Steps(indices) => {
+                let mut moved = Vec::new();
+                for i in indices {
+                    if let Some(step) = detail.steps.get_mut(i).and_then(Option::take) {
+                        moved.push(detail.steps.len());
+                        let step = step.under(&self.prefix, &detail.cfg);
+                        detail.steps.push(Some(step));
+                    }
+                }
+                if let Some(name) = name {
+                    detail.bindings.insert(name, Binding::Steps(moved));
+                }
+            }
+        }
+        true
+    }
+}
+
+/// How a route is registered: through aide (`api_route`, `api_route_with`), which puts it in
+/// the OpenAPI document, or through axum's `route` (on an axum `Router`, or an aide one),
+/// which keeps it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Aide,
+    Axum,
+}
+
+impl Via {
+    pub fn label(self) -> &'static str {
+        match self {
+            Via::Aide => "aide",
+            Via::Axum => "axum",
+        }
+    }
+}
+
+/// A route's handler, as its method router names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandlerRef {
+    /// A path, as written: `create_message`, `crud::create_endpoint`.
+    Path(Vec<String>),
+    /// A closure, or any other expression written in place: `|| async { … }`.
+    Inline,
+}
+
+/// What a method router passes beside a handler to describe its OpenAPI operation
+/// (`post_with(handler, op)`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum OperationRef {
+    /// Nothing: `post(handler)`, and every axum method router.
+    #[default]
+    None,
+    /// A function, by its path as written: `create_message_operation`, `logout_operation`.
+    Path(Vec<String>),
+    /// A closure (`|op| op.response::<204, ()>().with(health_operation)`), by the calls in it
+    /// that can name an operation.
+    Closure(OperationCalls),
+}
+
+/// The calls in a transform's code that can name an operation: the string of each
+/// `.id("…")`, and the path of each function applied with `.with(f)`, outermost call first
+/// (so the `.id` applied last comes first).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OperationCalls {
+    pub ids: Vec<String>,
+    pub applied: Vec<Vec<String>>,
+}
+
+/// The calls that can name an operation in a function's body (see [`OperationCalls`]).
+pub fn operation_calls(block: &syn::Block) -> OperationCalls {
+    let mut reader = OperationReader::default();
+    reader.visit_block(block);
+    reader.0
+}
+
+#[derive(Default)]
+struct OperationReader(OperationCalls);
+
+impl<'ast> Visit<'ast> for OperationReader {
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let first = call.args.first();
+        match call.method.to_string().as_str() {
+            "id" => self.0.ids.extend(first.and_then(str_lit)),
+            "with" => self.0.applied.extend(first.and_then(path_segments)),
+            _ => {}
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+}
+
+/// One method registered on a path, as [`router_steps`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// Lowercase, as the method router names it: `post`.
+    pub method: &'static str,
+    /// The prefixes of the `nest` calls around it in the function, then its own path.
+    pub path_pieces: Vec<String>,
+    pub handler: HandlerRef,
+    /// 1-based line of the handler expression (where a closure stands).
+    pub handler_line: usize,
+    /// 1-based line of the path literal.
+    pub line: usize,
+    pub via: Via,
+    pub operation: OperationRef,
+    /// The `#[cfg(…)]` conditions of the statements around it, as written (`debug_assertions`).
+    pub cfg: Vec<String>,
+}
+
+/// A router another function returns, composed into this one: `.merge(health::router())`,
+/// `.nest("/api/v1", v1_router)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    /// The prefixes of the `nest` calls around it, its own last; none for `merge`.
+    pub prefix: Vec<String>,
+    /// The path of the function whose router it is, as written: `endpoints::health::router`.
+    pub target: Vec<String>,
+    /// 1-based line of the router argument.
+    pub line: usize,
+    pub cfg: Vec<String>,
+}
+
+/// One step of building a function's router, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterStep {
+    Register(Registered),
+    Compose(Composed),
+}
+
+impl RouterStep {
+    /// The step as it stands when its router is nested under `prefix`, in a statement under
+    /// `cfg`.
+    fn under(self, prefix: &[String], cfg: &[String]) -> RouterStep {
+        let outer = |pieces: Vec<String>| [prefix, &pieces].concat();
+        let more = |mut own: Vec<String>| {
+            own.extend(
+                cfg.iter()
+                    .filter(|c| !own.contains(c))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+            own
+        };
+        match self {
+            RouterStep::Register(r) => RouterStep::Register(Registered {
+                path_pieces: outer(r.path_pieces),
+                cfg: more(r.cfg),
+                ..r
+            }),
+            RouterStep::Compose(c) => RouterStep::Compose(Composed {
+                prefix: outer(c.prefix),
+                cfg: more(c.cfg),
+                ..c
+            }),
+        }
+    }
+}
+
+/// What [`router_steps`] keeps beside selection's routes.
+struct Detail<'a> {
+    at: Located<'a>,
+    /// The steps so far; a router built in place and bound to a variable moves to where it is
+    /// nested, leaving None.
+    steps: Vec<Option<RouterStep>>,
+    /// What each `let` of the body bound, when it is a router.
+    bindings: BTreeMap<String, Binding>,
+    /// The `#[cfg(…)]` conditions of the statements being read.
+    cfg: Vec<String>,
+}
+
+/// What a variable of a router function holds.
+#[derive(Debug, Clone)]
+enum Binding {
+    /// A router function's result: `let api = v1::router(cfg).with_state(state);`.
+    Call(Vec<String>),
+    /// A router built in place, by the steps it took: `let app = Router::new().merge(…);`.
+    Steps(Vec<usize>),
+}
+
+impl Detail<'_> {
+    fn line_of(&self, node: &impl syn::spanned::Spanned) -> usize {
+        self.at.source.line_of(self.at.node_range(node).start)
+    }
+
+    /// Records each method `found` in a method router registered by `router_method`
+    /// (`api_route_with`, `route`) on `path`.
+    fn register(
+        &mut self,
+        router_method: &str,
+        path: &Expr,
+        pieces: &[String],
+        found: &[MethodRoute],
+    ) {
+        let via = if router_method.starts_with("api_route") {
+            Via::Aide
+        } else {
+            Via::Axum
+        };
+        let line = self.line_of(path);
+        for route in found {
+            let operation = match route.rest.first() {
+                Some(Expr::Closure(closure)) => {
+                    let mut reader = OperationReader::default();
+                    reader.visit_expr(&closure.body);
+                    OperationRef::Closure(reader.0)
+                }
+                Some(other) => path_segments(other).map_or(OperationRef::None, OperationRef::Path),
+                None => OperationRef::None,
+            };
+            let step = RouterStep::Register(Registered {
+                method: route.method,
+                path_pieces: pieces.to_vec(),
+                handler: path_segments(route.handler).map_or(HandlerRef::Inline, HandlerRef::Path),
+                handler_line: self.line_of(route.handler),
+                line,
+                via,
+                operation,
+                cfg: self.cfg.clone(),
+            });
+            self.steps.push(Some(step));
+        }
+    }
+
+    /// Remembers what `let name = init;` bound, the steps from `first_step` on being those its
+    /// initializer took: a router function's result, the router of another variable, or a
+    /// router built in place (with the steps of the variable it was built on, `app.merge(…)`).
+    /// Anything else forgets the name, as shadowing does.
+    fn bind(&mut self, name: String, init: &Expr, first_step: usize) {
+        let binding = match router_source(init) {
+            Some(RouterSource::Call(target)) => Some(Binding::Call(target)),
+            Some(RouterSource::Name(other)) => self.bindings.get(&other).cloned(),
+            None => {
+                let mut steps = match receiver_root(init).and_then(|n| self.bindings.get(&n)) {
+                    Some(Binding::Steps(steps)) => steps.clone(),
+                    _ => Vec::new(),
+                };
+                steps.extend(first_step..self.steps.len());
+                (!steps.is_empty()).then_some(Binding::Steps(steps))
+            }
+        };
+        match binding {
+            Some(binding) => self.bindings.insert(name, binding),
+            None => self.bindings.remove(&name),
+        };
+    }
+}
+
+/// Where a router argument comes from, when it is not built in place.
+enum RouterSource {
+    /// A function's result: `health::router()`, `v1::router(cfg).with_state(state)`.
+    Call(Vec<String>),
+    /// A variable.
+    Name(String),
+}
+
+/// Whether a method call registers or composes routes: the calls [`RouteFinder`] reads.
+fn builds_router(method: &str) -> bool {
+    ["route", "api_route", "nest"]
+        .iter()
+        .any(|prefix| method.starts_with(prefix))
+        || method == "merge"
+}
+
+/// Where a router argument comes from, looking through method calls that only wrap it
+/// (`.with_state(..)`, `.into()`, `.layer(..)`), parentheses and references.
+fn router_source(expr: &Expr) -> Option<RouterSource> {
+    match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(p) if p.qself.is_none() => {
+                Some(RouterSource::Call(path_segments(&call.func)?))
+            }
+            _ => None,
+        },
+        Expr::MethodCall(call) if !builds_router(&call.method.to_string()) => {
+            router_source(&call.receiver)
+        }
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            Some(RouterSource::Name(p.path.segments[0].ident.to_string()))
+        }
+        Expr::Paren(p) => router_source(&p.expr),
+        Expr::Group(g) => router_source(&g.expr),
+        Expr::Reference(r) => router_source(&r.expr),
+        _ => None,
+    }
+}
+
+/// The variable a chain of method calls starts from: `app` in `app.merge(x).layer(y)`.
+fn receiver_root(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::MethodCall(call) => receiver_root(&call.receiver),
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
+        Expr::Paren(p) => receiver_root(&p.expr),
+        _ => None,
+    }
+}
+
+/// The name a `let` binds: `x` in `let x = …` and `let x: T = …`.
+fn bound_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(i) if i.subpat.is_none() => Some(i.ident.to_string()),
+        syn::Pat::Type(t) => bound_name(&t.pat),
+        _ => None,
+    }
+}
+
+/// The conditions of an item's or statement's `#[cfg(…)]` attributes, as written.
+pub fn cfg_conditions(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::List(list) => Some(list.tokens.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The attributes of the expressions a statement can start with: `#[cfg(…)] if …`.
+fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {
+    match expr {
+        Expr::If(e) => &e.attrs,
+        Expr::Block(e) => &e.attrs,
+        Expr::MethodCall(e) => &e.attrs,
+        Expr::Call(e) => &e.attrs,
+        Expr::Return(e) => &e.attrs,
+        Expr::Match(e) => &e.attrs,
+        Expr::Unsafe(e) => &e.attrs,
+        Expr::Assign(e) => &e.attrs,
+        _ => &[],
     }
 }
 

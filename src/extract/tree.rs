@@ -268,7 +268,8 @@ fn joined_path(prefix: &[String], last: Option<&str>) -> String {
     parts.join("::")
 }
 
-fn use_entries(
+/// Flattens a `use` tree into its leaves, `prefix` holding the segments above `tree`.
+pub(crate) fn use_entries(
     tree: &syn::UseTree,
     prefix: &mut Vec<String>,
     out: &mut Vec<UseEntry>,
