@@ -164,7 +164,17 @@ pub enum ProfilesCommand {
     /// Print a built-in profile's TOML, ready to copy and edit.
     Show {
         /// The profile's name.
-        name: String,
+        #[arg(required_unless_present = "route")]
+        name: Option<String>,
+
+        /// Instead: the profile derived from this route of the crate (as `--route` takes it),
+        /// as TOML to copy and edit.
+        #[arg(long, value_name = "ROUTE", conflicts_with = "name")]
+        route: Option<String>,
+
+        /// With --route: the crate to look the route up in (by default the one here).
+        #[arg(long = "crate", value_name = "CRATE", requires = "route")]
+        krate: Option<PathBuf>,
     },
 }
 
@@ -367,6 +377,14 @@ pub struct GenerateArgs {
     /// endpoint-creation) or a path to a profile .toml file.
     #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
+
+    /// Distill the operation of one route, instead of a profile: `"POST /app/{app_id}/msg"` (the
+    /// path as `routes` prints it, or without the prefixes it is nested under) or its operation
+    /// id (`v1.endpoint.rotate-secret`). The route is looked up in the crate INPUT is (or is
+    /// in); a built-in profile that covers it is used, else one is derived from it (see
+    /// `profiles show --route`).
+    #[arg(long, value_name = "ROUTE", conflicts_with = "profile")]
+    pub route: Option<String>,
 
     /// Print the selected items (kind, name, lines, why) instead of JSONL, to OUT with -o.
     #[arg(long, conflicts_with = "check")]

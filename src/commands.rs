@@ -130,6 +130,114 @@ pub(crate) fn routes(args: &RoutesArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The crate a route is looked up in for INPUT: a folder as `routes` finds its crate; a file,
+/// the crate folder above it that holds it under `src/`, or else the file alone.
+fn crate_of_input(input: &Path) -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
+    if input.is_dir() {
+        let root = routes_crate(input)?;
+        let files = tree::walk(&root, &tree::TreeOptions::for_focus(""))?;
+        return Ok((root, files));
+    }
+    let absolute = std::path::absolute(input).unwrap_or_else(|_| input.to_path_buf());
+    for folder in absolute.ancestors().skip(1) {
+        if folder.join("src").is_dir() && absolute.starts_with(folder.join("src")) {
+            let files = tree::walk(folder, &tree::TreeOptions::for_focus(""))?;
+            return Ok((folder.to_path_buf(), files));
+        }
+    }
+    let root = input.parent().map_or(PathBuf::from("."), Path::to_path_buf);
+    Ok((root, vec![input.to_path_buf()]))
+}
+
+/// The one route of the crate at `input` that `route` names: `METHOD PATH` (a path pattern, as
+/// a profile's root takes it) or an operation id.
+fn find_route(route: &str, input: &Path) -> anyhow::Result<route_table::RouteRow> {
+    let (root, files) = crate_of_input(input)?;
+    let table = route_table::route_table(&root, &files)?;
+    let wanted = |row: &route_table::RouteRow| match route.trim().split_once(char::is_whitespace) {
+        Some((method, path)) => {
+            row.method.eq_ignore_ascii_case(method) && select::paths_match(path.trim(), &row.path)
+        }
+        None => row.operation_id.as_deref() == Some(route.trim()),
+    };
+    let found: Vec<&route_table::RouteRow> = table.routes.iter().filter(|r| wanted(r)).collect();
+    match found.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => anyhow::bail!(
+            "no route of {} is {route} (`svix-distill routes {}` lists them)",
+            root.display(),
+            root.display()
+        ),
+        many => anyhow::bail!(
+            "{route} names {} routes of {}: {}; give the whole path",
+            many.len(),
+            root.display(),
+            many.iter()
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The named route of a route-table row, its files `/`-separated. A route whose handler is no
+/// function of the crate (a closure) has no code to distill: no route of its profile (exit 1).
+fn named_route(row: &route_table::RouteRow, input: &Path) -> anyhow::Result<(String, String)> {
+    let defined = row.defined.as_ref().ok_or_else(|| EmptySelection {
+        profile: format!("{} {}", row.method, row.path),
+        path: input.to_path_buf(),
+        why: format!(": its handler {} is no function of the crate", row.handler),
+    })?;
+    let slashes = |p: &Path| p.to_string_lossy().replace('\\', "/");
+    Ok((slashes(&defined.file), slashes(&row.registered.file)))
+}
+
+/// The profile `--route` runs with, as TOML, and whether it is a built-in one that covers the
+/// route (then its own TOML as shipped).
+fn route_profile_text(route: &str, input: &Path) -> anyhow::Result<(String, Option<String>)> {
+    let row = find_route(route, input)?;
+    if let Some(built_in) = profile::built_ins()?
+        .into_iter()
+        .find(|p| p.is_root_route(&row.method, &row.path))
+    {
+        let name = built_in.name().to_owned();
+        let text = profile::built_in_text(&name).unwrap_or_default().to_owned();
+        return Ok((text, Some(name)));
+    }
+    let (handler_file, router_file) = named_route(&row, input)?;
+    let derived = crate::route_profile::derived(&crate::route_profile::NamedRoute {
+        method: &row.method,
+        path: &row.path,
+        operation_id: row.operation_id.as_deref(),
+        handler_file: &handler_file,
+        router_file: &router_file,
+    });
+    let text = format!(
+        "# Derived by svix-distill from {} {} ({router_file}); edit freely.\n{}",
+        row.method,
+        row.path,
+        toml::to_string(&derived)?
+    );
+    Ok((text, None))
+}
+
+/// The profile of a run: `--route`'s (a built-in that covers the route, or one derived from
+/// it), or `--profile`'s.
+fn load_profile(cli: &GenerateArgs) -> anyhow::Result<Profile> {
+    let Some(route) = &cli.route else {
+        return Profile::load(&cli.profile);
+    };
+    let input = cli.input.clone().unwrap_or_else(|| PathBuf::from("."));
+    let (text, built_in) = route_profile_text(route, &input)?;
+    match built_in {
+        Some(name) => {
+            output::status(&format!("{route}: the built-in profile {name} covers it"));
+            Profile::load(&name)
+        }
+        None => Profile::from_toml(&text, &format!("the profile derived from {route}")),
+    }
+}
+
 /// The crate `routes` reads for CRATE: a folder with a src/ as it is, a crate's src/ as its
 /// crate, and any other folder (a repository root) searched for crates as generation searches
 /// one, the built-in profiles' default crate folders first (server/svix-server), else the
@@ -176,13 +284,27 @@ fn routes_crate(input: &Path) -> anyhow::Result<PathBuf> {
 
 pub(crate) fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
     match &args.command {
-        Some(ProfilesCommand::Show { name }) => match profile::shown_text(name) {
+        Some(ProfilesCommand::Show {
+            route: Some(route),
+            krate,
+            ..
+        }) => {
+            let input = krate.clone().unwrap_or_else(|| PathBuf::from("."));
+            let (text, _) = route_profile_text(route, &input)?;
+            output::to_stdout(&text)
+        }
+        Some(ProfilesCommand::Show {
+            name: Some(name), ..
+        }) => match profile::shown_text(name) {
             Some(text) => output::to_stdout(&text),
             None => {
                 Profile::load(name)?;
                 anyhow::bail!("{name} is not a built-in profile")
             }
         },
+        Some(ProfilesCommand::Show { .. }) => {
+            anyhow::bail!("profiles show needs a profile's name or --route")
+        }
         None => output::to_stdout(&report::profiles_table(&profile::built_ins()?)),
     }
 }
@@ -747,8 +869,16 @@ fn run_on_named_file(
     protected.check(&destinations.named())?;
     // Kept here, so that it outlives a run that fails after it loaded.
     let loaded = std::sync::OnceLock::new();
+    // A route's profile reads the crate's route table on the worker threads: it is found
+    // before the file is parsed on them, not beside it.
+    if cli.route.is_some() {
+        let _ = loaded.set(load_profile(cli)?);
+    }
     let load = || -> anyhow::Result<&Profile> {
-        let profile = Profile::load(&cli.profile)?;
+        if let Some(profile) = loaded.get() {
+            return Ok(profile);
+        }
+        let profile = load_profile(cli)?;
         Ok(loaded.get_or_init(|| profile))
     };
     let result = match SourceFile::read(input) {
@@ -779,7 +909,7 @@ fn run_on_found_input(
     destinations: &Destinations,
     protected: &mut Protected,
 ) -> anyhow::Result<(Profile, PathBuf, anyhow::Result<Extracted>)> {
-    let profile = Profile::load(&cli.profile)?;
+    let profile = load_profile(cli)?;
     let input = match &cli.input {
         Some(path) => path.clone(),
         None => {

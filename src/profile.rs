@@ -245,10 +245,11 @@ fn check_fields(file: &ProfileFile, at: &Origin) -> anyhow::Result<()> {
     }
     for (index, root) in file.roots.iter().enumerate() {
         let pattern = root.path.as_deref().unwrap_or_default();
-        if root.last_segment.trim().is_empty() && !pattern.split('/').any(|s| !s.is_empty()) {
+        if root.last_segment.trim().is_empty() && pattern.trim().is_empty() {
             return Err(at.refuse(
                 &[Step::Key("roots"), Step::Index(index)],
-                "names no route: give `last_segment`, a `path` pattern, or both".to_owned(),
+                "names no route: give `last_segment`, a `path` (`/` for the root), or both"
+                    .to_owned(),
             ));
         }
         if !select::HTTP_METHODS
@@ -471,6 +472,9 @@ mod tests {
         // Both given: both must hold.
         assert!(!rule("/app/{app_id}/msg", "app").matches("post", "/app/{app_id}/msg"));
         assert_eq!(full.describe(), "POST /api/v1/app/{app_id}/msg/");
+        let root = rule("/", "");
+        assert!(root.matches("post", "/"));
+        assert!(!root.matches("post", "/app"));
     }
 
     #[test]
@@ -608,10 +612,10 @@ operation = "x creation"
 
     #[test]
     fn a_root_naming_no_route_is_refused() {
-        let text = SMALL.replace("last_segment = \"x\"", "path = \"/\"");
+        let text = SMALL.replace("last_segment = \"x\"", "path = \" \"");
         assert_eq!(
             refusal(&text),
-            "p.toml:8:1: roots[0]: names no route: give `last_segment`, a `path` pattern, or both"
+            "p.toml:8:1: roots[0]: names no route: give `last_segment`, a `path` (`/` for the root), or both"
         );
     }
 

@@ -1,7 +1,8 @@
 //! `svix-distill routes` on the fixture crate in fixtures/routes (its README says what it holds):
 //! the table and its JSON lines, the crate found from a checkout's root and from its src/, OUT,
 //! and the errors: a file that does not parse (exit 2, `path:line:col`), a crate with no route
-//! (exit 1), a missing folder, a file, and an OUT that is a file of the crate (exit 2).
+//! (exit 1), a missing folder, a file, and an OUT that is a file of the crate (exit 2); and
+//! `--route`, which runs one route's operation from the table.
 
 mod support;
 
@@ -26,6 +27,10 @@ fn routes_in(cwd: &Path, args: &[&str]) -> Output {
 
 fn routes(args: &[&str]) -> Output {
     routes_in(&repo(), args)
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_svix-distill"))
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -221,4 +226,71 @@ fn what_is_not_a_crate_folder_is_refused() {
         "{}",
         text(&file.stderr)
     );
+}
+
+/// `--route` runs one route's operation: by operation id or method and path (the full path, or
+/// the one its file registers), a derived profile where no built-in covers it, the built-in one
+/// where one does; `profiles show --route` prints the derived profile to copy.
+#[test]
+fn a_route_is_enough_to_run() {
+    let root = repo().join("fixtures/routes");
+    let list = |args: &[&str]| {
+        let run = bin().arg(&root).args(args).arg("--list").output().unwrap();
+        (
+            run.status.code(),
+            String::from_utf8(run.stdout).unwrap(),
+            String::from_utf8(run.stderr).unwrap(),
+        )
+    };
+    let (code, by_id, _) = list(&["--route", "v1.auth.portal-access"]);
+    assert_eq!(code, Some(0));
+    assert!(by_id.contains("portal_access"), "{by_id}");
+    assert!(!by_id.contains("console_access"), "{by_id}");
+    let (_, by_path, _) = list(&["--route", "POST /api/v1/auth/portal-access/{app_id}"]);
+    assert_eq!(by_path, by_id);
+    let (_, unprefixed, _) = list(&["--route", "post /auth/portal-access/:id"]);
+    assert_eq!(unprefixed, by_id);
+    // A route kept out of OpenAPI runs too.
+    let (code, console, _) = list(&["--route", "POST /auth/console-access/{app_id}"]);
+    assert_eq!(code, Some(0));
+    assert!(console.contains("console_access"), "{console}");
+    // Covered by a built-in profile: that one is used, and said.
+    let (code, _, said) = list(&["--route", "v1.message.create"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        said.contains("the built-in profile message-creation covers it"),
+        "{said}"
+    );
+    // Names no route, or several.
+    let (code, _, said) = list(&["--route", "v1.nothing"]);
+    assert_eq!(code, Some(2));
+    assert!(said.contains("no route of"), "{said}");
+    let (code, _, said) = list(&["--route", "GET /{app_id}"]);
+    assert_eq!(code, Some(2));
+    assert!(said.contains("routes of"), "{said}");
+
+    let shown = bin()
+        .args([
+            "profiles",
+            "show",
+            "--route",
+            "v1.auth.portal-access",
+            "--crate",
+        ])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let toml = String::from_utf8(shown.stdout).unwrap();
+    assert!(toml.contains("name = \"v1.auth.portal-access\""), "{toml}");
+    assert!(
+        toml.contains("path = \"/api/v1/auth/portal-access/{app_id}\""),
+        "{toml}"
+    );
+    // What it prints loads as the profile --route runs with.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("portal.toml");
+    std::fs::write(&saved, &toml).unwrap();
+    let (code, from_file, _) = list(&["-p", saved.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    assert_eq!(from_file, by_id);
 }

@@ -1606,7 +1606,11 @@ pub fn paths_match(pattern: &str, path: &str) -> bool {
     } else {
         (&path, &pattern)
     };
-    !short.is_empty() && long.ends_with(short)
+    // `/` names only itself: an empty pattern is no suffix of every path.
+    if short.is_empty() {
+        return long.is_empty();
+    }
+    long.ends_with(short)
 }
 
 /// Selects a profile's operations: the handlers the file's router registers for one of the
