@@ -148,7 +148,7 @@ fn use_leaves(tree: &syn::UseTree, out: &mut Vec<Option<String>>) {
 
 /// What one top-level item contributes to an [`Inventory`]: its entry (none for test code),
 /// its methods as entries of their own when asked for, and where slices may start and end.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ItemRead {
     entry: Option<Entry>,
     methods: Vec<Entry>,
@@ -1180,13 +1180,67 @@ pub fn select_creation_items(
             roots.push(i);
         }
     }
-    // Handlers routed for other methods are never reached through the closure.
-    let other_handlers: BTreeSet<usize> = routes
+    let other_handlers = other_handlers(inventory, &routes, &roots);
+    let reasons = closure(inventory, queue, &other_handlers);
+    let uses = inventory.use_entries();
+    Ok(Selection {
+        routes,
+        roots,
+        foreign_roots,
+        items: reasons
+            .into_iter()
+            .map(|(entry, reason)| Selected { entry, reason })
+            .collect(),
+        uses,
+    })
+}
+
+/// The handlers routed for other operations than the roots: never reached through the closure.
+fn other_handlers(inventory: &Inventory, routes: &[Route], roots: &[usize]) -> BTreeSet<usize> {
+    routes
         .iter()
         .filter_map(|r| inventory.fn_index(&r.handler))
         .filter(|i| !roots.contains(i))
-        .collect();
+        .collect()
+}
 
+/// For each item of `selection` (in its order), the roots whose own closure holds it, as
+/// indices into `selection.roots`: which operations reach it, so that a caller can tell one
+/// root's items from another's. A root holds itself, and what the router names beside it.
+pub fn roots_reaching(inventory: &Inventory, selection: &Selection) -> Vec<Vec<usize>> {
+    let mut reached = vec![Vec::new(); selection.items.len()];
+    let other_handlers = other_handlers(inventory, &selection.routes, &selection.roots);
+    for (r, &root) in selection.roots.iter().enumerate() {
+        let name = &inventory.entries[root].name;
+        let mut queue = VecDeque::from([(root, Reason::RootFlag)]);
+        for route in selection
+            .routes
+            .iter()
+            .filter(|route| route.handler == *name)
+        {
+            for companion in &route.companions {
+                let target = inventory.values.get(companion);
+                if let Some(&t) = target.or_else(|| inventory.fns.get(companion)) {
+                    queue.push_back((t, Reason::NamedInRouterBeside(name.clone())));
+                }
+            }
+        }
+        for entry in closure(inventory, queue, &other_handlers).into_keys() {
+            if let Ok(i) = selection.items.binary_search_by_key(&entry, |s| s.entry) {
+                reached[i].push(r);
+            }
+        }
+    }
+    reached
+}
+
+/// Everything reachable from `queue`'s items within the file, each with the first reason it
+/// was reached by, never through another operation's handler.
+fn closure(
+    inventory: &Inventory,
+    mut queue: VecDeque<(usize, Reason)>,
+    other_handlers: &BTreeSet<usize>,
+) -> BTreeMap<usize, Reason> {
     let mut reasons: BTreeMap<usize, Reason> = BTreeMap::new();
     while let Some((index, reason)) = queue.pop_front() {
         if reasons.contains_key(&index) {
@@ -1214,17 +1268,7 @@ pub fn select_creation_items(
             }
         }
     }
-    let uses = inventory.use_entries();
-    Ok(Selection {
-        routes,
-        roots,
-        foreign_roots,
-        items: reasons
-            .into_iter()
-            .map(|(entry, reason)| Selected { entry, reason })
-            .collect(),
-        uses,
-    })
+    reasons
 }
 
 fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(usize, Reason)> {
