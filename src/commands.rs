@@ -1064,7 +1064,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         match profile.file.inputs.files.first() {
             Some(file) => vec![file.clone()],
             None => anyhow::bail!(
-                "profile {} names no default file: give --path FILE",
+                "profile {} names no default file: give --path FILE or --path FOLDER",
                 profile.name()
             ),
         }
@@ -1135,12 +1135,20 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         .iter()
         .all(|r| r.added.is_empty() && r.changed.is_empty() && r.removed.is_empty());
     if !history.rows.is_empty() && no_items {
-        output::status(&format!(
-            "no version of {} has a {} route of its own: history mode reads one file, so a \
-             handler routed from another file's router is not found (see --path)",
-            paths.join(", "),
-            profile.describe_roots()
-        ));
+        output::status(&match history.folder {
+            true => format!(
+                "no version of {} registers a {} route",
+                paths.join(", "),
+                profile.describe_roots()
+            ),
+            false => format!(
+                "no version of {} has a {} route of its own: history mode reads one file, so a \
+                 handler routed from another file's router is not found (give their folder to \
+                 --path)",
+                paths.join(", "),
+                profile.describe_roots()
+            ),
+        });
     }
     if history.examples.is_empty() {
         let why = none_after.unwrap_or_else(|| {
