@@ -1510,4 +1510,50 @@ pub fn router() -> ApiRouter<AppState> {
         fn c :: called by a
         ");
     }
+
+    /// Each selected item is attributed to the roots whose own closure holds it: a helper two
+    /// handlers share to both, each handler's own to it alone, and nothing to a handler of
+    /// another operation.
+    #[test]
+    fn each_item_knows_the_roots_that_reach_it() {
+        let text = r#"
+fn shared() {}
+fn only_a() { shared(); }
+fn only_b() { shared(); }
+async fn create_a() { only_a(); }
+async fn create_b() { only_b(); }
+async fn list() { shared(); }
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/app/{app_id}/msg", post(create_a).get(list))
+        .api_route("/v2/app/{app_id}/msg/", post(create_b))
+}
+"#;
+        let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
+        let file = source.parse().unwrap();
+        let inventory = Inventory::new(&source, &file);
+        let profile = Profile::load(crate::profile::DEFAULT).unwrap();
+        let selection = select_creation_items(&inventory, &profile.file.roots, &[]).unwrap();
+        let reached = roots_reaching(&inventory, &selection);
+        let name = |entry: usize| inventory.entries[entry].name.as_str();
+        let shown: Vec<String> = selection
+            .items
+            .iter()
+            .zip(&reached)
+            .map(|(s, roots)| {
+                let roots: Vec<&str> = roots.iter().map(|&r| name(selection.roots[r])).collect();
+                format!("{} <- {}", name(s.entry), roots.join(" "))
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "shared <- create_a create_b",
+                "only_a <- create_a",
+                "only_b <- create_b",
+                "create_a <- create_a",
+                "create_b <- create_b",
+            ]
+        );
+    }
 }

@@ -1137,6 +1137,122 @@ mod tests {
         }
     }
 
+    /// Every fixture file, summarized whole and put together from its pieces, gives the same
+    /// summary, as a focus file or not, with and without a root routed to it, for every
+    /// built-in profile's roots: history mode relies on the pieces (each parsed once across a
+    /// file's versions) standing for the file.
+    #[test]
+    fn a_summary_put_together_from_pieces_is_the_whole_files() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        assert!(files.len() > 10, "{files:?}");
+        let interner = Interner::default();
+        let routed = [("create_endpoint".to_owned(), Reason::RootFlag)];
+        let mut focus_files = 0;
+        for name in [
+            "message-creation",
+            "application-creation",
+            "endpoint-creation",
+        ] {
+            let profile = crate::profile::Profile::load(name).unwrap();
+            for path in &files {
+                let source = SourceFile::read(path).unwrap();
+                let Ok(_) = source.parse() else { continue };
+                let cuts = crate::extract::pieces::cut_points(&source.text);
+                let bounds: Vec<usize> = std::iter::once(0)
+                    .chain(cuts)
+                    .chain([source.text.len()])
+                    .collect();
+                let pieces: Vec<PieceSummary> = bounds
+                    .windows(2)
+                    .map(|w| {
+                        summarize_piece(&source.text[w[0]..w[1]], &profile.file.roots, &interner)
+                            .unwrap()
+                    })
+                    .collect();
+                let pieces: Vec<&PieceSummary> = pieces.iter().collect();
+                for (is_focus, roots) in [(true, &[][..]), (false, &[]), (true, &routed[..])] {
+                    let focus = Focus {
+                        is_focus,
+                        root_rules: &profile.file.roots,
+                        roots,
+                    };
+                    let module = vec!["m".to_owned()];
+                    let whole = summarize_source(&source, module.clone(), &focus, &interner, false)
+                        .unwrap();
+                    let put_together =
+                        summary_of_pieces(&source.path, module, &pieces, &focus, &interner);
+                    focus_files += usize::from(!whole.selected.is_empty());
+                    assert_eq!(
+                        format!("{put_together:?}"),
+                        format!("{whole:?}"),
+                        "{} ({name}, {roots:?})",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert!(focus_files >= 6, "{focus_files}");
+    }
+
+    /// Items other files contribute know which roots reach them: every root whose items name
+    /// them (a helper two handlers call is reached by both, though selection took it through
+    /// the first), and a routed handler that calls a creation function is its own root.
+    #[test]
+    fn picked_items_know_the_roots_that_reach_them() {
+        let routes = r#"
+async fn create_one() { crate::b::only_one(); crate::b::shared(); }
+async fn create_two() { crate::b::shared(); }
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/app/{app_id}/msg", post(create_one))
+        .api_route("/v2/app/{app_id}/msg", post(create_two))
+}
+"#;
+        let helpers = r#"
+pub fn only_one() {}
+pub fn shared() {}
+pub fn unused() {}
+async fn send_example() { crate::a::create_one(); }
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/example", post(send_example))
+}
+"#;
+        let profile = crate::profile::Profile::load("message-creation").unwrap();
+        let interner = Interner::default();
+        let focus = Focus {
+            is_focus: true,
+            root_rules: &profile.file.roots,
+            roots: &[],
+        };
+        let files: Vec<FileSummary> = [("a", routes), ("b", helpers)]
+            .into_iter()
+            .map(|(module, text)| {
+                let path = PathBuf::from(format!("src/{module}.rs"));
+                let source = SourceFile::from_text(&path, text.to_owned());
+                summarize_source(&source, vec![module.to_owned()], &focus, &interner, false)
+                    .unwrap()
+            })
+            .collect();
+        let shown: Vec<String> = select_across_files(&files, &[0], 1)
+            .iter()
+            .map(|p| format!("{} <- {}", p.name, p.reached_by.join(" ")))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "only_one <- create_one",
+                "send_example <- send_example",
+                "shared <- create_one create_two",
+            ]
+        );
+    }
+
     #[test]
     fn use_trees_flatten_with_renames_groups_and_globs() {
         let file: syn::File = syn::parse_str(

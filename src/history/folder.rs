@@ -744,3 +744,148 @@ fn why_dropped(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::units::Role;
+
+    /// A version of `path` holding `items` (each `(name, code)`, a function), with its tokens.
+    fn version(path: &str, items: &[(&str, &str)]) -> Version {
+        let items = items
+            .iter()
+            .map(|(name, code)| {
+                let file: syn::File = syn::parse_str(code).unwrap();
+                let tokens = quote::ToTokens::to_token_stream(&file.items[0]);
+                VersionItem {
+                    kind: "fn",
+                    name: (*name).to_owned(),
+                    self_ty: None,
+                    reached_by: Vec::new(),
+                    role: Role::Helper,
+                    root: false,
+                    called_by_root: false,
+                    bytes: 0..0,
+                    lines: (1, 1),
+                    tokens: crate::pipeline::token_text(tokens),
+                    idents: Default::default(),
+                    names: Vec::new(),
+                    literals: Vec::new(),
+                    docs: Vec::new(),
+                    facts: Vec::new(),
+                    context: Vec::new(),
+                }
+            })
+            .collect();
+        Version {
+            source: SourceFile::from_text(std::path::Path::new(path), String::new()),
+            items,
+            uses: Vec::new(),
+            boundaries: Vec::new(),
+        }
+    }
+
+    fn placed(versions: &[Version]) -> Vec<Placed<'_>> {
+        versions
+            .iter()
+            .flat_map(|version| {
+                version
+                    .items
+                    .iter()
+                    .map(move |item| Placed { version, item })
+            })
+            .collect()
+    }
+
+    /// Names of a side's items at `indices`, each as `file:name`.
+    fn named(side: &[Placed], indices: impl IntoIterator<Item = usize>) -> Vec<String> {
+        indices
+            .into_iter()
+            .map(|i| {
+                let path = side[i].version.source.path.display().to_string();
+                format!("{path}:{}", side[i].item.name)
+            })
+            .collect()
+    }
+
+    const BODY: &str = "{ let a = b(c); d.e(a)?; let f = g(&a, h)?; Ok(f.into()) }";
+    const ROUTER_A: &str = "fn router() -> ApiRouter { ApiRouter::new().api_route(\"/app/{app_id}/endpoint\", post(create_endpoint).get(list_endpoints)) }";
+    const ROUTER_B: &str = "fn router() -> ApiRouter { ApiRouter::new().route(\"/health\", get(health)).layer(TraceLayer::new()) }";
+
+    #[test]
+    fn items_moved_to_another_file_pair_across_files() {
+        let before = [version(
+            "a.rs",
+            &[
+                ("kept", &format!("fn kept() {BODY}")),
+                ("moved", &format!("fn moved() {BODY}")),
+                (
+                    "moved_and_changed",
+                    &format!("fn moved_and_changed() {BODY}"),
+                ),
+                ("router", ROUTER_A),
+                (
+                    "old_name",
+                    "fn old_name(x: u8) -> u8 { let y = x + 1; y * 2 }",
+                ),
+            ],
+        )];
+        let after = [
+            version(
+                "a.rs",
+                &[
+                    ("kept", "fn kept() { other() }"),
+                    (
+                        "new_name",
+                        "fn new_name(x: u8) -> u8 { let y = x + 1; y * 2 }",
+                    ),
+                ],
+            ),
+            version(
+                "b.rs",
+                &[
+                    // Only its visibility changed, as a split module's items' does.
+                    ("moved", &format!("pub(super) fn moved() {BODY}")),
+                    (
+                        "moved_and_changed",
+                        "fn moved_and_changed() { let a = b(c); d.e(a)?; let f = g(&a, h)?; Ok(f) }",
+                    ),
+                ],
+            ),
+            // A namesake of another module: not the router that went away.
+            version("c.rs", &[("router", ROUTER_B)]),
+        ];
+        let (before, after) = (placed(&before), placed(&after));
+        let diff = diff(&before, &after, true);
+        let pairs = |list: &[(usize, usize)]| -> Vec<String> {
+            list.iter()
+                .map(|&(b, a)| format!("{} → {}", named(&before, [b])[0], named(&after, [a])[0]))
+                .collect()
+        };
+        assert_eq!(
+            pairs(&diff.changed),
+            [
+                "a.rs:kept → a.rs:kept",
+                "a.rs:old_name → a.rs:new_name",
+                "a.rs:moved_and_changed → b.rs:moved_and_changed",
+            ]
+        );
+        assert_eq!(pairs(&diff.moved), ["a.rs:moved → b.rs:moved"]);
+        assert_eq!(named(&after, diff.added.clone()), ["c.rs:router"]);
+        assert_eq!(named(&before, diff.removed.clone()), ["a.rs:router"]);
+    }
+
+    #[test]
+    fn a_move_that_only_requalifies_paths_is_unchanged_when_paths_are_mechanical() {
+        let before = [version("a.rs", &[("f", "fn f() { g(); h::i(); }")])];
+        let after = [version(
+            "b.rs",
+            &[("f", "fn f() { super::g(); super::h::i(); }")],
+        )];
+        let (before, after) = (placed(&before), placed(&after));
+        let mechanical = diff(&before, &after, true);
+        assert_eq!((mechanical.moved.len(), mechanical.changed.len()), (1, 0));
+        let strict = diff(&before, &after, false);
+        assert_eq!((strict.moved.len(), strict.changed.len()), (0, 1));
+    }
+}
