@@ -436,3 +436,75 @@ fn readable(text: &str) -> String {
     }
     readable
 }
+
+/// The seam a run over every route splits a commit by: each item carries the root handlers
+/// that reach it, and a pair splits into one per operation. With listing endpoints a root too,
+/// a commit that changes both operations' code is about both, and each part holds only its
+/// own items, with their code before.
+#[test]
+fn a_commit_splits_by_the_operations_that_reach_its_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut built = build(&dir.path().join("work"));
+    let crud = std::fs::read_to_string(built.repo.path().join(CRUD)).unwrap();
+    let scoped = edit(
+        &edit(
+            &crud,
+            "endpoint::Entity::secure_find(app.id)",
+            "endpoint::Entity::secure_find(app.org_id)",
+        ),
+        "endpoint::ActiveModel::new(app.id.clone(), data.url)",
+        "endpoint::ActiveModel::new(app.id.clone(), app.org_id.clone(), data.url)",
+    );
+    let both = built.repo.commit(
+        "Scope endpoint queries to the application's organization",
+        &[(CRUD, Some(&scoped))],
+    );
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let toml = std::fs::read_to_string(manifest_dir.join("profiles/endpoint-creation.toml"))
+        .unwrap()
+        .replacen(
+            "[[roots]]",
+            "[[roots]]\nmethod = \"get\"\nlast_segment = \"endpoint\"\n\n[[roots]]",
+            1,
+        );
+    let profile_path = dir.path().join("endpoints.toml");
+    std::fs::write(&profile_path, toml).unwrap();
+    let profile = svix_distill::profile::Profile::load(profile_path.to_str().unwrap()).unwrap();
+    let repo = svix_distill::history::git::Repo::open(built.repo.path()).unwrap();
+    let options = svix_distill::history::HistoryOptions {
+        paths: vec![FOLDER.to_owned()],
+        since: None,
+        until: "HEAD".to_owned(),
+        imports: svix_distill::extract::units::Imports::None,
+        context_for_writer: false,
+    };
+    let read = svix_distill::history::folder::read_folder(
+        &repo,
+        &options,
+        &Default::default(),
+        &profile.file.roots,
+        |file, choice| svix_distill::pipeline::summarize_chosen(file, &profile, false, choice),
+    )
+    .unwrap();
+    let both = gix::ObjectId::from_hex(both.as_bytes()).unwrap();
+    let commit = read.commits.iter().find(|c| c.id == both).unwrap();
+    let (_, pair) =
+        svix_distill::history::folder::pair_commit(commit, &read, &profile.file.history, FOLDER);
+    let pair = pair.unwrap();
+    assert_eq!(pair.operations(), ["create_endpoint", "list_endpoints"]);
+    let names = |part: &svix_distill::history::Pair| -> Vec<String> {
+        let changed = part.changed.as_ref().unwrap();
+        changed.items.iter().map(|p| p.item.name.clone()).collect()
+    };
+    let listing = pair.for_operation("list_endpoints").unwrap();
+    assert_eq!(names(&listing), ["list_endpoints"]);
+    let before = &listing.changed.as_ref().unwrap().before_code;
+    assert!(
+        before.starts_with("/// List the application's endpoints."),
+        "{before}"
+    );
+    assert!(before.contains("secure_find(app.id)") && !before.contains("insert"));
+    let creating = pair.for_operation("create_endpoint").unwrap();
+    assert_eq!(names(&creating), ["insert_endpoint"]);
+    assert!(pair.for_operation("delete_endpoint").is_none());
+}

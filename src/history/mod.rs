@@ -808,6 +808,38 @@ impl<'v> Pair<'v> {
             .collect();
         names.into_iter().collect()
     }
+
+    /// The part of the pair one operation is about: the items it changed and added that
+    /// `handler` reaches, their code before joined again; None when it reaches none. A run
+    /// over every route writes one example per operation of a commit from these.
+    pub fn for_operation(&self, handler: &str) -> Option<Pair<'v>> {
+        let reaches = |p: &Placed| p.item.reached_by.iter().any(|r| r == handler);
+        let changed = self.changed.as_ref().and_then(|c| {
+            let keep: Vec<usize> = (0..c.items.len())
+                .filter(|&i| reaches(&c.items[i]))
+                .collect();
+            (!keep.is_empty()).then(|| {
+                let before: Vec<Placed<'v>> = keep.iter().map(|&i| c.before[i]).collect();
+                let before_slices: Vec<Slice> =
+                    keep.iter().map(|&i| c.before_slices[i].clone()).collect();
+                Changed {
+                    items: keep.iter().map(|&i| c.items[i]).collect(),
+                    before_code: joined(before.iter().map(|b| b.version).zip(&before_slices)),
+                    before,
+                    before_slices,
+                    changes: keep.iter().map(|&i| c.changes[i].clone()).collect(),
+                }
+            })
+        });
+        let added: Vec<Placed<'v>> = self.added.iter().filter(|p| reaches(p)).copied().collect();
+        (changed.is_some() || !added.is_empty()).then(|| Pair {
+            text: self.text.clone(),
+            commit: self.commit.clone(),
+            parent: self.parent.clone(),
+            changed,
+            added,
+        })
+    }
 }
 
 /// One selected item and the version of its file it stands in.
