@@ -115,7 +115,10 @@ pub enum Command {
     /// not changes. A commit that changed existing items gives a change example (its message and
     /// the code before it as the request, the code after it as the answer); one that added items
     /// gives a new example. Merges, reverts, commits that changed no item, mechanical edits and
-    /// messages of fewer than three words are dropped and counted. Git is read in process.
+    /// messages of fewer than three words are dropped and counted. Given a folder (--path), the
+    /// commits that changed a .rs file in it, items paired across files: an item moved to
+    /// another file keeps its past, and a commit that only moves items is dropped as moved.
+    /// Git is read in process.
     History(HistoryArgs),
     /// Ask a language model which sentences of each line's request and reasoning its code does
     /// not support: the model writer's critic, on any dataset in any of the four formats.
@@ -326,8 +329,10 @@ pub struct HistoryArgs {
 
     /// The file to follow, relative to the repository's root; repeatable. By default the
     /// profile's first default file (server/svix-server/src/v1/endpoints/message.rs for
-    /// message creation).
-    #[arg(long, value_name = "FILE")]
+    /// message creation). A folder (server/svix-server/src/v1/endpoints) follows every commit
+    /// that changed a .rs file in it, the profile's selection run over all its files at each
+    /// version, and an item moved to another file followed as the same item.
+    #[arg(long, value_name = "FILE|FOLDER")]
     pub path: Vec<String>,
 
     /// Only commits after REV (a commit id, branch or tag): for a CI job that appends the

@@ -1427,7 +1427,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         match profile.file.inputs.files.first() {
             Some(file) => vec![file.clone()],
             None => anyhow::bail!(
-                "profile {} names no default file: give --path FILE",
+                "profile {} names no default file: give --path FILE or --path FOLDER",
                 profile.name()
             ),
         }
@@ -1493,18 +1493,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     if let Some(refused) = left_out(&history.dropped, &args.repo, args.write.strict) {
         return Err(refused);
     }
-    let no_items = history
-        .rows
-        .iter()
-        .all(|r| r.added.is_empty() && r.changed.is_empty() && r.removed.is_empty());
-    if !history.rows.is_empty() && no_items {
-        output::status(&format!(
-            "no version of {} has a {} route of its own: history mode reads one file, so a \
-             handler routed from another file's router is not found (see --path)",
-            paths.join(", "),
-            profile.describe_roots()
-        ));
-    }
+    say_when_no_version_has_items(&history, &paths, &profile);
     if history.examples.is_empty() {
         let why = none_after.unwrap_or_else(|| {
             format!(
@@ -1538,6 +1527,30 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         output::status(&tally.line());
     }
     put_out(&outputs, args.write.check)
+}
+
+/// A history whose versions hold none of the profile's items says so on stderr: the root
+/// routes exist nowhere it looked (for one file, perhaps in another file's router).
+fn say_when_no_version_has_items(history: &history::History, paths: &[String], profile: &Profile) {
+    let no_items = history.rows.iter().all(|r| {
+        r.added.is_empty() && r.changed.is_empty() && r.removed.is_empty() && r.moved.is_empty()
+    });
+    if !history.rows.is_empty() && no_items {
+        output::status(&match history.folder {
+            true => format!(
+                "no version of {} registers a {} route",
+                paths.join(", "),
+                profile.describe_roots()
+            ),
+            false => format!(
+                "no version of {} has a {} route of its own: history mode reads one file, so a \
+                 handler routed from another file's router is not found (give their folder to \
+                 --path)",
+                paths.join(", "),
+                profile.describe_roots()
+            ),
+        });
+    }
 }
 
 /// A history run with no example: exit 1 saying why, or under `--allow-empty` a note, and the

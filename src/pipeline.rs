@@ -26,10 +26,8 @@ use crate::extract::text::{is_keyword, stable_hash};
 use crate::extract::tree;
 use crate::extract::units::Role;
 use crate::extract::units::{self, Imports, Unit};
-use crate::history::git::{FileCommit, Repo};
-use crate::history::{
-    self, CommitRow, History, HistoryOptions, Version, VersionItem, VersionKey, VersionUse,
-};
+use crate::history::git::Repo;
+use crate::history::{self, CommitRow, History, HistoryOptions, Version, VersionItem, VersionUse};
 use crate::profile::{self, Profile};
 use crate::write::template::TemplateWriter;
 use crate::write::{self, Brief, BriefItem, ChangeBrief, Exhausted, HistoryBrief, Pending, Writer};
@@ -1118,15 +1116,36 @@ pub fn summarize_version(
     profile: &Profile,
     context: bool,
 ) -> anyhow::Result<Version> {
+    summarize_chosen(
+        source,
+        profile,
+        context,
+        &history::folder::FileChoice::default(),
+    )
+}
+
+/// [`summarize_version`] of one file of a folder's version: besides the roots its own router
+/// registers, the roots another file's router routes to it and the items other files reach in
+/// it (`choice`, from selection across the folder), as crate mode selects them.
+pub fn summarize_chosen(
+    source: SourceFile,
+    profile: &Profile,
+    context: bool,
+    choice: &history::folder::FileChoice,
+) -> anyhow::Result<Version> {
+    let with_methods = choice.picks.iter().any(|p| p.self_ty.is_some());
     let ((inventory, selection, _names), seen) = parse::two_passes(
         &source,
         || Ok(()),
-        |at, i, item, node| select::read_item(at, i, item, node, false, context),
+        |at, i, item, node| select::read_item(at, i, item, node, with_methods, context),
         |(), reads| {
             let inventory = Inventory::from_items(reads);
-            let selection = select::select_creation_items(&inventory, &profile.file.roots, &[])
+            let selection =
+                select::select_creation_items(&inventory, &profile.file.roots, &choice.roots)
+                    .with_context(|| format!("cannot select from {}", source.path.display()))?;
+            let selection = with_picks(&inventory, selection, &choice.picks)
                 .with_context(|| format!("cannot select from {}", source.path.display()))?;
-            let chosen = if selection.roots.is_empty() {
+            let chosen = if selection.roots.is_empty() && choice.picks.is_empty() {
                 Vec::new()
             } else {
                 chosen_items(&inventory, &selection)
@@ -1168,10 +1187,17 @@ pub fn summarize_version(
                 .collect(),
         })
         .collect();
-    let items = if selection.roots.is_empty() {
+    let items = if selection.roots.is_empty() && choice.picks.is_empty() {
         Vec::new()
     } else {
-        version_items(&source, &inventory, &selection, seen, profile, context)
+        let reached_by = reached_by(&inventory, &selection, &choice.picks);
+        let read = VersionRead {
+            source: &source,
+            inventory: &inventory,
+            selection: &selection,
+            reached_by,
+        };
+        version_items(&read, seen, profile, context)
     };
     let boundaries = inventory.boundaries().to_vec();
     Ok(Version {
@@ -1180,6 +1206,76 @@ pub fn summarize_version(
         uses,
         boundaries,
     })
+}
+
+/// A selection with the items other files reach in the file added (each picked function or
+/// method, a routed handler that calls a creation function as a root), in entry order.
+fn with_picks(
+    inventory: &Inventory,
+    mut selection: Selection,
+    picks: &[tree::Pick],
+) -> anyhow::Result<Selection> {
+    for pick in picks {
+        let entry = match &pick.self_ty {
+            Some(ty) => inventory.method_index(ty, &pick.name),
+            None => inventory.fn_index(&pick.name),
+        };
+        let Some(entry) = entry else {
+            return Err(InternalError(format!("no {} to pick any more", pick.name)).into());
+        };
+        if pick.root && !selection.roots.contains(&entry) {
+            selection.roots.push(entry);
+        }
+        if selection.items.iter().all(|s| s.entry != entry) {
+            selection.items.push(select::Selected {
+                entry,
+                reason: pick.reason.clone(),
+            });
+        }
+    }
+    selection.items.sort_by_key(|s| s.entry);
+    Ok(selection)
+}
+
+/// For each selected item, the root handlers that reach it: in the file
+/// ([`select::roots_reaching`]), and for an item another file reaches, the roots selection
+/// across files says reach it. Names, each once, in name order.
+fn reached_by(
+    inventory: &Inventory,
+    selection: &Selection,
+    picks: &[tree::Pick],
+) -> BTreeMap<usize, Vec<String>> {
+    let mut by: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    let reaching = select::roots_reaching(inventory, selection);
+    for (s, roots) in selection.items.iter().zip(reaching) {
+        let names = roots
+            .into_iter()
+            .map(|r| inventory.entries[selection.roots[r]].name.clone());
+        by.entry(s.entry).or_default().extend(names);
+    }
+    for pick in picks {
+        let entry = match &pick.self_ty {
+            Some(ty) => inventory.method_index(ty, &pick.name),
+            None => inventory.fn_index(&pick.name),
+        };
+        if let Some(entry) = entry {
+            by.entry(entry)
+                .or_default()
+                .extend(pick.reached_by.iter().cloned());
+        }
+    }
+    by.into_iter()
+        .map(|(entry, names)| (entry, names.into_iter().collect()))
+        .collect()
+}
+
+/// One version's selection, as [`version_items`] reads it.
+struct VersionRead<'a> {
+    source: &'a SourceFile,
+    inventory: &'a Inventory,
+    selection: &'a Selection,
+    /// By entry: the root handlers that reach each selected item.
+    reached_by: BTreeMap<usize, Vec<String>>,
 }
 
 /// What the syntax tree says of one selected item of a version.
@@ -1193,13 +1289,17 @@ struct Seen {
 /// A version's selected items (its `use` declarations aside), each with its facts, role,
 /// tokens and the names and literals worth saying when they change.
 fn version_items(
-    source: &SourceFile,
-    inventory: &Inventory,
-    selection: &Selection,
+    read: &VersionRead,
     seen: Vec<Seen>,
     profile: &Profile,
     context: bool,
 ) -> Vec<VersionItem> {
+    let VersionRead {
+        source,
+        inventory,
+        selection,
+        ..
+    } = *read;
     let reach: BTreeMap<usize, context::Reach> = if context {
         selection
             .items
@@ -1253,6 +1353,8 @@ fn version_items(
         items.push(VersionItem {
             kind: entry.kind.label(),
             name: entry.name.clone(),
+            self_ty: entry.self_ty.clone(),
+            reached_by: read.reached_by.get(&s.entry).cloned().unwrap_or_default(),
             role: units::role_of(&alone, inventory, selection, own, &types),
             root: selection.roots.contains(&s.entry),
             called_by_root: called_by_roots.contains(&entry.name.as_str()),
@@ -1365,7 +1467,8 @@ fn salient_tokens(tokens: proc_macro2::TokenStream, said: &mut Salient) {
 /// History mode: reads the history of each path (history/) and turns every commit that changed
 /// the profile's items into examples, oldest first, written by `writer` (one value for the
 /// whole history, so that it can vary what it says across commits) and checked as every
-/// example is.
+/// example is. Given a folder, the commits that changed a `.rs` file in it, with selection run
+/// over the folder's files at each version ([`history::folder`]).
 pub fn extract_history(
     repo: &Repo,
     profile: &Profile,
@@ -1373,29 +1476,60 @@ pub fn extract_history(
     progress: &tree::ProgressHook,
     writer: &dyn Writer,
 ) -> anyhow::Result<History> {
+    let rules = &profile.file.history;
+    if history::folder::follows_folders(repo, options)? {
+        let read = history::folder::read_folder(
+            repo,
+            options,
+            progress,
+            &profile.file.roots,
+            |file, choice| summarize_chosen(file, profile, options.context_for_writer, choice),
+        )?;
+        let shown = options.paths.join(", ");
+        let pairs = read
+            .commits
+            .iter()
+            .map(|commit| history::folder::pair_commit(commit, &read, rules, &shown));
+        let mut history = history_of(pairs, profile, options, writer)?;
+        history.folder = true;
+        return Ok(history);
+    }
     let (commits, versions) = history::read_versions(repo, options, progress, |file| {
         summarize_version(file, profile, options.context_for_writer)
     })?;
+    let pairs = commits
+        .iter()
+        .map(|commit| history::pair_commit(commit, &versions, rules));
+    history_of(pairs, profile, options, writer)
+}
+
+/// The examples of each commit's pair (or why it has none), in order, and the versions they
+/// are sliced from; then the check.
+fn history_of<'v>(
+    pairs: impl Iterator<Item = (CommitRow, Result<history::Pair<'v>, history::Dropped>)>,
+    profile: &Profile,
+    options: &HistoryOptions,
+    writer: &dyn Writer,
+) -> anyhow::Result<History> {
     let mut history = History::default();
     // The versions the examples are sliced from, by (path, commit).
-    let mut used: BTreeMap<(String, String), VersionKey> = BTreeMap::new();
+    let mut used: BTreeMap<(String, String), &'v Version> = BTreeMap::new();
     // The row of each example's commit, by the example's position.
     let mut row_of: Vec<usize> = Vec::new();
-    for commit in &commits {
-        let (row, made) = history_examples_of(commit, &versions, profile, options, writer)?;
+    for (row, pair) in pairs {
+        let made = match &pair {
+            Ok(pair) => history_examples_of(&row.short, pair, profile, options, writer)?,
+            Err(why) => Err(why.clone()),
+        };
         let outcome = match made {
             Ok(made) if made.is_empty() => Err(history::Dropped::Repeats),
             Ok(made) => {
-                for example in &made {
-                    let after = (commit.path.clone(), commit.blob);
-                    let before = (commit.parent_path.clone(), commit.parent_blob);
-                    for (slices, (path, blob)) in
-                        [(&example.slices, after), (&example.before, before)]
-                    {
-                        if let (Some(slice), Some(blob)) = (slices.first(), blob) {
-                            let commit = slice.commit.clone().unwrap_or_default();
-                            used.insert((path.clone(), commit), (path, blob));
-                        }
+                let pair = pair.as_ref().ok();
+                for slice in made.iter().flat_map(|e| e.slices.iter().chain(&e.before)) {
+                    let commit = slice.commit.clone().unwrap_or_default();
+                    if let Some(version) = pair.and_then(|p| p.version_at(&slice.path, &commit)) {
+                        let path = slice.path.to_string_lossy().into_owned();
+                        used.insert((path, commit), version);
                     }
                 }
                 row_of.extend(std::iter::repeat_n(history.rows.len(), made.len()));
@@ -1415,32 +1549,25 @@ pub fn extract_history(
             *total = count;
         }
     }
-    for (key, version_key) in &used {
-        if let Some(Ok(version)) = versions.get(version_key) {
-            history.sources.insert(key.clone(), version.source.clone());
-        }
+    for (key, version) in &used {
+        history.sources.insert(key.clone(), version.source.clone());
     }
-    check_history(&mut history, &versions, &used, profile, &row_of)?;
+    check_history(&mut history, &used, profile, &row_of)?;
     Ok(history)
 }
 
-/// One commit's row for `--list`, and its examples or why it has none.
+/// One commit's examples (`short` its short id): a change example for the items it changed,
+/// a new example for those it added; none where the writer has nothing new.
 fn history_examples_of(
-    commit: &FileCommit,
-    versions: &BTreeMap<VersionKey, Result<Version, String>>,
+    short: &str,
+    pair: &history::Pair,
     profile: &Profile,
     options: &HistoryOptions,
     writer: &dyn Writer,
-) -> anyhow::Result<(CommitRow, Result<Vec<Example>, history::Dropped>)> {
-    let (row, pair) = history::pair_commit(commit, versions, &profile.file.history);
-    let pair = match pair {
-        Ok(pair) => pair,
-        Err(why) => return Ok((row, Err(why))),
-    };
+) -> anyhow::Result<Result<Vec<Example>, history::Dropped>> {
     let mut made: Vec<Example> = Vec::new();
     let about = |key: String, items, change| CommitExample {
         key,
-        after: pair.after,
         items,
         history: HistoryBrief {
             message: &pair.text,
@@ -1453,7 +1580,7 @@ fn history_examples_of(
             before_code: &changed.before_code,
             changes: &changed.changes,
         };
-        let key = format!("change:{}", commit.short_id());
+        let key = format!("change:{short}");
         let example = write_history_example(
             &about(key, &changed.items, Some(change)),
             options.imports,
@@ -1466,7 +1593,7 @@ fn history_examples_of(
         }
     }
     if !pair.added.is_empty() {
-        let key = format!("new:{}", commit.short_id());
+        let key = format!("new:{short}");
         let about = about(key, &pair.added, None);
         made.extend(write_history_example(
             &about,
@@ -1475,21 +1602,20 @@ fn history_examples_of(
             writer,
         )?);
     }
-    Ok((row, Ok(made)))
+    Ok(Ok(made))
 }
 
-/// One history example to write: `items` of the version `after`, at `commit`.
+/// One history example to write: `items` (each with its version), at `commit`.
 struct CommitExample<'v> {
     key: String,
-    after: &'v Version,
-    items: &'v [&'v VersionItem],
+    items: &'v [history::Placed<'v>],
     history: HistoryBrief<'v>,
     commit: &'v str,
 }
 
-/// One example about `about.items` of its version: its code (the `use` declarations `imports`
-/// keeps, then the items), and the writer's text; none when the writer has nothing that
-/// repeats no earlier example.
+/// One example about `about.items`: its code (for each file in turn, the `use` declarations
+/// `imports` keeps for its items, then the items), and the writer's text; none when the writer
+/// has nothing that repeats no earlier example.
 fn write_history_example(
     about: &CommitExample,
     imports: Imports,
@@ -1498,34 +1624,40 @@ fn write_history_example(
 ) -> anyhow::Result<Option<Example>> {
     let CommitExample {
         key,
-        after,
         items,
         history,
         commit,
     } = about;
-    let primary = items.iter().position(|i| i.root).unwrap_or(0);
-    let mut idents = std::collections::BTreeSet::new();
-    for item in *items {
-        idents.extend(item.idents.iter().cloned());
+    let primary = items.iter().position(|i| i.item.root).unwrap_or(0);
+    let main = items[primary].version;
+    let mut parts: Vec<(&Version, Slice)> = Vec::new();
+    for group in items.chunk_by(|a, b| std::ptr::eq(a.version, b.version)) {
+        let version = group[0].version;
+        let mut idents = std::collections::BTreeSet::new();
+        for placed in group {
+            idents.extend(placed.item.idents.iter().cloned());
+        }
+        let uses = match imports {
+            Imports::None => Vec::new(),
+            Imports::Used => version.use_runs_for(|u| u.names.iter().any(|n| idents.contains(n))),
+            Imports::All => version.use_runs_for(|_| true),
+        };
+        let ranges = uses
+            .into_iter()
+            .chain(group.iter().map(|p| p.item.bytes.clone()));
+        parts.extend(ranges.map(|bytes| (version, history::slice_of(version, bytes, commit))));
     }
-    let uses = match imports {
-        Imports::None => Vec::new(),
-        Imports::Used => after.use_runs_for(|u| u.names.iter().any(|n| idents.contains(n))),
-        Imports::All => after.use_runs_for(|_| true),
-    };
-    let slices: Vec<Slice> = uses
-        .into_iter()
-        .chain(items.iter().map(|i| i.bytes.clone()))
-        .map(|bytes| history::slice_of(after, bytes, commit))
-        .collect();
-    let code = history::joined(after, &slices);
-    let file_facts: write::FileFacts = after.items.iter().map(|i| i.facts.clone()).collect();
+    let code = history::joined(parts.iter().map(|(v, s)| (*v, s)));
+    let slices: Vec<Slice> = parts.into_iter().map(|(_, s)| s).collect();
+    let file_facts: write::FileFacts = main.items.iter().map(|i| i.facts.clone()).collect();
+    let item_list: Vec<&VersionItem> = items.iter().map(|p| p.item).collect();
+    let primary_item = item_list[primary];
     let brief = Brief {
         vocabulary: &profile.file.vocabulary,
         key: key.clone(),
-        role: items[primary].role,
-        name: items[primary].name.clone(),
-        items: items
+        role: primary_item.role,
+        name: primary_item.name.clone(),
+        items: item_list
             .iter()
             .map(|i| BriefItem {
                 name: &i.name,
@@ -1535,13 +1667,13 @@ fn write_history_example(
         primary,
         callees: Vec::new(),
         route: None,
-        called_by_root: items[primary].called_by_root,
+        called_by_root: primary_item.called_by_root,
         field_of: None,
         file_facts,
         code: &code,
-        file_text: &after.source.text,
-        path: &after.source.path,
-        context: history_context(items, &code),
+        file_text: &main.source.text,
+        path: &main.source.path,
+        context: history_context(&item_list, &code),
         variant: 0,
         voice: Voice::Commit,
         history: Some(*history),
@@ -1553,8 +1685,8 @@ fn write_history_example(
     };
     Ok(Some(Example {
         unit: key.clone(),
-        group: format!("item:{}", items[primary].name),
-        kind: items[primary].role.name(),
+        group: format!("item:{}", primary_item.name),
+        kind: primary_item.role.name(),
         voice: Voice::Commit,
         variant: 0,
         request: text.request,
@@ -1597,8 +1729,7 @@ fn history_context(items: &[&VersionItem], code: &str) -> Vec<ContextItem> {
 /// code is a bug, and nothing is written.
 fn check_history(
     history: &mut History,
-    versions: &BTreeMap<VersionKey, Result<Version, String>>,
-    used: &BTreeMap<(String, String), VersionKey>,
+    used: &BTreeMap<(String, String), &Version>,
     profile: &Profile,
     row_of: &[usize],
 ) -> anyhow::Result<()> {
@@ -1607,10 +1738,7 @@ fn check_history(
         .iter()
         .map(|(key, file)| check::Source {
             file,
-            items: match used.get(key).and_then(|v| versions.get(v)) {
-                Some(Ok(version)) => version.boundaries.as_slice(),
-                _ => &[],
-            },
+            items: used.get(key).map_or(&[], |v| v.boundaries.as_slice()),
             commit: Some(key.1.as_str()),
         })
         .collect();

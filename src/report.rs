@@ -344,7 +344,8 @@ pub fn crate_choice(input: &Path, choice: &CrateChoice, focus: &str) -> Option<S
 }
 
 /// `history --list`: one line per commit: short id, kept (with its example count) or dropped
-/// (with why), the items it added (+), changed (~) and removed (-), and its subject.
+/// (with why), the items it added (+), changed (~), removed (-) and moved to another file
+/// unchanged (>, a folder's history), and its subject.
 pub fn history_table(rows: &[crate::history::CommitRow]) -> String {
     let outcomes: Vec<String> = rows
         .iter()
@@ -368,6 +369,7 @@ pub fn history_table(rows: &[crate::history::CommitRow]) -> String {
             parts.extend(names('+', &r.added));
             parts.extend(names('~', &r.changed));
             parts.extend(names('-', &r.removed));
+            parts.extend(names('>', &r.moved));
             if parts.is_empty() {
                 "·".to_owned()
             } else {
@@ -395,8 +397,12 @@ pub fn history_table(rows: &[crate::history::CommitRow]) -> String {
 /// The summary of a history run: commits read, kept, and dropped by reason.
 pub fn history_summary(history: &crate::history::History) -> String {
     let kept = history.rows.iter().filter(|r| r.outcome.is_ok()).count();
+    let followed = match history.folder {
+        true => "a .rs file of the folder",
+        false => "the file",
+    };
     let mut summary = format!(
-        "{} commit(s) changed the file: {kept} kept ({} examples)",
+        "{} commit(s) changed {followed}: {kept} kept ({} examples)",
         history.rows.len(),
         history.examples.len()
     );

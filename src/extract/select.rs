@@ -148,7 +148,7 @@ fn use_leaves(tree: &syn::UseTree, out: &mut Vec<Option<String>>) {
 
 /// What one top-level item contributes to an [`Inventory`]: its entry (none for test code),
 /// its methods as entries of their own when asked for, and where slices may start and end.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ItemRead {
     entry: Option<Entry>,
     methods: Vec<Entry>,
@@ -1669,13 +1669,67 @@ pub fn select_creation_items(
             roots.push(i);
         }
     }
-    // Handlers routed for other methods are never reached through the closure.
-    let other_handlers: BTreeSet<usize> = routes
+    let other_handlers = other_handlers(inventory, &routes, &roots);
+    let reasons = closure(inventory, queue, &other_handlers);
+    let uses = inventory.use_entries();
+    Ok(Selection {
+        routes,
+        roots,
+        foreign_roots,
+        items: reasons
+            .into_iter()
+            .map(|(entry, reason)| Selected { entry, reason })
+            .collect(),
+        uses,
+    })
+}
+
+/// The handlers routed for other operations than the roots: never reached through the closure.
+fn other_handlers(inventory: &Inventory, routes: &[Route], roots: &[usize]) -> BTreeSet<usize> {
+    routes
         .iter()
         .filter_map(|r| inventory.fn_index(&r.handler))
         .filter(|i| !roots.contains(i))
-        .collect();
+        .collect()
+}
 
+/// For each item of `selection` (in its order), the roots whose own closure holds it, as
+/// indices into `selection.roots`: which operations reach it, so that a caller can tell one
+/// root's items from another's. A root holds itself, and what the router names beside it.
+pub fn roots_reaching(inventory: &Inventory, selection: &Selection) -> Vec<Vec<usize>> {
+    let mut reached = vec![Vec::new(); selection.items.len()];
+    let other_handlers = other_handlers(inventory, &selection.routes, &selection.roots);
+    for (r, &root) in selection.roots.iter().enumerate() {
+        let name = &inventory.entries[root].name;
+        let mut queue = VecDeque::from([(root, Reason::RootFlag)]);
+        for route in selection
+            .routes
+            .iter()
+            .filter(|route| route.handler == *name)
+        {
+            for companion in &route.companions {
+                let target = inventory.values.get(companion);
+                if let Some(&t) = target.or_else(|| inventory.fns.get(companion)) {
+                    queue.push_back((t, Reason::NamedInRouterBeside(name.clone())));
+                }
+            }
+        }
+        for entry in closure(inventory, queue, &other_handlers).into_keys() {
+            if let Ok(i) = selection.items.binary_search_by_key(&entry, |s| s.entry) {
+                reached[i].push(r);
+            }
+        }
+    }
+    reached
+}
+
+/// Everything reachable from `queue`'s items within the file, each with the first reason it
+/// was reached by, never through another operation's handler.
+fn closure(
+    inventory: &Inventory,
+    mut queue: VecDeque<(usize, Reason)>,
+    other_handlers: &BTreeSet<usize>,
+) -> BTreeMap<usize, Reason> {
     let mut reasons: BTreeMap<usize, Reason> = BTreeMap::new();
     while let Some((index, reason)) = queue.pop_front() {
         if reasons.contains_key(&index) {
@@ -1703,17 +1757,7 @@ pub fn select_creation_items(
             }
         }
     }
-    let uses = inventory.use_entries();
-    Ok(Selection {
-        routes,
-        roots,
-        foreign_roots,
-        items: reasons
-            .into_iter()
-            .map(|(entry, reason)| Selected { entry, reason })
-            .collect(),
-        uses,
-    })
+    reasons
 }
 
 fn resolve(inventory: &Inventory, from: &Entry, reference: &Reference) -> Vec<(usize, Reason)> {
@@ -1954,5 +1998,51 @@ pub fn router() -> ApiRouter<AppState> {
         fn b :: called by a
         fn c :: called by a
         ");
+    }
+
+    /// Each selected item is attributed to the roots whose own closure holds it: a helper two
+    /// handlers share to both, each handler's own to it alone, and nothing to a handler of
+    /// another operation.
+    #[test]
+    fn each_item_knows_the_roots_that_reach_it() {
+        let text = r#"
+fn shared() {}
+fn only_a() { shared(); }
+fn only_b() { shared(); }
+async fn create_a() { only_a(); }
+async fn create_b() { only_b(); }
+async fn list() { shared(); }
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/app/{app_id}/msg", post(create_a).get(list))
+        .api_route("/v2/app/{app_id}/msg/", post(create_b))
+}
+"#;
+        let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());
+        let file = source.parse().unwrap();
+        let inventory = Inventory::new(&source, &file);
+        let profile = Profile::load(crate::profile::DEFAULT).unwrap();
+        let selection = select_creation_items(&inventory, &profile.file.roots, &[]).unwrap();
+        let reached = roots_reaching(&inventory, &selection);
+        let name = |entry: usize| inventory.entries[entry].name.as_str();
+        let shown: Vec<String> = selection
+            .items
+            .iter()
+            .zip(&reached)
+            .map(|(s, roots)| {
+                let roots: Vec<&str> = roots.iter().map(|&r| name(selection.roots[r])).collect();
+                format!("{} <- {}", name(s.entry), roots.join(" "))
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "shared <- create_a create_b",
+                "only_a <- create_a",
+                "only_b <- create_b",
+                "create_a <- create_a",
+                "create_b <- create_b",
+            ]
+        );
     }
 }

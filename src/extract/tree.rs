@@ -14,7 +14,7 @@ use crate::extract::select::{self, Inventory, Kind, Reason, Reference, RootRule}
 use crate::extract::source::{self, Located, LocatedError, Outline, SourceFile};
 
 /// Folders left out of a walk unless `--include` names them; hidden ones (`.name`) too.
-const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];
+pub const SKIPPED_FOLDERS: [&str; 4] = ["target", "tests", "benches", "examples"];
 
 /// How a directory is walked and how far selection reaches.
 #[derive(Debug, Clone)]
@@ -356,6 +356,9 @@ pub struct FileSummary {
     pub routes: Vec<(String, String)>,
     /// For a focus file: the names (and self types) of what single-file selection takes.
     pub selected: Vec<(String, Option<String>)>,
+    /// For each of `selected`, the names of the roots that reach it in the file
+    /// ([`select::roots_reaching`]).
+    pub reached_by: Vec<Vec<String>>,
     /// For a focus file: the creation functions proper, the roots and what they call directly.
     /// A handler elsewhere that calls one of these is part of the operation too; one that only
     /// shares a helper further down (a validation check) is not.
@@ -397,6 +400,36 @@ pub fn summarize(
     outlines: bool,
 ) -> Result<FileSummary, TreeError> {
     let source = SourceFile::read(path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
+    let focus = Focus {
+        is_focus,
+        root_rules,
+        roots,
+    };
+    summarize_source(&source, module, &focus, interner, outlines)
+}
+
+/// Whether a file is a focus file, and what makes a root in it.
+pub struct Focus<'a> {
+    pub is_focus: bool,
+    pub root_rules: &'a [RootRule],
+    /// Roots routed from another file's router, each with why.
+    pub roots: &'a [(String, Reason)],
+}
+
+/// [`summarize`] of a file already read (history mode reads its files out of git).
+pub fn summarize_source(
+    source: &SourceFile,
+    module: Vec<String>,
+    focus: &Focus,
+    interner: &Interner,
+    outlines: bool,
+) -> Result<FileSummary, TreeError> {
+    let path = &source.path;
+    let Focus {
+        is_focus,
+        root_rules,
+        roots,
+    } = *focus;
     let file = source.parse().map_err(TreeError::Parse)?;
     // Straight from the tree: byte ranges (which cost a re-serialization of every item) are
     // only worked out later, for the few files that contribute examples.
@@ -406,15 +439,20 @@ pub fn summarize(
             use_entries(&u.tree, &mut Vec::new(), &mut uses, interner);
         }
     }
-    let outlined = outlines.then(|| Located::whole(&source));
-    let (mut items, impls) = item_summaries(&file, &uses, interner, outlined);
-    let routes = select::find_routes_in(&file)
-        .into_iter()
-        .map(|r| (r.method, r.handler))
-        .collect();
-    // Only a focus file needs the full inventory, for single-file selection.
-    let focus = if is_focus {
-        focus_selection(&source, &file, root_rules, roots, interner, &mut items)
+    let outlined = outlines.then(|| Located::whole(source));
+    let (mut items, impls) = item_summaries(&file, Some(&uses), interner, outlined);
+    let found = select::find_routes_in(&file);
+    let has_root = found.iter().any(|r| {
+        root_rules
+            .iter()
+            .any(|rule| rule.matches(&r.method, &r.path()))
+    });
+    let routes = found.into_iter().map(|r| (r.method, r.handler)).collect();
+    // Only a focus file with a root needs the full inventory, for single-file selection: with
+    // none, that selection takes nothing.
+    let focus = if is_focus && (has_root || !roots.is_empty()) {
+        let inventory = Inventory::new(source, &file);
+        focus_selection(&inventory, root_rules, roots, interner, &mut items)
     } else {
         FocusSelection::default()
     };
@@ -429,29 +467,158 @@ pub fn summarize(
         items,
         routes,
         selected: focus.selected,
+        reached_by: focus.reached_by,
         creation: focus.creation,
         foreign_roots: focus.foreign_roots,
         impls,
     })
 }
 
+/// Whether a path whose first segment is `first` could lead into another module of the crate,
+/// given the file's `use` entries: through `crate`, `self` or `super`, or a name a `use` brings
+/// in (any name, when a glob import could bring it in).
+struct LeadsOut<'a> {
+    imported: BTreeSet<&'a str>,
+    has_glob: bool,
+}
+
+impl<'a> LeadsOut<'a> {
+    fn of(uses: &'a [UseEntry]) -> LeadsOut<'a> {
+        LeadsOut {
+            imported: uses.iter().filter(|u| !u.glob).map(|u| &*u.alias).collect(),
+            has_glob: uses.iter().any(|u| u.glob),
+        }
+    }
+
+    fn keeps(&self, first: &str) -> bool {
+        self.has_glob
+            || matches!(first, "crate" | "self" | "super")
+            || self.imported.contains(first)
+    }
+}
+
+/// What one piece of a file (a run of whole top-level items, cut where
+/// [`crate::extract::pieces::cut_points`] cuts) says toward the file's summary, read alone:
+/// its `use` entries, its items with every path they name, its routes, and whether one of them
+/// is a root. A history reads many versions of a file that share most of their items: each
+/// distinct piece is parsed once.
+#[derive(Debug, Clone)]
+pub struct PieceSummary {
+    uses: Vec<UseEntry>,
+    items: Vec<ItemSummary>,
+    routes: Vec<(String, String)>,
+    has_root: bool,
+    /// Each item read for selection (its byte ranges count from the piece's start: selection
+    /// reads none of them).
+    reads: Vec<select::ItemRead>,
+}
+
+/// Parses a piece of a file alone and reads what [`summary_of_pieces`] needs of it.
+pub fn summarize_piece(
+    text: &str,
+    root_rules: &[RootRule],
+    interner: &Interner,
+) -> Result<PieceSummary, TreeError> {
+    let source = SourceFile::from_text(Path::new("piece.rs"), text.to_owned());
+    let file = source.parse().map_err(TreeError::Parse)?;
+    let mut uses = Vec::new();
+    for item in &file.items {
+        if let syn::Item::Use(u) = item {
+            use_entries(&u.tree, &mut Vec::new(), &mut uses, interner);
+        }
+    }
+    let (items, _) = item_summaries(&file, None, interner, None);
+    let at = Located::whole(&source);
+    let reads = crate::extract::parse::ItemKey::of_piece(&file, 0)
+        .map(|(key, item, range)| select::read_item(at, key, item, range, false, false))
+        .collect();
+    let found = select::find_routes_in(&file);
+    let has_root = found.iter().any(|r| {
+        root_rules
+            .iter()
+            .any(|rule| rule.matches(&r.method, &r.path()))
+    });
+    Ok(PieceSummary {
+        uses,
+        items,
+        routes: found.into_iter().map(|r| (r.method, r.handler)).collect(),
+        has_root,
+        reads,
+    })
+}
+
+/// A file's summary put together from its pieces' (in file order): what [`summarize_source`]
+/// makes of the file, the selection of a focus file with a root made from the pieces' items.
+pub fn summary_of_pieces(
+    path: &Path,
+    module: Vec<String>,
+    pieces: &[&PieceSummary],
+    focus: &Focus,
+    interner: &Interner,
+) -> FileSummary {
+    let uses: Vec<UseEntry> = pieces.iter().flat_map(|p| p.uses.iter().cloned()).collect();
+    let leads_out = LeadsOut::of(&uses);
+    let mut items: Vec<ItemSummary> = pieces
+        .iter()
+        .flat_map(|p| &p.items)
+        .map(|item| ItemSummary {
+            refs: item
+                .refs
+                .iter()
+                .filter(|r| leads_out.keeps(r.split("::").next().unwrap_or_default()))
+                .cloned()
+                .collect(),
+            ..item.clone()
+        })
+        .collect();
+    let has_root = pieces.iter().any(|p| p.has_root);
+    let selection = if focus.is_focus && (has_root || !focus.roots.is_empty()) {
+        // Items are numbered as in one piece: selection reads names, never places.
+        let reads = pieces.iter().flat_map(|p| p.reads.iter().cloned());
+        let inventory = Inventory::from_items(reads);
+        focus_selection(
+            &inventory,
+            focus.root_rules,
+            focus.roots,
+            interner,
+            &mut items,
+        )
+    } else {
+        FocusSelection::default()
+    };
+    FileSummary {
+        path: path.to_path_buf(),
+        module,
+        items,
+        routes: pieces
+            .iter()
+            .flat_map(|p| p.routes.iter().cloned())
+            .collect(),
+        uses,
+        selected: selection.selected,
+        reached_by: selection.reached_by,
+        creation: selection.creation,
+        foreign_roots: selection.foreign_roots,
+        impls: Vec::new(),
+    }
+}
+
 /// The file's functions, types and methods, each with the paths it names that could lead into
-/// another module of the crate; with `outlines` (where the file stands), also where each one's
-/// outline stands, and the file's impl blocks outlined.
+/// another module of the crate (given its `uses`; every path, with none); with `outlines`
+/// (where the file stands), also where each one's outline stands, and the file's impl blocks
+/// outlined.
 fn item_summaries(
     file: &source::Parsed,
-    uses: &[UseEntry],
+    uses: Option<&[UseEntry]>,
     interner: &Interner,
     outlines: Option<Located>,
 ) -> (Vec<ItemSummary>, Vec<ImplSummary>) {
-    // Keep only what could lead into another module of the crate: paths through `crate`,
-    // `self` or `super`, or starting with a name a `use` brings in. Local names and std paths
+    // Keep only what could lead into another module of the crate. Local names and std paths
     // are most of what code names, and held for every file they would dominate memory.
-    let imported: BTreeSet<&str> = uses.iter().filter(|u| !u.glob).map(|u| &*u.alias).collect();
-    let has_glob = uses.iter().any(|u| u.glob);
+    let leads_out = uses.map(LeadsOut::of);
     let kept_refs = |references: Vec<Reference>| -> Box<[Arc<str>]> {
         shared_paths(references, interner, |first| {
-            has_glob || matches!(first, "crate" | "self" | "super") || imported.contains(first)
+            leads_out.as_ref().is_none_or(|l| l.keeps(first))
         })
     };
     let mut items = Vec::new();
@@ -511,6 +678,7 @@ fn item_summaries(
 #[derive(Default)]
 struct FocusSelection {
     selected: Vec<(String, Option<String>)>,
+    reached_by: Vec<Vec<String>>,
     creation: Vec<String>,
     foreign_roots: Vec<(String, Reason)>,
 }
@@ -519,16 +687,14 @@ struct FocusSelection {
 /// selected, the creation functions proper. Selected impl blocks join `items`, so that what
 /// they name is followed too.
 fn focus_selection(
-    source: &SourceFile,
-    file: &source::Parsed,
+    inventory: &Inventory,
     root_rules: &[RootRule],
     roots: &[(String, Reason)],
     interner: &Interner,
     items: &mut Vec<ItemSummary>,
 ) -> FocusSelection {
     let mut focus = FocusSelection::default();
-    let inventory = Inventory::new(source, file);
-    let Ok(selection) = select::select_creation_items(&inventory, root_rules, roots) else {
+    let Ok(selection) = select::select_creation_items(inventory, root_rules, roots) else {
         return focus;
     };
     for route in &selection.foreign_roots {
@@ -557,9 +723,16 @@ fn focus_selection(
         .iter()
         .map(|&r| inventory.entries[r].name.as_str())
         .collect();
-    for s in &selection.items {
+    let reaching = select::roots_reaching(inventory, &selection);
+    for (s, roots) in selection.items.iter().zip(reaching) {
         let e = &inventory.entries[s.entry];
         focus.selected.push((e.name.clone(), e.self_ty.clone()));
+        focus.reached_by.push(
+            roots
+                .into_iter()
+                .map(|r| root_names[r].to_owned())
+                .collect(),
+        );
         let direct = match &s.reason {
             Reason::CalledBy(by) => root_names.contains(&by.as_str()),
             _ => selection.roots.contains(&s.entry),
@@ -594,7 +767,13 @@ pub struct Pick {
     pub self_ty: Option<String>,
     pub reason: Reason,
     pub root: bool,
+    /// The roots (handlers, by name) whose items reach it, each once, in name order; a routed
+    /// handler picked as a root is its own.
+    pub reached_by: Vec<String>,
 }
+
+/// An item of a crate: its file, name and self type.
+type ItemKey = (usize, String, Option<String>);
 
 /// Where a resolved reference lands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -803,12 +982,18 @@ pub fn focus_matcher(pattern: &str) -> anyhow::Result<GlobSet> {
 pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize) -> Vec<Pick> {
     let index = CrateIndex::new(files);
     let mut picks: Vec<Pick> = Vec::new();
-    let mut taken: BTreeSet<(usize, String, Option<String>)> = BTreeSet::new();
+    let mut taken: BTreeSet<ItemKey> = BTreeSet::new();
     let mut queue: VecDeque<(usize, String, Option<String>, usize)> = VecDeque::new();
     let mut creation: BTreeSet<(usize, String)> = BTreeSet::new();
+    // Which roots reach each item: the focus items' own, then along every edge followed.
+    let mut reached: BTreeMap<ItemKey, BTreeSet<String>> = BTreeMap::new();
+    let mut edges: Vec<(ItemKey, ItemKey)> = Vec::new();
     for &f in focus {
-        for (name, self_ty) in &files[f].selected {
-            taken.insert((f, name.clone(), self_ty.clone()));
+        for (i, (name, self_ty)) in files[f].selected.iter().enumerate() {
+            let key = (f, name.clone(), self_ty.clone());
+            let roots = files[f].reached_by.get(i).into_iter().flatten().cloned();
+            reached.entry(key.clone()).or_default().extend(roots);
+            taken.insert(key);
             queue.push_back((f, name.clone(), self_ty.clone(), 0));
         }
         for name in &files[f].creation {
@@ -839,6 +1024,7 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
                 continue;
             };
             let key = (target.file, target.name.clone(), target.self_ty.clone());
+            edges.push(((file, name.clone(), self_ty.clone()), key.clone()));
             if !taken.insert(key) {
                 continue;
             }
@@ -851,6 +1037,7 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
                     module: module_name(file),
                 },
                 root: false,
+                reached_by: Vec::new(),
             });
             queue.push_back((target.file, target.name, target.self_ty, hops + 1));
         }
@@ -884,12 +1071,42 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
                     self_ty: None,
                     reason: Reason::CallsSelected(callee),
                     root: true,
+                    reached_by: vec![handler.clone()],
                 });
             }
         }
     }
+    spread_roots(&mut reached, &edges);
+    for pick in picks.iter_mut().filter(|p| !p.root) {
+        let key = (pick.file, pick.name.clone(), pick.self_ty.clone());
+        pick.reached_by = reached
+            .remove(&key)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+    }
     picks.sort_by(|a, b| (a.file, &a.name).cmp(&(b.file, &b.name)));
     picks
+}
+
+/// Every item reached along `edges` is reached by the roots that reach where the edge starts,
+/// until nothing more spreads (a few passes: the edges are the few hops selection followed).
+fn spread_roots(reached: &mut BTreeMap<ItemKey, BTreeSet<String>>, edges: &[(ItemKey, ItemKey)]) {
+    loop {
+        let mut grew = false;
+        for (from, to) in edges {
+            let Some(roots) = reached.get(from).filter(|r| !r.is_empty()).cloned() else {
+                continue;
+            };
+            let into = reached.entry(to.clone()).or_default();
+            let before = into.len();
+            into.extend(roots);
+            grew |= into.len() > before;
+        }
+        if !grew {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -919,6 +1136,122 @@ mod tests {
                 expected.map(|v: Vec<&str>| v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
             assert_eq!(module_path(base, Path::new(file)), expected, "{file}");
         }
+    }
+
+    /// Every fixture file, summarized whole and put together from its pieces, gives the same
+    /// summary, as a focus file or not, with and without a root routed to it, for every
+    /// built-in profile's roots: history mode relies on the pieces (each parsed once across a
+    /// file's versions) standing for the file.
+    #[test]
+    fn a_summary_put_together_from_pieces_is_the_whole_files() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        assert!(files.len() > 10, "{files:?}");
+        let interner = Interner::default();
+        let routed = [("create_endpoint".to_owned(), Reason::RootFlag)];
+        let mut focus_files = 0;
+        for name in [
+            "message-creation",
+            "application-creation",
+            "endpoint-creation",
+        ] {
+            let profile = crate::profile::Profile::load(name).unwrap();
+            for path in &files {
+                let source = SourceFile::read(path).unwrap();
+                let Ok(_) = source.parse() else { continue };
+                let cuts = crate::extract::pieces::cut_points(&source.text);
+                let bounds: Vec<usize> = std::iter::once(0)
+                    .chain(cuts)
+                    .chain([source.text.len()])
+                    .collect();
+                let pieces: Vec<PieceSummary> = bounds
+                    .windows(2)
+                    .map(|w| {
+                        summarize_piece(&source.text[w[0]..w[1]], &profile.file.roots, &interner)
+                            .unwrap()
+                    })
+                    .collect();
+                let pieces: Vec<&PieceSummary> = pieces.iter().collect();
+                for (is_focus, roots) in [(true, &[][..]), (false, &[]), (true, &routed[..])] {
+                    let focus = Focus {
+                        is_focus,
+                        root_rules: &profile.file.roots,
+                        roots,
+                    };
+                    let module = vec!["m".to_owned()];
+                    let whole = summarize_source(&source, module.clone(), &focus, &interner, false)
+                        .unwrap();
+                    let put_together =
+                        summary_of_pieces(&source.path, module, &pieces, &focus, &interner);
+                    focus_files += usize::from(!whole.selected.is_empty());
+                    assert_eq!(
+                        format!("{put_together:?}"),
+                        format!("{whole:?}"),
+                        "{} ({name}, {roots:?})",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert!(focus_files >= 6, "{focus_files}");
+    }
+
+    /// Items other files contribute know which roots reach them: every root whose items name
+    /// them (a helper two handlers call is reached by both, though selection took it through
+    /// the first), and a routed handler that calls a creation function is its own root.
+    #[test]
+    fn picked_items_know_the_roots_that_reach_them() {
+        let routes = r#"
+async fn create_one() { crate::b::only_one(); crate::b::shared(); }
+async fn create_two() { crate::b::shared(); }
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/app/{app_id}/msg", post(create_one))
+        .api_route("/v2/app/{app_id}/msg", post(create_two))
+}
+"#;
+        let helpers = r#"
+pub fn only_one() {}
+pub fn shared() {}
+pub fn unused() {}
+async fn send_example() { crate::a::create_one(); }
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/example", post(send_example))
+}
+"#;
+        let profile = crate::profile::Profile::load("message-creation").unwrap();
+        let interner = Interner::default();
+        let focus = Focus {
+            is_focus: true,
+            root_rules: &profile.file.roots,
+            roots: &[],
+        };
+        let files: Vec<FileSummary> = [("a", routes), ("b", helpers)]
+            .into_iter()
+            .map(|(module, text)| {
+                let path = PathBuf::from(format!("src/{module}.rs"));
+                let source = SourceFile::from_text(&path, text.to_owned());
+                summarize_source(&source, vec![module.to_owned()], &focus, &interner, false)
+                    .unwrap()
+            })
+            .collect();
+        let shown: Vec<String> = select_across_files(&files, &[0], 1)
+            .iter()
+            .map(|p| format!("{} <- {}", p.name, p.reached_by.join(" ")))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "only_one <- create_one",
+                "send_example <- send_example",
+                "shared <- create_one create_two",
+            ]
+        );
     }
 
     #[test]
@@ -1117,7 +1450,7 @@ fn summarize_all(
 /// with roots; its summary is made again with them, so that selection across files starts
 /// from what the handler reaches. Returns those files, by index, with the roots routed to them
 /// and the routers that route them.
-fn routed_files(summaries: &[FileSummary], focus_files: &[usize]) -> BTreeMap<usize, RootFile> {
+pub fn routed_files(summaries: &[FileSummary], focus_files: &[usize]) -> BTreeMap<usize, RootFile> {
     let mut routed: BTreeMap<usize, RootFile> = BTreeMap::new();
     let index = CrateIndex::new(summaries);
     for &f in focus_files {

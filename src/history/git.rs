@@ -1,9 +1,11 @@
-//! Reading one file's history out of a git repository with gix, in process (no `git` binary):
-//! the commits that changed it, oldest first, following renames as `git log --follow` does,
-//! and its text at each of them; and the paths git tracks, which no output may replace.
+//! Reading history out of a git repository with gix, in process (no `git` binary): the commits
+//! that changed one file, oldest first, following renames as `git log --follow` does, or that
+//! changed a `.rs` file under some folders (with those files at each commit and its parent);
+//! the text of a blob; and the paths git tracks, which no output may replace.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use gix::ObjectId;
@@ -44,6 +46,38 @@ pub struct FileCommit {
 }
 
 impl FileCommit {
+    pub fn is_merge(&self) -> bool {
+        self.parents.len() > 1
+    }
+
+    pub fn short_id(&self) -> String {
+        short(&self.id)
+    }
+}
+
+/// The `.rs` files under the followed paths at one commit: path → blob.
+pub type Listing = BTreeMap<String, ObjectId>;
+
+/// One commit that changed a `.rs` file under the followed folders (see
+/// [`Repo::folder_history`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderCommit {
+    pub id: ObjectId,
+    /// Every parent, the first one first.
+    pub parents: Vec<ObjectId>,
+    /// The whole message as committed.
+    pub message: String,
+    /// The `.rs` files under the followed paths in this commit; shared by every commit whose
+    /// files are the same.
+    pub files: Arc<Listing>,
+    /// The same in the first parent (empty for a root commit).
+    pub parent_files: Arc<Listing>,
+    /// The paths whose blob differs from the first parent's (added, changed or deleted), in
+    /// path order. Empty for a merge.
+    pub touched: Vec<String>,
+}
+
+impl FolderCommit {
     pub fn is_merge(&self) -> bool {
         self.parents.len() > 1
     }
@@ -258,6 +292,162 @@ impl Repo {
         Ok(found)
     }
 
+    /// The tree or blob at `path` in `commit`'s tree, if there is one.
+    fn entry_at(&self, commit: ObjectId, path: &str) -> anyhow::Result<Option<ObjectId>> {
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("cannot read the tree of commit {}", short(&commit)))?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .with_context(|| format!("cannot read {path} at commit {}", short(&commit)))?;
+        Ok(entry
+            .filter(|e| e.mode().is_tree() || e.mode().is_blob())
+            .map(|e| e.object_id()))
+    }
+
+    /// Whether `path` is a folder at `commit`.
+    pub fn is_folder_at(&self, commit: ObjectId, path: &str) -> anyhow::Result<bool> {
+        let Some(id) = self.entry_at(commit, path)? else {
+            return Ok(false);
+        };
+        Ok(self.repo.find_object(id)?.kind == gix::object::Kind::Tree)
+    }
+
+    /// The commits reachable from `until` but not from `since` that changed a `.rs` file under
+    /// `paths` (folders, or files), oldest first: as [`Repo::file_history`] tells a change, by
+    /// the paths' ids against every parent's, and then only when a `.rs` file below differs
+    /// (a change to a README alone is none). Folders `tree::SKIPPED_FOLDERS` names and hidden
+    /// ones are left out, as crate mode's walk leaves them. A folder is not followed across a
+    /// rename of itself.
+    pub fn folder_history(
+        &self,
+        paths: &[String],
+        until: ObjectId,
+        since: Option<ObjectId>,
+        skip_folder: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<Vec<FolderCommit>> {
+        let walk_failed = || format!("cannot walk the history of {}", self.shown.display());
+        let mut walk =
+            self.repo
+                .rev_walk([until])
+                .sorting(gix::revision::walk::Sorting::ByCommitTime(
+                    Default::default(),
+                ));
+        if let Some(since) = since {
+            walk = walk.with_hidden([since]);
+        }
+        let mut ids: HashMap<ObjectId, Vec<Option<ObjectId>>> = HashMap::new();
+        let mut listings: HashMap<Vec<Option<ObjectId>>, Arc<Listing>> = HashMap::new();
+        let mut found = Vec::new();
+        for info in walk.all().with_context(walk_failed)? {
+            let info = info.with_context(walk_failed)?;
+            let parents: Vec<ObjectId> = info.parent_ids.iter().copied().collect();
+            let mut ids_of = |commit: ObjectId| -> anyhow::Result<Vec<Option<ObjectId>>> {
+                if let Some(known) = ids.get(&commit) {
+                    return Ok(known.clone());
+                }
+                let mut at = Vec::new();
+                for path in paths {
+                    at.push(self.entry_at(commit, path)?);
+                }
+                ids.insert(commit, at.clone());
+                Ok(at)
+            };
+            let own = ids_of(info.id)?;
+            let theirs = parents
+                .iter()
+                .map(|&p| ids_of(p))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let changed = match theirs.is_empty() {
+                true => own.iter().any(Option::is_some),
+                false => theirs.iter().all(|t| *t != own),
+            };
+            if !changed {
+                continue;
+            }
+            let mut listing_of = |at: Vec<Option<ObjectId>>| -> anyhow::Result<Arc<Listing>> {
+                if let Some(known) = listings.get(&at) {
+                    return Ok(known.clone());
+                }
+                let mut files = Listing::new();
+                for (path, id) in paths.iter().zip(&at) {
+                    if let Some(id) = id {
+                        self.rust_files(*id, path, &skip_folder, &mut files)?;
+                    }
+                }
+                let files = Arc::new(files);
+                listings.insert(at, files.clone());
+                Ok(files)
+            };
+            let files = listing_of(own)?;
+            let mut parent_listings = Vec::new();
+            for at in theirs {
+                parent_listings.push(listing_of(at)?);
+            }
+            // A change below the folder that touches no `.rs` file is no change of its code.
+            if !parent_listings.is_empty() && parent_listings.contains(&files) {
+                continue;
+            }
+            if parent_listings.is_empty() && files.is_empty() {
+                continue;
+            }
+            let parent_files = parent_listings.first().cloned().unwrap_or_default();
+            let touched = match parents.len() {
+                0 | 1 => touched_paths(&parent_files, &files),
+                _ => Vec::new(),
+            };
+            let message = self
+                .repo
+                .find_commit(info.id)
+                .map(|c| String::from_utf8_lossy(c.message_raw_sloppy()).into_owned())
+                .with_context(|| format!("cannot read commit {}", short(&info.id)))?;
+            found.push(FolderCommit {
+                id: info.id,
+                parents,
+                message,
+                files,
+                parent_files,
+                touched,
+            });
+        }
+        found.reverse();
+        Ok(found)
+    }
+
+    /// The `.rs` files of the tree or blob `id` standing at `path`, into `out`; folders
+    /// `skip_folder` names are left out.
+    fn rust_files(
+        &self,
+        id: ObjectId,
+        path: &str,
+        skip_folder: &impl Fn(&str) -> bool,
+        out: &mut Listing,
+    ) -> anyhow::Result<()> {
+        let object = self.repo.find_object(id)?;
+        if object.kind != gix::object::Kind::Tree {
+            if path.ends_with(".rs") {
+                out.insert(path.to_owned(), id);
+            }
+            return Ok(());
+        }
+        let tree = object.into_tree();
+        let decoded = tree.decode()?;
+        for entry in &decoded.entries {
+            let name = entry.filename.to_string();
+            let full = format!("{path}/{name}");
+            if entry.mode.is_tree() {
+                if !skip_folder(&name) {
+                    self.rust_files(entry.oid.to_owned(), &full, skip_folder, out)?;
+                }
+            } else if entry.mode.is_blob() && name.ends_with(".rs") && !name.starts_with('.') {
+                out.insert(full, entry.oid.to_owned());
+            }
+        }
+        Ok(())
+    }
+
     /// The file `commit` deleted that its new file `blob` was renamed from: of the
     /// files in `parent` and not in `commit`, the one most like it, if alike enough.
     fn renamed_from(
@@ -324,6 +514,16 @@ impl Repo {
         }
         Ok(())
     }
+}
+
+/// The paths whose blob differs between two listings, in path order.
+fn touched_paths(before: &Listing, after: &Listing) -> Vec<String> {
+    let paths: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|p| before.get(*p) != after.get(*p))
+        .cloned()
+        .collect()
 }
 
 /// The share of lines two texts have in common (as multisets), over the longer one's count.

@@ -1,14 +1,19 @@
 //! History mode's own stage: a file's commits → (parent, child) versions → the profile's items
 //! each commit added or changed, paired with the commit's own message. This stage owns reading
 //! git ([`git`]), cleaning commit messages ([`commit_message`]), pairing the items of two
-//! versions and telling what changed and why a commit gives no example.
+//! versions and telling what changed and why a commit gives no example. A folder's history
+//! ([`folder`]) pairs items across the files a commit touched, so that an item moved to
+//! another file keeps its past.
 //!
-//! It hands on plain pairs ([`Pair`]: the message, the version after, the items changed with the
-//! code as it stood and what changed, the items added); `pipeline.rs` reads each version
-//! (parse, select, facts) and writes each pair's text. Invariant: nothing here writes text or
+//! It hands on plain pairs ([`Pair`]: the message, the items changed (each with the version it
+//! stands in) with the code as it stood and what changed, the items added); `pipeline.rs` reads
+//! each version (parse, select, facts) and writes each pair's text. Every item carries the root
+//! handlers that reach it ([`VersionItem::reached_by`]), the seam by which a run over every
+//! route can split a commit's items by operation. Invariant: nothing here writes text or
 //! imports from the top or from `write/`.
 
 pub mod commit_message;
+pub mod folder;
 pub mod git;
 
 use std::collections::BTreeMap;
@@ -89,7 +94,13 @@ pub struct VersionItem {
     pub kind: &'static str,
     /// The name; an impl block's is `impl Trait for Type`.
     pub name: String,
+    /// An impl block's type, or a method's (picked from another file in a folder's history).
+    pub self_ty: Option<String>,
     pub role: Role,
+    /// The root handlers whose selection holds it (a root holds itself), by name, each once,
+    /// in name order: which operations reach it. One profile's roots are one operation; a run
+    /// over every route splits a commit's items by these.
+    pub reached_by: Vec<String>,
     pub root: bool,
     /// Whether a root handler calls it.
     pub called_by_root: bool,
@@ -168,6 +179,13 @@ pub enum Dropped {
     AddsFile,
     /// The commit deleted the file (or moved it where `--path` does not follow).
     RemovesFile,
+    /// The commit brought the whole followed folder in: every file of it is new.
+    AddsFolder,
+    /// The commit deleted every file of the followed folder.
+    RemovesFolder,
+    /// The commit only moved items to other files, unchanged (a module split in two): the
+    /// items' past goes on in their new files, and the move itself teaches nothing.
+    Moved,
     /// Every example it gave fails its own check and was left out.
     FailsCheck,
 }
@@ -185,6 +203,9 @@ impl Dropped {
             Dropped::Repeats => "repeats",
             Dropped::AddsFile => "adds the file",
             Dropped::RemovesFile => "removes the file",
+            Dropped::AddsFolder => "adds the folder",
+            Dropped::RemovesFolder => "removes the folder",
+            Dropped::Moved => "moved",
             Dropped::FailsCheck => "fails its check",
         }
     }
@@ -202,6 +223,9 @@ impl fmt::Display for Dropped {
             Dropped::Repeats => f.write_str("repeats an earlier commit's example"),
             Dropped::AddsFile => f.write_str("adds the whole file"),
             Dropped::RemovesFile => f.write_str("removes the file"),
+            Dropped::AddsFolder => f.write_str("adds the whole folder"),
+            Dropped::RemovesFolder => f.write_str("removes the folder"),
+            Dropped::Moved => f.write_str("moves items to other files unchanged"),
             Dropped::FailsCheck => f.write_str("its examples fail their check"),
         }
     }
@@ -217,6 +241,9 @@ pub struct CommitRow {
     pub added: Vec<String>,
     pub changed: Vec<String>,
     pub removed: Vec<String>,
+    /// Items moved to another file unchanged (a folder's history); a moved item that changed
+    /// is among `changed`.
+    pub moved: Vec<String>,
     /// How many examples it gave, or why none.
     pub outcome: Result<usize, Dropped>,
 }
@@ -224,6 +251,8 @@ pub struct CommitRow {
 /// What a history run produced.
 #[derive(Debug, Default)]
 pub struct History {
+    /// Whether it followed folders (the commits that changed a `.rs` file in them), not files.
+    pub folder: bool,
     pub rows: Vec<CommitRow>,
     pub examples: Vec<Example>,
     /// Every version an example is sliced from, by (path, commit).
@@ -316,14 +345,32 @@ struct Pairing {
 }
 
 fn pair_items(before: &[VersionItem], after: &[VersionItem]) -> Pairing {
-    let mut pairs: Vec<(Option<usize>, usize)> = Vec::new();
     let mut taken = vec![false; before.len()];
+    let (mut pairs, unmatched) = pair_by_name(before, after, &mut taken);
+    pairs.extend(pair_renamed(before, after, &unmatched, &mut taken));
+    pairs.sort_by_key(|&(_, a)| a);
+    Pairing {
+        pairs,
+        removed: (0..before.len()).filter(|&b| !taken[b]).collect(),
+    }
+}
+
+/// Whether two items are the same by kind and name (and type, for an impl or a method).
+fn same_item(a: &VersionItem, b: &VersionItem) -> bool {
+    a.kind == b.kind && a.name == b.name && a.self_ty == b.self_ty
+}
+
+/// The items of `after` paired with the first untaken item of `before` of the same kind and
+/// name (marked taken), and the indices of those with none.
+fn pair_by_name(
+    before: &[VersionItem],
+    after: &[VersionItem],
+    taken: &mut [bool],
+) -> (Vec<(Option<usize>, usize)>, Vec<usize>) {
+    let mut pairs = Vec::new();
     let mut unmatched = Vec::new();
     for (a, item) in after.iter().enumerate() {
-        match before
-            .iter()
-            .position(|b| b.kind == item.kind && b.name == item.name)
-        {
+        match before.iter().position(|b| same_item(b, item)) {
             Some(b) => {
                 taken[b] = true;
                 pairs.push((Some(b), a));
@@ -331,7 +378,19 @@ fn pair_items(before: &[VersionItem], after: &[VersionItem]) -> Pairing {
             None => unmatched.push(a),
         }
     }
-    for a in unmatched {
+    (pairs, unmatched)
+}
+
+/// Each of the `unmatched` items of `after` paired with the untaken item of `before` of its
+/// kind whose tokens are most alike, if alike enough (a rename); else `None` (an item added).
+fn pair_renamed(
+    before: &[VersionItem],
+    after: &[VersionItem],
+    unmatched: &[usize],
+    taken: &mut [bool],
+) -> Vec<(Option<usize>, usize)> {
+    let mut pairs = Vec::new();
+    for &a in unmatched {
         let best = before
             .iter()
             .enumerate()
@@ -347,11 +406,7 @@ fn pair_items(before: &[VersionItem], after: &[VersionItem]) -> Pairing {
             None => pairs.push((None, a)),
         }
     }
-    pairs.sort_by_key(|&(_, a)| a);
-    Pairing {
-        pairs,
-        removed: (0..before.len()).filter(|&b| !taken[b]).collect(),
-    }
+    pairs
 }
 
 /// How alike two items' tokens must be for an item under a new name to be the old one renamed.
@@ -486,6 +541,7 @@ pub fn pair_commit<'v>(
         added: Vec::new(),
         changed: Vec::new(),
         removed: Vec::new(),
+        moved: Vec::new(),
         outcome: Ok(0),
     };
     if commit.is_merge() {
@@ -513,16 +569,27 @@ pub fn pair_commit<'v>(
         .first()
         .map(ToString::to_string)
         .unwrap_or_default();
+    let placed = |version: &'v Version, i: usize| Placed {
+        version,
+        item: &version.items[i],
+    };
     let changes = match (diff.changed.is_empty(), before) {
-        (false, Some(before)) => Some(changed_items(before, after, &diff.changed, &parent_hex)),
+        (false, Some(before)) => {
+            let pairs: Vec<_> = diff
+                .changed
+                .iter()
+                .map(|&(b, a)| (placed(before, b), placed(after, a)))
+                .collect();
+            Some(changed_items(&pairs, &parent_hex))
+        }
         _ => None,
     };
     let pair = Pair {
-        after,
         text: message.text(),
         commit: commit.id.to_string(),
+        parent: parent_hex,
         changed: changes,
-        added: diff.added.iter().map(|&a| &after_items[a]).collect(),
+        added: diff.added.iter().map(|&a| placed(after, a)).collect(),
     };
     (row, Ok(pair))
 }
@@ -649,29 +716,24 @@ fn why_dropped<'v>(
     Ok(after)
 }
 
-/// The items a commit changed: as they are after it, their code at the parent, and what
-/// changed in each.
-fn changed_items<'v>(
-    before: &'v Version,
-    after: &'v Version,
-    changed: &[(usize, usize)],
-    parent_hex: &str,
-) -> Changed<'v> {
-    let items: Vec<&VersionItem> = changed.iter().map(|&(_, a)| &after.items[a]).collect();
-    let before_slices: Vec<Slice> = changed
+/// The items a commit changed, each (before, after) with the version it stands in: as they
+/// are after it, their code at the parent (`parent_hex`), and what changed in each.
+fn changed_items<'v>(pairs: &[(Placed<'v>, Placed<'v>)], parent_hex: &str) -> Changed<'v> {
+    let before: Vec<Placed> = pairs.iter().map(|(b, _)| *b).collect();
+    let before_slices: Vec<Slice> = before
         .iter()
-        .map(|&(b, _)| slice_of(before, before.items[b].bytes.clone(), parent_hex))
+        .map(|b| slice_of(b.version, b.item.bytes.clone(), parent_hex))
         .collect();
-    let before_code = joined(before, &before_slices);
-    let changes = changed
-        .iter()
-        .map(|&(b, a)| change_of(&before.items[b], &after.items[a]))
-        .collect();
+    let before_code = joined(before.iter().map(|b| b.version).zip(&before_slices));
     Changed {
-        items,
+        items: pairs.iter().map(|(_, a)| *a).collect(),
+        before,
         before_slices,
         before_code,
-        changes,
+        changes: pairs
+            .iter()
+            .map(|(b, a)| change_of(b.item, a.item))
+            .collect(),
     }
 }
 
@@ -692,26 +754,108 @@ fn change_of<'v>(old: &'v VersionItem, new: &VersionItem) -> Change<'v> {
     }
 }
 
-/// What a commit did to the profile's items, as plain data: the request's words, the version
-/// after it, the items it changed (with the code as it stood and what changed) and those it
-/// added. The top renders each into an example.
+/// What a commit did to the profile's items, as plain data: the request's words, the items it
+/// changed (with the code as it stood and what changed) and those it added, each with the
+/// version of its file it stands in (one file's, or in a folder's history several). The top
+/// renders each into an example.
 #[derive(Debug)]
 pub struct Pair<'v> {
-    pub after: &'v Version,
     /// The commit's message, cleaned.
     pub text: String,
     /// The commit's full id.
     pub commit: String,
+    /// Its first parent's full id (empty for a root commit).
+    pub parent: String,
     /// The items it changed, when it changed some.
     pub changed: Option<Changed<'v>>,
-    /// The items it added, in the version after it.
-    pub added: Vec<&'v VersionItem>,
+    /// The items it added, in the versions after it, by path and then in file order.
+    pub added: Vec<Placed<'v>>,
 }
 
-/// The items a commit changed: as they are after it, their code before it, and what changed.
+impl<'v> Pair<'v> {
+    /// The version a slice of this pair's examples is cut from: `path` at `commit` (the
+    /// commit's own, or its parent's for the code before a change).
+    pub fn version_at(&self, path: &std::path::Path, commit: &str) -> Option<&'v Version> {
+        let after = self
+            .changed
+            .iter()
+            .flat_map(|c| &c.items)
+            .chain(&self.added);
+        let before = self.changed.iter().flat_map(|c| &c.before);
+        let candidates: Vec<&Placed<'v>> = if commit == self.commit {
+            after.collect()
+        } else if commit == self.parent {
+            before.collect()
+        } else {
+            Vec::new()
+        };
+        candidates
+            .into_iter()
+            .find(|p| p.version.source.path == path)
+            .map(|p| p.version)
+    }
+
+    /// Every root handler that reaches an item the commit changed or added, each once, in name
+    /// order: the operations the commit is about (see [`VersionItem::reached_by`]).
+    pub fn operations(&self) -> Vec<&'v str> {
+        let items = self
+            .changed
+            .iter()
+            .flat_map(|c| &c.items)
+            .chain(&self.added);
+        let names: std::collections::BTreeSet<&'v str> = items
+            .flat_map(|p| p.item.reached_by.iter().map(String::as_str))
+            .collect();
+        names.into_iter().collect()
+    }
+
+    /// The part of the pair one operation is about: the items it changed and added that
+    /// `handler` reaches, their code before joined again; None when it reaches none. A run
+    /// over every route writes one example per operation of a commit from these.
+    pub fn for_operation(&self, handler: &str) -> Option<Pair<'v>> {
+        let reaches = |p: &Placed| p.item.reached_by.iter().any(|r| r == handler);
+        let changed = self.changed.as_ref().and_then(|c| {
+            let keep: Vec<usize> = (0..c.items.len())
+                .filter(|&i| reaches(&c.items[i]))
+                .collect();
+            (!keep.is_empty()).then(|| {
+                let before: Vec<Placed<'v>> = keep.iter().map(|&i| c.before[i]).collect();
+                let before_slices: Vec<Slice> =
+                    keep.iter().map(|&i| c.before_slices[i].clone()).collect();
+                Changed {
+                    items: keep.iter().map(|&i| c.items[i]).collect(),
+                    before_code: joined(before.iter().map(|b| b.version).zip(&before_slices)),
+                    before,
+                    before_slices,
+                    changes: keep.iter().map(|&i| c.changes[i].clone()).collect(),
+                }
+            })
+        });
+        let added: Vec<Placed<'v>> = self.added.iter().filter(|p| reaches(p)).copied().collect();
+        (changed.is_some() || !added.is_empty()).then(|| Pair {
+            text: self.text.clone(),
+            commit: self.commit.clone(),
+            parent: self.parent.clone(),
+            changed,
+            added,
+        })
+    }
+}
+
+/// One selected item and the version of its file it stands in.
+#[derive(Debug, Clone, Copy)]
+pub struct Placed<'v> {
+    pub version: &'v Version,
+    pub item: &'v VersionItem,
+}
+
+/// The items a commit changed: as they are after it, as they were before it (an item moved to
+/// another file stands in the old file then), their code before it, and what changed.
 #[derive(Debug)]
 pub struct Changed<'v> {
-    pub items: Vec<&'v VersionItem>,
+    pub items: Vec<Placed<'v>>,
+    /// The same items at the commit's parent, in the same order.
+    pub before: Vec<Placed<'v>>,
     /// Where the items stood before the commit, at its parent.
     pub before_slices: Vec<Slice>,
     /// Their code before the commit, the slices joined.
@@ -729,13 +873,16 @@ pub fn slice_of(version: &Version, bytes: std::ops::Range<usize>, commit: &str) 
     }
 }
 
-/// The slices' text joined by one blank line in the file's own line ending.
-pub fn joined(version: &Version, slices: &[Slice]) -> String {
-    slices
-        .iter()
-        .map(|s| version.source.slice(s.bytes.clone()))
-        .collect::<Vec<_>>()
-        .join(version.source.blank_line())
+/// The slices' text, each cut from its version, joined by one blank line in the line ending of
+/// the last one's file (as the check and `validate --repo` rebuild code from slices).
+pub fn joined<'s>(parts: impl IntoIterator<Item = (&'s Version, &'s Slice)>) -> String {
+    let mut texts = Vec::new();
+    let mut separator = "\n\n";
+    for (version, slice) in parts {
+        texts.push(version.source.slice(slice.bytes.clone()));
+        separator = version.source.blank_line();
+    }
+    texts.join(separator)
 }
 
 #[cfg(test)]
@@ -798,6 +945,8 @@ mod tests {
         let item = |name: &str, tokens: &str| VersionItem {
             kind: "fn",
             name: name.to_owned(),
+            self_ty: None,
+            reached_by: Vec::new(),
             role: Role::Helper,
             root: false,
             called_by_root: false,
