@@ -230,6 +230,15 @@ fn every_line_is_exact_and_grounded_against_its_own_file() {
             .starts_with("use std::time::Duration;\n\nuse super::Cache;\n\n")
     );
     assert!(!layered.code.contains("use axum"));
+    // A method taken out of its impl starts at the start of its line, so its doc comment and
+    // signature keep the indentation its body has (it used to start at column 0).
+    assert!(
+        layered.code.contains(
+            "\n\n    /// Reads a [`CreateMessageApp`] from the cache, or builds it and caches it for `ttl`.\n    pub async fn layered_fetch("
+        ),
+        "{}",
+        layered.code
+    );
 }
 
 #[test]

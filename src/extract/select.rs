@@ -181,7 +181,10 @@ pub fn read_item(
         for inner in &imp.items {
             if let syn::ImplItem::Fn(f) = inner {
                 read.boundaries
-                    .push(source.with_leading_comments(at.method_range(f)));
+                    .extend(crate::extract::source::method_boundaries(
+                        source,
+                        at.method_range(f),
+                    ));
             }
         }
     }
@@ -230,7 +233,7 @@ pub fn read_item(
                 continue;
             };
             let node = at.method_range(f);
-            let range = source.with_leading_comments(node.clone());
+            let range = source.method_slice(node.clone());
             let outline = Outline {
                 head: if outlines { at.signature(f) } else { 0..0 },
                 members: Vec::new(),

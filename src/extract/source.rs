@@ -227,8 +227,25 @@ impl SourceFile {
         range_with_leading_comments(&self.text, node)
     }
 
+    /// A method's byte range from its node range: widened as [`Self::with_leading_comments`]
+    /// widens an item, then back to the start of its first line when only indentation stands
+    /// before it there. A method cut from its `impl` then starts with the indentation its body
+    /// keeps, so its lines line up: `    pub fn f() {` over `        body` rather than
+    /// `pub fn f() {` at column 0 over a body indented 8.
+    pub fn method_slice(&self, node: Range<usize>) -> Range<usize> {
+        let range = self.with_leading_comments(node);
+        let line_start = self.text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+        let indent = &self.text[line_start..range.start];
+        if indent.chars().all(|c| c == ' ' || c == '\t') {
+            line_start..range.end
+        } else {
+            range
+        }
+    }
+
     /// Where slices of this file may start and end: every top-level item, and every function
-    /// inside an impl block, as `with_leading_comments` widens them.
+    /// inside an impl block, as `with_leading_comments` widens them, and also from the start of
+    /// its line ([`Self::method_slice`], where a method's slice starts).
     pub fn item_ranges(&self) -> Result<Vec<Range<usize>>, LocatedError> {
         let parsed = self.parse()?;
         Ok(item_ranges_of(self, &parsed))
@@ -342,12 +359,25 @@ pub fn item_ranges_of(source: &SourceFile, parsed: &Parsed) -> Vec<Range<usize>>
         if let syn::Item::Impl(imp) = item {
             for inner in &imp.items {
                 if let syn::ImplItem::Fn(f) = inner {
-                    ranges.push(source.with_leading_comments(at.method_range(f)));
+                    ranges.extend(method_boundaries(source, at.method_range(f)));
                 }
             }
         }
     }
     ranges
+}
+
+/// Where a method's slice may start and end: from the start of its line (where the tool cuts
+/// it, see [`SourceFile::method_slice`]) and, for datasets written before that, from its first
+/// token.
+pub fn method_boundaries(source: &SourceFile, node: Range<usize>) -> Vec<Range<usize>> {
+    let from_token = source.with_leading_comments(node.clone());
+    let from_line = source.method_slice(node);
+    if from_line == from_token {
+        vec![from_line]
+    } else {
+        vec![from_line, from_token]
+    }
 }
 
 /// A file's syntax tree with the byte range of each top-level item (outer attributes and doc
@@ -917,6 +947,46 @@ mod tests {
             assert_eq!(src.slice(range.clone()), item, "{text:?}");
             assert_eq!(range, expected, "{text:?}");
         }
+    }
+
+    /// A method cut from its `impl` used to start at its first token, column 0 of the example,
+    /// while its body kept the file's indentation of 8.
+    #[test]
+    fn a_method_slice_starts_at_the_start_of_its_line() {
+        let src =
+            file("impl A {\n    // why\n    /// Doc.\n    pub fn f() {\n        x()\n    }\n}\n");
+        let parsed = src.parse().unwrap();
+        let syn::Item::Impl(imp) = &parsed.file.items[0] else {
+            panic!("not an impl")
+        };
+        let syn::ImplItem::Fn(f) = &imp.items[0] else {
+            panic!("not a method")
+        };
+        let node = Located::whole(&src).method_range(f);
+        assert_eq!(
+            src.slice(src.method_slice(node.clone())),
+            "    // why\n    /// Doc.\n    pub fn f() {\n        x()\n    }"
+        );
+        // Both the line's start and the first token are boundaries a slice may start at.
+        let boundaries = method_boundaries(&src, node.clone());
+        assert_eq!(boundaries.len(), 2);
+        assert_eq!(
+            src.slice(boundaries[1].clone()),
+            "// why\n    /// Doc.\n    pub fn f() {\n        x()\n    }"
+        );
+        assert!(src.item_ranges().unwrap().contains(&boundaries[0]));
+        assert!(src.item_ranges().unwrap().contains(&boundaries[1]));
+        // Code before it on its line: the slice starts at its first token.
+        let src = file("impl A { fn g() {} }\n");
+        let parsed = src.parse().unwrap();
+        let syn::Item::Impl(imp) = &parsed.file.items[0] else {
+            panic!("not an impl")
+        };
+        let syn::ImplItem::Fn(f) = &imp.items[0] else {
+            panic!("not a method")
+        };
+        let node = Located::whole(&src).method_range(f);
+        assert_eq!(src.slice(src.method_slice(node)), "fn g() {}");
     }
 
     #[test]
