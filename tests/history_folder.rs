@@ -483,7 +483,7 @@ fn a_commit_splits_by_the_operations_that_reach_its_items() {
         &options,
         &Default::default(),
         &profile.file.roots,
-        |file, choice| svix_distill::pipeline::summarize_chosen(file, &profile, false, choice),
+        |file, choice, _| svix_distill::pipeline::summarize_chosen(file, &profile, false, choice),
     )
     .unwrap();
     let both = gix::ObjectId::from_hex(both.as_bytes()).unwrap();

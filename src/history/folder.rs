@@ -78,13 +78,15 @@ pub fn follows_folders(repo: &Repo, options: &HistoryOptions) -> anyhow::Result<
 
 /// The folder's commits (see [`Repo::folder_history`]), selection run over the folder at each
 /// version before and after them, and the items of every file they touched read with
-/// `summarize` (parse, select with the file's [`FileChoice`], facts), each once, in parallel.
+/// `summarize` (parse, select with the file's [`FileChoice`], facts; given the file's pieces
+/// read before when they all parse alone), each once, in parallel.
 pub fn read_folder(
     repo: &Repo,
     options: &HistoryOptions,
     progress: &tree::ProgressHook,
     root_rules: &[RootRule],
-    summarize: impl Fn(SourceFile, &FileChoice) -> anyhow::Result<Version> + Sync,
+    summarize: impl Fn(SourceFile, &FileChoice, Option<&[tree::PieceAt]>) -> anyhow::Result<Version>
+    + Sync,
 ) -> anyhow::Result<FolderVersions> {
     let until = repo.resolve(&options.until)?;
     let since = options
@@ -112,9 +114,8 @@ pub fn read_folder(
         }
     }
     let choices = select_in_states(&states, &summaries, &summarizer)?;
-    drop(summarizer);
     drop(summaries);
-    let versions = read_items(&commits, &choices, &texts, progress, &summarize)?;
+    let versions = read_items(&commits, &choices, &summarizer, progress, &summarize)?;
     Ok(FolderVersions {
         commits,
         choices,
@@ -180,8 +181,8 @@ struct Summarizer<'a> {
     interner: tree::Interner,
     /// Every distinct piece read (None: it does not parse alone).
     pieces: Vec<Option<tree::PieceSummary>>,
-    /// Each file version's pieces, in file order.
-    of_file: BTreeMap<&'a FileKey, Vec<usize>>,
+    /// Each file version's pieces, in file order: where each starts, and which it is.
+    of_file: BTreeMap<&'a FileKey, Vec<(usize, usize)>>,
 }
 
 impl<'a> Summarizer<'a> {
@@ -197,16 +198,16 @@ impl<'a> Summarizer<'a> {
         for (key, file) in texts {
             let Ok(file) = file else { continue };
             let text = file.text.as_str();
-            let cuts = crate::extract::pieces::cut_points(text);
-            let bounds: Vec<usize> = std::iter::once(0).chain(cuts).chain([text.len()]).collect();
-            let ids = bounds
-                .windows(2)
-                .map(|w| {
-                    let piece = &text[w[0]..w[1]];
-                    *distinct.entry(piece).or_insert_with(|| {
+            let ids = tree::piece_bounds(text)
+                .into_iter()
+                .map(|range| {
+                    let start = range.start;
+                    let piece = &text[range];
+                    let id = *distinct.entry(piece).or_insert_with(|| {
                         pieces.push(piece);
                         pieces.len() - 1
-                    })
+                    });
+                    (start, id)
                 })
                 .collect();
             of_file.insert(key, ids);
@@ -245,6 +246,17 @@ impl<'a> Summarizer<'a> {
         }))
     }
 
+    /// A file version's pieces, if every one of them parses alone.
+    fn pieces_of(&self, key: &FileKey) -> Option<Vec<tree::PieceAt<'_>>> {
+        let ids = self.of_file.get(key)?;
+        ids.iter()
+            .map(|&(start, id)| {
+                let summary = self.pieces[id].as_ref()?;
+                Some(tree::PieceAt { start, summary })
+            })
+            .collect()
+    }
+
     fn summary(&self, key: &FileKey, roots: &[(String, Reason)]) -> Result<FileSummary, String> {
         let file = self.texts[key].as_ref().map_err(Clone::clone)?;
         let focus = tree::Focus {
@@ -254,9 +266,8 @@ impl<'a> Summarizer<'a> {
         };
         let module = module_of(&key.0);
         let pieces: Option<Vec<&tree::PieceSummary>> = self
-            .of_file
-            .get(key)
-            .and_then(|ids| ids.iter().map(|&i| self.pieces[i].as_ref()).collect());
+            .pieces_of(key)
+            .map(|pieces| pieces.iter().map(|p| p.summary).collect());
         match pieces {
             Some(pieces) => Ok(tree::summary_of_pieces(
                 &file.path,
@@ -385,9 +396,11 @@ fn choices_in(
 fn read_items(
     commits: &[FolderCommit],
     choices: &BTreeMap<Arc<Listing>, BTreeMap<String, FileChoice>>,
-    texts: &Texts,
+    summarizer: &Summarizer,
     progress: &tree::ProgressHook,
-    summarize: &(impl Fn(SourceFile, &FileChoice) -> anyhow::Result<Version> + Sync),
+    summarize: &(
+         impl Fn(SourceFile, &FileChoice, Option<&[tree::PieceAt]>) -> anyhow::Result<Version> + Sync
+     ),
 ) -> anyhow::Result<ReadItems> {
     let mut wanted: Vec<(FileKey, &FileChoice)> = Vec::new();
     for commit in commits.iter().filter(|c| !c.is_merge()) {
@@ -411,8 +424,10 @@ fn read_items(
         wanted
             .into_par_iter()
             .map(|(key, choice)| {
-                let version = match &texts[&key] {
-                    Ok(file) => summarize(file.clone(), choice).map_err(|e| format!("{e:#}")),
+                let pieces = summarizer.pieces_of(&key);
+                let version = match &summarizer.texts[&key] {
+                    Ok(file) => summarize(file.clone(), choice, pieces.as_deref())
+                        .map_err(|e| format!("{e:#}")),
                     Err(why) => Err(why.clone()),
                 };
                 proc_macro2::extra::invalidate_current_thread_spans();
