@@ -1153,23 +1153,78 @@ pub fn summarize_pieced(
     profile: &Profile,
     choice: &history::folder::FileChoice,
     pieces: &[tree::PieceAt],
+    seen_before: &SeenItems,
 ) -> anyhow::Result<Version> {
     let reads = pieces.iter().enumerate().flat_map(|(i, piece)| {
         let first_line = source.line_of(piece.start);
         piece.summary.reads_at(piece.start, first_line, i)
     });
     let (chosen, picked) = choose_in(&source, profile, choice, Inventory::from_items(reads))?;
-    let (inventory, selection, _) = &chosen;
-    let nodes: Vec<std::ops::Range<usize>> = match picked.is_empty() {
-        true => Vec::new(),
-        false => selection
-            .items
-            .iter()
-            .map(|s| inventory.entries[s.entry].node.clone())
-            .collect(),
+    let seen = if picked.is_empty() {
+        Vec::new()
+    } else {
+        seen_items(&source, &chosen, seen_before)?
     };
-    let seen = parse::visit_again(&source, &chosen, &nodes, see_item)?;
     Ok(version_of(source, chosen, seen, profile, false, choice))
+}
+
+/// What was seen of the selected items of a folder's versions: an item whose text (its
+/// leading comments included) is the same, in a file that defines the same local names, is
+/// seen the same, so consecutive versions parse again only the items that changed.
+#[derive(Default)]
+pub struct SeenItems(std::sync::Mutex<HashMap<SeenKey, Seen>>);
+
+/// An item as [`SeenItems`] knows it: its file's local names (hashed), its kind, where its own
+/// tokens start within its text, and its text.
+type SeenKey = (u64, &'static str, usize, String);
+
+/// What is seen of each selected item of a version: from `seen_before` where the same item was
+/// seen in a file with the same local names, else parsed again on its own.
+fn seen_items(
+    source: &SourceFile,
+    chosen: &Chosen,
+    seen_before: &SeenItems,
+) -> anyhow::Result<Vec<Seen>> {
+    let (inventory, selection, names) = chosen;
+    let mut fns: Vec<&str> = names.fns.iter().map(String::as_str).collect();
+    let mut types: Vec<&str> = names.types.iter().map(String::as_str).collect();
+    fns.sort_unstable();
+    types.sort_unstable();
+    let names_key = stable_hash(&[fns.join(" ").as_str(), "\0", types.join(" ").as_str()]);
+    let keys: Vec<SeenKey> = selection
+        .items
+        .iter()
+        .map(|s| {
+            let e = &inventory.entries[s.entry];
+            let text = source.slice(e.range.clone()).to_owned();
+            (
+                names_key,
+                e.kind.label(),
+                e.node.start - e.range.start,
+                text,
+            )
+        })
+        .collect();
+    // A poisoned lock only means another thread panicked mid-insert: the map is still a map.
+    let lock = || seen_before.0.lock().unwrap_or_else(|e| e.into_inner());
+    let missing: Vec<usize> = {
+        let known = lock();
+        (0..keys.len())
+            .filter(|&k| !known.contains_key(&keys[k]))
+            .collect()
+    };
+    let nodes: Vec<std::ops::Range<usize>> = missing
+        .iter()
+        .map(|&k| inventory.entries[selection.items[k].entry].node.clone())
+        .collect();
+    let fresh = parse::visit_again(source, chosen, &nodes, |c, i, at, item| {
+        see_item(c, missing[i], at, item)
+    })?;
+    let mut known = lock();
+    for (&k, seen) in missing.iter().zip(fresh) {
+        known.insert(keys[k].clone(), seen);
+    }
+    Ok(keys.iter().map(|key| known[key].clone()).collect())
 }
 
 /// A version's inventory, its selection and its local names.
@@ -1339,6 +1394,7 @@ struct VersionRead<'a> {
 }
 
 /// What the syntax tree says of one selected item of a version.
+#[derive(Clone)]
 struct Seen {
     facts: Vec<Fact>,
     idents: BTreeSet<String>,
@@ -1477,7 +1533,7 @@ pub fn token_text(tokens: proc_macro2::TokenStream) -> String {
 }
 
 /// What of an item's tokens is worth saying when it comes or goes.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Salient {
     names: Vec<String>,
     literals: Vec<String>,
@@ -1538,6 +1594,7 @@ pub fn extract_history(
 ) -> anyhow::Result<History> {
     let rules = &profile.file.history;
     if history::folder::follows_folders(repo, options)? {
+        let seen_before = SeenItems::default();
         let read = history::folder::read_folder(
             repo,
             options,
@@ -1548,7 +1605,7 @@ pub fn extract_history(
                 let methods = choice.picks.iter().any(|p| p.self_ty.is_some());
                 match pieces {
                     Some(pieces) if !context && !methods => {
-                        summarize_pieced(file, profile, choice, pieces)
+                        summarize_pieced(file, profile, choice, pieces, &seen_before)
                     }
                     _ => summarize_chosen(file, profile, context, choice),
                 }
@@ -1860,7 +1917,11 @@ mod tests {
             .collect();
         let interner = tree::Interner::default();
         let mut with_items = 0;
-        for name in ["message-creation", "application-creation", "endpoint-creation"] {
+        for name in [
+            "message-creation",
+            "application-creation",
+            "endpoint-creation",
+        ] {
             let profile = Profile::load(name).unwrap();
             for path in &files {
                 let source = SourceFile::read(path).unwrap();
@@ -1889,7 +1950,9 @@ mod tests {
                 };
                 for choice in [history::folder::FileChoice::default(), routed] {
                     let whole = summarize_chosen(source.clone(), &profile, false, &choice);
-                    let pieced = summarize_pieced(source.clone(), &profile, &choice, &pieces);
+                    let seen_before = SeenItems::default();
+                    let pieced =
+                        summarize_pieced(source.clone(), &profile, &choice, &pieces, &seen_before);
                     let (whole, pieced) = match (whole, pieced) {
                         (Ok(whole), Ok(pieced)) => (whole, pieced),
                         (Err(a), Err(b)) => {

@@ -285,41 +285,53 @@ impl<'a> Summarizer<'a> {
     }
 }
 
+/// One version of the folder's readable files (their keys and summaries, in path order) and
+/// the roots its routers route to each, by index.
+type StateFiles = (Vec<FileKey>, Vec<FileSummary>, BTreeMap<usize, Roots>);
+
 /// Selection over each version of the folder: what each file contributes ([`FileChoice`]).
 fn select_in_states(
     states: &BTreeSet<Arc<Listing>>,
     summaries: &BTreeMap<FileKey, Result<FileSummary, String>>,
     summarizer: &Summarizer,
 ) -> anyhow::Result<BTreeMap<Arc<Listing>, BTreeMap<String, FileChoice>>> {
+    let states: Vec<&Arc<Listing>> = states.iter().collect();
+    let pool = source::pool()?;
     // First the roots each version's routers route to another file, whose summaries are then
     // made again with them (each file version and its roots once).
-    let mut routed_in: Vec<BTreeMap<usize, Roots>> = Vec::new();
+    let plain: Vec<StateFiles> = pool.install(|| {
+        states
+            .par_iter()
+            .map(|state| {
+                let (keys, list): (Vec<FileKey>, Vec<FileSummary>) =
+                    readable(state, summaries).into_iter().unzip();
+                let routed = tree::routed_files(&list, &with_roots(&list))
+                    .into_iter()
+                    .map(|(file, routed)| (file, routed.roots))
+                    .collect();
+                (keys, list, routed)
+            })
+            .collect()
+    });
     let mut again: Vec<(FileKey, Roots)> = Vec::new();
-    let plain: Vec<Vec<(FileKey, FileSummary)>> =
-        states.iter().map(|s| readable(s, summaries)).collect();
-    for files in &plain {
-        let list: Vec<FileSummary> = files.iter().map(|(_, f)| f.clone()).collect();
-        let focus = with_roots(&list);
-        let routed: BTreeMap<usize, Roots> = tree::routed_files(&list, &focus)
-            .into_iter()
-            .map(|(file, routed)| (file, routed.roots))
-            .collect();
-        for (&file, roots) in &routed {
-            let key = (files[file].0.clone(), roots.clone());
+    for (keys, _, routed) in &plain {
+        for (&file, roots) in routed {
+            let key = (keys[file].clone(), roots.clone());
             if !again.contains(&key) {
                 again.push(key);
             }
         }
-        routed_in.push(routed);
     }
     let keys: Vec<Summarized> = again.iter().map(|(k, r)| (k, r.as_slice())).collect();
     let made = summarizer.summaries(&keys)?;
     let rooted: Vec<Rooted> = keys.into_iter().zip(made).collect();
-    let mut choices = BTreeMap::new();
-    for ((state, files), routed) in states.iter().zip(plain).zip(routed_in) {
-        choices.insert(state.clone(), choices_in(files, &routed, &rooted));
-    }
-    Ok(choices)
+    let chosen: Vec<BTreeMap<String, FileChoice>> = pool.install(|| {
+        plain
+            .into_par_iter()
+            .map(|(keys, list, routed)| choices_in(keys, list, &routed, &rooted))
+            .collect()
+    });
+    Ok(states.into_iter().cloned().zip(chosen).collect())
 }
 
 /// The summaries of a version's files that could be read, in path order.
@@ -352,11 +364,11 @@ type Rooted<'a> = (Summarized<'a>, Result<FileSummary, String>);
 /// What each file of one version contributes, given the roots routed into it and the
 /// summaries made again with them.
 fn choices_in(
-    files: Vec<(FileKey, FileSummary)>,
+    keys: Vec<FileKey>,
+    mut list: Vec<FileSummary>,
     routed: &BTreeMap<usize, Roots>,
     rooted: &[Rooted],
 ) -> BTreeMap<String, FileChoice> {
-    let (keys, mut list): (Vec<FileKey>, Vec<FileSummary>) = files.into_iter().unzip();
     let mut focus = with_roots(&list);
     for (&file, roots) in routed {
         let again = rooted
