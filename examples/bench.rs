@@ -4,7 +4,8 @@
 //! asserted: the figures go in the README.
 //! History mode runs against `git log --follow -p` on the same file: on a repository of 60
 //! commits it builds from the fixture, and on svix-webhooks' message.rs when SVIX_REPO names a
-//! checkout (or a bare clone) of it.
+//! checkout (or a bare clone) of it; then over svix-webhooks' endpoints folder (endpoint and
+//! message creation) against `git log -p` on the folder.
 //! `cargo run --release --example bench [-- RUNS]`
 
 #[path = "../tests/support/mod.rs"]
@@ -279,50 +280,68 @@ fn history_corpus(dir: &Path, commits: usize) -> String {
     path.to_owned()
 }
 
-/// History mode against `git log --follow -p` on the same file (git is needed for the floor
-/// only; svix-distill reads the repository itself).
+/// History mode against `git log --follow -p` on the same file, and over svix-webhooks'
+/// endpoints folder against `git log -p` on the folder (git is needed for the floor only;
+/// svix-distill reads the repository itself).
 fn history(tool: &Path, scratch: &Path, runs: usize) {
     let git = Path::new("git");
     let synthetic = scratch.join("history.git");
     let path = history_corpus(&synthetic, 60);
+    let file_args = |repo: &str| -> (Vec<String>, Vec<String>) {
+        let ours = ["history", repo, "--path", &path, "-q"];
+        let floor = ["-C", repo, "log", "--follow", "-p", "--", &path];
+        (strings(&ours), strings(&floor))
+    };
     let mut inputs = vec![(
         "generated repository, 60 commits".to_owned(),
-        synthetic,
-        path.clone(),
+        file_args(synthetic.to_str().unwrap()),
     )];
     if let Some(svix) = std::env::var_os("SVIX_REPO") {
-        inputs.push((
-            "svix-webhooks, message.rs".to_owned(),
-            PathBuf::from(svix),
-            path,
-        ));
-    }
-    for (name, repo, path) in inputs {
-        let repo = repo.to_str().unwrap();
-        let ours = median(tool, &["history", repo, "--path", &path, "-q"], runs);
-        let (tool_time, tool_rss) = (ours.wall, ours.rss);
-        println!("history of {name}, median of {runs} runs:");
-        let git_args = ["-C", repo, "log", "--follow", "-p", "--", &path];
-        let floor = Command::new(git)
-            .arg("--version")
-            .output()
-            .is_ok()
-            .then(|| median(git, &git_args, runs).wall);
-        match floor {
-            Some(git_time) => println!(
-                "  svix-distill history {:>8.2} ms   git log --follow -p {:>8.2} ms   ratio {:.2}x   peak {:.1} MiB",
-                tool_time.as_secs_f64() * 1e3,
-                git_time.as_secs_f64() * 1e3,
-                tool_time.as_secs_f64() / git_time.as_secs_f64(),
-                tool_rss as f64 / 1024.0
-            ),
-            None => println!(
-                "  svix-distill history {:>8.2} ms   (no git binary for the floor)   peak {:.1} MiB",
-                tool_time.as_secs_f64() * 1e3,
-                tool_rss as f64 / 1024.0
-            ),
+        let svix = svix.to_str().unwrap().to_owned();
+        inputs.push(("svix-webhooks, message.rs".to_owned(), file_args(&svix)));
+        let folder = "server/svix-server/src/v1/endpoints";
+        for profile in ["endpoint-creation", "message-creation"] {
+            let ours = ["history", &svix, "-p", profile, "--path", folder, "-q"];
+            let floor = ["-C", &svix, "log", "-p", "--", folder];
+            let name = format!("svix-webhooks, v1/endpoints ({profile})");
+            inputs.push((name, (strings(&ours), strings(&floor))));
         }
     }
+    let has_git = Command::new(git).arg("--version").output().is_ok();
+    for (name, (ours, floor)) in inputs {
+        let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
+        let floor: Vec<&str> = floor.iter().map(String::as_str).collect();
+        println!("history of {name}, median of {runs} runs:");
+        if !has_git {
+            let measured = median(tool, &ours, runs);
+            println!(
+                "  svix-distill history {:>8.2} ms   (no git binary for the floor)   peak {:.1} MiB",
+                measured.wall.as_secs_f64() * 1e3,
+                measured.rss as f64 / 1024.0
+            );
+            continue;
+        }
+        // Runs in turns, so that both see the machine alike.
+        let (measured, floor_run) = paired((tool, &ours), (git, &floor), runs);
+        // `log --follow -p` or `log -p`: the floor's command, its paths left out.
+        let shown = floor[2..]
+            .iter()
+            .take_while(|a| **a != "--")
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!(
+            "  svix-distill history {:>8.2} ms   git {shown} {:>8.2} ms   ratio {:.2}x   peak {:.1} MiB",
+            measured.wall.as_secs_f64() * 1e3,
+            floor_run.wall.as_secs_f64() * 1e3,
+            measured.wall.as_secs_f64() / floor_run.wall.as_secs_f64(),
+            measured.rss as f64 / 1024.0
+        );
+    }
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_owned()).collect()
 }
 
 /// `copies` copies of `text` in one file, every name the file defines suffixed with the copy's

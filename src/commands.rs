@@ -1432,7 +1432,11 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
             ),
         }
     } else {
-        args.path.clone()
+        // Shell completion ends a folder with `/`; git's paths never do.
+        args.path
+            .iter()
+            .map(|p| p.trim_end_matches('/').to_owned())
+            .collect()
     };
     let repo = git::Repo::open(&args.repo)?;
     // Before the history is read: no output may be a file the repository holds.

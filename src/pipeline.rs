@@ -1134,46 +1134,161 @@ pub fn summarize_chosen(
     choice: &history::folder::FileChoice,
 ) -> anyhow::Result<Version> {
     let with_methods = choice.picks.iter().any(|p| p.self_ty.is_some());
-    let ((inventory, selection, _names), seen) = parse::two_passes(
+    let (chosen, seen) = parse::two_passes(
         &source,
         || Ok(()),
         |at, i, item, node| select::read_item(at, i, item, node, with_methods, context),
-        |(), reads| {
-            let inventory = Inventory::from_items(reads);
-            let selection =
-                select::select_creation_items(&inventory, &profile.file.roots, &choice.roots)
-                    .with_context(|| format!("cannot select from {}", source.path.display()))?;
-            let selection = with_picks(&inventory, selection, &choice.picks)
-                .with_context(|| format!("cannot select from {}", source.path.display()))?;
-            let chosen = if selection.roots.is_empty() && choice.picks.is_empty() {
-                Vec::new()
-            } else {
-                chosen_items(&inventory, &selection)
-            };
-            let names = local_names(&inventory);
-            Ok(((inventory, selection, names), chosen))
-        },
-        |(inventory, selection, names), k, at, item| {
-            use quote::ToTokens as _;
-            let entry = &inventory.entries[selection.items[k].entry];
-            let facts = facts::item_facts(&at, item, entry.node.clone(), names);
-            let mut idents = BTreeSet::new();
-            let mut said = Salient::default();
-            let mut tokens = String::new();
-            if entry.kind != Kind::Use {
-                select::identifiers(item, &mut idents);
-                let stream = item.to_token_stream();
-                salient_tokens(stream.clone(), &mut said);
-                tokens = token_text(stream);
-            }
-            Seen {
-                facts,
-                idents,
-                tokens,
-                said,
-            }
-        },
+        |(), reads| choose_in(&source, profile, choice, Inventory::from_items(reads)),
+        see_item,
     )?;
+    Ok(version_of(source, chosen, seen, profile, context, choice))
+}
+
+/// [`summarize_chosen`] of a file version whose pieces were read before (a folder's history
+/// reads each distinct piece once across versions): the items' reads are the pieces', placed
+/// in the file, and only the selected items are parsed again. Not for a run that reads context
+/// or picks methods (their reads need outlines and methods, which pieces are read without).
+pub fn summarize_pieced(
+    source: SourceFile,
+    profile: &Profile,
+    choice: &history::folder::FileChoice,
+    pieces: &[tree::PieceAt],
+    seen_before: &SeenItems,
+) -> anyhow::Result<Version> {
+    let reads = pieces.iter().enumerate().flat_map(|(i, piece)| {
+        let first_line = source.line_of(piece.start);
+        piece.summary.reads_at(piece.start, first_line, i)
+    });
+    let (chosen, picked) = choose_in(&source, profile, choice, Inventory::from_items(reads))?;
+    let seen = if picked.is_empty() {
+        Vec::new()
+    } else {
+        seen_items(&source, &chosen, seen_before)?
+    };
+    Ok(version_of(source, chosen, seen, profile, false, choice))
+}
+
+/// What was seen of the selected items of a folder's versions: an item whose text (its
+/// leading comments included) is the same, in a file that defines the same local names, is
+/// seen the same, so consecutive versions parse again only the items that changed.
+#[derive(Default)]
+pub struct SeenItems(std::sync::Mutex<HashMap<SeenKey, Seen>>);
+
+/// An item as [`SeenItems`] knows it: its file's local names (hashed), its kind, where its own
+/// tokens start within its text, and its text.
+type SeenKey = (u64, &'static str, usize, String);
+
+/// What is seen of each selected item of a version: from `seen_before` where the same item was
+/// seen in a file with the same local names, else parsed again on its own.
+fn seen_items(
+    source: &SourceFile,
+    chosen: &Chosen,
+    seen_before: &SeenItems,
+) -> anyhow::Result<Vec<Seen>> {
+    let (inventory, selection, names) = chosen;
+    let mut fns: Vec<&str> = names.fns.iter().map(String::as_str).collect();
+    let mut types: Vec<&str> = names.types.iter().map(String::as_str).collect();
+    fns.sort_unstable();
+    types.sort_unstable();
+    let names_key = stable_hash(&[fns.join(" ").as_str(), "\0", types.join(" ").as_str()]);
+    let keys: Vec<SeenKey> = selection
+        .items
+        .iter()
+        .map(|s| {
+            let e = &inventory.entries[s.entry];
+            let text = source.slice(e.range.clone()).to_owned();
+            (
+                names_key,
+                e.kind.label(),
+                e.node.start - e.range.start,
+                text,
+            )
+        })
+        .collect();
+    // A poisoned lock only means another thread panicked mid-insert: the map is still a map.
+    let lock = || seen_before.0.lock().unwrap_or_else(|e| e.into_inner());
+    let missing: Vec<usize> = {
+        let known = lock();
+        (0..keys.len())
+            .filter(|&k| !known.contains_key(&keys[k]))
+            .collect()
+    };
+    let nodes: Vec<std::ops::Range<usize>> = missing
+        .iter()
+        .map(|&k| inventory.entries[selection.items[k].entry].node.clone())
+        .collect();
+    let fresh = parse::visit_again(source, chosen, &nodes, |c, i, at, item| {
+        see_item(c, missing[i], at, item)
+    })?;
+    let mut known = lock();
+    for (&k, seen) in missing.iter().zip(fresh) {
+        known.insert(keys[k].clone(), seen);
+    }
+    Ok(keys.iter().map(|key| known[key].clone()).collect())
+}
+
+/// A version's inventory, its selection and its local names.
+type Chosen = (Inventory, Selection, LocalNames);
+
+/// Selects in a version's inventory: the profile's roots and those `choice` routes to it, what
+/// they reach, and the items other files reach in it; and which items to visit (none with no
+/// root and no pick).
+fn choose_in(
+    source: &SourceFile,
+    profile: &Profile,
+    choice: &history::folder::FileChoice,
+    inventory: Inventory,
+) -> anyhow::Result<(Chosen, Vec<parse::Chosen>)> {
+    let selection = select::select_creation_items(&inventory, &profile.file.roots, &choice.roots)
+        .with_context(|| format!("cannot select from {}", source.path.display()))?;
+    let selection = with_picks(&inventory, selection, &choice.picks)
+        .with_context(|| format!("cannot select from {}", source.path.display()))?;
+    let chosen = if selection.roots.is_empty() && choice.picks.is_empty() {
+        Vec::new()
+    } else {
+        chosen_items(&inventory, &selection)
+    };
+    let names = local_names(&inventory);
+    Ok(((inventory, selection, names), chosen))
+}
+
+/// What history mode reads off one selected item's syntax tree (the `k`th selected).
+fn see_item(
+    (inventory, selection, names): &Chosen,
+    k: usize,
+    at: source::Located,
+    item: &syn::Item,
+) -> Seen {
+    use quote::ToTokens as _;
+    let entry = &inventory.entries[selection.items[k].entry];
+    let facts = facts::item_facts(&at, item, entry.node.clone(), names);
+    let mut idents = BTreeSet::new();
+    let mut said = Salient::default();
+    let mut tokens = String::new();
+    if entry.kind != Kind::Use {
+        select::identifiers(item, &mut idents);
+        let stream = item.to_token_stream();
+        salient_tokens(stream.clone(), &mut said);
+        tokens = token_text(stream);
+    }
+    Seen {
+        facts,
+        idents,
+        tokens,
+        said,
+    }
+}
+
+/// A version from its selection and what was seen of each selected item: the items with their
+/// facts and roles, the `use` declarations, where slices may start and end.
+fn version_of(
+    source: SourceFile,
+    (inventory, selection, _): Chosen,
+    seen: Vec<Seen>,
+    profile: &Profile,
+    context: bool,
+    choice: &history::folder::FileChoice,
+) -> Version {
     let uses = inventory
         .use_entries()
         .into_iter()
@@ -1200,12 +1315,12 @@ pub fn summarize_chosen(
         version_items(&read, seen, profile, context)
     };
     let boundaries = inventory.boundaries().to_vec();
-    Ok(Version {
+    Version {
         source,
         items,
         uses,
         boundaries,
-    })
+    }
 }
 
 /// A selection with the items other files reach in the file added (each picked function or
@@ -1279,6 +1394,7 @@ struct VersionRead<'a> {
 }
 
 /// What the syntax tree says of one selected item of a version.
+#[derive(Clone)]
 struct Seen {
     facts: Vec<Fact>,
     idents: BTreeSet<String>,
@@ -1417,7 +1533,7 @@ pub fn token_text(tokens: proc_macro2::TokenStream) -> String {
 }
 
 /// What of an item's tokens is worth saying when it comes or goes.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Salient {
     names: Vec<String>,
     literals: Vec<String>,
@@ -1478,12 +1594,22 @@ pub fn extract_history(
 ) -> anyhow::Result<History> {
     let rules = &profile.file.history;
     if history::folder::follows_folders(repo, options)? {
+        let seen_before = SeenItems::default();
         let read = history::folder::read_folder(
             repo,
             options,
             progress,
             &profile.file.roots,
-            |file, choice| summarize_chosen(file, profile, options.context_for_writer, choice),
+            |file, choice, pieces| {
+                let context = options.context_for_writer;
+                let methods = choice.picks.iter().any(|p| p.self_ty.is_some());
+                match pieces {
+                    Some(pieces) if !context && !methods => {
+                        summarize_pieced(file, profile, choice, pieces, &seen_before)
+                    }
+                    _ => summarize_chosen(file, profile, context, choice),
+                }
+            },
         )?;
         let shown = options.paths.join(", ");
         let pairs = read
@@ -1776,6 +1902,78 @@ fn check_history(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every fixture file read from its pieces (as a folder's history reads file versions)
+    /// gives the version read whole: the same items, facts, roles, slices' places and `use`
+    /// declarations, for every built-in profile, with and without a root routed to it.
+    #[test]
+    fn a_version_read_from_its_pieces_is_the_version_read_whole() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        let interner = tree::Interner::default();
+        let mut with_items = 0;
+        for name in [
+            "message-creation",
+            "application-creation",
+            "endpoint-creation",
+        ] {
+            let profile = Profile::load(name).unwrap();
+            for path in &files {
+                let source = SourceFile::read(path).unwrap();
+                if source.parse().is_err() {
+                    continue;
+                }
+                let read: Vec<(usize, tree::PieceSummary)> = tree::piece_bounds(&source.text)
+                    .into_iter()
+                    .map(|r| {
+                        let piece = &source.text[r.clone()];
+                        let summary =
+                            tree::summarize_piece(piece, &profile.file.roots, &interner).unwrap();
+                        (r.start, summary)
+                    })
+                    .collect();
+                let pieces: Vec<tree::PieceAt> = read
+                    .iter()
+                    .map(|(start, summary)| tree::PieceAt {
+                        start: *start,
+                        summary,
+                    })
+                    .collect();
+                let routed = history::folder::FileChoice {
+                    roots: vec![("create_endpoint".to_owned(), select::Reason::RootFlag)],
+                    picks: Vec::new(),
+                };
+                for choice in [history::folder::FileChoice::default(), routed] {
+                    let whole = summarize_chosen(source.clone(), &profile, false, &choice);
+                    let seen_before = SeenItems::default();
+                    let pieced =
+                        summarize_pieced(source.clone(), &profile, &choice, &pieces, &seen_before);
+                    let (whole, pieced) = match (whole, pieced) {
+                        (Ok(whole), Ok(pieced)) => (whole, pieced),
+                        (Err(a), Err(b)) => {
+                            assert_eq!(format!("{a:#}"), format!("{b:#}"));
+                            continue;
+                        }
+                        (a, b) => panic!("{}: {a:?} {b:?}", path.display()),
+                    };
+                    with_items += usize::from(!whole.items.is_empty());
+                    assert_eq!(
+                        format!("{pieced:#?}"),
+                        format!("{whole:#?}"),
+                        "{} ({name}, {:?})",
+                        path.display(),
+                        choice.roots
+                    );
+                }
+            }
+        }
+        assert!(with_items >= 6, "{with_items}");
+    }
 
     /// Examples of `fn f() {}` and `fn g() {}`, each with its request and reasoning.
     fn checked(

@@ -483,7 +483,7 @@ fn a_commit_splits_by_the_operations_that_reach_its_items() {
         &options,
         &Default::default(),
         &profile.file.roots,
-        |file, choice| svix_distill::pipeline::summarize_chosen(file, &profile, false, choice),
+        |file, choice, _| svix_distill::pipeline::summarize_chosen(file, &profile, false, choice),
     )
     .unwrap();
     let both = gix::ObjectId::from_hex(both.as_bytes()).unwrap();
@@ -507,4 +507,36 @@ fn a_commit_splits_by_the_operations_that_reach_its_items() {
     let creating = pair.for_operation("create_endpoint").unwrap();
     assert_eq!(names(&creating), ["insert_endpoint"]);
     assert!(pair.for_operation("delete_endpoint").is_none());
+}
+
+/// A folder as shell completion gives it, ending in `/`, is the same folder: the same
+/// examples, their slices naming the same paths.
+#[test]
+fn a_folder_ending_in_a_slash_is_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = build(&dir.path().join("work"));
+    let repo = built.repo.path().to_str().unwrap().to_owned();
+    let examples = |folder: &str| -> serde_json::Value {
+        let manifest = dir.path().join("m.json");
+        let data = dir.path().join("d.jsonl");
+        let args = [
+            "history",
+            &repo,
+            "-p",
+            "endpoint-creation",
+            "--path",
+            folder,
+            "-o",
+            data.to_str().unwrap(),
+            "--manifest",
+            manifest.to_str().unwrap(),
+        ];
+        ok(run(&args));
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        manifest["examples"].clone()
+    };
+    let plain = examples(FOLDER);
+    assert!(plain.to_string().contains(CRUD));
+    assert_eq!(examples(&format!("{FOLDER}/")), plain);
 }

@@ -417,6 +417,27 @@ impl Plan<'_> {
     }
 }
 
+/// The second pass of [`two_passes`] for a file whose items were read before (from its pieces,
+/// in a history): each chosen item parsed again on its own from `nodes[k]`, its byte range in
+/// the file, and visited with its place `k`, as a large file's chosen items are.
+pub fn visit_again<C, T>(
+    source: &SourceFile,
+    kept: &C,
+    nodes: &[Range<usize>],
+    visit: impl Fn(&C, usize, Located, &syn::Item) -> T,
+) -> anyhow::Result<Vec<T>> {
+    let mut made = Vec::with_capacity(nodes.len());
+    for (k, node) in nodes.iter().enumerate() {
+        let item = source.parse_item(node.clone())?;
+        let at = Located {
+            source,
+            base: node.start,
+        };
+        made.push(visit(kept, k, at, &item));
+    }
+    Ok(made)
+}
+
 /// Visits `item`, or the chosen method of it.
 fn visit_one<C, T>(
     kept: &C,

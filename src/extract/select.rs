@@ -160,6 +160,28 @@ impl ItemRead {
     pub fn boundaries(&self) -> &[Range<usize>] {
         &self.boundaries
     }
+
+    /// The read of an item of a piece read alone, placed in its file: the piece starts at byte
+    /// `start` and on line `first_line` (1-based) of the file, and is its `piece`th piece.
+    /// Outlines are not moved: a piece is read without them.
+    pub fn placed(&self, start: usize, first_line: usize, piece: usize) -> ItemRead {
+        let bytes = |r: &Range<usize>| r.start + start..r.end + start;
+        let place = |e: &Entry| Entry {
+            range: bytes(&e.range),
+            node: bytes(&e.node),
+            lines: (e.lines.0 + first_line - 1, e.lines.1 + first_line - 1),
+            item: crate::extract::parse::ItemKey {
+                piece,
+                index: e.item.index,
+            },
+            ..e.clone()
+        };
+        ItemRead {
+            entry: self.entry.as_ref().map(place),
+            methods: self.methods.iter().map(place).collect(),
+            boundaries: self.boundaries.iter().map(bytes).collect(),
+        }
+    }
 }
 
 /// Reads the `index`th top-level item of a file, `node` being its byte range; with `outlines`,

@@ -513,6 +513,45 @@ pub struct PieceSummary {
     reads: Vec<select::ItemRead>,
 }
 
+/// Where a file is cut into pieces that parse alone: after each top-level item
+/// ([`crate::extract::pieces::cut_points`]), moved on to the start of the next line, so that
+/// a piece's lines are whole lines of the file (and a comment after a closing brace stays with
+/// the item it ends). Covers the file; a cut at the end of the text makes no empty piece.
+pub fn piece_bounds(text: &str) -> Vec<Range<usize>> {
+    let mut bounds = vec![0];
+    for cut in crate::extract::pieces::cut_points(text) {
+        let at = text[cut..].find('\n').map_or(text.len(), |i| cut + i + 1);
+        if at > *bounds.last().unwrap_or(&0) && at < text.len() {
+            bounds.push(at);
+        }
+    }
+    bounds.push(text.len());
+    bounds.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+/// A piece of one version of a file, read before: where it starts in the file and what it
+/// holds.
+#[derive(Debug, Clone, Copy)]
+pub struct PieceAt<'a> {
+    pub start: usize,
+    pub summary: &'a PieceSummary,
+}
+
+impl PieceSummary {
+    /// Its items' reads placed in the file (see [`select::ItemRead::placed`]), as the file's
+    /// `piece`th piece starting at `start`, on line `first_line`.
+    pub fn reads_at(
+        &self,
+        start: usize,
+        first_line: usize,
+        piece: usize,
+    ) -> impl Iterator<Item = select::ItemRead> + '_ {
+        self.reads
+            .iter()
+            .map(move |read| read.placed(start, first_line, piece))
+    }
+}
+
 /// Parses a piece of a file alone and reads what [`summary_of_pieces`] needs of it.
 pub fn summarize_piece(
     text: &str,
@@ -1164,16 +1203,10 @@ mod tests {
             for path in &files {
                 let source = SourceFile::read(path).unwrap();
                 let Ok(_) = source.parse() else { continue };
-                let cuts = crate::extract::pieces::cut_points(&source.text);
-                let bounds: Vec<usize> = std::iter::once(0)
-                    .chain(cuts)
-                    .chain([source.text.len()])
-                    .collect();
-                let pieces: Vec<PieceSummary> = bounds
-                    .windows(2)
-                    .map(|w| {
-                        summarize_piece(&source.text[w[0]..w[1]], &profile.file.roots, &interner)
-                            .unwrap()
+                let pieces: Vec<PieceSummary> = piece_bounds(&source.text)
+                    .into_iter()
+                    .map(|r| {
+                        summarize_piece(&source.text[r], &profile.file.roots, &interner).unwrap()
                     })
                     .collect();
                 let pieces: Vec<&PieceSummary> = pieces.iter().collect();

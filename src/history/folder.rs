@@ -78,13 +78,15 @@ pub fn follows_folders(repo: &Repo, options: &HistoryOptions) -> anyhow::Result<
 
 /// The folder's commits (see [`Repo::folder_history`]), selection run over the folder at each
 /// version before and after them, and the items of every file they touched read with
-/// `summarize` (parse, select with the file's [`FileChoice`], facts), each once, in parallel.
+/// `summarize` (parse, select with the file's [`FileChoice`], facts; given the file's pieces
+/// read before when they all parse alone), each once, in parallel.
 pub fn read_folder(
     repo: &Repo,
     options: &HistoryOptions,
     progress: &tree::ProgressHook,
     root_rules: &[RootRule],
-    summarize: impl Fn(SourceFile, &FileChoice) -> anyhow::Result<Version> + Sync,
+    summarize: impl Fn(SourceFile, &FileChoice, Option<&[tree::PieceAt]>) -> anyhow::Result<Version>
+    + Sync,
 ) -> anyhow::Result<FolderVersions> {
     let until = repo.resolve(&options.until)?;
     let since = options
@@ -112,9 +114,8 @@ pub fn read_folder(
         }
     }
     let choices = select_in_states(&states, &summaries, &summarizer)?;
-    drop(summarizer);
     drop(summaries);
-    let versions = read_items(&commits, &choices, &texts, progress, &summarize)?;
+    let versions = read_items(&commits, &choices, &summarizer, progress, &summarize)?;
     Ok(FolderVersions {
         commits,
         choices,
@@ -180,8 +181,8 @@ struct Summarizer<'a> {
     interner: tree::Interner,
     /// Every distinct piece read (None: it does not parse alone).
     pieces: Vec<Option<tree::PieceSummary>>,
-    /// Each file version's pieces, in file order.
-    of_file: BTreeMap<&'a FileKey, Vec<usize>>,
+    /// Each file version's pieces, in file order: where each starts, and which it is.
+    of_file: BTreeMap<&'a FileKey, Vec<(usize, usize)>>,
 }
 
 impl<'a> Summarizer<'a> {
@@ -197,16 +198,16 @@ impl<'a> Summarizer<'a> {
         for (key, file) in texts {
             let Ok(file) = file else { continue };
             let text = file.text.as_str();
-            let cuts = crate::extract::pieces::cut_points(text);
-            let bounds: Vec<usize> = std::iter::once(0).chain(cuts).chain([text.len()]).collect();
-            let ids = bounds
-                .windows(2)
-                .map(|w| {
-                    let piece = &text[w[0]..w[1]];
-                    *distinct.entry(piece).or_insert_with(|| {
+            let ids = tree::piece_bounds(text)
+                .into_iter()
+                .map(|range| {
+                    let start = range.start;
+                    let piece = &text[range];
+                    let id = *distinct.entry(piece).or_insert_with(|| {
                         pieces.push(piece);
                         pieces.len() - 1
-                    })
+                    });
+                    (start, id)
                 })
                 .collect();
             of_file.insert(key, ids);
@@ -245,6 +246,17 @@ impl<'a> Summarizer<'a> {
         }))
     }
 
+    /// A file version's pieces, if every one of them parses alone.
+    fn pieces_of(&self, key: &FileKey) -> Option<Vec<tree::PieceAt<'_>>> {
+        let ids = self.of_file.get(key)?;
+        ids.iter()
+            .map(|&(start, id)| {
+                let summary = self.pieces[id].as_ref()?;
+                Some(tree::PieceAt { start, summary })
+            })
+            .collect()
+    }
+
     fn summary(&self, key: &FileKey, roots: &[(String, Reason)]) -> Result<FileSummary, String> {
         let file = self.texts[key].as_ref().map_err(Clone::clone)?;
         let focus = tree::Focus {
@@ -254,9 +266,8 @@ impl<'a> Summarizer<'a> {
         };
         let module = module_of(&key.0);
         let pieces: Option<Vec<&tree::PieceSummary>> = self
-            .of_file
-            .get(key)
-            .and_then(|ids| ids.iter().map(|&i| self.pieces[i].as_ref()).collect());
+            .pieces_of(key)
+            .map(|pieces| pieces.iter().map(|p| p.summary).collect());
         match pieces {
             Some(pieces) => Ok(tree::summary_of_pieces(
                 &file.path,
@@ -274,41 +285,53 @@ impl<'a> Summarizer<'a> {
     }
 }
 
+/// One version of the folder's readable files (their keys and summaries, in path order) and
+/// the roots its routers route to each, by index.
+type StateFiles = (Vec<FileKey>, Vec<FileSummary>, BTreeMap<usize, Roots>);
+
 /// Selection over each version of the folder: what each file contributes ([`FileChoice`]).
 fn select_in_states(
     states: &BTreeSet<Arc<Listing>>,
     summaries: &BTreeMap<FileKey, Result<FileSummary, String>>,
     summarizer: &Summarizer,
 ) -> anyhow::Result<BTreeMap<Arc<Listing>, BTreeMap<String, FileChoice>>> {
+    let states: Vec<&Arc<Listing>> = states.iter().collect();
+    let pool = source::pool()?;
     // First the roots each version's routers route to another file, whose summaries are then
     // made again with them (each file version and its roots once).
-    let mut routed_in: Vec<BTreeMap<usize, Roots>> = Vec::new();
+    let plain: Vec<StateFiles> = pool.install(|| {
+        states
+            .par_iter()
+            .map(|state| {
+                let (keys, list): (Vec<FileKey>, Vec<FileSummary>) =
+                    readable(state, summaries).into_iter().unzip();
+                let routed = tree::routed_files(&list, &with_roots(&list))
+                    .into_iter()
+                    .map(|(file, routed)| (file, routed.roots))
+                    .collect();
+                (keys, list, routed)
+            })
+            .collect()
+    });
     let mut again: Vec<(FileKey, Roots)> = Vec::new();
-    let plain: Vec<Vec<(FileKey, FileSummary)>> =
-        states.iter().map(|s| readable(s, summaries)).collect();
-    for files in &plain {
-        let list: Vec<FileSummary> = files.iter().map(|(_, f)| f.clone()).collect();
-        let focus = with_roots(&list);
-        let routed: BTreeMap<usize, Roots> = tree::routed_files(&list, &focus)
-            .into_iter()
-            .map(|(file, routed)| (file, routed.roots))
-            .collect();
-        for (&file, roots) in &routed {
-            let key = (files[file].0.clone(), roots.clone());
+    for (keys, _, routed) in &plain {
+        for (&file, roots) in routed {
+            let key = (keys[file].clone(), roots.clone());
             if !again.contains(&key) {
                 again.push(key);
             }
         }
-        routed_in.push(routed);
     }
     let keys: Vec<Summarized> = again.iter().map(|(k, r)| (k, r.as_slice())).collect();
     let made = summarizer.summaries(&keys)?;
     let rooted: Vec<Rooted> = keys.into_iter().zip(made).collect();
-    let mut choices = BTreeMap::new();
-    for ((state, files), routed) in states.iter().zip(plain).zip(routed_in) {
-        choices.insert(state.clone(), choices_in(files, &routed, &rooted));
-    }
-    Ok(choices)
+    let chosen: Vec<BTreeMap<String, FileChoice>> = pool.install(|| {
+        plain
+            .into_par_iter()
+            .map(|(keys, list, routed)| choices_in(keys, list, &routed, &rooted))
+            .collect()
+    });
+    Ok(states.into_iter().cloned().zip(chosen).collect())
 }
 
 /// The summaries of a version's files that could be read, in path order.
@@ -341,11 +364,11 @@ type Rooted<'a> = (Summarized<'a>, Result<FileSummary, String>);
 /// What each file of one version contributes, given the roots routed into it and the
 /// summaries made again with them.
 fn choices_in(
-    files: Vec<(FileKey, FileSummary)>,
+    keys: Vec<FileKey>,
+    mut list: Vec<FileSummary>,
     routed: &BTreeMap<usize, Roots>,
     rooted: &[Rooted],
 ) -> BTreeMap<String, FileChoice> {
-    let (keys, mut list): (Vec<FileKey>, Vec<FileSummary>) = files.into_iter().unzip();
     let mut focus = with_roots(&list);
     for (&file, roots) in routed {
         let again = rooted
@@ -385,9 +408,11 @@ fn choices_in(
 fn read_items(
     commits: &[FolderCommit],
     choices: &BTreeMap<Arc<Listing>, BTreeMap<String, FileChoice>>,
-    texts: &Texts,
+    summarizer: &Summarizer,
     progress: &tree::ProgressHook,
-    summarize: &(impl Fn(SourceFile, &FileChoice) -> anyhow::Result<Version> + Sync),
+    summarize: &(
+         impl Fn(SourceFile, &FileChoice, Option<&[tree::PieceAt]>) -> anyhow::Result<Version> + Sync
+     ),
 ) -> anyhow::Result<ReadItems> {
     let mut wanted: Vec<(FileKey, &FileChoice)> = Vec::new();
     for commit in commits.iter().filter(|c| !c.is_merge()) {
@@ -411,8 +436,10 @@ fn read_items(
         wanted
             .into_par_iter()
             .map(|(key, choice)| {
-                let version = match &texts[&key] {
-                    Ok(file) => summarize(file.clone(), choice).map_err(|e| format!("{e:#}")),
+                let pieces = summarizer.pieces_of(&key);
+                let version = match &summarizer.texts[&key] {
+                    Ok(file) => summarize(file.clone(), choice, pieces.as_deref())
+                        .map_err(|e| format!("{e:#}")),
                     Err(why) => Err(why.clone()),
                 };
                 proc_macro2::extra::invalidate_current_thread_spans();
