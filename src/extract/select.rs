@@ -286,6 +286,11 @@ pub struct Route {
     pub handler_path: Vec<String>,
     /// Local items named in the same method-router call, beside the handler.
     pub companions: Vec<String>,
+    /// Whether the router registers it through aide (`api_route`, `api_route_with`), which
+    /// puts it in the OpenAPI document; `route` is axum's own and leaves it out.
+    pub documented: bool,
+    /// The method router as written (`axum::routing::get`, `post_with`, `post`).
+    pub method_router: String,
 }
 
 impl Route {
@@ -1019,8 +1024,9 @@ fn idents_in(expr: &Expr) -> Vec<String> {
         .collect()
 }
 
-/// A method router's registration: HTTP method, handler path, other arguments' local names.
-type Registration = (String, Vec<String>, Vec<String>);
+/// A method router's registration: HTTP method, handler path, other arguments' local names,
+/// the method router's path as written.
+type Registration = (String, Vec<String>, Vec<String>, String);
 
 /// `post(h)`, `post_with(h, op)`, `x.get(l).post(h)`: each method with its handler and the
 /// other arguments.
@@ -1034,7 +1040,8 @@ fn method_handlers(expr: &Expr, out: &mut Vec<Registration>) {
                 && let Some(handler) = path_segments(first)
             {
                 let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
-                out.push((method.to_owned(), handler, extra));
+                let router = path_segments(&call.func).unwrap_or_default().join("::");
+                out.push((method.to_owned(), handler, extra, router));
             }
         }
         Expr::MethodCall(call) => {
@@ -1044,7 +1051,7 @@ fn method_handlers(expr: &Expr, out: &mut Vec<Registration>) {
                 && let Some(handler) = path_segments(first)
             {
                 let extra = call.args.iter().skip(1).flat_map(idents_in).collect();
-                out.push((method.to_owned(), handler, extra));
+                out.push((method.to_owned(), handler, extra, call.method.to_string()));
             }
         }
         Expr::Paren(p) => method_handlers(&p.expr, out),
@@ -1072,7 +1079,7 @@ impl<'ast> Visit<'ast> for RouteFinder {
                     method_handlers(router, &mut handlers);
                     let mut pieces = self.prefix.clone();
                     pieces.push(path);
-                    for (method, handler_path, companions) in handlers {
+                    for (method, handler_path, companions, method_router) in handlers {
                         let Some(handler) = handler_path.last().cloned() else {
                             continue;
                         };
@@ -1082,6 +1089,8 @@ impl<'ast> Visit<'ast> for RouteFinder {
                             handler,
                             handler_path,
                             companions,
+                            documented: m.starts_with("api_route"),
+                            method_router,
                         });
                     }
                 }
