@@ -603,14 +603,14 @@ fn placed_facts(
     for s in &selection.items {
         let entry = &inventory.entries[s.entry];
         let mut facts = Vec::new();
-        // The note names the type only where the method's own code does.
+        // A sentence may name the type only where the method's own code does.
         if entry.kind == Kind::Method
             && let Some(ty) = &entry.self_ty
-            && source.slice(entry.range.clone()).contains(ty.as_str())
         {
             facts.push(Fact::MethodOf {
                 method: entry.name.clone(),
                 self_ty: ty.clone(),
+                named: names_word(source.slice(entry.range.clone()), ty),
             });
         }
         let root = roots.contains(&s.entry);
@@ -626,6 +626,16 @@ fn placed_facts(
                 method: route.method.clone(),
                 path_pieces: route.path_pieces.clone(),
             });
+            // axum's own `route` beside aide's `api_route`: left out of the OpenAPI document.
+            if !route.documented
+                && selection.routes.iter().any(|r| r.documented)
+                && !route.method_router.is_empty()
+                && source.text.contains(route.method_router.as_str())
+            {
+                facts.push(Fact::OutsideOpenApi {
+                    via: route.method_router.clone(),
+                });
+            }
         }
         // A root routed from another file's router: its route stands in that file.
         if root
@@ -644,6 +654,14 @@ fn placed_facts(
         out.insert(s.entry, facts);
     }
     out
+}
+
+/// Whether `text` names `word` as a whole identifier (`HttpError` in `HttpError::conflict`, not
+/// in `HttpErrorBody`).
+fn names_word(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word)
+        .any(|(at, _)| !text[..at].ends_with(ident) && !text[at + word.len()..].starts_with(ident))
 }
 
 /// What the roles, sizes and variant plan of a file's units come to.
@@ -879,7 +897,7 @@ fn write_examples<P: Sync>(
                 examples.push(Example {
                     unit: brief.key.clone(),
                     group: group.clone(),
-                    kind: role.name(),
+                    kind: units::kind_name(role, read.facts_of(unit.primary)),
                     voice: brief.voice,
                     variant,
                     request: text.request,
@@ -1812,7 +1830,7 @@ fn write_history_example(
     Ok(Some(Example {
         unit: key.clone(),
         group: format!("item:{}", primary_item.name),
-        kind: primary_item.role.name(),
+        kind: units::kind_name(primary_item.role, &primary_item.facts),
         voice: Voice::Commit,
         variant: 0,
         request: text.request,

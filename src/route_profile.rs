@@ -112,12 +112,13 @@ pub fn profiles_of_routes(
     }
     groups
         .into_iter()
-        .map(|((method, last_segment), routes)| {
-            let path = routes[0].path();
-            let profile = profile_for(file, &method, &last_segment, &path);
+        .map(|((method, last_segment), group)| {
+            let path = group[0].path();
+            let noun = method_noun(&method, &path, routes);
+            let profile = profile_for(file, &method, &last_segment, &path, noun);
             RouteProfile {
                 file: file.to_path_buf(),
-                handler_elsewhere: routes
+                handler_elsewhere: group
                     .iter()
                     .all(|r| r.handler_is_foreign() || !defined.contains(&r.handler)),
                 method,
@@ -185,14 +186,23 @@ fn with_article(noun: &str) -> String {
     format!("{article} {noun}")
 }
 
-/// What a method does, as a noun after the resource: `endpoint creation`.
-fn method_noun(method: &str) -> &'static str {
+/// What a method does on `path`, as a noun after the resource (`endpoint creation`), or None
+/// where the path's own words already name the action (`resend`). A POST creates only on a
+/// collection, a path ending in a literal that the file also lists with a GET (`/app/{app_id}/msg`);
+/// a POST elsewhere (`…/{endpoint_id}/resend`, `/auth/dashboard-access/{app_id}`) is the
+/// action its words name. A GET retrieves (one item or a list: the path cannot tell a list
+/// from a singleton such as `…/secret`).
+fn method_noun(method: &str, path: &str, routes: &[Route]) -> Option<&'static str> {
+    let last = path.split('/').rfind(|s| !s.is_empty()).unwrap_or_default();
+    let on_collection = !is_parameter(last);
+    let listed = routes.iter().any(|r| r.method == "get" && r.path() == path);
     match method {
-        "post" => "creation",
-        "get" => "retrieval",
-        "put" | "patch" => "update",
-        "delete" => "deletion",
-        _ => "handling",
+        "post" if on_collection && listed => Some("creation"),
+        "post" => None,
+        "get" => Some("retrieval"),
+        "put" | "patch" => Some("update"),
+        "delete" => Some("deletion"),
+        _ => Some("handling"),
     }
 }
 
@@ -238,9 +248,12 @@ impl NamedRoute<'_> {
 
 /// The words of an operation id's last part, by which a CRUD verb becomes the noun the built-in
 /// profiles use (`create` → `creation`).
-fn operation_words(resource: &str, method: &str, operation_id: Option<&str>) -> String {
+fn operation_words(resource: &str, method: &str, path: &str, operation_id: Option<&str>) -> String {
     let Some(action) = operation_id.and_then(|id| id.rsplit('.').next()) else {
-        return format!("{resource} {}", method_noun(method));
+        return match method_noun(method, path, &[]) {
+            Some(noun) => format!("{resource} {noun}"),
+            None => resource.to_owned(),
+        };
     };
     let words: Vec<&str> = action.split(['-', '_']).filter(|w| !w.is_empty()).collect();
     let noun = match words.as_slice() {
@@ -272,7 +285,7 @@ pub fn derived(route: &NamedRoute) -> ProfileFile {
             .join(" "),
         _ => resource_words(route.path),
     };
-    let operation = operation_words(&resource, &method, route.operation_id);
+    let operation = operation_words(&resource, &method, route.path, route.operation_id);
     let mut profile = profile_for(
         Path::new(route.handler_file),
         &method,
@@ -282,6 +295,7 @@ pub fn derived(route: &NamedRoute) -> ProfileFile {
             .rfind(|s| !s.is_empty())
             .unwrap_or_default(),
         route.path,
+        None,
     );
     profile.name = route.name();
     profile.description = format!(
@@ -336,12 +350,21 @@ pub fn mechanisms() -> Vec<Mechanism> {
     ]
 }
 
-fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> ProfileFile {
+fn profile_for(
+    file: &Path,
+    method: &str,
+    last_segment: &str,
+    path: &str,
+    noun: Option<&str>,
+) -> ProfileFile {
     let shown = file.to_string_lossy().replace('\\', "/");
     let stem = shown.strip_suffix(".rs").unwrap_or(&shown);
     let name = format!("{method}-{}-{}", slug(stem), slug(last_segment));
     let resource = resource_words(path);
-    let operation = format!("{resource} {}", method_noun(method));
+    let operation = match noun {
+        Some(noun) => format!("{resource} {noun}"),
+        None => resource.clone(),
+    };
     let upper = method.to_uppercase();
     let vocabulary = BTreeMap::from([
         ("resource".to_owned(), resource.clone()),
@@ -349,7 +372,7 @@ fn profile_for(file: &Path, method: &str, last_segment: &str, path: &str) -> Pro
         ("a_resource".to_owned(), with_article(&resource)),
         ("operation".to_owned(), operation.clone()),
     ]);
-    // The shared handler wording is about creating; other methods say what they are.
+    // The shared handler title names POST; other methods say what they are.
     let mut templates = BTreeMap::new();
     if method != "post" {
         templates.insert(
@@ -525,9 +548,23 @@ mod tests {
         let rotate = &profiles[4].profile;
         assert_eq!(rotate.name, "post-v1-endpoints-endpoint-mod-rotate");
         assert_eq!(rotate.inputs.focus, "**/v1/endpoints/endpoint/mod.rs");
-        assert_eq!(rotate.vocabulary["operation"], "rotate creation");
+        // A POST on an action creates nothing: the path's words name what it does. Only a
+        // POST on a collection the file lists with a GET is a creation.
+        assert_eq!(rotate.vocabulary["operation"], "rotate");
+        assert_eq!(
+            profiles[0].profile.vocabulary["operation"],
+            "endpoint creation"
+        );
+        assert_eq!(
+            profiles[1].profile.vocabulary["operation"],
+            "endpoint retrieval"
+        );
         let get = &profiles[2].profile;
         assert_eq!(get.vocabulary["a_resource"], "an endpoint");
         assert_eq!(get.vocabulary["operation"], "endpoint retrieval");
+        assert_eq!(
+            profiles[3].profile.vocabulary["operation"],
+            "endpoint deletion"
+        );
     }
 }

@@ -308,6 +308,11 @@ pub struct Route {
     pub handler_path: Vec<String>,
     /// Local items named in the same method-router call, beside the handler.
     pub companions: Vec<String>,
+    /// Whether the router registers it through aide (`api_route`, `api_route_with`), which
+    /// puts it in the OpenAPI document; `route` is axum's own and leaves it out.
+    pub documented: bool,
+    /// The method router as written (`axum::routing::get`, `post_with`, `post`).
+    pub method_router: String,
 }
 
 impl Route {
@@ -1068,8 +1073,9 @@ fn idents_in(expr: &Expr) -> Vec<String> {
         .collect()
 }
 
-/// A method router's registration: HTTP method, handler path, other arguments' local names.
-type Registration = (String, Vec<String>, Vec<String>);
+/// A method router's registration: HTTP method, handler path, other arguments' local names,
+/// the method router's path as written.
+type Registration = (String, Vec<String>, Vec<String>, String);
 
 /// One method a method router registers: `post_with(h, op)` is `post`, `h` and `[op]`.
 struct MethodRoute<'e> {
@@ -1077,19 +1083,26 @@ struct MethodRoute<'e> {
     handler: &'e Expr,
     /// The arguments after the handler.
     rest: Vec<&'e Expr>,
+    /// The method router as written: `axum::routing::post`, or `post_with` chained.
+    written: String,
 }
 
 /// `post(h)`, `post_with(h, op)`, `x.get(l).post(h)`: each method with its handler and the
 /// other arguments, whatever the handler is (a path, a closure).
 fn method_routes<'e>(expr: &'e Expr, out: &mut Vec<MethodRoute<'e>>) {
-    let (name, args) = match expr {
+    let (name, args, written) = match expr {
         Expr::Call(call) => match last_ident(&call.func) {
-            Some(name) => (name, &call.args),
+            Some(name) => (
+                name,
+                &call.args,
+                path_segments(&call.func).unwrap_or_default().join("::"),
+            ),
             None => return,
         },
         Expr::MethodCall(call) => {
             method_routes(&call.receiver, out);
-            (call.method.to_string(), &call.args)
+            let name = call.method.to_string();
+            (name.clone(), &call.args, name)
         }
         Expr::Paren(p) => return method_routes(&p.expr, out),
         Expr::Group(g) => return method_routes(&g.expr, out),
@@ -1100,6 +1113,7 @@ fn method_routes<'e>(expr: &'e Expr, out: &mut Vec<MethodRoute<'e>>) {
             method,
             handler,
             rest: args.iter().skip(1).collect(),
+            written,
         });
     }
 }
@@ -1112,7 +1126,12 @@ fn method_handlers(found: &[MethodRoute]) -> Vec<Registration> {
         .filter_map(|route| {
             let handler = path_segments(route.handler)?;
             let extra = route.rest.iter().flat_map(|e| idents_in(e)).collect();
-            Some((route.method.to_owned(), handler, extra))
+            Some((
+                route.method.to_owned(),
+                handler,
+                extra,
+                route.written.clone(),
+            ))
         })
         .collect()
 }
@@ -1147,7 +1166,8 @@ impl<'ast> Visit<'ast> for RouteFinder<'_> {
                     if let Some(detail) = &mut self.detail {
                         detail.register(m, args[0], &pieces, &found);
                     }
-                    for (method, handler_path, companions) in method_handlers(&found) {
+                    for (method, handler_path, companions, method_router) in method_handlers(&found)
+                    {
                         let Some(handler) = handler_path.last().cloned() else {
                             continue;
                         };
@@ -1157,6 +1177,8 @@ impl<'ast> Visit<'ast> for RouteFinder<'_> {
                             handler,
                             handler_path,
                             companions,
+                            documented: m.starts_with("api_route"),
+                            method_router,
                         });
                     }
                 }

@@ -381,6 +381,7 @@ pub fn role_of(
             } else if facts
                 .iter()
                 .any(|f| matches!(f, Fact::Returns { ty, .. } if ty.contains("<()") || ty == "()"))
+                && raises_errors(facts)
             {
                 Role::Check
             } else {
@@ -400,6 +401,112 @@ pub fn role_of(
         Kind::Const | Kind::Static => Role::Constant,
         _ => Role::Model,
     }
+}
+
+/// Whether a function's own code fails with errors it builds or a validation it runs: what
+/// makes a function returning nothing a check rather than a step that merely may fail.
+fn raises_errors(facts: &[Fact]) -> bool {
+    facts.iter().any(|f| {
+        matches!(
+            f,
+            Fact::ErrorCtor { .. } | Fact::Refuses { .. } | Fact::ValidateCall { .. }
+        )
+    })
+}
+
+/// What a unit's primary item does, where its code shows one of these kinds of work: finer
+/// than its [`Role`], which says where selection met it. Each has its own request and
+/// reasoning sections; a unit with none is worded by its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// Deletes an entry from a cache (`cache.delete(&key)`).
+    CacheInvalidation,
+    /// Builds a value of an error type (`HttpError::not_found`, `unprocessable_entity`).
+    ErrorConstructor,
+    /// Turns an error value into the API's error (`http_error_on_conflict(db_err: DbErr)`).
+    ErrorMapping,
+    /// Builds `Self { .. }` from its parameters (`EndpointEvent::new(app_uid, endp)`).
+    Builder,
+    /// A `From` (or `TryFrom`) impl: one type turned into another (`From<Model> for ..Out`).
+    Conversion,
+}
+
+impl Work {
+    pub fn name(self) -> &'static str {
+        match self {
+            Work::CacheInvalidation => "cache_invalidation",
+            Work::ErrorConstructor => "error_constructor",
+            Work::ErrorMapping => "error_mapping",
+            Work::Builder => "builder",
+            Work::Conversion => "conversion",
+        }
+    }
+}
+
+/// Whether a type name is an error type's: `Error`, `HttpError`, `DbErr`.
+fn is_error_type(name: &str) -> bool {
+    name.ends_with("Error") || name.ends_with("Err")
+}
+
+/// The type a function returns, as its outermost name (`Error` of `Error`, `Self` of `Self`),
+/// with `Self` read as the impl's own type when the facts name it.
+fn returned_type(facts: &[Fact]) -> Option<String> {
+    let ty = facts.iter().find_map(|f| match f {
+        Fact::Returns { ty, .. } => Some(ty.as_str()),
+        _ => None,
+    })?;
+    let outer = ty.split(['<', ' ']).next().unwrap_or(ty);
+    let outer = outer.rsplit("::").next().unwrap_or(outer);
+    if outer == "Self" {
+        return facts.iter().find_map(|f| match f {
+            Fact::MethodOf { self_ty, .. } => Some(self_ty.clone()),
+            _ => None,
+        });
+    }
+    Some(outer.to_owned())
+}
+
+/// What a unit of `role` does, read off its primary item's facts (see [`Work`]): the code
+/// shows it (a cache delete, an error type returned, a `Self { .. }` built, a `From` impl),
+/// never the item's name.
+pub fn work_of(role: Role, facts: &[Fact]) -> Option<Work> {
+    match role {
+        Role::Helper | Role::Check => {}
+        Role::TraitImpl => {
+            let from = facts.iter().any(|f| {
+                matches!(f, Fact::TraitImpl { trait_name, .. }
+                    if trait_name.starts_with("From<") || trait_name.starts_with("TryFrom<"))
+            });
+            return from.then_some(Work::Conversion);
+        }
+        _ => return None,
+    }
+    if facts.iter().any(|f| matches!(f, Fact::CacheDelete { .. })) {
+        return Some(Work::CacheInvalidation);
+    }
+    let returned = returned_type(facts);
+    if returned.as_deref().is_some_and(is_error_type) {
+        let takes_an_error = facts.iter().any(|f| {
+            matches!(f, Fact::Signature { arg_types, .. }
+                if arg_types.iter().any(|t| is_error_type(t)))
+        });
+        return Some(if takes_an_error {
+            Work::ErrorMapping
+        } else {
+            Work::ErrorConstructor
+        });
+    }
+    let builds = facts.iter().any(|f| matches!(f, Fact::BuildsSelf { .. }));
+    let returns_self = facts
+        .iter()
+        .any(|f| matches!(f, Fact::Returns { ty, .. } if ty == "Self"));
+    (builds && returns_self).then_some(Work::Builder)
+}
+
+/// What an example of a unit is, as the manifest names it: its work when the code shows one,
+/// else its role.
+pub fn kind_name(role: Role, facts: &[Fact]) -> &'static str {
+    work_of(role, facts).map_or(role.name(), Work::name)
 }
 
 /// How many examples each unit gets: `--variants N` for all, or a plan that reaches about

@@ -7,7 +7,9 @@
 /// route path from the router); a double-quoted text of the reasoning (a doc comment, a
 /// message) left open or not in the code. A quoted doc comment may mark the code names it
 /// carries as code (issue 18: backticked when quoted), so a quotation is compared with its
-/// backticks, and the code's, taken out.
+/// backticks, and the code's, taken out; and it may quote a paragraph wrapped over several
+/// `///` lines (issue 21), so it is also compared with each doc comment's lines joined by a
+/// space.
 pub fn ungrounded(request: &str, reasoning: &str, code: &str, file: &str) -> Vec<String> {
     let mut faults = Vec::new();
     for (what, text, within) in [("request", request, file), ("reasoning", reasoning, code)] {
@@ -27,14 +29,41 @@ pub fn ungrounded(request: &str, reasoning: &str, code: &str, file: &str) -> Vec
         faults.push("the reasoning leaves a quotation open".to_owned());
     }
     let unmarked_code = code.replace('`', "");
+    let joined_docs = joined_doc_lines(&unmarked_code);
     for quoted in quotations {
-        if !code.contains(&quoted) && !unmarked_code.contains(&quoted.replace('`', "")) {
+        let unmarked = quoted.replace('`', "");
+        if !code.contains(&quoted)
+            && !unmarked_code.contains(&unmarked)
+            && !joined_docs.contains(&unmarked)
+        {
             faults.push(format!(
                 "the reasoning quotes \"{quoted}\", not in the code"
             ));
         }
     }
     faults
+}
+
+/// The code with every run of `///` doc lines as one line of text, their lines joined by a
+/// space: `/// a\n    /// b` reads `a b`.
+fn joined_doc_lines(code: &str) -> String {
+    let mut out = String::new();
+    let mut in_doc = false;
+    for line in code.lines() {
+        match line.trim_start().strip_prefix("///") {
+            Some(text) => {
+                out.push_str(if in_doc { " " } else { "\n" });
+                out.push_str(text.trim());
+                in_doc = true;
+            }
+            None => {
+                out.push('\n');
+                out.push_str(line);
+                in_doc = false;
+            }
+        }
+    }
+    out
 }
 
 /// The double-quoted texts of a prose, outside code spans (a quotation may hold a code span: a

@@ -214,6 +214,7 @@ fn hint_list(out: &mut String, reasoning: &str) {
 fn fact_phrase(fact: &Fact) -> Option<String> {
     let phrase = match fact {
         Fact::Route { .. } | Fact::Signature { .. } | Fact::MethodOf { .. } => return None,
+        crate::extract::facts::read_by_templates_only!() => return None,
         Fact::Doc { summary, .. } => format!("doc \"{summary}\""),
         Fact::AideAnnotate { op_id, .. } => format!("aide operation id `{op_id}`"),
         Fact::Instrument { .. } => "instrumented for tracing".into(),

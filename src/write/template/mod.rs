@@ -165,6 +165,10 @@ impl Writer for TemplateWriter<'_> {
         let view = UnitView {
             key: brief.key.clone(),
             role: brief.role,
+            work: crate::extract::units::work_of(
+                brief.role,
+                brief.items.get(brief.primary).map_or(&[], |i| i.facts),
+            ),
             name: brief.name.clone(),
             callees: brief.callees.clone(),
             items: brief

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::dataset::example::Voice;
-use crate::extract::facts::{Change, DocsChange, ExtractorRole, Fact, FieldFact};
+use crate::extract::facts::{Change, DocsChange, ExtractorRole, Fact, FieldFact, RefusedOn};
 use crate::extract::text::{StableHash, missing};
-use crate::extract::units::Role;
+use crate::extract::units::{Role, Work};
 use crate::write::template::rules;
 
 /// The shared templates, worded for any resource through the profile's vocabulary
@@ -79,12 +79,14 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ),
             ("detail.body", &["ty"]),
             ("detail.query", &["ty"]),
+            ("extractor.passed", &["name", "root"]),
         ],
     ),
     (
         "permission",
         &[
             ("permission", &["ty", "fields"]),
+            ("permission.bare", &["ty", "fields"]),
             ("detail.permission", &["ty"]),
         ],
     ),
@@ -177,6 +179,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         &[
             ("status_const", &["path"]),
             ("detail.status_const", &["path", "body"]),
+            ("detail.error_status", &["path"]),
         ],
     ),
     (
@@ -267,6 +270,46 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         ],
     ),
     ("method_of", &[("method_of", &["method", "self_ty"])]),
+    ("cache_delete", &[("cache_delete", &["receiver", "key"])]),
+    (
+        "refuses",
+        &[
+            ("refuses.if", REFUSES),
+            ("refuses.else", REFUSES),
+            ("refuses.arm", REFUSES),
+            ("refuses.missing", REFUSES),
+            (
+                "refuses.either",
+                &["condition", "error", "message", "otherwise"],
+            ),
+            ("detail.refuses", &["message"]),
+            ("detail.refuses_missing", &["message"]),
+        ],
+    ),
+    (
+        "builds_self",
+        &[
+            ("builds_self", &["fields", "from"]),
+            ("builds_self.plain", &["fields", "from"]),
+        ],
+    ),
+    (
+        "sets_value",
+        &[("sets_value", &["target", "field", "value"])],
+    ),
+    ("update", &[("update", &["receiver"])]),
+    ("outside_openapi", &[("detail.outside_openapi", &["via"])]),
+    (
+        "builds_extractor",
+        &[
+            ("builds_extractor", &["callee", "wrapper", "ty"]),
+            ("detail.builds_extractor", &["callee", "ty"]),
+        ],
+    ),
+    (
+        "whole_extractor",
+        &[("state.whole", &["state_ty", "bindings"])],
+    ),
     // Read only by reasoning rules (write/template/rules.rs).
     ("read_from", &[]),
     ("note_comment", &[]),
@@ -300,6 +343,11 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("purpose.inherent_impl", PURPOSE),
             ("purpose.attr_helper", PURPOSE),
             ("purpose.constant", PURPOSE),
+            ("purpose.cache_invalidation", PURPOSE),
+            ("purpose.error_constructor", PURPOSE),
+            ("purpose.error_mapping", PURPOSE),
+            ("purpose.builder", PURPOSE),
+            ("purpose.conversion", PURPOSE),
         ],
     ),
     (
@@ -318,6 +366,12 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("title.model", ASK),
             ("title.trait_impl", ASK),
             ("title.inherent_impl", ASK),
+            ("title.helper_of_root", ASK),
+            ("title.cache_invalidation", ASK),
+            ("title.error_constructor", ASK),
+            ("title.error_mapping", ASK),
+            ("title.builder", ASK),
+            ("title.conversion", ASK),
         ],
     ),
     (
@@ -339,9 +393,23 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("ask.field_type", ASK),
             ("ask.trait_impl", ASK),
             ("ask.inherent_impl", ASK),
+            ("ask.helper_of_root", ASK),
+            ("ask.cache_invalidation", ASK),
+            ("ask.error_constructor", ASK),
+            ("ask.error_mapping", ASK),
+            ("ask.builder", ASK),
+            ("ask.conversion", ASK),
         ],
     ),
-    ("unit", &[("detail.check", &[]), ("detail.default", &[])]),
+    (
+        "unit",
+        &[
+            ("detail.check", &[]),
+            ("detail.default", &[]),
+            ("detail.cache_delete", &[]),
+            ("detail.builder", &["sources"]),
+        ],
+    ),
     (
         "change",
         &[
@@ -383,7 +451,17 @@ pub type SectionRow = (&'static str, &'static [&'static str]);
 /// to follow "I need to"), its detail lines.
 const VOICE: &[&str] = &["title", "ask", "ask_lower", "details"];
 /// What a unit's opening sentence may name.
-const PURPOSE: &[&str] = &["name", "callees", "trait_name", "self_ty", "arg_ty"];
+const PURPOSE: &[&str] = &[
+    "name",
+    "callees",
+    "trait_name",
+    "self_ty",
+    "arg_ty",
+    "sources",
+];
+/// What a refusal's sentence is filled with: the condition (or the arm's pattern), what a
+/// lookup found nothing of, the error, and its message as a clause (`: "…"`, or nothing).
+const REFUSES: &[&str] = &["condition", "subject", "error", "message"];
 /// What a request's title and ask may name.
 const ASK: &[&str] = &[
     "name",
@@ -672,11 +750,38 @@ fn frame(voice: Voice) -> Option<Section> {
     }
 }
 
-/// The section that titles a unit of `role`.
-fn title(role: Role) -> Section {
-    match role {
+/// Whether a helper is where the handler's work happens: the handler calls it, and either some
+/// item's whole body is that call or the helper itself writes (rows, a queue). A helper the
+/// handler calls for a step (`limit_message_join`) is asked and said to be a step only.
+fn does_the_work(unit: &UnitView) -> bool {
+    let writes = unit.items.get(unit.primary).is_some_and(|(_, facts)| {
+        facts.iter().any(|f| {
+            matches!(
+                f,
+                Fact::Insert { .. }
+                    | Fact::Update { .. }
+                    | Fact::Transaction { .. }
+                    | Fact::QueueSend { .. }
+            )
+        })
+    });
+    unit.called_by_root && (writes || unit.file.delegated_whole(&unit.name))
+}
+
+/// The section that titles a unit: by its work when the code shows one, else by its role.
+fn title(unit: &UnitView) -> Section {
+    match unit.work {
+        Some(Work::CacheInvalidation) => return section!("title.cache_invalidation"),
+        Some(Work::ErrorConstructor) => return section!("title.error_constructor"),
+        Some(Work::ErrorMapping) => return section!("title.error_mapping"),
+        Some(Work::Builder) => return section!("title.builder"),
+        Some(Work::Conversion) => return section!("title.conversion"),
+        None => {}
+    }
+    match unit.role {
         Role::Handler => section!("title.handler"),
         Role::Chain => section!("title.chain"),
+        Role::Helper if does_the_work(unit) => section!("title.helper_of_root"),
         Role::Helper => section!("title.helper"),
         Role::Check => section!("title.check"),
         Role::Validator => section!("title.validator"),
@@ -691,11 +796,20 @@ fn title(role: Role) -> Section {
     }
 }
 
-/// The section that asks for a unit of `role`.
-fn ask(role: Role) -> Section {
-    match role {
+/// The section that asks for a unit: by its work when the code shows one, else by its role.
+fn ask(unit: &UnitView) -> Section {
+    match unit.work {
+        Some(Work::CacheInvalidation) => return section!("ask.cache_invalidation"),
+        Some(Work::ErrorConstructor) => return section!("ask.error_constructor"),
+        Some(Work::ErrorMapping) => return section!("ask.error_mapping"),
+        Some(Work::Builder) => return section!("ask.builder"),
+        Some(Work::Conversion) => return section!("ask.conversion"),
+        None => {}
+    }
+    match unit.role {
         Role::Handler => section!("ask.handler"),
         Role::Chain => section!("ask.chain"),
+        Role::Helper if does_the_work(unit) => section!("ask.helper_of_root"),
         Role::Helper => section!("ask.helper"),
         Role::Check => section!("ask.check"),
         Role::Validator => section!("ask.validator"),
@@ -716,6 +830,9 @@ pub struct UnitView<'a> {
     /// Stable key for phrasing choices.
     pub key: String,
     pub role: Role,
+    /// What the primary item does, when its code shows one of the kinds of work with sections
+    /// of their own (see [`crate::extract::units::work_of`]).
+    pub work: Option<Work>,
     pub name: String,
     /// For a chain, the functions after the root, in source order.
     pub callees: Vec<String>,
@@ -974,6 +1091,8 @@ fn method_list(names: &[String], context: &ItemContext) -> String {
 /// What a fact's sentence may need to know of the item's other facts.
 struct ItemContext {
     has_aide: bool,
+    /// The extractor parameters bound whole (`state: State<AppState>`).
+    whole: Vec<String>,
     /// Whether any field of the item carries validator rules.
     field_rules: bool,
     /// The item's methods as list entries (name, and body when it is one short expression),
@@ -995,7 +1114,7 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::Instrument { .. }
         | Fact::AllowLint { .. } => annotation_sentence(fact, context.has_aide, salt),
         Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. } => {
-            input_sentence(fact, salt)
+            input_sentence(fact, context, salt)
         }
         Fact::Returns { .. } => returns_sentence(fact, salt),
         Fact::Delegates { .. }
@@ -1026,7 +1145,156 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::Branch { .. }
         | Fact::MethodOf { .. } => impl_sentence(fact, context, salt),
         Fact::ValidatorFn { .. } => validator_fn_sentence(fact, salt),
+        Fact::CacheDelete { .. }
+        | Fact::Refuses { .. }
+        | Fact::BuildsSelf { .. }
+        | Fact::SetsValue { .. }
+        | Fact::Update { .. }
+        | Fact::BuildsExtractor { .. } => work_sentence(fact, salt),
+        // Request-only (the router is not in the code), or read by the state's sentence.
+        Fact::OutsideOpenApi { .. } | Fact::WholeExtractor { .. } => None,
     }
+}
+
+/// What the body does beyond calls and writes of its own kinds: a cache entry deleted, an error
+/// answered where it cannot go on, a value built field by field, a column set to a fixed value
+/// and the row saved, an extractor built for a callee. None for any other fact.
+fn work_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    match fact {
+        Fact::CacheDelete { receiver, key } => says(
+            section!("cache_delete"),
+            salt,
+            &[("receiver", receiver.clone()), ("key", key.clone())],
+        ),
+        Fact::Refuses { .. } => refusal_sentence(fact, salt),
+        // The fields read from its parameters, from them; else every field it fills.
+        Fact::BuildsSelf { fields, read, from } => says(
+            if read.is_empty() || from.is_empty() {
+                section!("builds_self.plain")
+            } else {
+                section!("builds_self")
+            },
+            salt,
+            &[
+                (
+                    "fields",
+                    ticked_list(if read.is_empty() { fields } else { read }),
+                ),
+                ("from", ticked_list(from)),
+            ],
+        ),
+        Fact::SetsValue {
+            target,
+            field,
+            value,
+        } => says(
+            section!("sets_value"),
+            salt,
+            &[
+                ("target", target.clone()),
+                ("field", field.clone()),
+                ("value", value.clone()),
+            ],
+        ),
+        Fact::Update { receiver } => {
+            says(section!("update"), salt, &[("receiver", receiver.clone())])
+        }
+        Fact::BuildsExtractor {
+            callee,
+            wrapper,
+            ty,
+        } => says(
+            section!("builds_extractor"),
+            salt,
+            &[
+                ("callee", callee.clone()),
+                ("wrapper", wrapper.clone()),
+                ("ty", ty.clone()),
+            ],
+        ),
+        _ => None,
+    }
+}
+
+/// The sentence of an `if` whose branch and `else` both answer with an error, from the `if`'s
+/// refusal and the `else`'s among `facts`; None when the `else` has none.
+fn either_sentence(fact: &Fact, facts: &[Fact], salt: &Salt) -> Option<String> {
+    let Fact::Refuses {
+        condition: Some(condition),
+        error,
+        message,
+        ..
+    } = fact
+    else {
+        return None;
+    };
+    let otherwise = facts.iter().find_map(|f| match f {
+        Fact::Refuses {
+            on: RefusedOn::Else,
+            condition: Some(c),
+            error,
+            ..
+        } if c == condition => Some(error.clone()),
+        _ => None,
+    })?;
+    says(
+        section!("refuses.either"),
+        salt,
+        &[
+            ("condition", condition.clone()),
+            ("error", error.clone()),
+            ("message", refusal_message(message.as_ref())),
+            ("otherwise", otherwise),
+        ],
+    )
+}
+
+/// A refusal's message as the clause that ends its sentence (`: "…"`), or nothing.
+fn refusal_message(message: Option<&String>) -> String {
+    message
+        .map(|m| format!(": \"{}\"", unstop(m)))
+        .unwrap_or_default()
+}
+
+/// Where the code answers with an error instead of going on: the condition or arm, the error and
+/// the sentence it carries.
+fn refusal_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    let Fact::Refuses {
+        on,
+        condition,
+        subject,
+        error,
+        message,
+    } = fact
+    else {
+        return None;
+    };
+    let section = match on {
+        RefusedOn::If => section!("refuses.if"),
+        RefusedOn::Else => section!("refuses.else"),
+        RefusedOn::Arm => section!("refuses.arm"),
+        RefusedOn::Missing => section!("refuses.missing"),
+    };
+    if condition.is_none() && !matches!(on, RefusedOn::Missing) {
+        return None;
+    }
+    let subject = match subject {
+        Some(entity) if entity.ends_with("::Entity") => format!("no `{entity}` row matches"),
+        Some(call) if call.contains("::") => format!("`{call}` returns nothing"),
+        Some(value) => format!("`{value}` holds nothing"),
+        None => "the chain before it yields nothing".to_owned(),
+    };
+    let message = refusal_message(message.as_ref());
+    says(
+        section,
+        salt,
+        &[
+            ("condition", condition.clone().unwrap_or_default()),
+            ("subject", subject),
+            ("error", error.clone()),
+            ("message", message),
+        ],
+    )
 }
 
 /// A section filled in, as a sentence.
@@ -1079,7 +1347,7 @@ fn annotation_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<Strin
 
 /// What the handler takes in: its state, an extractor (query, path or body), the permission it
 /// demands. None for any other fact.
-fn input_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+fn input_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
     match fact {
         Fact::State {
             wrapper,
@@ -1088,6 +1356,20 @@ fn input_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
             rest,
         } => {
             let names: Vec<String> = bindings.iter().map(|b| b.text.clone()).collect();
+            // `state: State<AppState>`: the extractor kept whole, nothing destructured.
+            if let [binding] = bindings.as_slice()
+                && wrapper == "State"
+                && context.whole.contains(&binding.name)
+            {
+                return says(
+                    section!("state.whole"),
+                    salt,
+                    &[
+                        ("state_ty", state_ty.clone().unwrap_or_default()),
+                        ("bindings", ticked_list(&names)),
+                    ],
+                );
+            }
             let section = match (wrapper.as_str(), state_ty, rest) {
                 ("State", Some(_), true) => section!("state.state_rest"),
                 ("State", Some(_), false) => section!("state.state"),
@@ -1146,7 +1428,11 @@ fn input_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
             )
         }
         Fact::Permission { ty, fields } => says(
-            section!("permission"),
+            if fields.is_empty() {
+                section!("permission.bare")
+            } else {
+                section!("permission")
+            },
             salt,
             &[("ty", ty.clone()), ("fields", ticked_list(fields))],
         ),
@@ -1471,7 +1757,11 @@ fn impl_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<Stri
             salt,
             &[("condition", condition.clone())],
         ),
-        Fact::MethodOf { method, self_ty } => says(
+        Fact::MethodOf {
+            method,
+            self_ty,
+            named: true,
+        } => says(
             section!("method_of"),
             salt,
             &[("method", method.clone()), ("self_ty", self_ty.clone())],
@@ -1712,9 +2002,22 @@ impl ItemPrep {
                 Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. }
             )
         });
+        // An error said with where it is answered needs no sentence of its own.
+        let refused: Vec<&str> = facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Refuses { error, .. } => Some(error.as_str()),
+                _ => None,
+            })
+            .collect();
         // Keyed by the one-value section's name, which tells the merged kinds apart.
         let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for fact in facts.iter().filter(|f| keep(f)) {
+            if let Fact::ErrorCtor { path } = fact
+                && refused.contains(&path.as_str())
+            {
+                continue;
+            }
             if let Some((kind, value)) = merged_kind(fact) {
                 let values = merged.entry(kind.one.name()).or_default();
                 if !values.contains(&value) {
@@ -1734,6 +2037,13 @@ impl ItemPrep {
         };
         let context = ItemContext {
             has_aide,
+            whole: facts
+                .iter()
+                .filter_map(|f| match f {
+                    Fact::WholeExtractor { binding, .. } => Some(binding.clone()),
+                    _ => None,
+                })
+                .collect(),
             field_rules: facts
                 .iter()
                 .any(|f| matches!(f, Fact::Field(field) if !field.validate.is_empty())),
@@ -1810,13 +2120,47 @@ fn item_sentences_kept(
         let fact_salt = salt.sub_of(&[name, "/", &i.to_string()]);
         if let Some((kind, _)) = merged_kind(fact) {
             let key = kind.one.name();
-            if !emitted.contains(&key) {
+            if !emitted.contains(&key)
+                && let Some(values) = merged.get(key)
+            {
                 emitted.push(key);
-                out.push(merged_sentence(kind, &merged[key], &fact_salt));
+                out.push(merged_sentence(kind, values, &fact_salt));
             }
             continue;
         }
         match fact {
+            // `if c { A } else { B }`, both errors: one sentence for the two sides.
+            Fact::Refuses {
+                on: RefusedOn::If, ..
+            } => match either_sentence(fact, facts, &fact_salt) {
+                Some(sentence) => {
+                    emitted.push("refuses.either");
+                    out.push(sentence);
+                }
+                None => out.extend(reasoning_sentence(fact, context, &fact_salt)),
+            },
+            Fact::Refuses {
+                on: RefusedOn::Else,
+                condition: Some(condition),
+                ..
+            } if emitted.contains(&"refuses.either")
+                && facts.iter().any(|f| {
+                    matches!(f, Fact::Refuses { on: RefusedOn::If, condition: Some(c), .. }
+                        if c == condition)
+                }) => {}
+            // A call in a condition the refusal's sentence quotes says nothing more alone.
+            Fact::Delegates {
+                callee,
+                whole_body: false,
+                ..
+            } if facts.iter().any(|f| {
+                matches!(f, Fact::Refuses { condition: Some(c), .. }
+                    if c.contains(&format!("{callee}(")))
+            }) => {}
+            Fact::Branch { condition }
+                if facts.iter().any(
+                    |f| matches!(f, Fact::Refuses { condition: Some(c), .. } if c == condition),
+                ) => {}
             Fact::Signature { params, .. } => {
                 if has_extractors {
                     continue;
@@ -1913,15 +2257,24 @@ fn joined_helper(unit: &UnitView, name: &str, facts: &[Fact]) -> Option<(Section
     Some((section, format!("`{name}` (returning `{ty}`)")))
 }
 
-/// The type a validator unit checks, or nothing.
+/// The type a validator unit checks, or the error an error mapping takes, or nothing.
 fn validated_type(unit: &UnitView) -> String {
-    unit.items
-        .iter()
-        .flat_map(|(_, f)| f.iter())
-        .find_map(|f| match f {
+    let facts = unit.items.iter().flat_map(|(_, f)| f.iter());
+    if unit.work == Some(Work::ErrorMapping) {
+        return facts
+            .filter_map(|f| match f {
+                Fact::Signature { arg_types, .. } => arg_types.first().cloned(),
+                _ => None,
+            })
+            .next()
+            .unwrap_or_default();
+    }
+    facts
+        .filter_map(|f| match f {
             Fact::ValidatorFn { arg_ty, .. } => Some(arg_ty.clone()),
             _ => None,
         })
+        .next()
         .unwrap_or_default()
 }
 
@@ -1929,10 +2282,18 @@ fn validated_type(unit: &UnitView) -> String {
 fn purpose(unit: &UnitView, salt: &Salt) -> String {
     let (trait_name, self_ty) = impl_names(unit);
     let arg_ty = validated_type(unit);
-    let section = match unit.role {
+    let section = match unit.work {
+        Some(Work::CacheInvalidation) => Some(section!("purpose.cache_invalidation")),
+        Some(Work::ErrorConstructor) => Some(section!("purpose.error_constructor")),
+        Some(Work::ErrorMapping) => Some(section!("purpose.error_mapping")),
+        Some(Work::Builder) => Some(section!("purpose.builder")),
+        Some(Work::Conversion) => Some(section!("purpose.conversion")),
+        None => None,
+    };
+    let section = section.unwrap_or(match unit.role {
         Role::Handler => section!("purpose.handler"),
         Role::Chain => section!("purpose.chain"),
-        Role::Helper if unit.called_by_root => section!("purpose.helper_of_root"),
+        Role::Helper if does_the_work(unit) => section!("purpose.helper_of_root"),
         Role::Helper => section!("purpose.helper"),
         Role::Check => section!("purpose.check"),
         Role::Validator => section!("purpose.validator"),
@@ -1944,7 +2305,7 @@ fn purpose(unit: &UnitView, salt: &Salt) -> String {
         Role::InherentImpl => section!("purpose.inherent_impl"),
         Role::AttrHelper => section!("purpose.attr_helper"),
         Role::Constant => section!("purpose.constant"),
-    };
+    });
     fill_in(
         section,
         salt,
@@ -1954,8 +2315,26 @@ fn purpose(unit: &UnitView, salt: &Salt) -> String {
             ("trait_name", trait_name),
             ("self_ty", self_ty),
             ("arg_ty", arg_ty),
+            ("sources", sources(unit)),
         ],
     )
+}
+
+/// What a constructor builds its value from: the parameters its fields read, or its
+/// arguments in general.
+fn sources(unit: &UnitView) -> String {
+    let from = unit
+        .items
+        .iter()
+        .flat_map(|(_, f)| f.iter())
+        .find_map(|f| match f {
+            Fact::BuildsSelf { from, .. } if !from.is_empty() => Some(from.clone()),
+            _ => None,
+        });
+    match from {
+        Some(from) => ticked_list(&from),
+        None => "its arguments".to_owned(),
+    }
 }
 
 /// One variant of a rule's sentence, chosen like a section's.
@@ -1989,6 +2368,9 @@ struct Planned {
     prep: ItemPrep,
     /// A struct's trivial helper, said with its kind in one shared sentence when it is one.
     is_helper_fn: bool,
+    /// In a chain, a callee that takes extractors itself: the root's name, for the sentence
+    /// saying its extractors are the values the root passes, not a second extraction.
+    passed_from: Option<String>,
     joined: Option<(Section, String)>,
 }
 
@@ -2030,9 +2412,24 @@ fn plan_reasoning(unit: &UnitView, fired: &[Vec<rules::Fired>]) -> Vec<Planned> 
             .iter()
             .flat_map(|&i| fired[index][i].rule.replaces.iter().map(String::as_str))
             .collect();
+        // A chain's callee that takes extractors (a handler of its own route) gets them from
+        // its root, not from the request: its sentences about extraction would say otherwise.
+        let takes_extractors = |f: &Fact| {
+            matches!(
+                f,
+                Fact::State { .. }
+                    | Fact::Extractor { .. }
+                    | Fact::Permission { .. }
+                    | Fact::WholeExtractor { .. }
+            )
+        };
+        let callee_of_root = unit.role == Role::Chain && index != unit.primary;
+        let passed_from = (callee_of_root && facts.iter().any(takes_extractors))
+            .then(|| unit.items[unit.primary].0.clone());
         let kept: Vec<Fact> = facts
             .iter()
             .filter(|f| !replaced.contains(&f.kind()))
+            .filter(|f| !callee_of_root || !takes_extractors(f))
             .cloned()
             .collect();
         let is_helper_fn = index != unit.primary
@@ -2050,6 +2447,7 @@ fn plan_reasoning(unit: &UnitView, fired: &[Vec<rules::Fired>]) -> Vec<Planned> 
             prep: ItemPrep::of(&kept, &|_| true),
             kept,
             is_helper_fn,
+            passed_from,
             joined,
         });
     }
@@ -2081,6 +2479,16 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
             }
             None => item_sentences(name, &planned.kept, &planned.prep, salt),
         };
+        if let Some(root) = &planned.passed_from {
+            sentences.insert(
+                0,
+                fill_in(
+                    section!("extractor.passed"),
+                    &salt.sub(name),
+                    &[("name", name.clone()), ("root", root.clone())],
+                ),
+            );
+        }
         let mut rule_sentences: Vec<String> =
             fired.iter().map(|f| rule_sentence(f, salt)).collect();
         // The insights' order is free; vary it between examples.
@@ -2208,15 +2616,33 @@ fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<Str
         salt,
     };
     let mut errors = false;
-    for (index, (_, facts)) in unit.items.iter().enumerate() {
+    let mut refusals = false;
+    // A rule that asks for what it says stands in for the plain lines of the facts it
+    // replaces: "the rows of one message are written together" says what "write the rows
+    // inside one transaction" would, and more.
+    let asked_for: Vec<&str> = insights
+        .0
+        .iter()
+        .flatten()
+        .filter(|fired| !fired.rule.ask.is_empty())
+        .flat_map(|fired| fired.rule.replaces.iter().map(String::as_str))
+        .collect();
+    for (index, (name, facts)) in unit.items.iter().enumerate() {
+        // A chain's route is its root's: what a callee would read from a request of its own
+        // (its extractors, its aide operation, its status) is not asked of this one.
+        let route_facts = unit.role != Role::Chain || index == unit.primary;
         for fact in facts.iter() {
-            endpoint_detail(unit, facts, fact, &mut details);
-            effect_detail(fact, &mut details);
+            if route_facts {
+                endpoint_detail(unit, name, facts, fact, &mut details);
+            }
+            if !asked_for.contains(&fact.kind()) {
+                refusals |= effect_detail(unit, fact, &mut details);
+            }
             type_detail(unit, index, facts, fact, &mut details);
-            errors |= matches!(fact, Fact::ErrorCtor { .. });
+            errors |= matches!(fact, Fact::ErrorCtor { .. } | Fact::Refuses { .. });
         }
     }
-    role_detail(unit.role, errors, &mut details);
+    role_detail(unit.role, errors, refusals, &mut details);
     rule_details(insights, &mut details);
     if details.lines.is_empty() {
         details.push(section!("detail.default"), &[]);
@@ -2247,7 +2673,13 @@ impl Details<'_, '_> {
 
 /// What the endpoint answers and takes: a status with its body, the body and query it reads,
 /// the permission it demands, its aide operation, the function a handler delegates to.
-fn endpoint_detail(unit: &UnitView, facts: &[Fact], fact: &Fact, details: &mut Details) {
+fn endpoint_detail(
+    unit: &UnitView,
+    item: &str,
+    facts: &[Fact],
+    fact: &Fact,
+    details: &mut Details,
+) {
     let answers = matches!(unit.role, Role::Handler | Role::Chain);
     match fact {
         Fact::Returns {
@@ -2278,20 +2710,56 @@ fn endpoint_detail(unit: &UnitView, facts: &[Fact], fact: &Fact, details: &mut D
         Fact::Permission { ty, .. } => {
             details.push(section!("detail.permission"), &[("ty", ty.clone())])
         }
-        Fact::AideAnnotate { op_id, .. } => {
-            details.push(section!("detail.aide"), &[("op_id", op_id.clone())])
-        }
-        Fact::Delegates { callee, .. } if unit.role == Role::Handler => {
+        // Without an `op_id`, `aide_annotate` names the operation after the function.
+        Fact::AideAnnotate { op_id, .. } => details.push(
+            section!("detail.aide"),
+            &[(
+                "op_id",
+                if op_id.is_empty() {
+                    item.to_owned()
+                } else {
+                    op_id.clone()
+                },
+            )],
+        ),
+        Fact::Delegates {
+            callee,
+            whole_body: true,
+            ..
+        } if unit.role == Role::Handler => {
             details.push(section!("detail.delegates"), &[("callee", callee.clone())])
         }
+        Fact::OutsideOpenApi { via } => {
+            details.push(section!("detail.outside_openapi"), &[("via", via.clone())])
+        }
+        Fact::BuildsExtractor { callee, ty, .. } => details.push(
+            section!("detail.builds_extractor"),
+            &[("callee", callee.clone()), ("ty", ty.clone())],
+        ),
         _ => {}
     }
 }
 
-/// What the code does on its way: a cache fetch, a transaction, a queue send (and its guard),
-/// a conflict check, a scoped lookup, fields set.
-fn effect_detail(fact: &Fact, details: &mut Details) {
+/// What the code does on its way: a cache fetch or delete, a transaction, a queue send (and
+/// its guard), a conflict check, a scoped lookup, fields set, a refusal with its message.
+/// Whether it asked for a refusal.
+fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
     match fact {
+        Fact::Refuses {
+            on,
+            message: Some(message),
+            ..
+        } => {
+            let section = match on {
+                RefusedOn::Missing => section!("detail.refuses_missing"),
+                _ => section!("detail.refuses"),
+            };
+            details.push(section, &[("message", unstop(message))]);
+            return true;
+        }
+        Fact::CacheDelete { .. } if unit.work == Some(Work::CacheInvalidation) => {
+            details.push(section!("detail.cache_delete"), &[])
+        }
         Fact::CacheFetch { call, .. } => {
             details.push(section!("detail.cache"), &[("call", call.clone())])
         }
@@ -2307,6 +2775,7 @@ fn effect_detail(fact: &Fact, details: &mut Details) {
         Fact::SetFields { .. } => details.push(section!("detail.set_fields"), &[]),
         _ => {}
     }
+    false
 }
 
 /// What the types ask: a body or query field's spec, a validator's message, a raw JSON
@@ -2349,6 +2818,17 @@ fn type_detail(unit: &UnitView, index: usize, facts: &[Fact], fact: &Fact, detai
                 ("wire", field.rename.clone().unwrap_or_default()),
             ],
         ),
+        Fact::StatusConst { path } if unit.work == Some(Work::ErrorConstructor) => {
+            details.push(section!("detail.error_status"), &[("path", path.clone())])
+        }
+        Fact::BuildsSelf { from, .. }
+            if !from.is_empty() && matches!(unit.work, Some(Work::Builder | Work::Conversion)) =>
+        {
+            details.push(
+                section!("detail.builder"),
+                &[("sources", ticked_list(from))],
+            )
+        }
         Fact::Branch { condition }
             if matches!(unit.role, Role::InherentImpl | Role::TraitImpl)
                 && condition.chars().all(|c| c.is_alphanumeric() || c == '_') =>
@@ -2362,10 +2842,13 @@ fn type_detail(unit: &UnitView, index: usize, facts: &[Fact], fact: &Fact, detai
     }
 }
 
-/// What the unit's role asks: a check's line, or the errors a helper or chain returns.
-fn role_detail(role: Role, errors: bool, details: &mut Details) {
+/// What the unit's role asks: a check's line (when no refusal said what it refuses), or the
+/// errors a helper or chain returns.
+fn role_detail(role: Role, errors: bool, refusals: bool, details: &mut Details) {
     if role == Role::Check {
-        details.push(section!("detail.check"), &[]);
+        if !refusals {
+            details.push(section!("detail.check"), &[]);
+        }
     } else if errors && matches!(role, Role::Helper | Role::Chain) {
         details.push(section!("detail.errors"), &[]);
     }
@@ -2410,7 +2893,7 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
         (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
         (Role::Handler, Some(_)) => section!("ask.handler_doc"),
         (Role::Chain, Some(_)) => section!("ask.chain_doc"),
-        (role, _) => ask(role),
+        _ => ask(unit),
     };
     let vars = [
         ("name", unit.name.clone()),
@@ -2421,7 +2904,7 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
         ("doc", doc.unwrap_or_default()),
         ("field_of", unit.field_of.clone().unwrap_or_default()),
     ];
-    let title = fill_in(title(unit.role), salt, &vars);
+    let title = fill_in(title(unit), salt, &vars);
     let ask = fill_in(ask_section, salt, &vars);
     let ask_lower = lowercase_first(&ask);
     let mut details = request_details(unit, salt, insights);

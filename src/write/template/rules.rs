@@ -129,6 +129,8 @@ pub struct FileFacts {
     named_validators: HashSet<String>,
     /// The words of the field types of every item that derives `Eq`.
     held_by_eq: HashSet<String>,
+    /// The functions some item's whole body is a call of (`create_message_inner`).
+    delegated_whole: HashSet<String>,
 }
 
 impl FileFacts {
@@ -164,6 +166,13 @@ impl FileFacts {
                             index.messages.insert(name.clone(), message.clone());
                         }
                     }
+                    Fact::Delegates {
+                        callee,
+                        whole_body: true,
+                        ..
+                    } => {
+                        index.delegated_whole.insert(callee.clone());
+                    }
                     Fact::Field(field) => {
                         index
                             .named_validators
@@ -188,6 +197,11 @@ impl FileFacts {
     /// The condition of the file's validator `name`.
     pub fn condition_of(&self, name: &str) -> Option<&str> {
         self.conditions.get(name).map(String::as_str)
+    }
+
+    /// Whether some selected item's whole body is a call of `name`.
+    pub fn delegated_whole(&self, name: &str) -> bool {
+        self.delegated_whole.contains(name)
     }
 
     /// The first error message of the file's validator `name`.
@@ -615,10 +629,11 @@ pub const SIGNALS: &[Signal] = &[
                 .facts
                 .iter()
                 .any(|f| matches!(f, Fact::Doc { lines, .. } if *lines > 1));
+            // Without an `op_id`, `aide_annotate` names the operation after the function.
             let vars = s.facts.iter().find_map(|f| match f {
                 Fact::AideAnnotate { item, op_id, attr } => Some(vec![
                     ("attr", attr.clone()),
-                    ("op_id", op_id.clone()),
+                    ("op_id", if op_id.is_empty() { item } else { op_id }.clone()),
                     ("item", item.clone()),
                 ]),
                 _ => None,
@@ -969,14 +984,89 @@ pub const SIGNALS: &[Signal] = &[
     Signal {
         name: "conflict_answered_early",
         gives: &["conflict_ctor"],
-        doc: "a conflict error is built in the body (not only mapped from an insert)",
+        doc: "a conflict error is built in the body (not only mapped from an insert), by a \
+              function that does not itself return an error (an error mapping such as \
+              `http_error_on_conflict` builds one after the insert failed)",
         read: |s| {
+            let maps_errors = s.facts.iter().any(|f| {
+                matches!(f, Fact::Returns { ty, .. }
+                    if ty.split(['<', ' ']).next().is_some_and(|t| t.ends_with("Error")))
+            });
+            if maps_errors {
+                return None;
+            }
             s.facts.iter().find_map(|f| match f {
                 Fact::ErrorCtor { path } if path.ends_with("conflict") => {
                     Some(vec![("conflict_ctor", path.clone())])
                 }
                 _ => None,
             })
+        },
+    },
+    Signal {
+        name: "conflict_mapped_in_unit",
+        gives: &["via"],
+        doc: "some item of the unit maps an insert's error through a conflict helper",
+        read: |s| {
+            s.unit_facts().find_map(|f| match f {
+                Fact::Conflict { via } => Some(vec![("via", via.clone())]),
+                _ => None,
+            })
+        },
+    },
+    Signal {
+        name: "writes_rows",
+        gives: &[],
+        doc: "some item of the unit writes to the database: an insert, an update, a transaction",
+        read: |s| {
+            s.unit_facts()
+                .any(|f| {
+                    matches!(
+                        f,
+                        Fact::Insert { .. } | Fact::Update { .. } | Fact::Transaction { .. }
+                    )
+                })
+                .then(Vec::new)
+        },
+    },
+    Signal {
+        name: "null_when_none",
+        gives: &["written_null"],
+        doc: "a serialized type whose optional fields are partly skipped when None: the others \
+              are written as null",
+        read: |s| {
+            let serialized = s.facts.iter().any(|f| {
+                matches!(f, Fact::Derives { list, .. } if list.iter().any(|d| d.ends_with("Serialize")))
+            });
+            let skipped = s
+                .fields()
+                .any(|f| f.skip_serializing_if.as_deref() == Some("Option::is_none"));
+            let written: Vec<String> = s
+                .fields()
+                .filter(|f| f.ty.starts_with("Option<") && f.skip_serializing_if.is_none())
+                .map(|f| f.name.clone())
+                .collect();
+            (serialized && skipped && !written.is_empty())
+                .then(|| vec![("written_null", ticked_list(&written))])
+        },
+    },
+    Signal {
+        name: "overwrites_and_keeps_the_row",
+        gives: &["target", "field", "value"],
+        doc: "a column set to a fixed value and the row saved with update (not deleted)",
+        read: |s| {
+            let (target, field, value) = s.facts.iter().find_map(|f| match f {
+                Fact::SetsValue {
+                    target,
+                    field,
+                    value,
+                } => Some((target.clone(), field.clone(), value.clone())),
+                _ => None,
+            })?;
+            s.facts
+                .iter()
+                .any(|f| matches!(f, Fact::Update { receiver } if *receiver == target))
+                .then(|| vec![("target", target), ("field", field), ("value", value)])
         },
     },
     Signal {
@@ -1265,6 +1355,107 @@ async fn create_message(
 
 pub fn router() -> ApiRouter<AppState> {
     ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
+    /// A handler that writes nothing and queues its work: resend's shape.
+    const QUEUED_ONLY: &str = r#"
+/// Send a message again.
+#[aide_annotate(op_id = "v1.message.resend")]
+async fn resend_message(
+    State(AppState { ref db, queue_tx, .. }): State<AppState>,
+    Path(ApplicationPath { app_id }): Path<ApplicationPath>,
+    permissions::Organization { org_id }: permissions::Organization,
+) -> Result<JsonStatus<202, EmptyResponse>> {
+    let msg = message::Entity::secure_find_by_id(org_id, app_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| HttpError::not_found(None, None))?;
+    queue_tx.send(&MessageTask::new_task(msg.id.clone()), None).await?;
+    Ok(JsonStatus(EmptyResponse {}))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(resend_message))
+}
+"#;
+
+    /// A response type whose optional fields are partly skipped when unset.
+    const PARTLY_SKIPPED: &str = r#"
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageOut>> {
+    Ok(Json(message::ActiveModel::from(data).insert(db).await?.into()))
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct MessageOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<MessageUid>,
+    pub schemas: Option<Schema>,
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
+    /// A handler that overwrites a column with a marker and saves the row: expunge's shape.
+    const OVERWRITE: &str = r#"
+/// Forget the message's payload.
+#[aide_annotate(op_id = "v1.message.expunge")]
+async fn expunge_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    Path(ApplicationPath { app_id }): Path<ApplicationPath>,
+    permissions::Organization { org_id }: permissions::Organization,
+) -> Result<StatusCode> {
+    let mut msg = message::Entity::secure_find_by_id(org_id, app_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| HttpError::not_found(None, None))?
+        .into_active_model();
+    msg.payload = sea_orm::Set("EXPUNGED".to_string());
+    msg.update(db).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(expunge_message))
+}
+"#;
+
+    /// A handler that checks for a duplicate first, with the insert of its callee still mapping
+    /// a unique violation: two requests can both pass the check.
+    const CHECKED_AND_MAPPED: &str = r#"
+/// Create a new application.
+#[aide_annotate(op_id = "v1.application.create")]
+async fn create_application(
+    State(AppState { ref db, .. }): State<AppState>,
+    permissions::Organization { org_id }: permissions::Organization,
+    ValidatedJson(data): ValidatedJson<ApplicationIn>,
+) -> Result<Json<ApplicationOut>> {
+    if let Some(ref uid) = data.uid {
+        if application::Model::fetch_by_uid(db, &org_id, uid).await?.is_some() {
+            return Err(HttpError::conflict(None, Some("uid already taken".to_owned())).into());
+        }
+    }
+    Ok(Json(insert_application(db, org_id, data).await?.into()))
+}
+
+async fn insert_application(
+    db: &DatabaseConnection,
+    org_id: OrganizationId,
+    data: ApplicationIn,
+) -> Result<application::Model> {
+    let mut app = application::ActiveModel::new(org_id);
+    data.update_model(&mut app);
+    Ok(app.insert(db).await.map_err(http_error_on_conflict)?)
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app", post(create_application))
 }
 "#;
 
@@ -1950,6 +2141,46 @@ pub fn router() -> ApiRouter<AppState> {
             ],
             without: "the early answer: a taken uid falls through to the insert, whose error is \
                       mapped to a conflict",
+        },
+        RuleCase {
+            rule: "conflict-checked-and-mapped",
+            profile: "application-creation",
+            fires: CHECKED_AND_MAPPED,
+            near_miss: &[(
+                "app.insert(db).await.map_err(http_error_on_conflict)?",
+                "app.insert(db).await?",
+            )],
+            without: "the mapping on the insert: only the check answers with a conflict",
+        },
+        RuleCase {
+            rule: "accepted-because-it-is-queued",
+            profile: "message-creation",
+            fires: QUEUED_ONLY,
+            near_miss: &[(
+                "    queue_tx.send(",
+                "    let msg = msg.insert(db).await?;\n    queue_tx.send(",
+            )],
+            without: "the absence of writes: the handler inserts a row before it queues",
+        },
+        RuleCase {
+            rule: "null-for-the-others",
+            profile: "message-creation",
+            fires: PARTLY_SKIPPED,
+            near_miss: &[(
+                "    pub schemas: Option<Schema>,",
+                "    #[serde(skip_serializing_if = \"Option::is_none\")]\n    pub schemas: Option<Schema>,",
+            )],
+            without: "an optional field written as null: every one is skipped when unset",
+        },
+        RuleCase {
+            rule: "overwrite-rather-than-delete",
+            profile: "message-creation",
+            fires: OVERWRITE,
+            near_miss: &[(
+                "    msg.update(db).await?;\n",
+                "    msg.delete(db).await?;\n",
+            )],
+            without: "the update: the row is deleted after the column is set",
         },
         RuleCase {
             rule: "explicit-transaction",

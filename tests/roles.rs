@@ -1,0 +1,520 @@
+//! Roles from what an item does (issue 21, item 6): on code no rule was written for, each unit is
+//! asked for and explained as what its code shows it does, never as the step of the operation
+//! where selection met it. The sources are written for these tests, modelled on the shapes of
+//! svix-server's code that the templates used to get wrong: a cache invalidation called a
+//! validation, error constructors and an error mapping asked to hold "the work of message
+//! creation", a builder of an event payload likewise, a route left out of OpenAPI said to be
+//! registered with aide and to read a body it builds itself.
+
+mod support;
+
+use std::path::Path;
+
+use support::grounding::ungrounded;
+use svix_distill::dataset::example::Example;
+use svix_distill::extract::source::SourceFile;
+use svix_distill::extract::tree::TreeOptions;
+use svix_distill::pipeline::{Extracted, Options, extract, extract_tree};
+use svix_distill::profile::Profile;
+
+fn message() -> Profile {
+    Profile::load("message-creation").unwrap()
+}
+
+fn options() -> Options {
+    Options {
+        variants: Some(3),
+        ..Default::default()
+    }
+}
+
+/// A small crate: the message handler's helper reaches, in other files, a cache invalidation,
+/// two error constructors and an error mapping of `HttpError`, and an event's builder.
+const CRATE: [(&str, &str); 8] = [
+    ("src/lib.rs", "pub mod core;\npub mod error;\npub mod v1;\n"),
+    (
+        "src/core/mod.rs",
+        "pub mod events;\npub mod message_app;\n\npub struct Cache;\n",
+    ),
+    (
+        "src/core/message_app.rs",
+        r#"use super::Cache;
+use crate::error::{Error, Result};
+
+pub struct CreateMessageApp {
+    pub app_id: String,
+}
+
+impl CreateMessageApp {
+    /// Drops the application kept in the cache, if it is there.
+    pub async fn invalidate(cache: &Cache, app_id: &str) -> Result<()> {
+        let cache_key = AppKey::new(app_id);
+        cache.delete(&cache_key).await.map_err(Error::cache)
+    }
+}
+"#,
+    ),
+    (
+        "src/core/events.rs",
+        r#"use crate::v1::endpoints::message::MessageIn;
+
+pub struct MessageEvent {
+    pub app_id: String,
+    pub event_type: String,
+}
+
+impl MessageEvent {
+    pub fn new(app_id: &str, msg: &MessageIn) -> Self {
+        Self {
+            app_id: app_id.to_owned(),
+            event_type: msg.event_type.clone(),
+        }
+    }
+}
+"#,
+    ),
+    (
+        "src/error.rs",
+        r#"use hyper::StatusCode;
+use sea_orm::DbErr;
+
+pub struct HttpError {
+    pub status: StatusCode,
+    pub body: HttpErrorBody,
+}
+
+pub enum HttpErrorBody {
+    Standard(String),
+    Validation(Vec<String>),
+}
+
+impl HttpError {
+    fn standard(status: StatusCode, detail: String) -> Self {
+        Self {
+            status,
+            body: HttpErrorBody::Standard(detail),
+        }
+    }
+
+    pub fn not_found(detail: Option<String>) -> Self {
+        Self::standard(
+            StatusCode::NOT_FOUND,
+            detail.unwrap_or_else(|| "Entity not found".to_owned()),
+        )
+    }
+
+    pub fn unprocessable_entity(detail: Vec<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: HttpErrorBody::Validation(detail),
+        }
+    }
+}
+
+/// Turns a database error into the API's error: a unique violation is a conflict.
+pub fn http_error_on_conflict(db_err: DbErr) -> Error {
+    if is_conflict_err(&db_err) {
+        HttpError::conflict(None).into()
+    } else {
+        Error::database(db_err)
+    }
+}
+"#,
+    ),
+    ("src/v1/mod.rs", "pub mod endpoints;\n"),
+    ("src/v1/endpoints/mod.rs", "pub mod message;\n"),
+    (
+        "src/v1/endpoints/message.rs",
+        r#"use crate::{
+    core::{Cache, events::MessageEvent, message_app::CreateMessageApp},
+    error::{HttpError, Result, http_error_on_conflict},
+};
+
+#[derive(Deserialize, Validate)]
+pub struct MessageIn {
+    pub event_type: String,
+}
+
+/// Creates a message.
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, cache, .. }): State<AppState>,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageIn>> {
+    Ok(Json(create_message_inner(db, &cache, data).await?))
+}
+
+pub(crate) async fn create_message_inner(
+    db: &DatabaseConnection,
+    cache: &Cache,
+    data: MessageIn,
+) -> Result<MessageIn> {
+    if data.event_type.is_empty() {
+        return Err(HttpError::unprocessable_entity(Vec::new()).into());
+    }
+    let msg = message::ActiveModel::new(&data)
+        .insert(db)
+        .await
+        .map_err(http_error_on_conflict)?;
+    let app = application::Entity::find_by_id(msg.app_id.clone())
+        .one(db)
+        .await?
+        .ok_or_else(|| HttpError::not_found(None))?;
+    CreateMessageApp::invalidate(cache, &app.id).await?;
+    let _event = MessageEvent::new(&app.id, &data);
+    Ok(data)
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#,
+    ),
+];
+
+fn crate_examples() -> Extracted {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in CRATE {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let profile = message();
+    let tree = TreeOptions::for_focus(&profile.file.inputs.focus);
+    let generated = extract_tree(dir.path(), &tree, &profile, &options()).unwrap();
+    assert!(generated.dropped.is_empty(), "{:#?}", generated.dropped);
+    for example in &generated.examples {
+        let file =
+            std::fs::read_to_string(dir.path().join(&example.slices[0].path)).unwrap_or_default();
+        let faults = ungrounded(&example.request, &example.reasoning, &example.code, &file);
+        assert!(faults.is_empty(), "{}: {faults:?}", example.unit);
+    }
+    generated
+}
+
+/// The examples of the unit `key`, at least one.
+fn of<'e>(generated: &'e Extracted, key: &str) -> Vec<&'e Example> {
+    let found: Vec<&Example> = generated
+        .examples
+        .iter()
+        .filter(|e| e.unit == key)
+        .collect();
+    let keys: Vec<&str> = generated.examples.iter().map(|e| e.unit.as_str()).collect();
+    assert!(!found.is_empty(), "no example of {key} among {keys:?}");
+    found
+}
+
+/// Fails naming the example and the phrase when any example's request or reasoning holds one of
+/// `phrases` (lowercase).
+fn says_none(examples: &[&Example], phrases: &[&str]) {
+    for example in examples {
+        for (what, text) in [
+            ("request", &example.request),
+            ("reasoning", &example.reasoning),
+        ] {
+            let lower = text.to_lowercase();
+            for phrase in phrases {
+                assert!(
+                    !lower.contains(phrase),
+                    "{} {what} says {phrase:?}:\n{text}",
+                    example.unit
+                );
+            }
+        }
+    }
+}
+
+/// The work of message creation, as the role-by-position text claimed it of any helper.
+const THE_WORK: [&str; 4] = [
+    "the work of message creation",
+    "message creation logic",
+    "one step of message creation",
+    "one part of the work",
+];
+
+/// `CreateMessageApp::invalidate` deletes a cache entry: it used to be a "check" asked to "turn
+/// bad combinations into a validation error" and said to check its input and fail early.
+#[test]
+fn a_cache_invalidation_is_asked_and_explained_as_one() {
+    let generated = crate_examples();
+    let examples = of(&generated, "item:invalidate");
+    for example in &examples {
+        assert_eq!(example.kind, "cache_invalidation");
+        assert!(
+            example.reasoning.contains("`cache_key`"),
+            "{}",
+            example.reasoning
+        );
+    }
+    says_none(
+        &examples,
+        &[
+            "validation error",
+            "bad combinations",
+            "fails early",
+            "checks its input",
+            "guard",
+        ],
+    );
+    says_none(&examples, &THE_WORK);
+}
+
+/// Error constructors and an error mapping: asked to hold the operation's work before, and the
+/// mapping (which runs after the insert failed) said to check for a duplicate before inserting.
+#[test]
+fn error_constructors_and_an_error_mapping_are_not_steps_of_the_operation() {
+    let generated = crate_examples();
+    for key in ["item:not_found", "item:unprocessable_entity"] {
+        let examples = of(&generated, key);
+        assert!(
+            examples.iter().all(|e| e.kind == "error_constructor"),
+            "{key}"
+        );
+        says_none(&examples, &THE_WORK);
+        // `HttpErrorBody::Validation` is an enum variant, not an associated function.
+        says_none(&examples, &["associated function"]);
+    }
+    let mapping = of(&generated, "item:http_error_on_conflict");
+    assert!(mapping.iter().all(|e| e.kind == "error_mapping"));
+    assert!(
+        mapping.iter().all(|e| e.request.contains("`DbErr`")),
+        "{:?}",
+        mapping.iter().map(|e| &e.request).collect::<Vec<_>>()
+    );
+    says_none(&mapping, &THE_WORK);
+    says_none(
+        &mapping,
+        &[
+            "before the database",
+            "explicit check",
+            "check for a duplicate first",
+            "hands over to",
+        ],
+    );
+    assert!(
+        mapping.iter().all(|e| e.rules.is_empty()),
+        "no rule fits it: {:?}",
+        mapping.iter().map(|e| &e.rules).collect::<Vec<_>>()
+    );
+}
+
+/// `EndpointEvent::new` builds an event's payload: it was asked to hold "the work of endpoint
+/// creation". A method cut from its impl keeps its indentation.
+#[test]
+fn a_builder_says_what_it_builds_from() {
+    let generated = crate_examples();
+    let examples = of(&generated, "item:new");
+    for example in &examples {
+        assert_eq!(example.kind, "builder");
+        assert!(
+            example.reasoning.contains("`app_id`") && example.reasoning.contains("`msg`"),
+            "{}",
+            example.reasoning
+        );
+        assert!(
+            example.code.contains("\n\n    pub fn new("),
+            "{}",
+            example.code
+        );
+    }
+    says_none(&examples, &THE_WORK);
+}
+
+/// A deprecated route registered with axum's own `route` beside aide's, whose handler builds
+/// the body of the handler it calls: the shape of auth.rs's `dashboard_access` and attempt.rs's
+/// `list_attempts_for_endpoint`.
+const LEGACY: &str = r#"
+#[derive(Deserialize, Validate, JsonSchema)]
+pub struct MessageIn {
+    pub event_type: String,
+}
+
+/// Deprecated: use the message creation route instead.
+async fn legacy_create_message(
+    state: State<AppState>,
+    path: Path<ApplicationPath>,
+    permissions: permissions::Organization,
+) -> Result<Json<MessageOut>> {
+    create_message(
+        state,
+        path,
+        permissions,
+        ValidatedJson(MessageIn {
+            event_type: "ping".to_owned(),
+        }),
+    )
+    .await
+}
+
+/// Creates a message.
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    Path(ApplicationPath { app_id }): Path<ApplicationPath>,
+    permissions::Organization { org_id }: permissions::Organization,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageOut>> {
+    let msg = message::ActiveModel::new(org_id, app_id, data).insert(db).await?;
+    Ok(Json(msg.into()))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        // axum's own route: left out of the OpenAPI document on purpose
+        .route(
+            "/app/{app_id}/legacy/msg",
+            axum::routing::post(legacy_create_message),
+        )
+        .api_route_with(
+            "/app/{app_id}/msg",
+            post_with(create_message, create_message_operation),
+            tag,
+        )
+}
+"#;
+
+fn legacy_examples() -> Extracted {
+    let source = SourceFile::from_text(Path::new("message.rs"), LEGACY.to_owned());
+    let generated = extract(&source, &message(), &options()).unwrap();
+    assert!(generated.dropped.is_empty(), "{:#?}", generated.dropped);
+    generated
+}
+
+#[test]
+fn a_route_left_out_of_openapi_says_so_and_is_never_said_to_be_registered_with_aide() {
+    let generated = legacy_examples();
+    let mut keys = vec!["item:legacy_create_message"];
+    keys.extend(
+        generated
+            .examples
+            .iter()
+            .filter(|e| e.unit.starts_with("chain:legacy_create_message"))
+            .map(|e| e.unit.as_str()),
+    );
+    assert!(keys.len() > 1, "no chain unit");
+    let examples: Vec<&Example> = keys.iter().flat_map(|k| of(&generated, k)).collect();
+    assert!(
+        examples
+            .iter()
+            .any(|e| e.request.contains("`axum::routing::post`")
+                && e.request.contains("OpenAPI document")),
+        "no request says the route is left out of OpenAPI"
+    );
+    // Only the requests: a chain's reasoning may say, truly, that its callee is registered.
+    for example in &examples {
+        for phrase in ["v1.message.create", "operation id", "with aide under"] {
+            assert!(
+                !example.request.contains(phrase),
+                "{} asks {phrase:?}:\n{}",
+                example.unit,
+                example.request
+            );
+        }
+    }
+    says_none(
+        &handler_only(&examples),
+        &["aide_annotate", "openapi description"],
+    );
+    // The routed handler's own example does say it.
+    let routed = of(&generated, "item:create_message");
+    assert!(
+        routed
+            .iter()
+            .all(|e| !e.request.contains("OpenAPI document"))
+    );
+}
+
+#[test]
+fn a_handler_that_builds_its_callees_body_is_never_said_to_read_it_from_the_request() {
+    let generated = legacy_examples();
+    let chain: Vec<&Example> = generated
+        .examples
+        .iter()
+        .filter(|e| e.unit.starts_with("chain:legacy_create_message"))
+        .collect();
+    let handler = of(&generated, "item:legacy_create_message");
+    let examples: Vec<&Example> = chain.iter().chain(&handler).copied().collect();
+    for example in &examples {
+        assert!(
+            example.reasoning.contains("`MessageIn`"),
+            "{}: {}",
+            example.unit,
+            example.reasoning
+        );
+    }
+    says_none(
+        &examples,
+        &[
+            "body into `messagein`",
+            "`messagein` json body",
+            "json body arrives as `messagein`",
+            "turns the json body into",
+            "validating json extractor",
+            "serde deserializes it",
+            "deserializes and validates it",
+        ],
+    );
+}
+
+/// The examples about the legacy handler alone, not its chain.
+fn handler_only<'e>(examples: &[&'e Example]) -> Vec<&'e Example> {
+    examples
+        .iter()
+        .filter(|e| e.unit == "item:legacy_create_message")
+        .copied()
+        .collect()
+}
+
+/// A function that returns nothing but shows no failure of its own is not a check.
+#[test]
+fn a_function_returning_nothing_without_a_failure_of_its_own_is_no_check() {
+    let text = r#"
+/// Creates a message.
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageIn>> {
+    touch_app(db, &data).await?;
+    ensure_named(&data)?;
+    Ok(Json(data))
+}
+
+async fn touch_app(db: &DatabaseConnection, data: &MessageIn) -> Result<()> {
+    application::Entity::touch(db, &data.app).await?;
+    Ok(())
+}
+
+fn ensure_named(data: &MessageIn) -> Result<()> {
+    if data.event_type.is_empty() {
+        return Err(HttpError::bad_request(None, Some("A message needs its event type".to_owned())).into());
+    }
+    Ok(())
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+    let source = SourceFile::from_text(Path::new("message.rs"), text.to_owned());
+    let generated = extract(&source, &message(), &options()).unwrap();
+    let touch = of(&generated, "item:touch_app");
+    assert!(touch.iter().all(|e| e.kind == "helper"));
+    says_none(
+        &touch,
+        &[
+            "fails early",
+            "guard",
+            "validation error",
+            "checks its input",
+        ],
+    );
+    let check = of(&generated, "item:ensure_named");
+    assert!(check.iter().all(|e| e.kind == "check"));
+    assert!(
+        check
+            .iter()
+            .all(|e| e.reasoning.contains("\"A message needs its event type\"")),
+        "the check says what it refuses"
+    );
+}
