@@ -391,6 +391,18 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "ROUTE", conflicts_with = "profile")]
     pub route: Option<String>,
 
+    /// Distill every route of the crate INPUT is (or holds) into the folder OUT (`-o DIR`): one
+    /// dataset per operation, named by its operation id (`DIR/v1.message.create.jsonl`), each
+    /// route's profile the built-in one that covers it or one derived from it; one manifest
+    /// (`DIR/manifest.json`) and a Hugging Face dataset card (`DIR/README.md`). An item several
+    /// operations reach is a unit of the first one's dataset only, in route order.
+    #[arg(
+        long,
+        requires = "output",
+        conflicts_with_all = ["profile", "route", "list", "root", "focus", "manifest", "valid_output", "allow_empty"]
+    )]
+    pub all_routes: bool,
+
     /// Print the selected items (kind, name, lines, why) instead of JSONL, to OUT with -o.
     #[arg(long, conflicts_with = "check")]
     pub list: bool,

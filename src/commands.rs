@@ -726,6 +726,9 @@ fn review_outcome(name: &Path, done: &review::Review) -> anyhow::Result<()> {
 pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     // The worker threads start now, while the input is read and the profile loads.
     source::pool()?;
+    if cli.all_routes {
+        return generate_all_routes(cli);
+    }
     let options = generate_options(cli);
     // Where the outputs go is settled first, and checked against what the run reads as soon as
     // that is known: a refused run does no work and writes nothing.
@@ -1633,4 +1636,535 @@ fn history_manifest(
         &files,
         &history.dropped,
     ))
+}
+
+/// One operation of `--all-routes`: the routes of one operation id (or one route without an
+/// id), the profile they run with.
+struct RouteOperation {
+    /// The dataset's name: `v1.message.create`.
+    name: String,
+    /// `METHOD /full/path`, each route of the operation.
+    routes: Vec<String>,
+    profile: Profile,
+    /// The built-in profile that covers it, if one does.
+    built_in: Option<String>,
+    handlers: Vec<(PathBuf, String)>,
+}
+
+/// Routes that gave no dataset, and why: `METHOD /path` (or several, comma-separated), the
+/// reason.
+type NoDataset = (String, String);
+
+/// The operations of a route table, in route order: routes of one operation id together; a
+/// route whose handler is no function of the crate is left out, with why.
+fn route_operations(
+    table: &route_table::RouteTable,
+) -> anyhow::Result<(Vec<RouteOperation>, Vec<NoDataset>)> {
+    let built_ins = profile::built_ins()?;
+    let mut operations: Vec<RouteOperation> = Vec::new();
+    let mut left_out = Vec::new();
+    for row in &table.routes {
+        let route = format!("{} {}", row.method, row.path);
+        let Some(defined) = &row.defined else {
+            left_out.push((
+                route,
+                format!("its handler {} is no function of the crate", row.handler),
+            ));
+            continue;
+        };
+        let slashes = |p: &Path| p.to_string_lossy().replace('\\', "/");
+        let (handler_file, router_file) = (slashes(&defined.file), slashes(&row.registered.file));
+        let named = crate::route_profile::NamedRoute {
+            method: &row.method,
+            path: &row.path,
+            operation_id: row.operation_id.as_deref(),
+            handler_file: &handler_file,
+            router_file: &router_file,
+        };
+        let name = named.name();
+        let handler_name = row.handler.rsplit("::").next().unwrap_or(&row.handler);
+        let handler = (defined.file.clone(), handler_name.to_owned());
+        if let Some(known) = operations.iter_mut().find(|o| o.name == name) {
+            known.routes.push(route);
+            if !known.handlers.contains(&handler) {
+                known.handlers.push(handler);
+            }
+            continue;
+        }
+        let covering = built_ins
+            .iter()
+            .find(|p| p.is_root_route(&row.method, &row.path));
+        let (profile, built_in) = match covering {
+            Some(built_in) => (
+                Profile::load(built_in.name())?,
+                Some(built_in.name().to_owned()),
+            ),
+            None => {
+                let derived = crate::route_profile::derived(&named);
+                let text = toml::to_string(&derived)?;
+                (
+                    Profile::from_toml(&text, &format!("the profile derived from {route}"))?,
+                    None,
+                )
+            }
+        };
+        operations.push(RouteOperation {
+            name,
+            routes: vec![route],
+            profile,
+            built_in,
+            handlers: vec![handler],
+        });
+    }
+    Ok((operations, left_out))
+}
+
+/// The license of the source, as the Hub names it, from the LICENSE file of the crate or the
+/// first folder above it that has one: `mit`, `apache-2.0`, else `other`.
+fn source_license(root: &Path) -> String {
+    let absolute = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for folder in absolute.ancestors() {
+        for name in [
+            "LICENSE",
+            "LICENSE.md",
+            "LICENSE.txt",
+            "LICENSE-MIT",
+            "COPYING",
+        ] {
+            if let Ok(text) = std::fs::read_to_string(folder.join(name)) {
+                let head: String = text.lines().take(5).collect::<Vec<_>>().join(" ");
+                return if head.contains("MIT License") || head.contains("The MIT License") {
+                    "mit".to_owned()
+                } else if head.contains("Apache License") {
+                    "apache-2.0".to_owned()
+                } else {
+                    "other".to_owned()
+                };
+            }
+        }
+        if folder.join(".git").exists() {
+            break;
+        }
+    }
+    "other".to_owned()
+}
+
+/// Where the source comes from: the `origin` remote's URL of the git work tree the crate is
+/// in, else the work tree's (or the crate's) folder.
+fn source_repository(root: &Path) -> String {
+    let absolute = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for folder in absolute.ancestors() {
+        let config = folder.join(".git").join("config");
+        if folder.join(".git").exists() {
+            let url = std::fs::read_to_string(config).ok().and_then(|text| {
+                let mut in_origin = false;
+                for line in text.lines() {
+                    let line = line.trim();
+                    if line.starts_with('[') {
+                        in_origin = line == "[remote \"origin\"]";
+                    } else if in_origin
+                        && let Some((key, value)) = line.split_once('=')
+                        && key.trim() == "url"
+                    {
+                        return Some(value.trim().to_owned());
+                    }
+                }
+                None
+            });
+            return url.unwrap_or_else(|| folder.display().to_string());
+        }
+    }
+    absolute.display().to_string()
+}
+
+/// `--all-routes -o DIR`: every operation of the crate, each into its own dataset in DIR, with
+/// one manifest and a dataset card; `--valid` splits across all of them at once.
+fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
+    let Some(dir) = cli.write.output.clone() else {
+        anyhow::bail!("--all-routes needs -o DIR, the folder its datasets go to");
+    };
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "{} is not a folder: --all-routes writes one dataset per operation into the folder \
+             -o names",
+            dir.display()
+        );
+    }
+    let input = cli.input.clone().unwrap_or_else(|| PathBuf::from("."));
+    if source::is_stdio(&input) || !input.is_dir() {
+        anyhow::bail!(
+            "{}: --all-routes reads a crate folder (or its src/, or a folder holding the crate), \
+             not a file",
+            input.display()
+        );
+    }
+    let root = routes_crate(&input)?;
+    let tree_options = tree::TreeOptions {
+        focus: "**/*.rs".to_owned(),
+        include: cli.include.clone(),
+        exclude: cli.exclude.clone(),
+        depth: cli.depth,
+        progress: tree::ProgressHook::default(),
+    };
+    let files = tree::walk(&root, &tree_options)?;
+    if files.is_empty() {
+        anyhow::bail!("{} is a folder with no .rs file", root.display());
+    }
+    let table = route_table::route_table(&root, &files)?;
+    if table.routes.is_empty() {
+        return Err(NoRoutes {
+            root,
+            files: table.files,
+        }
+        .into());
+    }
+    let (operations, mut without) = route_operations(&table)?;
+    let format = format::Format::from(cli.write.format);
+    // Every file the run writes, known (and checked against what it reads) before any work.
+    let data_path = |name: &str, valid: bool| {
+        dir.join(if valid {
+            format!("{name}.valid.jsonl")
+        } else {
+            format!("{name}.jsonl")
+        })
+    };
+    let manifest_path = dir.join("manifest.json");
+    let card_path = dir.join("README.md");
+    let plan = model::plan(
+        &cli.llm,
+        Some(&dir.join("all-routes.jsonl")),
+        cli.write.check,
+    )?;
+    let mut protected = Protected::new();
+    for file in &files {
+        protected.file(Role::CrateSource, file);
+    }
+    let mut named: Vec<(&'static str, PathBuf)> = Vec::new();
+    for operation in &operations {
+        named.push(("", data_path(&operation.name, false)));
+        if cli.write.valid.is_some() {
+            named.push(("--valid ", data_path(&operation.name, true)));
+        }
+    }
+    named.push(("the manifest ", manifest_path.clone()));
+    named.push(("the dataset card ", card_path.clone()));
+    let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
+    protected.check(&shown)?;
+    // One profile whose roots are every operation's: the crate is read once for all of them.
+    let mut union_file = operations
+        .first()
+        .map(|o| o.profile.file.clone())
+        .ok_or_else(|| anyhow::anyhow!("no route of {} has a handler", root.display()))?;
+    union_file.roots = operations
+        .iter()
+        .flat_map(|o| o.profile.file.roots.clone())
+        .collect();
+    let union = Profile::from_toml(&toml::to_string(&union_file)?, "every route's profile")?;
+    let pipeline_operations: Vec<pipeline::Operation> = operations
+        .iter()
+        .map(|o| pipeline::Operation {
+            profile: &o.profile,
+            handlers: o.handlers.clone(),
+        })
+        .collect();
+    let options = generate_options(cli);
+    let run = |options: &Options| {
+        pipeline::extract_operations(
+            &root,
+            &files,
+            &tree_options,
+            &union,
+            &pipeline_operations,
+            options,
+        )
+    };
+    let (parts, skipped) = match &plan {
+        None => run(&options)?,
+        Some(plan) => {
+            let driven = rounds::drive(plan, |session| {
+                run(&Options {
+                    writer: model::writers(session),
+                    ..options.clone()
+                })
+            })?;
+            match driven {
+                Driven::Done(done) => done,
+                Driven::Exported { path, calls } => return exported(&path, calls),
+            }
+        }
+    };
+    for skipped in &skipped {
+        output::error(&anyhow::anyhow!("{skipped}"));
+    }
+    let dropped: usize = parts.iter().map(|p| p.extracted.dropped.len()).sum();
+    for part in &parts {
+        if let Some(refused) = left_out(&part.extracted.dropped, &root, cli.write.strict) {
+            return Err(refused);
+        }
+    }
+    // The validation split, across every operation at once: a group of units never has
+    // examples on both sides, whichever datasets they are in.
+    let all: Vec<crate::dataset::example::Example> = parts
+        .iter()
+        .flat_map(|p| p.extracted.examples.iter().cloned())
+        .collect();
+    let split = cli
+        .write
+        .valid
+        .map(|fraction| split::assign(&all, fraction));
+    let mut sides_left: &[Side] = split.as_ref().map_or(&[], |s| s.sides.as_slice());
+    let counter = tokens::TokenCounter::new(tokens::Encoding::O200kBase)?;
+    let mut files_out: Vec<(PathBuf, String)> = Vec::new();
+    let mut configs = Vec::new();
+    let mut entries = Vec::new();
+    let mut rows = Vec::new();
+    for (o, (operation, part)) in operations.iter().zip(&parts).enumerate() {
+        let examples = &part.extracted.examples;
+        let sides: Vec<Side> = match &split {
+            Some(_) => {
+                let (mine, rest) = sides_left.split_at(examples.len());
+                sides_left = rest;
+                mine.to_vec()
+            }
+            None => vec![Side::Train; examples.len()],
+        };
+        let shared: Vec<serde_json::Value> = part
+            .shared
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "item": s.item,
+                    "file": s.file.to_string_lossy().replace('\\', "/"),
+                    "in": operations[s.owner].name,
+                })
+            })
+            .collect();
+        if examples.is_empty() {
+            let why = if part.shared.is_empty() {
+                "no item of the crate to distill (its handler is not read)".to_owned()
+            } else {
+                format!(
+                    "every item it reaches is held by an earlier operation ({})",
+                    part.shared
+                        .iter()
+                        .map(|s| operations[s.owner].name.as_str())
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            without.push((operation.routes.join(", "), why));
+            continue;
+        }
+        let system = operation.profile.system_prompt();
+        let on = |wanted: Side| {
+            examples
+                .iter()
+                .zip(&sides)
+                .filter(move |&(_, &s)| s == wanted)
+                .map(|(e, _)| e)
+        };
+        let train_path = data_path(&operation.name, false);
+        let train = format.to_jsonl(on(Side::Train), system);
+        let valid = split.as_ref().map(|_| {
+            (
+                data_path(&operation.name, true),
+                format.to_jsonl(on(Side::Valid), system),
+            )
+        });
+        let units: BTreeSet<&str> = examples.iter().map(|e| e.unit.as_str()).collect();
+        let token_count: usize = examples
+            .iter()
+            .map(|e| {
+                counter.count(&e.request) + counter.count(&e.reasoning) + counter.count(&e.code)
+            })
+            .sum();
+        let mut sources = BTreeMap::new();
+        for path in examples
+            .iter()
+            .flat_map(|e| e.slices.iter().map(|s| &s.path))
+        {
+            if let std::collections::btree_map::Entry::Vacant(entry) =
+                sources.entry((path.clone(), None))
+            {
+                entry.insert(provenance::read(path)?);
+            }
+        }
+        let manifest_run = manifest::Run {
+            profile: operation.profile.name(),
+            format: cli.write.format.into(),
+            input: &root,
+            mode: manifest::Mode::Crate,
+            options: all_routes_options(cli),
+            output: manifest::Written::new(Some(&train_path), &train),
+            valid: valid
+                .as_ref()
+                .map(|(path, text)| manifest::Written::new(Some(path), text)),
+        };
+        let built = manifest::build(
+            manifest_run,
+            examples,
+            &sides,
+            &sources,
+            &part.extracted.dropped,
+        );
+        let mut value = serde_json::to_value(&built)?;
+        if let Some(object) = value.as_object_mut() {
+            for hoisted in ["tool", "version", "format", "input", "options"] {
+                object.remove(hoisted);
+            }
+        }
+        entries.push(serde_json::json!({
+            "operation": operation.name,
+            "routes": operation.routes,
+            "built_in": operation.built_in,
+            "units": units.len(),
+            "tokens": token_count,
+            "shared": shared,
+            "dataset": value,
+        }));
+        let relative = |path: &Path| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        configs.push(crate::dataset::card::Config {
+            name: operation.name.clone(),
+            route: operation.routes.join(", "),
+            train: relative(&train_path),
+            valid: valid.as_ref().map(|(path, _)| relative(path)),
+            examples: examples.len(),
+            units: units.len(),
+            tokens: token_count,
+            shared: part.shared.len(),
+        });
+        rows.push(report::OperationRow {
+            name: operation.name.clone(),
+            examples: examples.len(),
+            units: units.len(),
+            shared: part.shared.len(),
+            tokens: token_count,
+        });
+        files_out.push((train_path, train));
+        if let Some(valid) = valid {
+            files_out.push(valid);
+        }
+        let _ = o;
+    }
+    if configs.is_empty() {
+        return nothing_to_write(
+            false,
+            format!("no route of {} gave an example", root.display()),
+        );
+    }
+    let commit = provenance::git_commit(&root);
+    let manifest_text = {
+        let value = serde_json::json!({
+            "tool": manifest::TOOL,
+            "version": manifest::VERSION,
+            "format": format.name(),
+            "input": {"path": root.display().to_string(), "mode": "crate", "commit": commit},
+            "options": all_routes_options(cli),
+            "operations": entries,
+            "left_out": without
+                .iter()
+                .map(|(route, why)| serde_json::json!({"routes": route, "why": why}))
+                .collect::<Vec<_>>(),
+        });
+        let mut text = serde_json::to_string_pretty(&value)?;
+        text.push('\n');
+        text
+    };
+    let card = crate::dataset::card::Card {
+        repository: source_repository(&root),
+        commit,
+        license: source_license(&root),
+        tool_version: manifest::VERSION.to_owned(),
+        options: all_routes_command_line(cli),
+        configs,
+    };
+    files_out.push((manifest_path, manifest_text));
+    files_out.push((card_path, card.render()));
+    for (route, why) in &without {
+        output::status(&format!("{route}: no dataset: {why}"));
+    }
+    if cli.write.check {
+        let mut stale = Vec::new();
+        for (path, text) in &files_out {
+            let found = output::read_existing(path)?;
+            if let Some(message) = report::staleness(path, text, found.as_deref()) {
+                stale.push(message);
+            }
+        }
+        if !stale.is_empty() {
+            return Err(CheckFailed {
+                message: stale.join("\n"),
+            }
+            .into());
+        }
+        output::status(&format!("{} is current", dir.display()));
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    for (path, text) in &files_out {
+        output::to_file(path, text)?;
+    }
+    output::status(&report::operations_table(&rows));
+    let examples: usize = rows.iter().map(|r| r.examples).sum();
+    let mut summary = format!(
+        "wrote {examples} examples of {} operations to {}",
+        rows.len(),
+        dir.display()
+    );
+    if let Some(split) = &split {
+        summary.push_str(&format!(" ({})", split.shares()));
+    }
+    if dropped > 0 {
+        summary.push_str(&format!("; {dropped} dropped: they fail their check"));
+    }
+    output::status(&summary);
+    Ok(())
+}
+
+/// The options of an `--all-routes` run, as each operation's manifest gives them.
+fn all_routes_options(cli: &GenerateArgs) -> manifest::RunOptions {
+    manifest::RunOptions {
+        imports: imports_name(cli.imports),
+        variants: cli.variants.map(usize::from),
+        roots: Vec::new(),
+        valid: cli.write.valid,
+        tree: Some(manifest::TreeOptions {
+            focus: "**/*.rs".to_owned(),
+            include: cli.include.clone(),
+            exclude: cli.exclude.clone(),
+            depth: cli.depth,
+        }),
+        history: None,
+    }
+}
+
+/// The options that shape the data, as a command line would give them (for the card).
+fn all_routes_command_line(cli: &GenerateArgs) -> Vec<String> {
+    let mut line = vec!["--all-routes".to_owned()];
+    if let Some(valid) = cli.write.valid {
+        line.extend(["--valid".to_owned(), valid.to_string()]);
+    }
+    if let Some(variants) = cli.variants {
+        line.extend(["--variants".to_owned(), variants.to_string()]);
+    }
+    if cli.imports != crate::cli::ImportsArg::All {
+        line.extend(["--imports".to_owned(), imports_name(cli.imports)]);
+    }
+    if cli.write.format != crate::cli::FormatArg::ChatMl {
+        line.extend([
+            "--format".to_owned(),
+            format::Format::from(cli.write.format).name().to_owned(),
+        ]);
+    }
+    if cli.llm.writer == crate::cli::WriterArg::Llm {
+        line.extend(["--writer".to_owned(), "llm".to_owned()]);
+    }
+    line
 }

@@ -304,7 +304,8 @@ pub fn extract_picked(
 /// selected item: everything the stages after selection read, as plain data.
 struct Read<P> {
     profile: P,
-    inventory: Inventory,
+    /// Shared, so that a run over every route reads a file once for all its operations.
+    inventory: std::sync::Arc<Inventory>,
     selection: Selection,
     /// By entry: the facts of each selected item, and (for `--imports used`) the identifiers
     /// its code names.
@@ -378,7 +379,7 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
     }
     Ok(Read {
         profile,
-        inventory,
+        inventory: std::sync::Arc::new(inventory),
         selection,
         facts,
         identifiers,
@@ -1124,6 +1125,226 @@ fn combine_parts(root: &Path, parts: Vec<(PathBuf, Extracted)>) -> Extracted {
             }));
     }
     combined
+}
+
+/// One operation of a run over every route: its profile, and its roots, the handlers of its
+/// routes (the file that defines each, relative to the crate folder, and the function's name).
+pub struct Operation<'p> {
+    pub profile: &'p Profile,
+    pub handlers: Vec<(PathBuf, String)>,
+}
+
+/// What a run over every route made of one operation: its examples, as a crate run of its
+/// profile would give them, but only of the items it reaches first in route order; and the
+/// items it reaches that an earlier operation holds.
+#[derive(Default)]
+pub struct OperationPart {
+    pub extracted: Extracted,
+    pub shared: Vec<SharedItem>,
+}
+
+/// An item an operation reaches that is a unit of an earlier operation's dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedItem {
+    pub item: String,
+    /// Relative to the crate folder.
+    pub file: PathBuf,
+    /// The operation that holds it, by its place in the run's list.
+    pub owner: usize,
+}
+
+/// Crate mode for every operation at once, over one reading of the crate: the walk's files are
+/// summarized once with every operation's roots, each file with roots is parsed and its facts
+/// read once for all of them, and each selected item goes to the first operation (in the
+/// order given) whose roots reach it; each operation's units are then built, written with its
+/// own profile and checked as a crate run of that profile would. `union` is a profile whose
+/// roots are every operation's.
+pub fn extract_operations(
+    root: &Path,
+    files: &[PathBuf],
+    tree_options: &tree::TreeOptions,
+    union: &Profile,
+    operations: &[Operation],
+    options: &Options,
+) -> anyhow::Result<(Vec<OperationPart>, Vec<String>)> {
+    let mut plan = tree::plan(
+        root,
+        files,
+        tree_options,
+        &union.file.roots,
+        &options.roots,
+        options.context_for_writer,
+    )?;
+    let crate_items = options.context_for_writer.then(|| {
+        std::sync::Arc::new(context::CrateItems::new(std::mem::take(
+            &mut plan.summaries,
+        )))
+    });
+    let options = &Options {
+        crate_items,
+        ..options.clone()
+    };
+    let relative = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    // The operations whose roots a handler of `file` named `name` is, in order.
+    let claimed = |file: Option<&Path>, name: &str| -> Vec<usize> {
+        operations
+            .iter()
+            .enumerate()
+            .filter(|(_, op)| {
+                op.handlers
+                    .iter()
+                    .any(|(f, n)| n == name && file.is_none_or(|file| f == file))
+            })
+            .map(|(o, _)| o)
+            .collect()
+    };
+    let mut parts: Vec<Vec<(PathBuf, Extracted)>> =
+        (0..operations.len()).map(|_| Vec::new()).collect();
+    let mut shared: Vec<Vec<SharedItem>> = (0..operations.len()).map(|_| Vec::new()).collect();
+    for target in &plan.root_files {
+        let source = SourceFile::read(&target.path)?;
+        let context = target
+            .routers
+            .iter()
+            .map(|path| SourceFile::read(path))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let file_options = Options {
+            roots: [options.roots.clone(), target.roots.clone()].concat(),
+            context,
+            ..options.clone()
+        };
+        let read = read_selected(
+            &source,
+            || Ok(union),
+            &file_options,
+            false,
+            |profile, inv| {
+                select::select_creation_items(inv, &profile.file.roots, &file_options.roots)
+                    .with_context(|| format!("cannot select from {}", source.path.display()))
+            },
+        )?;
+        if read.selection.roots.is_empty() {
+            continue;
+        }
+        let file = relative(&target.path);
+        let root_ops: Vec<Vec<usize>> = read
+            .selection
+            .roots
+            .iter()
+            .map(|&r| claimed(Some(&file), &read.inventory.entries[r].name))
+            .collect();
+        let reaching = select::roots_reaching(&read.inventory, &read.selection);
+        // Each item's operations, the first of which holds it.
+        let item_ops: Vec<BTreeSet<usize>> = reaching
+            .iter()
+            .map(|roots| roots.iter().flat_map(|&r| root_ops[r].clone()).collect())
+            .collect();
+        for (o, operation) in operations.iter().enumerate() {
+            let mut items = Vec::new();
+            for (s, ops) in read.selection.items.iter().zip(&item_ops) {
+                match ops.first() {
+                    Some(&owner) if owner == o => items.push(s.clone()),
+                    Some(&owner) if ops.contains(&o) => shared[o].push(SharedItem {
+                        item: read.inventory.entries[s.entry].name.clone(),
+                        file: file.clone(),
+                        owner,
+                    }),
+                    _ => {}
+                }
+            }
+            if items.is_empty() {
+                continue;
+            }
+            let roots: Vec<usize> = read
+                .selection
+                .roots
+                .iter()
+                .zip(&root_ops)
+                .filter(|(_, ops)| ops.first() == Some(&o))
+                .map(|(&r, _)| r)
+                .collect();
+            let entries: BTreeSet<usize> = items.iter().map(|s| s.entry).collect();
+            let kept = |entry: &usize| entries.contains(entry);
+            let own = Read {
+                profile: operation.profile,
+                inventory: read.inventory.clone(),
+                selection: Selection {
+                    routes: read.selection.routes.clone(),
+                    roots,
+                    foreign_roots: Vec::new(),
+                    uses: read.selection.uses.clone(),
+                    items,
+                },
+                facts: read
+                    .facts
+                    .iter()
+                    .filter(|(e, _)| kept(e))
+                    .map(|(e, f)| (*e, f.clone()))
+                    .collect(),
+                identifiers: read
+                    .identifiers
+                    .iter()
+                    .filter(|(e, _)| kept(e))
+                    .map(|(e, i)| (*e, i.clone()))
+                    .collect(),
+                reach: read
+                    .reach
+                    .iter()
+                    .filter(|(e, _)| kept(e))
+                    .map(|(e, r)| (*e, r.clone()))
+                    .collect(),
+            };
+            parts[o].push((target.path.clone(), finish(&source, &own, &file_options)?));
+        }
+    }
+    // The items other files contribute go, each, to the first operation whose roots reach it.
+    let picked_options = Options {
+        variants: Some(options.variants.unwrap_or(1)),
+        ..options.clone()
+    };
+    for (path, picks) in &plan.picked {
+        let mut by_operation: BTreeMap<usize, Vec<tree::Pick>> = BTreeMap::new();
+        for pick in picks {
+            let ops: BTreeSet<usize> = pick
+                .reached_by
+                .iter()
+                .flat_map(|name| claimed(None, name))
+                .collect();
+            let Some(&owner) = ops.first() else {
+                continue;
+            };
+            for &o in ops.iter().skip(1) {
+                shared[o].push(SharedItem {
+                    item: pick.name.clone(),
+                    file: relative(path),
+                    owner,
+                });
+            }
+            by_operation.entry(owner).or_default().push(pick.clone());
+        }
+        if by_operation.is_empty() {
+            continue;
+        }
+        let source = SourceFile::read(path)?;
+        for (o, picks) in by_operation {
+            let part = extract_picked(&source, &picks, operations[o].profile, &picked_options)?;
+            parts[o].push((path.clone(), part));
+        }
+    }
+    let mut out = Vec::new();
+    for ((operation, parts), shared) in operations.iter().zip(parts).zip(shared) {
+        let mut combined = combine_parts(root, parts);
+        let made = std::mem::take(&mut combined.examples);
+        let (kept, dropped) = check_examples(made, &[], operation.profile)?;
+        combined.unit_count = combined.unit_count.saturating_sub(emptied(&dropped, &kept));
+        combined.examples = kept;
+        combined.dropped.extend(dropped);
+        out.push(OperationPart {
+            extracted: combined,
+            shared,
+        });
+    }
+    Ok((out, plan.skipped))
 }
 
 /// Reads one version of a file for history mode: parse, select, facts and roles, and with

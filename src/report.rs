@@ -562,3 +562,44 @@ pub fn routes_crate_choice(input: &Path, choice: &CrateChoice) -> Option<String>
         )),
     }
 }
+
+/// One operation of an `--all-routes` run, as its summary table gives it.
+pub struct OperationRow {
+    pub name: String,
+    pub examples: usize,
+    pub units: usize,
+    /// Items it reaches that an earlier operation's dataset holds.
+    pub shared: usize,
+    /// o200k_base tokens of its requests, reasonings and code.
+    pub tokens: usize,
+}
+
+/// The summary table of an `--all-routes` run: one row per dataset written, then the totals.
+pub fn operations_table(rows: &[OperationRow]) -> String {
+    let width = rows
+        .iter()
+        .map(|r| r.name.len())
+        .chain(["OPERATION".len(), "all".len()])
+        .max()
+        .unwrap_or(0);
+    let mut out = format!(
+        "{:<width$}  {:>8}  {:>5}  {:>6}  {:>7}\n",
+        "OPERATION", "EXAMPLES", "UNITS", "SHARED", "TOKENS"
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "{:<width$}  {:>8}  {:>5}  {:>6}  {:>7}\n",
+            row.name, row.examples, row.units, row.shared, row.tokens
+        ));
+    }
+    let sum = |f: fn(&OperationRow) -> usize| rows.iter().map(f).sum::<usize>();
+    out.push_str(&format!(
+        "{:<width$}  {:>8}  {:>5}  {:>6}  {:>7}",
+        "all",
+        sum(|r| r.examples),
+        sum(|r| r.units),
+        sum(|r| r.shared),
+        sum(|r| r.tokens)
+    ));
+    out
+}
