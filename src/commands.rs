@@ -1799,6 +1799,9 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         );
     }
     let root = routes_crate(&input)?;
+    // The tokenizer's tables take as long to build as the crate takes to read: on a thread of
+    // its own, beside the reading.
+    let counter = std::thread::spawn(|| tokens::TokenCounter::new(tokens::Encoding::O200kBase));
     let tree_options = tree::TreeOptions {
         focus: "**/*.rs".to_owned(),
         include: cli.include.clone(),
@@ -1850,6 +1853,16 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
     named.push(("the dataset card ", card_path.clone()));
     let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
     protected.check(&shown)?;
+    // The card's name is a common one: a README.md that is not a card of ours stays.
+    if let Some(found) = output::read_existing(&card_path)?
+        && !crate::dataset::card::is_card(&found)
+    {
+        anyhow::bail!(
+            "{} is not a dataset card svix-distill wrote: refusing to replace it (give -o a \
+             folder of its own)",
+            card_path.display()
+        );
+    }
     // One profile whose roots are every operation's: the crate is read once for all of them.
     let mut union_file = operations
         .first()
@@ -1913,12 +1926,14 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         .valid
         .map(|fraction| split::assign(&all, fraction));
     let mut sides_left: &[Side] = split.as_ref().map_or(&[], |s| s.sides.as_slice());
-    let counter = tokens::TokenCounter::new(tokens::Encoding::O200kBase)?;
+    let counter = counter
+        .join()
+        .map_err(|_| anyhow::anyhow!("internal error: the tokenizer's thread panicked"))??;
     let mut files_out: Vec<(PathBuf, String)> = Vec::new();
     let mut configs = Vec::new();
     let mut entries = Vec::new();
     let mut rows = Vec::new();
-    for (o, (operation, part)) in operations.iter().zip(&parts).enumerate() {
+    for (operation, part) in operations.iter().zip(&parts) {
         let examples = &part.extracted.examples;
         let sides: Vec<Side> = match &split {
             Some(_) => {
@@ -1980,6 +1995,11 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
                 counter.count(&e.request) + counter.count(&e.reasoning) + counter.count(&e.code)
             })
             .sum();
+        let relative = |path: &Path| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
         let mut sources = BTreeMap::new();
         for path in examples
             .iter()
@@ -1997,10 +2017,11 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             input: &root,
             mode: manifest::Mode::Crate,
             options: all_routes_options(cli),
-            output: manifest::Written::new(Some(&train_path), &train),
+            // Named within DIR, which may be moved as a whole.
+            output: manifest::Written::new(Some(Path::new(&relative(&train_path))), &train),
             valid: valid
                 .as_ref()
-                .map(|(path, text)| manifest::Written::new(Some(path), text)),
+                .map(|(path, text)| manifest::Written::new(Some(Path::new(&relative(path))), text)),
         };
         let built = manifest::build(
             manifest_run,
@@ -2024,16 +2045,14 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             "shared": shared,
             "dataset": value,
         }));
-        let relative = |path: &Path| {
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        };
         configs.push(crate::dataset::card::Config {
             name: operation.name.clone(),
             route: operation.routes.join(", "),
-            train: relative(&train_path),
-            valid: valid.as_ref().map(|(path, _)| relative(path)),
+            train: (!train.is_empty()).then(|| relative(&train_path)),
+            valid: valid
+                .as_ref()
+                .filter(|(_, text)| !text.is_empty())
+                .map(|(path, _)| relative(path)),
             examples: examples.len(),
             units: units.len(),
             tokens: token_count,
@@ -2046,11 +2065,13 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             shared: part.shared.len(),
             tokens: token_count,
         });
-        files_out.push((train_path, train));
-        if let Some(valid) = valid {
+        // A side with no example is no file: an empty split would fail to load.
+        if !train.is_empty() {
+            files_out.push((train_path, train));
+        }
+        if let Some(valid) = valid.filter(|(_, text)| !text.is_empty()) {
             files_out.push(valid);
         }
-        let _ = o;
     }
     if configs.is_empty() {
         return nothing_to_write(

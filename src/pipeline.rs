@@ -1213,16 +1213,23 @@ pub fn extract_operations(
             context,
             ..options.clone()
         };
+        // Which roots reach each item, read before the inventory forgets the references.
+        let reaching = std::sync::Mutex::new(Vec::new());
         let read = read_selected(
             &source,
             || Ok(union),
             &file_options,
             false,
             |profile, inv| {
-                select::select_creation_items(inv, &profile.file.roots, &file_options.roots)
-                    .with_context(|| format!("cannot select from {}", source.path.display()))
+                let selection =
+                    select::select_creation_items(inv, &profile.file.roots, &file_options.roots)
+                        .with_context(|| format!("cannot select from {}", source.path.display()))?;
+                *reaching.lock().unwrap_or_else(|e| e.into_inner()) =
+                    select::roots_reaching(inv, &selection);
+                Ok(selection)
             },
         )?;
+        let reaching = reaching.into_inner().unwrap_or_else(|e| e.into_inner());
         if read.selection.roots.is_empty() {
             continue;
         }
@@ -1233,7 +1240,6 @@ pub fn extract_operations(
             .iter()
             .map(|&r| claimed(Some(&file), &read.inventory.entries[r].name))
             .collect();
-        let reaching = select::roots_reaching(&read.inventory, &read.selection);
         // Each item's operations, the first of which holds it.
         let item_ops: Vec<BTreeSet<usize>> = reaching
             .iter()

@@ -17,8 +17,9 @@ pub struct Config {
     pub name: String,
     /// `METHOD /full/path` of the operation's route.
     pub route: String,
-    /// The train file, relative to the folder.
-    pub train: String,
+    /// The train file, relative to the folder; None when every example of the operation went
+    /// to the validation side (whole groups of units are split, across every operation).
+    pub train: Option<String>,
     /// The validation file, relative to the folder, when the run split one.
     pub valid: Option<String>,
     pub examples: usize,
@@ -65,6 +66,14 @@ struct DataFile<'a> {
     path: &'a str,
 }
 
+/// The title every card has: what tells a card this tool wrote from another README.md.
+const TITLE: &str = "# svix-server operations, distilled\n";
+
+/// Whether `text` is a card this tool wrote (which a run may replace).
+pub fn is_card(text: &str) -> bool {
+    text.starts_with("---\n") && text.contains(&format!("\n{TITLE}"))
+}
+
 impl Card {
     /// The card's YAML front matter, between its `---` lines.
     pub fn front_matter(&self) -> String {
@@ -72,10 +81,13 @@ impl Card {
             .configs
             .iter()
             .map(|config| {
-                let mut data_files = vec![DataFile {
-                    split: "train",
-                    path: &config.train,
-                }];
+                let mut data_files = Vec::new();
+                if let Some(train) = &config.train {
+                    data_files.push(DataFile {
+                        split: "train",
+                        path: train,
+                    });
+                }
                 if let Some(valid) = &config.valid {
                     data_files.push(DataFile {
                         split: "validation",
@@ -102,7 +114,8 @@ impl Card {
     /// The whole `README.md`.
     pub fn render(&self) -> String {
         let mut out = format!("---\n{}---\n\n", self.front_matter());
-        out.push_str("# svix-server operations, distilled\n\n");
+        out.push_str(TITLE);
+        out.push('\n');
         out.push_str(
             "Training examples made by back-translation from svix-server's code: for each \
              operation (one route), code units as byte-exact slices of the source, each with \
@@ -180,7 +193,7 @@ mod tests {
                 Config {
                     name: "v1.message.create".to_owned(),
                     route: "POST /api/v1/app/{app_id}/msg".to_owned(),
-                    train: "v1.message.create.jsonl".to_owned(),
+                    train: Some("v1.message.create.jsonl".to_owned()),
                     valid: Some("v1.message.create.valid.jsonl".to_owned()),
                     examples: 18,
                     units: 9,
@@ -191,7 +204,7 @@ mod tests {
                     // A name YAML would read as something else unquoted.
                     name: "yes: no #1".to_owned(),
                     route: "GET /health".to_owned(),
-                    train: "yes: no #1.jsonl".to_owned(),
+                    train: Some("yes: no #1.jsonl".to_owned()),
                     valid: None,
                     examples: 2,
                     units: 1,

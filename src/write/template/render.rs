@@ -619,10 +619,16 @@ impl Templates {
                 unknown.join(", ")
             )));
         }
-        let mut shared: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (_, text) in TEMPLATE_FILES {
-            parse_sections(text, &mut shared);
-        }
+        // Parsed once: a run over every route loads a profile per operation.
+        static SHARED: std::sync::OnceLock<BTreeMap<&'static str, Vec<&'static str>>> =
+            std::sync::OnceLock::new();
+        let shared = SHARED.get_or_init(|| {
+            let mut shared = BTreeMap::new();
+            for (_, text) in TEMPLATE_FILES {
+                parse_sections(text, &mut shared);
+            }
+            shared
+        });
         let capitalized = capitalized_vocabulary(vocabulary);
         let vars = vocabulary_vars(vocabulary, &capitalized);
         let mut sections = BTreeMap::new();

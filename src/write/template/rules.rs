@@ -42,9 +42,14 @@ const SHARED_RULES: &str = include_str!("../../../templates/rules.toml");
 /// The shared rules with a profile's own in place of those of the same id, and its new ones
 /// after them; checked against the signal table and the fact kinds.
 pub fn load(own: &[Rule]) -> Result<Vec<Rule>, String> {
-    let file: RuleFile = toml::from_str(SHARED_RULES)
-        .map_err(|e| format!("templates/rules.toml: {}", e.to_string().trim_end()))?;
-    let mut rules = file.rule;
+    // Parsed once: a run over every route loads a profile per operation.
+    static SHARED: std::sync::OnceLock<Result<Vec<Rule>, String>> = std::sync::OnceLock::new();
+    let shared = SHARED.get_or_init(|| {
+        toml::from_str::<RuleFile>(SHARED_RULES)
+            .map(|file| file.rule)
+            .map_err(|e| format!("templates/rules.toml: {}", e.to_string().trim_end()))
+    });
+    let mut rules = shared.clone()?;
     for rule in own {
         match rules.iter_mut().find(|r| r.id == rule.id) {
             Some(shared) => *shared = rule.clone(),
