@@ -393,10 +393,8 @@ fn renamed_copies(text: &str, copies: usize) -> String {
     out
 }
 
-/// One timed row: svix-distill against the floor on the same input.
-fn row(tool: &Path, bare: &Path, name: &str, input: &Path, runs: usize) -> (Run, Run) {
-    let input = input.to_str().unwrap();
-    let (ours, floor) = paired((tool, &[input, "-q"]), (bare, &[input]), runs);
+/// A timed row as printed: svix-distill's wall time, CPU and peak memory, the floor's, the ratio.
+fn print_row(name: &str, ours: &Run, floor: &Run) {
     println!(
         "  {name:<38} svix-distill {:>9.2} ms (CPU {:>9.2} ms) {:>7.1} MiB   floor {:>9.2} ms {:>7.1} MiB   ratio {:.2}x",
         ours.wall.as_secs_f64() * 1e3,
@@ -406,6 +404,13 @@ fn row(tool: &Path, bare: &Path, name: &str, input: &Path, runs: usize) -> (Run,
         floor.rss as f64 / 1024.0,
         ours.wall.as_secs_f64() / floor.wall.as_secs_f64(),
     );
+}
+
+/// One timed row: svix-distill against the floor on the same input.
+fn row(tool: &Path, bare: &Path, name: &str, input: &Path, runs: usize) -> (Run, Run) {
+    let input = input.to_str().unwrap();
+    let (ours, floor) = paired((tool, &[input, "-q"]), (bare, &[input]), runs);
+    print_row(name, &ours, &floor);
     (ours, floor)
 }
 
@@ -490,6 +495,21 @@ fn svix_inputs(
         .unwrap();
     std::io::Write::write_all(untar.stdin.as_mut().unwrap(), &archive.stdout).unwrap();
     untar.wait().unwrap();
+    // Every route of svix-server, one dataset per operation, against one bare parse of it.
+    let svix_server = server.join("server").join("svix-server");
+    let input = svix_server.to_str().unwrap();
+    let out = scratch.join("all-routes");
+    let args = [input, "--all-routes", "-o", out.to_str().unwrap(), "-q"];
+    let (ours, floor) = paired((tool, &args), (bare, &[input]), runs);
+    let name = "svix-server, --all-routes";
+    print_row(name, &ours, &floor);
+    targets.push(Target {
+        input: name.to_owned(),
+        ours,
+        floor,
+        ratio: 2.0,
+        memory_mib: Some(64.0),
+    });
     // N copies of server/ read as one crate: the first copy's svix-server with the other
     // copies inside its src/. Memory is to stay flat in N.
     for n in [1, 5, 20] {
