@@ -291,6 +291,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         &[
             ("builds_self", &["fields", "from"]),
             ("builds_self.plain", &["fields", "from"]),
+            ("builds_self.base", &["fields", "base"]),
         ],
     ),
     (
@@ -298,6 +299,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         &[("sets_value", &["target", "field", "value"])],
     ),
     ("update", &[("update", &["receiver"])]),
+    ("delete_row", &[("delete_row", &["receiver"])]),
     ("outside_openapi", &[("detail.outside_openapi", &["via"])]),
     (
         "builds_extractor",
@@ -1150,6 +1152,7 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::BuildsSelf { .. }
         | Fact::SetsValue { .. }
         | Fact::Update { .. }
+        | Fact::DeleteRow { .. }
         | Fact::BuildsExtractor { .. } => work_sentence(fact, salt),
         // Request-only (the router is not in the code), or read by the state's sentence.
         Fact::OutsideOpenApi { .. } | Fact::WholeExtractor { .. } => None,
@@ -1168,7 +1171,19 @@ fn work_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
         ),
         Fact::Refuses { .. } => refusal_sentence(fact, salt),
         // The fields read from its parameters, from them; else every field it fills.
-        Fact::BuildsSelf { fields, read, from } => says(
+        // A struct update: the named fields are set, the rest come from the base.
+        Fact::BuildsSelf {
+            fields,
+            base: Some(base),
+            ..
+        } => says(
+            section!("builds_self.base"),
+            salt,
+            &[("fields", ticked_list(fields)), ("base", base.clone())],
+        ),
+        Fact::BuildsSelf {
+            fields, read, from, ..
+        } => says(
             if read.is_empty() || from.is_empty() {
                 section!("builds_self.plain")
             } else {
@@ -1199,6 +1214,11 @@ fn work_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
         Fact::Update { receiver } => {
             says(section!("update"), salt, &[("receiver", receiver.clone())])
         }
+        Fact::DeleteRow { receiver } => says(
+            section!("delete_row"),
+            salt,
+            &[("receiver", receiver.clone())],
+        ),
         Fact::BuildsExtractor {
             callee,
             wrapper,
@@ -2579,7 +2599,7 @@ fn field_spec(field: &FieldFact, file: &rules::FileFacts) -> Option<String> {
         parts.push(format!("also accepted as {}", list(&names)));
     }
     if field.schema_skip {
-        parts.push("accepted, but not in the public schema".to_owned());
+        parts.push("kept out of the public schema".to_owned());
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
