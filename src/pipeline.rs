@@ -637,6 +637,9 @@ fn placed_facts(
                     via: route.method_router.clone(),
                 });
             }
+            if route.hidden {
+                facts.push(Fact::HiddenFromDocs);
+            }
         }
         // A root routed from another file's router: its route stands in that file.
         if root

@@ -297,6 +297,9 @@ pub enum Fact {
     OutsideOpenApi {
         via: String,
     },
+    /// A root whose registration hides it from the published API docs (aide's
+    /// `op.hidden(true)`): no request may ask for it to be documented.
+    HiddenFromDocs,
     /// A call of a local function passing an extractor the body builds itself
     /// (`ValidatedJson(AppPortalAccessIn { .. })`): the callee's extractor gets no request.
     BuildsExtractor {
@@ -337,6 +340,7 @@ macro_rules! read_by_templates_only {
             | $crate::extract::facts::Fact::Update { .. }
             | $crate::extract::facts::Fact::DeleteRow { .. }
             | $crate::extract::facts::Fact::OutsideOpenApi { .. }
+            | $crate::extract::facts::Fact::HiddenFromDocs
             | $crate::extract::facts::Fact::BuildsExtractor { .. }
             | $crate::extract::facts::Fact::WholeExtractor { .. }
     };
@@ -410,6 +414,7 @@ fact_kinds! {
     Update => "update",
     DeleteRow => "delete_row",
     OutsideOpenApi => "outside_openapi",
+    HiddenFromDocs => "hidden_from_docs",
     BuildsExtractor => "builds_extractor",
     WholeExtractor => "whole_extractor",
 }
@@ -633,7 +638,7 @@ impl Fact {
             } => [target, field, value].into_iter().for_each(|s| push(s)),
             Fact::Update { receiver } | Fact::DeleteRow { receiver } => push(receiver),
             // The router is not part of any unit's code: only requests quote it.
-            Fact::OutsideOpenApi { .. } => {}
+            Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs => {}
             Fact::BuildsExtractor {
                 callee,
                 wrapper,
@@ -3529,7 +3534,7 @@ mod tests {
     ];
 
     /// Kinds that the pipeline makes, not this module.
-    const MADE_OUTSIDE: [&str; 3] = ["route", "method_of", "outside_openapi"];
+    const MADE_OUTSIDE: [&str; 4] = ["route", "method_of", "outside_openapi", "hidden_from_docs"];
 
     /// Fails when a `Fact` variant is added without a test source that produces it.
     #[test]

@@ -311,6 +311,9 @@ pub struct Route {
     /// Whether the router registers it through aide (`api_route`, `api_route_with`), which
     /// puts it in the OpenAPI document; `route` is axum's own and leaves it out.
     pub documented: bool,
+    /// Whether the registration hides the operation from the published docs
+    /// (`op.hidden(true)` in aide's transform, in the same call).
+    pub hidden: bool,
     /// The method router as written (`axum::routing::get`, `post_with`, `post`).
     pub method_router: String,
 }
@@ -1089,6 +1092,25 @@ struct MethodRoute<'e> {
 
 /// `post(h)`, `post_with(h, op)`, `x.get(l).post(h)`: each method with its handler and the
 /// other arguments, whatever the handler is (a path, a closure).
+/// Whether an expression calls aide's `hidden(true)` anywhere inside it (a transform closure
+/// `|op| op.tag("Admin").hidden(true)`).
+fn hides(expr: &Expr) -> bool {
+    struct Hides(bool);
+    impl<'ast> Visit<'ast> for Hides {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "hidden"
+                && matches!(call.args.first(), Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. })) if b.value)
+            {
+                self.0 = true;
+            }
+            visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut found = Hides(false);
+    found.visit_expr(expr);
+    found.0
+}
+
 fn method_routes<'e>(expr: &'e Expr, out: &mut Vec<MethodRoute<'e>>) {
     let (name, args, written) = match expr {
         Expr::Call(call) => match last_ident(&call.func) {
@@ -1178,6 +1200,7 @@ impl<'ast> Visit<'ast> for RouteFinder<'_> {
                             handler_path,
                             companions,
                             documented: m.starts_with("api_route"),
+                            hidden: args[1..].iter().any(|a| hides(a)),
                             method_router,
                         });
                     }

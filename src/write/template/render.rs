@@ -41,9 +41,12 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         "aide_annotate",
         &[
             ("aide", &["item", "op_id", "attr"]),
+            ("aide.hidden", &["item", "op_id", "attr"]),
             ("detail.aide", &["op_id"]),
+            ("detail.aide_hidden", &["op_id"]),
         ],
     ),
+    ("hidden_from_docs", &[("detail.hidden_from_docs", &[])]),
     ("instrument", &[("instrument", &["item"])]),
     ("allow_lint", &[("allow_lint", &["item", "lint"])]),
     (
@@ -1093,6 +1096,8 @@ fn method_list(names: &[String], context: &ItemContext) -> String {
 /// What a fact's sentence may need to know of the item's other facts.
 struct ItemContext {
     has_aide: bool,
+    /// Whether its route hides the operation from the published docs.
+    hidden: bool,
     /// The extractor parameters bound whole (`state: State<AppState>`).
     whole: Vec<String>,
     /// Whether any field of the item carries validator rules.
@@ -1114,7 +1119,7 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         Fact::Doc { .. }
         | Fact::AideAnnotate { .. }
         | Fact::Instrument { .. }
-        | Fact::AllowLint { .. } => annotation_sentence(fact, context.has_aide, salt),
+        | Fact::AllowLint { .. } => annotation_sentence(fact, context, salt),
         Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. } => {
             input_sentence(fact, context, salt)
         }
@@ -1155,7 +1160,7 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::DeleteRow { .. }
         | Fact::BuildsExtractor { .. } => work_sentence(fact, salt),
         // Request-only (the router is not in the code), or read by the state's sentence.
-        Fact::OutsideOpenApi { .. } | Fact::WholeExtractor { .. } => None,
+        Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs | Fact::WholeExtractor { .. } => None,
     }
 }
 
@@ -1324,7 +1329,8 @@ fn says(section: Section, salt: &Salt, vars: &[(&str, String)]) -> Option<String
 
 /// What the item's doc comment and attributes say of it: its summary, its aide annotation, its
 /// tracing span, a lint it allows. None for any other fact.
-fn annotation_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String> {
+fn annotation_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
+    let has_aide = context.has_aide;
     match fact {
         Fact::Doc {
             item,
@@ -1347,7 +1353,11 @@ fn annotation_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<Strin
             )
         }
         Fact::AideAnnotate { item, op_id, attr } => says(
-            section!("aide"),
+            if context.hidden {
+                section!("aide.hidden")
+            } else {
+                section!("aide")
+            },
             salt,
             &[
                 ("item", item.clone()),
@@ -2057,6 +2067,7 @@ impl ItemPrep {
         };
         let context = ItemContext {
             has_aide,
+            hidden: facts.iter().any(|f| matches!(f, Fact::HiddenFromDocs)),
             whole: facts
                 .iter()
                 .filter_map(|f| match f {
@@ -2731,8 +2742,13 @@ fn endpoint_detail(
             details.push(section!("detail.permission"), &[("ty", ty.clone())])
         }
         // Without an `op_id`, `aide_annotate` names the operation after the function.
+        // A hidden operation is registered, never documented.
         Fact::AideAnnotate { op_id, .. } => details.push(
-            section!("detail.aide"),
+            if facts.iter().any(|f| matches!(f, Fact::HiddenFromDocs)) {
+                section!("detail.aide_hidden")
+            } else {
+                section!("detail.aide")
+            },
             &[(
                 "op_id",
                 if op_id.is_empty() {
@@ -2752,6 +2768,7 @@ fn endpoint_detail(
         Fact::OutsideOpenApi { via } => {
             details.push(section!("detail.outside_openapi"), &[("via", via.clone())])
         }
+        Fact::HiddenFromDocs => details.push(section!("detail.hidden_from_docs"), &[]),
         Fact::BuildsExtractor { callee, ty, .. } => details.push(
             section!("detail.builds_extractor"),
             &[("callee", callee.clone()), ("ty", ty.clone())],
@@ -2907,8 +2924,16 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
             })
         })
         // Quoted once per unit, in its first example, and by the handler only: the chain
-        // states the same need in its own words.
-        .filter(|_| unit.role == Role::Handler && salt.rotation == 0);
+        // states the same need in its own words. Never for an operation hidden from the docs:
+        // no API docs promise anything of it.
+        .filter(|_| unit.role == Role::Handler && salt.rotation == 0)
+        .filter(|_| {
+            !unit
+                .items
+                .iter()
+                .flat_map(|(_, facts)| facts.iter())
+                .any(|f| matches!(f, Fact::HiddenFromDocs))
+        });
     let ask_section = match (unit.role, &doc) {
         (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
         (Role::Handler, Some(_)) => section!("ask.handler_doc"),
