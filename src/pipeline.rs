@@ -572,6 +572,7 @@ fn local_names(inventory: &Inventory) -> LocalNames {
             _ => {}
         }
     }
+    names.methods = Some(inventory.impl_fns.iter().cloned().collect());
     names
 }
 

@@ -657,6 +657,9 @@ impl Fact {
 pub struct LocalNames {
     pub fns: std::collections::HashSet<String>,
     pub types: std::collections::HashSet<String>,
+    /// The methods the file's impl blocks define, as `Type::method`; None when not known, and
+    /// then any associated function of a local type counts as the file's own.
+    pub methods: Option<std::collections::HashSet<String>>,
 }
 
 impl LocalNames {
@@ -665,6 +668,11 @@ impl LocalNames {
     }
     fn is_type(&self, name: &str) -> bool {
         self.types.contains(name)
+    }
+    /// Whether `Type::method` is defined in this file: a trait's default method
+    /// (`ApplicationOut::list_response` of a derived `ModelOut`) is not, though its type is.
+    fn defines_method(&self, path: &str) -> bool {
+        self.methods.as_ref().is_none_or(|m| m.contains(path))
     }
 }
 
@@ -2025,6 +2033,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                 );
             } else if segments.len() == 2
                 && self.names.is_type(&segments[0])
+                && self.names.defines_method(&text)
                 // `HttpErrorBody::Validation(..)`: an enum variant, not an associated function.
                 && !last.starts_with(|c: char| c.is_ascii_uppercase())
             {
@@ -2519,6 +2528,7 @@ mod tests {
         let names = LocalNames {
             fns: ["inner".to_owned()].into(),
             types: ["MsgOut".to_owned()].into(),
+            methods: None,
         };
         file.items
             .iter()

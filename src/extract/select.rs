@@ -153,6 +153,8 @@ pub struct ItemRead {
     entry: Option<Entry>,
     methods: Vec<Entry>,
     boundaries: Vec<Range<usize>>,
+    /// The functions an impl block defines, as `Type::name`, whatever else is read.
+    impl_fns: Vec<String>,
 }
 
 impl ItemRead {
@@ -180,6 +182,7 @@ impl ItemRead {
             entry: self.entry.as_ref().map(place),
             methods: self.methods.iter().map(place).collect(),
             boundaries: self.boundaries.iter().map(bytes).collect(),
+            impl_fns: self.impl_fns.clone(),
         }
     }
 }
@@ -200,6 +203,7 @@ pub fn read_item(
     read.boundaries
         .push(source.with_leading_comments(node.clone()));
     if let Item::Impl(imp) = item {
+        let ty = type_name(&imp.self_ty);
         for inner in &imp.items {
             if let syn::ImplItem::Fn(f) = inner {
                 read.boundaries
@@ -207,6 +211,9 @@ pub fn read_item(
                         source,
                         at.method_range(f),
                     ));
+                if let Some(ty) = &ty {
+                    read.impl_fns.push(format!("{ty}::{}", f.sig.ident));
+                }
             }
         }
     }
@@ -296,6 +303,8 @@ pub struct Inventory {
     /// defines it, by type name: made on first use, so a call `x.name(..)` is one lookup
     /// rather than a scan of every impl.
     inherent_methods: std::sync::OnceLock<BTreeMap<String, Vec<usize>>>,
+    /// Every function the file's impl blocks define, as `Type::name`.
+    pub impl_fns: std::collections::BTreeSet<String>,
 }
 /// A POST (or other) route the file's router registers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -589,10 +598,12 @@ impl Inventory {
             impls: BTreeMap::new(),
             trait_arg_impls: BTreeMap::new(),
             inherent_methods: std::sync::OnceLock::new(),
+            impl_fns: Default::default(),
         };
         let mut methods = Vec::new();
         for read in items {
             inv.boundaries.extend(read.boundaries);
+            inv.impl_fns.extend(read.impl_fns);
             methods.extend(read.methods);
             let Some(entry) = read.entry else { continue };
             let index = inv.entries.len();

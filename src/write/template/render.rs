@@ -2777,6 +2777,22 @@ fn endpoint_detail(
     }
 }
 
+/// Whether some item of the unit extracts a request body (`Json`, `ValidatedJson`, ...).
+fn takes_a_body(unit: &UnitView) -> bool {
+    unit.items
+        .iter()
+        .flat_map(|(_, facts)| facts.iter())
+        .any(|f| {
+            matches!(
+                f,
+                Fact::Extractor {
+                    role: ExtractorRole::Body,
+                    ..
+                }
+            )
+        })
+}
+
 /// What the code does on its way: a cache fetch or delete, a transaction, a queue send (and
 /// its guard), a conflict check, a scoped lookup, fields set, a refusal with its message.
 /// Whether it asked for a refusal.
@@ -2809,7 +2825,11 @@ fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
         }
         Fact::Conflict { .. } => details.push(section!("detail.conflict"), &[]),
         Fact::ScopedLookup { .. } => details.push(section!("detail.lookup"), &[]),
-        Fact::SetFields { .. } => details.push(section!("detail.set_fields"), &[]),
+        // "The incoming fields" only where a body comes in: without one, the values set are
+        // the code's own (`deleted = Set(true)`), not the input's.
+        Fact::SetFields { .. } if takes_a_body(unit) => {
+            details.push(section!("detail.set_fields"), &[])
+        }
         _ => {}
     }
     false
