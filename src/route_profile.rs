@@ -418,7 +418,7 @@ fn profile_for(
             "ask.handler".to_owned(),
             vec![
                 format!("We need the {upper} handler behind {{route}}."),
-                "Add the handler for {operation} on {route}; clients are waiting on it.".to_owned(),
+                "Add the handler for {operation} on {route}.".to_owned(),
             ],
         );
         templates.insert(
