@@ -572,6 +572,7 @@ fn local_names(inventory: &Inventory) -> LocalNames {
             _ => {}
         }
     }
+    names.methods = Some(inventory.impl_fns.iter().cloned().collect());
     names
 }
 
@@ -636,6 +637,9 @@ fn placed_facts(
                 facts.push(Fact::OutsideOpenApi {
                     via: route.method_router.clone(),
                 });
+            }
+            if route.hidden {
+                facts.push(Fact::HiddenFromDocs);
             }
         }
         // A root routed from another file's router: its route stands in that file.

@@ -268,6 +268,24 @@ fn operation_words(resource: &str, method: &str, path: &str, operation_id: Optio
     format!("{resource} {noun}")
 }
 
+/// The resource an operation id without dots names when it is a verb and a noun written as a
+/// function name (`patch_event_type`: `event type`); None for any other id.
+fn fn_name_resource(id: &str) -> Option<String> {
+    if id.contains('.') {
+        return None;
+    }
+    let words: Vec<&str> = id.split(['-', '_']).filter(|w| !w.is_empty()).collect();
+    match words.as_slice() {
+        [verb, rest @ ..]
+            if !rest.is_empty()
+                && ["create", "get", "list", "update", "patch", "delete"].contains(verb) =>
+        {
+            Some(rest.join(" "))
+        }
+        _ => None,
+    }
+}
+
 /// The profile of one route, in the built-in profiles' form: the root is the route's whole
 /// path; the vocabulary comes from the operation id's middle part (`message-attempt`) or the
 /// path's last literal segment, and the operation from the id's last part or the method; the
@@ -283,9 +301,23 @@ pub fn derived(route: &NamedRoute) -> ProfileFile {
             .filter(|w| !w.is_empty())
             .collect::<Vec<_>>()
             .join(" "),
-        _ => resource_words(route.path),
+        _ => route
+            .operation_id
+            .and_then(fn_name_resource)
+            .unwrap_or_else(|| resource_words(route.path)),
     };
-    let operation = operation_words(&resource, &method, route.path, route.operation_id);
+    // An id spelled as a function name (`patch_event_type`) has said its resource already: the
+    // operation is its verb alone, not the verb and the resource again.
+    let verb_id = route
+        .operation_id
+        .filter(|id| fn_name_resource(id).is_some())
+        .and_then(|id| id.split(['-', '_']).next());
+    let operation = operation_words(
+        &resource,
+        &method,
+        route.path,
+        verb_id.or(route.operation_id),
+    );
     let mut profile = profile_for(
         Path::new(route.handler_file),
         &method,
@@ -386,7 +418,7 @@ fn profile_for(
             "ask.handler".to_owned(),
             vec![
                 format!("We need the {upper} handler behind {{route}}."),
-                "Add the handler for {operation} on {route}; clients are waiting on it.".to_owned(),
+                "Add the handler for {operation} on {route}.".to_owned(),
             ],
         );
         templates.insert(
@@ -465,6 +497,24 @@ mod tests {
             path: "/api/v1/health/ping",
             ..route
         };
+        // An id written as a function name names the resource once, not twice.
+        let patch = NamedRoute {
+            method: "PATCH",
+            operation_id: Some("patch_event_type"),
+            path: "/api/v1/event-type/{event_type_name}",
+            ..route.clone()
+        };
+        assert_eq!(derived(&patch).vocabulary["operation"], "event type patch");
+        let patch_app = NamedRoute {
+            operation_id: Some("patch_application"),
+            path: "/api/v1/app/{app_id}",
+            ..patch
+        };
+        assert_eq!(
+            derived(&patch_app).vocabulary["operation"],
+            "application patch"
+        );
+        assert_eq!(derived(&patch_app).vocabulary["resource"], "application");
         assert_eq!(bare.name(), "get-api-v1-health-ping");
         assert_eq!(derived(&bare).vocabulary["operation"], "ping retrieval");
     }

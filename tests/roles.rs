@@ -518,3 +518,152 @@ pub fn router() -> ApiRouter<AppState> {
         "the check says what it refuses"
     );
 }
+
+/// A route its registration hides from the docs (`op.hidden(true)` in aide's transform).
+const HIDDEN: &str = r#"
+#[derive(Deserialize, Validate, JsonSchema)]
+pub struct MessageIn {
+    pub event_type: String,
+}
+
+/// Creates a message, for operators.
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    permissions::Organization { org_id }: permissions::Organization,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageOut>> {
+    let msg = message::ActiveModel::new(org_id, data).insert(db).await?;
+    Ok(Json(msg.into()))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route_with(
+        "/app/{app_id}/msg",
+        post_with(create_message, create_message_operation),
+        move |op: TransformPathItem<'_>| op.tag("Admin".as_ref()).hidden(true),
+    )
+}
+"#;
+
+/// A hidden operation was asked to be "documented in the OpenAPI spec" and to do "what its API
+/// docs will promise": it is registered with aide, and its docs are not published.
+#[test]
+fn a_route_hidden_from_the_docs_is_never_asked_to_be_documented() {
+    let source = SourceFile::from_text(Path::new("message.rs"), HIDDEN.to_owned());
+    let options = Options {
+        variants: Some(6),
+        ..Default::default()
+    };
+    let generated = extract(&source, &message(), &options).unwrap();
+    let examples = of(&generated, "item:create_message");
+    says_none(
+        &examples,
+        &[
+            "openapi spec",
+            "api docs will",
+            "api reference",
+            "documentation should read",
+            "the documented behaviour",
+            "promise to clients",
+            "openapi description",
+            "what documents the operation",
+        ],
+    );
+    assert!(
+        examples
+            .iter()
+            .any(|e| e.request.contains("published API docs")
+                || e.request.contains("public API docs")),
+        "no request says the operation is hidden"
+    );
+    // The same handler, routed without `hidden(true)`, is documented.
+    let shown = HIDDEN.replace(".hidden(true)", "");
+    let source = SourceFile::from_text(Path::new("message.rs"), shown);
+    let generated = extract(&source, &message(), &options).unwrap();
+    let examples = of(&generated, "item:create_message");
+    assert!(
+        examples.iter().any(|e| e.request.contains("OpenAPI spec")
+            || e.request.contains("API docs will")
+            || e.request.contains("API reference")
+            || e.request.contains("documentation should read")),
+        "the shown route is never asked to be documented"
+    );
+}
+
+/// A handler with no body that sets columns of its own (a soft delete), and calls an
+/// associated function its type only inherits from a trait defined elsewhere beside one the
+/// file defines.
+const NO_BODY: &str = r#"
+#[derive(Clone, Serialize, ModelOut, JsonSchema)]
+pub struct MessageOut {
+    pub id: String,
+}
+
+impl MessageOut {
+    fn tagged(id: String) -> Self {
+        Self { id }
+    }
+}
+
+/// Deletes a message.
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    permissions::Application { app }: permissions::Application,
+) -> Result<Json<ListResponse<MessageOut>>> {
+    let mut app: application::ActiveModel = app.into();
+    app.deleted = Set(true);
+    app.uid = Set(None);
+    app.update(db).await?;
+    let _one = MessageOut::tagged(app.id.clone().unwrap());
+    Ok(Json(MessageOut::list_response(Vec::new(), None, false)))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
+/// A handler without a body was asked to "copy the incoming fields onto the database model";
+/// a trait's default method (`list_response` of a derived trait) was said to be defined on a
+/// type in this same file.
+#[test]
+fn no_body_no_incoming_fields_and_no_inherited_method_said_to_be_this_files() {
+    let source = SourceFile::from_text(Path::new("message.rs"), NO_BODY.to_owned());
+    let options = Options {
+        variants: Some(8),
+        ..Default::default()
+    };
+    let generated = extract(&source, &message(), &options).unwrap();
+    let examples = of(&generated, "item:create_message");
+    says_none(
+        &examples,
+        &[
+            "incoming fields",
+            "from the input",
+            "`messageout::list_response`",
+        ],
+    );
+    // The file's own associated function is still said to be.
+    assert!(
+        examples
+            .iter()
+            .any(|e| e.reasoning.contains("`MessageOut::tagged`")),
+        "the file's own associated function is not named"
+    );
+    // With a body, the fields set are the input's.
+    let with_body = NO_BODY.replace(
+        "    permissions::Application { app }: permissions::Application,\n",
+        "    permissions::Application { app }: permissions::Application,\n    ValidatedJson(data): ValidatedJson<MessageIn>,\n",
+    );
+    let source = SourceFile::from_text(Path::new("message.rs"), with_body);
+    let generated = extract(&source, &message(), &options).unwrap();
+    let examples = of(&generated, "item:create_message");
+    assert!(
+        examples
+            .iter()
+            .any(|e| e.request.contains("incoming fields") || e.request.contains("from the input")),
+        "a handler with a body is never asked to fill the model from it"
+    );
+}

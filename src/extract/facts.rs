@@ -267,11 +267,15 @@ pub enum Fact {
         message: Option<String>,
     },
     /// A function whose result is `Self { .. }`: the fields it fills, which of them read its
-    /// parameters, and those parameters.
+    /// parameters, and those parameters. With a base (`Self { schemas: None, ..model.into() }`)
+    /// the named fields are only the ones it sets; every other field comes from `base`, the
+    /// base expression as written.
     BuildsSelf {
         fields: Vec<String>,
         read: Vec<String>,
         from: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        base: Option<String>,
     },
     /// A column set to a fixed value: `attempt.response = Set("EXPUNGED".to_string())`.
     SetsValue {
@@ -283,12 +287,19 @@ pub enum Fact {
     Update {
         receiver: String,
     },
+    /// A row deleted: `evtype.delete(db).await` (one argument, awaited on the spot).
+    DeleteRow {
+        receiver: String,
+    },
     /// A root that its router registers with plain axum routing (`.route(path,
     /// axum::routing::get(h))`) where the others go through aide: the operation is left out of
     /// the OpenAPI document. `via` is the method router as written.
     OutsideOpenApi {
         via: String,
     },
+    /// A root whose registration hides it from the published API docs (aide's
+    /// `op.hidden(true)`): no request may ask for it to be documented.
+    HiddenFromDocs,
     /// A call of a local function passing an extractor the body builds itself
     /// (`ValidatedJson(AppPortalAccessIn { .. })`): the callee's extractor gets no request.
     BuildsExtractor {
@@ -327,7 +338,9 @@ macro_rules! read_by_templates_only {
             | $crate::extract::facts::Fact::BuildsSelf { .. }
             | $crate::extract::facts::Fact::SetsValue { .. }
             | $crate::extract::facts::Fact::Update { .. }
+            | $crate::extract::facts::Fact::DeleteRow { .. }
             | $crate::extract::facts::Fact::OutsideOpenApi { .. }
+            | $crate::extract::facts::Fact::HiddenFromDocs
             | $crate::extract::facts::Fact::BuildsExtractor { .. }
             | $crate::extract::facts::Fact::WholeExtractor { .. }
     };
@@ -399,7 +412,9 @@ fact_kinds! {
     BuildsSelf => "builds_self",
     SetsValue => "sets_value",
     Update => "update",
+    DeleteRow => "delete_row",
     OutsideOpenApi => "outside_openapi",
+    HiddenFromDocs => "hidden_from_docs",
     BuildsExtractor => "builds_extractor",
     WholeExtractor => "whole_extractor",
 }
@@ -613,17 +628,17 @@ impl Fact {
                 .chain(subject)
                 .chain([error])
                 .for_each(|s| push(s)),
-            Fact::BuildsSelf { fields, from, .. } => {
-                fields.iter().chain(from).for_each(|s| push(s))
-            }
+            Fact::BuildsSelf {
+                fields, from, base, ..
+            } => fields.iter().chain(from).chain(base).for_each(|s| push(s)),
             Fact::SetsValue {
                 target,
                 field,
                 value,
             } => [target, field, value].into_iter().for_each(|s| push(s)),
-            Fact::Update { receiver } => push(receiver),
+            Fact::Update { receiver } | Fact::DeleteRow { receiver } => push(receiver),
             // The router is not part of any unit's code: only requests quote it.
-            Fact::OutsideOpenApi { .. } => {}
+            Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs => {}
             Fact::BuildsExtractor {
                 callee,
                 wrapper,
@@ -642,6 +657,9 @@ impl Fact {
 pub struct LocalNames {
     pub fns: std::collections::HashSet<String>,
     pub types: std::collections::HashSet<String>,
+    /// The methods the file's impl blocks define, as `Type::method`; None when not known, and
+    /// then any associated function of a local type counts as the file's own.
+    pub methods: Option<std::collections::HashSet<String>>,
 }
 
 impl LocalNames {
@@ -650,6 +668,11 @@ impl LocalNames {
     }
     fn is_type(&self, name: &str) -> bool {
         self.types.contains(name)
+    }
+    /// Whether `Type::method` is defined in this file: a trait's default method
+    /// (`ApplicationOut::list_response` of a derived `ModelOut`) is not, though its type is.
+    fn defines_method(&self, path: &str) -> bool {
+        self.methods.as_ref().is_none_or(|m| m.contains(path))
     }
 }
 
@@ -979,7 +1002,7 @@ fn impl_facts(source: &Located, imp: &syn::ItemImpl, names: &LocalNames, out: &m
             out.extend(branch_facts(source, &f.block));
             body_facts(source, &f.block, names, out);
             if !quoted_whole {
-                out.extend(builds_self(&f.sig, &f.block, Some(&self_name)));
+                out.extend(builds_self(source, &f.sig, &f.block, Some(&self_name)));
             }
         }
     }
@@ -1120,12 +1143,17 @@ fn fn_facts(source: &Located, f: &syn::ItemFn, names: &LocalNames, out: &mut Vec
         out.push(returns_fact(source, ty));
     }
     body_facts(source, &f.block, names, out);
-    out.extend(builds_self(&f.sig, &f.block, None));
+    out.extend(builds_self(source, &f.sig, &f.block, None));
 }
 
 /// A body whose value is `Self { .. }` (or the impl's own type by name, `self_ty`), possibly in
 /// `Ok(..)`: the fields it fills and the parameters their values read.
-fn builds_self(sig: &syn::Signature, block: &syn::Block, self_ty: Option<&str>) -> Option<Fact> {
+fn builds_self(
+    source: &Located,
+    sig: &syn::Signature,
+    block: &syn::Block,
+    self_ty: Option<&str>,
+) -> Option<Fact> {
     let syn::Stmt::Expr(last, None) = block.stmts.last()? else {
         return None;
     };
@@ -1188,8 +1216,23 @@ fn builds_self(sig: &syn::Signature, block: &syn::Block, self_ty: Option<&str>) 
         }
         all.0.extend(reads.0);
     }
+    // `..model.into()`: the rest comes from the base, which may read the parameters too.
+    let base = match &built.rest {
+        Some(rest) => {
+            // A base that cannot be quoted on one line is still a base: no sentence then.
+            let text = one_line(source, &**rest)?;
+            all.visit_expr(rest);
+            Some(text)
+        }
+        None => None,
+    };
     let from: Vec<String> = params.into_iter().filter(|p| all.0.contains(p)).collect();
-    (!fields.is_empty()).then_some(Fact::BuildsSelf { fields, read, from })
+    (!fields.is_empty()).then_some(Fact::BuildsSelf {
+        fields,
+        read,
+        from,
+        base,
+    })
 }
 
 /// Adds a `State` or `Extension` parameter to the handler's state facts, so that a binding is
@@ -1693,13 +1736,20 @@ impl<'ast> Visit<'ast> for SentenceLiterals {
         }
     }
 
+    /// Only a macro's template is its text: what follows are values put into it.
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
-        if let Ok(exprs) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
-            for e in &exprs {
-                self.visit_expr(e);
-            }
+        if let Ok(exprs) = syn::parse::Parser::parse2(parser, mac.tokens.clone())
+            && let Some(first) = exprs.first()
+        {
+            self.visit_expr(first);
         }
+    }
+
+    /// A method's arguments are not the error's text: `.expect("we just checked")` is a panic
+    /// message, not what a client is told. Only the receiver (`"text".to_owned()`) may be.
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.visit_expr(&call.receiver);
     }
 }
 
@@ -1983,6 +2033,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                 );
             } else if segments.len() == 2
                 && self.names.is_type(&segments[0])
+                && self.names.defines_method(&text)
                 // `HttpErrorBody::Validation(..)`: an enum variant, not an associated function.
                 && !last.starts_with(|c: char| c.is_ascii_uppercase())
             {
@@ -2126,6 +2177,15 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             && let Some(receiver) = receiver_name(&call.receiver)
         {
             self.once(format!("update:{receiver}"), Fact::Update { receiver });
+        }
+        // sea-orm's `ModelTrait::delete(self, db)` / `ActiveModelTrait::delete`: the row goes.
+        if let Expr::MethodCall(call) = &*e.base
+            && call.method == "delete"
+            && call.args.len() == 1
+            && let Some(receiver) = receiver_name(&call.receiver)
+            && !receiver.to_lowercase().contains("cache")
+        {
+            self.once(format!("delete:{receiver}"), Fact::DeleteRow { receiver });
         }
         visit::visit_expr_await(self, e);
     }
@@ -2468,6 +2528,7 @@ mod tests {
         let names = LocalNames {
             fns: ["inner".to_owned()].into(),
             types: ["MsgOut".to_owned()].into(),
+            methods: None,
         };
         file.items
             .iter()
@@ -3310,6 +3371,61 @@ async fn list_notes(state: State<AppState>) -> Result<Json<Vec<NoteOut>>> {
 }
 "#;
 
+    /// A value built from a base, a row deleted on one path and kept on the other, and an
+    /// error whose text is formatted around an `expect`'s panic message.
+    const BASE_DELETE_EXPECT: &str = r#"
+impl NoteOut {
+    fn without_body(model: note::Model) -> Self {
+        Self {
+            body: None,
+            ..model.into()
+        }
+    }
+}
+
+async fn drop_note(db: &DatabaseConnection, note: note::Model, purge: bool) -> Result<()> {
+    if purge {
+        note.delete(db).await?;
+    } else {
+        let mut note: note::ActiveModel = note.into();
+        note.deleted = Set(true);
+        note.update(db).await?;
+    }
+    Ok(())
+}
+
+fn check_count(keys: &[Key]) -> Result<()> {
+    if keys.len() > MAX_KEYS {
+        return Err(HttpError::bad_request(
+            Some("limit_reached".to_owned()),
+            Some(format!("Too many: {}", keys.first().expect("we just checked that it is there").id)),
+        )
+        .into());
+    }
+    Ok(())
+}
+"#;
+
+    #[test]
+    fn a_base_a_deleted_row_and_an_expect_message_are_read_as_what_they_are() {
+        insta::assert_snapshot!(render(BASE_DELETE_EXPECT), @r#"
+        {"kind":"inherent_impl","self_ty":"NoteOut","methods":["without_body"]}
+        {"kind":"method","name":"without_body","receiver":null,"params":["model"],"returns":"Self","body":null}
+        {"kind":"builds_self","fields":["body"],"read":[],"from":["model"],"base":"model.into()"}
+        {"kind":"signature","item":"drop_note","is_async":true,"visibility":"","params":["db","note","purge"],"ref_params":["db"],"arg_types":["DatabaseConnection","Model","bool"]}
+        {"kind":"returns","ty":"Result<()>","status":null,"body":null}
+        {"kind":"delete_row","receiver":"note"}
+        {"kind":"sets_value","target":"note","field":"deleted","value":"true"}
+        {"kind":"set_fields","target":"note","fields":["deleted"]}
+        {"kind":"update","receiver":"note"}
+        {"kind":"signature","item":"check_count","is_async":false,"visibility":"","params":["keys"],"ref_params":["keys"],"arg_types":[""]}
+        {"kind":"returns","ty":"Result<()>","status":null,"body":null}
+        {"kind":"refuses","on":"if","condition":"keys.len() > MAX_KEYS","subject":null,"error":"HttpError::bad_request","message":null}
+        {"kind":"error_ctor","path":"HttpError::bad_request"}
+        {"kind":"expect","message":"we just checked that it is there"}
+        "#);
+    }
+
     #[test]
     fn bodies_name_cache_deletes_refusals_built_values_overwrites_and_built_extractors() {
         insta::assert_snapshot!(render(WORK), @r#"
@@ -3403,7 +3519,7 @@ mod tests {
     }
 
     /// Every source the tests above read; a source must be listed here to count for coverage.
-    const SOURCES: [&str; 20] = [
+    const SOURCES: [&str; 21] = [
         NOTES_AND_READS,
         STRUCT_FIELDS,
         NEWTYPES,
@@ -3424,10 +3540,11 @@ mod tests {
         FOREIGN_CALLS,
         WORK,
         NESTED,
+        BASE_DELETE_EXPECT,
     ];
 
     /// Kinds that the pipeline makes, not this module.
-    const MADE_OUTSIDE: [&str; 3] = ["route", "method_of", "outside_openapi"];
+    const MADE_OUTSIDE: [&str; 4] = ["route", "method_of", "outside_openapi", "hidden_from_docs"];
 
     /// Fails when a `Fact` variant is added without a test source that produces it.
     #[test]

@@ -153,6 +153,8 @@ pub struct ItemRead {
     entry: Option<Entry>,
     methods: Vec<Entry>,
     boundaries: Vec<Range<usize>>,
+    /// The functions an impl block defines, as `Type::name`, whatever else is read.
+    impl_fns: Vec<String>,
 }
 
 impl ItemRead {
@@ -180,6 +182,7 @@ impl ItemRead {
             entry: self.entry.as_ref().map(place),
             methods: self.methods.iter().map(place).collect(),
             boundaries: self.boundaries.iter().map(bytes).collect(),
+            impl_fns: self.impl_fns.clone(),
         }
     }
 }
@@ -200,6 +203,7 @@ pub fn read_item(
     read.boundaries
         .push(source.with_leading_comments(node.clone()));
     if let Item::Impl(imp) = item {
+        let ty = type_name(&imp.self_ty);
         for inner in &imp.items {
             if let syn::ImplItem::Fn(f) = inner {
                 read.boundaries
@@ -207,6 +211,9 @@ pub fn read_item(
                         source,
                         at.method_range(f),
                     ));
+                if let Some(ty) = &ty {
+                    read.impl_fns.push(format!("{ty}::{}", f.sig.ident));
+                }
             }
         }
     }
@@ -296,6 +303,8 @@ pub struct Inventory {
     /// defines it, by type name: made on first use, so a call `x.name(..)` is one lookup
     /// rather than a scan of every impl.
     inherent_methods: std::sync::OnceLock<BTreeMap<String, Vec<usize>>>,
+    /// Every function the file's impl blocks define, as `Type::name`.
+    pub impl_fns: std::collections::BTreeSet<String>,
 }
 /// A POST (or other) route the file's router registers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,6 +320,9 @@ pub struct Route {
     /// Whether the router registers it through aide (`api_route`, `api_route_with`), which
     /// puts it in the OpenAPI document; `route` is axum's own and leaves it out.
     pub documented: bool,
+    /// Whether the registration hides the operation from the published docs
+    /// (`op.hidden(true)` in aide's transform, in the same call).
+    pub hidden: bool,
     /// The method router as written (`axum::routing::get`, `post_with`, `post`).
     pub method_router: String,
 }
@@ -586,10 +598,12 @@ impl Inventory {
             impls: BTreeMap::new(),
             trait_arg_impls: BTreeMap::new(),
             inherent_methods: std::sync::OnceLock::new(),
+            impl_fns: Default::default(),
         };
         let mut methods = Vec::new();
         for read in items {
             inv.boundaries.extend(read.boundaries);
+            inv.impl_fns.extend(read.impl_fns);
             methods.extend(read.methods);
             let Some(entry) = read.entry else { continue };
             let index = inv.entries.len();
@@ -1089,6 +1103,25 @@ struct MethodRoute<'e> {
 
 /// `post(h)`, `post_with(h, op)`, `x.get(l).post(h)`: each method with its handler and the
 /// other arguments, whatever the handler is (a path, a closure).
+/// Whether an expression calls aide's `hidden(true)` anywhere inside it (a transform closure
+/// `|op| op.tag("Admin").hidden(true)`).
+fn hides(expr: &Expr) -> bool {
+    struct Hides(bool);
+    impl<'ast> Visit<'ast> for Hides {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "hidden"
+                && matches!(call.args.first(), Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. })) if b.value)
+            {
+                self.0 = true;
+            }
+            visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut found = Hides(false);
+    found.visit_expr(expr);
+    found.0
+}
+
 fn method_routes<'e>(expr: &'e Expr, out: &mut Vec<MethodRoute<'e>>) {
     let (name, args, written) = match expr {
         Expr::Call(call) => match last_ident(&call.func) {
@@ -1178,6 +1211,7 @@ impl<'ast> Visit<'ast> for RouteFinder<'_> {
                             handler_path,
                             companions,
                             documented: m.starts_with("api_route"),
+                            hidden: args[1..].iter().any(|a| hides(a)),
                             method_router,
                         });
                     }

@@ -689,6 +689,7 @@ mod tests {
                 .map(|e| e.name.clone())
                 .collect(),
             types: Default::default(),
+            methods: None,
         };
         let facts: BTreeMap<usize, Vec<Fact>> = selection
             .items

@@ -41,9 +41,12 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         "aide_annotate",
         &[
             ("aide", &["item", "op_id", "attr"]),
+            ("aide.hidden", &["item", "op_id", "attr"]),
             ("detail.aide", &["op_id"]),
+            ("detail.aide_hidden", &["op_id"]),
         ],
     ),
+    ("hidden_from_docs", &[("detail.hidden_from_docs", &[])]),
     ("instrument", &[("instrument", &["item"])]),
     ("allow_lint", &[("allow_lint", &["item", "lint"])]),
     (
@@ -291,6 +294,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         &[
             ("builds_self", &["fields", "from"]),
             ("builds_self.plain", &["fields", "from"]),
+            ("builds_self.base", &["fields", "base"]),
         ],
     ),
     (
@@ -298,6 +302,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         &[("sets_value", &["target", "field", "value"])],
     ),
     ("update", &[("update", &["receiver"])]),
+    ("delete_row", &[("delete_row", &["receiver"])]),
     ("outside_openapi", &[("detail.outside_openapi", &["via"])]),
     (
         "builds_extractor",
@@ -1097,6 +1102,8 @@ fn method_list(names: &[String], context: &ItemContext) -> String {
 /// What a fact's sentence may need to know of the item's other facts.
 struct ItemContext {
     has_aide: bool,
+    /// Whether its route hides the operation from the published docs.
+    hidden: bool,
     /// The extractor parameters bound whole (`state: State<AppState>`).
     whole: Vec<String>,
     /// Whether any field of the item carries validator rules.
@@ -1118,7 +1125,7 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         Fact::Doc { .. }
         | Fact::AideAnnotate { .. }
         | Fact::Instrument { .. }
-        | Fact::AllowLint { .. } => annotation_sentence(fact, context.has_aide, salt),
+        | Fact::AllowLint { .. } => annotation_sentence(fact, context, salt),
         Fact::State { .. } | Fact::Extractor { .. } | Fact::Permission { .. } => {
             input_sentence(fact, context, salt)
         }
@@ -1156,9 +1163,10 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::BuildsSelf { .. }
         | Fact::SetsValue { .. }
         | Fact::Update { .. }
+        | Fact::DeleteRow { .. }
         | Fact::BuildsExtractor { .. } => work_sentence(fact, salt),
         // Request-only (the router is not in the code), or read by the state's sentence.
-        Fact::OutsideOpenApi { .. } | Fact::WholeExtractor { .. } => None,
+        Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs | Fact::WholeExtractor { .. } => None,
     }
 }
 
@@ -1174,7 +1182,19 @@ fn work_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
         ),
         Fact::Refuses { .. } => refusal_sentence(fact, salt),
         // The fields read from its parameters, from them; else every field it fills.
-        Fact::BuildsSelf { fields, read, from } => says(
+        // A struct update: the named fields are set, the rest come from the base.
+        Fact::BuildsSelf {
+            fields,
+            base: Some(base),
+            ..
+        } => says(
+            section!("builds_self.base"),
+            salt,
+            &[("fields", ticked_list(fields)), ("base", base.clone())],
+        ),
+        Fact::BuildsSelf {
+            fields, read, from, ..
+        } => says(
             if read.is_empty() || from.is_empty() {
                 section!("builds_self.plain")
             } else {
@@ -1205,6 +1225,11 @@ fn work_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
         Fact::Update { receiver } => {
             says(section!("update"), salt, &[("receiver", receiver.clone())])
         }
+        Fact::DeleteRow { receiver } => says(
+            section!("delete_row"),
+            salt,
+            &[("receiver", receiver.clone())],
+        ),
         Fact::BuildsExtractor {
             callee,
             wrapper,
@@ -1310,7 +1335,8 @@ fn says(section: Section, salt: &Salt, vars: &[(&str, String)]) -> Option<String
 
 /// What the item's doc comment and attributes say of it: its summary, its aide annotation, its
 /// tracing span, a lint it allows. None for any other fact.
-fn annotation_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<String> {
+fn annotation_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option<String> {
+    let has_aide = context.has_aide;
     match fact {
         Fact::Doc {
             item,
@@ -1333,7 +1359,11 @@ fn annotation_sentence(fact: &Fact, has_aide: bool, salt: &Salt) -> Option<Strin
             )
         }
         Fact::AideAnnotate { item, op_id, attr } => says(
-            section!("aide"),
+            if context.hidden {
+                section!("aide.hidden")
+            } else {
+                section!("aide")
+            },
             salt,
             &[
                 ("item", item.clone()),
@@ -2043,6 +2073,7 @@ impl ItemPrep {
         };
         let context = ItemContext {
             has_aide,
+            hidden: facts.iter().any(|f| matches!(f, Fact::HiddenFromDocs)),
             whole: facts
                 .iter()
                 .filter_map(|f| match f {
@@ -2585,7 +2616,7 @@ fn field_spec(field: &FieldFact, file: &rules::FileFacts) -> Option<String> {
         parts.push(format!("also accepted as {}", list(&names)));
     }
     if field.schema_skip {
-        parts.push("accepted, but not in the public schema".to_owned());
+        parts.push("kept out of the public schema".to_owned());
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
@@ -2717,8 +2748,13 @@ fn endpoint_detail(
             details.push(section!("detail.permission"), &[("ty", ty.clone())])
         }
         // Without an `op_id`, `aide_annotate` names the operation after the function.
+        // A hidden operation is registered, never documented.
         Fact::AideAnnotate { op_id, .. } => details.push(
-            section!("detail.aide"),
+            if facts.iter().any(|f| matches!(f, Fact::HiddenFromDocs)) {
+                section!("detail.aide_hidden")
+            } else {
+                section!("detail.aide")
+            },
             &[(
                 "op_id",
                 if op_id.is_empty() {
@@ -2738,12 +2774,29 @@ fn endpoint_detail(
         Fact::OutsideOpenApi { via } => {
             details.push(section!("detail.outside_openapi"), &[("via", via.clone())])
         }
+        Fact::HiddenFromDocs => details.push(section!("detail.hidden_from_docs"), &[]),
         Fact::BuildsExtractor { callee, ty, .. } => details.push(
             section!("detail.builds_extractor"),
             &[("callee", callee.clone()), ("ty", ty.clone())],
         ),
         _ => {}
     }
+}
+
+/// Whether some item of the unit extracts a request body (`Json`, `ValidatedJson`, ...).
+fn takes_a_body(unit: &UnitView) -> bool {
+    unit.items
+        .iter()
+        .flat_map(|(_, facts)| facts.iter())
+        .any(|f| {
+            matches!(
+                f,
+                Fact::Extractor {
+                    role: ExtractorRole::Body,
+                    ..
+                }
+            )
+        })
 }
 
 /// What the code does on its way: a cache fetch or delete, a transaction, a queue send (and
@@ -2778,7 +2831,11 @@ fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
         }
         Fact::Conflict { .. } => details.push(section!("detail.conflict"), &[]),
         Fact::ScopedLookup { .. } => details.push(section!("detail.lookup"), &[]),
-        Fact::SetFields { .. } => details.push(section!("detail.set_fields"), &[]),
+        // "The incoming fields" only where a body comes in: without one, the values set are
+        // the code's own (`deleted = Set(true)`), not the input's.
+        Fact::SetFields { .. } if takes_a_body(unit) => {
+            details.push(section!("detail.set_fields"), &[])
+        }
         _ => {}
     }
     false
@@ -2893,8 +2950,16 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
             })
         })
         // Quoted once per unit, in its first example, and by the handler only: the chain
-        // states the same need in its own words.
-        .filter(|_| unit.role == Role::Handler && salt.rotation == 0);
+        // states the same need in its own words. Never for an operation hidden from the docs:
+        // no API docs promise anything of it.
+        .filter(|_| unit.role == Role::Handler && salt.rotation == 0)
+        .filter(|_| {
+            !unit
+                .items
+                .iter()
+                .flat_map(|(_, facts)| facts.iter())
+                .any(|f| matches!(f, Fact::HiddenFromDocs))
+        });
     let ask_section = match (unit.role, &doc) {
         (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
         (Role::Handler, Some(_)) => section!("ask.handler_doc"),

@@ -220,6 +220,14 @@ impl<'a> Scope<'a> {
         self.unit.iter().flat_map(|(_, facts)| facts.iter())
     }
 
+    /// Whether the item derives `name` (`Serialize`, or a path ending in it).
+    fn derives(&self, name: &str) -> bool {
+        self.facts.iter().any(|f| {
+            matches!(f, Fact::Derives { list, .. }
+                if list.iter().any(|d| d == name || d.ends_with(&format!("::{name}"))))
+        })
+    }
+
     fn fields(&self) -> impl Iterator<Item = &'a FieldFact> + 'a {
         self.facts.iter().filter_map(|f| match f {
             Fact::Field(field) => Some(field),
@@ -726,6 +734,25 @@ pub const SIGNALS: &[Signal] = &[
         },
     },
     Signal {
+        name: "deserialized_only",
+        gives: &[],
+        doc: "the item derives serde's Deserialize and not Serialize: it is only ever read",
+        read: |s| (s.derives("Deserialize") && !s.derives("Serialize")).then(Vec::new),
+    },
+    Signal {
+        name: "serialized_only",
+        gives: &[],
+        doc: "the item derives serde's Serialize and not Deserialize: it is only ever written",
+        read: |s| (s.derives("Serialize") && !s.derives("Deserialize")).then(Vec::new),
+    },
+    Signal {
+        name: "serde_both_ways",
+        gives: &[],
+        doc: "the item derives both Serialize and Deserialize: nothing in the derives says \
+              whether it is read or written",
+        read: |s| (s.derives("Serialize") && s.derives("Deserialize")).then(Vec::new),
+    },
+    Signal {
         name: "default_is_example",
         gives: &["field", "default_fn"],
         doc: "one function is a field's serde default and its schemars example",
@@ -772,8 +799,11 @@ pub const SIGNALS: &[Signal] = &[
     Signal {
         name: "omitted_when_none",
         gives: &["omitted"],
-        doc: "fields left out of the output when they are None",
+        doc: "fields of a serialized type left out of the output when they are None",
         read: |s| {
+            if !s.derives("Serialize") {
+                return None;
+            }
             let omitted: Vec<String> = s
                 .fields()
                 .filter(|f| f.skip_serializing_if.as_deref() == Some("Option::is_none"))
@@ -1058,7 +1088,8 @@ pub const SIGNALS: &[Signal] = &[
     Signal {
         name: "overwrites_and_keeps_the_row",
         gives: &["target", "field", "value"],
-        doc: "a column set to a fixed value and the row saved with update (not deleted)",
+        doc: "a column set to a fixed value and the row saved with update, where no row is \
+              deleted (a function that also deletes keeps the row on one path only)",
         read: |s| {
             let (target, field, value) = s.facts.iter().find_map(|f| match f {
                 Fact::SetsValue {
@@ -1068,10 +1099,12 @@ pub const SIGNALS: &[Signal] = &[
                 } => Some((target.clone(), field.clone(), value.clone())),
                 _ => None,
             })?;
-            s.facts
-                .iter()
-                .any(|f| matches!(f, Fact::Update { receiver } if *receiver == target))
-                .then(|| vec![("target", target), ("field", field), ("value", value)])
+            let deletes = s.facts.iter().any(|f| matches!(f, Fact::DeleteRow { .. }));
+            (!deletes
+                && s.facts
+                    .iter()
+                    .any(|f| matches!(f, Fact::Update { receiver } if *receiver == target)))
+            .then(|| vec![("target", target), ("field", field), ("value", value)])
         },
     },
     Signal {
@@ -1542,6 +1575,52 @@ pub fn router() -> ApiRouter<AppState> {
 }
 "#;
 
+    /// A response whose one field is kept out of the schema: serde writes it.
+    const RESPONSE_HIDDEN: &str = r#"
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageOut>> {
+    Ok(Json(message::ActiveModel::from(data).insert(db).await?.into()))
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageOut {
+    pub id: MessageId,
+    #[schemars(skip)]
+    pub rate_limit: Option<u16>,
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
+    /// The same response, read back too: serde both writes and reads it.
+    const RESPONSE_HIDDEN_BOTH: &str = r#"
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageOut>> {
+    Ok(Json(message::ActiveModel::from(data).insert(db).await?.into()))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageOut {
+    pub id: MessageId,
+    #[schemars(skip)]
+    pub rate_limit: Option<u16>,
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
     /// A field checked by a custom validator, whose bounds the schemars attribute restates.
     const CUSTOM_VALIDATOR: &str = r#"
 #[aide_annotate(op_id = "v1.message.create")]
@@ -1990,6 +2069,23 @@ pub fn router() -> ApiRouter<AppState> {
             without: "schemars' `skip`",
         },
         RuleCase {
+            rule: "hidden-output-from-the-schema",
+            profile: "message-creation",
+            fires: RESPONSE_HIDDEN,
+            near_miss: &[("    #[schemars(skip)]\n", "")],
+            without: "schemars' `skip`",
+        },
+        RuleCase {
+            rule: "hidden-from-the-schema-only",
+            profile: "message-creation",
+            fires: RESPONSE_HIDDEN_BOTH,
+            near_miss: &[(
+                "Serialize, Deserialize, JsonSchema",
+                "Serialize, JsonSchema",
+            )],
+            without: "`Deserialize`: serde only writes the field",
+        },
+        RuleCase {
             rule: "default-doubles-as-example",
             profile: "message-creation",
             fires: BODY_FIELDS,
@@ -2252,6 +2348,57 @@ pub fn router() -> ApiRouter<AppState> {
             .iter()
             .flat_map(|e| e.rules.iter().cloned())
             .collect())
+    }
+
+    /// Regression: a response's field kept out of the schema was called "accepted", and serde
+    /// said to "still read it"; a request body's `skip_serializing_if` was said to drop a field
+    /// "from the output". Direction follows the derives: read only for `Deserialize`, output
+    /// only for `Serialize`.
+    #[test]
+    fn what_serde_reads_and_writes_follows_the_derives() {
+        let profile = Profile::load("message-creation").unwrap();
+        for text in [RESPONSE_HIDDEN, RESPONSE_HIDDEN_BOTH] {
+            let fired = fired_rules(&profile, text).unwrap();
+            assert!(!fired.contains("hidden-from-the-schema"), "{fired:?}");
+            let source = SourceFile::from_text(Path::new("rule_case.rs"), text.to_owned());
+            let options = Options {
+                variants: Some(4),
+                ..Default::default()
+            };
+            let extracted = pipeline::extract(&source, &profile, &options).unwrap();
+            for example in &extracted.examples {
+                for text in [&example.request, &example.reasoning] {
+                    let lower = text.to_lowercase();
+                    for phrase in ["accepted", "reads it", "serde accepts"] {
+                        assert!(!lower.contains(phrase), "{phrase:?} in:\n{text}");
+                    }
+                }
+            }
+        }
+        // A body that is only read: its `skip_serializing_if` drops nothing from any output.
+        let body = RESPONSE_FIELDS.replacen(
+            "Debug, Serialize, JsonSchema",
+            "Debug, Deserialize, JsonSchema",
+            1,
+        );
+        assert_ne!(body, RESPONSE_FIELDS);
+        let fired = fired_rules(&profile, &body).unwrap();
+        assert!(!fired.contains("absent-rather-than-null"), "{fired:?}");
+    }
+
+    /// Regression: a delete handler whose one branch deletes the row (`if expunge {
+    /// msg.delete(db) } else { set; update }`) was said to always keep the row.
+    #[test]
+    fn a_function_that_also_deletes_the_row_is_not_said_to_keep_it() {
+        let profile = Profile::load("message-creation").unwrap();
+        let text = OVERWRITE.replacen(
+            "    msg.update(db).await?;\n",
+            "    if expunge {\n        msg.delete(db).await?;\n    } else {\n        msg.update(db).await?;\n    }\n",
+            1,
+        );
+        assert_ne!(text, OVERWRITE);
+        let fired = fired_rules(&profile, &text).unwrap();
+        assert!(!fired.contains("overwrite-rather-than-delete"), "{fired:?}");
     }
 
     /// Regression: a `rename` that `rename_all` would give anyway (`rename = "eventType"` on
