@@ -3,6 +3,8 @@
 //! `output.rs`. The only module besides `cli.rs` that sees clap's argument types.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context as _;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -1423,10 +1425,25 @@ fn manifest_json(
 /// History mode: read the repository's history of the profile's file (or `--path`), pair each
 /// commit's message with the items it changed, then list, check or write.
 pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
+    if args.all_routes {
+        return history_all_routes(args);
+    }
     let plan = model::plan(&args.llm, args.write.output.as_deref(), args.write.check)?;
     let destinations = Destinations::new(&args.write, plan.as_ref())?;
-    let profile = Profile::load(&args.profile)?;
-    let paths = if args.path.is_empty() {
+    let repo = git::Repo::open(&args.repo)?;
+    let (profile, route_folders) = match &args.route {
+        None => (Profile::load(&args.profile)?, Vec::new()),
+        Some(route) => history_route_profile(&repo, route, &args.until)?,
+    };
+    let paths = if !args.path.is_empty() {
+        // Shell completion ends a folder with `/`; git's paths never do.
+        args.path
+            .iter()
+            .map(|p| p.trim_end_matches('/').to_owned())
+            .collect()
+    } else if !route_folders.is_empty() {
+        route_folders
+    } else {
         match profile.file.inputs.files.first() {
             Some(file) => vec![file.clone()],
             None => anyhow::bail!(
@@ -1434,14 +1451,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
                 profile.name()
             ),
         }
-    } else {
-        // Shell completion ends a folder with `/`; git's paths never do.
-        args.path
-            .iter()
-            .map(|p| p.trim_end_matches('/').to_owned())
-            .collect()
     };
-    let repo = git::Repo::open(&args.repo)?;
     // Before the history is read: no output may be a file the repository holds.
     let mut protected = Protected::new();
     protected.profile(&args.profile);
@@ -1536,6 +1546,344 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     put_out(&outputs, args.write.check)
 }
 
+/// The crate of a repository at a revision, written out to a temporary folder (its `.rs` files
+/// and `Cargo.toml`s), for the route table, which reads files from disk: the table of the
+/// newest revision a history reads, whatever the work tree holds (or a bare repository).
+struct CrateAt {
+    /// Dropped with the value: the folder goes.
+    _dir: tempfile::TempDir,
+    /// The crate's folder in the temporary folder.
+    root: PathBuf,
+    /// The crate's folder relative to the repository's root, with `/` (empty for the root).
+    prefix: String,
+    files: Vec<PathBuf>,
+    /// `REPO at REV`, for messages.
+    shown: String,
+}
+
+impl CrateAt {
+    /// The route table's file (relative to the crate) relative to the repository's root.
+    fn in_repo(&self, file: &Path) -> String {
+        let file = file.to_string_lossy().replace('\\', "/");
+        match self.prefix.is_empty() {
+            true => file,
+            false => format!("{}/{file}", self.prefix),
+        }
+    }
+
+    /// An error about the temporary folder, naming the crate as the repository holds it.
+    fn named(&self, err: anyhow::Error) -> anyhow::Error {
+        let text = format!("{err:#}").replace(&self.root.display().to_string(), &self.shown);
+        anyhow::anyhow!("{text}")
+    }
+
+    /// Its route table (exit 1 when it registers no route).
+    fn route_table(&self) -> anyhow::Result<route_table::RouteTable> {
+        let table = route_table::route_table(&self.root, &self.files).map_err(|e| self.named(e))?;
+        if table.routes.is_empty() {
+            return Err(self.named(
+                NoRoutes {
+                    root: self.root.clone(),
+                    files: table.files,
+                }
+                .into(),
+            ));
+        }
+        Ok(table)
+    }
+}
+
+/// The crate `repo` holds at `until`: the first of the built-in profiles' default crate
+/// folders (server/svix-server), else the shallowest crate, as `routes` picks one.
+fn crate_at(repo: &git::Repo, until: &str) -> anyhow::Result<CrateAt> {
+    let commit = repo.resolve(until)?;
+    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let skip = |name: &str| name.starts_with('.') || tree::SKIPPED_FOLDERS.contains(&name);
+    let keep = |path: &str| path.ends_with(".rs") || path.rsplit('/').next() == Some("Cargo.toml");
+    repo.copy_out(commit, dir.path(), &skip, &keep)?;
+    let mut preferred: Vec<String> = Vec::new();
+    for profile in profile::built_ins()? {
+        for folder in profile.file.inputs.crate_folders() {
+            if !preferred.contains(&folder) {
+                preferred.push(folder);
+            }
+        }
+    }
+    let choice = tree::locate_crate(dir.path(), "**/*.rs", &preferred)?;
+    let prefix = choice
+        .root
+        .strip_prefix(dir.path())
+        .unwrap_or(Path::new(""))
+        .to_string_lossy()
+        .replace('\\', "/");
+    let shown = match prefix.is_empty() {
+        true => format!("{} at {until}", repo.shown.display()),
+        false => format!("{prefix} in {} at {until}", repo.shown.display()),
+    };
+    let files = tree::walk(&choice.root, &tree::TreeOptions::for_focus(""))?;
+    Ok(CrateAt {
+        root: choice.root,
+        _dir: dir,
+        prefix,
+        files,
+        shown,
+    })
+}
+
+/// What a history follows for `files` (relative to the repository's root): the folder that
+/// holds most of them (`src/v1/endpoints`, with its subfolders), and the folder of each other
+/// one; but a file whose folder holds that main folder (a handler in the crate's `lib.rs`) is
+/// followed alone, not with the whole crate below it. None inside another.
+fn covering_folders(files: impl IntoIterator<Item = String>) -> Vec<String> {
+    let files: BTreeSet<String> = files.into_iter().collect();
+    let folder_of = |f: &str| f.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
+    let within =
+        |inner: &str, outer: &str| outer.is_empty() || inner.starts_with(&format!("{outer}/"));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for file in &files {
+        *counts.entry(folder_of(file)).or_default() += 1;
+    }
+    // The first of the folders with most files, in path order: the shallowest of equals.
+    let main = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(folder, _)| folder.clone())
+        .unwrap_or_default();
+    let mut paths: BTreeSet<String> = BTreeSet::new();
+    for file in &files {
+        let folder = folder_of(file);
+        let holds_main = folder != main && within(&main, &folder);
+        paths.insert(if holds_main { file.clone() } else { folder });
+    }
+    let all: Vec<String> = paths.iter().cloned().collect();
+    paths.retain(|p| !all.iter().any(|o| o != p && within(p, o)));
+    paths.into_iter().collect()
+}
+
+/// `history --route ROUTE`: the profile generation's `--route` gives the route, looked up in the
+/// crate at `until`, and the folders of its handler and router files.
+fn history_route_profile(
+    repo: &git::Repo,
+    route: &str,
+    until: &str,
+) -> anyhow::Result<(Profile, Vec<String>)> {
+    let at = crate_at(repo, until)?;
+    let row = find_route(route, &at.root).map_err(|e| at.named(e))?;
+    let (text, built_in) = route_profile_text(route, &at.root).map_err(|e| at.named(e))?;
+    let profile = match built_in {
+        Some(name) => {
+            output::status(&format!("{route}: the built-in profile {name} covers it"));
+            Profile::load(&name)?
+        }
+        None => Profile::from_toml(&text, &format!("the profile derived from {route}"))?,
+    };
+    let mut files = vec![at.in_repo(&row.registered.file)];
+    files.extend(row.defined.as_ref().map(|d| at.in_repo(&d.file)));
+    Ok((profile, covering_folders(files)))
+}
+
+/// `history --all-routes -o DIR`: every operation of the repository's crate (its route table at
+/// `--until`), over one reading of the handler files' folders' history, each commit's items
+/// split by operation; written as generation's `--all-routes` writes its folder.
+fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
+    let Some(dir) = args.write.output.clone() else {
+        anyhow::bail!("--all-routes needs -o DIR, the folder its datasets go to");
+    };
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "{} is not a folder: --all-routes writes one dataset per operation into the folder \
+             -o names",
+            dir.display()
+        );
+    }
+    let repo = git::Repo::open(&args.repo)?;
+    let at = crate_at(&repo, &args.until)?;
+    let table = at.route_table()?;
+    let (operations, without) = route_operations(&table)?;
+    let paths: Vec<String> = if args.path.is_empty() {
+        covering_folders(
+            operations
+                .iter()
+                .flat_map(|o| &o.handlers)
+                .map(|(file, _)| at.in_repo(file)),
+        )
+    } else {
+        args.path
+            .iter()
+            .map(|p| p.trim_end_matches('/').to_owned())
+            .collect()
+    };
+    output::status(&format!(
+        "{} operations of {}; following {}",
+        operations.len(),
+        at.shown,
+        paths.join(", ")
+    ));
+    drop(table);
+    let plan = model::plan(
+        &args.llm,
+        Some(&dir.join("all-routes.jsonl")),
+        args.write.check,
+    )?;
+    let mut protected = Protected::new();
+    protected.repository(&repo)?;
+    let named = operation_outputs(&dir, &operations, args.write.valid.is_some());
+    let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
+    protected.check(&shown)?;
+    let union = union_profile(&operations, Path::new(&at.shown))?;
+    let options = HistoryOptions {
+        paths: paths.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        imports: args.imports.into(),
+        context_for_writer: plan.is_some(),
+    };
+    let history_operations: Vec<pipeline::HistoryOperation> = operations
+        .iter()
+        .map(|o| pipeline::HistoryOperation {
+            profile: &o.profile,
+            handlers: o.handlers.iter().map(|(_, name)| name.clone()).collect(),
+        })
+        .collect();
+    let read_history = |writers: &[&dyn crate::write::Writer]| {
+        let progress = output::Progress::start();
+        let reporter = progress.clone();
+        let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
+        let result = pipeline::extract_history_operations(
+            &repo,
+            &union,
+            &history_operations,
+            &options,
+            &hook,
+            writers,
+        );
+        progress.finish();
+        result
+    };
+    let (rows, parts) = match &plan {
+        None => {
+            let made: Vec<_> = operations
+                .iter()
+                .map(|o| pipeline::template_writer(&o.profile))
+                .collect();
+            let writers: Vec<&dyn crate::write::Writer> =
+                made.iter().map(|w| w as &dyn crate::write::Writer).collect();
+            read_history(&writers)?
+        }
+        Some(plan) => {
+            let driven = rounds::drive(plan, |session| {
+                let made: Vec<_> = operations
+                    .iter()
+                    .map(|o| model::writer(session, &o.profile))
+                    .collect();
+                let writers: Vec<&dyn crate::write::Writer> =
+                    made.iter().map(|w| w as &dyn crate::write::Writer).collect();
+                read_history(&writers)
+            })?;
+            match driven {
+                Driven::Done(done) => done,
+                Driven::Exported { path, calls } => return exported(&path, calls),
+            }
+        }
+    };
+    let summary = history::History {
+        folder: true,
+        rows,
+        examples: parts
+            .iter()
+            .flat_map(|p| p.checked.examples.iter().cloned())
+            .collect(),
+        ..Default::default()
+    };
+    if !summary.rows.is_empty() {
+        output::status(&report::history_summary(&summary));
+    }
+    for part in &parts {
+        if let Some(refused) = left_out(&part.checked.dropped, &args.repo, args.write.strict) {
+            return Err(refused);
+        }
+    }
+    let datasets: Vec<OperationDataset> = parts
+        .iter()
+        .map(|part| OperationDataset {
+            examples: &part.checked.examples,
+            dropped: &part.checked.dropped,
+            shared: &part.shared,
+            sources: history_sources(&part.checked.sources),
+        })
+        .collect();
+    let options = manifest::RunOptions {
+        imports: imports_name(args.imports),
+        variants: None,
+        roots: Vec::new(),
+        valid: args.write.valid,
+        tree: None,
+        history: Some(manifest::HistoryOptions {
+            paths: paths.clone(),
+            since: args.since.clone(),
+            until: args.until.clone(),
+        }),
+    };
+    let mut command_line = vec!["history".to_owned(), "--all-routes".to_owned()];
+    for path in &args.path {
+        command_line.extend(["--path".to_owned(), path.clone()]);
+    }
+    if let Some(since) = &args.since {
+        command_line.extend(["--since".to_owned(), since.clone()]);
+    }
+    if let Some(valid) = args.write.valid {
+        command_line.extend(["--valid".to_owned(), valid.to_string()]);
+    }
+    if args.imports != crate::cli::ImportsArg::Used {
+        command_line.extend(["--imports".to_owned(), imports_name(args.imports)]);
+    }
+    if args.write.format != crate::cli::FormatArg::ChatMl {
+        command_line.extend([
+            "--format".to_owned(),
+            format::Format::from(args.write.format).name().to_owned(),
+        ]);
+    }
+    let work_tree = repo.dirs().work_tree.unwrap_or_else(|| args.repo.clone());
+    let folder = OperationsFolder {
+        dir: &dir,
+        format: args.write.format,
+        valid: args.write.valid,
+        check: args.write.check,
+        input: &args.repo,
+        mode: manifest::Mode::History,
+        options,
+        card: crate::dataset::card::Card {
+            repository: source_repository(&work_tree),
+            commit: Some(repo.resolve(&args.until)?.to_string()),
+            license: source_license(&work_tree),
+            tool_version: manifest::VERSION.to_owned(),
+            options: command_line,
+            configs: Vec::new(),
+        },
+        none_reached: "no commit read changed an item it reaches",
+    };
+    write_operations(&folder, &operations, &datasets, without)
+}
+
+/// A history's sources as a manifest names them: each file at its commit.
+fn history_sources(
+    sources: &BTreeMap<(String, String), SourceFile>,
+) -> BTreeMap<manifest::FileKey, provenance::FileFacts> {
+    sources
+        .iter()
+        .map(|((path, commit), file)| {
+            (
+                (PathBuf::from(path), Some(commit.clone())),
+                provenance::FileFacts {
+                    sha256: provenance::sha256_hex(file.text.as_bytes()),
+                    bom: false,
+                    commit: Some(commit.clone()),
+                },
+            )
+        })
+        .collect()
+}
+
 /// A history whose versions hold none of the profile's items says so on stderr: the root
 /// routes exist nowhere it looked (for one file, perhaps in another file's router).
 fn say_when_no_version_has_items(history: &history::History, paths: &[String], profile: &Profile) {
@@ -1592,20 +1940,7 @@ fn history_manifest(
     jsonl: &str,
     valid: &Option<(PathBuf, String)>,
 ) -> String {
-    let files: BTreeMap<manifest::FileKey, provenance::FileFacts> = history
-        .sources
-        .iter()
-        .map(|((path, commit), file)| {
-            (
-                (PathBuf::from(path), Some(commit.clone())),
-                provenance::FileFacts {
-                    sha256: provenance::sha256_hex(file.text.as_bytes()),
-                    bom: false,
-                    commit: Some(commit.clone()),
-                },
-            )
-        })
-        .collect();
+    let files = history_sources(&history.sources);
     let options = manifest::RunOptions {
         imports: imports_name(args.imports),
         variants: None,
@@ -1818,18 +2153,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         }
         .into());
     }
-    let (operations, mut without) = route_operations(&table)?;
-    let format = format::Format::from(cli.write.format);
-    // Every file the run writes, known (and checked against what it reads) before any work.
-    let data_path = |name: &str, valid: bool| {
-        dir.join(if valid {
-            format!("{name}.valid.jsonl")
-        } else {
-            format!("{name}.jsonl")
-        })
-    };
-    let manifest_path = dir.join("manifest.json");
-    let card_path = dir.join("README.md");
+    let (operations, without) = route_operations(&table)?;
     let plan = model::plan(
         &cli.llm,
         Some(&dir.join("all-routes.jsonl")),
@@ -1839,27 +2163,10 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
     for file in &files {
         protected.file(Role::CrateSource, file);
     }
-    let mut named: Vec<(&'static str, PathBuf)> = Vec::new();
-    for operation in &operations {
-        named.push(("", data_path(&operation.name, false)));
-        if cli.write.valid.is_some() {
-            named.push(("--valid ", data_path(&operation.name, true)));
-        }
-    }
-    named.push(("the manifest ", manifest_path.clone()));
-    named.push(("the dataset card ", card_path.clone()));
+    let named = operation_outputs(&dir, &operations, cli.write.valid.is_some());
     let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
     protected.check(&shown)?;
-    // One profile whose roots are every operation's: the crate is read once for all of them.
-    let mut union_file = operations
-        .first()
-        .map(|o| o.profile.file.clone())
-        .ok_or_else(|| anyhow::anyhow!("no route of {} has a handler", root.display()))?;
-    union_file.roots = operations
-        .iter()
-        .flat_map(|o| o.profile.file.roots.clone())
-        .collect();
-    let union = Profile::from_toml(&toml::to_string(&union_file)?, "every route's profile")?;
+    let union = union_profile(&operations, &root)?;
     let pipeline_operations: Vec<pipeline::Operation> = operations
         .iter()
         .map(|o| pipeline::Operation {
@@ -1896,30 +2203,149 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
     for skipped in &skipped {
         output::error(&anyhow::anyhow!("{skipped}"));
     }
-    let dropped: usize = parts.iter().map(|p| p.extracted.dropped.len()).sum();
     for part in &parts {
         if let Some(refused) = left_out(&part.extracted.dropped, &root, cli.write.strict) {
             return Err(refused);
         }
     }
+    let mut datasets = Vec::new();
+    for part in &parts {
+        let mut sources = BTreeMap::new();
+        for path in part
+            .extracted
+            .examples
+            .iter()
+            .flat_map(|e| e.slices.iter().map(|s| &s.path))
+        {
+            if let std::collections::btree_map::Entry::Vacant(entry) =
+                sources.entry((path.clone(), None))
+            {
+                entry.insert(provenance::read(path)?);
+            }
+        }
+        datasets.push(OperationDataset {
+            examples: &part.extracted.examples,
+            dropped: &part.extracted.dropped,
+            shared: &part.shared,
+            sources,
+        });
+    }
+    let commit = provenance::git_commit(&root);
+    let folder = OperationsFolder {
+        dir: &dir,
+        format: cli.write.format,
+        valid: cli.write.valid,
+        check: cli.write.check,
+        input: &root,
+        mode: manifest::Mode::Crate,
+        options: all_routes_options(cli),
+        card: crate::dataset::card::Card {
+            repository: source_repository(&root),
+            commit,
+            license: source_license(&root),
+            tool_version: manifest::VERSION.to_owned(),
+            options: all_routes_command_line(cli),
+            configs: Vec::new(),
+        },
+        none_reached: "no item of the crate to distill (its handler is not read)",
+    };
+    write_operations(&folder, &operations, &datasets, without)
+}
+
+/// Every file an `--all-routes` run writes into `dir`, each with the word its refusal names it
+/// by: a dataset per operation (and its validation file with `--valid`), the manifest, the card.
+fn operation_outputs(
+    dir: &Path,
+    operations: &[RouteOperation],
+    valid: bool,
+) -> Vec<(&'static str, PathBuf)> {
+    let mut named: Vec<(&'static str, PathBuf)> = Vec::new();
+    for operation in operations {
+        named.push(("", dataset_path(dir, &operation.name, false)));
+        if valid {
+            named.push(("--valid ", dataset_path(dir, &operation.name, true)));
+        }
+    }
+    named.push(("the manifest ", dir.join("manifest.json")));
+    named.push(("the dataset card ", dir.join("README.md")));
+    named
+}
+
+/// An operation's dataset in an `--all-routes` folder, or its validation file.
+fn dataset_path(dir: &Path, name: &str, valid: bool) -> PathBuf {
+    dir.join(match valid {
+        true => format!("{name}.valid.jsonl"),
+        false => format!("{name}.jsonl"),
+    })
+}
+
+/// One profile whose roots are every operation's: the input is read once for all of them.
+fn union_profile(operations: &[RouteOperation], root: &Path) -> anyhow::Result<Profile> {
+    let mut union_file = operations
+        .first()
+        .map(|o| o.profile.file.clone())
+        .ok_or_else(|| anyhow::anyhow!("no route of {} has a handler", root.display()))?;
+    union_file.roots = operations
+        .iter()
+        .flat_map(|o| o.profile.file.roots.clone())
+        .collect();
+    Profile::from_toml(&toml::to_string(&union_file)?, "every route's profile")
+}
+
+/// What an `--all-routes` run made of one operation, to write: its examples, those left out,
+/// the items an earlier operation holds, and the sources its slices are cut from.
+struct OperationDataset<'a> {
+    examples: &'a [crate::dataset::example::Example],
+    dropped: &'a [crate::dataset::example::Dropped],
+    shared: &'a [pipeline::SharedItem],
+    sources: BTreeMap<manifest::FileKey, provenance::FileFacts>,
+}
+
+/// The folder an `--all-routes` run writes (generation's or history's) and what its manifest
+/// and card say of the run.
+struct OperationsFolder<'a> {
+    dir: &'a Path,
+    format: crate::cli::FormatArg,
+    valid: Option<f64>,
+    check: bool,
+    /// The crate, or the repository.
+    input: &'a Path,
+    mode: manifest::Mode,
+    options: manifest::RunOptions,
+    /// The card, its configs empty: one is added per operation with examples.
+    card: crate::dataset::card::Card,
+    /// Why an operation that reaches no item has no dataset.
+    none_reached: &'a str,
+}
+
+/// Writes an `--all-routes` folder: each operation's dataset (`DIR/<op>.jsonl`, and with
+/// `--valid` its validation file, the split made across every operation at once), one
+/// manifest and the dataset card; or with `--check`, says whether the folder is current.
+/// `datasets` are the operations', in the same order.
+fn write_operations(
+    folder: &OperationsFolder,
+    operations: &[RouteOperation],
+    datasets: &[OperationDataset],
+    mut without: Vec<NoDataset>,
+) -> anyhow::Result<()> {
+    let dir = folder.dir;
+    let format = format::Format::from(folder.format);
+    let dropped: usize = datasets.iter().map(|d| d.dropped.len()).sum();
     // The validation split, across every operation at once: a group of units never has
     // examples on both sides, whichever datasets they are in.
-    let all: Vec<crate::dataset::example::Example> = parts
+    let all: Vec<crate::dataset::example::Example> = datasets
         .iter()
-        .flat_map(|p| p.extracted.examples.iter().cloned())
+        .flat_map(|d| d.examples.iter().cloned())
         .collect();
-    let split = cli
-        .write
-        .valid
-        .map(|fraction| split::assign(&all, fraction));
+    let split = folder.valid.map(|fraction| split::assign(&all, fraction));
     let mut sides_left: &[Side] = split.as_ref().map_or(&[], |s| s.sides.as_slice());
     let counter = tokens::TokenCounter::new(tokens::Encoding::O200kBase)?;
     let mut files_out: Vec<(PathBuf, String)> = Vec::new();
-    let mut configs = Vec::new();
+    let mut card = folder.card.clone();
     let mut entries = Vec::new();
     let mut rows = Vec::new();
-    for (o, (operation, part)) in operations.iter().zip(&parts).enumerate() {
-        let examples = &part.extracted.examples;
+    for (operation, part) in operations.iter().zip(datasets) {
+        let examples = part.examples;
         let sides: Vec<Side> = match &split {
             Some(_) => {
                 let (mine, rest) = sides_left.split_at(examples.len());
@@ -1941,7 +2367,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             .collect();
         if examples.is_empty() {
             let why = if part.shared.is_empty() {
-                "no item of the crate to distill (its handler is not read)".to_owned()
+                folder.none_reached.to_owned()
             } else {
                 format!(
                     "every item it reaches is held by an earlier operation ({})",
@@ -1965,11 +2391,11 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
                 .filter(move |&(_, &s)| s == wanted)
                 .map(|(e, _)| e)
         };
-        let train_path = data_path(&operation.name, false);
+        let train_path = dataset_path(dir, &operation.name, false);
         let train = format.to_jsonl(on(Side::Train), system);
         let valid = split.as_ref().map(|_| {
             (
-                data_path(&operation.name, true),
+                dataset_path(dir, &operation.name, true),
                 format.to_jsonl(on(Side::Valid), system),
             )
         });
@@ -1980,35 +2406,18 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
                 counter.count(&e.request) + counter.count(&e.reasoning) + counter.count(&e.code)
             })
             .sum();
-        let mut sources = BTreeMap::new();
-        for path in examples
-            .iter()
-            .flat_map(|e| e.slices.iter().map(|s| &s.path))
-        {
-            if let std::collections::btree_map::Entry::Vacant(entry) =
-                sources.entry((path.clone(), None))
-            {
-                entry.insert(provenance::read(path)?);
-            }
-        }
         let manifest_run = manifest::Run {
             profile: operation.profile.name(),
-            format: cli.write.format.into(),
-            input: &root,
-            mode: manifest::Mode::Crate,
-            options: all_routes_options(cli),
+            format: folder.format.into(),
+            input: folder.input,
+            mode: folder.mode,
+            options: folder.options.clone(),
             output: manifest::Written::new(Some(&train_path), &train),
             valid: valid
                 .as_ref()
                 .map(|(path, text)| manifest::Written::new(Some(path), text)),
         };
-        let built = manifest::build(
-            manifest_run,
-            examples,
-            &sides,
-            &sources,
-            &part.extracted.dropped,
-        );
+        let built = manifest::build(manifest_run, examples, &sides, &part.sources, part.dropped);
         let mut value = serde_json::to_value(&built)?;
         if let Some(object) = value.as_object_mut() {
             for hoisted in ["tool", "version", "format", "input", "options"] {
@@ -2029,7 +2438,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         };
-        configs.push(crate::dataset::card::Config {
+        card.configs.push(crate::dataset::card::Config {
             name: operation.name.clone(),
             route: operation.routes.join(", "),
             train: relative(&train_path),
@@ -2050,22 +2459,21 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         if let Some(valid) = valid {
             files_out.push(valid);
         }
-        let _ = o;
     }
-    if configs.is_empty() {
+    if card.configs.is_empty() {
         return nothing_to_write(
             false,
-            format!("no route of {} gave an example", root.display()),
+            format!("no route of {} gave an example", folder.input.display()),
         );
     }
-    let commit = provenance::git_commit(&root);
+    let mode = serde_json::to_value(folder.mode)?;
     let manifest_text = {
         let value = serde_json::json!({
             "tool": manifest::TOOL,
             "version": manifest::VERSION,
             "format": format.name(),
-            "input": {"path": root.display().to_string(), "mode": "crate", "commit": commit},
-            "options": all_routes_options(cli),
+            "input": {"path": folder.input.display().to_string(), "mode": mode, "commit": card.commit},
+            "options": folder.options,
             "operations": entries,
             "left_out": without
                 .iter()
@@ -2076,20 +2484,12 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         text.push('\n');
         text
     };
-    let card = crate::dataset::card::Card {
-        repository: source_repository(&root),
-        commit,
-        license: source_license(&root),
-        tool_version: manifest::VERSION.to_owned(),
-        options: all_routes_command_line(cli),
-        configs,
-    };
-    files_out.push((manifest_path, manifest_text));
-    files_out.push((card_path, card.render()));
+    files_out.push((dir.join("manifest.json"), manifest_text));
+    files_out.push((dir.join("README.md"), card.render()));
     for (route, why) in &without {
         output::status(&format!("{route}: no dataset: {why}"));
     }
-    if cli.write.check {
+    if folder.check {
         let mut stale = Vec::new();
         for (path, text) in &files_out {
             let found = output::read_existing(path)?;
@@ -2106,7 +2506,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         output::status(&format!("{} is current", dir.display()));
         return Ok(());
     }
-    std::fs::create_dir_all(&dir)
+    std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     for (path, text) in &files_out {
         output::to_file(path, text)?;
