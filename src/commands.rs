@@ -1636,7 +1636,10 @@ fn crate_at(repo: &git::Repo, until: &str) -> anyhow::Result<CrateAt> {
 /// followed alone, not with the whole crate below it. None inside another.
 fn covering_folders(files: impl IntoIterator<Item = String>) -> Vec<String> {
     let files: BTreeSet<String> = files.into_iter().collect();
-    let folder_of = |f: &str| f.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
+    let folder_of = |f: &str| {
+        f.rsplit_once('/')
+            .map_or(String::new(), |(d, _)| d.to_owned())
+    };
     let within =
         |inner: &str, outer: &str| outer.is_empty() || inner.starts_with(&format!("{outer}/"));
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -1766,8 +1769,10 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|o| pipeline::template_writer(&o.profile))
                 .collect();
-            let writers: Vec<&dyn crate::write::Writer> =
-                made.iter().map(|w| w as &dyn crate::write::Writer).collect();
+            let writers: Vec<&dyn crate::write::Writer> = made
+                .iter()
+                .map(|w| w as &dyn crate::write::Writer)
+                .collect();
             read_history(&writers)?
         }
         Some(plan) => {
@@ -1776,8 +1781,10 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
                     .iter()
                     .map(|o| model::writer(session, &o.profile))
                     .collect();
-                let writers: Vec<&dyn crate::write::Writer> =
-                    made.iter().map(|w| w as &dyn crate::write::Writer).collect();
+                let writers: Vec<&dyn crate::write::Writer> = made
+                    .iter()
+                    .map(|w| w as &dyn crate::write::Writer)
+                    .collect();
                 read_history(&writers)
             })?;
             match driven {
