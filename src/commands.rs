@@ -1689,16 +1689,7 @@ fn history_route_profile(
 /// `--until`), over one reading of the handler files' folders' history, each commit's items
 /// split by operation; written as generation's `--all-routes` writes its folder.
 fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
-    let Some(dir) = args.write.output.clone() else {
-        anyhow::bail!("--all-routes needs -o DIR, the folder its datasets go to");
-    };
-    if dir.exists() && !dir.is_dir() {
-        anyhow::bail!(
-            "{} is not a folder: --all-routes writes one dataset per operation into the folder \
-             -o names",
-            dir.display()
-        );
-    }
+    let dir = operations_dir(args.write.output.as_deref())?;
     let repo = git::Repo::open(&args.repo)?;
     let at = crate_at(&repo, &args.until)?;
     let table = at.route_table()?;
@@ -1838,18 +1829,12 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
     if let Some(since) = &args.since {
         command_line.extend(["--since".to_owned(), since.clone()]);
     }
-    if let Some(valid) = args.write.valid {
-        command_line.extend(["--valid".to_owned(), valid.to_string()]);
-    }
-    if args.imports != crate::cli::ImportsArg::Used {
-        command_line.extend(["--imports".to_owned(), imports_name(args.imports)]);
-    }
-    if args.write.format != crate::cli::FormatArg::ChatMl {
-        command_line.extend([
-            "--format".to_owned(),
-            format::Format::from(args.write.format).name().to_owned(),
-        ]);
-    }
+    command_line.extend(shaping_options(
+        &args.write,
+        &args.llm,
+        None,
+        (args.imports, crate::cli::ImportsArg::Used),
+    ));
     let work_tree = repo.dirs().work_tree.unwrap_or_else(|| args.repo.clone());
     let folder = OperationsFolder {
         dir: &dir,
@@ -2122,16 +2107,7 @@ fn source_repository(root: &Path) -> String {
 /// `--all-routes -o DIR`: every operation of the crate, each into its own dataset in DIR, with
 /// one manifest and a dataset card; `--valid` splits across all of them at once.
 fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
-    let Some(dir) = cli.write.output.clone() else {
-        anyhow::bail!("--all-routes needs -o DIR, the folder its datasets go to");
-    };
-    if dir.exists() && !dir.is_dir() {
-        anyhow::bail!(
-            "{} is not a folder: --all-routes writes one dataset per operation into the folder \
-             -o names",
-            dir.display()
-        );
-    }
+    let dir = operations_dir(cli.write.output.as_deref())?;
     let input = cli.input.clone().unwrap_or_else(|| PathBuf::from("."));
     if source::is_stdio(&input) || !input.is_dir() {
         anyhow::bail!(
@@ -2257,6 +2233,21 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         none_reached: "no item of the crate to distill (its handler is not read)",
     };
     write_operations(&folder, &operations, &datasets, without)
+}
+
+/// The folder `-o` names for an `--all-routes` run: required, and not a file.
+fn operations_dir(output: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let Some(dir) = output else {
+        anyhow::bail!("--all-routes needs -o DIR, the folder its datasets go to");
+    };
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "{} is not a folder: --all-routes writes one dataset per operation into the folder \
+             -o names",
+            dir.display()
+        );
+    }
+    Ok(dir.to_path_buf())
 }
 
 /// Every file an `--all-routes` run writes into `dir`, each with the word its refusal names it
@@ -2555,22 +2546,41 @@ fn all_routes_options(cli: &GenerateArgs) -> manifest::RunOptions {
 /// The options that shape the data, as a command line would give them (for the card).
 fn all_routes_command_line(cli: &GenerateArgs) -> Vec<String> {
     let mut line = vec!["--all-routes".to_owned()];
-    if let Some(valid) = cli.write.valid {
+    line.extend(shaping_options(
+        &cli.write,
+        &cli.llm,
+        cli.variants.map(usize::from),
+        (cli.imports, crate::cli::ImportsArg::All),
+    ));
+    line
+}
+
+/// The options that shape an `--all-routes` run's data, as a command line gives them:
+/// `--valid`, `--variants`, `--imports` when not its default (`imports`: given, default),
+/// `--format` when not ChatML, `--writer llm`.
+fn shaping_options(
+    write: &WriteArgs,
+    llm: &crate::cli::LlmArgs,
+    variants: Option<usize>,
+    imports: (crate::cli::ImportsArg, crate::cli::ImportsArg),
+) -> Vec<String> {
+    let mut line = Vec::new();
+    if let Some(valid) = write.valid {
         line.extend(["--valid".to_owned(), valid.to_string()]);
     }
-    if let Some(variants) = cli.variants {
+    if let Some(variants) = variants {
         line.extend(["--variants".to_owned(), variants.to_string()]);
     }
-    if cli.imports != crate::cli::ImportsArg::All {
-        line.extend(["--imports".to_owned(), imports_name(cli.imports)]);
+    if imports.0 != imports.1 {
+        line.extend(["--imports".to_owned(), imports_name(imports.0)]);
     }
-    if cli.write.format != crate::cli::FormatArg::ChatMl {
+    if write.format != crate::cli::FormatArg::ChatMl {
         line.extend([
             "--format".to_owned(),
-            format::Format::from(cli.write.format).name().to_owned(),
+            format::Format::from(write.format).name().to_owned(),
         ]);
     }
-    if cli.llm.writer == crate::cli::WriterArg::Llm {
+    if llm.writer == crate::cli::WriterArg::Llm {
         line.extend(["--writer".to_owned(), "llm".to_owned()]);
     }
     line
