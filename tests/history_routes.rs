@@ -188,8 +188,8 @@ fn a_shared_helper_is_in_the_first_operations_dataset_and_shared_in_the_others()
     assert_eq!(names.len(), 2, "{names:?}");
     let found = commits_and_shared(&manifest);
     // The helper's change: in the first operation's dataset only; the handler's: in its own.
-    assert_eq!(found[0].0, [built.helper.clone()]);
-    assert_eq!(found[1].0, [built.handler.clone()]);
+    assert_eq!(found[0].0, [built.helper.as_str()]);
+    assert_eq!(found[1].0, [built.handler.as_str()]);
     assert!(found[0].1.is_empty(), "{:?}", found[0].1);
     assert_eq!(found[1].1, [format!("check_name in \"{}\"", names[0])]);
     // Each operation's dataset is written with its own profile, derived from its route.

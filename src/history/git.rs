@@ -176,7 +176,7 @@ impl Repo {
         let tree = self
             .repo
             .find_commit(commit)
-            .and_then(|c| c.tree_id().map(|t| t.detach()).map_err(Into::into))
+            .and_then(|c| c.tree_id().map(|t| t.detach()))
             .with_context(|| format!("cannot read the tree of commit {}", short(&commit)))?;
         self.copy_tree(tree, "", dest, skip_folder, keep)
             .with_context(|| format!("cannot copy out commit {}", short(&commit)))
