@@ -1435,23 +1435,7 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
         None => (Profile::load(&args.profile)?, Vec::new()),
         Some(route) => history_route_profile(&repo, route, &args.until)?,
     };
-    let paths = if !args.path.is_empty() {
-        // Shell completion ends a folder with `/`; git's paths never do.
-        args.path
-            .iter()
-            .map(|p| p.trim_end_matches('/').to_owned())
-            .collect()
-    } else if !route_folders.is_empty() {
-        route_folders
-    } else {
-        match profile.file.inputs.files.first() {
-            Some(file) => vec![file.clone()],
-            None => anyhow::bail!(
-                "profile {} names no default file: give --path FILE or --path FOLDER",
-                profile.name()
-            ),
-        }
-    };
+    let paths = history_paths(args, &profile, route_folders)?;
     // Before the history is read: no output may be a file the repository holds.
     let mut protected = Protected::new();
     protected.profile(&args.profile);
@@ -1694,26 +1678,21 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
     let at = crate_at(&repo, &args.until)?;
     let table = at.route_table()?;
     let (operations, without) = route_operations(&table)?;
-    let paths: Vec<String> = if args.path.is_empty() {
-        covering_folders(
-            operations
-                .iter()
-                .flat_map(|o| &o.handlers)
-                .map(|(file, _)| at.in_repo(file)),
-        )
-    } else {
-        args.path
-            .iter()
-            .map(|p| p.trim_end_matches('/').to_owned())
-            .collect()
-    };
+    let handler_files = operations
+        .iter()
+        .flat_map(|o| &o.handlers)
+        .map(|(file, _)| at.in_repo(file));
+    let paths = history_paths(
+        args,
+        &operations[0].profile,
+        covering_folders(handler_files),
+    )?;
     output::status(&format!(
         "{} operations of {}; following {}",
         operations.len(),
         at.shown,
         paths.join(", ")
     ));
-    drop(table);
     let plan = model::plan(
         &args.llm,
         Some(&dir.join("all-routes.jsonl")),
@@ -1810,50 +1789,7 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
             sources: history_sources(&part.checked.sources),
         })
         .collect();
-    let options = manifest::RunOptions {
-        imports: imports_name(args.imports),
-        variants: None,
-        roots: Vec::new(),
-        valid: args.write.valid,
-        tree: None,
-        history: Some(manifest::HistoryOptions {
-            paths: paths.clone(),
-            since: args.since.clone(),
-            until: args.until.clone(),
-        }),
-    };
-    let mut command_line = vec!["history".to_owned(), "--all-routes".to_owned()];
-    for path in &args.path {
-        command_line.extend(["--path".to_owned(), path.clone()]);
-    }
-    if let Some(since) = &args.since {
-        command_line.extend(["--since".to_owned(), since.clone()]);
-    }
-    command_line.extend(shaping_options(
-        &args.write,
-        &args.llm,
-        None,
-        (args.imports, crate::cli::ImportsArg::Used),
-    ));
-    let work_tree = repo.dirs().work_tree.unwrap_or_else(|| args.repo.clone());
-    let folder = OperationsFolder {
-        dir: &dir,
-        format: args.write.format,
-        valid: args.write.valid,
-        check: args.write.check,
-        input: &args.repo,
-        mode: manifest::Mode::History,
-        options,
-        card: crate::dataset::card::Card {
-            repository: source_repository(&work_tree),
-            commit: Some(repo.resolve(&args.until)?.to_string()),
-            license: source_license(&work_tree),
-            tool_version: manifest::VERSION.to_owned(),
-            options: command_line,
-            configs: Vec::new(),
-        },
-        none_reached: "no commit read changed an item it reaches",
-    };
+    let folder = history_folder(args, &repo, &dir, &paths)?;
     write_operations(&folder, &operations, &datasets, without)
 }
 
@@ -1874,6 +1810,87 @@ fn history_sources(
             )
         })
         .collect()
+}
+
+/// What a history run follows: `--path` (a folder as shell completion ends it, `/`, is the
+/// folder), else `--route`'s folders, else the profile's first default file.
+fn history_paths(
+    args: &HistoryArgs,
+    profile: &Profile,
+    route_folders: Vec<String>,
+) -> anyhow::Result<Vec<String>> {
+    if !args.path.is_empty() {
+        // Git's paths never end in `/`.
+        return Ok(args
+            .path
+            .iter()
+            .map(|p| p.trim_end_matches('/').to_owned())
+            .collect());
+    }
+    if !route_folders.is_empty() {
+        return Ok(route_folders);
+    }
+    match profile.file.inputs.files.first() {
+        Some(file) => Ok(vec![file.clone()]),
+        None => anyhow::bail!(
+            "profile {} names no default file: give --path FILE or --path FOLDER",
+            profile.name()
+        ),
+    }
+}
+
+/// What a history's `--all-routes` folder says of its run: the options, the card.
+fn history_folder<'a>(
+    args: &'a HistoryArgs,
+    repo: &git::Repo,
+    dir: &'a Path,
+    paths: &[String],
+) -> anyhow::Result<OperationsFolder<'a>> {
+    let options = manifest::RunOptions {
+        imports: imports_name(args.imports),
+        variants: None,
+        roots: Vec::new(),
+        valid: args.write.valid,
+        tree: None,
+        history: Some(manifest::HistoryOptions {
+            paths: paths.to_vec(),
+            since: args.since.clone(),
+            until: args.until.clone(),
+        }),
+    };
+    let mut command_line = vec!["history".to_owned(), "--all-routes".to_owned()];
+    for path in &args.path {
+        command_line.extend(["--path".to_owned(), path.clone()]);
+    }
+    if let Some(since) = &args.since {
+        command_line.extend(["--since".to_owned(), since.clone()]);
+    }
+    command_line.extend(shaping_options(
+        &args.write,
+        &args.llm,
+        None,
+        (args.imports, crate::cli::ImportsArg::Used),
+    ));
+    let work_tree = repo.dirs().work_tree.unwrap_or_else(|| args.repo.clone());
+    let folder = OperationsFolder {
+        dir,
+        format: args.write.format,
+        valid: args.write.valid,
+        check: args.write.check,
+        input: &args.repo,
+        mode: manifest::Mode::History,
+        options,
+        card: crate::dataset::card::Card {
+            repository: source_repository(&work_tree),
+            commit: Some(repo.resolve(&args.until)?.to_string()),
+            license: source_license(&work_tree),
+            tool_version: manifest::VERSION.to_owned(),
+            options: command_line,
+            configs: Vec::new(),
+        },
+        none_reached: "no commit read changed an item it reaches",
+    };
+    Ok(folder)
 }
 
 /// A history whose versions hold none of the profile's items says so on stderr: the root
@@ -2352,32 +2369,9 @@ fn write_operations(
             }
             None => vec![Side::Train; examples.len()],
         };
-        let shared: Vec<serde_json::Value> = part
-            .shared
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "item": s.item,
-                    "file": s.file.to_string_lossy().replace('\\', "/"),
-                    "in": operations[s.owner].name,
-                })
-            })
-            .collect();
+        let shared = shared_json(part.shared, operations);
         if examples.is_empty() {
-            let why = if part.shared.is_empty() {
-                folder.none_reached.to_owned()
-            } else {
-                format!(
-                    "every item it reaches is held by an earlier operation ({})",
-                    part.shared
-                        .iter()
-                        .map(|s| operations[s.owner].name.as_str())
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
+            let why = no_dataset_why(part.shared, operations, folder.none_reached);
             without.push((operation.routes.join(", "), why));
             continue;
         }
@@ -2404,33 +2398,18 @@ fn write_operations(
                 counter.count(&e.request) + counter.count(&e.reasoning) + counter.count(&e.code)
             })
             .sum();
-        let manifest_run = manifest::Run {
-            profile: operation.profile.name(),
-            format: folder.format.into(),
-            input: folder.input,
-            mode: folder.mode,
-            options: folder.options.clone(),
-            output: manifest::Written::new(Some(&train_path), &train),
-            valid: valid
-                .as_ref()
-                .map(|(path, text)| manifest::Written::new(Some(path), text)),
-        };
-        let built = manifest::build(manifest_run, examples, &sides, &part.sources, part.dropped);
-        let mut value = serde_json::to_value(&built)?;
-        if let Some(object) = value.as_object_mut() {
-            for hoisted in ["tool", "version", "format", "input", "options"] {
-                object.remove(hoisted);
-            }
-        }
-        entries.push(serde_json::json!({
-            "operation": operation.name,
-            "routes": operation.routes,
-            "built_in": operation.built_in,
-            "units": units.len(),
-            "tokens": token_count,
-            "shared": shared,
-            "dataset": value,
-        }));
+        let written = (train_path.as_path(), train.as_str());
+        let valid_written = valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
+        let entry = (operation, part, shared);
+        let counts = (units.len(), token_count);
+        entries.push(operation_entry(
+            folder,
+            entry,
+            &sides,
+            written,
+            valid_written,
+            counts,
+        )?);
         let relative = |path: &Path| {
             path.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -2464,32 +2443,156 @@ fn write_operations(
             format!("no route of {} gave an example", folder.input.display()),
         );
     }
-    let mode = serde_json::to_value(folder.mode)?;
-    let manifest_text = {
-        let value = serde_json::json!({
-            "tool": manifest::TOOL,
-            "version": manifest::VERSION,
-            "format": format.name(),
-            "input": {"path": folder.input.display().to_string(), "mode": mode, "commit": card.commit},
-            "options": folder.options,
-            "operations": entries,
-            "left_out": without
-                .iter()
-                .map(|(route, why)| serde_json::json!({"routes": route, "why": why}))
-                .collect::<Vec<_>>(),
-        });
-        let mut text = serde_json::to_string_pretty(&value)?;
-        text.push('\n');
-        text
-    };
+    let manifest_text = folder_manifest(folder, format, entries, &without, card.commit.clone())?;
     files_out.push((dir.join("manifest.json"), manifest_text));
     files_out.push((dir.join("README.md"), card.render()));
     for (route, why) in &without {
         output::status(&format!("{route}: no dataset: {why}"));
     }
-    if folder.check {
+    if !put_folder(dir, &files_out, folder.check)? {
+        return Ok(());
+    }
+    output::status(&report::operations_table(&rows));
+    say_written(dir, &rows, split.as_ref().map(|s| s.shares()), dropped);
+    Ok(())
+}
+
+/// The last line of an `--all-routes` run: what it wrote where, the split, what the check left
+/// out.
+fn say_written(dir: &Path, rows: &[report::OperationRow], shares: Option<String>, dropped: usize) {
+    let examples: usize = rows.iter().map(|r| r.examples).sum();
+    let mut summary = format!(
+        "wrote {examples} examples of {} operations to {}",
+        rows.len(),
+        dir.display()
+    );
+    if let Some(shares) = shares {
+        summary.push_str(&format!(" ({shares})"));
+    }
+    if dropped > 0 {
+        summary.push_str(&format!("; {dropped} dropped: they fail their check"));
+    }
+    output::status(&summary);
+}
+
+/// One operation's entry in an `--all-routes` folder's manifest: its dataset's manifest, the
+/// run's options hoisted out of it; `written` and `valid` are its files (path, text);
+/// `counts` its units and tokens.
+fn operation_entry(
+    folder: &OperationsFolder,
+    (operation, part, shared): (&RouteOperation, &OperationDataset, Vec<serde_json::Value>),
+    sides: &[Side],
+    written: (&Path, &str),
+    valid: Option<(&Path, &str)>,
+    (units, token_count): (usize, usize),
+) -> anyhow::Result<serde_json::Value> {
+    let manifest_run = manifest::Run {
+        profile: operation.profile.name(),
+        format: folder.format.into(),
+        input: folder.input,
+        mode: folder.mode,
+        options: folder.options.clone(),
+        output: manifest::Written::new(Some(written.0), written.1),
+        valid: valid
+            .as_ref()
+            .map(|(path, text)| manifest::Written::new(Some(path), text)),
+    };
+    let built = manifest::build(
+        manifest_run,
+        part.examples,
+        sides,
+        &part.sources,
+        part.dropped,
+    );
+    let mut value = serde_json::to_value(&built)?;
+    if let Some(object) = value.as_object_mut() {
+        for hoisted in ["tool", "version", "format", "input", "options"] {
+            object.remove(hoisted);
+        }
+    }
+    Ok(serde_json::json!({
+        "operation": operation.name,
+        "routes": operation.routes,
+        "built_in": operation.built_in,
+        "units": units,
+        "tokens": token_count,
+        "shared": shared,
+        "dataset": value,
+    }))
+}
+
+/// The items an operation reaches that an earlier one holds, as the manifest lists them.
+fn shared_json(
+    shared: &[pipeline::SharedItem],
+    operations: &[RouteOperation],
+) -> Vec<serde_json::Value> {
+    shared
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "item": s.item,
+                "file": s.file.to_string_lossy().replace('\\', "/"),
+                "in": operations[s.owner].name,
+            })
+        })
+        .collect()
+}
+
+/// Why an operation has no dataset: every item it reaches is an earlier operation's, or
+/// `none_reached`.
+fn no_dataset_why(
+    shared: &[pipeline::SharedItem],
+    operations: &[RouteOperation],
+    none_reached: &str,
+) -> String {
+    if shared.is_empty() {
+        return none_reached.to_owned();
+    }
+    format!(
+        "every item it reaches is held by an earlier operation ({})",
+        shared
+            .iter()
+            .map(|s| operations[s.owner].name.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// An `--all-routes` folder's manifest: the run, then each operation's entry, then the routes
+/// with no dataset and why.
+fn folder_manifest(
+    folder: &OperationsFolder,
+    format: format::Format,
+    entries: Vec<serde_json::Value>,
+    without: &[NoDataset],
+    commit: Option<String>,
+) -> anyhow::Result<String> {
+    let mode = serde_json::to_value(folder.mode)?;
+    let value = serde_json::json!({
+        "tool": manifest::TOOL,
+        "version": manifest::VERSION,
+        "format": format.name(),
+        "input": {"path": folder.input.display().to_string(), "mode": mode, "commit": commit},
+        "options": folder.options,
+        "operations": entries,
+        "left_out": without
+            .iter()
+            .map(|(route, why)| serde_json::json!({"routes": route, "why": why}))
+            .collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&value)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Writes an `--all-routes` folder's files (true), or under `--check` says whether they are
+/// current (false; an error when one is stale).
+fn put_folder(dir: &Path, files_out: &[(PathBuf, String)], check: bool) -> anyhow::Result<bool> {
+    if check {
         let mut stale = Vec::new();
-        for (path, text) in &files_out {
+        for (path, text) in files_out {
             let found = output::read_existing(path)?;
             if let Some(message) = report::staleness(path, text, found.as_deref()) {
                 stale.push(message);
@@ -2502,28 +2605,14 @@ fn write_operations(
             .into());
         }
         output::status(&format!("{} is current", dir.display()));
-        return Ok(());
+        return Ok(false);
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    for (path, text) in &files_out {
+    for (path, text) in files_out {
         output::to_file(path, text)?;
     }
-    output::status(&report::operations_table(&rows));
-    let examples: usize = rows.iter().map(|r| r.examples).sum();
-    let mut summary = format!(
-        "wrote {examples} examples of {} operations to {}",
-        rows.len(),
-        dir.display()
-    );
-    if let Some(split) = &split {
-        summary.push_str(&format!(" ({})", split.shares()));
-    }
-    if dropped > 0 {
-        summary.push_str(&format!("; {dropped} dropped: they fail their check"));
-    }
-    output::status(&summary);
-    Ok(())
+    Ok(true)
 }
 
 /// The options of an `--all-routes` run, as each operation's manifest gives them.
