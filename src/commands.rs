@@ -2208,28 +2208,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             return Err(refused);
         }
     }
-    let mut datasets = Vec::new();
-    for part in &parts {
-        let mut sources = BTreeMap::new();
-        for path in part
-            .extracted
-            .examples
-            .iter()
-            .flat_map(|e| e.slices.iter().map(|s| &s.path))
-        {
-            if let std::collections::btree_map::Entry::Vacant(entry) =
-                sources.entry((path.clone(), None))
-            {
-                entry.insert(provenance::read(path)?);
-            }
-        }
-        datasets.push(OperationDataset {
-            examples: &part.extracted.examples,
-            dropped: &part.extracted.dropped,
-            shared: &part.shared,
-            sources,
-        });
-    }
+    let datasets = crate_datasets(&parts)?;
     let commit = provenance::git_commit(&root);
     let folder = OperationsFolder {
         dir: &dir,
@@ -2265,6 +2244,33 @@ fn operations_dir(output: Option<&Path>) -> anyhow::Result<PathBuf> {
         );
     }
     Ok(dir.to_path_buf())
+}
+
+/// Generation's operations to write, each with the crate files its slices are cut from.
+fn crate_datasets(parts: &[pipeline::OperationPart]) -> anyhow::Result<Vec<OperationDataset<'_>>> {
+    let mut datasets = Vec::new();
+    for part in parts {
+        let mut sources = BTreeMap::new();
+        for path in part
+            .extracted
+            .examples
+            .iter()
+            .flat_map(|e| e.slices.iter().map(|s| &s.path))
+        {
+            if let std::collections::btree_map::Entry::Vacant(entry) =
+                sources.entry((path.clone(), None))
+            {
+                entry.insert(provenance::read(path)?);
+            }
+        }
+        datasets.push(OperationDataset {
+            examples: &part.extracted.examples,
+            dropped: &part.extracted.dropped,
+            shared: &part.shared,
+            sources,
+        });
+    }
+    Ok(datasets)
 }
 
 /// Every file an `--all-routes` run writes into `dir`, each with the word its refusal names it
