@@ -1263,37 +1263,7 @@ pub fn extract_operations(
                 .filter(|(_, ops)| ops.first() == Some(&o))
                 .map(|(&r, _)| r)
                 .collect();
-            let entries: BTreeSet<usize> = items.iter().map(|s| s.entry).collect();
-            let kept = |entry: &usize| entries.contains(entry);
-            let own = Read {
-                profile: operation.profile,
-                inventory: read.inventory.clone(),
-                selection: Selection {
-                    routes: read.selection.routes.clone(),
-                    roots,
-                    foreign_roots: Vec::new(),
-                    uses: read.selection.uses.clone(),
-                    items,
-                },
-                facts: read
-                    .facts
-                    .iter()
-                    .filter(|(e, _)| kept(e))
-                    .map(|(e, f)| (*e, f.clone()))
-                    .collect(),
-                identifiers: read
-                    .identifiers
-                    .iter()
-                    .filter(|(e, _)| kept(e))
-                    .map(|(e, i)| (*e, i.clone()))
-                    .collect(),
-                reach: read
-                    .reach
-                    .iter()
-                    .filter(|(e, _)| kept(e))
-                    .map(|(e, r)| (*e, r.clone()))
-                    .collect(),
-            };
+            let own = read_of_operation(&read, operation.profile, items, roots);
             parts[o].push((target.path.clone(), finish(&source, &own, &file_options)?));
         }
     }
@@ -1345,6 +1315,47 @@ pub fn extract_operations(
         });
     }
     Ok((out, plan.skipped))
+}
+
+/// One operation's part of a file read for every operation: `items` and `roots` its own, the
+/// facts, identifiers and reach of those items only.
+fn read_of_operation<'p, P>(
+    read: &Read<P>,
+    profile: &'p Profile,
+    items: Vec<select::Selected>,
+    roots: Vec<usize>,
+) -> Read<&'p Profile> {
+    let entries: BTreeSet<usize> = items.iter().map(|s| s.entry).collect();
+    let kept = |entry: &usize| entries.contains(entry);
+    Read {
+        profile,
+        inventory: read.inventory.clone(),
+        selection: Selection {
+            routes: read.selection.routes.clone(),
+            roots,
+            foreign_roots: Vec::new(),
+            uses: read.selection.uses.clone(),
+            items,
+        },
+        facts: read
+            .facts
+            .iter()
+            .filter(|(e, _)| kept(e))
+            .map(|(e, f)| (*e, f.clone()))
+            .collect(),
+        identifiers: read
+            .identifiers
+            .iter()
+            .filter(|(e, _)| kept(e))
+            .map(|(e, i)| (*e, i.clone()))
+            .collect(),
+        reach: read
+            .reach
+            .iter()
+            .filter(|(e, _)| kept(e))
+            .map(|(e, r)| (*e, r.clone()))
+            .collect(),
+    }
 }
 
 /// Reads one version of a file for history mode: parse, select, facts and roles, and with
