@@ -348,6 +348,24 @@ pub struct HistoryArgs {
     #[arg(short, long, value_name = "NAME|PATH", default_value = DEFAULT_PROFILE)]
     pub profile: String,
 
+    /// Follow one route's operation instead of a profile, as generation's --route gives it
+    /// (`"POST /app/{app_id}/msg"` or an operation id), looked up in the route table of the
+    /// repository's crate at --until. Without --path, the folders of its handler and router.
+    #[arg(long, value_name = "ROUTE", conflicts_with = "profile")]
+    pub route: Option<String>,
+
+    /// Follow every route of the repository's crate (its route table at --until) into the
+    /// folder OUT (`-o DIR`): the folders of the handler files (without --path) read once, each
+    /// commit's changed items split by the operations whose handlers reach them, one dataset
+    /// per operation as generation's --all-routes writes them (an item several operations
+    /// reach is in the first one's dataset only, in route order), one manifest, a dataset card.
+    #[arg(
+        long,
+        requires = "output",
+        conflicts_with_all = ["profile", "route", "list", "manifest", "valid_output", "allow_empty"]
+    )]
+    pub all_routes: bool,
+
     /// Print one line per commit (id, subject, items added or changed, kept or dropped and
     /// why) instead of JSONL, to OUT with -o.
     #[arg(long, conflicts_with = "check")]

@@ -3,6 +3,8 @@
 //! `output.rs`. The only module besides `cli.rs` that sees clap's argument types.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context as _;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -1423,25 +1425,17 @@ fn manifest_json(
 /// History mode: read the repository's history of the profile's file (or `--path`), pair each
 /// commit's message with the items it changed, then list, check or write.
 pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
+    if args.all_routes {
+        return history_all_routes(args);
+    }
     let plan = model::plan(&args.llm, args.write.output.as_deref(), args.write.check)?;
     let destinations = Destinations::new(&args.write, plan.as_ref())?;
-    let profile = Profile::load(&args.profile)?;
-    let paths = if args.path.is_empty() {
-        match profile.file.inputs.files.first() {
-            Some(file) => vec![file.clone()],
-            None => anyhow::bail!(
-                "profile {} names no default file: give --path FILE or --path FOLDER",
-                profile.name()
-            ),
-        }
-    } else {
-        // Shell completion ends a folder with `/`; git's paths never do.
-        args.path
-            .iter()
-            .map(|p| p.trim_end_matches('/').to_owned())
-            .collect()
-    };
     let repo = git::Repo::open(&args.repo)?;
+    let (profile, route_folders) = match &args.route {
+        None => (Profile::load(&args.profile)?, Vec::new()),
+        Some(route) => history_route_profile(&repo, route, &args.until)?,
+    };
+    let paths = history_paths(args, &profile, route_folders)?;
     // Before the history is read: no output may be a file the repository holds.
     let mut protected = Protected::new();
     protected.profile(&args.profile);
@@ -1536,6 +1530,370 @@ pub(crate) fn history(args: &HistoryArgs) -> anyhow::Result<()> {
     put_out(&outputs, args.write.check)
 }
 
+/// The crate of a repository at a revision, written out to a temporary folder (its `.rs` files
+/// and `Cargo.toml`s), for the route table, which reads files from disk: the table of the
+/// newest revision a history reads, whatever the work tree holds (or a bare repository).
+struct CrateAt {
+    /// Dropped with the value: the folder goes.
+    _dir: tempfile::TempDir,
+    /// The crate's folder in the temporary folder.
+    root: PathBuf,
+    /// The crate's folder relative to the repository's root, with `/` (empty for the root).
+    prefix: String,
+    files: Vec<PathBuf>,
+    /// `REPO at REV`, for messages.
+    shown: String,
+}
+
+impl CrateAt {
+    /// The route table's file (relative to the crate) relative to the repository's root.
+    fn in_repo(&self, file: &Path) -> String {
+        let file = file.to_string_lossy().replace('\\', "/");
+        match self.prefix.is_empty() {
+            true => file,
+            false => format!("{}/{file}", self.prefix),
+        }
+    }
+
+    /// An error about the temporary folder, naming the crate as the repository holds it.
+    fn named(&self, err: anyhow::Error) -> anyhow::Error {
+        let text = format!("{err:#}").replace(&self.root.display().to_string(), &self.shown);
+        anyhow::anyhow!("{text}")
+    }
+
+    /// Its route table (exit 1 when it registers no route).
+    fn route_table(&self) -> anyhow::Result<route_table::RouteTable> {
+        let table = route_table::route_table(&self.root, &self.files).map_err(|e| self.named(e))?;
+        if table.routes.is_empty() {
+            return Err(self.named(
+                NoRoutes {
+                    root: self.root.clone(),
+                    files: table.files,
+                }
+                .into(),
+            ));
+        }
+        Ok(table)
+    }
+}
+
+/// The crate `repo` holds at `until`: the first of the built-in profiles' default crate
+/// folders (server/svix-server), else the shallowest crate, as `routes` picks one.
+fn crate_at(repo: &git::Repo, until: &str) -> anyhow::Result<CrateAt> {
+    let commit = repo.resolve(until)?;
+    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let skip = |name: &str| name.starts_with('.') || tree::SKIPPED_FOLDERS.contains(&name);
+    let keep = |path: &str| path.ends_with(".rs") || path.rsplit('/').next() == Some("Cargo.toml");
+    repo.copy_out(commit, dir.path(), &skip, &keep)?;
+    let mut preferred: Vec<String> = Vec::new();
+    for profile in profile::built_ins()? {
+        for folder in profile.file.inputs.crate_folders() {
+            if !preferred.contains(&folder) {
+                preferred.push(folder);
+            }
+        }
+    }
+    let choice = tree::locate_crate(dir.path(), "**/*.rs", &preferred)?;
+    let prefix = choice
+        .root
+        .strip_prefix(dir.path())
+        .unwrap_or(Path::new(""))
+        .to_string_lossy()
+        .replace('\\', "/");
+    let shown = match prefix.is_empty() {
+        true => format!("{} at {until}", repo.shown.display()),
+        false => format!("{prefix} in {} at {until}", repo.shown.display()),
+    };
+    let files = tree::walk(&choice.root, &tree::TreeOptions::for_focus(""))?;
+    Ok(CrateAt {
+        root: choice.root,
+        _dir: dir,
+        prefix,
+        files,
+        shown,
+    })
+}
+
+/// What a history follows for `files` (relative to the repository's root): the folder that
+/// holds most of them (`src/v1/endpoints`, with its subfolders), and the folder of each other
+/// one; but a file whose folder holds that main folder (a handler in the crate's `lib.rs`) is
+/// followed alone, not with the whole crate below it. None inside another.
+fn covering_folders(files: impl IntoIterator<Item = String>) -> Vec<String> {
+    let files: BTreeSet<String> = files.into_iter().collect();
+    let folder_of = |f: &str| {
+        f.rsplit_once('/')
+            .map_or(String::new(), |(d, _)| d.to_owned())
+    };
+    let within =
+        |inner: &str, outer: &str| outer.is_empty() || inner.starts_with(&format!("{outer}/"));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for file in &files {
+        *counts.entry(folder_of(file)).or_default() += 1;
+    }
+    // The first of the folders with most files, in path order: the shallowest of equals.
+    let main = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(folder, _)| folder.clone())
+        .unwrap_or_default();
+    let mut paths: BTreeSet<String> = BTreeSet::new();
+    for file in &files {
+        let folder = folder_of(file);
+        let holds_main = folder != main && within(&main, &folder);
+        paths.insert(if holds_main { file.clone() } else { folder });
+    }
+    let all: Vec<String> = paths.iter().cloned().collect();
+    paths.retain(|p| !all.iter().any(|o| o != p && within(p, o)));
+    paths.into_iter().collect()
+}
+
+/// `history --route ROUTE`: the profile generation's `--route` gives the route, looked up in the
+/// crate at `until`, and the folders of its handler and router files.
+fn history_route_profile(
+    repo: &git::Repo,
+    route: &str,
+    until: &str,
+) -> anyhow::Result<(Profile, Vec<String>)> {
+    let at = crate_at(repo, until)?;
+    let row = find_route(route, &at.root).map_err(|e| at.named(e))?;
+    let (text, built_in) = route_profile_text(route, &at.root).map_err(|e| at.named(e))?;
+    let profile = match built_in {
+        Some(name) => {
+            output::status(&format!("{route}: the built-in profile {name} covers it"));
+            Profile::load(&name)?
+        }
+        None => Profile::from_toml(&text, &format!("the profile derived from {route}"))?,
+    };
+    let mut files = vec![at.in_repo(&row.registered.file)];
+    files.extend(row.defined.as_ref().map(|d| at.in_repo(&d.file)));
+    Ok((profile, covering_folders(files)))
+}
+
+/// `history --all-routes -o DIR`: every operation of the repository's crate (its route table at
+/// `--until`), over one reading of the handler files' folders' history, each commit's items
+/// split by operation; written as generation's `--all-routes` writes its folder.
+fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
+    let dir = operations_dir(args.write.output.as_deref())?;
+    let repo = git::Repo::open(&args.repo)?;
+    let at = crate_at(&repo, &args.until)?;
+    let table = at.route_table()?;
+    let (operations, without) = route_operations(&table)?;
+    let handler_files = operations
+        .iter()
+        .flat_map(|o| &o.handlers)
+        .map(|(file, _)| at.in_repo(file));
+    let paths = history_paths(
+        args,
+        &operations[0].profile,
+        covering_folders(handler_files),
+    )?;
+    output::status(&format!(
+        "{} operations of {}; following {}",
+        operations.len(),
+        at.shown,
+        paths.join(", ")
+    ));
+    let plan = model::plan(
+        &args.llm,
+        Some(&dir.join("all-routes.jsonl")),
+        args.write.check,
+    )?;
+    let mut protected = Protected::new();
+    protected.repository(&repo)?;
+    let named = operation_outputs(&dir, &operations, args.write.valid.is_some());
+    let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
+    protected.check(&shown)?;
+    let union = union_profile(&operations, Path::new(&at.shown))?;
+    let options = HistoryOptions {
+        paths: paths.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        imports: args.imports.into(),
+        context_for_writer: plan.is_some(),
+    };
+    let history_operations: Vec<pipeline::HistoryOperation> = operations
+        .iter()
+        .map(|o| pipeline::HistoryOperation {
+            profile: &o.profile,
+            handlers: o.handlers.iter().map(|(_, name)| name.clone()).collect(),
+        })
+        .collect();
+    let read_history = |writers: &[&dyn crate::write::Writer]| {
+        let progress = output::Progress::start();
+        let reporter = progress.clone();
+        let hook = tree::ProgressHook::new(move |done, total| reporter.files(done, total));
+        let result = pipeline::extract_history_operations(
+            &repo,
+            &union,
+            &history_operations,
+            &options,
+            &hook,
+            writers,
+        );
+        progress.finish();
+        result
+    };
+    let (rows, parts) = match &plan {
+        None => {
+            let made: Vec<_> = operations
+                .iter()
+                .map(|o| pipeline::template_writer(&o.profile))
+                .collect();
+            let writers: Vec<&dyn crate::write::Writer> = made
+                .iter()
+                .map(|w| w as &dyn crate::write::Writer)
+                .collect();
+            read_history(&writers)?
+        }
+        Some(plan) => {
+            let driven = rounds::drive(plan, |session| {
+                let made: Vec<_> = operations
+                    .iter()
+                    .map(|o| model::writer(session, &o.profile))
+                    .collect();
+                let writers: Vec<&dyn crate::write::Writer> = made
+                    .iter()
+                    .map(|w| w as &dyn crate::write::Writer)
+                    .collect();
+                read_history(&writers)
+            })?;
+            match driven {
+                Driven::Done(done) => done,
+                Driven::Exported { path, calls } => return exported(&path, calls),
+            }
+        }
+    };
+    let summary = history::History {
+        folder: true,
+        rows,
+        examples: parts
+            .iter()
+            .flat_map(|p| p.checked.examples.iter().cloned())
+            .collect(),
+        ..Default::default()
+    };
+    if !summary.rows.is_empty() {
+        output::status(&report::history_summary(&summary));
+    }
+    for part in &parts {
+        if let Some(refused) = left_out(&part.checked.dropped, &args.repo, args.write.strict) {
+            return Err(refused);
+        }
+    }
+    let datasets: Vec<OperationDataset> = parts
+        .iter()
+        .map(|part| OperationDataset {
+            examples: &part.checked.examples,
+            dropped: &part.checked.dropped,
+            shared: &part.shared,
+            sources: history_sources(&part.checked.sources),
+        })
+        .collect();
+    let folder = history_folder(args, &repo, &dir, &paths)?;
+    write_operations(&folder, &operations, &datasets, without)
+}
+
+/// A history's sources as a manifest names them: each file at its commit.
+fn history_sources(
+    sources: &BTreeMap<(String, String), SourceFile>,
+) -> BTreeMap<manifest::FileKey, provenance::FileFacts> {
+    sources
+        .iter()
+        .map(|((path, commit), file)| {
+            (
+                (PathBuf::from(path), Some(commit.clone())),
+                provenance::FileFacts {
+                    sha256: provenance::sha256_hex(file.text.as_bytes()),
+                    bom: false,
+                    commit: Some(commit.clone()),
+                },
+            )
+        })
+        .collect()
+}
+
+/// What a history run follows: `--path` (a folder as shell completion ends it, `/`, is the
+/// folder), else `--route`'s folders, else the profile's first default file.
+fn history_paths(
+    args: &HistoryArgs,
+    profile: &Profile,
+    route_folders: Vec<String>,
+) -> anyhow::Result<Vec<String>> {
+    if !args.path.is_empty() {
+        // Git's paths never end in `/`.
+        return Ok(args
+            .path
+            .iter()
+            .map(|p| p.trim_end_matches('/').to_owned())
+            .collect());
+    }
+    if !route_folders.is_empty() {
+        return Ok(route_folders);
+    }
+    match profile.file.inputs.files.first() {
+        Some(file) => Ok(vec![file.clone()]),
+        None => anyhow::bail!(
+            "profile {} names no default file: give --path FILE or --path FOLDER",
+            profile.name()
+        ),
+    }
+}
+
+/// What a history's `--all-routes` folder says of its run: the options, the card.
+fn history_folder<'a>(
+    args: &'a HistoryArgs,
+    repo: &git::Repo,
+    dir: &'a Path,
+    paths: &[String],
+) -> anyhow::Result<OperationsFolder<'a>> {
+    let options = manifest::RunOptions {
+        imports: imports_name(args.imports),
+        variants: None,
+        roots: Vec::new(),
+        valid: args.write.valid,
+        tree: None,
+        history: Some(manifest::HistoryOptions {
+            paths: paths.to_vec(),
+            since: args.since.clone(),
+            until: args.until.clone(),
+        }),
+    };
+    let mut command_line = vec!["history".to_owned(), "--all-routes".to_owned()];
+    for path in &args.path {
+        command_line.extend(["--path".to_owned(), path.clone()]);
+    }
+    if let Some(since) = &args.since {
+        command_line.extend(["--since".to_owned(), since.clone()]);
+    }
+    command_line.extend(shaping_options(
+        &args.write,
+        &args.llm,
+        None,
+        (args.imports, crate::cli::ImportsArg::Used),
+    ));
+    let work_tree = repo.dirs().work_tree.unwrap_or_else(|| args.repo.clone());
+    let folder = OperationsFolder {
+        dir,
+        format: args.write.format,
+        valid: args.write.valid,
+        check: args.write.check,
+        input: &args.repo,
+        mode: manifest::Mode::History,
+        options,
+        card: crate::dataset::card::Card {
+            repository: source_repository(&work_tree),
+            commit: Some(repo.resolve(&args.until)?.to_string()),
+            license: source_license(&work_tree),
+            tool_version: manifest::VERSION.to_owned(),
+            options: command_line,
+            configs: Vec::new(),
+        },
+        none_reached: "no commit read changed an item it reaches",
+        counter: tokenizer_soon(),
+    };
+    Ok(folder)
+}
+
 /// A history whose versions hold none of the profile's items says so on stderr: the root
 /// routes exist nowhere it looked (for one file, perhaps in another file's router).
 fn say_when_no_version_has_items(history: &history::History, paths: &[String], profile: &Profile) {
@@ -1592,20 +1950,7 @@ fn history_manifest(
     jsonl: &str,
     valid: &Option<(PathBuf, String)>,
 ) -> String {
-    let files: BTreeMap<manifest::FileKey, provenance::FileFacts> = history
-        .sources
-        .iter()
-        .map(|((path, commit), file)| {
-            (
-                (PathBuf::from(path), Some(commit.clone())),
-                provenance::FileFacts {
-                    sha256: provenance::sha256_hex(file.text.as_bytes()),
-                    bom: false,
-                    commit: Some(commit.clone()),
-                },
-            )
-        })
-        .collect();
+    let files = history_sources(&history.sources);
     let options = manifest::RunOptions {
         imports: imports_name(args.imports),
         variants: None,
@@ -1780,16 +2125,8 @@ fn source_repository(root: &Path) -> String {
 /// `--all-routes -o DIR`: every operation of the crate, each into its own dataset in DIR, with
 /// one manifest and a dataset card; `--valid` splits across all of them at once.
 fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
-    let Some(dir) = cli.write.output.clone() else {
-        anyhow::bail!("--all-routes needs -o DIR, the folder its datasets go to");
-    };
-    if dir.exists() && !dir.is_dir() {
-        anyhow::bail!(
-            "{} is not a folder: --all-routes writes one dataset per operation into the folder \
-             -o names",
-            dir.display()
-        );
-    }
+    let dir = operations_dir(cli.write.output.as_deref())?;
+    let counter = tokenizer_soon();
     let input = cli.input.clone().unwrap_or_else(|| PathBuf::from("."));
     if source::is_stdio(&input) || !input.is_dir() {
         anyhow::bail!(
@@ -1799,9 +2136,6 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         );
     }
     let root = routes_crate(&input)?;
-    // The tokenizer's tables (o200k_base: about 47 MiB, a third of the run's CPU) are built on a
-    // thread of their own, beside the reading.
-    let counter = std::thread::spawn(|| tokens::TokenCounter::new(tokens::Encoding::O200kBase));
     let tree_options = tree::TreeOptions {
         focus: "**/*.rs".to_owned(),
         include: cli.include.clone(),
@@ -1821,18 +2155,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         }
         .into());
     }
-    let (operations, mut without) = route_operations(&table)?;
-    let format = format::Format::from(cli.write.format);
-    // Every file the run writes, known (and checked against what it reads) before any work.
-    let data_path = |name: &str, valid: bool| {
-        dir.join(if valid {
-            format!("{name}.valid.jsonl")
-        } else {
-            format!("{name}.jsonl")
-        })
-    };
-    let manifest_path = dir.join("manifest.json");
-    let card_path = dir.join("README.md");
+    let (operations, without) = route_operations(&table)?;
     let plan = model::plan(
         &cli.llm,
         Some(&dir.join("all-routes.jsonl")),
@@ -1842,37 +2165,10 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
     for file in &files {
         protected.file(Role::CrateSource, file);
     }
-    let mut named: Vec<(&'static str, PathBuf)> = Vec::new();
-    for operation in &operations {
-        named.push(("", data_path(&operation.name, false)));
-        if cli.write.valid.is_some() {
-            named.push(("--valid ", data_path(&operation.name, true)));
-        }
-    }
-    named.push(("the manifest ", manifest_path.clone()));
-    named.push(("the dataset card ", card_path.clone()));
+    let named = operation_outputs(&dir, &operations, cli.write.valid.is_some());
     let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
     protected.check(&shown)?;
-    // The card's name is a common one: a README.md that is not a card of ours stays.
-    if let Some(found) = output::read_existing(&card_path)?
-        && !crate::dataset::card::is_card(&found)
-    {
-        anyhow::bail!(
-            "{} is not a dataset card svix-distill wrote: refusing to replace it (give -o a \
-             folder of its own)",
-            card_path.display()
-        );
-    }
-    // One profile whose roots are every operation's: the crate is read once for all of them.
-    let mut union_file = operations
-        .first()
-        .map(|o| o.profile.file.clone())
-        .ok_or_else(|| anyhow::anyhow!("no route of {} has a handler", root.display()))?;
-    union_file.roots = operations
-        .iter()
-        .flat_map(|o| o.profile.file.roots.clone())
-        .collect();
-    let union = Profile::from_toml(&toml::to_string(&union_file)?, "every route's profile")?;
+    let union = union_profile(&operations, &root)?;
     let pipeline_operations: Vec<pipeline::Operation> = operations
         .iter()
         .map(|o| pipeline::Operation {
@@ -1909,32 +2205,184 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
     for skipped in &skipped {
         output::error(&anyhow::anyhow!("{skipped}"));
     }
-    let dropped: usize = parts.iter().map(|p| p.extracted.dropped.len()).sum();
     for part in &parts {
         if let Some(refused) = left_out(&part.extracted.dropped, &root, cli.write.strict) {
             return Err(refused);
         }
     }
+    let datasets = crate_datasets(&parts)?;
+    let commit = provenance::git_commit(&root);
+    let folder = OperationsFolder {
+        dir: &dir,
+        format: cli.write.format,
+        valid: cli.write.valid,
+        check: cli.write.check,
+        input: &root,
+        mode: manifest::Mode::Crate,
+        options: all_routes_options(cli),
+        card: crate::dataset::card::Card {
+            repository: source_repository(&root),
+            commit,
+            license: source_license(&root),
+            tool_version: manifest::VERSION.to_owned(),
+            options: all_routes_command_line(cli),
+            configs: Vec::new(),
+        },
+        none_reached: "no item of the crate to distill (its handler is not read)",
+        counter,
+    };
+    write_operations(&folder, &operations, &datasets, without)
+}
+
+/// The folder `-o` names for an `--all-routes` run: required, and not a file.
+fn operations_dir(output: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let Some(dir) = output else {
+        anyhow::bail!("--all-routes needs -o DIR, the folder its datasets go to");
+    };
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "{} is not a folder: --all-routes writes one dataset per operation into the folder \
+             -o names",
+            dir.display()
+        );
+    }
+    // The card's name is a common one: a README.md that is not a card of ours stays.
+    let card = dir.join("README.md");
+    if let Some(found) = output::read_existing(&card)?
+        && !crate::dataset::card::is_card(&found)
+    {
+        anyhow::bail!(
+            "{} is not a dataset card svix-distill wrote: refusing to replace it (give -o a \
+             folder of its own)",
+            card.display()
+        );
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// Generation's operations to write, each with the crate files its slices are cut from.
+fn crate_datasets(parts: &[pipeline::OperationPart]) -> anyhow::Result<Vec<OperationDataset<'_>>> {
+    let mut datasets = Vec::new();
+    for part in parts {
+        let mut sources = BTreeMap::new();
+        for path in part
+            .extracted
+            .examples
+            .iter()
+            .flat_map(|e| e.slices.iter().map(|s| &s.path))
+        {
+            if let std::collections::btree_map::Entry::Vacant(entry) =
+                sources.entry((path.clone(), None))
+            {
+                entry.insert(provenance::read(path)?);
+            }
+        }
+        datasets.push(OperationDataset {
+            examples: &part.extracted.examples,
+            dropped: &part.extracted.dropped,
+            shared: &part.shared,
+            sources,
+        });
+    }
+    Ok(datasets)
+}
+
+/// Every file an `--all-routes` run writes into `dir`, each with the word its refusal names it
+/// by: a dataset per operation (and its validation file with `--valid`), the manifest, the card.
+fn operation_outputs(
+    dir: &Path,
+    operations: &[RouteOperation],
+    valid: bool,
+) -> Vec<(&'static str, PathBuf)> {
+    let mut named: Vec<(&'static str, PathBuf)> = Vec::new();
+    for operation in operations {
+        named.push(("", dataset_path(dir, &operation.name, false)));
+        if valid {
+            named.push(("--valid ", dataset_path(dir, &operation.name, true)));
+        }
+    }
+    named.push(("the manifest ", dir.join("manifest.json")));
+    named.push(("the dataset card ", dir.join("README.md")));
+    named
+}
+
+/// An operation's dataset in an `--all-routes` folder, or its validation file.
+fn dataset_path(dir: &Path, name: &str, valid: bool) -> PathBuf {
+    dir.join(match valid {
+        true => format!("{name}.valid.jsonl"),
+        false => format!("{name}.jsonl"),
+    })
+}
+
+/// One profile whose roots are every operation's: the input is read once for all of them.
+fn union_profile(operations: &[RouteOperation], root: &Path) -> anyhow::Result<Profile> {
+    let mut union_file = operations
+        .first()
+        .map(|o| o.profile.file.clone())
+        .ok_or_else(|| anyhow::anyhow!("no route of {} has a handler", root.display()))?;
+    union_file.roots = operations
+        .iter()
+        .flat_map(|o| o.profile.file.roots.clone())
+        .collect();
+    Profile::from_toml(&toml::to_string(&union_file)?, "every route's profile")
+}
+
+/// What an `--all-routes` run made of one operation, to write: its examples, those left out,
+/// the items an earlier operation holds, and the sources its slices are cut from.
+struct OperationDataset<'a> {
+    examples: &'a [crate::dataset::example::Example],
+    dropped: &'a [crate::dataset::example::Dropped],
+    shared: &'a [pipeline::SharedItem],
+    sources: BTreeMap<manifest::FileKey, provenance::FileFacts>,
+}
+
+/// The folder an `--all-routes` run writes (generation's or history's) and what its manifest
+/// and card say of the run.
+struct OperationsFolder<'a> {
+    dir: &'a Path,
+    format: crate::cli::FormatArg,
+    valid: Option<f64>,
+    check: bool,
+    /// The crate, or the repository.
+    input: &'a Path,
+    mode: manifest::Mode,
+    options: manifest::RunOptions,
+    /// The card, its configs empty: one is added per operation with examples.
+    card: crate::dataset::card::Card,
+    /// Why an operation that reaches no item has no dataset.
+    none_reached: &'a str,
+    /// The tokenizer, started when the run began.
+    counter: Tokenizer,
+}
+
+/// Writes an `--all-routes` folder: each operation's dataset (`DIR/<op>.jsonl`, and with
+/// `--valid` its validation file, the split made across every operation at once), one
+/// manifest and the dataset card; or with `--check`, says whether the folder is current.
+/// `datasets` are the operations', in the same order.
+fn write_operations(
+    folder: &OperationsFolder,
+    operations: &[RouteOperation],
+    datasets: &[OperationDataset],
+    mut without: Vec<NoDataset>,
+) -> anyhow::Result<()> {
+    let dir = folder.dir;
+    let format = format::Format::from(folder.format);
+    let dropped: usize = datasets.iter().map(|d| d.dropped.len()).sum();
     // The validation split, across every operation at once: a group of units never has
     // examples on both sides, whichever datasets they are in.
-    let all: Vec<crate::dataset::example::Example> = parts
+    let all: Vec<crate::dataset::example::Example> = datasets
         .iter()
-        .flat_map(|p| p.extracted.examples.iter().cloned())
+        .flat_map(|d| d.examples.iter().cloned())
         .collect();
-    let split = cli
-        .write
-        .valid
-        .map(|fraction| split::assign(&all, fraction));
+    let split = folder.valid.map(|fraction| split::assign(&all, fraction));
     let mut sides_left: &[Side] = split.as_ref().map_or(&[], |s| s.sides.as_slice());
-    let counter = counter
-        .join()
-        .map_err(|_| anyhow::anyhow!("internal error: the tokenizer's thread panicked"))??;
+    let counter = built_tokenizer(&folder.counter)?;
     let mut files_out: Vec<(PathBuf, String)> = Vec::new();
-    let mut configs = Vec::new();
+    let mut card = folder.card.clone();
     let mut entries = Vec::new();
     let mut rows = Vec::new();
-    for (operation, part) in operations.iter().zip(&parts) {
-        let examples = &part.extracted.examples;
+    for (operation, part) in operations.iter().zip(datasets) {
+        let examples = part.examples;
         let sides: Vec<Side> = match &split {
             Some(_) => {
                 let (mine, rest) = sides_left.split_at(examples.len());
@@ -1943,32 +2391,9 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             }
             None => vec![Side::Train; examples.len()],
         };
-        let shared: Vec<serde_json::Value> = part
-            .shared
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "item": s.item,
-                    "file": s.file.to_string_lossy().replace('\\', "/"),
-                    "in": operations[s.owner].name,
-                })
-            })
-            .collect();
+        let shared = shared_json(part.shared, operations);
         if examples.is_empty() {
-            let why = if part.shared.is_empty() {
-                "no item of the crate to distill (its handler is not read)".to_owned()
-            } else {
-                format!(
-                    "every item it reaches is held by an earlier operation ({})",
-                    part.shared
-                        .iter()
-                        .map(|s| operations[s.owner].name.as_str())
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
+            let why = no_dataset_why(part.shared, operations, folder.none_reached);
             without.push((operation.routes.join(", "), why));
             continue;
         }
@@ -1980,79 +2405,35 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
                 .filter(move |&(_, &s)| s == wanted)
                 .map(|(e, _)| e)
         };
-        let train_path = data_path(&operation.name, false);
+        let train_path = dataset_path(dir, &operation.name, false);
         let train = format.to_jsonl(on(Side::Train), system);
         let valid = split.as_ref().map(|_| {
             (
-                data_path(&operation.name, true),
+                dataset_path(dir, &operation.name, true),
                 format.to_jsonl(on(Side::Valid), system),
             )
         });
         let units: BTreeSet<&str> = examples.iter().map(|e| e.unit.as_str()).collect();
-        let token_count: usize = examples
-            .iter()
-            .map(|e| {
-                counter.count(&e.request) + counter.count(&e.reasoning) + counter.count(&e.code)
-            })
-            .sum();
-        let relative = |path: &Path| {
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        };
-        let mut sources = BTreeMap::new();
-        for path in examples
-            .iter()
-            .flat_map(|e| e.slices.iter().map(|s| &s.path))
-        {
-            if let std::collections::btree_map::Entry::Vacant(entry) =
-                sources.entry((path.clone(), None))
-            {
-                entry.insert(provenance::read(path)?);
-            }
-        }
-        let manifest_run = manifest::Run {
-            profile: operation.profile.name(),
-            format: cli.write.format.into(),
-            input: &root,
-            mode: manifest::Mode::Crate,
-            options: all_routes_options(cli),
-            // Named within DIR, which may be moved as a whole.
-            output: manifest::Written::new(Some(Path::new(&relative(&train_path))), &train),
-            valid: valid
-                .as_ref()
-                .map(|(path, text)| manifest::Written::new(Some(Path::new(&relative(path))), text)),
-        };
-        let built = manifest::build(
-            manifest_run,
-            examples,
+        let token_count = example_tokens(&counter, examples);
+        let written = (train_path.as_path(), train.as_str());
+        let valid_written = valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
+        let entry = (operation, part, shared);
+        let counts = (units.len(), token_count);
+        entries.push(operation_entry(
+            folder,
+            entry,
             &sides,
-            &sources,
-            &part.extracted.dropped,
-        );
-        let mut value = serde_json::to_value(&built)?;
-        if let Some(object) = value.as_object_mut() {
-            for hoisted in ["tool", "version", "format", "input", "options"] {
-                object.remove(hoisted);
-            }
-        }
-        entries.push(serde_json::json!({
-            "operation": operation.name,
-            "routes": operation.routes,
-            "built_in": operation.built_in,
-            "units": units.len(),
-            "tokens": token_count,
-            "shared": shared,
-            "dataset": value,
-        }));
-        configs.push(crate::dataset::card::Config {
+            written,
+            valid_written,
+            counts,
+        )?);
+        card.configs.push(crate::dataset::card::Config {
             name: operation.name.clone(),
             route: operation.routes.join(", "),
-            train: (!train.is_empty()).then(|| relative(&train_path)),
+            train: named_if_any(&train_path, &train),
             valid: valid
                 .as_ref()
-                .filter(|(_, text)| !text.is_empty())
-                .map(|(path, _)| relative(path)),
+                .and_then(|(path, text)| named_if_any(path, text)),
             examples: examples.len(),
             units: units.len(),
             tokens: token_count,
@@ -2073,46 +2454,206 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             files_out.push(valid);
         }
     }
-    if configs.is_empty() {
+    if card.configs.is_empty() {
         return nothing_to_write(
             false,
-            format!("no route of {} gave an example", root.display()),
+            format!("no route of {} gave an example", folder.input.display()),
         );
     }
-    let commit = provenance::git_commit(&root);
-    let manifest_text = {
-        let value = serde_json::json!({
-            "tool": manifest::TOOL,
-            "version": manifest::VERSION,
-            "format": format.name(),
-            "input": {"path": root.display().to_string(), "mode": "crate", "commit": commit},
-            "options": all_routes_options(cli),
-            "operations": entries,
-            "left_out": without
-                .iter()
-                .map(|(route, why)| serde_json::json!({"routes": route, "why": why}))
-                .collect::<Vec<_>>(),
-        });
-        let mut text = serde_json::to_string_pretty(&value)?;
-        text.push('\n');
-        text
-    };
-    let card = crate::dataset::card::Card {
-        repository: source_repository(&root),
-        commit,
-        license: source_license(&root),
-        tool_version: manifest::VERSION.to_owned(),
-        options: all_routes_command_line(cli),
-        configs,
-    };
-    files_out.push((manifest_path, manifest_text));
-    files_out.push((card_path, card.render()));
+    let manifest_text = folder_manifest(folder, format, entries, &without, card.commit.clone())?;
+    files_out.push((dir.join("manifest.json"), manifest_text));
+    files_out.push((dir.join("README.md"), card.render()));
     for (route, why) in &without {
         output::status(&format!("{route}: no dataset: {why}"));
     }
-    if cli.write.check {
+    if !put_folder(dir, &files_out, folder.check)? {
+        return Ok(());
+    }
+    output::status(&report::operations_table(&rows));
+    say_written(dir, &rows, split.as_ref().map(|s| s.shares()), dropped);
+    // Freeing the tokenizer's tables would take a tenth of the run; the process ends here.
+    std::mem::forget(counter);
+    Ok(())
+}
+
+/// The tokenizer an `--all-routes` run counts with, built on a thread of its own beside the
+/// reading (o200k_base's tables are a quarter of the run's CPU).
+fn tokenizer_soon() -> Tokenizer {
+    std::cell::Cell::new(Some(std::thread::spawn(|| {
+        tokens::TokenCounter::new(tokens::Encoding::O200kBase)
+    })))
+}
+
+/// The tokenizer `tokenizer_soon` started, once built.
+fn built_tokenizer(soon: &Tokenizer) -> anyhow::Result<tokens::TokenCounter> {
+    soon.take()
+        .ok_or_else(|| anyhow::anyhow!("internal error: no tokenizer"))?
+        .join()
+        .map_err(|_| anyhow::anyhow!("internal error: the tokenizer's thread panicked"))?
+}
+
+/// The tokenizer being built, taken once.
+type Tokenizer =
+    std::cell::Cell<Option<std::thread::JoinHandle<anyhow::Result<tokens::TokenCounter>>>>;
+
+/// The last line of an `--all-routes` run: what it wrote where, the split, what the check left
+/// out.
+fn say_written(dir: &Path, rows: &[report::OperationRow], shares: Option<String>, dropped: usize) {
+    let examples: usize = rows.iter().map(|r| r.examples).sum();
+    let mut summary = format!(
+        "wrote {examples} examples of {} operations to {}",
+        rows.len(),
+        dir.display()
+    );
+    if let Some(shares) = shares {
+        summary.push_str(&format!(" ({shares})"));
+    }
+    if dropped > 0 {
+        summary.push_str(&format!("; {dropped} dropped: they fail their check"));
+    }
+    output::status(&summary);
+}
+
+/// The o200k_base tokens of examples' requests, reasonings and code.
+fn example_tokens(
+    counter: &tokens::TokenCounter,
+    examples: &[crate::dataset::example::Example],
+) -> usize {
+    examples
+        .iter()
+        .map(|e| counter.count(&e.request) + counter.count(&e.reasoning) + counter.count(&e.code))
+        .sum()
+}
+
+/// A dataset file as the card names it (within the folder), when it holds any example.
+fn named_if_any(path: &Path, text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| within(path).to_string_lossy().into_owned())
+}
+
+/// A file of an `--all-routes` folder, named within it.
+fn within(path: &Path) -> PathBuf {
+    PathBuf::from(path.file_name().unwrap_or_default())
+}
+
+/// One operation's entry in an `--all-routes` folder's manifest: its dataset's manifest, the
+/// run's options hoisted out of it; `written` and `valid` are its files (path, text);
+/// `counts` its units and tokens.
+fn operation_entry(
+    folder: &OperationsFolder,
+    (operation, part, shared): (&RouteOperation, &OperationDataset, Vec<serde_json::Value>),
+    sides: &[Side],
+    written: (&Path, &str),
+    valid: Option<(&Path, &str)>,
+    (units, token_count): (usize, usize),
+) -> anyhow::Result<serde_json::Value> {
+    let manifest_run = manifest::Run {
+        profile: operation.profile.name(),
+        format: folder.format.into(),
+        input: folder.input,
+        mode: folder.mode,
+        options: folder.options.clone(),
+        // Named within DIR, which may be moved as a whole.
+        output: manifest::Written::new(Some(&within(written.0)), written.1),
+        valid: valid
+            .as_ref()
+            .map(|(path, text)| manifest::Written::new(Some(&within(path)), text)),
+    };
+    let built = manifest::build(
+        manifest_run,
+        part.examples,
+        sides,
+        &part.sources,
+        part.dropped,
+    );
+    let mut value = serde_json::to_value(&built)?;
+    if let Some(object) = value.as_object_mut() {
+        for hoisted in ["tool", "version", "format", "input", "options"] {
+            object.remove(hoisted);
+        }
+    }
+    Ok(serde_json::json!({
+        "operation": operation.name,
+        "routes": operation.routes,
+        "built_in": operation.built_in,
+        "units": units,
+        "tokens": token_count,
+        "shared": shared,
+        "dataset": value,
+    }))
+}
+
+/// The items an operation reaches that an earlier one holds, as the manifest lists them.
+fn shared_json(
+    shared: &[pipeline::SharedItem],
+    operations: &[RouteOperation],
+) -> Vec<serde_json::Value> {
+    shared
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "item": s.item,
+                "file": s.file.to_string_lossy().replace('\\', "/"),
+                "in": operations[s.owner].name,
+            })
+        })
+        .collect()
+}
+
+/// Why an operation has no dataset: every item it reaches is an earlier operation's, or
+/// `none_reached`.
+fn no_dataset_why(
+    shared: &[pipeline::SharedItem],
+    operations: &[RouteOperation],
+    none_reached: &str,
+) -> String {
+    if shared.is_empty() {
+        return none_reached.to_owned();
+    }
+    format!(
+        "every item it reaches is held by an earlier operation ({})",
+        shared
+            .iter()
+            .map(|s| operations[s.owner].name.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// An `--all-routes` folder's manifest: the run, then each operation's entry, then the routes
+/// with no dataset and why.
+fn folder_manifest(
+    folder: &OperationsFolder,
+    format: format::Format,
+    entries: Vec<serde_json::Value>,
+    without: &[NoDataset],
+    commit: Option<String>,
+) -> anyhow::Result<String> {
+    let mode = serde_json::to_value(folder.mode)?;
+    let value = serde_json::json!({
+        "tool": manifest::TOOL,
+        "version": manifest::VERSION,
+        "format": format.name(),
+        "input": {"path": folder.input.display().to_string(), "mode": mode, "commit": commit},
+        "options": folder.options,
+        "operations": entries,
+        "left_out": without
+            .iter()
+            .map(|(route, why)| serde_json::json!({"routes": route, "why": why}))
+            .collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&value)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Writes an `--all-routes` folder's files (true), or under `--check` says whether they are
+/// current (false; an error when one is stale).
+fn put_folder(dir: &Path, files_out: &[(PathBuf, String)], check: bool) -> anyhow::Result<bool> {
+    if check {
         let mut stale = Vec::new();
-        for (path, text) in &files_out {
+        for (path, text) in files_out {
             let found = output::read_existing(path)?;
             if let Some(message) = report::staleness(path, text, found.as_deref()) {
                 stale.push(message);
@@ -2125,30 +2666,14 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             .into());
         }
         output::status(&format!("{} is current", dir.display()));
-        return Ok(());
+        return Ok(false);
     }
-    std::fs::create_dir_all(&dir)
+    std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    for (path, text) in &files_out {
+    for (path, text) in files_out {
         output::to_file(path, text)?;
     }
-    output::status(&report::operations_table(&rows));
-    let examples: usize = rows.iter().map(|r| r.examples).sum();
-    let mut summary = format!(
-        "wrote {examples} examples of {} operations to {}",
-        rows.len(),
-        dir.display()
-    );
-    if let Some(split) = &split {
-        summary.push_str(&format!(" ({})", split.shares()));
-    }
-    if dropped > 0 {
-        summary.push_str(&format!("; {dropped} dropped: they fail their check"));
-    }
-    output::status(&summary);
-    // Freeing the tokenizer's tables would take a tenth of the run; the process ends here.
-    std::mem::forget(counter);
-    Ok(())
+    Ok(true)
 }
 
 /// The options of an `--all-routes` run, as each operation's manifest gives them.
@@ -2171,22 +2696,41 @@ fn all_routes_options(cli: &GenerateArgs) -> manifest::RunOptions {
 /// The options that shape the data, as a command line would give them (for the card).
 fn all_routes_command_line(cli: &GenerateArgs) -> Vec<String> {
     let mut line = vec!["--all-routes".to_owned()];
-    if let Some(valid) = cli.write.valid {
+    line.extend(shaping_options(
+        &cli.write,
+        &cli.llm,
+        cli.variants.map(usize::from),
+        (cli.imports, crate::cli::ImportsArg::All),
+    ));
+    line
+}
+
+/// The options that shape an `--all-routes` run's data, as a command line gives them:
+/// `--valid`, `--variants`, `--imports` when not its default (`imports`: given, default),
+/// `--format` when not ChatML, `--writer llm`.
+fn shaping_options(
+    write: &WriteArgs,
+    llm: &crate::cli::LlmArgs,
+    variants: Option<usize>,
+    imports: (crate::cli::ImportsArg, crate::cli::ImportsArg),
+) -> Vec<String> {
+    let mut line = Vec::new();
+    if let Some(valid) = write.valid {
         line.extend(["--valid".to_owned(), valid.to_string()]);
     }
-    if let Some(variants) = cli.variants {
+    if let Some(variants) = variants {
         line.extend(["--variants".to_owned(), variants.to_string()]);
     }
-    if cli.imports != crate::cli::ImportsArg::All {
-        line.extend(["--imports".to_owned(), imports_name(cli.imports)]);
+    if imports.0 != imports.1 {
+        line.extend(["--imports".to_owned(), imports_name(imports.0)]);
     }
-    if cli.write.format != crate::cli::FormatArg::ChatMl {
+    if write.format != crate::cli::FormatArg::ChatMl {
         line.extend([
             "--format".to_owned(),
-            format::Format::from(cli.write.format).name().to_owned(),
+            format::Format::from(write.format).name().to_owned(),
         ]);
     }
-    if cli.llm.writer == crate::cli::WriterArg::Llm {
+    if llm.writer == crate::cli::WriterArg::Llm {
         line.extend(["--writer".to_owned(), "llm".to_owned()]);
     }
     line

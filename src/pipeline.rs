@@ -1189,19 +1189,7 @@ pub fn extract_operations(
         ..options.clone()
     };
     let relative = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
-    // The operations whose roots a handler of `file` named `name` is, in order.
-    let claimed = |file: Option<&Path>, name: &str| -> Vec<usize> {
-        operations
-            .iter()
-            .enumerate()
-            .filter(|(_, op)| {
-                op.handlers
-                    .iter()
-                    .any(|(f, n)| n == name && file.is_none_or(|file| f == file))
-            })
-            .map(|(o, _)| o)
-            .collect()
-    };
+    let claimed = |file: Option<&Path>, name: &str| claimed_by(operations, file, name);
     let mut parts: Vec<Vec<(PathBuf, Extracted)>> =
         (0..operations.len()).map(|_| Vec::new()).collect();
     let mut shared: Vec<Vec<SharedItem>> = (0..operations.len()).map(|_| Vec::new()).collect();
@@ -1273,52 +1261,123 @@ pub fn extract_operations(
                 .filter(|(_, ops)| ops.first() == Some(&o))
                 .map(|(&r, _)| r)
                 .collect();
-            let entries: BTreeSet<usize> = items.iter().map(|s| s.entry).collect();
-            let kept = |entry: &usize| entries.contains(entry);
-            let own = Read {
-                profile: operation.profile,
-                inventory: read.inventory.clone(),
-                selection: Selection {
-                    routes: read.selection.routes.clone(),
-                    roots,
-                    foreign_roots: Vec::new(),
-                    uses: read.selection.uses.clone(),
-                    items,
-                },
-                facts: read
-                    .facts
-                    .iter()
-                    .filter(|(e, _)| kept(e))
-                    .map(|(e, f)| (*e, f.clone()))
-                    .collect(),
-                identifiers: read
-                    .identifiers
-                    .iter()
-                    .filter(|(e, _)| kept(e))
-                    .map(|(e, i)| (*e, i.clone()))
-                    .collect(),
-                reach: read
-                    .reach
-                    .iter()
-                    .filter(|(e, _)| kept(e))
-                    .map(|(e, r)| (*e, r.clone()))
-                    .collect(),
-            };
+            let own = read_of_operation(&read, operation.profile, items, roots);
             parts[o].push((target.path.clone(), finish(&source, &own, &file_options)?));
         }
     }
-    // The items other files contribute go, each, to the first operation whose roots reach it.
+    picked_by_operation(
+        root,
+        &plan.picked,
+        operations,
+        options,
+        &mut parts,
+        &mut shared,
+    )?;
+    Ok((
+        combine_operations(root, operations, parts, shared)?,
+        plan.skipped,
+    ))
+}
+
+/// Each operation's parts as one run, checked across its files as a crate run is.
+fn combine_operations(
+    root: &Path,
+    operations: &[Operation],
+    parts: Vec<Vec<(PathBuf, Extracted)>>,
+    shared: Vec<Vec<SharedItem>>,
+) -> anyhow::Result<Vec<OperationPart>> {
+    let mut out = Vec::new();
+    for ((operation, parts), shared) in operations.iter().zip(parts).zip(shared) {
+        let mut combined = combine_parts(root, parts);
+        let made = std::mem::take(&mut combined.examples);
+        let (kept, dropped) = check_examples(made, &[], operation.profile)?;
+        combined.unit_count = combined.unit_count.saturating_sub(emptied(&dropped, &kept));
+        combined.examples = kept;
+        combined.dropped.extend(dropped);
+        out.push(OperationPart {
+            extracted: combined,
+            shared,
+        });
+    }
+    Ok(out)
+}
+
+/// One operation's part of a file read for every operation: `items` and `roots` its own, the
+/// facts, identifiers and reach of those items only.
+fn read_of_operation<'p, P>(
+    read: &Read<P>,
+    profile: &'p Profile,
+    items: Vec<select::Selected>,
+    roots: Vec<usize>,
+) -> Read<&'p Profile> {
+    let entries: BTreeSet<usize> = items.iter().map(|s| s.entry).collect();
+    let kept = |entry: &usize| entries.contains(entry);
+    Read {
+        profile,
+        inventory: read.inventory.clone(),
+        selection: Selection {
+            routes: read.selection.routes.clone(),
+            roots,
+            foreign_roots: Vec::new(),
+            uses: read.selection.uses.clone(),
+            items,
+        },
+        facts: read
+            .facts
+            .iter()
+            .filter(|(e, _)| kept(e))
+            .map(|(e, f)| (*e, f.clone()))
+            .collect(),
+        identifiers: read
+            .identifiers
+            .iter()
+            .filter(|(e, _)| kept(e))
+            .map(|(e, i)| (*e, i.clone()))
+            .collect(),
+        reach: read
+            .reach
+            .iter()
+            .filter(|(e, _)| kept(e))
+            .map(|(e, r)| (*e, r.clone()))
+            .collect(),
+    }
+}
+
+/// The operations whose roots a handler named `name` (of `file`, when given) is, in order.
+fn claimed_by(operations: &[Operation], file: Option<&Path>, name: &str) -> Vec<usize> {
+    operations
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| {
+            op.handlers
+                .iter()
+                .any(|(f, n)| n == name && file.is_none_or(|file| f == file))
+        })
+        .map(|(o, _)| o)
+        .collect()
+}
+
+/// The items other files contribute, each to the first operation whose roots reach it (and
+/// listed as shared by the others that reach it), as parts of those operations.
+fn picked_by_operation(
+    root: &Path,
+    picked: &[(PathBuf, Vec<tree::Pick>)],
+    operations: &[Operation],
+    options: &Options,
+    parts: &mut [Vec<(PathBuf, Extracted)>],
+    shared: &mut [Vec<SharedItem>],
+) -> anyhow::Result<()> {
     let picked_options = Options {
         variants: Some(options.variants.unwrap_or(1)),
         ..options.clone()
     };
-    for (path, picks) in &plan.picked {
+    for (path, picks) in picked {
         let mut by_operation: BTreeMap<usize, Vec<tree::Pick>> = BTreeMap::new();
         for pick in picks {
             let ops: BTreeSet<usize> = pick
                 .reached_by
                 .iter()
-                .flat_map(|name| claimed(None, name))
+                .flat_map(|name| claimed_by(operations, None, name))
                 .collect();
             let Some(&owner) = ops.first() else {
                 continue;
@@ -1326,7 +1385,7 @@ pub fn extract_operations(
             for &o in ops.iter().skip(1) {
                 shared[o].push(SharedItem {
                     item: pick.name.clone(),
-                    file: relative(path),
+                    file: path.strip_prefix(root).unwrap_or(path).to_path_buf(),
                     owner,
                 });
             }
@@ -1341,20 +1400,7 @@ pub fn extract_operations(
             parts[o].push((path.clone(), part));
         }
     }
-    let mut out = Vec::new();
-    for ((operation, parts), shared) in operations.iter().zip(parts).zip(shared) {
-        let mut combined = combine_parts(root, parts);
-        let made = std::mem::take(&mut combined.examples);
-        let (kept, dropped) = check_examples(made, &[], operation.profile)?;
-        combined.unit_count = combined.unit_count.saturating_sub(emptied(&dropped, &kept));
-        combined.examples = kept;
-        combined.dropped.extend(dropped);
-        out.push(OperationPart {
-            extracted: combined,
-            shared,
-        });
-    }
-    Ok((out, plan.skipped))
+    Ok(())
 }
 
 /// Reads one version of a file for history mode: parse, select, facts and roles, and with
@@ -1844,22 +1890,7 @@ pub fn extract_history(
     let rules = &profile.file.history;
     if history::folder::follows_folders(repo, options)? {
         let seen_before = SeenItems::default();
-        let read = history::folder::read_folder(
-            repo,
-            options,
-            progress,
-            &profile.file.roots,
-            |file, choice, pieces| {
-                let context = options.context_for_writer;
-                let methods = choice.picks.iter().any(|p| p.self_ty.is_some());
-                match pieces {
-                    Some(pieces) if !context && !methods => {
-                        summarize_pieced(file, profile, choice, pieces, &seen_before)
-                    }
-                    _ => summarize_chosen(file, profile, context, choice),
-                }
-            },
-        )?;
+        let read = read_folder_of(repo, profile, options, progress, &seen_before)?;
         let shown = options.paths.join(", ");
         let pairs = read
             .commits
@@ -1878,6 +1909,33 @@ pub fn extract_history(
     history_of(pairs, profile, options, writer)
 }
 
+/// A folder's history read with `profile`'s selection (see [`history::folder::read_folder`]):
+/// each file version from its pieces where it can be, else parsed whole.
+fn read_folder_of(
+    repo: &Repo,
+    profile: &Profile,
+    options: &HistoryOptions,
+    progress: &tree::ProgressHook,
+    seen_before: &SeenItems,
+) -> anyhow::Result<history::folder::FolderVersions> {
+    history::folder::read_folder(
+        repo,
+        options,
+        progress,
+        &profile.file.roots,
+        |file, choice, pieces| {
+            let context = options.context_for_writer;
+            let methods = choice.picks.iter().any(|p| p.self_ty.is_some());
+            match pieces {
+                Some(pieces) if !context && !methods => {
+                    summarize_pieced(file, profile, choice, pieces, seen_before)
+                }
+                _ => summarize_chosen(file, profile, context, choice),
+            }
+        },
+    )
+}
+
 /// The examples of each commit's pair (or why it has none), in order, and the versions they
 /// are sliced from; then the check.
 fn history_of<'v>(
@@ -1887,48 +1945,223 @@ fn history_of<'v>(
     writer: &dyn Writer,
 ) -> anyhow::Result<History> {
     let mut history = History::default();
-    // The versions the examples are sliced from, by (path, commit).
-    let mut used: BTreeMap<(String, String), &'v Version> = BTreeMap::new();
-    // The row of each example's commit, by the example's position.
-    let mut row_of: Vec<usize> = Vec::new();
+    let mut collected = Collected::default();
     for (row, pair) in pairs {
         let made = match &pair {
             Ok(pair) => history_examples_of(&row.short, pair, profile, options, writer)?,
             Err(why) => Err(why.clone()),
         };
-        let outcome = match made {
-            Ok(made) if made.is_empty() => Err(history::Dropped::Repeats),
-            Ok(made) => {
-                let pair = pair.as_ref().ok();
-                for slice in made.iter().flat_map(|e| e.slices.iter().chain(&e.before)) {
-                    let commit = slice.commit.clone().unwrap_or_default();
-                    if let Some(version) = pair.and_then(|p| p.version_at(&slice.path, &commit)) {
-                        let path = slice.path.to_string_lossy().into_owned();
-                        used.insert((path, commit), version);
-                    }
-                }
-                row_of.extend(std::iter::repeat_n(history.rows.len(), made.len()));
-                history.examples.extend(made);
-                Ok(history.examples.len())
+        let outcome = match (made, &pair) {
+            (Ok(made), _) if made.is_empty() => Err(history::Dropped::Repeats),
+            (Ok(made), Ok(pair)) => {
+                let count = made.len();
+                collected.add(pair, made, history.rows.len());
+                Ok(count)
             }
-            Err(why) => Err(why),
+            (Ok(_), Err(why)) => Err(why.clone()),
+            (Err(why), _) => Err(why),
         };
         history.rows.push(CommitRow { outcome, ..row });
     }
-    // The rows count examples per commit, not running totals.
-    let mut before = 0;
-    for row in &mut history.rows {
-        if let Ok(total) = &mut row.outcome {
-            let count = *total - before;
-            before = *total;
-            *total = count;
-        }
-    }
-    for (key, version) in &used {
-        history.sources.insert(key.clone(), version.source.clone());
-    }
-    check_history(&mut history, &used, profile, &row_of)?;
+    let checked = collected.checked(&mut history.rows, profile)?;
+    history.examples = checked.examples;
+    history.sources = checked.sources;
+    history.dropped = checked.dropped;
     Ok(history)
+}
+
+/// A history's examples as they are made, commit by commit: the versions they are sliced from
+/// and the row of each one's commit, for the check.
+#[derive(Default)]
+struct Collected<'v> {
+    examples: Vec<Example>,
+    /// The versions the examples are sliced from, by (path, commit).
+    used: BTreeMap<(String, String), &'v Version>,
+    /// The row of each example's commit, by the example's position.
+    row_of: Vec<usize>,
+}
+
+/// A history's examples once checked, the versions they are sliced from, and those left out.
+#[derive(Debug, Default)]
+pub struct CheckedHistory {
+    pub examples: Vec<Example>,
+    pub sources: BTreeMap<(String, String), SourceFile>,
+    pub dropped: Vec<Dropped>,
+}
+
+impl<'v> Collected<'v> {
+    /// `made`, the examples of `pair`, whose commit is row `row`.
+    fn add(&mut self, pair: &history::Pair<'v>, made: Vec<Example>, row: usize) {
+        for slice in made.iter().flat_map(|e| e.slices.iter().chain(&e.before)) {
+            let commit = slice.commit.clone().unwrap_or_default();
+            if let Some(version) = pair.version_at(&slice.path, &commit) {
+                let path = slice.path.to_string_lossy().into_owned();
+                self.used.insert((path, commit), version);
+            }
+        }
+        self.row_of.extend(std::iter::repeat_n(row, made.len()));
+        self.examples.extend(made);
+    }
+
+    /// The generator's own check of the examples, with `profile`'s: every example's code, and
+    /// the code its request quotes, rebuilt from the versions at the commits its slices name,
+    /// on item boundaries; the reasoning grounded. An example whose text fails is left out (its
+    /// commit's row in `rows` counts one example less, and a commit left with none is dropped
+    /// as failing its check); a fault of the code is a bug, and nothing is written.
+    fn checked(self, rows: &mut [CommitRow], profile: &Profile) -> anyhow::Result<CheckedHistory> {
+        let mut sources: BTreeMap<(String, String), SourceFile> = self
+            .used
+            .iter()
+            .map(|(key, version)| (key.clone(), version.source.clone()))
+            .collect();
+        let checked_sources: Vec<check::Source> = sources
+            .iter()
+            .map(|(key, file)| check::Source {
+                file,
+                items: self.used.get(key).map_or(&[], |v| v.boundaries.as_slice()),
+                commit: Some(key.1.as_str()),
+            })
+            .collect();
+        let (kept, dropped) = check_numbered(self.examples, &checked_sources, profile)?;
+        drop(checked_sources);
+        for &(number, _) in &dropped {
+            let row = &mut rows[self.row_of[number]];
+            if let Ok(count) = &mut row.outcome {
+                *count -= 1;
+                if *count == 0 {
+                    row.outcome = Err(history::Dropped::FailsCheck);
+                }
+            }
+        }
+        let examples: Vec<Example> = kept.into_iter().map(|(_, e)| e).collect();
+        let dropped: Vec<Dropped> = dropped.into_iter().map(|(_, d)| d).collect();
+        if !dropped.is_empty() {
+            // A version only a left-out example was sliced from is no source of the data.
+            let sliced: BTreeSet<(String, String)> = examples
+                .iter()
+                .flat_map(|e| e.slices.iter().chain(&e.before))
+                .map(|s| {
+                    let path = s.path.to_string_lossy().into_owned();
+                    (path, s.commit.clone().unwrap_or_default())
+                })
+                .collect();
+            sources.retain(|key, _| sliced.contains(key));
+        }
+        Ok(CheckedHistory {
+            examples,
+            sources,
+            dropped,
+        })
+    }
+}
+
+/// One operation of a history over every route: its profile, and the names of its root
+/// handlers (the items of a commit that these reach are its).
+pub struct HistoryOperation<'p> {
+    pub profile: &'p Profile,
+    pub handlers: Vec<String>,
+}
+
+/// What a history over every route made of one operation: its examples, checked with its
+/// profile, the versions they are sliced from, those left out, and the items of its commits
+/// an earlier operation's dataset holds.
+#[derive(Debug, Default)]
+pub struct OperationHistory {
+    pub checked: CheckedHistory,
+    pub shared: Vec<SharedItem>,
+}
+
+/// History mode for every operation at once, over one reading of the folders' history: the
+/// folders are read with `union` (a profile whose roots are every operation's), each commit's
+/// items paired once, and each changed or added item goes to the first operation (in the order
+/// given) one of whose handlers reaches it; the later ones count it as shared. Each operation's
+/// part of a commit is written with its own profile and writer (`writers`, one per operation,
+/// each one value for the whole history) and checked with its profile. The rows count every
+/// operation's examples of a commit.
+pub fn extract_history_operations(
+    repo: &Repo,
+    union: &Profile,
+    operations: &[HistoryOperation],
+    options: &HistoryOptions,
+    progress: &tree::ProgressHook,
+    writers: &[&dyn Writer],
+) -> anyhow::Result<(Vec<CommitRow>, Vec<OperationHistory>)> {
+    if !history::folder::follows_folders(repo, options)? {
+        anyhow::bail!(
+            "a history over every route follows folders: none of {} is a folder at {}",
+            options.paths.join(", "),
+            options.until
+        );
+    }
+    let seen_before = SeenItems::default();
+    let read = read_folder_of(repo, union, options, progress, &seen_before)?;
+    let shown = options.paths.join(", ");
+    let rules = &union.file.history;
+    // The operations whose handlers reach an item, in order: the first holds it.
+    let operations_of = |placed: &history::Placed| -> Vec<usize> {
+        (0..operations.len())
+            .filter(|&o| {
+                let handlers = &operations[o].handlers;
+                placed.item.reached_by.iter().any(|r| handlers.contains(r))
+            })
+            .collect()
+    };
+    let mut rows: Vec<CommitRow> = Vec::new();
+    let mut collected: Vec<Collected> = operations.iter().map(|_| Collected::default()).collect();
+    let mut shared: Vec<BTreeSet<(String, PathBuf, usize)>> =
+        operations.iter().map(|_| BTreeSet::new()).collect();
+    for commit in &read.commits {
+        let (row, pair) = history::folder::pair_commit(commit, &read, rules, &shown);
+        let pair = match pair {
+            Ok(pair) => pair,
+            Err(why) => {
+                rows.push(CommitRow {
+                    outcome: Err(why),
+                    ..row
+                });
+                continue;
+            }
+        };
+        let mut owners: BTreeSet<usize> = BTreeSet::new();
+        for placed in pair.items() {
+            let ops = operations_of(placed);
+            let Some(&owner) = ops.first() else { continue };
+            owners.insert(owner);
+            for &o in &ops[1..] {
+                let file = placed.version.source.path.clone();
+                shared[o].insert((placed.item.name.clone(), file, owner));
+            }
+        }
+        let number = rows.len();
+        let mut count = 0;
+        for &o in &owners {
+            let Some(part) = pair.part(|p| operations_of(p).first() == Some(&o)) else {
+                continue;
+            };
+            let profile = operations[o].profile;
+            if let Ok(made) = history_examples_of(&row.short, &part, profile, options, writers[o])?
+            {
+                count += made.len();
+                collected[o].add(&part, made, number);
+            }
+        }
+        let outcome = match (owners.is_empty(), count) {
+            (true, _) => Err(history::Dropped::NoOperation),
+            (false, 0) => Err(history::Dropped::Repeats),
+            (false, count) => Ok(count),
+        };
+        rows.push(CommitRow { outcome, ..row });
+    }
+    let mut out = Vec::new();
+    for ((operation, collected), shared) in operations.iter().zip(collected).zip(shared) {
+        let checked = collected.checked(&mut rows, operation.profile)?;
+        let shared = shared
+            .into_iter()
+            .map(|(item, file, owner)| SharedItem { item, file, owner })
+            .collect();
+        out.push(OperationHistory { checked, shared });
+    }
+    Ok((rows, out))
 }
 
 /// One commit's examples (`short` its short id): a change example for the items it changed,
@@ -2095,57 +2328,6 @@ fn history_context(items: &[&VersionItem], code: &str) -> Vec<ContextItem> {
     let rank = |kind: &str| ["type", "callee", "impl"].iter().position(|k| *k == kind);
     all.sort_by_key(|piece| rank(piece.kind));
     within_budget(all, code)
-}
-
-/// The generator's own check of a history run: every example's code, and the code its request
-/// quotes, rebuilt from the versions at the commits its slices name, on item boundaries; the
-/// reasoning grounded. An example whose text fails is left out (its commit's row counts one
-/// example less, and a commit left with none is dropped as failing its check); a fault of the
-/// code is a bug, and nothing is written.
-fn check_history(
-    history: &mut History,
-    used: &BTreeMap<(String, String), &Version>,
-    profile: &Profile,
-    row_of: &[usize],
-) -> anyhow::Result<()> {
-    let sources: Vec<check::Source> = history
-        .sources
-        .iter()
-        .map(|(key, file)| check::Source {
-            file,
-            items: used.get(key).map_or(&[], |v| v.boundaries.as_slice()),
-            commit: Some(key.1.as_str()),
-        })
-        .collect();
-    let examples = std::mem::take(&mut history.examples);
-    let (kept, dropped) = check_numbered(examples, &sources, profile)?;
-    drop(sources);
-    for &(number, _) in &dropped {
-        let row = &mut history.rows[row_of[number]];
-        if let Ok(count) = &mut row.outcome {
-            *count -= 1;
-            if *count == 0 {
-                row.outcome = Err(history::Dropped::FailsCheck);
-            }
-        }
-    }
-    history.examples = kept.into_iter().map(|(_, e)| e).collect();
-    history.dropped = dropped.into_iter().map(|(_, d)| d).collect();
-    if history.dropped.is_empty() {
-        return Ok(());
-    }
-    // A version only a left-out example was sliced from is no source of the data.
-    let sliced: std::collections::BTreeSet<(String, String)> = history
-        .examples
-        .iter()
-        .flat_map(|e| e.slices.iter().chain(&e.before))
-        .map(|s| {
-            let path = s.path.to_string_lossy().into_owned();
-            (path, s.commit.clone().unwrap_or_default())
-        })
-        .collect();
-    history.sources.retain(|key, _| sliced.contains(key));
-    Ok(())
 }
 
 #[cfg(test)]

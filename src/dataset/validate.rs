@@ -682,8 +682,39 @@ struct ManifestWritten {
 
 #[derive(Debug, Clone, serde::Deserialize)]
 struct HistoryManifest {
+    #[serde(default)]
+    output: Option<ManifestWritten>,
     valid: Option<ManifestWritten>,
     examples: Vec<ManifestExample>,
+}
+
+/// An `--all-routes` folder's manifest: one dataset's manifest per operation.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct FolderManifest {
+    operations: Vec<FolderOperation>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct FolderOperation {
+    dataset: HistoryManifest,
+}
+
+/// The manifest of the file whose sha256 is `file_sha256`: a dataset's own, or in an
+/// `--all-routes` folder's manifest the operation whose train or validation file it is.
+fn manifest_of(manifest_text: &str, file_sha256: &str) -> Result<HistoryManifest, String> {
+    let not_ours = |e: serde_json::Error| format!("not a manifest of svix-distill: {e}");
+    let value: serde_json::Value = serde_json::from_str(manifest_text).map_err(not_ours)?;
+    if value.get("operations").is_none() {
+        return serde_json::from_value(value).map_err(not_ours);
+    }
+    let folder: FolderManifest = serde_json::from_value(value).map_err(not_ours)?;
+    let is_it = |w: &Option<ManifestWritten>| w.as_ref().is_some_and(|w| w.sha256 == file_sha256);
+    folder
+        .operations
+        .into_iter()
+        .map(|o| o.dataset)
+        .find(|d| is_it(&d.output) || is_it(&d.valid))
+        .ok_or_else(|| "no operation of this --all-routes manifest wrote this file".to_owned())
 }
 
 /// Reads a file at a commit for `validate --repo`: (path, commit) to the file, or why not.
@@ -708,8 +739,7 @@ pub fn repo_faults(
     mechanisms: &[Mechanism],
     read: &mut ReadAtCommit,
 ) -> Result<Vec<Fault>, String> {
-    let manifest: HistoryManifest = serde_json::from_str(manifest_text)
-        .map_err(|e| format!("not a manifest of svix-distill: {e}"))?;
+    let manifest = manifest_of(manifest_text, file_sha256)?;
     let side = match &manifest.valid {
         Some(valid) if valid.sha256 == file_sha256 => "valid",
         _ => "train",

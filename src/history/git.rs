@@ -162,6 +162,61 @@ impl Repo {
         Ok(())
     }
 
+    /// Writes the files of `commit`'s tree that `keep` wants (by their path from the root, with
+    /// `/`) under `dest`, at the same paths: a revision's crates, read as a work tree is, by
+    /// code that reads files from disk (the route table). Folders `skip_folder` names are not
+    /// entered. Returns how many files it wrote.
+    pub fn copy_out(
+        &self,
+        commit: ObjectId,
+        dest: &Path,
+        skip_folder: &impl Fn(&str) -> bool,
+        keep: &impl Fn(&str) -> bool,
+    ) -> anyhow::Result<usize> {
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree_id().map(|t| t.detach()))
+            .with_context(|| format!("cannot read the tree of commit {}", short(&commit)))?;
+        self.copy_tree(tree, "", dest, skip_folder, keep)
+            .with_context(|| format!("cannot copy out commit {}", short(&commit)))
+    }
+
+    fn copy_tree(
+        &self,
+        tree: ObjectId,
+        prefix: &str,
+        dest: &Path,
+        skip_folder: &impl Fn(&str) -> bool,
+        keep: &impl Fn(&str) -> bool,
+    ) -> anyhow::Result<usize> {
+        let tree = self.repo.find_tree(tree)?;
+        let decoded = tree.decode()?;
+        let mut written = 0;
+        for entry in &decoded.entries {
+            let name = entry.filename.to_string();
+            let path = format!("{prefix}{name}");
+            if entry.mode.is_tree() {
+                if !skip_folder(&name) {
+                    let sub = format!("{path}/");
+                    written +=
+                        self.copy_tree(entry.oid.to_owned(), &sub, dest, skip_folder, keep)?;
+                }
+            } else if entry.mode.is_blob() && keep(&path) {
+                let data = self.repo.find_object(entry.oid)?.detach().data;
+                let target = dest.join(&path);
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                std::fs::write(&target, data)
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
     /// A revision (`HEAD`, a branch, a tag, a full or short commit id) to its commit.
     pub fn resolve(&self, rev: &str) -> anyhow::Result<ObjectId> {
         let id = self

@@ -188,6 +188,9 @@ pub enum Dropped {
     Moved,
     /// Every example it gave fails its own check and was left out.
     FailsCheck,
+    /// A run over every route: no root handler that reaches its items is a handler of a route
+    /// at the newest revision read (a handler since renamed or removed).
+    NoOperation,
 }
 
 impl Dropped {
@@ -207,6 +210,7 @@ impl Dropped {
             Dropped::RemovesFolder => "removes the folder",
             Dropped::Moved => "moved",
             Dropped::FailsCheck => "fails its check",
+            Dropped::NoOperation => "no operation",
         }
     }
 }
@@ -227,6 +231,7 @@ impl fmt::Display for Dropped {
             Dropped::RemovesFolder => f.write_str("removes the folder"),
             Dropped::Moved => f.write_str("moves items to other files unchanged"),
             Dropped::FailsCheck => f.write_str("its examples fail their check"),
+            Dropped::NoOperation => f.write_str("its items' handlers serve no route today"),
         }
     }
 }
@@ -810,28 +815,31 @@ impl<'v> Pair<'v> {
     }
 
     /// The part of the pair one operation is about: the items it changed and added that
-    /// `handler` reaches, their code before joined again; None when it reaches none. A run
-    /// over every route writes one example per operation of a commit from these.
+    /// `handler` reaches, their code before joined again; None when it reaches none.
     pub fn for_operation(&self, handler: &str) -> Option<Pair<'v>> {
-        let reaches = |p: &Placed| p.item.reached_by.iter().any(|r| r == handler);
+        self.part(|p| p.item.reached_by.iter().any(|r| r == handler))
+    }
+
+    /// The part of the pair whose items `keep` holds: those it changed (with their code before,
+    /// joined again) and added; None when it holds none. A run over every route writes each
+    /// operation's examples of a commit from the part that operation holds.
+    pub fn part(&self, keep: impl Fn(&Placed<'v>) -> bool) -> Option<Pair<'v>> {
         let changed = self.changed.as_ref().and_then(|c| {
-            let keep: Vec<usize> = (0..c.items.len())
-                .filter(|&i| reaches(&c.items[i]))
-                .collect();
-            (!keep.is_empty()).then(|| {
-                let before: Vec<Placed<'v>> = keep.iter().map(|&i| c.before[i]).collect();
+            let kept: Vec<usize> = (0..c.items.len()).filter(|&i| keep(&c.items[i])).collect();
+            (!kept.is_empty()).then(|| {
+                let before: Vec<Placed<'v>> = kept.iter().map(|&i| c.before[i]).collect();
                 let before_slices: Vec<Slice> =
-                    keep.iter().map(|&i| c.before_slices[i].clone()).collect();
+                    kept.iter().map(|&i| c.before_slices[i].clone()).collect();
                 Changed {
-                    items: keep.iter().map(|&i| c.items[i]).collect(),
+                    items: kept.iter().map(|&i| c.items[i]).collect(),
                     before_code: joined(before.iter().map(|b| b.version).zip(&before_slices)),
                     before,
                     before_slices,
-                    changes: keep.iter().map(|&i| c.changes[i].clone()).collect(),
+                    changes: kept.iter().map(|&i| c.changes[i].clone()).collect(),
                 }
             })
         });
-        let added: Vec<Placed<'v>> = self.added.iter().filter(|p| reaches(p)).copied().collect();
+        let added: Vec<Placed<'v>> = self.added.iter().filter(|p| keep(p)).copied().collect();
         (changed.is_some() || !added.is_empty()).then(|| Pair {
             text: self.text.clone(),
             commit: self.commit.clone(),
@@ -839,6 +847,14 @@ impl<'v> Pair<'v> {
             changed,
             added,
         })
+    }
+
+    /// Every item the commit changed or added, as it stands after it.
+    pub fn items(&self) -> impl Iterator<Item = &Placed<'v>> {
+        self.changed
+            .iter()
+            .flat_map(|c| &c.items)
+            .chain(&self.added)
     }
 }
 

@@ -1,0 +1,251 @@
+//! History over every route, on a repository the test builds itself: a widget module whose two
+//! handlers (create, update) share a name check. A commit that changes the check is in the
+//! first operation's dataset only (route order) and counted as shared in the other's; a commit
+//! that changes one handler is in that handler's operation's dataset only. Every example's code
+//! is exact against its commits (`validate --repo` on the folder).
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::git::TestRepo;
+
+const CARGO: &str = "server/svix-server/Cargo.toml";
+const LIB: &str = "server/svix-server/src/lib.rs";
+const V1: &str = "server/svix-server/src/v1/mod.rs";
+const ENDPOINTS: &str = "server/svix-server/src/v1/endpoints/mod.rs";
+const WIDGET: &str = "server/svix-server/src/v1/endpoints/widget.rs";
+
+const CHECK: &str = r#"/// A widget's name must say something.
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(HttpError::bad_request(None, None).into());
+    }
+    Ok(())
+}
+"#;
+
+const CREATE: &str = r#"/// Create a widget.
+async fn create_widget(
+    State(AppState { ref db, .. }): State<AppState>,
+    ValidatedJson(data): ValidatedJson<WidgetIn>,
+) -> Result<JsonStatus<201, WidgetOut>> {
+    check_name(&data.name)?;
+    let widget = widget::ActiveModel::new(data.name).insert(db).await?;
+    Ok(JsonStatus(widget.into()))
+}
+"#;
+
+const UPDATE: &str = r#"/// Update a widget.
+async fn update_widget(
+    State(AppState { ref db, .. }): State<AppState>,
+    Path(widget_id): Path<String>,
+    ValidatedJson(data): ValidatedJson<WidgetIn>,
+) -> Result<Json<WidgetOut>> {
+    check_name(&data.name)?;
+    let mut widget: widget::ActiveModel = find_widget(db, &widget_id).await?.into();
+    widget.name = Set(data.name);
+    let widget = widget.update(db).await?;
+    Ok(Json(widget.into()))
+}
+"#;
+
+const ROUTER: &str = r#"pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/widget", post(create_widget))
+        .api_route("/widget/{widget_id}", put(update_widget))
+}
+"#;
+
+fn widget_file(check: &str, update: &str) -> String {
+    [
+        "use axum::extract::{Path, State};\n\nuse crate::AppState;\n",
+        check,
+        CREATE,
+        update,
+        ROUTER,
+    ]
+    .join("\n")
+}
+
+/// `text` with `from` (which must stand exactly once) replaced by `to`.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?} must stand once");
+    text.replacen(from, to, 1)
+}
+
+struct Built {
+    repo: TestRepo,
+    helper: String,
+    handler: String,
+}
+
+fn build(dir: &Path) -> Built {
+    let mut repo = TestRepo::init(dir);
+    repo.commit(
+        "Add the widget endpoints (#1)",
+        &[
+            (CARGO, Some("[package]\nname = \"svix-server\"\n")),
+            (LIB, Some("pub mod v1;\n\npub struct AppState;\n")),
+            (V1, Some("pub mod endpoints;\n")),
+            (ENDPOINTS, Some("pub mod widget;\n")),
+            (WIDGET, Some(&widget_file(CHECK, UPDATE))),
+        ],
+    );
+    let check = edit(
+        CHECK,
+        "    if name.is_empty() {",
+        "    if name.trim().is_empty() || name.len() > 256 {",
+    );
+    let helper = repo.commit(
+        "Reject blank and overlong widget names",
+        &[(WIDGET, Some(&widget_file(&check, UPDATE)))],
+    );
+    let update = edit(
+        UPDATE,
+        "    widget.name = Set(data.name);\n",
+        "    if data.name != widget.name.clone().unwrap() {\n        widget.name = Set(data.name);\n    }\n",
+    );
+    let handler = repo.commit(
+        "Leave an unchanged widget name alone on update",
+        &[(WIDGET, Some(&widget_file(&check, &update)))],
+    );
+    Built {
+        repo,
+        helper,
+        handler,
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_svix-distill"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(output: Output) -> Output {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The commits each operation's examples come from, in the manifest's (route) order, and the
+/// items each counts as shared, with the operation that holds them.
+fn commits_and_shared(manifest: &serde_json::Value) -> Vec<(Vec<String>, Vec<String>)> {
+    manifest["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| {
+            let commits = op["dataset"]["examples"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["commit"].as_str().unwrap().to_owned())
+                .collect();
+            let shared = op["shared"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| format!("{} in {}", s["item"].as_str().unwrap(), s["in"]))
+                .collect();
+            (commits, shared)
+        })
+        .collect()
+}
+
+#[test]
+fn a_shared_helper_is_in_the_first_operations_dataset_and_shared_in_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = build(&dir.path().join("work"));
+    let repo = built.repo.path().to_str().unwrap().to_owned();
+    let out = dir.path().join("h");
+    let written = ok(run(&[
+        "history",
+        &repo,
+        "--all-routes",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let stderr = String::from_utf8(written.stderr).unwrap();
+    assert!(
+        stderr.contains("following server/svix-server/src/v1/endpoints"),
+        "{stderr}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let names: Vec<&str> = manifest["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let found = commits_and_shared(&manifest);
+    // The helper's change: in the first operation's dataset only; the handler's: in its own.
+    assert_eq!(found[0].0, [built.helper.as_str()]);
+    assert_eq!(found[1].0, [built.handler.as_str()]);
+    assert!(found[0].1.is_empty(), "{:?}", found[0].1);
+    assert_eq!(found[1].1, [format!("check_name in \"{}\"", names[0])]);
+    // Each operation's dataset is written with its own profile, derived from its route.
+    for (op, name) in manifest["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&names)
+    {
+        assert_eq!(op["dataset"]["profile"], *name);
+        let text = std::fs::read_to_string(out.join(format!("{name}.jsonl"))).unwrap();
+        assert_eq!(text.lines().count(), 1, "{name}: {text}");
+    }
+    assert!(
+        std::fs::read_to_string(out.join("README.md"))
+            .unwrap()
+            .contains(names[1])
+    );
+    // Every slice is exact against its own commit.
+    let report = ok(run(&[
+        "validate",
+        out.to_str().unwrap(),
+        "--repo",
+        &repo,
+        "--manifest",
+        out.join("manifest.json").to_str().unwrap(),
+    ]));
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert_eq!(report.matches("no faults").count(), 2, "{report}");
+}
+
+/// `history --route` follows one operation with the profile generation's `--route` gives it:
+/// the update route's history holds the helper's change and the handler's, both its own.
+#[test]
+fn one_route_follows_its_own_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = build(&dir.path().join("work"));
+    let repo = built.repo.path().to_str().unwrap().to_owned();
+    let manifest = dir.path().join("m.json");
+    ok(run(&[
+        "history",
+        &repo,
+        "--route",
+        "PUT /widget/{widget_id}",
+        "-o",
+        dir.path().join("u.jsonl").to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let commits: Vec<&str> = manifest["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(commits, [built.helper.as_str(), built.handler.as_str()]);
+}
