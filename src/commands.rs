@@ -744,7 +744,7 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         .filter(|path| source::is_stdio(path) || !path.is_dir());
     // With `-` and --manifest: what stdin held, as the manifest names a source.
     let mut stdin = None;
-    let mut run = |options: &Options| match &named_file {
+    let run = |options: &Options| match &named_file {
         Some(input) => {
             let (profile, result) = run_on_named_file(
                 cli,
@@ -758,20 +758,8 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
         }
         None => run_on_found_input(cli, options, &destinations, &mut protected),
     };
-    let (profile, input, result) = match &plan {
-        None => run(&options)?,
-        Some(plan) => {
-            let driven = rounds::drive(plan, |session| {
-                run(&Options {
-                    writer: model::writers(session),
-                    ..options.clone()
-                })
-            })?;
-            match driven {
-                Driven::Done(done) => done,
-                Driven::Exported { path, calls } => return exported(&path, calls),
-            }
-        }
+    let Some((profile, input, result)) = with_model_rounds(plan.as_ref(), &options, run)? else {
+        return Ok(());
     };
     let extracted = allowing_empty(cli.allow_empty, result)?;
     for skipped in &extracted.skipped {
@@ -828,6 +816,28 @@ pub(crate) fn generate(cli: &GenerateArgs) -> anyhow::Result<()> {
     }
     put_out(&outputs, cli.write.check)?;
     unparsed.map_or(Ok(()), Err)
+}
+
+/// A generating run, `run` with the templates, or with the model writer in as many passes as
+/// the plan's rounds take; None when the run stopped to export its model calls (said).
+fn with_model_rounds<T>(
+    plan: Option<&rounds::Plan>,
+    options: &Options,
+    mut run: impl FnMut(&Options) -> anyhow::Result<T>,
+) -> anyhow::Result<Option<T>> {
+    let Some(plan) = plan else {
+        return run(options).map(Some);
+    };
+    let driven = rounds::drive(plan, |session| {
+        run(&Options {
+            writer: model::writers(session),
+            ..options.clone()
+        })
+    })?;
+    match driven {
+        Driven::Done(done) => Ok(Some(done)),
+        Driven::Exported { path, calls } => exported(&path, calls).map(|()| None),
+    }
 }
 
 /// A run that stopped to have its model calls answered through a Batch API file.
@@ -2187,20 +2197,8 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             options,
         )
     };
-    let (parts, skipped) = match &plan {
-        None => run(&options)?,
-        Some(plan) => {
-            let driven = rounds::drive(plan, |session| {
-                run(&Options {
-                    writer: model::writers(session),
-                    ..options.clone()
-                })
-            })?;
-            match driven {
-                Driven::Done(done) => done,
-                Driven::Exported { path, calls } => return exported(&path, calls),
-            }
-        }
+    let Some((parts, skipped)) = with_model_rounds(plan.as_ref(), &options, run)? else {
+        return Ok(());
     };
     for skipped in &skipped {
         output::error(&anyhow::anyhow!("{skipped}"));
