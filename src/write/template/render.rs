@@ -3507,6 +3507,25 @@ mod tests {
     use super::*;
     use crate::extract::text::stable_hash;
 
+    /// Regression: "Follow-up from the last review of the {resource} endpoints" claimed a
+    /// review nothing in the source shows (and read "endpoint endpoints"). No request framing
+    /// may claim earlier context.
+    #[test]
+    fn no_request_framing_claims_earlier_context() {
+        let requests = TEMPLATE_FILES[0].1.to_lowercase();
+        for phrase in [
+            "follow-up",
+            "last review",
+            "review comment",
+            "review note",
+            "as discussed",
+            "as agreed",
+            "{resource} endpoints",
+        ] {
+            assert!(!requests.contains(phrase), "{phrase:?} in templates/requests.txt");
+        }
+    }
+
     #[test]
     fn a_filled_in_word_gets_the_article_its_sound_needs() {
         let vars = |value: &str| vec![("ty", value.to_owned())];
