@@ -3526,6 +3526,28 @@ mod tests {
         }
     }
 
+    /// Regression: a validating body extractor was said to mean "the handler never sees an
+    /// invalid payload" for a body type whose `Validate` derive has no rules; and a permission
+    /// extractor was said to be passed "first" when it came last. The extractor's sentences
+    /// say what it runs, never that the value is valid, and no order.
+    #[test]
+    fn extractor_sentences_claim_neither_validity_nor_order() {
+        let section = |file: usize, name: &str| -> String {
+            let text = TEMPLATE_FILES[file].1;
+            let start = text.find(&format!("[{name}]\n")).expect(name);
+            let rest = &text[start + name.len() + 3..];
+            rest[..rest.find("\n[").unwrap_or(rest.len())].to_owned()
+        };
+        let reasoning = section(1, "extractor.body").to_lowercase();
+        for phrase in ["invalid", "known to be valid", "passed its rules", "already validated"] {
+            assert!(!reasoning.contains(phrase), "{phrase:?} in extractor.body");
+        }
+        let permission = section(0, "detail.permission");
+        for word in [" first", " last", " before", " after"] {
+            assert!(!permission.contains(word), "{word:?} in detail.permission");
+        }
+    }
+
     #[test]
     fn a_filled_in_word_gets_the_article_its_sound_needs() {
         let vars = |value: &str| vec![("ty", value.to_owned())];
