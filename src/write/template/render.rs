@@ -1890,7 +1890,7 @@ fn derive_mechanisms(derives: &[String], field_rules: bool) -> Vec<String> {
         });
     }
     if has("JsonSchema") {
-        out.push("schemars for the OpenAPI schema".to_owned());
+        out.push("schemars for its JSON Schema".to_owned());
     }
     out
 }
@@ -2497,6 +2497,7 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
     let mut paragraphs = vec![purpose(unit, salt)];
     let mut fired_ids = Vec::new();
     // Sentences about a struct's trivial helpers share one paragraph, one sentence per use.
+    let mut said: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut helper_sentences = Vec::new();
     let mut helpers: Vec<(Section, Vec<String>)> = Vec::new();
     for planned in &insights.1 {
@@ -2536,6 +2537,9 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
         }
         fired_ids.extend(fired.iter().map(|f| f.rule.id.clone()));
         sentences.extend(rule_sentences);
+        // No sentence twice in one reasoning (two constructors building the same field gave
+        // "The value is built field by field: `status`." twice).
+        sentences.retain(|s| said.insert(s.clone()));
         if planned.is_helper_fn {
             helper_sentences.extend(sentences);
             continue;
