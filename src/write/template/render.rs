@@ -3526,7 +3526,10 @@ mod tests {
             "as agreed",
             "{resource} endpoints",
         ] {
-            assert!(!requests.contains(phrase), "{phrase:?} in templates/requests.txt");
+            assert!(
+                !requests.contains(phrase),
+                "{phrase:?} in templates/requests.txt"
+            );
         }
     }
 
@@ -3543,7 +3546,12 @@ mod tests {
             rest[..rest.find("\n[").unwrap_or(rest.len())].to_owned()
         };
         let reasoning = section(1, "extractor.body").to_lowercase();
-        for phrase in ["invalid", "known to be valid", "passed its rules", "already validated"] {
+        for phrase in [
+            "invalid",
+            "known to be valid",
+            "passed its rules",
+            "already validated",
+        ] {
             assert!(!reasoning.contains(phrase), "{phrase:?} in extractor.body");
         }
         let permission = section(0, "detail.permission");

@@ -270,7 +270,9 @@ fn count_word(n: usize) -> String {
     const WORDS: [&str; 9] = [
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
     ];
-    WORDS.get(n).map_or_else(|| n.to_string(), |w| (*w).to_owned())
+    WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| (*w).to_owned())
 }
 
 fn position(facts: &[Fact], pred: impl Fn(&Fact) -> bool) -> Option<usize> {
@@ -1095,7 +1097,14 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "overwrites_and_keeps_the_row",
-        gives: &["target", "field", "value", "changes", "set_columns", "columns"],
+        gives: &[
+            "target",
+            "field",
+            "value",
+            "changes",
+            "set_columns",
+            "columns",
+        ],
         doc: "a column set to a fixed value and the row saved with update, where no row is \
               deleted (a function that also deletes keeps the row on one path only); every \
               column the function assigns through `Set` on that row is counted",
@@ -2481,7 +2490,11 @@ pub fn router() -> ApiRouter<AppState> {
         let extracted = pipeline::extract(&source, &profile, &options).unwrap();
         let mut seen = false;
         for example in &extracted.examples {
-            if !example.rules.iter().any(|r| r == "overwrite-rather-than-delete") {
+            if !example
+                .rules
+                .iter()
+                .any(|r| r == "overwrite-rather-than-delete")
+            {
                 continue;
             }
             seen = true;
