@@ -667,3 +667,19 @@ fn no_body_no_incoming_fields_and_no_inherited_method_said_to_be_this_files() {
         "a handler with a body is never asked to fill the model from it"
     );
 }
+
+/// Regression: a type reached only from a route kept out of OpenAPI (axum's own `route`) was
+/// said to derive `JsonSchema` "for the OpenAPI schema". The derive sentence says what schemars
+/// gives, its JSON Schema, and never claims the OpenAPI document.
+#[test]
+fn a_schema_derive_does_not_claim_the_openapi_document() {
+    let generated = legacy_examples();
+    let examples: Vec<&Example> = generated.examples.iter().collect();
+    assert!(
+        examples
+            .iter()
+            .any(|e| e.reasoning.contains("`JsonSchema`")),
+        "no example explains the JsonSchema derive"
+    );
+    says_none(&examples, &["schemars for the openapi schema"]);
+}

@@ -1890,7 +1890,7 @@ fn derive_mechanisms(derives: &[String], field_rules: bool) -> Vec<String> {
         });
     }
     if has("JsonSchema") {
-        out.push("schemars for the OpenAPI schema".to_owned());
+        out.push("schemars for its JSON Schema".to_owned());
     }
     out
 }
@@ -2497,6 +2497,7 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
     let mut paragraphs = vec![purpose(unit, salt)];
     let mut fired_ids = Vec::new();
     // Sentences about a struct's trivial helpers share one paragraph, one sentence per use.
+    let mut said: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut helper_sentences = Vec::new();
     let mut helpers: Vec<(Section, Vec<String>)> = Vec::new();
     for planned in &insights.1 {
@@ -2536,6 +2537,9 @@ pub fn render_reasoning(unit: &UnitView, salt: &Salt, insights: &Insights) -> Re
         }
         fired_ids.extend(fired.iter().map(|f| f.rule.id.clone()));
         sentences.extend(rule_sentences);
+        // No sentence twice in one reasoning (two constructors building the same field gave
+        // "The value is built field by field: `status`." twice).
+        sentences.retain(|s| said.insert(s.clone()));
         if planned.is_helper_fn {
             helper_sentences.extend(sentences);
             continue;
@@ -3506,6 +3510,55 @@ pub fn render_history_request(message: &str, before_code: Option<&str>, salt: &S
 mod tests {
     use super::*;
     use crate::extract::text::stable_hash;
+
+    /// Regression: "Follow-up from the last review of the {resource} endpoints" claimed a
+    /// review nothing in the source shows (and read "endpoint endpoints"). No request framing
+    /// may claim earlier context.
+    #[test]
+    fn no_request_framing_claims_earlier_context() {
+        let requests = TEMPLATE_FILES[0].1.to_lowercase();
+        for phrase in [
+            "follow-up",
+            "last review",
+            "review comment",
+            "review note",
+            "as discussed",
+            "as agreed",
+            "{resource} endpoints",
+        ] {
+            assert!(
+                !requests.contains(phrase),
+                "{phrase:?} in templates/requests.txt"
+            );
+        }
+    }
+
+    /// Regression: a validating body extractor was said to mean "the handler never sees an
+    /// invalid payload" for a body type whose `Validate` derive has no rules; and a permission
+    /// extractor was said to be passed "first" when it came last. The extractor's sentences
+    /// say what it runs, never that the value is valid, and no order.
+    #[test]
+    fn extractor_sentences_claim_neither_validity_nor_order() {
+        let section = |file: usize, name: &str| -> String {
+            let text = TEMPLATE_FILES[file].1;
+            let start = text.find(&format!("[{name}]\n")).expect(name);
+            let rest = &text[start + name.len() + 3..];
+            rest[..rest.find("\n[").unwrap_or(rest.len())].to_owned()
+        };
+        let reasoning = section(1, "extractor.body").to_lowercase();
+        for phrase in [
+            "invalid",
+            "known to be valid",
+            "passed its rules",
+            "already validated",
+        ] {
+            assert!(!reasoning.contains(phrase), "{phrase:?} in extractor.body");
+        }
+        let permission = section(0, "detail.permission");
+        for word in [" first", " last", " before", " after"] {
+            assert!(!permission.contains(word), "{word:?} in detail.permission");
+        }
+    }
 
     #[test]
     fn a_filled_in_word_gets_the_article_its_sound_needs() {

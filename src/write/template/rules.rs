@@ -265,6 +265,16 @@ fn ticked_list(items: &[String]) -> String {
     }
 }
 
+/// A small count in words, for "the two columns".
+fn count_word(n: usize) -> String {
+    const WORDS: [&str; 9] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+    ];
+    WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| (*w).to_owned())
+}
+
 fn position(facts: &[Fact], pred: impl Fn(&Fact) -> bool) -> Option<usize> {
     facts.iter().position(pred)
 }
@@ -1087,9 +1097,17 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "overwrites_and_keeps_the_row",
-        gives: &["target", "field", "value"],
+        gives: &[
+            "target",
+            "field",
+            "value",
+            "changes",
+            "set_columns",
+            "columns",
+        ],
         doc: "a column set to a fixed value and the row saved with update, where no row is \
-              deleted (a function that also deletes keeps the row on one path only)",
+              deleted (a function that also deletes keeps the row on one path only); every \
+              column the function assigns through `Set` on that row is counted",
         read: |s| {
             let (target, field, value) = s.facts.iter().find_map(|f| match f {
                 Fact::SetsValue {
@@ -1104,7 +1122,58 @@ pub const SIGNALS: &[Signal] = &[
                 && s.facts
                     .iter()
                     .any(|f| matches!(f, Fact::Update { receiver } if *receiver == target)))
-            .then(|| vec![("target", target), ("field", field), ("value", value)])
+            .then(|| {
+                // Every column assigned through `Set` on the row, in order, each once.
+                let mut set: Vec<String> = Vec::new();
+                for f in s.facts {
+                    if let Fact::SetFields { target: t, fields } = f
+                        && *t == target
+                    {
+                        for name in fields {
+                            if !set.contains(name) {
+                                set.push(name.clone());
+                            }
+                        }
+                    }
+                }
+                if !set.contains(&field) {
+                    set.insert(0, field.clone());
+                }
+                let changes: Vec<String> = set
+                    .iter()
+                    .map(|name| {
+                        let fixed = s.facts.iter().find_map(|f| match f {
+                            Fact::SetsValue {
+                                target: t,
+                                field: c,
+                                value,
+                            } if *t == target && c == name => Some(value.clone()),
+                            _ => None,
+                        });
+                        match fixed {
+                            Some(v) => format!("`{name}` becomes `{v}`"),
+                            None => format!("`{name}` is assigned anew"),
+                        }
+                    })
+                    .collect();
+                let changes = match changes.as_slice() {
+                    [one] => one.clone(),
+                    [init @ .., last] => format!("{} and {last}", init.join(", ")),
+                    [] => String::new(),
+                };
+                let columns = match set.len() {
+                    1 => "the one column".to_owned(),
+                    n => format!("the {} columns", count_word(n)),
+                };
+                vec![
+                    ("target", target),
+                    ("field", field),
+                    ("value", value),
+                    ("changes", changes),
+                    ("set_columns", ticked_list(&set)),
+                    ("columns", columns),
+                ]
+            })
         },
     },
     Signal {
@@ -2399,6 +2468,44 @@ pub fn router() -> ApiRouter<AppState> {
         assert_ne!(text, OVERWRITE);
         let fired = fired_rules(&profile, &text).unwrap();
         assert!(!fired.contains("overwrite-rather-than-delete"), "{fired:?}");
+    }
+
+    /// Regression: a soft delete that sets two columns (`deleted = Set(true)`, `uid =
+    /// Set(None)`) was asked as "change the one column" and said to save "the other columns as
+    /// they were" with only the first named.
+    #[test]
+    fn an_overwrite_of_two_columns_is_worded_for_two() {
+        let profile = Profile::load("message-creation").unwrap();
+        let text = OVERWRITE.replacen(
+            "    msg.update(db).await?;\n",
+            "    msg.tag = Set(None);\n    msg.update(db).await?;\n",
+            1,
+        );
+        assert_ne!(text, OVERWRITE);
+        let source = SourceFile::from_text(Path::new("rule_case.rs"), text);
+        let options = Options {
+            variants: Some(6),
+            ..Default::default()
+        };
+        let extracted = pipeline::extract(&source, &profile, &options).unwrap();
+        let mut seen = false;
+        for example in &extracted.examples {
+            if !example
+                .rules
+                .iter()
+                .any(|r| r == "overwrite-rather-than-delete")
+            {
+                continue;
+            }
+            seen = true;
+            for text in [&example.request, &example.reasoning] {
+                assert!(!text.contains("the one column"), "{text}");
+                if text.contains("`payload` becomes") {
+                    assert!(text.contains("`tag`"), "{text}");
+                }
+            }
+        }
+        assert!(seen, "the rule never fired");
     }
 
     /// Regression: a `rename` that `rename_all` would give anyway (`rename = "eventType"` on
