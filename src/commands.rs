@@ -1849,14 +1849,9 @@ fn history_paths(
     }
 }
 
-/// What a history's `--all-routes` folder says of its run: the options, the card.
-fn history_folder<'a>(
-    args: &'a HistoryArgs,
-    repo: &git::Repo,
-    dir: &'a Path,
-    paths: &[String],
-) -> anyhow::Result<OperationsFolder<'a>> {
-    let options = manifest::RunOptions {
+/// The options of a history run, as its manifest gives them.
+fn history_run_options(args: &HistoryArgs, paths: &[String]) -> manifest::RunOptions {
+    manifest::RunOptions {
         imports: imports_name(args.imports),
         variants: None,
         roots: Vec::new(),
@@ -1867,7 +1862,17 @@ fn history_folder<'a>(
             since: args.since.clone(),
             until: args.until.clone(),
         }),
-    };
+    }
+}
+
+/// What a history's `--all-routes` folder says of its run: the options, the card.
+fn history_folder<'a>(
+    args: &'a HistoryArgs,
+    repo: &git::Repo,
+    dir: &'a Path,
+    paths: &[String],
+) -> anyhow::Result<OperationsFolder<'a>> {
+    let options = history_run_options(args, paths);
     let mut command_line = vec!["history".to_owned(), "--all-routes".to_owned()];
     for path in &args.path {
         command_line.extend(["--path".to_owned(), path.clone()]);
@@ -1961,18 +1966,7 @@ fn history_manifest(
     valid: &Option<(PathBuf, String)>,
 ) -> String {
     let files = history_sources(&history.sources);
-    let options = manifest::RunOptions {
-        imports: imports_name(args.imports),
-        variants: None,
-        roots: Vec::new(),
-        valid: args.write.valid,
-        tree: None,
-        history: Some(manifest::HistoryOptions {
-            paths: paths.to_vec(),
-            since: args.since.clone(),
-            until: args.until.clone(),
-        }),
-    };
+    let options = history_run_options(args, paths);
     let run = manifest::Run {
         profile: profile.name(),
         format: args.write.format.into(),

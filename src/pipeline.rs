@@ -984,23 +984,8 @@ pub fn extract_walked(
     profile: &Profile,
     options: &Options,
 ) -> anyhow::Result<Extracted> {
-    let mut plan = tree::plan(
-        root,
-        files,
-        tree_options,
-        &profile.file.roots,
-        &options.roots,
-        options.context_for_writer,
-    )?;
-    let crate_items = options.context_for_writer.then(|| {
-        std::sync::Arc::new(context::CrateItems::new(std::mem::take(
-            &mut plan.summaries,
-        )))
-    });
-    let options = &Options {
-        crate_items,
-        ..options.clone()
-    };
+    let (plan, options) = crate_plan(root, files, tree_options, &profile.file.roots, options)?;
+    let options = &options;
     if plan.root_files.is_empty() {
         return Err(EmptySelection {
             profile: profile.name().to_owned(),
@@ -1031,6 +1016,35 @@ pub fn extract_walked(
     combined.examples = kept;
     combined.dropped.extend(dropped);
     Ok(combined)
+}
+
+/// Crate mode's plan for `root_rules`, and the options its files run with: with a writer that
+/// reads context, the crate's summaries moved out of the plan into the options' index.
+fn crate_plan(
+    root: &Path,
+    files: &[PathBuf],
+    tree_options: &tree::TreeOptions,
+    root_rules: &[crate::profile::RootRule],
+    options: &Options,
+) -> anyhow::Result<(tree::Plan, Options)> {
+    let mut plan = tree::plan(
+        root,
+        files,
+        tree_options,
+        root_rules,
+        &options.roots,
+        options.context_for_writer,
+    )?;
+    let crate_items = options.context_for_writer.then(|| {
+        std::sync::Arc::new(context::CrateItems::new(std::mem::take(
+            &mut plan.summaries,
+        )))
+    });
+    let options = Options {
+        crate_items,
+        ..options.clone()
+    };
+    Ok((plan, options))
 }
 
 /// The pipeline run on each file of the plan: the files with roots (routed from their own
@@ -1171,23 +1185,8 @@ pub fn extract_operations(
     operations: &[Operation],
     options: &Options,
 ) -> anyhow::Result<(Vec<OperationPart>, Vec<String>)> {
-    let mut plan = tree::plan(
-        root,
-        files,
-        tree_options,
-        &union.file.roots,
-        &options.roots,
-        options.context_for_writer,
-    )?;
-    let crate_items = options.context_for_writer.then(|| {
-        std::sync::Arc::new(context::CrateItems::new(std::mem::take(
-            &mut plan.summaries,
-        )))
-    });
-    let options = &Options {
-        crate_items,
-        ..options.clone()
-    };
+    let (plan, options) = crate_plan(root, files, tree_options, &union.file.roots, options)?;
+    let options = &options;
     let relative = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
     let claimed = |file: Option<&Path>, name: &str| claimed_by(operations, file, name);
     let mut parts: Vec<Vec<(PathBuf, Extracted)>> =
