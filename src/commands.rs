@@ -211,6 +211,7 @@ fn route_profile_text(route: &str, input: &Path) -> anyhow::Result<(String, Opti
         method: &row.method,
         path: &row.path,
         operation_id: row.operation_id.as_deref(),
+        handler: &row.handler,
         handler_file: &handler_file,
         router_file: &router_file,
     });
@@ -2027,6 +2028,7 @@ fn route_operations(
             method: &row.method,
             path: &row.path,
             operation_id: row.operation_id.as_deref(),
+            handler: &row.handler,
             handler_file: &handler_file,
             router_file: &router_file,
         };

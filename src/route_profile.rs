@@ -229,6 +229,8 @@ pub struct NamedRoute<'a> {
     pub path: &'a str,
     /// The aide operation id, when the route has one: `v1.message.create`.
     pub operation_id: Option<&'a str>,
+    /// The handler as the route table prints it: `attempt::list_messageattempts`.
+    pub handler: &'a str,
     /// The file that defines the handler, relative to the crate folder (`/`-separated).
     pub handler_file: &'a str,
     /// The file whose router registers the route, relative to the crate folder.
@@ -248,24 +250,70 @@ impl NamedRoute<'_> {
 
 /// The words of an operation id's last part, by which a CRUD verb becomes the noun the built-in
 /// profiles use (`create` → `creation`).
-fn operation_words(resource: &str, method: &str, path: &str, operation_id: Option<&str>) -> String {
+fn operation_words(
+    resource: &str,
+    method: &str,
+    path: &str,
+    operation_id: Option<&str>,
+    handler: &str,
+) -> String {
     let Some(action) = operation_id.and_then(|id| id.rsplit('.').next()) else {
+        // A GET whose handler says it lists (`list_messageattempts`) is a listing, whatever
+        // its path ends in.
+        let handler = handler.rsplit("::").next().unwrap_or(handler);
+        if method == "get" && (handler == "list" || handler.starts_with("list_")) {
+            return format!("{resource} listing");
+        }
         return match method_noun(method, path, &[]) {
             Some(noun) => format!("{resource} {noun}"),
             None => resource.to_owned(),
         };
     };
     let words: Vec<&str> = action.split(['-', '_']).filter(|w| !w.is_empty()).collect();
-    let noun = match words.as_slice() {
-        ["create"] => "creation",
-        ["get"] => "retrieval",
-        ["list"] => "listing",
-        ["update"] => "update",
-        ["patch"] => "patch",
-        ["delete"] => "deletion",
-        _ => return format!("{resource} {}", words.join(" ")),
+    let Some((verb, rest)) = words.split_first() else {
+        return resource.to_owned();
     };
-    format!("{resource} {noun}")
+    let Some(noun) = action_noun(verb) else {
+        return format!("{resource} {}", words.join(" "));
+    };
+    match rest {
+        [] => format!("{resource} {noun}"),
+        // `list-by-endpoint`: the message attempt listing by endpoint.
+        ["by", ..] => format!("{resource} {noun} {}", rest.join(" ")),
+        // `list-attempted-messages`: what is listed names itself (attempted message listing).
+        _ if *verb == "list" => {
+            let mut object: Vec<String> = rest.iter().map(|w| w.to_string()).collect();
+            if let Some(last) = object.last_mut()
+                && let Some(one) = last.strip_suffix('s')
+                && !one.ends_with('s')
+            {
+                *last = one.to_owned();
+            }
+            format!("{} {noun}", object.join(" "))
+        }
+        // `rotate-secret`: endpoint secret rotation.
+        _ => format!("{resource} {} {noun}", rest.join(" ")),
+    }
+}
+
+/// The noun of an operation id's verb (`rotate` → `rotation`), for the verbs svix-server's ids
+/// use; None for a word that is no verb of these.
+fn action_noun(verb: &str) -> Option<&'static str> {
+    Some(match verb {
+        "create" => "creation",
+        "get" => "retrieval",
+        "list" => "listing",
+        "update" => "update",
+        "patch" => "patch",
+        "delete" => "deletion",
+        "rotate" => "rotation",
+        "recover" => "recovery",
+        "send" => "sending",
+        "resend" => "resend",
+        "expunge" => "expunging",
+        "redrive" => "redrive",
+        _ => return None,
+    })
 }
 
 /// The resource an operation id without dots names when it is a verb and a noun written as a
@@ -317,6 +365,7 @@ pub fn derived(route: &NamedRoute) -> ProfileFile {
         &method,
         route.path,
         verb_id.or(route.operation_id),
+        route.handler,
     );
     let mut profile = profile_for(
         Path::new(route.handler_file),
@@ -463,6 +512,7 @@ mod tests {
             method: "POST",
             path: "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend",
             operation_id: Some("v1.message-attempt.resend"),
+            handler: "attempt::resend_webhook",
             handler_file: "src/v1/endpoints/attempt.rs",
             router_file: "src/v1/endpoints/attempt.rs",
         };
@@ -515,6 +565,39 @@ mod tests {
             "application patch"
         );
         assert_eq!(derived(&patch_app).vocabulary["resource"], "application");
+        // Ids with a verb and an object: the object, then the verb's noun.
+        for (id, words) in [
+            ("v1.endpoint.rotate-secret", "endpoint secret rotation"),
+            ("v1.endpoint.send-example", "endpoint example sending"),
+            (
+                "v1.message-attempt.list-attempted-messages",
+                "attempted message listing",
+            ),
+            (
+                "v1.message-attempt.list-by-endpoint",
+                "message attempt listing by endpoint",
+            ),
+            ("v1.admin.redrive-dlq", "admin dlq redrive"),
+            (
+                "v1.authentication.app-portal-access",
+                "authentication app portal access",
+            ),
+        ] {
+            let named = NamedRoute {
+                operation_id: Some(id),
+                ..route.clone()
+            };
+            assert_eq!(derived(&named).vocabulary["operation"], words, "{id}");
+        }
+        // Without an id, a GET whose handler lists is a listing though its path names a thing.
+        let listed = NamedRoute {
+            method: "GET",
+            operation_id: None,
+            path: "/api/v1/app/{app_id}/msg/{msg_id}/attempt",
+            handler: "attempt::list_messageattempts",
+            ..route.clone()
+        };
+        assert_eq!(derived(&listed).vocabulary["operation"], "attempt listing");
         assert_eq!(bare.name(), "get-api-v1-health-ping");
         assert_eq!(derived(&bare).vocabulary["operation"], "ping retrieval");
     }

@@ -683,3 +683,141 @@ fn a_schema_derive_does_not_claim_the_openapi_document() {
     );
     says_none(&examples, &["schemars for the openapi schema"]);
 }
+
+/// The shapes behind the second blind fact-check's false sentences, as one message file: a body
+/// type that names no message (the send-example body), a response type returned only as the
+/// items of a `ListResponse`, a conversion that renames and converts some fields, an empty
+/// `Option` of the code's own refused with a message (no record looked up), and a helper the
+/// handler calls to write among steps of its own.
+const SECOND_CHECK: &str = r#"
+#[derive(Deserialize, JsonSchema, Validate)]
+#[serde(rename_all = "camelCase")]
+pub struct ExampleIn {
+    pub event_type: String,
+}
+
+#[derive(Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptOut {
+    pub url: String,
+    pub status: i16,
+    pub status_text: String,
+    pub endpoint_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<messageattempt::Model> for AttemptOut {
+    fn from(model: messageattempt::Model) -> Self {
+        Self {
+            url: model.url,
+            status: model.status,
+            status_text: model.status.into(),
+            endpoint_id: model.endp_id,
+            created_at: model.created_at.into(),
+        }
+    }
+}
+
+async fn store_message(db: &DatabaseConnection, event_type: String) -> Result<message::Model> {
+    let msg = message::ActiveModel {
+        event_type: Set(event_type),
+        ..Default::default()
+    };
+    Ok(msg.insert(db).await?)
+}
+
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    permissions::Application { app }: permissions::Application,
+    ValidatedJson(data): ValidatedJson<ExampleIn>,
+) -> Result<Json<ListResponse<AttemptOut>>> {
+    let schema = lookup_schema(&data.event_type);
+    let example = schema.and_then(|s| s.example());
+    let example = example.ok_or_else(|| {
+        HttpError::bad_request(
+            Some("invalid_scheme".to_owned()),
+            Some("Unable to generate an example from the schema".to_owned()),
+        )
+    })?;
+    let stored = store_message(db, example).await?;
+    let attempts = messageattempt::Entity::find_by_msg(stored.id).all(db).await?;
+    Ok(Json(AttemptOut::list_response(
+        attempts.into_iter().map(Into::into).collect(),
+        None,
+        false,
+    )))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
+/// Regression for the second blind fact-check: "take the message as an `ExampleIn` JSON body",
+/// "the response body of message creation is `AttemptOut`" (a page of them is),
+/// "`status_text`, `endpoint_id` … are read from `model`" (computed, renamed), "a missing record
+/// is an error: …" (no record was looked up) and "the handler should just unpack the request and
+/// call it" (it does more).
+#[test]
+fn what_the_second_fact_check_found_false_is_said_no_more() {
+    let source = SourceFile::from_text(Path::new("message.rs"), SECOND_CHECK.to_owned());
+    let options = Options {
+        variants: Some(8),
+        ..Default::default()
+    };
+    let generated = extract(&source, &message(), &options).unwrap();
+    let all: Vec<&Example> = generated.examples.iter().collect();
+    says_none(
+        &all,
+        &[
+            "take the message as",
+            "clients send a message as json",
+            "the response body of message creation is `attemptout`",
+            "`attemptout` is what message creation sends back",
+            "a missing record",
+            "if nothing is found",
+            "when there is nothing to find",
+            "record does not exist",
+            "should just unpack the request",
+            "only has to unpack the request",
+            "are read from `model`",
+        ],
+    );
+    // No sentence about copies names a computed, renamed or converted field.
+    for example in &all {
+        for sentence in example.reasoning.split(". ") {
+            if sentence.contains("copied") || sentence.contains("straight from") {
+                for field in ["`status_text`", "`endpoint_id`", "`created_at`"] {
+                    assert!(
+                        !sentence.contains(field),
+                        "{field} is said to be copied: {sentence}"
+                    );
+                }
+            }
+        }
+    }
+    // What is true is still said: the copies, the page, the refusal's message, the write step.
+    let reasoning: String = all.iter().map(|e| e.reasoning.as_str()).collect();
+    let request: String = all.iter().map(|e| e.request.as_str()).collect();
+    assert!(
+        reasoning.contains("`url` and `status`"),
+        "the copied fields are not named:\n{reasoning}"
+    );
+    assert!(
+        of(&generated, "item:AttemptOut+impl From<messageattempt::Model> for AttemptOut")
+            .iter()
+            .any(|e| e.reasoning.contains("page") || e.reasoning.contains("item of the list")),
+        "a listed response type is not said to be the items of a page"
+    );
+    assert!(
+        request.contains("Unable to generate an example from the schema"),
+        "the refusal's message is not asked for"
+    );
+    assert!(
+        of(&generated, "item:store_message")
+            .iter()
+            .any(|e| e.request.contains("writ")),
+        "the write step is not asked for as one"
+    );
+}

@@ -272,8 +272,12 @@ pub enum Fact {
     /// base expression as written.
     BuildsSelf {
         fields: Vec<String>,
+        /// The fields copied unchanged from a parameter's field of the same name.
         read: Vec<String>,
         from: Vec<String>,
+        /// The parameters `read` copies from.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        copied_from: Vec<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         base: Option<String>,
     },
@@ -1204,15 +1208,28 @@ fn builds_self(
             }
         }
     }
+    // A field is read from a parameter only when it copies the parameter's field of the same
+    // name as it is (`url: model.url`): a converted (`model.created_at.into()`), renamed
+    // (`endpoint_id: model.endp_id`), computed or wrapped (`typ: ErrorType::Http(h)`) value is
+    // not, and is not said to be.
     let mut all = Reads::default();
     let mut read = Vec::new();
+    let mut copied_from = Vec::new();
     for field in &built.fields {
         let mut reads = Reads::default();
         reads.visit_expr(&field.expr);
         if let syn::Member::Named(name) = &field.member
-            && params.iter().any(|p| reads.0.contains(p))
+            && let Expr::Field(access) = copied(&field.expr)
+            && let syn::Member::Named(accessed) = &access.member
+            && accessed == name
+            && let Expr::Path(base) = &*access.base
+            && let Some(param) = base.path.get_ident()
+            && params.iter().any(|p| param == p)
         {
             read.push(name.to_string());
+            if !copied_from.contains(&param.to_string()) {
+                copied_from.push(param.to_string());
+            }
         }
         all.0.extend(reads.0);
     }
@@ -1231,8 +1248,22 @@ fn builds_self(
         fields,
         read,
         from,
+        copied_from,
         base,
     })
+}
+
+/// The expression a copy is of: `note.id` of `note.id.clone()` or `note.id.to_owned()`, which
+/// change nothing of the value; any other expression as it is.
+fn copied(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::MethodCall(call)
+            if call.args.is_empty() && (call.method == "clone" || call.method == "to_owned") =>
+        {
+            &call.receiver
+        }
+        other => other,
+    }
 }
 
 /// Adds a `State` or `Extension` parameter to the handler's state facts, so that a binding is
@@ -2802,7 +2833,7 @@ impl MessageStatus {
         insta::assert_snapshot!(render(IMPLS), @r#"
         {"kind":"trait_impl","trait_name":"From<MessageIn>","self_ty":"MessageOut","methods":["from"],"assoc_types":[]}
         {"kind":"method","name":"from","receiver":null,"params":["data"],"returns":"Self","body":null}
-        {"kind":"builds_self","fields":["event_type","payload"],"read":["event_type","payload"],"from":["data"]}
+        {"kind":"builds_self","fields":["event_type","payload"],"read":["event_type","payload"],"from":["data"],"copied_from":["data"]}
         {"kind":"trait_impl","trait_name":"Deref","self_ty":"EventTypeName","methods":["deref"],"assoc_types":["type Target = String;"]}
         {"kind":"method","name":"deref","receiver":"&self","params":[],"returns":"&Self::Target","body":"&self.0"}
         {"kind":"marker_impl","trait_name":"Eq","self_ty":"MessageId"}
@@ -3448,7 +3479,7 @@ fn check_count(keys: &[Key]) -> Result<()> {
         {"kind":"error_ctor","path":"HttpError::bad_request"}
         {"kind":"inherent_impl","self_ty":"NoteOut","methods":["new"]}
         {"kind":"method","name":"new","receiver":null,"params":["owner","note"],"returns":"Self","body":null}
-        {"kind":"builds_self","fields":["id","owner","body"],"read":["id","owner"],"from":["owner","note"]}
+        {"kind":"builds_self","fields":["id","owner","body"],"read":["id"],"from":["owner","note"],"copied_from":["note"]}
         {"kind":"signature","item":"wipe_note","is_async":true,"visibility":"","params":[],"arg_types":["State","Path","Organization"]}
         {"kind":"state","wrapper":"State","state_ty":"AppState","bindings":[{"name":"state","by_ref":false,"text":"state"}],"rest":false}
         {"kind":"extractor","role":"path","wrapper":"Path","ty":"NotePath","binding":null,"fields":["note_id"]}

@@ -81,6 +81,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
                 &["wrapper", "ty", "binding", "fields"],
             ),
             ("detail.body", &["ty"]),
+            ("detail.body.resource", &["ty"]),
             ("detail.query", &["ty"]),
             ("extractor.passed", &["name", "root"]),
         ],
@@ -343,6 +344,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("purpose.body", PURPOSE),
             ("purpose.query", PURPOSE),
             ("purpose.response", PURPOSE),
+            ("purpose.response_item", PURPOSE),
             ("purpose.model", PURPOSE),
             ("purpose.trait_impl", PURPOSE),
             ("purpose.inherent_impl", PURPOSE),
@@ -372,6 +374,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("title.trait_impl", ASK),
             ("title.inherent_impl", ASK),
             ("title.helper_of_root", ASK),
+            ("title.helper_writes", ASK),
             ("title.cache_invalidation", ASK),
             ("title.error_constructor", ASK),
             ("title.error_mapping", ASK),
@@ -392,13 +395,16 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("ask.attr_helper", ASK),
             ("ask.constant", ASK),
             ("ask.body", ASK),
+            ("ask.body.resource", ASK),
             ("ask.query", ASK),
             ("ask.response", ASK),
+            ("ask.response.resource", ASK),
             ("ask.model", ASK),
             ("ask.field_type", ASK),
             ("ask.trait_impl", ASK),
             ("ask.inherent_impl", ASK),
             ("ask.helper_of_root", ASK),
+            ("ask.helper_writes", ASK),
             ("ask.cache_invalidation", ASK),
             ("ask.error_constructor", ASK),
             ("ask.error_mapping", ASK),
@@ -604,6 +610,8 @@ impl TemplateError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Templates {
     sections: BTreeMap<&'static str, Vec<String>>,
+    /// The vocabulary's `resource`, as words (`message attempt`).
+    resource: Vec<String>,
 }
 
 impl Templates {
@@ -669,7 +677,23 @@ impl Templates {
             }
             sections.insert(*name, variants);
         }
-        Ok(Templates { sections })
+        let resource = vocabulary
+            .get("resource")
+            .map(|r| r.split_whitespace().map(str::to_lowercase).collect())
+            .unwrap_or_default();
+        Ok(Templates { sections, resource })
+    }
+
+    /// Whether a type's name carries the resource's words in order (`MessageAttemptOut` for
+    /// `message attempt`), so that calling a value of it "the resource" is true to its name.
+    pub fn names_resource(&self, ty: &str) -> bool {
+        let name = ty.rsplit("::").next().unwrap_or(ty);
+        let name = name.split('<').next().unwrap_or(name);
+        let words = camel_words(name);
+        !self.resource.is_empty()
+            && words
+                .windows(self.resource.len())
+                .any(|w| w.iter().zip(&self.resource).all(|(a, b)| a == b))
     }
 
     /// `{word}` replaced by the vocabulary's words in each of `texts`, other placeholders
@@ -688,6 +712,23 @@ impl Templates {
     fn variants(&self, section: Section) -> &[String] {
         self.sections.get(section.name).map_or(&[], Vec::as_slice)
     }
+}
+
+/// The lowercase words of a CamelCase name: `MessageAttemptOut` → message, attempt, out.
+fn camel_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for c in name.chars() {
+        if c.is_uppercase() || words.is_empty() {
+            words.push(String::new());
+        }
+        if c.is_alphanumeric()
+            && let Some(word) = words.last_mut()
+        {
+            word.extend(c.to_lowercase());
+        }
+    }
+    words.retain(|w| !w.is_empty());
+    words
 }
 
 /// Each vocabulary word also capitalized, under its key capitalized: `{Operation}` opens a
@@ -792,7 +833,10 @@ fn title(unit: &UnitView) -> Section {
     match unit.role {
         Role::Handler => section!("title.handler"),
         Role::Chain => section!("title.chain"),
-        Role::Helper if does_the_work(unit) => section!("title.helper_of_root"),
+        Role::Helper if does_the_work(unit) && unit.file.delegated_whole(&unit.name) => {
+            section!("title.helper_of_root")
+        }
+        Role::Helper if does_the_work(unit) => section!("title.helper_writes"),
         Role::Helper => section!("title.helper"),
         Role::Check => section!("title.check"),
         Role::Validator => section!("title.validator"),
@@ -820,7 +864,12 @@ fn ask(unit: &UnitView) -> Section {
     match unit.role {
         Role::Handler => section!("ask.handler"),
         Role::Chain => section!("ask.chain"),
-        Role::Helper if does_the_work(unit) => section!("ask.helper_of_root"),
+        // The handler is only unpacking the request when its body is the call; a helper it
+        // calls to write, among other steps of its own, is asked for as the write step.
+        Role::Helper if does_the_work(unit) && unit.file.delegated_whole(&unit.name) => {
+            section!("ask.helper_of_root")
+        }
+        Role::Helper if does_the_work(unit) => section!("ask.helper_writes"),
         Role::Helper => section!("ask.helper"),
         Role::Check => section!("ask.check"),
         Role::Validator => section!("ask.validator"),
@@ -1192,23 +1241,27 @@ fn work_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
             salt,
             &[("fields", ticked_list(fields)), ("base", base.clone())],
         ),
+        // Copies are said to come from a parameter only when they all come from one.
         Fact::BuildsSelf {
-            fields, read, from, ..
-        } => says(
-            if read.is_empty() || from.is_empty() {
-                section!("builds_self.plain")
-            } else {
-                section!("builds_self")
-            },
-            salt,
-            &[
-                (
-                    "fields",
-                    ticked_list(if read.is_empty() { fields } else { read }),
-                ),
-                ("from", ticked_list(from)),
-            ],
-        ),
+            fields,
+            read,
+            copied_from,
+            ..
+        } => {
+            let copies = !read.is_empty() && copied_from.len() == 1;
+            says(
+                if copies {
+                    section!("builds_self")
+                } else {
+                    section!("builds_self.plain")
+                },
+                salt,
+                &[
+                    ("fields", ticked_list(if copies { read } else { fields })),
+                    ("from", ticked_list(copied_from)),
+                ],
+            )
+        }
         Fact::SetsValue {
             target,
             field,
@@ -2336,6 +2389,7 @@ fn purpose(unit: &UnitView, salt: &Salt) -> String {
         Role::Validator => section!("purpose.validator"),
         Role::Body => section!("purpose.body"),
         Role::Query => section!("purpose.query"),
+        Role::Response if unit.file.only_listed(&unit.name) => section!("purpose.response_item"),
         Role::Response => section!("purpose.response"),
         Role::Model => section!("purpose.model"),
         Role::TraitImpl => section!("purpose.trait_impl"),
@@ -2744,7 +2798,16 @@ fn endpoint_detail(
             }
         }
         Fact::Extractor { role, ty, .. } => match role {
-            ExtractorRole::Body => details.push(section!("detail.body"), &[("ty", ty.clone())]),
+            // The resource only for a type that names it: `EndpointUpdate` carries an
+            // endpoint, `EventExampleIn` does not.
+            ExtractorRole::Body => details.push(
+                if details.salt.templates.names_resource(ty) {
+                    section!("detail.body.resource")
+                } else {
+                    section!("detail.body")
+                },
+                &[("ty", ty.clone())],
+            ),
             ExtractorRole::Query => details.push(section!("detail.query"), &[("ty", ty.clone())]),
             ExtractorRole::Path => {}
         },
@@ -2810,11 +2873,16 @@ fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
     match fact {
         Fact::Refuses {
             on,
+            subject,
             message: Some(message),
             ..
         } => {
-            let section = match on {
-                RefusedOn::Missing => section!("detail.refuses_missing"),
+            // "A missing record" only where a row was looked up: an empty `Option` of the
+            // code's own (`example.ok_or_else(..)`) is refused in general words.
+            let section = match (on, subject) {
+                (RefusedOn::Missing, Some(entity)) if entity.ends_with("::Entity") => {
+                    section!("detail.refuses_missing")
+                }
                 _ => section!("detail.refuses"),
             };
             details.push(section, &[("message", unstop(message))]);
@@ -2968,7 +3036,17 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
         (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
         (Role::Handler, Some(_)) => section!("ask.handler_doc"),
         (Role::Chain, Some(_)) => section!("ask.chain_doc"),
-        _ => ask(unit),
+        _ => match ask(unit) {
+            // Said to carry the resource only when its name says so: `MessageEndpointOut` is
+            // no message attempt, whatever operation selected it.
+            section if !salt.templates.names_resource(&unit.name) => section,
+            Section { name: "ask.body", .. } => section!("ask.body.resource"),
+            Section {
+                name: "ask.response",
+                ..
+            } => section!("ask.response.resource"),
+            section => section,
+        },
     };
     let vars = [
         ("name", unit.name.clone()),

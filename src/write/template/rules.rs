@@ -136,6 +136,10 @@ pub struct FileFacts {
     held_by_eq: HashSet<String>,
     /// The functions some item's whole body is a call of (`create_message_inner`).
     delegated_whole: HashSet<String>,
+    /// The type words some function returns inside a `ListResponse<..>`, and those it returns
+    /// otherwise (`Json<MessageOut>`).
+    listed: HashSet<String>,
+    returned: HashSet<String>,
 }
 
 impl FileFacts {
@@ -178,6 +182,26 @@ impl FileFacts {
                     } => {
                         index.delegated_whole.insert(callee.clone());
                     }
+                    Fact::Returns { ty, .. } => {
+                        let mut rest = ty.as_str();
+                        let mut words = |text: &str| {
+                            text.split(|c: char| !c.is_alphanumeric() && c != '_')
+                                .filter(|w| !w.is_empty())
+                                .for_each(|w| {
+                                    index.returned.insert(w.to_owned());
+                                })
+                        };
+                        while let Some(at) = rest.find("ListResponse<") {
+                            words(&rest[..at]);
+                            let after = &rest[at + "ListResponse<".len()..];
+                            let end = after
+                                .find(|c: char| !c.is_alphanumeric() && c != '_')
+                                .unwrap_or(after.len());
+                            index.listed.insert(after[..end].to_owned());
+                            rest = &after[end..];
+                        }
+                        words(rest);
+                    }
                     Fact::Field(field) => {
                         index
                             .named_validators
@@ -207,6 +231,12 @@ impl FileFacts {
     /// Whether some selected item's whole body is a call of `name`.
     pub fn delegated_whole(&self, name: &str) -> bool {
         self.delegated_whole.contains(name)
+    }
+
+    /// Whether functions return `name` only as the items of a `ListResponse`: a page of them,
+    /// never one alone.
+    pub fn only_listed(&self, name: &str) -> bool {
+        self.listed.contains(name) && !self.returned.contains(name)
     }
 
     /// The first error message of the file's validator `name`.
