@@ -379,9 +379,10 @@ impl Unit<'_, '_> {
         let mut taken: BTreeSet<usize> = self.own.clone();
         for &t in defined.chain(&types.here) {
             let name = &inventory.entries[t].name;
-            for &imp in inventory
+            for imp in inventory
                 .impls_of(name)
                 .iter()
+                .copied()
                 .chain(inventory.trait_arg_impls_of(name))
             {
                 if taken.insert(imp) {

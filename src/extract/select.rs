@@ -697,9 +697,23 @@ impl Inventory {
         self.impls.get(ty).map_or(&[], Vec::as_slice)
     }
 
-    /// Impls of foreign types whose trait names `ty` in its generic arguments.
-    pub fn trait_arg_impls_of(&self, ty: &str) -> &[usize] {
-        self.trait_arg_impls.get(ty).map_or(&[], Vec::as_slice)
+    /// Impls of foreign types whose trait names `ty` in its generic arguments
+    /// (`impl From<MessageIn> for message::ActiveModel`). An impl for a local type is not one:
+    /// it comes with its own type when that is selected, and does not pull it in
+    /// (`impl From<MessageAttemptOut> for MessageAttemptEndpointOut` is no reason to select
+    /// `MessageAttemptEndpointOut` for an operation that never uses it).
+    pub fn trait_arg_impls_of(&self, ty: &str) -> impl Iterator<Item = usize> + '_ {
+        self.trait_arg_impls
+            .get(ty)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.entries[i]
+                    .self_ty
+                    .as_deref()
+                    .is_none_or(|own| self.type_index(own).is_none())
+            })
     }
 
     /// The impl block of local type `ty` that defines associated item `name`.
@@ -1825,8 +1839,8 @@ fn closure(
             queue.push_back((t, Reason::SelfTypeOf(by.clone())));
         }
         if matches!(entry.kind, Kind::Struct | Kind::Enum | Kind::Type) {
-            let impls = inventory.impls_of(&entry.name).iter();
-            for &imp in impls.chain(inventory.trait_arg_impls_of(&entry.name)) {
+            let impls = inventory.impls_of(&entry.name).iter().copied();
+            for imp in impls.chain(inventory.trait_arg_impls_of(&entry.name)) {
                 queue.push_back((imp, Reason::ImplOf(by.clone())));
             }
         }
@@ -2021,6 +2035,24 @@ pub fn router() -> Router {
         insta::assert_snapshot!(listing(text, &[]), @r"
         struct MessageIn :: type of a parameter of create_message
         fn create_message :: root: POST /app/:app_id/msg/
+        ");
+    }
+
+    /// `impl From<A> for B` comes with `B` when `B` is selected, and never selects `B` because
+    /// `A` is; an impl for a foreign type (`message::ActiveModel`) comes with `A`.
+    #[test]
+    fn a_conversion_into_a_local_type_does_not_select_that_type() {
+        let text = r#"
+struct A { x: u8 }
+struct B { a: A }
+impl From<A> for B { fn from(a: A) -> Self { Self { a } } }
+impl From<A> for message::ActiveModel { fn from(a: A) -> Self { todo!() } }
+fn a() -> A { todo!() }
+"#;
+        insta::assert_snapshot!(listing(text, &["a"]), @r"
+        struct A :: return type of a
+        impl impl From<A> for message::ActiveModel :: impl of A
+        fn a :: root: --root
         ");
     }
 
