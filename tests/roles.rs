@@ -805,9 +805,12 @@ fn what_the_second_fact_check_found_false_is_said_no_more() {
         "the copied fields are not named:\n{reasoning}"
     );
     assert!(
-        of(&generated, "item:AttemptOut+impl From<messageattempt::Model> for AttemptOut")
-            .iter()
-            .any(|e| e.reasoning.contains("page") || e.reasoning.contains("item of the list")),
+        of(
+            &generated,
+            "item:AttemptOut+impl From<messageattempt::Model> for AttemptOut"
+        )
+        .iter()
+        .any(|e| e.reasoning.contains("page") || e.reasoning.contains("item of the list")),
         "a listed response type is not said to be the items of a page"
     );
     assert!(

@@ -3040,7 +3040,9 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
             // Said to carry the resource only when its name says so: `MessageEndpointOut` is
             // no message attempt, whatever operation selected it.
             section if !salt.templates.names_resource(&unit.name) => section,
-            Section { name: "ask.body", .. } => section!("ask.body.resource"),
+            Section {
+                name: "ask.body", ..
+            } => section!("ask.body.resource"),
             Section {
                 name: "ask.response",
                 ..
