@@ -1,8 +1,9 @@
 //! The command line, as clap derive: doc comments are the help text.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::dataset::format::Format;
 use crate::dataset::tokens::Encoding;
@@ -94,6 +95,62 @@ pub struct Cli {
     // Under the first heading: declared after the flattened options, it would take their last.
     #[arg(short, long, global = true, help_heading = None)]
     pub quiet: bool,
+}
+
+impl Cli {
+    /// Parses a command line (program name first) where a global flag may stand before the
+    /// subcommand as well as after it: `svix-distill -q routes` as `svix-distill routes -q`.
+    ///
+    /// Generation's options are the top level's own, so a subcommand conflicts with any of
+    /// them (`args_conflicts_with_subcommands`); clap counts a global flag given before the
+    /// subcommand among them and refuses the subcommand. The leading global flags are moved
+    /// after the subcommand's name instead, where clap reads them as the subcommand's.
+    pub fn parse_from_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(global_flags_after_subcommand(
+            args.into_iter().collect(),
+            &Cli::command(),
+        ))
+    }
+}
+
+/// `args` with the global flags (no value taken) that stand before a subcommand's name moved
+/// just after it; unchanged when what follows them is no subcommand (a generating run).
+fn global_flags_after_subcommand(
+    mut args: Vec<OsString>,
+    command: &clap::Command,
+) -> Vec<OsString> {
+    let is_global_flag = |word: &OsString| {
+        let Some(word) = word.to_str() else {
+            return false;
+        };
+        command.get_arguments().any(|arg| {
+            arg.is_global_set()
+                && matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::Count)
+                && (arg
+                    .get_long()
+                    .is_some_and(|long| word.strip_prefix("--") == Some(long))
+                    || arg
+                        .get_short()
+                        .is_some_and(|short| word == format!("-{short}")))
+        })
+    };
+    let flags = args
+        .iter()
+        .skip(1)
+        .take_while(|word| is_global_flag(word))
+        .count();
+    let is_subcommand = args
+        .get(1 + flags)
+        .and_then(|word| word.to_str())
+        .is_some_and(|word| {
+            command.get_subcommands().any(|sub| {
+                sub.get_name() == word || sub.get_all_aliases().any(|alias| alias == word)
+            })
+        });
+    if flags > 0 && is_subcommand {
+        args[1..=1 + flags].rotate_left(flags);
+    }
+    args
 }
 
 #[derive(Debug, Subcommand)]

@@ -1897,7 +1897,7 @@ fn history_folder<'a>(
         mode: manifest::Mode::History,
         options,
         card: crate::dataset::card::Card {
-            repository: source_repository(&work_tree),
+            repository: provenance::source_repository(&work_tree),
             commit: Some(repo.resolve(&args.until)?.to_string()),
             license: source_license(&work_tree),
             tool_version: manifest::VERSION.to_owned(),
@@ -2074,6 +2074,7 @@ fn route_operations(
 /// first folder above it that has one: `mit`, `apache-2.0`, else `other`.
 fn source_license(root: &Path) -> String {
     let absolute = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let work_tree = provenance::git_dirs(root).map(|dirs| dirs.work_tree);
     for folder in absolute.ancestors() {
         for name in [
             "LICENSE",
@@ -2093,39 +2094,11 @@ fn source_license(root: &Path) -> String {
                 };
             }
         }
-        if folder.join(".git").exists() {
+        if work_tree.as_deref() == Some(folder) {
             break;
         }
     }
     "other".to_owned()
-}
-
-/// Where the source comes from: the `origin` remote's URL of the git work tree the crate is
-/// in, else the work tree's (or the crate's) folder.
-fn source_repository(root: &Path) -> String {
-    let absolute = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    for folder in absolute.ancestors() {
-        let config = folder.join(".git").join("config");
-        if folder.join(".git").exists() {
-            let url = std::fs::read_to_string(config).ok().and_then(|text| {
-                let mut in_origin = false;
-                for line in text.lines() {
-                    let line = line.trim();
-                    if line.starts_with('[') {
-                        in_origin = line == "[remote \"origin\"]";
-                    } else if in_origin
-                        && let Some((key, value)) = line.split_once('=')
-                        && key.trim() == "url"
-                    {
-                        return Some(value.trim().to_owned());
-                    }
-                }
-                None
-            });
-            return url.unwrap_or_else(|| folder.display().to_string());
-        }
-    }
-    absolute.display().to_string()
 }
 
 /// `--all-routes -o DIR`: every operation of the crate, each into its own dataset in DIR, with
@@ -2215,7 +2188,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         mode: manifest::Mode::Crate,
         options: all_routes_options(cli),
         card: crate::dataset::card::Card {
-            repository: source_repository(&root),
+            repository: provenance::source_repository(&root),
             commit,
             license: source_license(&root),
             tool_version: manifest::VERSION.to_owned(),

@@ -1,10 +1,9 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
-    let cli = match svix_distill::cli::Cli::try_parse() {
+    let cli = match svix_distill::cli::Cli::parse_from_args(std::env::args_os()) {
         Ok(cli) => cli,
         Err(err) => return usage_error(&err),
     };

@@ -991,3 +991,47 @@ fn validate_takes_a_folder_of_datasets() {
     let run = bin().arg("validate").arg(empty.path()).output().unwrap();
     assert_eq!(run.status.code(), Some(2));
 }
+
+/// `-q` is global: before the subcommand it means what it means after it. (clap refused
+/// `svix-distill -q routes CRATE` as a subcommand after a top-level option, a usage error.)
+/// An option of generation's own before a subcommand still is one.
+#[test]
+fn quiet_stands_before_or_after_a_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generated(dir.path());
+    let data = data.to_str().unwrap();
+    let cases: [&[&str]; 3] = [
+        &["routes", "fixtures/routes"],
+        &["validate", data, "--source", "fixtures/message.rs"],
+        &["profiles"],
+    ];
+    for args in cases {
+        let run = |args: Vec<&str>| {
+            let out = bin().current_dir(repo()).args(&args).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (out.stdout, String::from_utf8(out.stderr).unwrap())
+        };
+        let (after, after_stderr) = run([args, &["-q"]].concat());
+        let (before, before_stderr) = run([&["-q"], args].concat());
+        let (long, long_stderr) = run([&["--quiet"], args].concat());
+        assert!(!after.is_empty(), "{args:?}");
+        assert_eq!(before, after, "{args:?}");
+        assert_eq!(long, after, "{args:?}");
+        for stderr in [after_stderr, before_stderr, long_stderr] {
+            assert_eq!(
+                stderr, "",
+                "{args:?}: nothing but errors on stderr under -q"
+            );
+        }
+    }
+    let conflict = bin()
+        .current_dir(repo())
+        .args(["--profile", "message-creation", "routes", "fixtures/routes"])
+        .output()
+        .unwrap();
+    assert_eq!(conflict.status.code(), Some(2));
+}

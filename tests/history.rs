@@ -6,39 +6,12 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
+use support::cli::{ok, read_json, readable, run, stdout};
+use support::edit;
 use support::git::TestRepo;
 
 const FILE: &str = "server/svix-server/src/v1/endpoints/message.rs";
 const MOVED: &str = "server/svix-server/src/v1/endpoints/message/mod.rs";
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_svix-distill"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn stdout(output: Output) -> String {
-    String::from_utf8(ok(output).stdout).unwrap()
-}
-
-/// `text` with `from` (which must stand exactly once) replaced by `to`.
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "{from:?} must stand once");
-    text.replacen(from, to, 1)
-}
 
 /// The fixture as it stood before the history below: no conflict mapping on the insert, no
 /// retention field, the implementation under its old name.
@@ -207,21 +180,8 @@ fn examples_read_as_a_reviewer_sees_them() {
     let first = run_once();
     assert_eq!(first, run_once(), "two runs give the same bytes");
     let text = String::from_utf8(first).unwrap();
-    let mut readable = String::new();
-    for line in text.lines() {
-        let value: serde_json::Value = serde_json::from_str(line).unwrap();
-        let messages = value["messages"].as_array().unwrap();
-        let assistant = &messages[2];
-        readable.push_str(&format!(
-            "=== request\n{}\n--- reasoning\n{}\n--- code\n{}\n\n",
-            messages[1]["content"].as_str().unwrap(),
-            assistant["reasoning_content"].as_str().unwrap(),
-            assistant["content"].as_str().unwrap(),
-        ));
-    }
-    insta::assert_snapshot!("history_examples", readable);
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    insta::assert_snapshot!("history_examples", readable(&text));
+    let manifest = read_json(&manifest);
     assert_eq!(manifest["input"]["mode"], "history");
     for example in manifest["examples"].as_array().unwrap() {
         let commit = example["commit"].as_str().unwrap();

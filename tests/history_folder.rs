@@ -7,8 +7,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
+use support::cli::{example_commits, ok, read_json, readable, run};
+use support::edit;
 use support::git::TestRepo;
 
 const FOLDER: &str = "server/svix-server/src/v1/endpoints";
@@ -118,12 +119,6 @@ pub fn router() -> ApiRouter<AppState> {
     ApiRouter::new().api_route("/app/{app_id}/msg", get(list_messages))
 }
 "#;
-
-/// `text` with `from` (which must stand exactly once) replaced by `to`.
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "{from:?} must stand once");
-    text.replacen(from, to, 1)
-}
 
 /// The handler once it checks the URL, as `with_check` writes it.
 fn create_checked(check: &str) -> String {
@@ -268,22 +263,6 @@ fn build(dir: &Path) -> Built {
     }
 }
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_svix-distill"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
 #[test]
 fn a_split_module_keeps_its_past() {
     let dir = tempfile::tempdir().unwrap();
@@ -327,8 +306,7 @@ fn a_split_module_keeps_its_past() {
     let text = std::fs::read_to_string(&data).unwrap();
     insta::assert_snapshot!("history_folder_examples", readable(&text));
 
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let manifest = read_json(&manifest);
     let examples = manifest["examples"].as_array().unwrap();
     let of_commit = |commit: &str| -> Vec<&serde_json::Value> {
         examples.iter().filter(|e| e["commit"] == commit).collect()
@@ -410,31 +388,10 @@ fn one_file_of_the_split_finds_nothing_after_it() {
         dir.path().join("crud.jsonl").to_str().unwrap(),
     ]);
     ok(alone);
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
-    let commits: Vec<&str> = manifest["examples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["commit"].as_str().unwrap())
-        .collect();
-    assert_eq!(commits, [built.before_split.as_str(); 2]);
-}
-
-/// Each example as a reviewer reads it: request, reasoning, code.
-fn readable(text: &str) -> String {
-    let mut readable = String::new();
-    for line in text.lines() {
-        let value: serde_json::Value = serde_json::from_str(line).unwrap();
-        let messages = value["messages"].as_array().unwrap();
-        readable.push_str(&format!(
-            "=== request\n{}\n--- reasoning\n{}\n--- code\n{}\n\n",
-            messages[1]["content"].as_str().unwrap(),
-            messages[2]["reasoning_content"].as_str().unwrap(),
-            messages[2]["content"].as_str().unwrap(),
-        ));
-    }
-    readable
+    assert_eq!(
+        example_commits(&read_json(&manifest)),
+        [built.before_split.as_str(); 2]
+    );
 }
 
 /// The seam a run over every route splits a commit by: each item carries the root handlers
@@ -532,9 +489,7 @@ fn a_folder_ending_in_a_slash_is_the_folder() {
             manifest.to_str().unwrap(),
         ];
         ok(run(&args));
-        let manifest: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
-        manifest["examples"].clone()
+        read_json(&manifest)["examples"].clone()
     };
     let plain = examples(FOLDER);
     assert!(plain.to_string().contains(CRUD));

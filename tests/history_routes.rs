@@ -7,8 +7,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
+use support::cli::{example_commits, ok, read_json, run};
+use support::edit;
 use support::git::TestRepo;
 
 const CARGO: &str = "server/svix-server/Cargo.toml";
@@ -69,12 +70,6 @@ fn widget_file(check: &str, update: &str) -> String {
     .join("\n")
 }
 
-/// `text` with `from` (which must stand exactly once) replaced by `to`.
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "{from:?} must stand once");
-    text.replacen(from, to, 1)
-}
-
 struct Built {
     repo: TestRepo,
     helper: String,
@@ -118,22 +113,6 @@ fn build(dir: &Path) -> Built {
     }
 }
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_svix-distill"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
 /// The commits each operation's examples come from, in the manifest's (route) order, and the
 /// items each counts as shared, with the operation that holds them.
 fn commits_and_shared(manifest: &serde_json::Value) -> Vec<(Vec<String>, Vec<String>)> {
@@ -142,12 +121,7 @@ fn commits_and_shared(manifest: &serde_json::Value) -> Vec<(Vec<String>, Vec<Str
         .unwrap()
         .iter()
         .map(|op| {
-            let commits = op["dataset"]["examples"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["commit"].as_str().unwrap().to_owned())
-                .collect();
+            let commits = example_commits(&op["dataset"]);
             let shared = op["shared"]
                 .as_array()
                 .unwrap()
@@ -177,8 +151,7 @@ fn a_shared_helper_is_in_the_first_operations_dataset_and_shared_in_the_others()
         stderr.contains("following server/svix-server/src/v1/endpoints"),
         "{stderr}"
     );
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&out.join("manifest.json"));
     let names: Vec<&str> = manifest["operations"]
         .as_array()
         .unwrap()
@@ -239,13 +212,8 @@ fn one_route_follows_its_own_operation() {
         "--manifest",
         manifest.to_str().unwrap(),
     ]));
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
-    let commits: Vec<&str> = manifest["examples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["commit"].as_str().unwrap())
-        .collect();
-    assert_eq!(commits, [built.helper.as_str(), built.handler.as_str()]);
+    assert_eq!(
+        example_commits(&read_json(&manifest)),
+        [built.helper.as_str(), built.handler.as_str()]
+    );
 }

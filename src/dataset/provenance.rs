@@ -1,10 +1,11 @@
 //! What the inputs were, for the manifest: each file's sha256 as it is on disk, whether it
 //! starts with a byte-order mark (which `source.rs` leaves out of the text, so offsets on disk
 //! are 3 bytes later), and the commit checked out in the git work tree that holds it, read from
-//! `.git` without running git.
+//! `.git` without running git; and, for a dataset card, the `origin` URL of that repository.
+//! One search finds the repository for both (`git_dirs`): a `.git` folder or file upward.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -37,33 +38,86 @@ pub fn read(path: &Path) -> anyhow::Result<FileFacts> {
     })
 }
 
-/// The commit checked out in the git work tree holding `path`: the nearest `.git` upward (a
-/// folder, or a file `gitdir: …` as linked worktrees and submodules have), its HEAD, and the
-/// branch HEAD names resolved through loose refs and `packed-refs`. None outside a work tree,
-/// or on a branch with no commit yet.
-pub fn git_commit(path: &Path) -> Option<String> {
+/// The git repository holding a path, as `.git` shows it: the work tree, the repository's own
+/// folder (the work tree's `.git`, or where a `.git` file `gitdir: …` points, as in linked
+/// worktrees and submodules), and the folder its branches and config live in (the main
+/// repository's for a linked worktree, named by `commondir`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitDirs {
+    pub work_tree: PathBuf,
+    pub git_dir: PathBuf,
+    pub common_dir: PathBuf,
+}
+
+/// The git repository holding `path` (a file, or a folder: the folder itself may be the work
+/// tree's root): the nearest `.git` upward. None outside a work tree, or where a `.git` file
+/// names no folder.
+pub fn git_dirs(path: &Path) -> Option<GitDirs> {
     let absolute = path.canonicalize().ok()?;
-    for folder in absolute.ancestors().skip(1) {
-        let dot_git = folder.join(".git");
-        if dot_git.is_dir() {
-            return head_commit(&dot_git);
-        }
-        if dot_git.is_file() {
-            let text = fs::read_to_string(&dot_git).ok()?;
-            let target = text.strip_prefix("gitdir:")?.trim();
-            return head_commit(&folder.join(target));
+    let (work_tree, dot_git) = absolute
+        .ancestors()
+        .map(|folder| (folder, folder.join(".git")))
+        .find(|(_, dot_git)| dot_git.exists())?;
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else {
+        let text = fs::read_to_string(&dot_git).ok()?;
+        // A relative `gitdir:` (submodules write `../.git/modules/NAME`) is from the work tree.
+        work_tree.join(text.strip_prefix("gitdir:")?.trim())
+    };
+    if !git_dir.is_dir() {
+        return None;
+    }
+    let common_dir = match fs::read_to_string(git_dir.join("commondir")) {
+        Ok(text) => git_dir.join(text.trim()),
+        Err(_) => git_dir.clone(),
+    };
+    Some(GitDirs {
+        work_tree: work_tree.to_path_buf(),
+        git_dir,
+        common_dir,
+    })
+}
+
+/// The commit checked out in the git work tree holding `path` (see [`git_dirs`]): its HEAD,
+/// and the branch HEAD names resolved through loose refs and `packed-refs`. None outside a
+/// work tree, or on a branch with no commit yet.
+pub fn git_commit(path: &Path) -> Option<String> {
+    head_commit(&git_dirs(path)?)
+}
+
+/// Where the source at `root` comes from, for a dataset card: the `origin` remote's URL of the
+/// git repository holding it, else that repository's work tree, else `root` itself.
+pub fn source_repository(root: &Path) -> String {
+    let Some(dirs) = git_dirs(root) else {
+        let absolute = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        return absolute.display().to_string();
+    };
+    origin_url(&dirs.common_dir).unwrap_or_else(|| dirs.work_tree.display().to_string())
+}
+
+/// The `url` of `[remote "origin"]` in a repository's config.
+fn origin_url(common_dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(common_dir.join("config")).ok()?;
+    let mut in_origin = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_origin = line == "[remote \"origin\"]";
+        } else if in_origin
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "url"
+        {
+            return Some(value.trim().to_owned());
         }
     }
     None
 }
 
 /// HEAD of a git folder: a detached commit, or the commit of the branch it names.
-fn head_commit(git_dir: &Path) -> Option<String> {
+fn head_commit(dirs: &GitDirs) -> Option<String> {
     // A linked worktree keeps its own HEAD, and its branches in the common folder.
-    let common = match fs::read_to_string(git_dir.join("commondir")) {
-        Ok(text) => git_dir.join(text.trim()),
-        Err(_) => git_dir.to_path_buf(),
-    };
+    let (git_dir, common) = (&dirs.git_dir, &dirs.common_dir);
     let mut content = fs::read_to_string(git_dir.join("HEAD")).ok()?;
     // A symbolic ref may name another; a few hops are all git itself follows in practice.
     for _ in 0..5 {
@@ -72,12 +126,12 @@ fn head_commit(git_dir: &Path) -> Option<String> {
             return is_object_id(trimmed).then(|| trimmed.to_owned());
         };
         let name = name.trim();
-        let loose = [git_dir.to_path_buf(), common.clone()]
+        let loose = [git_dir, common]
             .iter()
             .find_map(|base| fs::read_to_string(base.join(name)).ok());
         content = match loose {
             Some(text) => text,
-            None => return packed_ref(&common, name),
+            None => return packed_ref(common, name),
         };
     }
     None
@@ -103,7 +157,6 @@ fn is_object_id(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn write(path: PathBuf, text: &str) {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -267,5 +320,79 @@ mod tests {
                 "main tree"
             );
         }
+    }
+
+    /// The card's repository URL comes from the config of the repository found the way the
+    /// commit is: from a subfolder, through a linked worktree's `.git` file to the main
+    /// repository's config, and through a submodule's relative `gitdir:` to its own config.
+    /// (It read `.git/config` by hand, so a linked worktree or a submodule got a folder path.)
+    #[test]
+    fn the_card_repository_follows_a_git_file_to_the_config_that_names_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("main");
+        let config = "[core]\n\tbare = false\n[remote \"upstream\"]\n\turl = https://example.com/fork\n\
+                      [remote \"origin\"]\n\turl = https://example.com/main.git\n";
+        write(main.join(".git/config"), config);
+        write(main.join(".git/HEAD"), "ref: refs/heads/main\n");
+        write(main.join("server/src/lib.rs"), "");
+        let origin = "https://example.com/main.git";
+        assert_eq!(source_repository(&main), origin, "work tree root");
+        assert_eq!(
+            source_repository(&main.join("server/src")),
+            origin,
+            "subfolder"
+        );
+
+        let admin = main.join(".git/worktrees/topic");
+        write(admin.join("HEAD"), &format!("{A}\n"));
+        write(admin.join("commondir"), "../..\n");
+        let topic = dir.path().join("topic");
+        write(
+            topic.join(".git"),
+            &format!("gitdir: {}\n", admin.display()),
+        );
+        write(topic.join("server/src/lib.rs"), "");
+        assert_eq!(
+            source_repository(&topic.join("server")),
+            origin,
+            "linked worktree"
+        );
+
+        let modules = main.join(".git/modules/vendored");
+        write(modules.join("HEAD"), &format!("{B}\n"));
+        write(
+            modules.join("config"),
+            "[remote \"origin\"]\n\turl = https://example.com/vendored.git\n",
+        );
+        let submodule = main.join("vendored");
+        write(submodule.join(".git"), "gitdir: ../.git/modules/vendored\n");
+        write(submodule.join("src/lib.rs"), "");
+        assert_eq!(
+            source_repository(&submodule.join("src")),
+            "https://example.com/vendored.git",
+            "submodule"
+        );
+        assert_eq!(
+            git_commit(&submodule.join("src/lib.rs")).as_deref(),
+            Some(B)
+        );
+
+        // No origin: the work tree's folder, found from below as well.
+        let bare_config = dir.path().join("plain");
+        write(bare_config.join(".git/HEAD"), "ref: refs/heads/main\n");
+        write(bare_config.join("src/lib.rs"), "");
+        let plain = bare_config.canonicalize().unwrap().display().to_string();
+        assert_eq!(source_repository(&bare_config.join("src")), plain);
+    }
+
+    /// A crate at the root of its work tree: its own `.git` holds the commit (the search
+    /// started at the folder's parent, so a root crate had no commit on its card).
+    #[test]
+    fn a_folder_at_the_work_tree_root_has_its_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        write(repo.join(".git/HEAD"), &format!("{A}\n"));
+        write(repo.join("src/lib.rs"), "");
+        assert_eq!(git_commit(&repo).as_deref(), Some(A));
     }
 }

@@ -3,12 +3,20 @@
 // Every test crate that declares `mod support;` compiles all of it but uses only some helpers.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod git;
 pub mod grounding;
 pub mod model;
 pub mod server;
 
 use std::path::Path;
+
+/// `text` with `from` (which must stand exactly once) replaced by `to`: a fixture's next
+/// version, in a history test.
+pub fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?} must stand once");
+    text.replacen(from, to, 1)
+}
 
 /// Copies a folder tree, files and subfolders.
 pub fn copy_dir(from: &Path, to: &Path) {
