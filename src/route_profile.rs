@@ -364,7 +364,9 @@ pub fn derived(route: &NamedRoute) -> ProfileFile {
         &resource,
         &method,
         route.path,
-        verb_id.or(route.operation_id),
+        // An id that is neither dotted nor a verb and a noun (`logout_api_v1_auth_logout__post`,
+        // a generated one) says nothing the path does not: the path and method name it.
+        verb_id.or(route.operation_id.filter(|id| id.contains('.'))),
         route.handler,
     );
     let mut profile = profile_for(
@@ -589,6 +591,14 @@ mod tests {
             };
             assert_eq!(derived(&named).vocabulary["operation"], words, "{id}");
         }
+        let generated = NamedRoute {
+            method: "POST",
+            operation_id: Some("logout_api_v1_auth_logout__post"),
+            path: "/api/v1/auth/logout",
+            handler: "utils::api_not_implemented",
+            ..route.clone()
+        };
+        assert_eq!(derived(&generated).vocabulary["operation"], "logout");
         // Without an id, a GET whose handler lists is a listing though its path names a thing.
         let listed = NamedRoute {
             method: "GET",

@@ -824,3 +824,84 @@ fn what_the_second_fact_check_found_false_is_said_no_more() {
         "the write step is not asked for as one"
     );
 }
+
+/// The shapes behind the third blind fact-check's false sentences: a handler that always fails
+/// (`api_not_implemented`), a refusal nested in another branch (`if https_only { if scheme !=
+/// "https" { .. } }`), a row lent out mutably after a column is set (`update_model(&mut row)`),
+/// and a `Path` extractor bound to `_`.
+const THIRD_CHECK: &str = r#"
+async fn check_url(url: &Url, https_only: bool) -> Result<()> {
+    if https_only {
+        if url.scheme() != "https" {
+            return Err(HttpError::unprocessable_entity(None, Some("Only https here".to_owned())).into());
+        }
+    }
+    Ok(())
+}
+
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    _: Path<ApplicationPath>,
+    permissions::Application { app }: permissions::Application,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageOut>> {
+    check_url(&data.url, true).await?;
+    let mut msg: message::ActiveModel = find(db).await?.into();
+    msg.deleted = Set(false);
+    data.update_model(&mut msg);
+    let msg = msg.update(db).await?;
+    Ok(Json(msg.into()))
+}
+
+pub async fn not_yet() -> Result<()> {
+    Err(HttpError::not_implemented(None, None).into())
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/app/{app_id}/msg", post(create_message))
+        .api_route("/app/{app_id}/msg/later", post(not_yet))
+}
+"#;
+
+/// Regression for the third blind fact-check: "Some failures are reported with
+/// `HttpError::not_implemented`" of a body with no success path; "Anything but `url.scheme() ==
+/// "https"` leads to …" of a check that only runs when `https_only` holds; "`deleted` becomes
+/// `false` … the row is saved with its other columns as they were" of a row `update_model`
+/// rewrites; "`Path` gives me `ApplicationPath`" of a `_` binding.
+#[test]
+fn what_the_third_fact_check_found_false_is_said_no_more() {
+    let source = SourceFile::from_text(Path::new("message.rs"), THIRD_CHECK.to_owned());
+    let options = Options {
+        variants: Some(8),
+        roots: vec![(
+            "not_yet".to_owned(),
+            svix_distill::extract::select::Reason::RootFlag,
+        )],
+        ..Default::default()
+    };
+    let generated = extract(&source, &message(), &options).unwrap();
+    let all: Vec<&Example> = generated.examples.iter().collect();
+    says_none(
+        &all,
+        &[
+            "some failures are reported with `httperror::not_implemented`",
+            "anything but",
+            "unless `url.scheme()",
+            "`url.scheme() != \"https\"`",
+            "becomes `false`",
+            "the row itself stays",
+            "keep the row",
+            "`applicationpath`",
+        ],
+    );
+    let reasoning: String = of(&generated, "item:not_yet")
+        .iter()
+        .map(|e| e.reasoning.as_str())
+        .collect();
+    assert!(
+        reasoning.contains("no success path") || reasoning.contains("Whatever the request"),
+        "a body that always fails is not said to:\n{reasoning}"
+    );
+}

@@ -182,6 +182,9 @@ pub enum Fact {
     },
     ErrorCtor {
         path: String,
+        /// The body is nothing but `Err(..)` of this error: every call fails with it.
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        always: bool,
     },
     StatusConst {
         path: String,
@@ -527,9 +530,9 @@ impl Fact {
                 .chain(task)
                 .chain(guard)
                 .for_each(|s| push(s)),
-            Fact::ErrorCtor { path } | Fact::StatusConst { path } | Fact::LocalAssoc { path } => {
-                push(path)
-            }
+            Fact::ErrorCtor { path, .. }
+            | Fact::StatusConst { path }
+            | Fact::LocalAssoc { path } => push(path),
             Fact::Tracing { mac } => push(mac),
             Fact::Expect { message } => push(&format!("expect(\"{message}\")")),
             Fact::Derives { item, list } => std::iter::once(item).chain(list).for_each(|s| push(s)),
@@ -1473,6 +1476,8 @@ fn param_fact(source: &Located, pat: &syn::Pat, ty: &syn::Type, ty_name: &str) -
             binding: None,
             fields: names,
         }),
+        // `_: Path<ApplicationPath>` reads nothing the body uses: no sentence says it does.
+        "Path" if matches!(pat, syn::Pat::Wild(_)) => None,
         "Path" => Some(Fact::Extractor {
             role: ExtractorRole::Path,
             wrapper: ty_name.to_owned(),
@@ -1572,6 +1577,8 @@ struct BodyVisitor<'s> {
     whole_call: Option<*const syn::ExprCall>,
     /// Whether an `if`'s condition is being read.
     in_condition: bool,
+    /// How many `if` or `match` branches the code visited stands inside.
+    branches: usize,
 }
 
 impl BodyVisitor<'_> {
@@ -1928,8 +1935,12 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                 (RefusedOn::If, block_error(&e.then_branch)),
                 (RefusedOn::Else, otherwise),
             ] {
+                // Nested inside another branch, the condition alone is not when it refuses
+                // (`if https_only { if scheme != "https" { .. } }`): the refusal is kept, its
+                // condition is not stated.
+                let condition = (self.branches == 0).then(|| condition.clone());
                 if let Some(error) = error {
-                    self.refuses(on, Some(condition.clone()), None, error);
+                    self.refuses(on, condition, None, error);
                 }
             }
         }
@@ -1942,24 +1953,32 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             .find(|m| !ADAPTER_METHODS.contains(&m.as_str()))
             .cloned();
         self.guards.push(guard.unwrap_or_default());
+        self.branches += 1;
         self.visit_block(&e.then_branch);
         self.guards.pop();
         if let Some((_, other)) = &e.else_branch {
             self.visit_expr(other);
         }
+        self.branches -= 1;
     }
 
     fn visit_expr_match(&mut self, e: &'ast syn::ExprMatch) {
         for arm in &e.arms {
-            // A guarded arm's pattern alone is not its condition.
+            // A guarded arm's pattern alone is not its condition, nor is a nested one's.
             if !matches!(arm.pat, syn::Pat::Guard(_))
+                && self.branches == 0
                 && let Some(error) = expr_error(&arm.body)
                 && let Some(pattern) = one_line(self.source, &arm.pat).filter(|p| p.len() <= 60)
             {
                 self.refuses(RefusedOn::Arm, Some(pattern), None, error);
             }
         }
-        visit::visit_expr_match(self, e);
+        self.visit_expr(&e.expr);
+        self.branches += 1;
+        for arm in &e.arms {
+            self.visit_arm(arm);
+        }
+        self.branches -= 1;
     }
 
     fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
@@ -2049,7 +2068,10 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             } else if segments.len() >= 2 && is_error_type(&segments[segments.len() - 2]) {
                 self.once(
                     format!("err:{text}"),
-                    Fact::ErrorCtor { path: text.clone() },
+                    Fact::ErrorCtor {
+                        path: text.clone(),
+                        always: false,
+                    },
                 );
             } else if last == "new_task" {
                 // Recorded with the queue send it feeds.
@@ -2268,6 +2290,9 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             && let (Some(target), syn::Member::Named(name)) =
                 (receiver_name(&field.base), &field.member)
             && let Some(value) = one_line(self.source, *value)
+            // A row also lent out mutably (`data.update_model(&mut evtype)`) may have any column
+            // rewritten after: the fixed value is not what it is saved with.
+            && !self.body.contains(&format!("&mut {target}"))
         {
             self.out.push(Fact::SetsValue {
                 target,
@@ -2328,6 +2353,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                 format!("err:{text}"),
                 Fact::ErrorCtor {
                     path: format!("{text}!"),
+                    always: false,
                 },
             );
         }
@@ -2405,16 +2431,32 @@ fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mu
         seen: Vec::new(),
         whole_call: whole_body_call(block).map(|c| c as *const syn::ExprCall),
         in_condition: false,
+        branches: 0,
     };
     v.visit_block(block);
     // A queue send fed by tasks built earlier (`tasks.push(T::new_task(..))`) names that task.
     let mut tasks = TaskFinder::default();
     tasks.visit_block(block);
+    // `Err(HttpError::not_implemented(None, None).into())` and nothing else: the one error it
+    // builds is every call's answer.
+    let only_err = matches!(
+        block.stmts.as_slice(),
+        [syn::Stmt::Expr(Expr::Call(call), None)]
+            if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err"))
+    );
+    let errors = v
+        .out
+        .iter()
+        .filter(|f| matches!(f, Fact::ErrorCtor { .. }))
+        .count();
     for fact in &mut v.out {
         if let Fact::QueueSend { task, .. } = fact
             && task.is_none()
         {
             task.clone_from(&tasks.0);
+        }
+        if let Fact::ErrorCtor { always, .. } = fact {
+            *always = only_err && errors == 1;
         }
     }
     out.extend(v.out);

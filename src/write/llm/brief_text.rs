@@ -284,7 +284,7 @@ fn fact_phrase(fact: &Fact) -> Option<String> {
             part(" when ", guard),
             if *in_loop { " in a loop" } else { "" }
         ),
-        Fact::ErrorCtor { path } => format!("error `{path}`"),
+        Fact::ErrorCtor { path, .. } => format!("error `{path}`"),
         Fact::StatusConst { path } => format!("status `{path}`"),
         Fact::LocalAssoc { path } => format!("uses `{path}`"),
         Fact::Tracing { mac } => format!("logs with `{mac}!`"),

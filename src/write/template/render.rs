@@ -174,6 +174,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         "error_ctor",
         &[
             ("error", &["path"]),
+            ("error.always", &["path"]),
             ("error.many", &["list"]),
             ("detail.errors", &[]),
         ],
@@ -1709,7 +1710,15 @@ fn queue_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
 /// local associated item, a tracing macro, an `expect`'s message. None for any other fact.
 fn path_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
     match fact {
-        Fact::ErrorCtor { path } => says(section!("error"), salt, &[("path", path.clone())]),
+        Fact::ErrorCtor { path, always } => says(
+            if *always {
+                section!("error.always")
+            } else {
+                section!("error")
+            },
+            salt,
+            &[("path", path.clone())],
+        ),
         Fact::StatusConst { path } => {
             says(section!("status_const"), salt, &[("path", path.clone())])
         }
@@ -2023,7 +2032,11 @@ const MERGED_ASSOCS: Merged = Merged {
 
 fn merged_kind(fact: &Fact) -> Option<(&'static Merged, String)> {
     match fact {
-        Fact::ErrorCtor { path } => Some((&MERGED_ERRORS, path.clone())),
+        // The one error of a body that always fails has a sentence of its own.
+        Fact::ErrorCtor {
+            path,
+            always: false,
+        } => Some((&MERGED_ERRORS, path.clone())),
         Fact::CrateHelper { name } => Some((&MERGED_HELPERS, name.clone())),
         Fact::LocalAssoc { path } => Some((&MERGED_ASSOCS, path.clone())),
         Fact::ActiveModel { ty, set_fields, .. } if set_fields.is_empty() => {
@@ -2102,7 +2115,7 @@ impl ItemPrep {
         // Keyed by the one-value section's name, which tells the merged kinds apart.
         let mut merged: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for fact in facts.iter().filter(|f| keep(f)) {
-            if let Fact::ErrorCtor { path } = fact
+            if let Fact::ErrorCtor { path, .. } = fact
                 && refused.contains(&path.as_str())
             {
                 continue;

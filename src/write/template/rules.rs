@@ -511,7 +511,7 @@ pub const SIGNALS: &[Signal] = &[
         read: |s| {
             let not_found = s
                 .unit_facts()
-                .any(|f| matches!(f, Fact::ErrorCtor { path } if path.ends_with("not_found")));
+                .any(|f| matches!(f, Fact::ErrorCtor { path, .. } if path.ends_with("not_found")));
             let create = s.unit_facts().find_map(|f| match f {
                 Fact::CrateHelper { name } | Fact::Delegates { callee: name, .. }
                     if name.starts_with("create_app") =>
@@ -552,7 +552,7 @@ pub const SIGNALS: &[Signal] = &[
               unprocessable-entity constructor",
         read: |s| {
             let ctor = s.facts.iter().find_map(|f| match f {
-                Fact::ErrorCtor { path } if path.ends_with("unprocessable_entity") => {
+                Fact::ErrorCtor { path, .. } if path.ends_with("unprocessable_entity") => {
                     Some(path.clone())
                 }
                 _ => None,
@@ -1071,7 +1071,7 @@ pub const SIGNALS: &[Signal] = &[
                 return None;
             }
             s.facts.iter().find_map(|f| match f {
-                Fact::ErrorCtor { path } if path.ends_with("conflict") => {
+                Fact::ErrorCtor { path, .. } if path.ends_with("conflict") => {
                     Some(vec![("conflict_ctor", path.clone())])
                 }
                 _ => None,
