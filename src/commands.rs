@@ -1905,7 +1905,6 @@ fn history_folder<'a>(
             configs: Vec::new(),
         },
         none_reached: "no commit read changed an item it reaches",
-        counter: tokenizer_soon(),
     };
     Ok(folder)
 }
@@ -2105,7 +2104,6 @@ fn source_license(root: &Path) -> String {
 /// one manifest and a dataset card; `--valid` splits across all of them at once.
 fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
     let dir = operations_dir(cli.write.output.as_deref())?;
-    let counter = tokenizer_soon();
     let input = cli.input.clone().unwrap_or_else(|| PathBuf::from("."));
     if source::is_stdio(&input) || !input.is_dir() {
         anyhow::bail!(
@@ -2196,7 +2194,6 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
             configs: Vec::new(),
         },
         none_reached: "no item of the crate to distill (its handler is not read)",
-        counter,
     };
     write_operations(&folder, &operations, &datasets, without)
 }
@@ -2318,8 +2315,6 @@ struct OperationsFolder<'a> {
     card: crate::dataset::card::Card,
     /// Why an operation that reaches no item has no dataset.
     none_reached: &'a str,
-    /// The tokenizer, started when the run began.
-    counter: Tokenizer,
 }
 
 /// Writes an `--all-routes` folder: each operation's dataset (`DIR/<op>.jsonl`, and with
@@ -2343,12 +2338,13 @@ fn write_operations(
         .collect();
     let split = folder.valid.map(|fraction| split::assign(&all, fraction));
     let mut sides_left: &[Side] = split.as_ref().map_or(&[], |s| s.sides.as_slice());
-    let counter = built_tokenizer(&folder.counter)?;
+    let counter = tokens::TokenCounter::new(tokens::Encoding::O200kBase)?;
+    let token_counts = operation_tokens(&counter, datasets);
     let mut files_out: Vec<(PathBuf, String)> = Vec::new();
     let mut card = folder.card.clone();
     let mut entries = Vec::new();
     let mut rows = Vec::new();
-    for (operation, part) in operations.iter().zip(datasets) {
+    for ((operation, part), token_count) in operations.iter().zip(datasets).zip(token_counts) {
         let examples = part.examples;
         let sides: Vec<Side> = match &split {
             Some(_) => {
@@ -2381,7 +2377,6 @@ fn write_operations(
             )
         });
         let units: BTreeSet<&str> = examples.iter().map(|e| e.unit.as_str()).collect();
-        let token_count = example_tokens(&counter, examples);
         let written = (train_path.as_path(), train.as_str());
         let valid_written = valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
         let entry = (operation, part, shared);
@@ -2438,30 +2433,8 @@ fn write_operations(
     }
     output::status(&report::operations_table(&rows));
     say_written(dir, &rows, split.as_ref().map(|s| s.shares()), dropped);
-    // Freeing the tokenizer's tables would take a tenth of the run; the process ends here.
-    std::mem::forget(counter);
     Ok(())
 }
-
-/// The tokenizer an `--all-routes` run counts with, built on a thread of its own beside the
-/// reading (o200k_base's tables are a quarter of the run's CPU).
-fn tokenizer_soon() -> Tokenizer {
-    std::cell::Cell::new(Some(std::thread::spawn(|| {
-        tokens::TokenCounter::new(tokens::Encoding::O200kBase)
-    })))
-}
-
-/// The tokenizer `tokenizer_soon` started, once built.
-fn built_tokenizer(soon: &Tokenizer) -> anyhow::Result<tokens::TokenCounter> {
-    soon.take()
-        .ok_or_else(|| anyhow::anyhow!("internal error: no tokenizer"))?
-        .join()
-        .map_err(|_| anyhow::anyhow!("internal error: the tokenizer's thread panicked"))?
-}
-
-/// The tokenizer being built, taken once.
-type Tokenizer =
-    std::cell::Cell<Option<std::thread::JoinHandle<anyhow::Result<tokens::TokenCounter>>>>;
 
 /// The last line of an `--all-routes` run: what it wrote where, the split, what the check left
 /// out.
@@ -2481,15 +2454,19 @@ fn say_written(dir: &Path, rows: &[report::OperationRow], shares: Option<String>
     output::status(&summary);
 }
 
-/// The o200k_base tokens of examples' requests, reasonings and code.
-fn example_tokens(
-    counter: &tokens::TokenCounter,
-    examples: &[crate::dataset::example::Example],
-) -> usize {
-    examples
-        .iter()
-        .map(|e| counter.count(&e.request) + counter.count(&e.reasoning) + counter.count(&e.code))
-        .sum()
+/// The o200k_base tokens of each operation's examples (requests, reasonings and code), counted
+/// on the pool's threads: the last stage before writing, nothing else runs beside it.
+fn operation_tokens(counter: &tokens::TokenCounter, datasets: &[OperationDataset]) -> Vec<usize> {
+    use rayon::prelude::*;
+    let count = |e: &crate::dataset::example::Example| {
+        counter.count(&e.request) + counter.count(&e.reasoning) + counter.count(&e.code)
+    };
+    source::on_pool(|| {
+        datasets
+            .par_iter()
+            .map(|d| d.examples.par_iter().map(count).sum())
+            .collect()
+    })
 }
 
 /// A dataset file as the card names it (within the folder), when it holds any example.

@@ -581,11 +581,12 @@ pub fn unknown_placeholder<'t>(
     fills: &[&str],
     vocabulary: &BTreeMap<String, String>,
 ) -> Option<&'t str> {
-    let capitalized = capitalized_vocabulary(vocabulary);
+    // The capitalized keys are built only for a name that is none of the others: a run over
+    // every route checks each operation's templates, thousands of placeholders.
     placeholders(text).find(|name| {
         !fills.contains(name)
             && !vocabulary.contains_key(*name)
-            && !capitalized.iter().any(|(key, _)| key == name)
+            && !vocabulary.keys().any(|key| capitalized(key) == *name)
     })
 }
 
@@ -735,17 +736,19 @@ fn camel_words(name: &str) -> Vec<String> {
 /// Each vocabulary word also capitalized, under its key capitalized: `{Operation}` opens a
 /// sentence with "Message creation".
 fn capitalized_vocabulary(vocabulary: &BTreeMap<String, String>) -> Vec<(String, String)> {
-    let upper = |s: &str| {
-        let mut chars = s.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default()
-    };
     vocabulary
         .iter()
-        .map(|(k, v)| (upper(k), upper(v)))
+        .map(|(k, v)| (capitalized(k), capitalized(v)))
         .collect()
+}
+
+/// `s` with its first character upper-case.
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn vocabulary_vars<'v>(
