@@ -2,7 +2,7 @@
 //! parallel into plain summaries, an index of modules and `use` declarations, and the selection
 //! of message-creation items across files. Returns plain data; never prints.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1020,6 +1020,15 @@ pub fn focus_matcher(pattern: &str) -> anyhow::Result<GlobSet> {
 /// `depth` hops), and routed handlers elsewhere that call a focus-selected function.
 pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize) -> Vec<Pick> {
     let index = CrateIndex::new(files);
+    // Items of one file name the same paths over and over (a type, a helper): each path is
+    // resolved once per file.
+    let mut resolved: HashMap<(usize, Arc<str>), Option<Target>> = HashMap::new();
+    let mut resolve = |file: usize, path: &Arc<str>| -> Option<Target> {
+        resolved
+            .entry((file, path.clone()))
+            .or_insert_with(|| index.resolve(file, path))
+            .clone()
+    };
     let mut picks: Vec<Pick> = Vec::new();
     let mut taken: BTreeSet<ItemKey> = BTreeSet::new();
     let mut queue: VecDeque<(usize, String, Option<String>, usize)> = VecDeque::new();
@@ -1059,7 +1068,7 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
             continue;
         };
         for reference in &item.refs {
-            let Some(target) = index.resolve(file, reference.as_ref()) else {
+            let Some(target) = resolve(file, reference) else {
                 continue;
             };
             let key = (target.file, target.name.clone(), target.self_ty.clone());
@@ -1097,7 +1106,7 @@ pub fn select_across_files(files: &[FileSummary], focus: &[usize], depth: usize)
                 continue;
             };
             let calls = item.refs.iter().find_map(|r| {
-                let target = index.resolve(h, r.as_ref())?;
+                let target = resolve(h, r)?;
                 creation
                     .contains(&(target.file, target.name.clone()))
                     .then_some(target.name)

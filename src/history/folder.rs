@@ -603,11 +603,11 @@ pub(crate) fn diff(before: &[Placed], after: &[Placed], paths_mechanical: bool) 
 }
 
 /// The items of one file among a side's, with their indices in the side.
-fn in_file(side: &[Placed], path: &std::path::Path) -> (Vec<usize>, Vec<VersionItem>) {
+fn in_file<'v>(side: &[Placed<'v>], path: &std::path::Path) -> (Vec<usize>, Vec<&'v VersionItem>) {
     side.iter()
         .enumerate()
         .filter(|(_, p)| p.version.source.path == path)
-        .map(|(i, p)| (i, p.item.clone()))
+        .map(|(i, p)| (i, p.item))
         .unzip()
 }
 

@@ -16,6 +16,7 @@ pub mod commit_message;
 pub mod folder;
 pub mod git;
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -366,16 +367,20 @@ fn same_item(a: &VersionItem, b: &VersionItem) -> bool {
 }
 
 /// The items of `after` paired with the first untaken item of `before` of the same kind and
-/// name (marked taken), and the indices of those with none.
-fn pair_by_name(
-    before: &[VersionItem],
-    after: &[VersionItem],
+/// name (marked taken), and the indices of those with none. Items or references to them: a
+/// folder's history pairs the items of one file among a side's without copying them.
+fn pair_by_name<I: Borrow<VersionItem>>(
+    before: &[I],
+    after: &[I],
     taken: &mut [bool],
 ) -> (Vec<(Option<usize>, usize)>, Vec<usize>) {
     let mut pairs = Vec::new();
     let mut unmatched = Vec::new();
     for (a, item) in after.iter().enumerate() {
-        match before.iter().position(|b| same_item(b, item)) {
+        match before
+            .iter()
+            .position(|b| same_item(b.borrow(), item.borrow()))
+        {
             Some(b) => {
                 taken[b] = true;
                 pairs.push((Some(b), a));
@@ -388,19 +393,21 @@ fn pair_by_name(
 
 /// Each of the `unmatched` items of `after` paired with the untaken item of `before` of its
 /// kind whose tokens are most alike, if alike enough (a rename); else `None` (an item added).
-fn pair_renamed(
-    before: &[VersionItem],
-    after: &[VersionItem],
+fn pair_renamed<I: Borrow<VersionItem>>(
+    before: &[I],
+    after: &[I],
     unmatched: &[usize],
     taken: &mut [bool],
 ) -> Vec<(Option<usize>, usize)> {
     let mut pairs = Vec::new();
     for &a in unmatched {
+        let new = after[a].borrow();
         let best = before
             .iter()
+            .map(Borrow::borrow)
             .enumerate()
-            .filter(|(b, item)| !taken[*b] && item.kind == after[a].kind)
-            .map(|(b, item)| (b, token_similarity(&item.tokens, &after[a].tokens)))
+            .filter(|(b, item)| !taken[*b] && item.kind == new.kind)
+            .map(|(b, item)| (b, token_similarity(&item.tokens, &new.tokens)))
             .filter(|(_, score)| *score >= RENAME_SIMILARITY)
             .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));
         match best {
