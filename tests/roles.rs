@@ -192,6 +192,26 @@ fn crate_examples() -> Extracted {
     generated
 }
 
+/// Eight examples of each unit of a message file, under the message-creation profile, with
+/// `roots` added to the routed handlers.
+fn message_file(text: &str, roots: &[&str]) -> Extracted {
+    let source = SourceFile::from_text(Path::new("message.rs"), text.to_owned());
+    let options = Options {
+        variants: Some(8),
+        roots: roots
+            .iter()
+            .map(|r| {
+                (
+                    r.to_string(),
+                    svix_distill::extract::select::Reason::RootFlag,
+                )
+            })
+            .collect(),
+        ..Default::default()
+    };
+    extract(&source, &message(), &options).unwrap()
+}
+
 /// The examples of the unit `key`, at least one.
 fn of<'e>(generated: &'e Extracted, key: &str) -> Vec<&'e Example> {
     let found: Vec<&Example> = generated
@@ -630,12 +650,7 @@ pub fn router() -> ApiRouter<AppState> {
 /// type in this same file.
 #[test]
 fn no_body_no_incoming_fields_and_no_inherited_method_said_to_be_this_files() {
-    let source = SourceFile::from_text(Path::new("message.rs"), NO_BODY.to_owned());
-    let options = Options {
-        variants: Some(8),
-        ..Default::default()
-    };
-    let generated = extract(&source, &message(), &options).unwrap();
+    let generated = message_file(NO_BODY, &[]);
     let examples = of(&generated, "item:create_message");
     says_none(
         &examples,
@@ -657,8 +672,7 @@ fn no_body_no_incoming_fields_and_no_inherited_method_said_to_be_this_files() {
         "    permissions::Application { app }: permissions::Application,\n",
         "    permissions::Application { app }: permissions::Application,\n    ValidatedJson(data): ValidatedJson<MessageIn>,\n",
     );
-    let source = SourceFile::from_text(Path::new("message.rs"), with_body);
-    let generated = extract(&source, &message(), &options).unwrap();
+    let generated = message_file(&with_body, &[]);
     let examples = of(&generated, "item:create_message");
     assert!(
         examples
@@ -761,12 +775,7 @@ pub fn router() -> ApiRouter<AppState> {
 /// call it" (it does more).
 #[test]
 fn what_the_second_fact_check_found_false_is_said_no_more() {
-    let source = SourceFile::from_text(Path::new("message.rs"), SECOND_CHECK.to_owned());
-    let options = Options {
-        variants: Some(8),
-        ..Default::default()
-    };
-    let generated = extract(&source, &message(), &options).unwrap();
+    let generated = message_file(SECOND_CHECK, &[]);
     let all: Vec<&Example> = generated.examples.iter().collect();
     says_none(
         &all,
@@ -872,16 +881,7 @@ pub fn router() -> ApiRouter<AppState> {
 /// rewrites; "`Path` gives me `ApplicationPath`" of a `_` binding.
 #[test]
 fn what_the_third_fact_check_found_false_is_said_no_more() {
-    let source = SourceFile::from_text(Path::new("message.rs"), THIRD_CHECK.to_owned());
-    let options = Options {
-        variants: Some(8),
-        roots: vec![(
-            "not_yet".to_owned(),
-            svix_distill::extract::select::Reason::RootFlag,
-        )],
-        ..Default::default()
-    };
-    let generated = extract(&source, &message(), &options).unwrap();
+    let generated = message_file(THIRD_CHECK, &["not_yet"]);
     let all: Vec<&Example> = generated.examples.iter().collect();
     says_none(
         &all,
