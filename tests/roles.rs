@@ -848,6 +848,17 @@ async fn check_url(url: &Url, https_only: bool) -> Result<()> {
     Ok(())
 }
 
+async fn check_scheme(url: &Url, https_only: bool) -> Result<()> {
+    if !https_only {
+        return Ok(());
+    }
+    if url.scheme() == "wss" {
+        Ok(())
+    } else {
+        Err(HttpError::unprocessable_entity(None, Some("Only wss here".to_owned())).into())
+    }
+}
+
 #[aide_annotate(op_id = "v1.message.create")]
 async fn create_message(
     State(AppState { ref db, .. }): State<AppState>,
@@ -856,6 +867,7 @@ async fn create_message(
     ValidatedJson(data): ValidatedJson<MessageIn>,
 ) -> Result<Json<MessageOut>> {
     check_url(&data.url, true).await?;
+    check_scheme(&data.url, true).await?;
     let mut msg: message::ActiveModel = find(db).await?.into();
     msg.deleted = Set(false);
     data.update_model(&mut msg);
@@ -890,6 +902,7 @@ fn what_the_third_fact_check_found_false_is_said_no_more() {
             "anything but",
             "unless `url.scheme()",
             "`url.scheme() != \"https\"`",
+            "`url.scheme() == \"wss\"`",
             "becomes `false`",
             "the row itself stays",
             "keep the row",

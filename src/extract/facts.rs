@@ -1579,6 +1579,8 @@ struct BodyVisitor<'s> {
     in_condition: bool,
     /// How many `if` or `match` branches the code visited stands inside.
     branches: usize,
+    /// Whether an earlier `if` at the top returned `Ok` early.
+    returned_early: bool,
 }
 
 impl BodyVisitor<'_> {
@@ -1938,7 +1940,8 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                 // Nested inside another branch, the condition alone is not when it refuses
                 // (`if https_only { if scheme != "https" { .. } }`): the refusal is kept, its
                 // condition is not stated.
-                let condition = (self.branches == 0).then(|| condition.clone());
+                let condition =
+                    (self.branches == 0 && !self.returned_early).then(|| condition.clone());
                 if let Some(error) = error {
                     self.refuses(on, condition, None, error);
                 }
@@ -1952,6 +1955,13 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             .iter()
             .find(|m| !ADAPTER_METHODS.contains(&m.as_str()))
             .cloned();
+        // `if !https_only { return Ok(()); }`: what follows runs only when that did not
+        // return, so no later condition is the whole of when it refuses.
+        let returns_ok = e.then_branch.stmts.iter().any(|s| {
+            matches!(s, syn::Stmt::Expr(Expr::Return(r), _)
+                if r.expr.as_deref().is_some_and(|v| matches!(v,
+                    Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Ok")))))
+        });
         self.guards.push(guard.unwrap_or_default());
         self.branches += 1;
         self.visit_block(&e.then_branch);
@@ -1960,6 +1970,9 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             self.visit_expr(other);
         }
         self.branches -= 1;
+        if returns_ok && self.branches == 0 {
+            self.returned_early = true;
+        }
     }
 
     fn visit_expr_match(&mut self, e: &'ast syn::ExprMatch) {
@@ -1967,6 +1980,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             // A guarded arm's pattern alone is not its condition, nor is a nested one's.
             if !matches!(arm.pat, syn::Pat::Guard(_))
                 && self.branches == 0
+                && !self.returned_early
                 && let Some(error) = expr_error(&arm.body)
                 && let Some(pattern) = one_line(self.source, &arm.pat).filter(|p| p.len() <= 60)
             {
@@ -2432,6 +2446,7 @@ fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mu
         whole_call: whole_body_call(block).map(|c| c as *const syn::ExprCall),
         in_condition: false,
         branches: 0,
+        returned_early: false,
     };
     v.visit_block(block);
     // A queue send fed by tasks built earlier (`tasks.push(T::new_task(..))`) names that task.
