@@ -1120,11 +1120,7 @@ impl<'a> Destinations<'a> {
             out,
             valid,
             manifest: write.manifest.as_deref(),
-            model: plan.map_or_else(Vec::new, |plan| {
-                std::iter::once(("the model cache ", plan.cache.clone()))
-                    .chain(plan.export.clone().map(|p| ("the batch file ", p)))
-                    .collect()
-            }),
+            model: model_outputs(plan),
         };
         refuse_twice(&destinations.named())?;
         Ok(destinations)
@@ -1711,9 +1707,7 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
     )?;
     let mut protected = Protected::new();
     protected.repository(&repo)?;
-    let named = operation_outputs(&dir, &operations, args.write.valid.is_some());
-    let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
-    protected.check(&shown)?;
+    check_operation_outputs(&protected, &dir, &operations, &args.write, plan.as_ref())?;
     let union = union_profile(&operations, Path::new(&at.shown))?;
     let options = HistoryOptions {
         paths: paths.clone(),
@@ -2142,9 +2136,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
     for file in &files {
         protected.file(Role::CrateSource, file);
     }
-    let named = operation_outputs(&dir, &operations, cli.write.valid.is_some());
-    let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
-    protected.check(&shown)?;
+    check_operation_outputs(&protected, &dir, &operations, &cli.write, plan.as_ref())?;
     let union = union_profile(&operations, &root)?;
     let pipeline_operations: Vec<pipeline::Operation> = operations
         .iter()
@@ -2268,6 +2260,33 @@ fn operation_outputs(
     named.push(("the manifest ", dir.join("manifest.json")));
     named.push(("the dataset card ", dir.join("README.md")));
     named
+}
+
+/// Refuses an `--all-routes` run before any work when one of its outputs would land on an
+/// input `protected` holds, or two of them on one file: every operation's dataset and
+/// validation file, the manifest, the card, and the model writer's cache and batch file.
+fn check_operation_outputs(
+    protected: &Protected,
+    dir: &Path,
+    operations: &[RouteOperation],
+    write: &WriteArgs,
+    plan: Option<&rounds::Plan>,
+) -> anyhow::Result<()> {
+    let mut named = operation_outputs(dir, operations, write.valid.is_some());
+    named.extend(model_outputs(plan));
+    let shown: Vec<(&'static str, &Path)> = named.iter().map(|(w, p)| (*w, p.as_path())).collect();
+    refuse_twice(&shown)?;
+    protected.check(&shown)
+}
+
+/// The model writer's outputs with what messages call them: its cache, and the Batch API file
+/// it may export.
+fn model_outputs(plan: Option<&rounds::Plan>) -> Vec<(&'static str, PathBuf)> {
+    plan.map_or_else(Vec::new, |plan| {
+        std::iter::once(("the model cache ", plan.cache.clone()))
+            .chain(plan.export.clone().map(|p| ("the batch file ", p)))
+            .collect()
+    })
 }
 
 /// An operation's dataset in an `--all-routes` folder, or its validation file.

@@ -3,7 +3,8 @@
 //! in the first one's dataset only and listed as shared in the other's, a GET and a HEAD on one
 //! handler as one operation, the validation split made across every operation (no group on
 //! both sides), the dataset card's YAML configs, the manifest, the same bytes on a rerun,
-//! `--check`, `validate DIR`, and the refusals (a file as INPUT, DIR over a crate file).
+//! `--check`, `validate DIR`, and the refusals (a file as INPUT, DIR over a crate file, the
+//! model writer's files onto a crate file or another output).
 
 mod support;
 
@@ -247,4 +248,41 @@ fn refused_before_anything_is_written() {
     assert_eq!(read(&other.join("README.md")), "# my project\n");
     assert_eq!(std::fs::read_dir(&other).unwrap().count(), 1);
     let _ = std::fs::remove_dir_all(&other);
+    // The model writer's files are outputs too: never onto a crate file, never onto another
+    // output. On a copy of the crate, so that a regression cannot write onto the fixture.
+    let copy = scratch("model-files");
+    support::copy_dir(&repo().join("fixtures/operations"), &copy.join("crate"));
+    let source = copy.join("crate/src/lib.rs");
+    let before = read(&source);
+    let out_dir = copy.join("out");
+    let cache = copy.join("model.cache");
+    let model = ["--writer", "llm", "--llm-model", "m", "--llm-cache"];
+    let crate_dir = copy.join("crate");
+    let common = [crate_dir.to_str().unwrap(), "--all-routes", "-o"];
+    let out = run(&[
+        &common[..],
+        &[out_dir.to_str().unwrap()],
+        &model[..],
+        &[
+            cache.to_str().unwrap(),
+            "--llm-export",
+            source.to_str().unwrap(),
+        ],
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the batch file"), "{}", stderr(&out));
+    assert_eq!(read(&source), before);
+    let manifest = out_dir.join("manifest.json");
+    let out = run(&[
+        &common[..],
+        &[out_dir.to_str().unwrap()],
+        &model[..],
+        &[manifest.to_str().unwrap()],
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("twice"), "{}", stderr(&out));
+    assert!(!out_dir.exists());
+    let _ = std::fs::remove_dir_all(&copy);
 }
