@@ -2433,15 +2433,23 @@ pub fn router() -> ApiRouter<AppState> {
         Ok(out)
     }
 
-    /// The ids of the rules whose sentences the examples of `text` carry, one example a unit.
-    fn fired_rules(profile: &Profile, text: &str) -> Result<BTreeSet<String>, String> {
+    /// `variants` examples of each unit of `text`, a file of its own, under `profile`.
+    fn rule_case(
+        profile: &Profile,
+        text: &str,
+        variants: usize,
+    ) -> Result<pipeline::Extracted, String> {
         let source = SourceFile::from_text(Path::new("rule_case.rs"), text.to_owned());
         let options = Options {
-            variants: Some(1),
+            variants: Some(variants),
             ..Default::default()
         };
-        let extracted =
-            pipeline::extract(&source, profile, &options).map_err(|e| format!("{e:#}"))?;
+        pipeline::extract(&source, profile, &options).map_err(|e| format!("{e:#}"))
+    }
+
+    /// The ids of the rules whose sentences the examples of `text` carry, one example a unit.
+    fn fired_rules(profile: &Profile, text: &str) -> Result<BTreeSet<String>, String> {
+        let extracted = rule_case(profile, text, 1)?;
         Ok(extracted
             .examples
             .iter()
@@ -2459,12 +2467,7 @@ pub fn router() -> ApiRouter<AppState> {
         for text in [RESPONSE_HIDDEN, RESPONSE_HIDDEN_BOTH] {
             let fired = fired_rules(&profile, text).unwrap();
             assert!(!fired.contains("hidden-from-the-schema"), "{fired:?}");
-            let source = SourceFile::from_text(Path::new("rule_case.rs"), text.to_owned());
-            let options = Options {
-                variants: Some(4),
-                ..Default::default()
-            };
-            let extracted = pipeline::extract(&source, &profile, &options).unwrap();
+            let extracted = rule_case(&profile, text, 4).unwrap();
             for example in &extracted.examples {
                 for text in [&example.request, &example.reasoning] {
                     let lower = text.to_lowercase();
@@ -2475,12 +2478,14 @@ pub fn router() -> ApiRouter<AppState> {
             }
         }
         // A body that is only read: its `skip_serializing_if` drops nothing from any output.
-        let body = RESPONSE_FIELDS.replacen(
-            "Debug, Serialize, JsonSchema",
-            "Debug, Deserialize, JsonSchema",
-            1,
-        );
-        assert_ne!(body, RESPONSE_FIELDS);
+        let body = near_miss(
+            RESPONSE_FIELDS,
+            &[(
+                "Debug, Serialize, JsonSchema",
+                "Debug, Deserialize, JsonSchema",
+            )],
+        )
+        .unwrap();
         let fired = fired_rules(&profile, &body).unwrap();
         assert!(!fired.contains("absent-rather-than-null"), "{fired:?}");
     }
@@ -2490,12 +2495,9 @@ pub fn router() -> ApiRouter<AppState> {
     #[test]
     fn a_function_that_also_deletes_the_row_is_not_said_to_keep_it() {
         let profile = Profile::load("message-creation").unwrap();
-        let text = OVERWRITE.replacen(
-            "    msg.update(db).await?;\n",
-            "    if expunge {\n        msg.delete(db).await?;\n    } else {\n        msg.update(db).await?;\n    }\n",
-            1,
-        );
-        assert_ne!(text, OVERWRITE);
+        let deletes_too = "    if expunge {\n        msg.delete(db).await?;\n    } else {\n        \
+                           msg.update(db).await?;\n    }\n";
+        let text = near_miss(OVERWRITE, &[("    msg.update(db).await?;\n", deletes_too)]).unwrap();
         let fired = fired_rules(&profile, &text).unwrap();
         assert!(!fired.contains("overwrite-rather-than-delete"), "{fired:?}");
     }
@@ -2506,18 +2508,15 @@ pub fn router() -> ApiRouter<AppState> {
     #[test]
     fn an_overwrite_of_two_columns_is_worded_for_two() {
         let profile = Profile::load("message-creation").unwrap();
-        let text = OVERWRITE.replacen(
-            "    msg.update(db).await?;\n",
-            "    msg.tag = Set(None);\n    msg.update(db).await?;\n",
-            1,
-        );
-        assert_ne!(text, OVERWRITE);
-        let source = SourceFile::from_text(Path::new("rule_case.rs"), text);
-        let options = Options {
-            variants: Some(6),
-            ..Default::default()
-        };
-        let extracted = pipeline::extract(&source, &profile, &options).unwrap();
+        let text = near_miss(
+            OVERWRITE,
+            &[(
+                "    msg.update(db).await?;\n",
+                "    msg.tag = Set(None);\n    msg.update(db).await?;\n",
+            )],
+        )
+        .unwrap();
+        let extracted = rule_case(&profile, &text, 6).unwrap();
         let mut seen = false;
         for example in &extracted.examples {
             if !example
@@ -2543,12 +2542,14 @@ pub fn router() -> ApiRouter<AppState> {
     #[test]
     fn a_rename_that_rename_all_already_gives_is_not_called_its_own() {
         let profile = Profile::load("message-creation").unwrap();
-        let text = BODY_FIELDS.replacen(
-            "#[serde(rename = \"eventId\")]",
-            "#[serde(rename = \"uid\")]",
-            1,
-        );
-        assert_ne!(text, BODY_FIELDS);
+        let text = near_miss(
+            BODY_FIELDS,
+            &[(
+                "#[serde(rename = \"eventId\")]",
+                "#[serde(rename = \"uid\")]",
+            )],
+        )
+        .unwrap();
         let fired = fired_rules(&profile, &text).unwrap();
         assert!(!fired.contains("own-name-under-rename-all"), "{fired:?}");
         assert_eq!(
@@ -2563,12 +2564,14 @@ pub fn router() -> ApiRouter<AppState> {
     #[test]
     fn a_display_that_writes_something_else_is_not_said_to_write_the_text() {
         let profile = Profile::load("message-creation").unwrap();
-        let text = RAW_SCHEMA_DISPLAY.replacen(
-            "f.write_str(self.0.get())",
-            "write!(f, \"{} bytes\", self.0.get().len())",
-            1,
-        );
-        assert_ne!(text, RAW_SCHEMA_DISPLAY);
+        let text = near_miss(
+            RAW_SCHEMA_DISPLAY,
+            &[(
+                "f.write_str(self.0.get())",
+                "write!(f, \"{} bytes\", self.0.get().len())",
+            )],
+        )
+        .unwrap();
         let fired = fired_rules(&profile, &text).unwrap();
         assert!(!fired.contains("display-the-text-as-sent"), "{fired:?}");
     }
