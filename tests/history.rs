@@ -428,3 +428,47 @@ fn history_mode_takes_its_text_from_the_writer() {
         assert!(example.reasoning.starts_with("The writer speaks of `"));
     }
 }
+
+/// Regression (blind fact-check of history examples): a commit that only renamed an operation
+/// id was explained as annotating the handler ("I annotate `create_message` with
+/// `#[aide_annotate(..)]`, so its OpenAPI operation takes its description from the doc
+/// comment"), as though the annotation were new. The change of the id is said instead.
+#[test]
+fn a_renamed_operation_id_is_a_change_not_a_new_annotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = TestRepo::init(&dir.path().join("work"));
+    let v1 = first_version();
+    repo.commit("Add the message endpoints (#1)", &[(FILE, Some(&v1))]);
+    let v2 = edit(
+        &v1,
+        "op_id = \"v1.message.create\"",
+        "op_id = \"v1.message.create-message\"",
+    );
+    repo.commit("Rename the operation id (#2)", &[(FILE, Some(&v2))]);
+    let out = dir.path().join("h.jsonl");
+    ok(run(&[
+        "history",
+        repo.path().to_str().unwrap(),
+        "--path",
+        FILE,
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let renamed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Rename the operation id"))
+        .collect();
+    assert!(!renamed.is_empty(), "no example of the rename:\n{text}");
+    for line in renamed {
+        let example: serde_json::Value = serde_json::from_str(line).unwrap();
+        let answer = example["messages"][2]["content"].as_str().unwrap();
+        let reasoning = answer.split("</think>").next().unwrap();
+        assert!(!reasoning.contains("I annotate"), "{reasoning}");
+        assert!(
+            reasoning.contains("`v1.message.create` to `v1.message.create-message`")
+                || reasoning.contains("`v1.message.create-message` instead of `v1.message.create`"),
+            "the change of the id is not said: {reasoning}"
+        );
+    }
+}

@@ -427,6 +427,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         &[
             ("change.before_code", &[]),
             ("change.renamed", &["old", "name"]),
+            ("change.op_id", &["old", "new"]),
             ("change.uses", &["name", "list"]),
             ("change.drops", &["name", "list"]),
             ("change.literals", CHANGED_LITERALS),
@@ -3136,12 +3137,34 @@ fn change_sentences(change: &Change, after: &[Fact], salt: &Salt) -> Vec<String>
     let newly_set = set_field_sentences(change, after, salt, &mut out);
     out.extend(argument_order_sentence(change, after, salt));
     out.extend(doc_change_sentence(change, after, salt));
+    out.extend(op_id_change_sentence(change, after, salt));
     let said = [added, removed, derived, underived, newly_set].concat();
     name_sentences(change, &said, salt, &mut out);
     if out.is_empty() {
         out.push(quiet_change_sentence(change, salt));
     }
     out
+}
+
+/// The operation id an item's `aide_annotate` names, when it has one.
+fn op_id_of(facts: &[Fact]) -> Option<&str> {
+    facts.iter().find_map(|f| match f {
+        Fact::AideAnnotate { op_id, .. } => Some(op_id.as_str()),
+        _ => None,
+    })
+}
+
+/// The operation id an annotation the item already had now gives: a change of the id, not an
+/// annotation added.
+fn op_id_change_sentence(change: &Change, after: &[Fact], salt: &Salt) -> Option<String> {
+    let (old, new) = (op_id_of(change.before)?, op_id_of(after)?);
+    (old != new).then(|| {
+        fill_in(
+            section!("change.op_id"),
+            salt,
+            &[("old", old.to_owned()), ("new", new.to_owned())],
+        )
+    })
 }
 
 /// The item's old name, when the commit renamed it.
@@ -3499,11 +3522,14 @@ pub fn render_change_reasoning(
         let is_new = |fact: &Fact| is_new_fact(fact, change.before);
         // What the change sentences said already (fields, docs, the signature, derives) does
         // not earn a rule of its own.
+        // An annotation the item had before changed its id at most, which the change
+        // sentences say; it was not added.
+        let annotated_before = op_id_of(change.before).is_some();
         let said = |fact: &Fact| {
             matches!(
                 fact,
                 Fact::Field(_) | Fact::Doc { .. } | Fact::Signature { .. } | Fact::Derives { .. }
-            )
+            ) || (annotated_before && matches!(fact, Fact::AideAnnotate { .. }))
         };
         let added_kinds: Vec<&str> = facts
             .iter()
