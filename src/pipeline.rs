@@ -684,7 +684,7 @@ fn plan_units<P>(read: &Read<P>, units: &[Unit], options: &Options) -> Planned {
         facts,
         ..
     } = read;
-    let types = units::type_roles(facts, inventory);
+    let types = units::type_roles(facts, inventory, &selection.roots);
     let roles: Vec<Role> = units
         .iter()
         .map(|u| units::role_of(u, inventory, selection, read.facts_of(u.primary), &types))
@@ -1735,13 +1735,13 @@ fn version_items(
             .extend(std::mem::take(&mut one.facts));
         seen_of.insert(s.entry, one);
     }
-    let types = units::type_roles(&facts, inventory);
+    let types = units::type_roles(&facts, inventory, &selection.roots);
     let empty = Vec::new();
     let called_by_roots: Vec<&str> = selection
         .roots
         .iter()
         .flat_map(|r| facts.get(r).into_iter().flatten())
-        .filter_map(|f| match f {
+        .filter_map(|f| match f.on_any_path() {
             Fact::Delegates { callee, .. } => Some(callee.as_str()),
             _ => None,
         })

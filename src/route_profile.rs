@@ -269,7 +269,17 @@ fn operation_words(
             None => resource.to_owned(),
         };
     };
-    let words: Vec<&str> = action.split(['-', '_']).filter(|w| !w.is_empty()).collect();
+    let mut words: Vec<&str> = action
+        .split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| if w == "msg" { "message" } else { w })
+        .collect();
+    // `list-by-msg-deprecated`: the deprecated message attempt listing by message.
+    if words.len() > 1 && words.last() == Some(&"deprecated") {
+        words.pop();
+        let phrase = operation_words(resource, method, path, Some(&words.join("-")), handler);
+        return format!("deprecated {phrase}");
+    }
     let Some((verb, rest)) = words.split_first() else {
         return resource.to_owned();
     };

@@ -298,6 +298,12 @@ pub enum Fact {
     DeleteRow {
         receiver: String,
     },
+    /// A call or a write that stands inside an `if` or `match` branch: it happens on some
+    /// paths, not every time (`generate_secret` only when no key was sent). Only the kinds
+    /// [`BodyVisitor::on_this_path`] names are wrapped.
+    OnSomePaths {
+        fact: Box<Fact>,
+    },
     /// A root that its router registers with plain axum routing (`.route(path,
     /// axum::routing::get(h))`) where the others go through aide: the operation is left out of
     /// the OpenAPI document. `via` is the method router as written.
@@ -420,6 +426,7 @@ fact_kinds! {
     SetsValue => "sets_value",
     Update => "update",
     DeleteRow => "delete_row",
+    OnSomePaths => "on_some_paths",
     OutsideOpenApi => "outside_openapi",
     HiddenFromDocs => "hidden_from_docs",
     BuildsExtractor => "builds_extractor",
@@ -427,6 +434,15 @@ fact_kinds! {
 }
 
 impl Fact {
+    /// The fact itself, whether it happens on every path or in some branches only
+    /// ([`Fact::OnSomePaths`]): for readers to whom that makes no difference.
+    pub fn on_any_path(&self) -> &Fact {
+        match self {
+            Fact::OnSomePaths { fact } => fact,
+            fact => fact,
+        }
+    }
+
     /// Every piece of text the renderer may put in backticks for this fact, as it would appear.
     /// A fact is kept only when all of them stand verbatim in its item's source: an escape, a
     /// line break inside a path or a CRLF inside a string literal makes parsed text differ from
@@ -644,6 +660,7 @@ impl Fact {
                 value,
             } => [target, field, value].into_iter().for_each(|s| push(s)),
             Fact::Update { receiver } | Fact::DeleteRow { receiver } => push(receiver),
+            Fact::OnSomePaths { fact } => fact.quoted().iter().for_each(|s| push(s)),
             // The router is not part of any unit's code: only requests quote it.
             Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs => {}
             Fact::BuildsExtractor {
@@ -1572,7 +1589,8 @@ struct BodyVisitor<'s> {
     guards: Vec<String>,
     loops: usize,
     in_transaction: Option<usize>,
-    seen: Vec<String>,
+    /// The key of each fact emitted once, with its index in `out`.
+    seen: Vec<(String, usize)>,
     /// The call the whole body is made of, when it is one (see [`whole_body_call`]).
     whole_call: Option<*const syn::ExprCall>,
     /// Whether an `if`'s condition is being read.
@@ -1586,9 +1604,43 @@ struct BodyVisitor<'s> {
 impl BodyVisitor<'_> {
     /// Emits a fact once per unit body: repeating "it builds errors with X" helps nobody.
     fn once(&mut self, key: String, fact: Fact) {
-        if !self.seen.contains(&key) {
-            self.seen.push(key);
-            self.out.push(fact);
+        let fact = self.on_this_path(fact);
+        match self.seen.iter().find(|(k, _)| *k == key) {
+            None => {
+                self.seen.push((key, self.out.len()));
+                self.out.push(fact);
+            }
+            // Met in a branch first, then where every path passes: it happens every time.
+            Some(&(_, at)) if !matches!(fact, Fact::OnSomePaths { .. }) => {
+                if matches!(self.out[at], Fact::OnSomePaths { .. }) {
+                    self.out[at] = fact;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// `fact` as this place in the body has it: a call or a write inside an `if` or `match`
+    /// branch is wrapped in [`Fact::OnSomePaths`], so that no sentence says it always happens.
+    fn on_this_path(&self, fact: Fact) -> Fact {
+        let branchy = matches!(
+            fact,
+            Fact::Delegates {
+                whole_body: false,
+                ..
+            } | Fact::CrateHelper { .. }
+                | Fact::ActiveModel { .. }
+                | Fact::Insert { .. }
+                | Fact::Update { .. }
+                | Fact::DeleteRow { .. }
+                | Fact::CacheDelete { .. }
+        );
+        if self.branches > 0 && branchy {
+            Fact::OnSomePaths {
+                fact: Box::new(fact),
+            }
+        } else {
+            fact
         }
     }
 
@@ -2271,11 +2323,12 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                 .collect();
             let base = e.rest.as_ref().and_then(|r| one_line(self.source, &**r));
             let ty = one_line(self.source, &e.path).unwrap_or(last);
-            self.out.push(Fact::ActiveModel {
+            let row = self.on_this_path(Fact::ActiveModel {
                 ty,
                 set_fields,
                 base,
             });
+            self.out.push(row);
             // The base (`..message::ActiveModel::new(..)`) is already this fact's `base`: read
             // its arguments, but do not let it start a second row.
             if let Some(Expr::Call(call)) = e.rest.as_deref()
@@ -2300,7 +2353,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
         if let (Expr::Field(field), Expr::Call(call)) = (&*e.left, &*e.right)
             && matches!(&*call.func, Expr::Path(p) if last_segment(&p.path) == "Set")
             && let [value] = call.args.iter().collect::<Vec<_>>().as_slice()
-            && literal_headed(value)
+            && (literal_headed(value) || matches!(value, Expr::Path(p) if p.path.is_ident("None")))
             && let (Some(target), syn::Member::Named(name)) =
                 (receiver_name(&field.base), &field.member)
             && let Some(value) = one_line(self.source, *value)
@@ -3495,6 +3548,42 @@ fn check_count(keys: &[Key]) -> Result<()> {
 "#;
 
     #[test]
+    fn a_call_in_a_branch_happens_on_some_paths_unless_every_path_makes_it_too() {
+        let facts = facts_of(
+            r#"
+fn make_key() -> Key { Key::new() }
+fn log_it() {}
+fn store() {}
+async fn rotate(key: Option<Key>, old: bool) -> Result<()> {
+    let key = if let Some(key) = key { key } else { make_key() };
+    if old { log_it(); }
+    log_it();
+    store();
+    match key { Key::A => store(), _ => {} }
+    Ok(())
+}
+"#,
+        );
+        let calls: Vec<(bool, &str)> = facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Delegates { callee, .. } => Some((false, callee.as_str())),
+                Fact::OnSomePaths { fact } => match &**fact {
+                    Fact::Delegates { callee, .. } => Some((true, callee.as_str())),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        // `make_key` only where no key came; `log_it` first in a branch, then on every path;
+        // `store` on every path, then again in an arm.
+        assert_eq!(
+            calls,
+            [(true, "make_key"), (false, "log_it"), (false, "store")]
+        );
+    }
+
+    #[test]
     fn a_base_a_deleted_row_and_an_expect_message_are_read_as_what_they_are() {
         insta::assert_snapshot!(render(BASE_DELETE_EXPECT), @r#"
         {"kind":"inherent_impl","self_ty":"NoteOut","methods":["without_body"]}
@@ -3502,10 +3591,10 @@ fn check_count(keys: &[Key]) -> Result<()> {
         {"kind":"builds_self","fields":["body"],"read":[],"from":["model"],"base":"model.into()"}
         {"kind":"signature","item":"drop_note","is_async":true,"visibility":"","params":["db","note","purge"],"ref_params":["db"],"arg_types":["DatabaseConnection","Model","bool"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
-        {"kind":"delete_row","receiver":"note"}
+        {"kind":"on_some_paths","fact":{"kind":"delete_row","receiver":"note"}}
         {"kind":"sets_value","target":"note","field":"deleted","value":"true"}
         {"kind":"set_fields","target":"note","fields":["deleted"]}
-        {"kind":"update","receiver":"note"}
+        {"kind":"on_some_paths","fact":{"kind":"update","receiver":"note"}}
         {"kind":"signature","item":"check_count","is_async":false,"visibility":"","params":["keys"],"ref_params":["keys"],"arg_types":[""]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"refuses","on":"if","condition":"keys.len() > MAX_KEYS","subject":null,"error":"HttpError::bad_request","message":null}
@@ -3640,7 +3729,7 @@ mod tests {
         let produced: std::collections::BTreeSet<&str> = SOURCES
             .iter()
             .flat_map(|text| facts_of(text))
-            .map(|fact| fact.kind())
+            .flat_map(|fact| [fact.kind(), fact.on_any_path().kind()])
             .collect();
         let missing: Vec<&str> = Fact::KINDS
             .iter()

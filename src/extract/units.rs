@@ -286,7 +286,7 @@ fn chain_units(
         let mut i = 0;
         while i < chain.len() {
             for fact in facts.get(&chain[i]).into_iter().flatten() {
-                if let Fact::Delegates { callee, .. } = fact
+                if let Fact::Delegates { callee, .. } = fact.on_any_path()
                     && let Some(f) = selected_fn(inventory, is_selected, callee)
                     && !chain.contains(&f)
                 {
@@ -307,14 +307,20 @@ fn chain_units(
     units
 }
 
-/// Local struct names that the selected functions take as body or query, or return.
+/// Local struct names that the selected functions take as body or query, or that a root
+/// handler returns: a type only a helper returns (`AppPortalAccessOut`, which
+/// `dashboard_access` unwraps) is not what the operation answers with.
 pub struct TypeRoles {
     body: BTreeSet<String>,
     query: BTreeSet<String>,
     response: BTreeSet<String>,
 }
 
-pub fn type_roles(facts: &BTreeMap<usize, Vec<Fact>>, inventory: &Inventory) -> TypeRoles {
+pub fn type_roles(
+    facts: &BTreeMap<usize, Vec<Fact>>,
+    inventory: &Inventory,
+    roots: &[usize],
+) -> TypeRoles {
     let structs: std::collections::HashSet<&str> = inventory
         .entries
         .iter()
@@ -326,7 +332,10 @@ pub fn type_roles(facts: &BTreeMap<usize, Vec<Fact>>, inventory: &Inventory) -> 
         query: BTreeSet::new(),
         response: BTreeSet::new(),
     };
-    for fact in facts.values().flatten() {
+    let all = facts
+        .iter()
+        .flat_map(|(entry, facts)| facts.iter().map(move |f| (*entry, f)));
+    for (entry, fact) in all {
         match fact {
             Fact::Extractor { role, ty, .. } => match role {
                 facts::ExtractorRole::Body => {
@@ -337,7 +346,7 @@ pub fn type_roles(facts: &BTreeMap<usize, Vec<Fact>>, inventory: &Inventory) -> 
                 }
                 facts::ExtractorRole::Path => {}
             },
-            Fact::Returns { ty, .. } => {
+            Fact::Returns { ty, .. } if roots.contains(&entry) => {
                 for word in words(ty) {
                     if structs.contains(word) {
                         roles.response.insert(word.to_owned());

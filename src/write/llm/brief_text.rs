@@ -215,6 +215,7 @@ fn fact_phrase(fact: &Fact) -> Option<String> {
     let phrase = match fact {
         Fact::Route { .. } | Fact::Signature { .. } | Fact::MethodOf { .. } => return None,
         crate::extract::facts::read_by_templates_only!() => return None,
+        Fact::OnSomePaths { fact } => format!("{} (on some paths only)", fact_phrase(fact)?),
         Fact::Doc { summary, .. } => format!("doc \"{summary}\""),
         Fact::AideAnnotate { op_id, .. } => format!("aide operation id `{op_id}`"),
         Fact::Instrument { .. } => "instrumented for tracing".into(),

@@ -116,6 +116,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         "scoped_lookup",
         &[
             ("scoped_lookup", &["entity", "method", "scope"]),
+            ("scoped_lookup.keyed", &["entity", "method", "scope"]),
             ("scoped_lookup.bare", &["method", "scope"]),
             ("detail.lookup", &[]),
         ],
@@ -305,6 +306,17 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
     ),
     ("update", &[("update", &["receiver"])]),
     ("delete_row", &[("delete_row", &["receiver"])]),
+    (
+        "on_some_paths",
+        &[
+            ("sometimes.call", &["name"]),
+            ("sometimes.new_row", &["ty"]),
+            ("sometimes.insert", &["receiver"]),
+            ("sometimes.update", &["receiver"]),
+            ("sometimes.delete_row", &["receiver"]),
+            ("sometimes.cache_delete", &["receiver", "key"]),
+        ],
+    ),
     ("outside_openapi", &[("detail.outside_openapi", &["via"])]),
     (
         "builds_extractor",
@@ -687,16 +699,27 @@ impl Templates {
         Ok(Templates { sections, resource })
     }
 
-    /// Whether a type's name carries the resource's words in order (`MessageAttemptOut` for
-    /// `message attempt`), so that calling a value of it "the resource" is true to its name.
+    /// Whether a type's name is the resource's words and nothing but a role beside them
+    /// (`MessageAttemptOut` for `message attempt`, `EndpointUpdate` for `endpoint`), so that
+    /// calling a value of it "the resource" is true to its name. `EndpointHeadersPatchIn` is
+    /// an endpoint's headers, `EndpointSecretOut` its secret: neither is the endpoint.
     pub fn names_resource(&self, ty: &str) -> bool {
+        /// The words a type of the resource itself may carry beside the resource's own.
+        const ROLES: [&str; 9] = [
+            "in", "out", "patch", "update", "create", "request", "response", "common", "put",
+        ];
         let name = ty.rsplit("::").next().unwrap_or(ty);
         let name = name.split('<').next().unwrap_or(name);
         let words = camel_words(name);
-        !self.resource.is_empty()
-            && words
-                .windows(self.resource.len())
-                .any(|w| w.iter().zip(&self.resource).all(|(a, b)| a == b))
+        let n = self.resource.len();
+        n > 0
+            && (0..words.len().saturating_sub(n - 1)).any(|at| {
+                words[at..at + n] == self.resource[..]
+                    && words[..at]
+                        .iter()
+                        .chain(&words[at + n..])
+                        .all(|w| ROLES.contains(&w.as_str()))
+            })
     }
 
     /// `{word}` replaced by the vocabulary's words in each of `texts`, other placeholders
@@ -1219,9 +1242,47 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::Update { .. }
         | Fact::DeleteRow { .. }
         | Fact::BuildsExtractor { .. } => work_sentence(fact, salt),
+        Fact::OnSomePaths { fact } => sometimes_sentence(fact, salt),
         // Request-only (the router is not in the code), or read by the state's sentence.
         Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs | Fact::WholeExtractor { .. } => None,
     }
+}
+
+/// Whether a finder's first argument is the organization or the application (`org_id`,
+/// `app.id`, `app.org_id`): only then is the lookup kept inside one tenant.
+fn keys_a_tenant(scope: &str) -> bool {
+    let last = scope.rsplit(['.', ':']).next().unwrap_or(scope).trim();
+    matches!(last, "org_id" | "app_id")
+        || (last == "id" && scope.trim_start_matches('&').starts_with("app."))
+}
+
+/// A call or a write that happens in some branches only, said as such: never "it calls X"
+/// where X runs only when no key was sent.
+fn sometimes_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+    let (section, fills) = match fact {
+        Fact::Delegates { callee: name, .. } | Fact::CrateHelper { name } => {
+            (section!("sometimes.call"), vec![("name", name.clone())])
+        }
+        Fact::ActiveModel { ty, .. } => (section!("sometimes.new_row"), vec![("ty", ty.clone())]),
+        Fact::Insert { receiver } => (
+            section!("sometimes.insert"),
+            vec![("receiver", receiver.clone())],
+        ),
+        Fact::Update { receiver } => (
+            section!("sometimes.update"),
+            vec![("receiver", receiver.clone())],
+        ),
+        Fact::DeleteRow { receiver } => (
+            section!("sometimes.delete_row"),
+            vec![("receiver", receiver.clone())],
+        ),
+        Fact::CacheDelete { receiver, key } => (
+            section!("sometimes.cache_delete"),
+            vec![("receiver", receiver.clone()), ("key", key.clone())],
+        ),
+        _ => return None,
+    };
+    says(section, salt, &fills)
 }
 
 /// What the body does beyond calls and writes of its own kinds: a cache entry deleted, an error
@@ -1370,7 +1431,7 @@ fn refusal_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
     let subject = match subject {
         Some(entity) if entity.ends_with("::Entity") => format!("no `{entity}` row matches"),
         Some(call) if call.contains("::") => format!("`{call}` returns nothing"),
-        Some(value) => format!("`{value}` holds nothing"),
+        Some(value) => format!("`{value}` comes up empty"),
         None => "the chain before it yields nothing".to_owned(),
     };
     let message = refusal_message(message.as_ref());
@@ -1581,13 +1642,21 @@ fn call_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
             method,
             scope,
         } => {
+            // Only a finder keyed by the organization or the application keeps the query inside
+            // one tenant; `secure_find_by_msg(msg_id)` filters by the message alone, the tenant
+            // was checked by an earlier lookup.
+            let tenant = scope.as_deref().is_some_and(keys_a_tenant);
             let scope = scope
                 .as_ref()
                 .map(|s| format!(" keyed by `{s}`"))
                 .unwrap_or_default();
             match entity {
                 Some(entity) => says(
-                    section!("scoped_lookup"),
+                    if tenant {
+                        section!("scoped_lookup")
+                    } else {
+                        section!("scoped_lookup.keyed")
+                    },
                     salt,
                     &[
                         ("entity", entity.clone()),
@@ -2351,9 +2420,18 @@ fn joined_helper(unit: &UnitView, name: &str, facts: &[Fact]) -> Option<(Section
             _ => None,
         });
     let (mut default, mut example) = (false, false);
+    // The fields it serves, named: "when a field is missing" is only true of these.
+    let mut served: Vec<String> = Vec::new();
     for field in fields {
-        default |= field.default_fn.as_deref() == Some(name);
-        example |= field.example_fn.as_deref() == Some(name);
+        let (d, e) = (
+            field.default_fn.as_deref() == Some(name),
+            field.example_fn.as_deref() == Some(name),
+        );
+        if d || e {
+            served.push(field.name.clone());
+        }
+        default |= d;
+        example |= e;
     }
     let section = match (default, example) {
         (true, true) => section!("joined_helper.both"),
@@ -2361,7 +2439,10 @@ fn joined_helper(unit: &UnitView, name: &str, facts: &[Fact]) -> Option<(Section
         (false, true) => section!("joined_helper.example"),
         (false, false) => return None,
     };
-    Some((section, format!("`{name}` (returning `{ty}`)")))
+    Some((
+        section,
+        format!("`{name}` (returning `{ty}`) for {}", ticked_list(&served)),
+    ))
 }
 
 /// The type a validator unit checks, or the error an error mapping takes, or nothing.
@@ -2919,7 +3000,9 @@ fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
             }
         }
         Fact::Conflict { .. } => details.push(section!("detail.conflict"), &[]),
-        Fact::ScopedLookup { .. } => details.push(section!("detail.lookup"), &[]),
+        Fact::ScopedLookup { scope, .. } if scope.as_deref().is_some_and(keys_a_tenant) => {
+            details.push(section!("detail.lookup"), &[])
+        }
         // "The incoming fields" only where a body comes in: without one, the values set are
         // the code's own (`deleted = Set(true)`), not the input's.
         Fact::SetFields { .. } if takes_a_body(unit) => {

@@ -397,7 +397,12 @@ pub const SIGNALS: &[Signal] = &[
                     _ => None,
                 })
                 .unwrap_or_default();
-            if moved.is_empty() {
+            // `let queue_tx = queue_tx.clone();`: the callee gets a clone, not the moved value.
+            let cloned = s.facts.iter().any(|f| {
+                matches!(f, Fact::ReadFrom { receiver, expr, .. }
+                    if moved.contains(&receiver.as_str()) && expr.ends_with(".clone()"))
+            });
+            if moved.is_empty() || cloned {
                 return None;
             }
             s.facts.iter().find_map(|f| match f {
@@ -512,14 +517,18 @@ pub const SIGNALS: &[Signal] = &[
             let not_found = s
                 .unit_facts()
                 .any(|f| matches!(f, Fact::ErrorCtor { path, .. } if path.ends_with("not_found")));
-            let create = s.unit_facts().find_map(|f| match f {
-                Fact::CrateHelper { name } | Fact::Delegates { callee: name, .. }
-                    if name.starts_with("create_app") =>
-                {
-                    Some(name.clone())
-                }
-                _ => None,
-            })?;
+            // Creating is what happens when the lookup finds nothing: a branch, by nature.
+            let create = s
+                .unit_facts()
+                .map(Fact::on_any_path)
+                .find_map(|f| match f {
+                    Fact::CrateHelper { name } | Fact::Delegates { callee: name, .. }
+                        if name.starts_with("create_app") =>
+                    {
+                        Some(name.clone())
+                    }
+                    _ => None,
+                })?;
             not_found.then(|| vec![("create_fn", create)])
         },
     },
@@ -1182,7 +1191,7 @@ pub const SIGNALS: &[Signal] = &[
                         });
                         match fixed {
                             Some(v) => format!("`{name}` becomes `{v}`"),
-                            None => format!("`{name}` is assigned anew"),
+                            None => format!("`{name}` is set through `Set`"),
                         }
                     })
                     .collect();
