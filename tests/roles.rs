@@ -918,3 +918,116 @@ fn what_the_third_fact_check_found_false_is_said_no_more() {
         "a body that always fails is not said to:\n{reasoning}"
     );
 }
+
+const FOURTH_CHECK: &str = r#"
+#[derive(Deserialize, Validate, JsonSchema)]
+pub struct MessageIn {
+    #[serde(default = "default_true")]
+    pub with_content: bool,
+    pub channels: Option<Vec<String>>,
+    pub key: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct KeyOut {
+    pub key: String,
+}
+
+fn make_key(db: &DatabaseConnection) -> Result<KeyOut> {
+    Ok(KeyOut { key: "k".to_owned() })
+}
+
+fn spawn_recovery(db: DatabaseConnection, queue_tx: TaskQueueProducer, id: MessageId) {}
+
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, queue_tx, .. }): State<AppState>,
+    permissions::Application { app }: permissions::Application,
+    ValidatedJson(data): ValidatedJson<MessageIn>,
+) -> Result<Json<MessageOut>> {
+    let msg = message::Entity::secure_find_by_id(app.id, data.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| HttpError::not_found(None, None))?;
+    let attempts = messageattempt::Entity::secure_find_by_msg(msg.id.clone())
+        .all(db)
+        .await?;
+    let key = if let Some(key) = data.key {
+        key
+    } else {
+        make_key(db)?.key
+    };
+    let mut row: message::ActiveModel = msg.into();
+    row.deleted = Set(true);
+    row.uid = Set(None);
+    let row = row.update(db).await?;
+    let db = db.clone();
+    let queue_tx = queue_tx.clone();
+    spawn_recovery(db, queue_tx, row.id.clone());
+    Ok(Json(row.into()))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
+/// Regression for the fourth blind fact-check (svix-server v1.10.0): a key generated only when
+/// none was sent said to be generated every time; `secure_find_by_msg` said to keep one tenant
+/// from another; `uid = Set(None)` said to be "assigned anew"; a type only a helper returns said
+/// to be what the operation sends back; a serde default said to serve every missing field; a
+/// binding cloned before the call said to be passed on "so nothing needs cloning".
+#[test]
+fn what_the_fourth_fact_check_found_false_is_said_no_more() {
+    let generated = message_file(FOURTH_CHECK, &[]);
+    let all: Vec<&Example> = generated.examples.iter().collect();
+    says_none(
+        &all,
+        &[
+            "at this point it calls `make_key`",
+            "along the way it calls `make_key`",
+            "`make_key`, from this file, takes care of one step",
+            "one step is `make_key`",
+            "`messageattempt::entity` keeps the query inside",
+            "assigned anew",
+            "what message creation sends back",
+            "response body of message creation is `keyout`",
+            "when a field is missing",
+            "nothing needs cloning",
+            "without a clone",
+        ],
+    );
+    for example in &all {
+        for sentence in example.reasoning.split(". ") {
+            if sentence.contains("secure_find_by_msg") {
+                for claim in ["tenant", "organization", "scoped"] {
+                    assert!(!sentence.contains(claim), "{sentence}");
+                }
+            }
+        }
+    }
+    // What is true is still said: the key made on some paths, the cleared uid, the default's
+    // field, the tenant scope of the lookup keyed by the application.
+    let reasoning: String = all.iter().map(|e| e.reasoning.as_str()).collect();
+    for said in [
+        "`make_key`",
+        "`uid` becomes `None`",
+        "`default_true` (returning `bool`) for `with_content`",
+    ] {
+        assert!(reasoning.contains(said), "{said} is not said:\n{reasoning}");
+    }
+    assert!(
+        [
+            "some paths",
+            "some of its branches",
+            "Depending on the branch"
+        ]
+        .iter()
+        .any(|s| reasoning.contains(s)),
+        "the key made on some paths only is not said so:\n{reasoning}"
+    );
+}

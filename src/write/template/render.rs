@@ -2964,17 +2964,33 @@ fn takes_a_body(unit: &UnitView) -> bool {
         })
 }
 
+/// Whether some item of the unit writes a row on every path: a commit, an insert, an update.
+fn unit_writes(unit: &UnitView) -> bool {
+    unit.items
+        .iter()
+        .flat_map(|(_, facts)| facts.iter())
+        .any(|f| {
+            matches!(
+                f,
+                Fact::Commit | Fact::Insert { .. } | Fact::Update { .. } | Fact::DeleteRow { .. }
+            )
+        })
+}
+
 /// What the code does on its way: a cache fetch or delete, a transaction, a queue send (and
 /// its guard), a conflict check, a scoped lookup, fields set, a refusal with its message.
 /// Whether it asked for a refusal.
 fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
     match fact {
+        // An internal error (`Error::database(..)`) reaches the client as a bare 500: its text
+        // is logged, never read by the client.
         Fact::Refuses {
             on,
             subject,
+            error,
             message: Some(message),
             ..
-        } => {
+        } if !error.starts_with("Error::") => {
             // "A missing record" only where a row was looked up: an empty `Option` of the
             // code's own (`example.ok_or_else(..)`) is refused in general words.
             let section = match (on, subject) {
@@ -2992,7 +3008,10 @@ fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
         Fact::CacheFetch { call, .. } => {
             details.push(section!("detail.cache"), &[("call", call.clone())])
         }
-        Fact::Transaction { .. } => details.push(section!("detail.transaction"), &[]),
+        // "One transaction for the writes" only where something is written through it.
+        Fact::Transaction { inserts, .. } if !inserts.is_empty() || unit_writes(unit) => {
+            details.push(section!("detail.transaction"), &[])
+        }
         Fact::QueueSend { guard, .. } => {
             details.push(section!("detail.queue"), &[]);
             if guard.is_some() {
