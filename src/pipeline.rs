@@ -1192,7 +1192,9 @@ pub fn extract_operations(
     let mut parts: Vec<Vec<(PathBuf, Extracted)>> =
         (0..operations.len()).map(|_| Vec::new()).collect();
     let mut shared: Vec<Vec<SharedItem>> = (0..operations.len()).map(|_| Vec::new()).collect();
-    for target in &plan.root_files {
+    // A file in which the plan's summary found no root gives no operation anything: it is not
+    // read again.
+    for target in plan.root_files.iter().filter(|t| t.has_roots) {
         let source = SourceFile::read(&target.path)?;
         let context = target
             .routers

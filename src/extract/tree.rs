@@ -368,6 +368,9 @@ pub struct FileSummary {
     pub foreign_roots: Vec<(String, Reason)>,
     /// When outlines were asked for, the file's impl blocks (test code aside); else empty.
     pub impls: Vec<ImplSummary>,
+    /// For a focus file: whether single-file selection would find a root in it (or fail, on a
+    /// root named that is no function of it). A file without may be left unread.
+    pub has_roots: bool,
 }
 
 /// One copy of each path text the summaries of a crate hold, shared by every file that names
@@ -471,6 +474,7 @@ pub fn summarize_source(
         creation: focus.creation,
         foreign_roots: focus.foreign_roots,
         impls,
+        has_roots: focus.has_roots,
     })
 }
 
@@ -638,6 +642,7 @@ pub fn summary_of_pieces(
         reached_by: selection.reached_by,
         creation: selection.creation,
         foreign_roots: selection.foreign_roots,
+        has_roots: selection.has_roots,
         impls: Vec::new(),
     }
 }
@@ -716,6 +721,7 @@ fn item_summaries(
 /// names); empty for any other file.
 #[derive(Default)]
 struct FocusSelection {
+    has_roots: bool,
     selected: Vec<(String, Option<String>)>,
     reached_by: Vec<Vec<String>>,
     creation: Vec<String>,
@@ -734,8 +740,11 @@ fn focus_selection(
 ) -> FocusSelection {
     let mut focus = FocusSelection::default();
     let Ok(selection) = select::select_creation_items(inventory, root_rules, roots) else {
+        // Selection proper fails on this file: it is read, to say why.
+        focus.has_roots = true;
         return focus;
     };
+    focus.has_roots = !selection.roots.is_empty();
     for route in &selection.foreign_roots {
         focus.foreign_roots.push((
             route.handler_path.join("::"),
@@ -1350,6 +1359,8 @@ pub struct Plan {
 #[derive(Debug, Clone)]
 pub struct RootFile {
     pub path: PathBuf,
+    /// Whether single-file selection finds a root in it (see [`FileSummary::has_roots`]).
+    pub has_roots: bool,
     /// Roots routed from another file's router, with the route that names them.
     pub roots: Vec<(String, Reason)>,
     /// The files whose routers register those roots: a request may quote their routes.
@@ -1380,6 +1391,7 @@ pub fn plan(
         .iter()
         .map(|&f| RootFile {
             path: summaries[f].path.clone(),
+            has_roots: summaries[f].has_roots,
             roots: Vec::new(),
             routers: Vec::new(),
         })
@@ -1401,6 +1413,7 @@ pub fn plan(
         proc_macro2::extra::invalidate_current_thread_spans();
         match root_files.iter_mut().find(|r| r.path == routed_file.path) {
             Some(existing) => {
+                existing.has_roots = summaries[file].has_roots;
                 existing.roots.extend(routed_file.roots);
                 existing.routers.extend(routed_file.routers);
             }
@@ -1502,6 +1515,8 @@ pub fn routed_files(summaries: &[FileSummary], focus_files: &[usize]) -> BTreeMa
             {
                 let entry = routed.entry(target.file).or_insert_with(|| RootFile {
                     path: summaries[target.file].path.clone(),
+                    // Roots routed to it are roots of its selection, or an error to show.
+                    has_roots: true,
                     roots: Vec::new(),
                     routers: Vec::new(),
                 });
