@@ -2118,7 +2118,14 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
     if files.is_empty() {
         anyhow::bail!("{} is a folder with no .rs file", root.display());
     }
-    let table = route_table::route_table(&root, &files)?;
+    // The route table's reading of the crate summarizes each file for the plan on the way,
+    // as the run's writer needs it: every file is parsed once for both.
+    let outlines = generate_options(cli).context_for_writer;
+    let (table, summaries) = route_table::route_table_and_summaries(&root, &files, outlines)?;
+    let read = pipeline::CrateRead {
+        summaries,
+        outlines,
+    };
     if table.routes.is_empty() {
         return Err(NoRoutes {
             root,
@@ -2150,6 +2157,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         pipeline::extract_operations(
             &root,
             &files,
+            Some(&read),
             &tree_options,
             &union,
             &pipeline_operations,

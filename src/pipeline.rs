@@ -1027,14 +1027,38 @@ fn crate_plan(
     root_rules: &[crate::profile::RootRule],
     options: &Options,
 ) -> anyhow::Result<(tree::Plan, Options)> {
-    let mut plan = tree::plan(
-        root,
-        files,
-        tree_options,
-        root_rules,
-        &options.roots,
-        options.context_for_writer,
-    )?;
+    crate_plan_of(root, files, None, tree_options, root_rules, options)
+}
+
+/// [`crate_plan`], from the summaries the route table's reading made when they were made as
+/// these options need them.
+fn crate_plan_of(
+    root: &Path,
+    files: &[PathBuf],
+    read: Option<&CrateRead>,
+    tree_options: &tree::TreeOptions,
+    root_rules: &[crate::profile::RootRule],
+    options: &Options,
+) -> anyhow::Result<(tree::Plan, Options)> {
+    let outlines = options.context_for_writer;
+    let mut plan = match read.filter(|read| read.outlines == outlines) {
+        Some(read) => tree::plan_read(
+            root,
+            &read.summaries,
+            tree_options,
+            root_rules,
+            &options.roots,
+            outlines,
+        )?,
+        None => tree::plan(
+            root,
+            files,
+            tree_options,
+            root_rules,
+            &options.roots,
+            outlines,
+        )?,
+    };
     let crate_items = options.context_for_writer.then(|| {
         std::sync::Arc::new(context::CrateItems::new(std::mem::take(
             &mut plan.summaries,
@@ -1145,6 +1169,14 @@ fn combine_parts(root: &Path, parts: Vec<(PathBuf, Extracted)>) -> Extracted {
     combined
 }
 
+/// A crate read once for its route table ([`crate::extract::routes::route_table_and_summaries`]):
+/// every file's summary but its focus selection, made with outlines or without. A run over
+/// every route plans from it rather than parsing the crate again.
+pub struct CrateRead {
+    pub summaries: Vec<tree::Unfocused>,
+    pub outlines: bool,
+}
+
 /// One operation of a run over every route: its profile, and its roots, the handlers of its
 /// routes (the file that defines each, relative to the crate folder, and the function's name).
 pub struct Operation<'p> {
@@ -1180,19 +1212,23 @@ pub struct SharedItem {
 pub fn extract_operations(
     root: &Path,
     files: &[PathBuf],
+    read: Option<&CrateRead>,
     tree_options: &tree::TreeOptions,
     union: &Profile,
     operations: &[Operation],
     options: &Options,
 ) -> anyhow::Result<(Vec<OperationPart>, Vec<String>)> {
-    let (plan, options) = crate_plan(root, files, tree_options, &union.file.roots, options)?;
+    let roots = &union.file.roots;
+    let (plan, options) = crate_plan_of(root, files, read, tree_options, roots, options)?;
     let options = &options;
     let relative = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
     let claimed = |file: Option<&Path>, name: &str| claimed_by(operations, file, name);
     let mut parts: Vec<Vec<(PathBuf, Extracted)>> =
         (0..operations.len()).map(|_| Vec::new()).collect();
     let mut shared: Vec<Vec<SharedItem>> = (0..operations.len()).map(|_| Vec::new()).collect();
-    for target in &plan.root_files {
+    // A file in which the plan's summary found no root gives no operation anything: it is not
+    // read again.
+    for target in plan.root_files.iter().filter(|t| t.has_roots) {
         let source = SourceFile::read(&target.path)?;
         let context = target
             .routers

@@ -80,28 +80,56 @@ pub struct RouteTable {
 /// finds them). A file that cannot be read or parsed is an error (`path:line:col` for a syntax
 /// error): a table without its routers would be wrong, not short.
 pub fn route_table(root: &Path, files: &[PathBuf]) -> anyhow::Result<RouteTable> {
+    Ok(read_crate(root, files, |_, _, _| ())?.0)
+}
+
+/// The route table, and every file's summary for [`tree::plan_read`] made from the same parse
+/// (`outlines` as the plan will ask): a run over every route parses each file once for both.
+pub fn route_table_and_summaries(
+    root: &Path,
+    files: &[PathBuf],
+    outlines: bool,
+) -> anyhow::Result<(RouteTable, Vec<tree::Unfocused>)> {
+    let interner = Interner::default();
+    read_crate(root, files, |source, parsed, module| {
+        tree::unfocused_summary(source, parsed, module, &interner, outlines)
+    })
+}
+
+/// Reads every file of the crate in parallel for the route table, calling `also` on each
+/// parsed file (with its module path) too; returns the table and what `also` made, in file
+/// order.
+fn read_crate<T: Send>(
+    root: &Path,
+    files: &[PathBuf],
+    also: impl Fn(&SourceFile, &source::Parsed, Vec<String>) -> T + Sync,
+) -> anyhow::Result<(RouteTable, Vec<T>)> {
     let base = tree::source_base(root);
     let interner = Interner::default();
-    let reads: Vec<anyhow::Result<Option<FileRead>>> = source::pool()?.install(|| {
+    let reads: Vec<anyhow::Result<Option<(FileRead, T)>>> = source::pool()?.install(|| {
         files
             .par_iter()
             .map(|path| {
                 let Some(module) = tree::module_path(&base, path) else {
                     return Ok(None);
                 };
-                let modules = read_file(path, module, &interner);
+                let read = read_file(path, module, &interner, &also);
                 // Each parsed file's text stays in this thread's span table otherwise.
                 proc_macro2::extra::invalidate_current_thread_spans();
                 let file = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-                modules.map(|modules| Some(FileRead { file, modules }))
+                read.map(|(modules, made)| Some((FileRead { file, modules }, made)))
             })
             .collect()
     });
     let mut read = Vec::new();
+    let mut made = Vec::new();
     for one in reads {
-        read.extend(one?);
+        if let Some((file, also)) = one? {
+            read.push(file);
+            made.push(also);
+        }
     }
-    Ok(Index::new(read).table())
+    Ok((Index::new(read).table(), made))
 }
 
 /// One file's modules: the file's own, then each inline `mod` block, depth first.
@@ -131,25 +159,39 @@ struct FnRead {
     steps: Vec<RouterStep>,
 }
 
-fn read_file(
+fn read_file<T>(
     path: &Path,
     module: Vec<String>,
     interner: &Interner,
-) -> anyhow::Result<Vec<ModuleRead>> {
-    read_source(&SourceFile::read(path)?, module, interner)
+    also: impl Fn(&SourceFile, &source::Parsed, Vec<String>) -> T,
+) -> anyhow::Result<(Vec<ModuleRead>, T)> {
+    let source = SourceFile::read(path)?;
+    let parsed = source.parse()?;
+    let made = also(&source, &parsed, module.clone());
+    Ok((read_parsed(&source, &parsed, module, interner), made))
 }
 
 /// A file's modules, `module` being the file's own path in the crate.
+#[cfg(test)]
 fn read_source(
     source: &SourceFile,
     module: Vec<String>,
     interner: &Interner,
 ) -> anyhow::Result<Vec<ModuleRead>> {
-    let parsed = source.parse()?;
+    Ok(read_parsed(source, &source.parse()?, module, interner))
+}
+
+/// [`read_source`] of a file already parsed.
+fn read_parsed(
+    source: &SourceFile,
+    parsed: &source::Parsed,
+    module: Vec<String>,
+    interner: &Interner,
+) -> Vec<ModuleRead> {
     let mut modules = Vec::new();
     let at = Located::whole(source);
     read_module(at, &parsed.file.items, module, &[], interner, &mut modules);
-    Ok(modules)
+    modules
 }
 
 /// Reads a module's items into `out`, then each inline module's, under `cfg`.

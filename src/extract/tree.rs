@@ -368,6 +368,9 @@ pub struct FileSummary {
     pub foreign_roots: Vec<(String, Reason)>,
     /// When outlines were asked for, the file's impl blocks (test code aside); else empty.
     pub impls: Vec<ImplSummary>,
+    /// For a focus file: whether single-file selection would find a root in it (or fail, on a
+    /// root named that is no function of it). A file without may be left unread.
+    pub has_roots: bool,
 }
 
 /// One copy of each path text the summaries of a crate hold, shared by every file that names
@@ -424,13 +427,27 @@ pub fn summarize_source(
     interner: &Interner,
     outlines: bool,
 ) -> Result<FileSummary, TreeError> {
-    let path = &source.path;
-    let Focus {
-        is_focus,
-        root_rules,
-        roots,
-    } = *focus;
     let file = source.parse().map_err(TreeError::Parse)?;
+    let unfocused = unfocused_summary(source, &file, module, interner, outlines);
+    Ok(focus_summary(unfocused, source, &file, focus, interner))
+}
+
+/// A file's summary before its focus selection, which needs the profile's root rules: what
+/// the route table's reading of a crate makes of each file on the way ([`Unfocused`]).
+pub struct Unfocused {
+    summary: FileSummary,
+    /// The (method, path) of each route the file's router registers.
+    routes: Vec<(String, String)>,
+}
+
+/// Summarizes a parsed file, its focus selection left for [`focus_summary`].
+pub fn unfocused_summary(
+    source: &SourceFile,
+    file: &crate::extract::source::Parsed,
+    module: Vec<String>,
+    interner: &Interner,
+    outlines: bool,
+) -> Unfocused {
     // Straight from the tree: byte ranges (which cost a re-serialization of every item) are
     // only worked out later, for the few files that contribute examples.
     let mut uses = Vec::new();
@@ -440,38 +457,100 @@ pub fn summarize_source(
         }
     }
     let outlined = outlines.then(|| Located::whole(source));
-    let (mut items, impls) = item_summaries(&file, Some(&uses), interner, outlined);
-    let found = select::find_routes_in(&file);
-    let has_root = found.iter().any(|r| {
-        root_rules
-            .iter()
-            .any(|rule| rule.matches(&r.method, &r.path()))
-    });
-    let routes = found.into_iter().map(|r| (r.method, r.handler)).collect();
+    let (items, impls) = item_summaries(file, Some(&uses), interner, outlined);
+    let found = select::find_routes_in(file);
+    let routes = found.iter().map(|r| (r.method.clone(), r.path())).collect();
+    Unfocused {
+        summary: FileSummary {
+            path: source.path.to_path_buf(),
+            module,
+            uses,
+            items,
+            routes: found.into_iter().map(|r| (r.method, r.handler)).collect(),
+            selected: Vec::new(),
+            reached_by: Vec::new(),
+            creation: Vec::new(),
+            foreign_roots: Vec::new(),
+            impls,
+            has_roots: false,
+        },
+        routes,
+    }
+}
+
+impl Unfocused {
+    /// Whether a focus file's selection has anything to start from: a route a rule makes a
+    /// root, or roots routed to it.
+    fn needs_focus(&self, focus: &Focus) -> bool {
+        let has_root = self.routes.iter().any(|(method, path)| {
+            focus
+                .root_rules
+                .iter()
+                .any(|rule| rule.matches(method, path))
+        });
+        focus.is_focus && (has_root || !focus.roots.is_empty())
+    }
+}
+
+/// The summary of a file whose tree is at hand, with its focus selection.
+fn focus_summary(
+    unfocused: Unfocused,
+    source: &SourceFile,
+    file: &crate::extract::source::Parsed,
+    focus: &Focus,
+    interner: &Interner,
+) -> FileSummary {
+    let needs_focus = unfocused.needs_focus(focus);
+    let mut summary = unfocused.summary;
     // Only a focus file with a root needs the full inventory, for single-file selection: with
     // none, that selection takes nothing.
-    let focus = if is_focus && (has_root || !roots.is_empty()) {
-        let inventory = Inventory::new(source, &file);
-        focus_selection(&inventory, root_rules, roots, interner, &mut items)
+    let selection = if needs_focus {
+        let inventory = Inventory::new(source, file);
+        focus_selection(
+            &inventory,
+            focus.root_rules,
+            focus.roots,
+            interner,
+            &mut summary.items,
+        )
     } else {
         FocusSelection::default()
     };
     // Summaries are kept for every file until selection across files is done: the spare
     // capacity that pushing leaves in each list would be a third of them.
-    uses.shrink_to_fit();
-    items.shrink_to_fit();
-    Ok(FileSummary {
-        path: path.to_path_buf(),
-        module,
-        uses,
-        items,
-        routes,
-        selected: focus.selected,
-        reached_by: focus.reached_by,
-        creation: focus.creation,
-        foreign_roots: focus.foreign_roots,
-        impls,
-    })
+    summary.uses.shrink_to_fit();
+    summary.items.shrink_to_fit();
+    summary.selected = selection.selected;
+    summary.reached_by = selection.reached_by;
+    summary.creation = selection.creation;
+    summary.foreign_roots = selection.foreign_roots;
+    summary.has_roots = selection.has_roots;
+    summary
+}
+
+/// The summary of a file the route table's reading already summarized: the file is read and
+/// parsed again only when its focus selection needs the tree.
+fn focus_unfocused(
+    unfocused: &Unfocused,
+    focus: &Focus,
+    interner: &Interner,
+) -> Result<FileSummary, TreeError> {
+    if !unfocused.needs_focus(focus) {
+        let mut summary = unfocused.summary.clone();
+        summary.uses.shrink_to_fit();
+        summary.items.shrink_to_fit();
+        return Ok(summary);
+    }
+    let source =
+        SourceFile::read(&unfocused.summary.path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
+    let file = source.parse().map_err(TreeError::Parse)?;
+    let again = Unfocused {
+        summary: unfocused.summary.clone(),
+        routes: unfocused.routes.clone(),
+    };
+    let summary = focus_summary(again, &source, &file, focus, interner);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    Ok(summary)
 }
 
 /// Whether a path whose first segment is `first` could lead into another module of the crate,
@@ -638,6 +717,7 @@ pub fn summary_of_pieces(
         reached_by: selection.reached_by,
         creation: selection.creation,
         foreign_roots: selection.foreign_roots,
+        has_roots: selection.has_roots,
         impls: Vec::new(),
     }
 }
@@ -716,6 +796,7 @@ fn item_summaries(
 /// names); empty for any other file.
 #[derive(Default)]
 struct FocusSelection {
+    has_roots: bool,
     selected: Vec<(String, Option<String>)>,
     reached_by: Vec<Vec<String>>,
     creation: Vec<String>,
@@ -734,8 +815,11 @@ fn focus_selection(
 ) -> FocusSelection {
     let mut focus = FocusSelection::default();
     let Ok(selection) = select::select_creation_items(inventory, root_rules, roots) else {
+        // Selection proper fails on this file: it is read, to say why.
+        focus.has_roots = true;
         return focus;
     };
+    focus.has_roots = !selection.roots.is_empty();
     for route in &selection.foreign_roots {
         focus.foreign_roots.push((
             route.handler_path.join("::"),
@@ -1350,6 +1434,8 @@ pub struct Plan {
 #[derive(Debug, Clone)]
 pub struct RootFile {
     pub path: PathBuf,
+    /// Whether single-file selection finds a root in it (see [`FileSummary::has_roots`]).
+    pub has_roots: bool,
     /// Roots routed from another file's router, with the route that names them.
     pub roots: Vec<(String, Reason)>,
     /// The files whose routers register those roots: a request may quote their routes.
@@ -1371,15 +1457,49 @@ pub fn plan(
         anyhow::bail!("{} is a folder with no .rs file", root.display());
     }
     let interner = Interner::default();
+    let summarized = summarize_all(root, files, options, root_rules, roots, &interner, outlines)?;
+    plan_of(summarized, options, root_rules, roots, &interner, outlines)
+}
+
+/// [`plan`] over the files the route table's reading summarized
+/// ([`crate::extract::routes::route_table_and_summaries`], with the same `outlines`): only the
+/// focus files whose selection needs a tree are parsed again.
+pub fn plan_read(
+    root: &Path,
+    read: &[Unfocused],
+    options: &TreeOptions,
+    root_rules: &[RootRule],
+    roots: &[(String, Reason)],
+    outlines: bool,
+) -> anyhow::Result<Plan> {
+    if read.is_empty() {
+        anyhow::bail!("{} is a folder with no .rs file", root.display());
+    }
+    let interner = Interner::default();
+    let summarized = focus_all(root, read, options, root_rules, roots, &interner)?;
+    plan_of(summarized, options, root_rules, roots, &interner, outlines)
+}
+
+/// The plan from every file's summary: the files with roots, those routed from another file's
+/// router summarized again with their roots, and the picks across files.
+fn plan_of(
+    summarized: Summaries,
+    options: &TreeOptions,
+    root_rules: &[RootRule],
+    roots: &[(String, Reason)],
+    interner: &Interner,
+    outlines: bool,
+) -> anyhow::Result<Plan> {
     let Summaries {
         mut summaries,
         mut focus_files,
         skipped,
-    } = summarize_all(root, files, options, root_rules, roots, &interner, outlines)?;
+    } = summarized;
     let mut root_files: Vec<RootFile> = focus_files
         .iter()
         .map(|&f| RootFile {
             path: summaries[f].path.clone(),
+            has_roots: summaries[f].has_roots,
             roots: Vec::new(),
             routers: Vec::new(),
         })
@@ -1394,13 +1514,14 @@ pub fn plan(
             true,
             root_rules,
             &found,
-            &interner,
+            interner,
             outlines,
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         proc_macro2::extra::invalidate_current_thread_spans();
         match root_files.iter_mut().find(|r| r.path == routed_file.path) {
             Some(existing) => {
+                existing.has_roots = summaries[file].has_roots;
                 existing.roots.extend(routed_file.roots);
                 existing.routers.extend(routed_file.routers);
             }
@@ -1429,6 +1550,42 @@ struct Summaries {
     summaries: Vec<FileSummary>,
     focus_files: Vec<usize>,
     skipped: Vec<String>,
+}
+
+/// [`summarize_all`] for files the route table's reading summarized: each focus selection
+/// that needs a tree parses its file again, in parallel on the large-stack pool.
+fn focus_all(
+    root: &Path,
+    read: &[Unfocused],
+    options: &TreeOptions,
+    root_rules: &[RootRule],
+    roots: &[(String, Reason)],
+    interner: &Interner,
+) -> anyhow::Result<Summaries> {
+    use rayon::prelude::*;
+    let focus = focus_matcher(&options.focus)?;
+    let pool = source::pool()?;
+    let done = AtomicUsize::new(0);
+    options.progress.report(0, read.len());
+    let results: Vec<_> = pool.install(|| {
+        read.par_iter()
+            .map(|unfocused| {
+                let path = &unfocused.summary.path;
+                let relative = path.strip_prefix(root).unwrap_or(path);
+                let is_focus = focus.is_match(relative);
+                let file_focus = Focus {
+                    is_focus,
+                    root_rules,
+                    roots,
+                };
+                let summary = focus_unfocused(unfocused, &file_focus, interner);
+                let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                options.progress.report(done, read.len());
+                (is_focus, summary)
+            })
+            .collect()
+    });
+    Ok(gathered(results))
 }
 
 /// Summarizes `files` in parallel on the large-stack pool, reporting progress as each is done.
@@ -1467,6 +1624,11 @@ fn summarize_all(
             })
             .collect()
     });
+    Ok(gathered(results))
+}
+
+/// Each file's summary, or why it has none, gathered in file order.
+fn gathered(results: Vec<(bool, Result<FileSummary, TreeError>)>) -> Summaries {
     let mut summaries = Vec::new();
     let mut focus_files = Vec::new();
     let mut skipped = Vec::new();
@@ -1481,11 +1643,11 @@ fn summarize_all(
             Err(err) => skipped.push(err.to_string()),
         }
     }
-    Ok(Summaries {
+    Summaries {
         summaries,
         focus_files,
         skipped,
-    })
+    }
 }
 
 /// A focus router that registers a handler of another module makes that module's file a file
@@ -1502,6 +1664,8 @@ pub fn routed_files(summaries: &[FileSummary], focus_files: &[usize]) -> BTreeMa
             {
                 let entry = routed.entry(target.file).or_insert_with(|| RootFile {
                     path: summaries[target.file].path.clone(),
+                    // Roots routed to it are roots of its selection, or an error to show.
+                    has_roots: true,
                     roots: Vec::new(),
                     routers: Vec::new(),
                 });
