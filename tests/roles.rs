@@ -1031,3 +1031,132 @@ fn what_the_fourth_fact_check_found_false_is_said_no_more() {
         "the key made on some paths only is not said so:\n{reasoning}"
     );
 }
+
+const FIFTH_CHECK: &str = r#"
+async fn layered_fetch(db: &DatabaseConnection, app_id: ApplicationId) -> Result<Option<AppOut>> {
+    let txn = db.begin().await?;
+    let app = application::Entity::secure_find_by_id(app_id, app_id.clone())
+        .one(&txn)
+        .await?;
+    Ok(app.map(Into::into))
+}
+
+async fn destination_of(db: &DatabaseConnection, msg_id: MessageId) -> Result<EndpointId> {
+    let dest = messagedestination::Entity::secure_find_by_msg(msg_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::database("No associated message with messagedestination"))?;
+    Ok(dest.endp_id)
+}
+
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    permissions::Application { app }: permissions::Application,
+) -> Result<NoContent> {
+    let _ = layered_fetch(db, app.id.clone()).await?;
+    let _ = destination_of(db, app.id.clone().into()).await?;
+    let meta = applicationmetadata::ActiveModel::new(app.id.clone(), None);
+    let mut row: application::ActiveModel = app.into();
+    row.deleted = Set(true);
+    row.uid = Set(None);
+    row.update(db).await?;
+    Ok(NoContent)
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
+/// Regression for the blind fact-check of svix-server v1.30.0: a transaction that only reads
+/// said to make writes atomic; an internal `Error::database` asked for as a message the client
+/// reads; an update said to replace only the columns set (a model's `before_save` may set
+/// more); `ActiveModel::new` said to start "a fresh row"; a chain called the whole path.
+#[test]
+fn what_the_fifth_fact_check_found_false_is_said_no_more() {
+    let generated = message_file(FIFTH_CHECK, &[]);
+    let all: Vec<&Example> = generated.examples.iter().collect();
+    says_none(
+        &all,
+        &[
+            "one transaction for the writes",
+            "writes handed it",
+            "writes that go through it",
+            "only what",
+            "as they were",
+            "fresh row",
+            "starts the new row",
+            "the whole message creation path",
+            "end to end",
+        ],
+    );
+    // The reasoning may name the internal error and its logged text; no request asks for it
+    // as what a client reads.
+    for example in &all {
+        assert!(
+            !example.request.contains("No associated message"),
+            "{}",
+            example.request
+        );
+    }
+    let reasoning: String = all.iter().map(|e| e.reasoning.as_str()).collect();
+    for said in [
+        "`begin`",
+        "`uid` becomes `None`",
+        "`deleted` becomes `true`",
+    ] {
+        assert!(reasoning.contains(said), "{said} is not said:\n{reasoning}");
+    }
+}
+
+const SIXTH_CHECK: &str = r#"
+pub async fn not_yet() -> Result<()> {
+    Err(HttpError::not_implemented(None, None).into())
+}
+
+async fn resend_failed(db: DatabaseConnection, queue_tx: TaskQueueProducer, ids: Vec<MessageId>) -> Result<()> {
+    for id in ids {
+        queue_tx.send(MessageTask::new_task(id), None).await?;
+    }
+    Ok(())
+}
+
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { db, queue_tx, .. }): State<AppState>,
+    permissions::Application { app }: permissions::Application,
+) -> Result<NoContent> {
+    resend_failed(db, queue_tx, vec![]).await?;
+    Ok(NoContent)
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/app/{app_id}/msg", post(create_message))
+        .api_route("/app/{app_id}/msg/later", post(not_yet))
+}
+"#;
+
+/// Regression for the blind fact-check of svix-server v1.5.0: a stub handler asked for as if
+/// the operation had to work ("Logout has to be possible over the API"); a helper that only
+/// queues tasks said to be what the operation "writes through".
+#[test]
+fn what_the_sixth_fact_check_found_false_is_said_no_more() {
+    let generated = message_file(SIXTH_CHECK, &["not_yet"]);
+    let all: Vec<&Example> = generated.examples.iter().collect();
+    says_none(&all, &["writes through", "does the writing", "write step"]);
+    says_none(
+        &of(&generated, "item:not_yet"),
+        &[
+            "has to be possible",
+            "we need a handler",
+            "add the handler for",
+        ],
+    );
+    let stub: String = of(&generated, "item:not_yet")
+        .iter()
+        .map(|e| e.request.as_str())
+        .collect();
+    assert!(stub.contains("not implemented"), "{stub}");
+}

@@ -374,6 +374,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         "title",
         &[
             ("title.handler", ASK),
+            ("title.stub", ASK),
             ("title.chain", ASK),
             ("title.helper", ASK),
             ("title.check", ASK),
@@ -399,6 +400,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         "ask",
         &[
             ("ask.handler", ASK),
+            ("ask.stub", ASK),
             ("ask.handler_doc", ASK),
             ("ask.chain", ASK),
             ("ask.chain_doc", ASK),
@@ -838,14 +840,22 @@ fn does_the_work(unit: &UnitView) -> bool {
         facts.iter().any(|f| {
             matches!(
                 f,
-                Fact::Insert { .. }
-                    | Fact::Update { .. }
-                    | Fact::Transaction { .. }
-                    | Fact::QueueSend { .. }
+                // A queue send is work, but not a write: the rows stay as they were.
+                Fact::Insert { .. } | Fact::Update { .. } | Fact::Transaction { .. }
             )
         })
     });
     unit.called_by_root && (writes || unit.file.delegated_whole(&unit.name))
+}
+
+/// Whether the unit's own body does nothing but fail (`api_not_implemented`): a handler that is
+/// a stub, never to be asked for as a working operation.
+fn is_stub(unit: &UnitView) -> bool {
+    unit.items.get(unit.primary).is_some_and(|(_, facts)| {
+        facts
+            .iter()
+            .any(|f| matches!(f, Fact::ErrorCtor { always: true, .. }))
+    })
 }
 
 /// The section that titles a unit: by its work when the code shows one, else by its role.
@@ -859,6 +869,7 @@ fn title(unit: &UnitView) -> Section {
         None => {}
     }
     match unit.role {
+        Role::Handler if is_stub(unit) => section!("title.stub"),
         Role::Handler => section!("title.handler"),
         Role::Chain => section!("title.chain"),
         Role::Helper if does_the_work(unit) && unit.file.delegated_whole(&unit.name) => {
@@ -890,6 +901,7 @@ fn ask(unit: &UnitView) -> Section {
         None => {}
     }
     match unit.role {
+        Role::Handler if is_stub(unit) => section!("ask.stub"),
         Role::Handler => section!("ask.handler"),
         Role::Chain => section!("ask.chain"),
         // The handler is only unpacking the request when its body is the call; a helper it
@@ -2829,7 +2841,7 @@ fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<Str
                 endpoint_detail(unit, name, facts, fact, &mut details);
             }
             if !asked_for.contains(&fact.kind()) {
-                refusals |= effect_detail(unit, fact, &mut details);
+                refusals |= effect_detail(unit, facts, fact, &mut details);
             }
             type_detail(unit, index, facts, fact, &mut details);
             errors |= matches!(fact, Fact::ErrorCtor { .. } | Fact::Refuses { .. });
@@ -2964,23 +2976,20 @@ fn takes_a_body(unit: &UnitView) -> bool {
         })
 }
 
-/// Whether some item of the unit writes a row on every path: a commit, an insert, an update.
-fn unit_writes(unit: &UnitView) -> bool {
-    unit.items
-        .iter()
-        .flat_map(|(_, facts)| facts.iter())
-        .any(|f| {
-            matches!(
-                f,
-                Fact::Commit | Fact::Insert { .. } | Fact::Update { .. } | Fact::DeleteRow { .. }
-            )
-        })
+/// Whether an item writes a row on every path: a commit, an insert, an update, a delete.
+fn writes(facts: &[Fact]) -> bool {
+    facts.iter().any(|f| {
+        matches!(
+            f,
+            Fact::Commit | Fact::Insert { .. } | Fact::Update { .. } | Fact::DeleteRow { .. }
+        )
+    })
 }
 
 /// What the code does on its way: a cache fetch or delete, a transaction, a queue send (and
 /// its guard), a conflict check, a scoped lookup, fields set, a refusal with its message.
 /// Whether it asked for a refusal.
-fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
+fn effect_detail(unit: &UnitView, facts: &[Fact], fact: &Fact, details: &mut Details) -> bool {
     match fact {
         // An internal error (`Error::database(..)`) reaches the client as a bare 500: its text
         // is logged, never read by the client.
@@ -3009,7 +3018,7 @@ fn effect_detail(unit: &UnitView, fact: &Fact, details: &mut Details) -> bool {
             details.push(section!("detail.cache"), &[("call", call.clone())])
         }
         // "One transaction for the writes" only where something is written through it.
-        Fact::Transaction { inserts, .. } if !inserts.is_empty() || unit_writes(unit) => {
+        Fact::Transaction { inserts, .. } if !inserts.is_empty() || writes(facts) => {
             details.push(section!("detail.transaction"), &[])
         }
         Fact::QueueSend { guard, .. } => {
@@ -3153,7 +3162,7 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
         });
     let ask_section = match (unit.role, &doc) {
         (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
-        (Role::Handler, Some(_)) => section!("ask.handler_doc"),
+        (Role::Handler, Some(_)) if !is_stub(unit) => section!("ask.handler_doc"),
         (Role::Chain, Some(_)) => section!("ask.chain_doc"),
         _ => match ask(unit) {
             // Said to carry the resource only when its name says so: `MessageEndpointOut` is
