@@ -1263,6 +1263,10 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
 /// Whether a finder's first argument is the organization or the application (`org_id`,
 /// `app.id`, `app.org_id`): only then is the lookup kept inside one tenant.
 fn keys_a_tenant(scope: &str) -> bool {
+    let scope = scope
+        .trim()
+        .trim_end_matches(".clone()")
+        .trim_end_matches(".to_owned()");
     let last = scope.rsplit(['.', ':']).next().unwrap_or(scope).trim();
     matches!(last, "org_id" | "app_id")
         || (last == "id" && scope.trim_start_matches('&').starts_with("app."))
@@ -3743,6 +3747,22 @@ pub fn render_history_request(message: &str, before_code: Option<&str>, salt: &S
 mod tests {
     use super::*;
     use crate::extract::text::stable_hash;
+
+    #[test]
+    fn only_a_finder_keyed_by_the_organization_or_the_application_keeps_one_tenant() {
+        for tenant in [
+            "app.id",
+            "app.id.clone()",
+            "&app.org_id",
+            "org_id",
+            "app_id",
+        ] {
+            assert!(keys_a_tenant(tenant), "{tenant}");
+        }
+        for other in ["msg_id", "msg.id.clone()", "endp.id", "id", "data.id"] {
+            assert!(!keys_a_tenant(other), "{other}");
+        }
+    }
 
     /// Regression: "Follow-up from the last review of the {resource} endpoints" claimed a
     /// review nothing in the source shows (and read "endpoint endpoints"). No request framing
