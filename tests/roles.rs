@@ -1160,3 +1160,74 @@ fn what_the_sixth_fact_check_found_false_is_said_no_more() {
         .collect();
     assert!(stub.contains("not implemented"), "{stub}");
 }
+
+const SEVENTH_CHECK: &str = r#"
+#[aide_annotate(op_id = "v1.message.create")]
+async fn create_message(
+    State(AppState { ref db, queue_tx, .. }): State<AppState>,
+    permissions::Application { app }: permissions::Application,
+    ValidatedQuery(query): ValidatedQuery<DropQuery>,
+) -> Result<(StatusCode, Json<MessageOut>)> {
+    let msg = message::Entity::secure_find_by_id(app.id, query.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| HttpError::not_found(None, None))?;
+    // Hold on to it so that its id stays taken by this message.
+    let mut row: message::ActiveModel = msg.into();
+    if query.hard {
+        row.payload = Set(None);
+    } else {
+        row.archived = Set(true);
+    }
+    let row = row.update(db).await?;
+    // The content lives in its own table: delete it there.
+    messagecontent::Entity::delete_by_id(row.id.clone()).exec(db).await?;
+    let sent = queue_tx.send(QueueTask::Probe, None).await.is_ok();
+    let status = if sent { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
+    Ok((status, Json(row.into())))
+}
+
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/app/{app_id}/msg", post(create_message))
+}
+"#;
+
+/// Regression for the blind fact-check of svix-server v1.20.0 and v1.40.0: a handler that
+/// deletes rows through `Entity::delete_by_id` asked "do not delete the row"; a status chosen
+/// between two said to be the response's; a column set in one branch said to be set; a probe
+/// sent on the queue said to hand the rest of the work to a worker "out of band".
+#[test]
+fn what_the_seventh_fact_check_found_false_is_said_no_more() {
+    let generated = message_file(SEVENTH_CHECK, &[]);
+    let all: Vec<&Example> = generated.examples.iter().collect();
+    says_none(
+        &all,
+        &[
+            "do not delete the row",
+            "keep the row",
+            "the response status is `statuscode::ok`",
+            "the status is spelled out as",
+            "sets the response status explicitly",
+            "on success",
+            "out of band",
+            "for the worker",
+            "to a worker",
+        ],
+    );
+    // The column set in one branch is said to be set on some paths only.
+    for example in &all {
+        for sentence in example.reasoning.split(". ") {
+            if sentence.contains("`archived`") && sentence.contains("`true`") {
+                assert!(sentence.contains("some"), "{sentence}");
+            }
+        }
+    }
+    let reasoning: String = all.iter().map(|e| e.reasoning.as_str()).collect();
+    for said in [
+        "`messagecontent::Entity::delete_by_id`",
+        "\"Hold on to it so that its id stays taken by this message\"",
+        "\"The content lives in its own table: delete it there\"",
+    ] {
+        assert!(reasoning.contains(said), "{said} is not said:\n{reasoning}");
+    }
+}

@@ -1620,6 +1620,53 @@ impl BodyVisitor<'_> {
         }
     }
 
+    /// A call of a function of this file: the delegation, and any extractor built for it.
+    fn local_call(&mut self, call: &syn::ExprCall, last: &str) {
+        let last = last.to_owned();
+        self.once(
+            format!("call:{last}"),
+            Fact::Delegates {
+                callee: last.clone(),
+                whole_body: self.whole_call.is_some_and(|c| std::ptr::eq(c, call)),
+                args: call
+                    .args
+                    .iter()
+                    .map_while(|a| one_line(self.source, a))
+                    .collect(),
+            },
+        );
+        for arg in &call.args {
+            if let Some((wrapper, ty)) = built_extractor(arg) {
+                self.once(
+                    format!("built:{last}:{wrapper}:{ty}"),
+                    Fact::BuildsExtractor {
+                        callee: last.clone(),
+                        wrapper,
+                        ty,
+                    },
+                );
+            }
+        }
+    }
+
+    /// `messagecontent::Entity::delete_by_id(id)`: rows deleted through the entity, as a
+    /// [`Fact::DeleteRow`] of the call's path. Whether the call was one.
+    fn entity_delete(&mut self, segments: &[String], text: &str) -> bool {
+        let [.., entity, last] = segments else {
+            return false;
+        };
+        let deletes = entity == "Entity" && matches!(last.as_str(), "delete_by_id" | "delete_many");
+        if deletes {
+            self.once(
+                format!("delete:{text}"),
+                Fact::DeleteRow {
+                    receiver: text.to_owned(),
+                },
+            );
+        }
+        deletes
+    }
+
     /// `fact` as this place in the body has it: a call or a write inside an `if` or `match`
     /// branch is wrapped in [`Fact::OnSomePaths`], so that no sentence says it always happens.
     fn on_this_path(&self, fact: Fact) -> Fact {
@@ -1634,6 +1681,7 @@ impl BodyVisitor<'_> {
                 | Fact::Update { .. }
                 | Fact::DeleteRow { .. }
                 | Fact::CacheDelete { .. }
+                | Fact::SetsValue { .. }
         );
         if self.branches > 0 && branchy {
             Fact::OnSomePaths {
@@ -2065,30 +2113,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             let last = segments.last().cloned().unwrap_or_default();
             let text = one_line(self.source, &p.path).unwrap_or_else(|| segments.join("::"));
             if segments.len() == 1 && self.names.is_fn(&last) {
-                self.once(
-                    format!("call:{last}"),
-                    Fact::Delegates {
-                        callee: last.clone(),
-                        whole_body: self.whole_call.is_some_and(|c| std::ptr::eq(c, call)),
-                        args: call
-                            .args
-                            .iter()
-                            .map_while(|a| one_line(self.source, a))
-                            .collect(),
-                    },
-                );
-                for arg in &call.args {
-                    if let Some((wrapper, ty)) = built_extractor(arg) {
-                        self.once(
-                            format!("built:{last}:{wrapper}:{ty}"),
-                            Fact::BuildsExtractor {
-                                callee: last.clone(),
-                                wrapper,
-                                ty,
-                            },
-                        );
-                    }
-                }
+                self.local_call(call, &last);
             } else if call.args.iter().any(|a| arg_mentions(a, "cache"))
                 && ["fetch", "cache", "get", "load"]
                     .iter()
@@ -2107,6 +2132,8 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                         ttl,
                     },
                 );
+            } else if self.entity_delete(&segments, &text) {
+                // Recorded there.
             } else if last.starts_with("secure_find") {
                 let entity = (segments.len() > 1).then(|| {
                     let n = p.path.segments.len();
@@ -2361,11 +2388,12 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
             // rewritten after: the fixed value is not what it is saved with.
             && !self.body.contains(&format!("&mut {target}"))
         {
-            self.out.push(Fact::SetsValue {
+            let set = self.on_this_path(Fact::SetsValue {
                 target,
                 field: name.to_string(),
                 value,
             });
+            self.out.push(set);
         }
         if let (Expr::Field(field), Expr::Call(call)) = (&*e.left, &*e.right)
             && matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Set"))
@@ -2517,7 +2545,20 @@ fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mu
         .iter()
         .filter(|f| matches!(f, Fact::ErrorCtor { .. }))
         .count();
+    // `StatusCode::OK` and `StatusCode::INTERNAL_SERVER_ERROR` in one body: each is the status
+    // on some paths, neither is the response's status.
+    let statuses = v
+        .out
+        .iter()
+        .filter(|f| matches!(f, Fact::StatusConst { .. }))
+        .count();
     for fact in &mut v.out {
+        if statuses > 1 && matches!(fact, Fact::StatusConst { .. }) {
+            let status = std::mem::replace(fact, Fact::Commit);
+            *fact = Fact::OnSomePaths {
+                fact: Box::new(status),
+            };
+        }
         if let Fact::QueueSend { task, .. } = fact
             && task.is_none()
         {
@@ -2560,7 +2601,7 @@ pub fn item_facts(
     // Comments in a body are not in the AST either: read them from the text.
     if let Item::Fn(function) = item {
         let braces = function.block.brace_token.span;
-        out.extend(body_comment(
+        out.extend(body_comments(
             source.slice(source.span_range(braces.open(), braces.close())),
         ));
     }
@@ -2572,7 +2613,8 @@ const BODY_COMMENT_CHARS: usize = 240;
 
 /// The first run of plain `//` lines in a body, joined with spaces, as a fact; a run of fewer
 /// than four words, or one that cannot be quoted as written, gives nothing.
-fn body_comment(body: &str) -> Option<Fact> {
+fn body_comments(body: &str) -> Vec<Fact> {
+    let mut runs: Vec<Vec<&str>> = Vec::new();
     let mut run: Vec<&str> = Vec::new();
     for line in body.lines() {
         let trimmed = line.trim();
@@ -2581,11 +2623,22 @@ fn body_comment(body: &str) -> Option<Fact> {
             .filter(|_| !trimmed.starts_with("///") && !trimmed.starts_with("//!"));
         match comment {
             Some(text) => run.push(text.trim()),
-            None if !run.is_empty() => break,
+            None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
             None => {}
         }
     }
-    let text = run.join(" ");
+    runs.iter()
+        .filter_map(|run| body_comment(&run.join(" ")))
+        .take(BODY_COMMENTS)
+        .collect()
+}
+
+/// The most comments of one body that are quoted.
+const BODY_COMMENTS: usize = 3;
+
+/// One run of `//` lines, joined, as a fact when it is worth quoting: four words or more, short
+/// enough, quotable, and no marker comment.
+fn body_comment(text: &str) -> Option<Fact> {
     let text = text.trim();
     let words = text.split_whitespace().count();
     (words >= 4
@@ -3592,7 +3645,7 @@ async fn rotate(key: Option<Key>, old: bool) -> Result<()> {
         {"kind":"signature","item":"drop_note","is_async":true,"visibility":"","params":["db","note","purge"],"ref_params":["db"],"arg_types":["DatabaseConnection","Model","bool"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"on_some_paths","fact":{"kind":"delete_row","receiver":"note"}}
-        {"kind":"sets_value","target":"note","field":"deleted","value":"true"}
+        {"kind":"on_some_paths","fact":{"kind":"sets_value","target":"note","field":"deleted","value":"true"}}
         {"kind":"set_fields","target":"note","fields":["deleted"]}
         {"kind":"on_some_paths","fact":{"kind":"update","receiver":"note"}}
         {"kind":"signature","item":"check_count","is_async":false,"visibility":"","params":["keys"],"ref_params":["keys"],"arg_types":[""]}

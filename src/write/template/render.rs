@@ -305,7 +305,13 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         &[("sets_value", &["target", "field", "value"])],
     ),
     ("update", &[("update", &["receiver"])]),
-    ("delete_row", &[("delete_row", &["receiver"])]),
+    (
+        "delete_row",
+        &[
+            ("delete_row", &["receiver"]),
+            ("delete_row.entity", &["receiver"]),
+        ],
+    ),
     (
         "on_some_paths",
         &[
@@ -314,7 +320,10 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("sometimes.insert", &["receiver"]),
             ("sometimes.update", &["receiver"]),
             ("sometimes.delete_row", &["receiver"]),
+            ("sometimes.delete_row.entity", &["receiver"]),
             ("sometimes.cache_delete", &["receiver", "key"]),
+            ("sometimes.sets_value", &["target", "field", "value"]),
+            ("sometimes.status", &["path"]),
         ],
     ),
     ("outside_openapi", &[("detail.outside_openapi", &["via"])]),
@@ -1288,6 +1297,10 @@ fn sometimes_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
             section!("sometimes.update"),
             vec![("receiver", receiver.clone())],
         ),
+        Fact::DeleteRow { receiver } if receiver.contains("::") => (
+            section!("sometimes.delete_row.entity"),
+            vec![("receiver", receiver.clone())],
+        ),
         Fact::DeleteRow { receiver } => (
             section!("sometimes.delete_row"),
             vec![("receiver", receiver.clone())],
@@ -1296,6 +1309,19 @@ fn sometimes_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
             section!("sometimes.cache_delete"),
             vec![("receiver", receiver.clone()), ("key", key.clone())],
         ),
+        Fact::SetsValue {
+            target,
+            field,
+            value,
+        } => (
+            section!("sometimes.sets_value"),
+            vec![
+                ("target", target.clone()),
+                ("field", field.clone()),
+                ("value", value.clone()),
+            ],
+        ),
+        Fact::StatusConst { path } => (section!("sometimes.status"), vec![("path", path.clone())]),
         _ => return None,
     };
     says(section, salt, &fills)
@@ -1360,8 +1386,13 @@ fn work_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
         Fact::Update { receiver } => {
             says(section!("update"), salt, &[("receiver", receiver.clone())])
         }
+        // `evtype.delete(db)`, or a call through the entity (`Entity::delete_by_id`).
         Fact::DeleteRow { receiver } => says(
-            section!("delete_row"),
+            if receiver.contains("::") {
+                section!("delete_row.entity")
+            } else {
+                section!("delete_row")
+            },
             salt,
             &[("receiver", receiver.clone())],
         ),

@@ -1044,12 +1044,18 @@ pub const SIGNALS: &[Signal] = &[
     Signal {
         name: "body_comment",
         gives: &["comment"],
-        doc: "a plain comment of four words or more inside the function's body",
+        doc: "plain comments of four words or more inside the function's body (up to three), \
+              each quoted, in order",
         read: |s| {
-            s.facts.iter().find_map(|f| match f {
-                Fact::BodyComment { text } => Some(vec![("comment", text.clone())]),
-                _ => None,
-            })
+            let quotes: Vec<String> = s
+                .facts
+                .iter()
+                .filter_map(|f| match f {
+                    Fact::BodyComment { text } => Some(format!("\"{text}\"")),
+                    _ => None,
+                })
+                .collect();
+            (!quotes.is_empty()).then(|| vec![("comment", quotes.join("; further on, "))])
         },
     },
     Signal {
