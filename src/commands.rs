@@ -1700,11 +1700,7 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
         at.shown,
         paths.join(", ")
     ));
-    let plan = model::plan(
-        &args.llm,
-        Some(&dir.join("all-routes.jsonl")),
-        args.write.check,
-    )?;
+    let plan = model::plan_for_operations(&args.llm, &dir, args.write.check)?;
     let mut protected = Protected::new();
     protected.repository(&repo)?;
     check_operation_outputs(&protected, &dir, &operations, &args.write, plan.as_ref())?;
@@ -2134,11 +2130,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         .into());
     }
     let (operations, without) = route_operations(&table)?;
-    let plan = model::plan(
-        &cli.llm,
-        Some(&dir.join("all-routes.jsonl")),
-        cli.write.check,
-    )?;
+    let plan = model::plan_for_operations(&cli.llm, &dir, cli.write.check)?;
     let mut protected = Protected::new();
     for file in &files {
         protected.file(Role::CrateSource, file);

@@ -56,6 +56,17 @@ pub fn plan(args: &LlmArgs, out: Option<&Path>, check: bool) -> anyhow::Result<O
     Ok(Some(calls_plan(calls, settings, cache, check, true)))
 }
 
+/// The driver's plan for a run writing one dataset per operation into `dir` (generation's and
+/// history's `--all-routes`): one cache for all of them, `dir/all-routes.llm-cache.jsonl`
+/// by default.
+pub fn plan_for_operations(
+    args: &LlmArgs,
+    dir: &Path,
+    check: bool,
+) -> anyhow::Result<Option<Plan>> {
+    plan(args, Some(&dir.join("all-routes.jsonl")), check)
+}
+
 /// Review's plan: the critic's calls on `dataset`, cached by default beside it where the model
 /// writer keeps the calls that made it (the same name), so that a review of the model writer's
 /// output finds its critic's answers there. A call nothing answers stops the run.
@@ -128,4 +139,34 @@ pub fn writer<'p>(session: &Arc<Session>, profile: &'p Profile) -> LlmWriter<'p>
         &profile.file.mechanisms,
         Box::new(pipeline::template_writer(profile)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    #[derive(clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        llm: LlmArgs,
+    }
+
+    /// Generation's and history's `--all-routes` keep every operation's calls in one cache in
+    /// their folder, unless told where.
+    #[test]
+    fn a_run_over_every_operation_caches_its_calls_in_its_folder() {
+        let flags = Flags::parse_from(["t", "--writer", "llm", "--llm-model", "m"]);
+        let plan = plan_for_operations(&flags.llm, Path::new("out"), false).unwrap();
+        assert_eq!(
+            plan.unwrap().cache,
+            Path::new("out").join("all-routes.llm-cache.jsonl")
+        );
+        let flags = Flags::parse_from(["t"]);
+        assert!(
+            plan_for_operations(&flags.llm, Path::new("out"), false)
+                .unwrap()
+                .is_none()
+        );
+    }
 }

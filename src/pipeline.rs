@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use crate::dataset::check;
 use crate::dataset::example::Voice;
 use crate::extract::context::{self, ContextItem};
-use crate::extract::facts::{self, Fact, LocalNames};
+use crate::extract::facts::{self, Fact, LocalNames, LocalNamesKey};
 use crate::extract::parse;
 use crate::extract::select::{self, Inventory, Kind, Route, Selection};
 use crate::extract::source::{self, SourceFile};
@@ -1499,14 +1499,15 @@ pub fn summarize_pieced(
 }
 
 /// What was seen of the selected items of a folder's versions: an item whose text (its
-/// leading comments included) is the same, in a file that defines the same local names, is
+/// leading comments included) is the same, in a file that defines the same local names (its
+/// functions, types and impl methods: all that facts read of the file beyond the item), is
 /// seen the same, so consecutive versions parse again only the items that changed.
 #[derive(Default)]
-pub struct SeenItems(std::sync::Mutex<HashMap<SeenKey, Seen>>);
+pub struct SeenItems(std::sync::Mutex<HashMap<LocalNamesKey, HashMap<SeenKey, Seen>>>);
 
-/// An item as [`SeenItems`] knows it: its file's local names (hashed), its kind, where its own
-/// tokens start within its text, and its text.
-type SeenKey = (u64, &'static str, usize, String);
+/// An item as [`SeenItems`] knows it among the items of files with the same local names: its
+/// kind, where its own tokens start within its text, and its text.
+type SeenKey = (&'static str, usize, String);
 
 /// What is seen of each selected item of a version: from `seen_before` where the same item was
 /// seen in a file with the same local names, else parsed again on its own.
@@ -1516,31 +1517,23 @@ fn seen_items(
     seen_before: &SeenItems,
 ) -> anyhow::Result<Vec<Seen>> {
     let (inventory, selection, names) = chosen;
-    let mut fns: Vec<&str> = names.fns.iter().map(String::as_str).collect();
-    let mut types: Vec<&str> = names.types.iter().map(String::as_str).collect();
-    fns.sort_unstable();
-    types.sort_unstable();
-    let names_key = stable_hash(&[fns.join(" ").as_str(), "\0", types.join(" ").as_str()]);
+    let names_key = names.key();
     let keys: Vec<SeenKey> = selection
         .items
         .iter()
         .map(|s| {
             let e = &inventory.entries[s.entry];
             let text = source.slice(e.range.clone()).to_owned();
-            (
-                names_key,
-                e.kind.label(),
-                e.node.start - e.range.start,
-                text,
-            )
+            (e.kind.label(), e.node.start - e.range.start, text)
         })
         .collect();
     // A poisoned lock only means another thread panicked mid-insert: the map is still a map.
     let lock = || seen_before.0.lock().unwrap_or_else(|e| e.into_inner());
     let missing: Vec<usize> = {
         let known = lock();
+        let known = known.get(&names_key);
         (0..keys.len())
-            .filter(|&k| !known.contains_key(&keys[k]))
+            .filter(|&k| known.is_none_or(|known| !known.contains_key(&keys[k])))
             .collect()
     };
     let nodes: Vec<std::ops::Range<usize>> = missing
@@ -1551,6 +1544,7 @@ fn seen_items(
         see_item(c, missing[i], at, item)
     })?;
     let mut known = lock();
+    let known = known.entry(names_key).or_default();
     for (&k, seen) in missing.iter().zip(fresh) {
         known.insert(keys[k].clone(), seen);
     }
@@ -2439,6 +2433,57 @@ mod tests {
             }
         }
         assert!(with_items >= 6, "{with_items}");
+    }
+
+    /// Regression: [`SeenItems`] keyed an item by its file's functions and types but not its
+    /// impl methods, so a handler seen in a version that defines `EndpointOut::from_model` was
+    /// reused, with its `LocalAssoc` fact, in a version that defines the same functions and
+    /// types but not the method (moved to another file).
+    #[test]
+    fn an_item_seen_where_a_method_was_local_is_seen_again_where_it_is_not() {
+        const TYPE: &str = "pub struct EndpointOut {\n    pub id: String,\n}\n";
+        const METHOD: &str = "impl EndpointOut {\n    pub fn from_model(endp: endpoint::Model) -> Self {\n        Self { id: endp.id }\n    }\n}\n";
+        const HANDLER: &str = "async fn create_endpoint(\n    State(AppState { ref db, .. }): State<AppState>,\n) -> Result<Json<EndpointOut>> {\n    let endp = endpoint::ActiveModel::new().insert(db).await?;\n    Ok(Json(EndpointOut::from_model(endp)))\n}\n";
+        const ROUTER: &str = "pub fn router() -> ApiRouter<AppState> {\n    ApiRouter::new().api_route(\"/app/{app_id}/endpoint\", post(create_endpoint))\n}\n";
+        let profile = Profile::load("endpoint-creation").unwrap();
+        let interner = tree::Interner::default();
+        let choice = history::folder::FileChoice::default();
+        let local_assoc = |version: &Version| -> bool {
+            let handler = version.items.iter().find(|i| i.name == "create_endpoint");
+            handler
+                .unwrap()
+                .facts
+                .iter()
+                .any(|f| matches!(f, Fact::LocalAssoc { .. }))
+        };
+        let seen_before = SeenItems::default();
+        for (parts, local) in [
+            (&[TYPE, METHOD, HANDLER, ROUTER][..], true),
+            (&[TYPE, HANDLER, ROUTER][..], false),
+        ] {
+            let source = SourceFile::from_text(Path::new("endpoint.rs"), parts.join("\n"));
+            let read: Vec<(usize, tree::PieceSummary)> = tree::piece_bounds(&source.text)
+                .into_iter()
+                .map(|r| {
+                    let piece = &source.text[r.clone()];
+                    let summary = tree::summarize_piece(piece, &profile.file.roots, &interner);
+                    (r.start, summary.unwrap())
+                })
+                .collect();
+            let pieces: Vec<tree::PieceAt> = read
+                .iter()
+                .map(|(start, summary)| tree::PieceAt {
+                    start: *start,
+                    summary,
+                })
+                .collect();
+            let whole = summarize_chosen(source.clone(), &profile, false, &choice).unwrap();
+            let pieced =
+                summarize_pieced(source, &profile, &choice, &pieces, &seen_before).unwrap();
+            assert_eq!(local_assoc(&whole), local);
+            assert_eq!(local_assoc(&pieced), local, "read from the cache");
+            assert_eq!(format!("{pieced:#?}"), format!("{whole:#?}"));
+        }
     }
 
     /// Examples of `fn f() {}` and `fn g() {}`, each with its request and reasoning.

@@ -686,7 +686,37 @@ pub struct LocalNames {
     pub methods: Option<std::collections::HashSet<String>>,
 }
 
+/// [`LocalNames`] as a key: every set sorted. Two files with equal keys read the same item
+/// into the same facts, as far as names go ([`LocalNames::key`] takes every field).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LocalNamesKey {
+    fns: Vec<String>,
+    types: Vec<String>,
+    methods: Option<Vec<String>>,
+}
+
 impl LocalNames {
+    /// What facts depend on in these names, as a key a cache of facts can hold.
+    pub fn key(&self) -> LocalNamesKey {
+        // Destructured whole: a field added to `LocalNames` does not compile until it is here,
+        // so a cache keyed by this cannot forget it.
+        let LocalNames {
+            fns,
+            types,
+            methods,
+        } = self;
+        let sorted = |set: &std::collections::HashSet<String>| {
+            let mut names: Vec<String> = set.iter().cloned().collect();
+            names.sort_unstable();
+            names
+        };
+        LocalNamesKey {
+            fns: sorted(fns),
+            types: sorted(types),
+            methods: methods.as_ref().map(sorted),
+        }
+    }
+
     fn is_fn(&self, name: &str) -> bool {
         self.fns.contains(name)
     }
