@@ -261,8 +261,15 @@ fn operation_words(
         // A GET whose handler says it lists (`list_messageattempts`) is a listing, whatever
         // its path ends in.
         let handler = handler.rsplit("::").next().unwrap_or(handler);
-        if method == "get" && (handler == "list" || handler.starts_with("list_")) {
-            return format!("{resource} listing");
+        let listed = handler.strip_prefix("list_");
+        if method == "get" && (handler == "list" || listed.is_some()) {
+            // `list_attempts_by_msg` names what it lists itself: the attempt listing by
+            // message, whatever the path's last word (`msg`). One word (`messageattempts`)
+            // says no more than the path.
+            return match listed {
+                Some(listed) if listed.contains('_') => listing_from_handler(listed),
+                _ => format!("{resource} listing"),
+            };
         }
         return match method_noun(method, path, &[]) {
             Some(noun) => format!("{resource} {noun}"),
@@ -304,6 +311,29 @@ fn operation_words(
         // `rotate-secret`: endpoint secret rotation.
         _ => format!("{resource} {} {noun}", rest.join(" ")),
     }
+}
+
+/// The listing a `list_…` handler's name says (`attempts_by_msg` → `attempt listing by
+/// message`): what is listed, made singular, then what it is listed by.
+fn listing_from_handler(listed: &str) -> String {
+    let words: Vec<&str> = listed
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| if w == "msg" { "message" } else { w })
+        .collect();
+    let by = words.iter().position(|w| *w == "by").unwrap_or(words.len());
+    let mut object: Vec<String> = words[..by].iter().map(|w| w.to_string()).collect();
+    if let Some(last) = object.last_mut()
+        && let Some(one) = last.strip_suffix('s')
+        && !one.ends_with('s')
+    {
+        *last = one.to_owned();
+    }
+    let mut phrase = format!("{} listing", object.join(" "));
+    if by < words.len() {
+        phrase = format!("{phrase} {}", words[by..].join(" "));
+    }
+    phrase
 }
 
 /// The noun of an operation id's verb (`rotate` → `rotation`), for the verbs svix-server's ids
@@ -618,6 +648,18 @@ mod tests {
             ..route.clone()
         };
         assert_eq!(derived(&listed).vocabulary["operation"], "attempt listing");
+        // svix-server 0.x: no id, and the path ends in what attempts are listed by.
+        let by_message = NamedRoute {
+            method: "GET",
+            operation_id: None,
+            path: "/api/v1/app/{app_id}/attempt/msg/{msg_id}",
+            handler: "attempt::list_attempts_by_msg",
+            ..route.clone()
+        };
+        assert_eq!(
+            derived(&by_message).vocabulary["operation"],
+            "attempt listing by message"
+        );
         assert_eq!(bare.name(), "get-api-v1-health-ping");
         assert_eq!(derived(&bare).vocabulary["operation"], "ping retrieval");
     }

@@ -1231,3 +1231,36 @@ fn what_the_seventh_fact_check_found_false_is_said_no_more() {
         assert!(reasoning.contains(said), "{said} is not said:\n{reasoning}");
     }
 }
+
+const EIGHTH_CHECK: &str = r#"
+/// Fetches the messages of an application.
+async fn list_messages(
+    Extension(ref db): Extension<DatabaseConnection>,
+    permissions::Application { app }: permissions::Application,
+) -> Result<Json<ListResponse<MessageOut>>> {
+    let msgs = message::Entity::secure_find(app.id).all(db).await?;
+    Ok(Json(MessageOut::list_response(msgs.into_iter().map(Into::into).collect(), None, false)))
+}
+
+pub fn router() -> Router {
+    Router::new().route("/app/:app_id/msg/", get(list_messages))
+}
+"#;
+
+/// Regression for the blind fact-check of svix-server v0.60.0 and v0.80.0: before aide, a
+/// handler's doc comment was quoted as what "its API docs will promise"; the API reference
+/// text came from elsewhere (a static openapi.json, `openapi_desc(..)`).
+#[test]
+fn a_doc_comment_is_the_api_docs_only_under_aide() {
+    let generated = message_file(EIGHTH_CHECK, &["list_messages"]);
+    let handler = of(&generated, "item:list_messages");
+    says_none(
+        &handler,
+        &[
+            "api docs",
+            "api reference",
+            "promise to clients",
+            "documented behaviour",
+        ],
+    );
+}

@@ -3194,6 +3194,13 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
                 .iter()
                 .flat_map(|(_, facts)| facts.iter())
                 .any(|f| matches!(f, Fact::HiddenFromDocs))
+        })
+        // A doc comment is the API docs' text only where `aide_annotate` makes it the
+        // operation's description; before aide (svix-server 0.x) it is the code's own comment.
+        .filter(|_| {
+            unit.items.get(unit.primary).is_some_and(|(_, facts)| {
+                facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }))
+            })
         });
     let ask_section = match (unit.role, &doc) {
         (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
