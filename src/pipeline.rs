@@ -2363,6 +2363,22 @@ fn history_context(items: &[&VersionItem], code: &str) -> Vec<ContextItem> {
 mod tests {
     use super::*;
 
+    /// Every piece of `source` summarized on its own, with where it starts.
+    fn read_pieces(
+        source: &SourceFile,
+        profile: &Profile,
+        interner: &tree::Interner,
+    ) -> Vec<(usize, tree::PieceSummary)> {
+        tree::piece_bounds(&source.text)
+            .into_iter()
+            .map(|r| {
+                let piece = &source.text[r.clone()];
+                let summary = tree::summarize_piece(piece, &profile.file.roots, interner);
+                (r.start, summary.unwrap())
+            })
+            .collect()
+    }
+
     /// Every fixture file read from its pieces (as a folder's history reads file versions)
     /// gives the version read whole: the same items, facts, roles, slices' places and `use`
     /// declarations, for every built-in profile, with and without a root routed to it.
@@ -2388,15 +2404,7 @@ mod tests {
                 if source.parse().is_err() {
                     continue;
                 }
-                let read: Vec<(usize, tree::PieceSummary)> = tree::piece_bounds(&source.text)
-                    .into_iter()
-                    .map(|r| {
-                        let piece = &source.text[r.clone()];
-                        let summary =
-                            tree::summarize_piece(piece, &profile.file.roots, &interner).unwrap();
-                        (r.start, summary)
-                    })
-                    .collect();
+                let read = read_pieces(&source, &profile, &interner);
                 let pieces: Vec<tree::PieceAt> = read
                     .iter()
                     .map(|(start, summary)| tree::PieceAt {
@@ -2462,14 +2470,7 @@ mod tests {
             (&[TYPE, HANDLER, ROUTER][..], false),
         ] {
             let source = SourceFile::from_text(Path::new("endpoint.rs"), parts.join("\n"));
-            let read: Vec<(usize, tree::PieceSummary)> = tree::piece_bounds(&source.text)
-                .into_iter()
-                .map(|r| {
-                    let piece = &source.text[r.clone()];
-                    let summary = tree::summarize_piece(piece, &profile.file.roots, &interner);
-                    (r.start, summary.unwrap())
-                })
-                .collect();
+            let read = read_pieces(&source, &profile, &interner);
             let pieces: Vec<tree::PieceAt> = read
                 .iter()
                 .map(|(start, summary)| tree::PieceAt {
