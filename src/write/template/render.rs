@@ -1183,7 +1183,9 @@ fn route_text(route: Option<&Fact>, name: &str) -> String {
             ),
             [] => format!("the `{name}` route"),
         },
-        _ => format!("the `{name}` handler"),
+        // No route read for it (the router not found): never "the handler behind the `x`
+        // handler".
+        _ => "its route".to_owned(),
     }
 }
 
