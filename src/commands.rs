@@ -2000,7 +2000,7 @@ fn route_operations(
     table: &route_table::RouteTable,
 ) -> anyhow::Result<(Vec<RouteOperation>, Vec<NoDataset>)> {
     let built_ins = profile::built_ins()?;
-    let mut operations: Vec<RouteOperation> = Vec::new();
+    let mut operations: Vec<PendingOperation> = Vec::new();
     let mut left_out = Vec::new();
     for row in &table.routes {
         let route = format!("{} {}", row.method, row.path);
@@ -2034,29 +2034,68 @@ fn route_operations(
         let covering = built_ins
             .iter()
             .find(|p| p.is_root_route(&row.method, &row.path));
-        let (profile, built_in) = match covering {
-            Some(built_in) => (
-                Profile::load(built_in.name())?,
-                Some(built_in.name().to_owned()),
-            ),
-            None => {
-                let derived = crate::route_profile::derived(&named);
-                let text = toml::to_string(&derived)?;
-                (
-                    Profile::from_toml(&text, &format!("the profile derived from {route}"))?,
-                    None,
-                )
-            }
+        let source = match covering {
+            Some(built_in) => OperationProfile::BuiltIn(built_in.name().to_owned()),
+            None => OperationProfile::Derived {
+                text: toml::to_string(&crate::route_profile::derived(&named))?,
+                route: route.clone(),
+            },
         };
-        operations.push(RouteOperation {
+        operations.push(PendingOperation {
             name,
             routes: vec![route],
-            profile,
-            built_in,
+            profile: source,
             handlers: vec![handler],
         });
     }
-    Ok((operations, left_out))
+    // Each profile builds its templates with its own vocabulary: side by side, on the pool.
+    let profiles: Vec<anyhow::Result<Profile>> = source::on_pool(|| {
+        use rayon::prelude::*;
+        operations.par_iter().map(|o| o.profile.load()).collect()
+    });
+    let mut loaded = Vec::new();
+    for (operation, profile) in operations.into_iter().zip(profiles) {
+        loaded.push(RouteOperation {
+            profile: profile?,
+            built_in: match operation.profile {
+                OperationProfile::BuiltIn(name) => Some(name),
+                OperationProfile::Derived { .. } => None,
+            },
+            name: operation.name,
+            routes: operation.routes,
+            handlers: operation.handlers,
+        });
+    }
+    Ok((loaded, left_out))
+}
+
+/// Where an operation of a route sweep takes its profile from, before it is loaded.
+enum OperationProfile {
+    BuiltIn(String),
+    /// A profile derived from the operation's first route, as TOML.
+    Derived {
+        text: String,
+        route: String,
+    },
+}
+
+impl OperationProfile {
+    fn load(&self) -> anyhow::Result<Profile> {
+        match self {
+            OperationProfile::BuiltIn(name) => Profile::load(name),
+            OperationProfile::Derived { text, route } => {
+                Profile::from_toml(text, &format!("the profile derived from {route}"))
+            }
+        }
+    }
+}
+
+/// An operation of a route sweep whose profile is not yet loaded.
+struct PendingOperation {
+    name: String,
+    routes: Vec<String>,
+    profile: OperationProfile,
+    handlers: Vec<(PathBuf, String)>,
 }
 
 /// The license of the source, as the Hub names it, from the LICENSE file of the crate or the

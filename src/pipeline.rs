@@ -263,41 +263,49 @@ pub fn extract_picked(
         || Ok(profile),
         options,
         true,
-        |_, inventory| {
-            let mut items = Vec::new();
-            let mut roots = Vec::new();
-            for pick in picks {
-                let entry = match &pick.self_ty {
-                    Some(ty) => inventory.method_index(ty, &pick.name),
-                    None => inventory.fn_index(&pick.name),
-                };
-                let Some(entry) = entry else {
-                    return Err(InternalError(format!(
-                        "{} has no {} any more",
-                        source.path.display(),
-                        pick.name
-                    ))
-                    .into());
-                };
-                if pick.root {
-                    roots.push(entry);
-                }
-                items.push(select::Selected {
-                    entry,
-                    reason: pick.reason.clone(),
-                });
-            }
-            items.sort_by_key(|s| s.entry);
-            Ok(Selection {
-                routes: select::find_routes(inventory),
-                roots,
-                foreign_roots: Vec::new(),
-                items,
-                uses: inventory.use_entries(),
-            })
-        },
+        |_, inventory| picked_selection(source, inventory, picks),
     )?;
     finish(source, &read, options)
+}
+
+/// The selection of a file's picked functions and methods: each pick's entry (a root when the
+/// pick is one), in entry order, beside the file's routes and `use` declarations.
+fn picked_selection(
+    source: &SourceFile,
+    inventory: &Inventory,
+    picks: &[tree::Pick],
+) -> anyhow::Result<Selection> {
+    let mut items = Vec::new();
+    let mut roots = Vec::new();
+    for pick in picks {
+        let entry = match &pick.self_ty {
+            Some(ty) => inventory.method_index(ty, &pick.name),
+            None => inventory.fn_index(&pick.name),
+        };
+        let Some(entry) = entry else {
+            return Err(InternalError(format!(
+                "{} has no {} any more",
+                source.path.display(),
+                pick.name
+            ))
+            .into());
+        };
+        if pick.root {
+            roots.push(entry);
+        }
+        items.push(select::Selected {
+            entry,
+            reason: pick.reason.clone(),
+        });
+    }
+    items.sort_by_key(|s| s.entry);
+    Ok(Selection {
+        routes: select::find_routes(inventory),
+        roots,
+        foreign_roots: Vec::new(),
+        items,
+        uses: inventory.use_entries(),
+    })
 }
 
 /// A file's inventory, what was selected from it, and what the syntax tree says of each
@@ -332,18 +340,69 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
     with_methods: bool,
     select: impl FnOnce(&Profile, &Inventory) -> anyhow::Result<Selection>,
 ) -> anyhow::Result<Read<P>> {
+    let (profile, seen) = read_once(source, load, options, with_methods, |profile: P, inv| {
+        let selection = select(profile.borrow(), inv)?;
+        Ok((profile, selection))
+    })?;
+    let facts = placed_facts(
+        source,
+        &seen.inventory,
+        &seen.selection,
+        profile.borrow(),
+        &options.context,
+    );
+    let FileSeen {
+        inventory,
+        selection,
+        seen,
+        reach,
+    } = seen;
+    let (facts, identifiers) = with_seen(facts, seen);
+    Ok(Read {
+        profile,
+        inventory: std::sync::Arc::new(inventory),
+        selection,
+        facts,
+        identifiers,
+        reach,
+    })
+}
+
+/// A file parsed once, its selection, and what the syntax tree says of each selected item: its
+/// own facts and identifiers (not yet those that come from where it stands, which depend on the
+/// profile and on which items are roots).
+struct FileSeen {
+    inventory: Inventory,
+    selection: Selection,
+    /// In selection order, by entry: the facts of each selected item's own code, and (for
+    /// `--imports used`) the identifiers it names.
+    seen: Vec<(usize, ItemSeen)>,
+    /// By entry, what each selected item reaches, when context is asked for (else empty).
+    reach: BTreeMap<usize, context::Reach>,
+}
+
+/// [`read_selected`] up to the placed facts: parses, inventories, selects with what `load`
+/// made (run while the file is parsed), and visits the selected items. Returns what `select`
+/// kept beside its selection.
+fn read_once<P: Send, Q: Send + Sync>(
+    source: &SourceFile,
+    load: impl FnOnce() -> anyhow::Result<P>,
+    options: &Options,
+    with_methods: bool,
+    select: impl FnOnce(P, &Inventory) -> anyhow::Result<(Q, Selection)>,
+) -> anyhow::Result<(Q, FileSeen)> {
     let names_needed = options.imports == Imports::Used;
     let outlines = options.context_for_writer;
-    let ((profile, mut inventory, selection, _names), seen) = parse::two_passes(
+    let ((made, mut inventory, selection, _names), seen) = parse::two_passes(
         source,
         load,
         |at, i, item, node| select::read_item(at, i, item, node, with_methods, outlines),
-        |profile, reads| {
+        |made, reads| {
             let inventory = Inventory::from_items(reads);
-            let selection = select(profile.borrow(), &inventory)?;
+            let (made, selection) = select(made, &inventory)?;
             let chosen = chosen_items(&inventory, &selection);
             let names = local_names(&inventory);
-            Ok(((profile, inventory, selection, names), chosen))
+            Ok(((made, inventory, selection, names), chosen))
         },
         |(_, inventory, selection, names), k, at, item| {
             let entry = &inventory.entries[selection.items[k].entry];
@@ -365,26 +424,34 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
         BTreeMap::new()
     };
     inventory.forget_selection_inputs();
-    let mut facts = placed_facts(
-        source,
-        &inventory,
-        &selection,
-        profile.borrow(),
-        &options.context,
-    );
-    let mut identifiers = BTreeMap::new();
-    for (s, (own, names)) in selection.items.iter().zip(seen) {
-        facts.entry(s.entry).or_default().extend(own);
-        identifiers.insert(s.entry, names);
-    }
-    Ok(Read {
-        profile,
-        inventory: std::sync::Arc::new(inventory),
+    let seen = selection.items.iter().map(|s| s.entry).zip(seen).collect();
+    let file = FileSeen {
+        inventory,
         selection,
-        facts,
-        identifiers,
+        seen,
         reach,
-    })
+    };
+    Ok((made, file))
+}
+
+/// What a selected item's own code says: its facts, and the identifiers it names.
+type ItemSeen = (Vec<Fact>, BTreeSet<String>);
+
+/// Each selected item's facts, its placed ones (`placed`) first and then those of its own code
+/// (`seen`, by entry), and the identifiers it names.
+fn with_seen(
+    mut placed: BTreeMap<usize, Vec<Fact>>,
+    seen: impl IntoIterator<Item = (usize, ItemSeen)>,
+) -> (
+    BTreeMap<usize, Vec<Fact>>,
+    BTreeMap<usize, BTreeSet<String>>,
+) {
+    let mut identifiers = BTreeMap::new();
+    for (entry, (own, names)) in seen {
+        placed.entry(entry).or_default().extend(own);
+        identifiers.insert(entry, names);
+    }
+    (placed, identifiers)
 }
 
 /// The selected items, to be visited again: each entry's item, or its method.
@@ -1430,12 +1497,81 @@ fn picked_by_operation(
             continue;
         }
         let source = SourceFile::read(path)?;
-        for (o, picks) in by_operation {
-            let part = extract_picked(&source, &picks, operations[o].profile, &picked_options)?;
+        for (o, part) in picked_parts(&source, &by_operation, operations, &picked_options)? {
             parts[o].push((path.clone(), part));
         }
     }
     Ok(())
+}
+
+/// The parts of the operations that pick items in one file (`by_operation`: each one's picks),
+/// the file parsed and its picked items visited once for all of them; each part as
+/// [`extract_picked`] makes it with that operation's picks and profile.
+fn picked_parts(
+    source: &SourceFile,
+    by_operation: &BTreeMap<usize, Vec<tree::Pick>>,
+    operations: &[Operation],
+    options: &Options,
+) -> anyhow::Result<Vec<(usize, Extracted)>> {
+    let (selections, seen) = read_once(
+        source,
+        || Ok(()),
+        options,
+        true,
+        |(), inventory| {
+            let mut selections = Vec::new();
+            for picks in by_operation.values() {
+                selections.push(picked_selection(source, inventory, picks)?);
+            }
+            // Every operation's items, each visited once.
+            let mut items: Vec<select::Selected> = selections
+                .iter()
+                .flat_map(|s| s.items.iter().cloned())
+                .collect();
+            items.sort_by_key(|s| s.entry);
+            items.dedup_by_key(|s| s.entry);
+            let all = Selection {
+                routes: Vec::new(),
+                roots: Vec::new(),
+                foreign_roots: Vec::new(),
+                items,
+                uses: Vec::new(),
+            };
+            Ok((selections, all))
+        },
+    )?;
+    let FileSeen {
+        inventory,
+        seen,
+        reach,
+        ..
+    } = seen;
+    let inventory = std::sync::Arc::new(inventory);
+    let seen: BTreeMap<usize, ItemSeen> = seen.into_iter().collect();
+    let mut parts = Vec::new();
+    for ((&o, _), selection) in by_operation.iter().zip(selections) {
+        let profile = operations[o].profile;
+        let placed = placed_facts(source, &inventory, &selection, profile, &options.context);
+        let own = selection
+            .items
+            .iter()
+            .map(|s| (s.entry, seen.get(&s.entry).cloned().unwrap_or_default()));
+        let (facts, identifiers) = with_seen(placed, own);
+        let read = Read {
+            profile,
+            inventory: inventory.clone(),
+            reach: selection
+                .items
+                .iter()
+                .filter_map(|s| reach.get(&s.entry).map(|r| (s.entry, r.clone())))
+                .collect(),
+            selection,
+            facts,
+            identifiers,
+        };
+        parts.push((o, finish(source, &read, options)?));
+    }
+    Ok(parts)
 }
 
 /// Reads one version of a file for history mode: parse, select, facts and roles, and with

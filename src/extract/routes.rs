@@ -93,6 +93,7 @@ pub fn route_table_and_summaries(
     let interner = Interner::default();
     read_crate(root, files, |source, parsed, module| {
         tree::unfocused_summary(source, parsed, module, &interner, outlines)
+            .keeping_reads(source, parsed)
     })
 }
 

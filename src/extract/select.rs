@@ -580,11 +580,23 @@ impl Inventory {
         parsed: &crate::extract::source::Parsed,
         with_methods: bool,
     ) -> Inventory {
+        Inventory::from_items(Inventory::reads_of(source, parsed, with_methods))
+    }
+
+    /// The reads [`Inventory::new`] makes its inventory of, to make it later without the tree.
+    pub fn reads(source: &SourceFile, parsed: &crate::extract::source::Parsed) -> Vec<ItemRead> {
+        Inventory::reads_of(source, parsed, false)
+    }
+
+    fn reads_of(
+        source: &SourceFile,
+        parsed: &crate::extract::source::Parsed,
+        with_methods: bool,
+    ) -> Vec<ItemRead> {
         let at = Located::whole(source);
-        Inventory::from_items(
-            crate::extract::parse::ItemKey::of_piece(parsed, 0)
-                .map(|(key, item, range)| read_item(at, key, item, range, with_methods, false)),
-        )
+        crate::extract::parse::ItemKey::of_piece(parsed, 0)
+            .map(|(key, item, range)| read_item(at, key, item, range, with_methods, false))
+            .collect()
     }
 
     /// The inventory of a file's items, read one at a time in file order.

@@ -429,7 +429,8 @@ pub fn summarize_source(
 ) -> Result<FileSummary, TreeError> {
     let file = source.parse().map_err(TreeError::Parse)?;
     let unfocused = unfocused_summary(source, &file, module, interner, outlines);
-    Ok(focus_summary(unfocused, source, &file, focus, interner))
+    let inventory = || Inventory::new(source, &file);
+    Ok(focus_summary(unfocused, inventory, focus, interner))
 }
 
 /// A file's summary before its focus selection, which needs the profile's root rules: what
@@ -438,6 +439,9 @@ pub struct Unfocused {
     summary: FileSummary,
     /// The (method, path) of each route the file's router registers.
     routes: Vec<(String, String)>,
+    /// For a file that registers routes, its items as [`Inventory::new`] reads them: its focus
+    /// selection is made from them rather than from a second parse.
+    reads: Vec<crate::extract::select::ItemRead>,
 }
 
 /// Summarizes a parsed file, its focus selection left for [`focus_summary`].
@@ -475,10 +479,20 @@ pub fn unfocused_summary(
             has_roots: false,
         },
         routes,
+        reads: Vec::new(),
     }
 }
 
 impl Unfocused {
+    /// Keeps, for a file that registers routes, the reads its focus selection is made from, so
+    /// that a plan made later ([`plan_read`]) need not parse it again.
+    pub fn keeping_reads(mut self, source: &SourceFile, file: &source::Parsed) -> Unfocused {
+        if !self.routes.is_empty() {
+            self.reads = Inventory::reads(source, file);
+        }
+        self
+    }
+
     /// Whether a focus file's selection has anything to start from: a route a rule makes a
     /// root, or roots routed to it.
     fn needs_focus(&self, focus: &Focus) -> bool {
@@ -495,8 +509,7 @@ impl Unfocused {
 /// The summary of a file whose tree is at hand, with its focus selection.
 fn focus_summary(
     unfocused: Unfocused,
-    source: &SourceFile,
-    file: &crate::extract::source::Parsed,
+    inventory: impl FnOnce() -> Inventory,
     focus: &Focus,
     interner: &Interner,
 ) -> FileSummary {
@@ -505,7 +518,7 @@ fn focus_summary(
     // Only a focus file with a root needs the full inventory, for single-file selection: with
     // none, that selection takes nothing.
     let selection = if needs_focus {
-        let inventory = Inventory::new(source, file);
+        let inventory = inventory();
         focus_selection(
             &inventory,
             focus.root_rules,
@@ -529,7 +542,7 @@ fn focus_summary(
 }
 
 /// The summary of a file the route table's reading already summarized: the file is read and
-/// parsed again only when its focus selection needs the tree.
+/// parsed again only when its focus selection needs an inventory that reading did not keep.
 fn focus_unfocused(
     unfocused: &Unfocused,
     focus: &Focus,
@@ -541,14 +554,24 @@ fn focus_unfocused(
         summary.items.shrink_to_fit();
         return Ok(summary);
     }
+    if !unfocused.reads.is_empty() {
+        let again = Unfocused {
+            summary: unfocused.summary.clone(),
+            routes: unfocused.routes.clone(),
+            reads: Vec::new(),
+        };
+        let inventory = || Inventory::from_items(unfocused.reads.iter().cloned());
+        return Ok(focus_summary(again, inventory, focus, interner));
+    }
     let source =
         SourceFile::read(&unfocused.summary.path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
     let file = source.parse().map_err(TreeError::Parse)?;
     let again = Unfocused {
         summary: unfocused.summary.clone(),
         routes: unfocused.routes.clone(),
+        reads: Vec::new(),
     };
-    let summary = focus_summary(again, &source, &file, focus, interner);
+    let summary = focus_summary(again, || Inventory::new(&source, &file), focus, interner);
     proc_macro2::extra::invalidate_current_thread_spans();
     Ok(summary)
 }

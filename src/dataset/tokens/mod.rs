@@ -11,7 +11,7 @@ mod pieces;
 mod table;
 
 use clap::ValueEnum;
-use regex::Regex;
+use regex_automata::meta::Regex;
 
 use table::Table;
 

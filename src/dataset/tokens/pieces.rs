@@ -9,7 +9,8 @@
 //! possessive quantifiers become greedy ones: no alternative they guard can match after giving
 //! a character back).
 
-use regex::Regex;
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
 
 /// o200k_base's pattern, `\s+(?!\S)|` left out before its last alternative.
 pub const O200K: &str = concat!(
@@ -33,9 +34,22 @@ pub const CL100K: &str = concat!(
 );
 
 /// Calls `each` with every piece of `text`, in order.
+///
+/// Every character starts a match of either pattern (each has an alternative for letters,
+/// numbers, whitespace and anything else), so the next piece starts where the last one ended:
+/// the search is anchored there, which spares the reverse scan an unanchored search runs to find
+/// where its match starts. The leftmost match, were the anchored search ever to find none, is
+/// searched for as before.
 pub fn for_each_piece(pattern: &Regex, text: &str, mut each: impl FnMut(&[u8])) {
     let mut at = 0;
-    while let Some(found) = pattern.find_at(text, at) {
+    while at < text.len() {
+        let anchored = Input::new(text).range(at..).anchored(Anchored::Yes);
+        let Some(found) = pattern
+            .search(&anchored)
+            .or_else(|| pattern.search(&Input::new(text).range(at..)))
+        else {
+            break;
+        };
         let piece = &text[found.start()..found.end()];
         let end = found.start() + kept_of_whitespace_run(piece, found.end() == text.len());
         each(&text.as_bytes()[found.start()..end]);
