@@ -557,11 +557,32 @@ pub(crate) fn impl_label(imp: &syn::ItemImpl) -> (String, Option<String>) {
         syn::Type::Path(p) => path_label(&p.path),
         _ => self_ty.clone().unwrap_or_else(|| "_".to_owned()),
     };
+    let generics = generics_label(&imp.generics);
     let label = match &imp.trait_ {
-        Some((path, _)) => format!("impl {} for {ty}", path_label(path)),
-        None => format!("impl {ty}"),
+        Some((path, _)) => format!("impl{generics} {} for {ty}", path_label(path)),
+        None => format!("impl{generics} {ty}"),
     };
     (label, self_ty)
+}
+
+/// An impl's own parameters as the code writes them when they carry no bounds (`<'de>`,
+/// `<T>`), so a label quoted from a text stands in the code; empty when there are none.
+fn generics_label(generics: &syn::Generics) -> String {
+    if generics.params.is_empty() {
+        return String::new();
+    }
+    let params: Vec<String> = generics
+        .params
+        .iter()
+        .map(|param| match param {
+            syn::GenericParam::Lifetime(l) if l.bounds.is_empty() => l.lifetime.to_string(),
+            syn::GenericParam::Type(t) if t.bounds.is_empty() && t.default.is_none() => {
+                t.ident.to_string()
+            }
+            other => other.to_token_stream().to_string(),
+        })
+        .collect();
+    format!("<{}>", params.join(", "))
 }
 
 impl Inventory {
@@ -2011,6 +2032,19 @@ mod tests {
     fn t() { super::publish_inner(); }
 }
 "#;
+
+    /// A history text quotes an impl by its label, and the check finds every quote in the code:
+    /// the label of a generic impl keeps its parameters as written.
+    #[test]
+    fn an_impl_label_is_written_as_the_code_writes_it() {
+        let label = |text: &str| super::impl_label(&syn::parse_str(text).unwrap()).0;
+        assert_eq!(
+            label("impl<'de> Deserialize<'de> for EndpointMessageOut {}"),
+            "impl<'de> Deserialize<'de> for EndpointMessageOut"
+        );
+        assert_eq!(label("impl<T> Wrapper<T> {}"), "impl<T> Wrapper<T>");
+        assert_eq!(label("impl From<MessageIn> for Row {}"), "impl From<MessageIn> for Row");
+    }
 
     #[test]
     fn selection_follows_structure_not_names() {
