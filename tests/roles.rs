@@ -1264,3 +1264,60 @@ fn a_doc_comment_is_the_api_docs_only_under_aide() {
         ],
     );
 }
+
+/// The thirteenth check: `dashboard_access` builds `AppPortalAccessIn` itself and hands it to
+/// `app_portal_access`, whose body it is; the type, a unit of dashboard access's dataset, was
+/// called "the JSON body of dashboard access", which reads no body at all.
+const THIRTEENTH_CHECK: &str = r#"
+#[derive(Deserialize, Serialize, Validate, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppPortalAccessIn {
+    #[serde(default)]
+    pub feature_flags: Vec<String>,
+}
+
+async fn app_portal_access(
+    State(AppState { ref db, .. }): State<AppState>,
+    Path(ApplicationPath { app_id }): Path<ApplicationPath>,
+    ValidatedJson(data): ValidatedJson<AppPortalAccessIn>,
+) -> Result<Json<DashboardAccessOut>> {
+    let token = generate_token(db, &app_id, data.feature_flags).await?;
+    Ok(Json(DashboardAccessOut { token }))
+}
+
+async fn dashboard_access(
+    state: State<AppState>,
+    path: Path<ApplicationPath>,
+) -> Result<Json<DashboardAccessOut>> {
+    let data = AppPortalAccessIn {
+        feature_flags: Vec::new(),
+    };
+    app_portal_access(state, path, ValidatedJson(data)).await
+}
+"#;
+
+#[test]
+fn the_body_of_a_handler_the_root_calls_is_not_the_roots_body() {
+    let generated = message_file(THIRTEENTH_CHECK, &["dashboard_access"]);
+    let body = of(&generated, "item:AppPortalAccessIn");
+    says_none(
+        &body,
+        &[
+            "json body of",
+            "body of message creation",
+            "deserialized into",
+            "as their json body",
+            "json body clients send",
+        ],
+    );
+    // Read by a root, the same type is its body.
+    let generated = message_file(THIRTEENTH_CHECK, &["app_portal_access"]);
+    let body = of(&generated, "item:AppPortalAccessIn");
+    assert!(
+        body.iter().any(|e| {
+            let text = format!("{}\n{}", e.request, e.reasoning).to_lowercase();
+            text.contains("body")
+        }),
+        "{body:#?}"
+    );
+}

@@ -1055,8 +1055,10 @@ fn impl_facts(source: &Located, imp: &syn::ItemImpl, names: &LocalNames, out: &m
             out.push(method);
             out.extend(branch_facts(source, &f.block));
             body_facts(source, &f.block, names, out);
-            if !quoted_whole {
-                out.extend(builds_self(source, &f.sig, &f.block, Some(&self_name)));
+            // Constructors that fill the same fields (`new_ok`, `new_error`) are one sentence.
+            let built = builds_self(source, &f.sig, &f.block, Some(&self_name));
+            if let Some(fact) = built.filter(|fact| !quoted_whole && !out.contains(fact)) {
+                out.push(fact);
             }
         }
     }

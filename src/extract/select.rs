@@ -2043,7 +2043,10 @@ mod tests {
             "impl<'de> Deserialize<'de> for EndpointMessageOut"
         );
         assert_eq!(label("impl<T> Wrapper<T> {}"), "impl<T> Wrapper<T>");
-        assert_eq!(label("impl From<MessageIn> for Row {}"), "impl From<MessageIn> for Row");
+        assert_eq!(
+            label("impl From<MessageIn> for Row {}"),
+            "impl From<MessageIn> for Row"
+        );
     }
 
     #[test]

@@ -307,9 +307,10 @@ fn chain_units(
     units
 }
 
-/// Local struct names that the selected functions take as body or query, or that a root
-/// handler returns: a type only a helper returns (`AppPortalAccessOut`, which
-/// `dashboard_access` unwraps) is not what the operation answers with.
+/// Local struct names that a root handler takes as body or query, or returns: a type only a
+/// helper returns (`AppPortalAccessOut`, which `dashboard_access` unwraps) is not what the
+/// operation answers with, and the body of a handler the root calls (`AppPortalAccessIn`,
+/// which `dashboard_access` builds and hands to `app_portal_access`) is not the root's body.
 pub struct TypeRoles {
     body: BTreeSet<String>,
     query: BTreeSet<String>,
@@ -337,7 +338,7 @@ pub fn type_roles(
         .flat_map(|(entry, facts)| facts.iter().map(move |f| (*entry, f)));
     for (entry, fact) in all {
         match fact {
-            Fact::Extractor { role, ty, .. } => match role {
+            Fact::Extractor { role, ty, .. } if roots.contains(&entry) => match role {
                 facts::ExtractorRole::Body => {
                     roles.body.insert(ty.clone());
                 }
