@@ -303,6 +303,10 @@ pub enum Fact {
     /// [`BodyVisitor::on_this_path`] names are wrapped.
     OnSomePaths {
         fact: Box<Fact>,
+        /// When it happens, where one branch alone decides (the branch stands directly in the
+        /// body, after no early return) and the condition fits on a line.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        when: Option<PathCondition>,
     },
     /// A root that its router registers with plain axum routing (`.route(path,
     /// axum::routing::get(h))`) where the others go through aide: the operation is left out of
@@ -433,12 +437,24 @@ fact_kinds! {
     WholeExtractor => "whole_extractor",
 }
 
+/// The branch a [`Fact::OnSomePaths`] stands in, as the code writes its condition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "branch", content = "condition", rename_all = "snake_case")]
+pub enum PathCondition {
+    /// The `then` block of `if cond`.
+    If(String),
+    /// The `else` block of `if cond`.
+    Else(String),
+    /// The arm of a `match` with this pattern (no guard).
+    Arm(String),
+}
+
 impl Fact {
     /// The fact itself, whether it happens on every path or in some branches only
     /// ([`Fact::OnSomePaths`]): for readers to whom that makes no difference.
     pub fn on_any_path(&self) -> &Fact {
         match self {
-            Fact::OnSomePaths { fact } => fact,
+            Fact::OnSomePaths { fact, .. } => fact,
             fact => fact,
         }
     }
@@ -660,7 +676,7 @@ impl Fact {
                 value,
             } => [target, field, value].into_iter().for_each(|s| push(s)),
             Fact::Update { receiver } | Fact::DeleteRow { receiver } => push(receiver),
-            Fact::OnSomePaths { fact } => fact.quoted().iter().for_each(|s| push(s)),
+            Fact::OnSomePaths { fact, .. } => fact.quoted().iter().for_each(|s| push(s)),
             // The router is not part of any unit's code: only requests quote it.
             Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs => {}
             Fact::BuildsExtractor {
@@ -1629,6 +1645,8 @@ struct BodyVisitor<'s> {
     in_condition: bool,
     /// How many `if` or `match` branches the code visited stands inside.
     branches: usize,
+    /// The condition of each of those branches, outermost first, where it fits on a line.
+    conditions: Vec<Option<PathCondition>>,
     /// Whether an earlier `if` at the top returned `Ok` early.
     returned_early: bool,
 }
@@ -1648,7 +1666,15 @@ impl BodyVisitor<'_> {
                     self.out[at] = fact;
                 }
             }
-            Some(_) => {}
+            // Met in two branches: no one condition is when it happens.
+            Some(&(_, at)) => {
+                if let (Fact::OnSomePaths { when: first, .. }, Fact::OnSomePaths { when, .. }) =
+                    (&mut self.out[at], &fact)
+                    && first != when
+                {
+                    *first = None;
+                }
+            }
         }
     }
 
@@ -1716,8 +1742,13 @@ impl BodyVisitor<'_> {
                 | Fact::SetsValue { .. }
         );
         if self.branches > 0 && branchy {
+            let when = match self.conditions.as_slice() {
+                [only] if !self.returned_early => only.clone(),
+                _ => None,
+            };
             Fact::OnSomePaths {
                 fact: Box::new(fact),
+                when,
             }
         } else {
             fact
@@ -2096,10 +2127,24 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
         });
         self.guards.push(guard.unwrap_or_default());
         self.branches += 1;
+        // `if let` binds rather than tests: its branch gets no condition.
+        let condition = (!matches!(&*e.cond, Expr::Let(_)))
+            .then(|| one_line(self.source, &e.cond))
+            .flatten()
+            .filter(|c| c.len() <= 60);
+        self.conditions
+            .push(condition.clone().map(PathCondition::If));
         self.visit_block(&e.then_branch);
+        self.conditions.pop();
         self.guards.pop();
         if let Some((_, other)) = &e.else_branch {
+            // An `else if` chain's later branches hold only when the earlier ones did not.
+            let otherwise = matches!(&**other, Expr::Block(_))
+                .then_some(condition)
+                .flatten();
+            self.conditions.push(otherwise.map(PathCondition::Else));
             self.visit_expr(other);
+            self.conditions.pop();
         }
         self.branches -= 1;
         if returns_ok && self.branches == 0 {
@@ -2122,7 +2167,13 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
         self.visit_expr(&e.expr);
         self.branches += 1;
         for arm in &e.arms {
+            let pattern = (!matches!(arm.pat, syn::Pat::Wild(_) | syn::Pat::Guard(_)))
+                .then(|| one_line(self.source, &arm.pat))
+                .flatten()
+                .filter(|p| p.len() <= 60);
+            self.conditions.push(pattern.map(PathCondition::Arm));
             self.visit_arm(arm);
+            self.conditions.pop();
         }
         self.branches -= 1;
     }
@@ -2559,6 +2610,7 @@ fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mu
         whole_call: whole_body_call(block).map(|c| c as *const syn::ExprCall),
         in_condition: false,
         branches: 0,
+        conditions: Vec::new(),
         returned_early: false,
     };
     v.visit_block(block);
@@ -2589,6 +2641,7 @@ fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mu
             let status = std::mem::replace(fact, Fact::Commit);
             *fact = Fact::OnSomePaths {
                 fact: Box::new(status),
+                when: None,
             };
         }
         if let Fact::QueueSend { task, .. } = fact
@@ -3653,7 +3706,7 @@ async fn rotate(key: Option<Key>, old: bool) -> Result<()> {
             .iter()
             .filter_map(|f| match f {
                 Fact::Delegates { callee, .. } => Some((false, callee.as_str())),
-                Fact::OnSomePaths { fact } => match &**fact {
+                Fact::OnSomePaths { fact, .. } => match &**fact {
                     Fact::Delegates { callee, .. } => Some((true, callee.as_str())),
                     _ => None,
                 },
@@ -3676,10 +3729,10 @@ async fn rotate(key: Option<Key>, old: bool) -> Result<()> {
         {"kind":"builds_self","fields":["body"],"read":[],"from":["model"],"base":"model.into()"}
         {"kind":"signature","item":"drop_note","is_async":true,"visibility":"","params":["db","note","purge"],"ref_params":["db"],"arg_types":["DatabaseConnection","Model","bool"]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
-        {"kind":"on_some_paths","fact":{"kind":"delete_row","receiver":"note"}}
-        {"kind":"on_some_paths","fact":{"kind":"sets_value","target":"note","field":"deleted","value":"true"}}
+        {"kind":"on_some_paths","fact":{"kind":"delete_row","receiver":"note"},"when":{"branch":"if","condition":"purge"}}
+        {"kind":"on_some_paths","fact":{"kind":"sets_value","target":"note","field":"deleted","value":"true"},"when":{"branch":"else","condition":"purge"}}
         {"kind":"set_fields","target":"note","fields":["deleted"]}
-        {"kind":"on_some_paths","fact":{"kind":"update","receiver":"note"}}
+        {"kind":"on_some_paths","fact":{"kind":"update","receiver":"note"},"when":{"branch":"else","condition":"purge"}}
         {"kind":"signature","item":"check_count","is_async":false,"visibility":"","params":["keys"],"ref_params":["keys"],"arg_types":[""]}
         {"kind":"returns","ty":"Result<()>","status":null,"body":null}
         {"kind":"refuses","on":"if","condition":"keys.len() > MAX_KEYS","subject":null,"error":"HttpError::bad_request","message":null}

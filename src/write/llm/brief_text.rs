@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crate::extract::facts::{Change, DocsChange, ExtractorRole, Fact, FieldFact};
+use crate::extract::facts::{Change, DocsChange, ExtractorRole, Fact, FieldFact, PathCondition};
 use crate::extract::units::Role;
 use crate::write::{Brief, ChangeBrief, ContextItem, Text};
 
@@ -209,13 +209,25 @@ fn hint_list(out: &mut String, reasoning: &str) {
     }
 }
 
+/// Which paths a [`Fact::OnSomePaths`] happens on.
+fn branch_phrase(when: Option<&PathCondition>) -> String {
+    match when {
+        None => "on some paths only".to_owned(),
+        Some(PathCondition::If(c)) => format!("only when `{c}`"),
+        Some(PathCondition::Else(c)) => format!("only when `{c}` does not hold"),
+        Some(PathCondition::Arm(p)) => format!("only in the `{p}` arm"),
+    }
+}
+
 /// A fact in a few words, its code names in backticks; None for what is said elsewhere (the
 /// route) or adds nothing to the code shown.
 fn fact_phrase(fact: &Fact) -> Option<String> {
     let phrase = match fact {
         Fact::Route { .. } | Fact::Signature { .. } | Fact::MethodOf { .. } => return None,
         crate::extract::facts::read_by_templates_only!() => return None,
-        Fact::OnSomePaths { fact } => format!("{} (on some paths only)", fact_phrase(fact)?),
+        Fact::OnSomePaths { fact, when } => {
+            format!("{} ({})", fact_phrase(fact)?, branch_phrase(when.as_ref()))
+        }
         Fact::Doc { summary, .. } => format!("doc \"{summary}\""),
         Fact::AideAnnotate { op_id, .. } => format!("aide operation id `{op_id}`"),
         Fact::Instrument { .. } => "instrumented for tracing".into(),

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::dataset::example::Voice;
-use crate::extract::facts::{Change, DocsChange, ExtractorRole, Fact, FieldFact, RefusedOn};
+use crate::extract::facts::{
+    Change, DocsChange, ExtractorRole, Fact, FieldFact, PathCondition, RefusedOn,
+};
 use crate::extract::text::{StableHash, missing};
 use crate::extract::units::{Role, Work};
 use crate::write::template::rules;
@@ -324,6 +326,12 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("sometimes.cache_delete", &["receiver", "key"]),
             ("sometimes.sets_value", &["target", "field", "value"]),
             ("sometimes.status", &["path"]),
+            ("sometimes.if", &["condition"]),
+            ("sometimes.else", &["condition"]),
+            ("sometimes.arm", &["condition"]),
+            ("sometimes.if.all", &["condition"]),
+            ("sometimes.else.all", &["condition"]),
+            ("sometimes.arm.all", &["condition"]),
         ],
     ),
     ("outside_openapi", &[("detail.outside_openapi", &["via"])]),
@@ -1265,7 +1273,7 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::Update { .. }
         | Fact::DeleteRow { .. }
         | Fact::BuildsExtractor { .. } => work_sentence(fact, salt),
-        Fact::OnSomePaths { fact } => sometimes_sentence(fact, salt),
+        Fact::OnSomePaths { fact, when } => sometimes_sentence(fact, when.as_ref(), salt),
         // Request-only (the router is not in the code), or read by the state's sentence.
         Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs | Fact::WholeExtractor { .. } => None,
     }
@@ -1284,8 +1292,60 @@ fn keys_a_tenant(scope: &str) -> bool {
 }
 
 /// A call or a write that happens in some branches only, said as such: never "it calls X"
-/// where X runs only when no key was sent.
-fn sometimes_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
+/// where X runs only when no key was sent; and when one branch alone decides, which.
+fn sometimes_sentence(fact: &Fact, when: Option<&PathCondition>, salt: &Salt) -> Option<String> {
+    let what = sometimes_what(fact, salt)?;
+    match when {
+        None => Some(what),
+        Some(when) => Some(branch_sentences(vec![what], when, salt).join(" ")),
+    }
+}
+
+/// Everything the item does in the branch `when`, then which branch that is.
+fn one_branch_sentences(
+    name: &str,
+    facts: &[Fact],
+    when: &PathCondition,
+    keep: &dyn Fn(&Fact) -> bool,
+    salt: &Salt,
+) -> Vec<String> {
+    let whats: Vec<String> = facts
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            keep(f) && matches!(f, Fact::OnSomePaths { when: Some(w), .. } if w == when)
+        })
+        .filter_map(|(j, f)| {
+            sometimes_what(f.on_any_path(), &salt.sub_of(&[name, "/", &j.to_string()]))
+        })
+        .collect();
+    let first = facts
+        .iter()
+        .position(|f| matches!(f, Fact::OnSomePaths { when: Some(w), .. } if w == when))
+        .unwrap_or_default();
+    branch_sentences(whats, when, &salt.sub_of(&[name, "/", &first.to_string()]))
+}
+
+/// What one branch does, then which branch it is: one sentence for one thing, "those steps"
+/// for several.
+fn branch_sentences(mut whats: Vec<String>, when: &PathCondition, salt: &Salt) -> Vec<String> {
+    let single = whats.len() == 1;
+    let (section, condition) = match when {
+        PathCondition::If(c) if single => (section!("sometimes.if"), c),
+        PathCondition::If(c) => (section!("sometimes.if.all"), c),
+        PathCondition::Else(c) if single => (section!("sometimes.else"), c),
+        PathCondition::Else(c) => (section!("sometimes.else.all"), c),
+        PathCondition::Arm(p) if single => (section!("sometimes.arm"), p),
+        PathCondition::Arm(p) => (section!("sometimes.arm.all"), p),
+    };
+    if !whats.is_empty() {
+        whats.extend(says(section, salt, &[("condition", condition.clone())]));
+    }
+    whats
+}
+
+/// What [`sometimes_sentence`] says happens.
+fn sometimes_what(fact: &Fact, salt: &Salt) -> Option<String> {
     let (section, fills) = match fact {
         Fact::Delegates { callee: name, .. } | Fact::CrateHelper { name } => {
             (section!("sometimes.call"), vec![("name", name.clone())])
@@ -2338,6 +2398,7 @@ fn item_sentences_kept(
     let (has_extractors, has_impl) = (*has_extractors, *has_impl);
     let mut out = Vec::new();
     let mut emitted: Vec<&str> = Vec::new();
+    let mut branches_said: Vec<&PathCondition> = Vec::new();
     for (i, fact) in facts.iter().enumerate() {
         if !keep(fact) {
             continue;
@@ -2405,6 +2466,15 @@ fn item_sentences_kept(
                         ("ty", plain_returns.clone().unwrap_or_default()),
                     ],
                 ));
+            }
+            // What one branch does, said together where that branch is first met.
+            Fact::OnSomePaths {
+                when: Some(when), ..
+            } => {
+                if !branches_said.contains(&when) {
+                    branches_said.push(when);
+                    out.extend(one_branch_sentences(name, facts, when, keep, salt));
+                }
             }
             Fact::Returns { status: None, .. } if !has_extractors => {}
             Fact::Method { .. } if has_impl => {}
