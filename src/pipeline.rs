@@ -344,6 +344,49 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
         let selection = select(profile.borrow(), inv)?;
         Ok((profile, selection))
     })?;
+    Ok(read_of_seen(source, profile, seen, options))
+}
+
+/// [`read_selected`] of a file whose items and facts the route table's reading kept
+/// ([`tree::Unfocused::kept_read`]: `facts` holds each item's facts of its own code, by item),
+/// so that nothing is parsed again. Not for a run that reads context or keeps only the `use`
+/// declarations an example names: those read more off the tree.
+fn read_kept<P: Borrow<Profile>>(
+    source: &SourceFile,
+    (reads, facts): (&[select::ItemRead], &[Vec<Fact>]),
+    profile: P,
+    options: &Options,
+    select: impl FnOnce(&Profile, &Inventory) -> anyhow::Result<Selection>,
+) -> anyhow::Result<Read<P>> {
+    let mut inventory = Inventory::from_items(reads.iter().cloned());
+    let selection = select(profile.borrow(), &inventory)?;
+    let seen = selection
+        .items
+        .iter()
+        .map(|s| {
+            let entry = &inventory.entries[s.entry];
+            let own = facts.get(entry.item.index).cloned().unwrap_or_default();
+            (s.entry, (own, BTreeSet::new()))
+        })
+        .collect();
+    inventory.forget_selection_inputs();
+    let seen = FileSeen {
+        inventory,
+        selection,
+        seen,
+        reach: BTreeMap::new(),
+    };
+    Ok(read_of_seen(source, profile, seen, options))
+}
+
+/// A file's [`Read`] from what its syntax tree said: the placed facts added to each selected
+/// item's own.
+fn read_of_seen<P: Borrow<Profile>>(
+    source: &SourceFile,
+    profile: P,
+    seen: FileSeen,
+    options: &Options,
+) -> Read<P> {
     let facts = placed_facts(
         source,
         &seen.inventory,
@@ -358,14 +401,14 @@ fn read_selected<P: Borrow<Profile> + Send + Sync>(
         reach,
     } = seen;
     let (facts, identifiers) = with_seen(facts, seen);
-    Ok(Read {
+    Read {
         profile,
         inventory: std::sync::Arc::new(inventory),
         selection,
         facts,
         identifiers,
         reach,
-    })
+    }
 }
 
 /// A file parsed once, its selection, and what the syntax tree says of each selected item: its
@@ -401,7 +444,7 @@ fn read_once<P: Send, Q: Send + Sync>(
             let inventory = Inventory::from_items(reads);
             let (made, selection) = select(made, &inventory)?;
             let chosen = chosen_items(&inventory, &selection);
-            let names = local_names(&inventory);
+            let names = LocalNames::of_inventory(&inventory);
             Ok(((made, inventory, selection, names), chosen))
         },
         |(_, inventory, selection, names), k, at, item| {
@@ -623,24 +666,6 @@ fn list_rows(inventory: &Inventory, selection: &Selection) -> Vec<ListRow> {
             }
         })
         .collect()
-}
-
-/// The names the file defines at top level, so that facts can tell local calls from foreign.
-fn local_names(inventory: &Inventory) -> LocalNames {
-    let mut names = LocalNames::default();
-    for e in &inventory.entries {
-        match e.kind {
-            Kind::Fn => {
-                names.fns.insert(e.name.clone());
-            }
-            Kind::Struct | Kind::Enum | Kind::Type | Kind::Trait => {
-                names.types.insert(e.name.clone());
-            }
-            _ => {}
-        }
-    }
-    names.methods = Some(inventory.impl_fns.iter().cloned().collect());
-    names
 }
 
 /// The facts of each selected item that come from where it stands rather than from its own
@@ -1288,83 +1313,40 @@ pub fn extract_operations(
     let roots = &union.file.roots;
     let (plan, options) = crate_plan_of(root, files, read, tree_options, roots, options)?;
     let options = &options;
-    let relative = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
-    let claimed = |file: Option<&Path>, name: &str| claimed_by(operations, file, name);
+    // The files whose items and facts the route table's reading kept are not parsed again,
+    // unless the run reads more off their trees than that reading did.
+    let kept: HashMap<&Path, KeptRead> = match read {
+        Some(read) if !options.context_for_writer && options.imports != Imports::Used => read
+            .summaries
+            .iter()
+            .filter_map(|u| Some((u.path(), u.kept_read()?)))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    // A file in which the plan's summary found no root gives no operation anything: it is not
+    // read again. The others are read, written and checked side by side, each with writers of
+    // its own, and gathered in the plan's order.
+    let targets: Vec<&tree::RootFile> = plan.root_files.iter().filter(|t| t.has_roots).collect();
+    let by_file: Vec<anyhow::Result<FileOperations>> = source::on_pool(|| {
+        use rayon::prelude::*;
+        targets
+            .par_iter()
+            .map(|target| {
+                let kept = kept.get(target.path.as_path()).copied();
+                operations_in_file(root, target, kept, union, operations, options)
+            })
+            .collect()
+    });
     let mut parts: Vec<Vec<(PathBuf, Extracted)>> =
         (0..operations.len()).map(|_| Vec::new()).collect();
     let mut shared: Vec<Vec<SharedItem>> = (0..operations.len()).map(|_| Vec::new()).collect();
-    // A file in which the plan's summary found no root gives no operation anything: it is not
-    // read again.
-    for target in plan.root_files.iter().filter(|t| t.has_roots) {
-        let source = SourceFile::read(&target.path)?;
-        let context = target
-            .routers
-            .iter()
-            .map(|path| SourceFile::read(path))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let file_options = Options {
-            roots: [options.roots.clone(), target.roots.clone()].concat(),
-            context,
-            ..options.clone()
-        };
-        // Which roots reach each item, read before the inventory forgets the references.
-        let reaching = std::sync::Mutex::new(Vec::new());
-        let read = read_selected(
-            &source,
-            || Ok(union),
-            &file_options,
-            false,
-            |profile, inv| {
-                let selection =
-                    select::select_creation_items(inv, &profile.file.roots, &file_options.roots)
-                        .with_context(|| format!("cannot select from {}", source.path.display()))?;
-                *reaching.lock().unwrap_or_else(|e| e.into_inner()) =
-                    select::roots_reaching(inv, &selection);
-                Ok(selection)
-            },
-        )?;
-        let reaching = reaching.into_inner().unwrap_or_else(|e| e.into_inner());
-        if read.selection.roots.is_empty() {
-            continue;
+    for file in by_file {
+        let file = file?;
+        for (o, path, part) in file.parts {
+            parts[o].push((path, part));
         }
-        let file = relative(&target.path);
-        let root_ops: Vec<Vec<usize>> = read
-            .selection
-            .roots
-            .iter()
-            .map(|&r| claimed(Some(&file), &read.inventory.entries[r].name))
-            .collect();
-        // Each item's operations, the first of which holds it.
-        let item_ops: Vec<BTreeSet<usize>> = reaching
-            .iter()
-            .map(|roots| roots.iter().flat_map(|&r| root_ops[r].clone()).collect())
-            .collect();
-        for (o, operation) in operations.iter().enumerate() {
-            let mut items = Vec::new();
-            for (s, ops) in read.selection.items.iter().zip(&item_ops) {
-                match ops.first() {
-                    Some(&owner) if owner == o => items.push(s.clone()),
-                    Some(&owner) if ops.contains(&o) => shared[o].push(SharedItem {
-                        item: read.inventory.entries[s.entry].name.clone(),
-                        file: file.clone(),
-                        owner,
-                    }),
-                    _ => {}
-                }
-            }
-            if items.is_empty() {
-                continue;
-            }
-            let roots: Vec<usize> = read
-                .selection
-                .roots
-                .iter()
-                .zip(&root_ops)
-                .filter(|(_, ops)| ops.first() == Some(&o))
-                .map(|(&r, _)| r)
-                .collect();
-            let own = read_of_operation(&read, operation.profile, items, roots);
-            parts[o].push((target.path.clone(), finish(&source, &own, &file_options)?));
+        for (o, item) in file.shared {
+            shared[o].push(item);
         }
     }
     picked_by_operation(
@@ -1379,6 +1361,105 @@ pub fn extract_operations(
         combine_operations(root, operations, parts, shared)?,
         plan.skipped,
     ))
+}
+
+/// What the route table's reading kept of a file: its items, and each one's facts of its own
+/// code ([`tree::Unfocused::kept_read`]).
+type KeptRead<'a> = (&'a [select::ItemRead], &'a [Vec<Fact>]);
+
+/// One file with roots, read for every operation at once: each operation's part of it, and
+/// the items an operation reaches that an earlier one holds, in operation order.
+struct FileOperations {
+    parts: Vec<(usize, PathBuf, Extracted)>,
+    shared: Vec<(usize, SharedItem)>,
+}
+
+/// Reads a file with roots once with every operation's roots (from what the route table's
+/// reading `kept` of it, else parsing it), gives each selected item to the first operation
+/// whose roots reach it, and writes and checks each operation's part with its own profile.
+fn operations_in_file(
+    root: &Path,
+    target: &tree::RootFile,
+    kept: Option<KeptRead>,
+    union: &Profile,
+    operations: &[Operation],
+    options: &Options,
+) -> anyhow::Result<FileOperations> {
+    let mut out = FileOperations {
+        parts: Vec::new(),
+        shared: Vec::new(),
+    };
+    let source = SourceFile::read(&target.path)?;
+    let context = target
+        .routers
+        .iter()
+        .map(|path| SourceFile::read(path))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let file_options = Options {
+        roots: [options.roots.clone(), target.roots.clone()].concat(),
+        context,
+        ..options.clone()
+    };
+    // Which roots reach each item, read before the inventory forgets the references.
+    let mut reaching = Vec::new();
+    let select = |profile: &Profile, inv: &Inventory| {
+        let selection =
+            select::select_creation_items(inv, &profile.file.roots, &file_options.roots)
+                .with_context(|| format!("cannot select from {}", source.path.display()))?;
+        reaching = select::roots_reaching(inv, &selection);
+        Ok(selection)
+    };
+    let read = match kept {
+        Some(kept) => read_kept(&source, kept, union, &file_options, select)?,
+        None => read_selected(&source, || Ok(union), &file_options, false, select)?,
+    };
+    if read.selection.roots.is_empty() {
+        return Ok(out);
+    }
+    let file = target.path.strip_prefix(root).unwrap_or(&target.path);
+    let root_ops: Vec<Vec<usize>> = read
+        .selection
+        .roots
+        .iter()
+        .map(|&r| claimed_by(operations, Some(file), &read.inventory.entries[r].name))
+        .collect();
+    // Each item's operations, the first of which holds it.
+    let item_ops: Vec<BTreeSet<usize>> = reaching
+        .iter()
+        .map(|roots| roots.iter().flat_map(|&r| root_ops[r].clone()).collect())
+        .collect();
+    for (o, operation) in operations.iter().enumerate() {
+        let mut items = Vec::new();
+        for (s, ops) in read.selection.items.iter().zip(&item_ops) {
+            match ops.first() {
+                Some(&owner) if owner == o => items.push(s.clone()),
+                Some(&owner) if ops.contains(&o) => out.shared.push((
+                    o,
+                    SharedItem {
+                        item: read.inventory.entries[s.entry].name.clone(),
+                        file: file.to_path_buf(),
+                        owner,
+                    },
+                )),
+                _ => {}
+            }
+        }
+        if items.is_empty() {
+            continue;
+        }
+        let roots: Vec<usize> = read
+            .selection
+            .roots
+            .iter()
+            .zip(&root_ops)
+            .filter(|(_, ops)| ops.first() == Some(&o))
+            .map(|(&r, _)| r)
+            .collect();
+        let own = read_of_operation(&read, operation.profile, items, roots);
+        let part = finish(&source, &own, &file_options)?;
+        out.parts.push((o, target.path.clone(), part));
+    }
+    Ok(out)
 }
 
 /// Each operation's parts as one run, checked across its files as a crate run is.
@@ -1473,6 +1554,7 @@ fn picked_by_operation(
         variants: Some(options.variants.unwrap_or(1)),
         ..options.clone()
     };
+    let mut files: Vec<(&PathBuf, BTreeMap<usize, Vec<tree::Pick>>)> = Vec::new();
     for (path, picks) in picked {
         let mut by_operation: BTreeMap<usize, Vec<tree::Pick>> = BTreeMap::new();
         for pick in picks {
@@ -1493,12 +1575,24 @@ fn picked_by_operation(
             }
             by_operation.entry(owner).or_default().push(pick.clone());
         }
-        if by_operation.is_empty() {
-            continue;
+        if !by_operation.is_empty() {
+            files.push((path, by_operation));
         }
-        let source = SourceFile::read(path)?;
-        for (o, part) in picked_parts(&source, &by_operation, operations, &picked_options)? {
-            parts[o].push((path.clone(), part));
+    }
+    // The files side by side, their parts gathered in order.
+    let made: Vec<anyhow::Result<Vec<(usize, Extracted)>>> = source::on_pool(|| {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .map(|(path, by_operation)| {
+                let source = SourceFile::read(path)?;
+                picked_parts(&source, by_operation, operations, &picked_options)
+            })
+            .collect()
+    });
+    for ((path, _), file_parts) in files.iter().zip(made) {
+        for (o, part) in file_parts? {
+            parts[o].push((path.to_path_buf(), part));
         }
     }
     Ok(())
@@ -1708,7 +1802,7 @@ fn choose_in(
     } else {
         chosen_items(&inventory, &selection)
     };
-    let names = local_names(&inventory);
+    let names = LocalNames::of_inventory(&inventory);
     Ok(((inventory, selection, names), chosen))
 }
 

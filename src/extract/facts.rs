@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
+use crate::extract::select::{Entry, Inventory, ItemRead, Kind};
 use crate::extract::source::Located;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -712,6 +713,39 @@ pub struct LocalNamesKey {
 }
 
 impl LocalNames {
+    /// The names the inventory's file defines.
+    pub fn of_inventory(inventory: &Inventory) -> LocalNames {
+        LocalNames::of(&inventory.entries, &inventory.impl_fns)
+    }
+
+    /// [`LocalNames::of_inventory`] of the inventory `reads` make, without making it.
+    pub fn of_reads(reads: &[ItemRead]) -> LocalNames {
+        LocalNames::of(
+            reads.iter().flat_map(ItemRead::entries),
+            reads.iter().flat_map(ItemRead::impl_fns),
+        )
+    }
+
+    fn of<'a>(
+        entries: impl IntoIterator<Item = &'a Entry>,
+        impl_fns: impl IntoIterator<Item = &'a String>,
+    ) -> LocalNames {
+        let mut names = LocalNames::default();
+        for e in entries {
+            match e.kind {
+                Kind::Fn => {
+                    names.fns.insert(e.name.clone());
+                }
+                Kind::Struct | Kind::Enum | Kind::Type | Kind::Trait => {
+                    names.types.insert(e.name.clone());
+                }
+                _ => {}
+            }
+        }
+        names.methods = Some(impl_fns.into_iter().cloned().collect());
+        names
+    }
+
     /// What facts depend on in these names, as a key a cache of facts can hold.
     pub fn key(&self) -> LocalNamesKey {
         // Destructured whole: a field added to `LocalNames` does not compile until it is here,

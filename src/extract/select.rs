@@ -163,6 +163,21 @@ impl ItemRead {
         &self.boundaries
     }
 
+    /// The item's entry: none for test code.
+    pub fn entry(&self) -> Option<&Entry> {
+        self.entry.as_ref()
+    }
+
+    /// The item's entry, then its methods' when they were read.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entry.iter().chain(&self.methods)
+    }
+
+    /// The functions an impl block defines, as `Type::name`.
+    pub fn impl_fns(&self) -> &[String] {
+        &self.impl_fns
+    }
+
     /// The read of an item of a piece read alone, placed in its file: the piece starts at byte
     /// `start` and on line `first_line` (1-based) of the file, and is its `piece`th piece.
     /// Outlines are not moved: a piece is read without them.

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::extract::facts::{self, Fact};
 use crate::extract::select::{self, Inventory, Kind, Reason, Reference, RootRule};
 use crate::extract::source::{self, Located, LocatedError, Outline, SourceFile};
 
@@ -442,6 +443,10 @@ pub struct Unfocused {
     /// For a file that registers routes, its items as [`Inventory::new`] reads them: its focus
     /// selection is made from them rather than from a second parse.
     reads: Vec<crate::extract::select::ItemRead>,
+    /// Beside `reads`, each item's facts of its own code (none for test code): under
+    /// `--all-routes` nearly every item of such a file is selected, and reading them here, off
+    /// the tree at hand, spares the file a second parse ([`Unfocused::kept_read`]).
+    facts: Vec<Vec<Fact>>,
 }
 
 /// Summarizes a parsed file, its focus selection left for [`focus_summary`].
@@ -480,6 +485,7 @@ pub fn unfocused_summary(
         },
         routes,
         reads: Vec::new(),
+        facts: Vec::new(),
     }
 }
 
@@ -489,8 +495,20 @@ impl Unfocused {
     pub fn keeping_reads(mut self, source: &SourceFile, file: &source::Parsed) -> Unfocused {
         if !self.routes.is_empty() {
             self.reads = Inventory::reads(source, file);
+            self.facts = own_facts(source, file, &self.reads);
         }
         self
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.summary.path
+    }
+
+    /// For a file whose reads were kept ([`Unfocused::keeping_reads`]): its items as
+    /// [`Inventory::new`] reads them, and each one's facts of its own code, by item.
+    pub fn kept_read(&self) -> Option<(&[select::ItemRead], &[Vec<Fact>])> {
+        (!self.reads.is_empty()).then_some((&self.reads, &self.facts))
     }
 
     /// Whether a focus file's selection has anything to start from: a route a rule makes a
@@ -504,6 +522,26 @@ impl Unfocused {
         });
         focus.is_focus && (has_root || !focus.roots.is_empty())
     }
+}
+
+/// Each item's facts of its own code as [`facts::item_facts`] reads them, by item, with the
+/// file's local names: none for test code.
+fn own_facts(
+    source: &SourceFile,
+    file: &source::Parsed,
+    reads: &[select::ItemRead],
+) -> Vec<Vec<Fact>> {
+    let names = facts::LocalNames::of_reads(reads);
+    let at = Located::whole(source);
+    file.file
+        .items
+        .iter()
+        .zip(reads)
+        .map(|(item, read)| match read.entry() {
+            Some(entry) => facts::item_facts(&at, item, entry.node.clone(), &names),
+            None => Vec::new(),
+        })
+        .collect()
 }
 
 /// The summary of a file whose tree is at hand, with its focus selection.
@@ -559,6 +597,7 @@ fn focus_unfocused(
             summary: unfocused.summary.clone(),
             routes: unfocused.routes.clone(),
             reads: Vec::new(),
+            facts: Vec::new(),
         };
         let inventory = || Inventory::from_items(unfocused.reads.iter().cloned());
         return Ok(focus_summary(again, inventory, focus, interner));
@@ -570,6 +609,7 @@ fn focus_unfocused(
         summary: unfocused.summary.clone(),
         routes: unfocused.routes.clone(),
         reads: Vec::new(),
+        facts: Vec::new(),
     };
     let summary = focus_summary(again, || Inventory::new(&source, &file), focus, interner);
     proc_macro2::extra::invalidate_current_thread_spans();

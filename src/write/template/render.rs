@@ -666,44 +666,23 @@ impl Templates {
                 unknown.join(", ")
             )));
         }
-        // Parsed once: a run over every route loads a profile per operation.
-        static SHARED: std::sync::OnceLock<BTreeMap<&'static str, Vec<&'static str>>> =
+        // Parsed once, with what each section asks of a vocabulary: a run over every route
+        // loads a profile per operation.
+        static SHARED: std::sync::OnceLock<BTreeMap<&'static str, SharedSection>> =
             std::sync::OnceLock::new();
-        let shared = SHARED.get_or_init(|| {
-            let mut shared = BTreeMap::new();
-            for (_, text) in TEMPLATE_FILES {
-                parse_sections(text, &mut shared);
-            }
-            shared
-        });
+        let shared = SHARED.get_or_init(shared_sections);
         let capitalized = capitalized_vocabulary(vocabulary);
         let vars = vocabulary_vars(vocabulary, &capitalized);
         let mut sections = BTreeMap::new();
         for (name, fills) in SECTIONS.iter().flat_map(|(_, sections)| sections.iter()) {
-            let own = overrides.get(*name);
-            let written: Vec<&str> = match own {
-                Some(own) => own.iter().map(|t| t.trim_matches('\n')).collect(),
-                None => shared.get(name).cloned().unwrap_or_default(),
+            let variants = match overrides.get(*name) {
+                Some(own) => own_variants(name, fills, own, vocabulary, &vars)?,
+                None => shared
+                    .get(name)
+                    .map(|section| section.filled(name, fills, &vars))
+                    .transpose()?
+                    .unwrap_or_default(),
             };
-            for (index, text) in written.iter().enumerate() {
-                if let Some(unknown) = unknown_placeholder(text, fills, vocabulary) {
-                    let known = match fills {
-                        [] => "the vocabulary only".to_owned(),
-                        fills => format!("{} and the vocabulary", fills.join(", ")),
-                    };
-                    let message = format!(
-                        "unknown placeholder {{{unknown}}}: [{name}] is filled with {known}"
-                    );
-                    return Err(match own {
-                        Some(_) => TemplateError {
-                            message,
-                            own_variant: Some((name, index)),
-                        },
-                        None => TemplateError::plain(format!("templates/: {message}")),
-                    });
-                }
-            }
-            let variants: Vec<String> = written.iter().map(|t| fill(t, &vars)).collect();
             if variants.is_empty() {
                 return Err(TemplateError::plain(format!(
                     "template section [{name}] has no variant"
@@ -756,6 +735,113 @@ impl Templates {
 
     fn variants(&self, section: Section) -> &[String] {
         self.sections.get(section.name).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A profile's own variants of section `name`, each checked for placeholders nothing fills,
+/// then filled with the vocabulary.
+fn own_variants(
+    name: &'static str,
+    fills: &[&str],
+    own: &[String],
+    vocabulary: &BTreeMap<String, String>,
+    vars: &[(&str, String)],
+) -> Result<Vec<String>, TemplateError> {
+    let written: Vec<&str> = own.iter().map(|t| t.trim_matches('\n')).collect();
+    for (index, text) in written.iter().enumerate() {
+        if let Some(unknown) = unknown_placeholder(text, fills, vocabulary) {
+            return Err(TemplateError {
+                message: unknown_message(name, fills, unknown),
+                own_variant: Some((name, index)),
+            });
+        }
+    }
+    Ok(written.iter().map(|t| fill(t, vars)).collect())
+}
+
+fn unknown_message(name: &str, fills: &[&str], unknown: &str) -> String {
+    let known = match fills {
+        [] => "the vocabulary only".to_owned(),
+        fills => format!("{} and the vocabulary", fills.join(", ")),
+    };
+    format!("unknown placeholder {{{unknown}}}: [{name}] is filled with {known}")
+}
+
+/// A section of the shared templates (`templates/`), with what filling it in looks up, read
+/// once for every profile that loads.
+struct SharedSection {
+    variants: Vec<&'static str>,
+    /// Every placeholder of the variants, each once, in the order they are first written.
+    placeholders: Vec<&'static str>,
+    /// For each variant, each key [`fill`] would look up in it: the text after each `{` up to
+    /// the next `}`.
+    keys: Vec<Vec<&'static str>>,
+}
+
+fn shared_sections() -> BTreeMap<&'static str, SharedSection> {
+    let mut texts = BTreeMap::new();
+    for (_, text) in TEMPLATE_FILES {
+        parse_sections(text, &mut texts);
+    }
+    texts
+        .into_iter()
+        .map(|(name, variants)| {
+            let mut placeholders: Vec<&'static str> = Vec::new();
+            for name in variants.iter().flat_map(|t| self::placeholders(t)) {
+                if !placeholders.contains(&name) {
+                    placeholders.push(name);
+                }
+            }
+            let keys = variants.iter().map(|t| fill_keys(t)).collect();
+            let section = SharedSection {
+                variants,
+                placeholders,
+                keys,
+            };
+            (name, section)
+        })
+        .collect()
+}
+
+/// The keys [`fill`] looks up in `text`.
+fn fill_keys(text: &str) -> Vec<&str> {
+    text.match_indices('{')
+        .filter_map(|(open, _)| {
+            let after = &text[open + 1..];
+            after.find('}').map(|close| &after[..close])
+        })
+        .collect()
+}
+
+impl SharedSection {
+    /// The variants with the vocabulary filled in, as [`fill`] fills them (a variant that names
+    /// none of its words is copied as it is); an error names the first placeholder neither
+    /// `fills` nor the vocabulary gives a value.
+    fn filled(
+        &self,
+        name: &str,
+        fills: &[&str],
+        vars: &[(&str, String)],
+    ) -> Result<Vec<String>, TemplateError> {
+        // `vars` holds each vocabulary key, and each capitalized.
+        if let Some(unknown) = self.placeholders.iter().find(|placeholder| {
+            !fills.contains(placeholder) && !vars.iter().any(|(key, _)| key == *placeholder)
+        }) {
+            let message = unknown_message(name, fills, unknown);
+            return Err(TemplateError::plain(format!("templates/: {message}")));
+        }
+        Ok(self
+            .variants
+            .iter()
+            .zip(&self.keys)
+            .map(|(text, keys)| {
+                if keys.iter().any(|k| vars.iter().any(|(key, _)| key == k)) {
+                    fill(text, vars)
+                } else {
+                    (*text).to_owned()
+                }
+            })
+            .collect())
     }
 }
 
