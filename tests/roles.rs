@@ -1310,6 +1310,23 @@ fn the_body_of_a_handler_the_root_calls_is_not_the_roots_body() {
             "json body clients send",
         ],
     );
+    // The fourteenth: the callee's parameters are all extractors its caller fills, and its
+    // signature was said to take nothing.
+    let chain: Vec<&Example> = generated
+        .examples
+        .iter()
+        .filter(|e| e.unit.starts_with("chain:"))
+        .collect();
+    let keys: Vec<&str> = generated.examples.iter().map(|e| e.unit.as_str()).collect();
+    assert!(!chain.is_empty(), "no chain unit among {keys:?}");
+    says_none(
+        &chain,
+        &[
+            "`app_portal_access` takes nothing",
+            "with no arguments",
+            "no parameters",
+        ],
+    );
     // Read by a root, the same type is its body.
     let generated = message_file(THIRTEENTH_CHECK, &["app_portal_access"]);
     let body = of(&generated, "item:AppPortalAccessIn");

@@ -2824,6 +2824,11 @@ fn plan_reasoning(unit: &UnitView, fired: &[Vec<rules::Fired>]) -> Vec<Planned> 
             .iter()
             .filter(|f| !replaced.contains(&f.kind()))
             .filter(|f| !callee_of_root || !takes_extractors(f))
+            // Its parameters are all extractors: without them its signature "takes nothing".
+            .filter(|f| {
+                passed_from.is_none()
+                    || !matches!(f, Fact::Signature { params, .. } if params.is_empty())
+            })
             .cloned()
             .collect();
         let is_helper_fn = index != unit.primary
