@@ -1265,10 +1265,10 @@ fn a_doc_comment_is_the_api_docs_only_under_aide() {
     );
 }
 
-/// The thirteenth check: `dashboard_access` builds `AppPortalAccessIn` itself and hands it to
+/// The ninth check (v0.55.0, v1.65.0): `dashboard_access` builds `AppPortalAccessIn` itself and hands it to
 /// `app_portal_access`, whose body it is; the type, a unit of dashboard access's dataset, was
 /// called "the JSON body of dashboard access", which reads no body at all.
-const THIRTEENTH_CHECK: &str = r#"
+const NINTH_CHECK: &str = r#"
 #[derive(Deserialize, Serialize, Validate, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppPortalAccessIn {
@@ -1298,7 +1298,7 @@ async fn dashboard_access(
 
 #[test]
 fn the_body_of_a_handler_the_root_calls_is_not_the_roots_body() {
-    let generated = message_file(THIRTEENTH_CHECK, &["dashboard_access"]);
+    let generated = message_file(NINTH_CHECK, &["dashboard_access"]);
     let body = of(&generated, "item:AppPortalAccessIn");
     says_none(
         &body,
@@ -1310,7 +1310,7 @@ fn the_body_of_a_handler_the_root_calls_is_not_the_roots_body() {
             "json body clients send",
         ],
     );
-    // The fourteenth: the callee's parameters are all extractors its caller fills, and its
+    // The tenth (v0.75.0, v1.45.1): the callee's parameters are all extractors its caller fills, and its
     // signature was said to take nothing.
     let chain: Vec<&Example> = generated
         .examples
@@ -1328,7 +1328,7 @@ fn the_body_of_a_handler_the_root_calls_is_not_the_roots_body() {
         ],
     );
     // Read by a root, the same type is its body.
-    let generated = message_file(THIRTEENTH_CHECK, &["app_portal_access"]);
+    let generated = message_file(NINTH_CHECK, &["app_portal_access"]);
     let body = of(&generated, "item:AppPortalAccessIn");
     assert!(
         body.iter().any(|e| {
