@@ -1163,6 +1163,26 @@ fn crate_plan_of(
     Ok((plan, options))
 }
 
+/// A file with roots, read, and the options its run takes: its roots added, and the routers
+/// that route to it read as context.
+fn root_file_input(
+    target: &tree::RootFile,
+    options: &Options,
+) -> anyhow::Result<(SourceFile, Options)> {
+    let source = SourceFile::read(&target.path)?;
+    let context = target
+        .routers
+        .iter()
+        .map(|path| SourceFile::read(path))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = Options {
+        roots: [options.roots.clone(), target.roots.clone()].concat(),
+        context,
+        ..options.clone()
+    };
+    Ok((source, options))
+}
+
 /// The pipeline run on each file of the plan: the files with roots (routed from their own
 /// router or another's), then the picked items of the others.
 fn extract_parts(
@@ -1172,17 +1192,7 @@ fn extract_parts(
 ) -> anyhow::Result<Vec<(PathBuf, Extracted)>> {
     let mut parts: Vec<(PathBuf, Extracted)> = Vec::new();
     for target in &plan.root_files {
-        let source = SourceFile::read(&target.path)?;
-        let context = target
-            .routers
-            .iter()
-            .map(|path| SourceFile::read(path))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let options = Options {
-            roots: [options.roots.clone(), target.roots.clone()].concat(),
-            context,
-            ..options.clone()
-        };
+        let (source, options) = root_file_input(target, options)?;
         match extract(&source, profile, &options) {
             Ok(part) => parts.push((target.path.clone(), part)),
             Err(err) if err.is::<EmptySelection>() => continue,
@@ -1389,17 +1399,7 @@ fn operations_in_file(
         parts: Vec::new(),
         shared: Vec::new(),
     };
-    let source = SourceFile::read(&target.path)?;
-    let context = target
-        .routers
-        .iter()
-        .map(|path| SourceFile::read(path))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let file_options = Options {
-        roots: [options.roots.clone(), target.roots.clone()].concat(),
-        context,
-        ..options.clone()
-    };
+    let (source, file_options) = root_file_input(target, options)?;
     // Which roots reach each item, read before the inventory forgets the references.
     let mut reaching = Vec::new();
     let select = |profile: &Profile, inv: &Inventory| {
