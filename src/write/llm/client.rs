@@ -150,7 +150,10 @@ pub fn fill(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(call) = calls.get(i) else { break };
                     let result = client.answer(call);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                    let mut results = results.lock().unwrap_or_else(|e| e.into_inner());
+                    results[i] = Some(result);
+                    // Counted and reported under the lock: two workers finishing at once
+                    // must not report 8 before 7.
                     done(answered.fetch_add(1, Ordering::Relaxed) + 1, calls.len());
                 }
             });
