@@ -2271,11 +2271,12 @@ fn crate_datasets(parts: &[pipeline::OperationPart]) -> anyhow::Result<Vec<Opera
             if let std::collections::btree_map::Entry::Vacant(entry) =
                 sources.entry((path.clone(), None))
             {
-                let facts = match read.get(path.as_path()) {
-                    Some(facts) => facts.clone(),
-                    None => provenance::read(path)?,
+                let facts = match read.entry(path) {
+                    std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
+                    std::collections::hash_map::Entry::Vacant(new) => {
+                        new.insert(provenance::read(path)?).clone()
+                    }
                 };
-                read.entry(path).or_insert_with(|| facts.clone());
                 entry.insert(facts);
             }
         }

@@ -1359,7 +1359,9 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::Update { .. }
         | Fact::DeleteRow { .. }
         | Fact::BuildsExtractor { .. } => work_sentence(fact, salt),
-        Fact::OnSomePaths { fact, when } => sometimes_sentence(fact, when.as_ref(), salt),
+        // One with its branch named is said with the rest of that branch's steps
+        // (`one_branch_sentences`).
+        Fact::OnSomePaths { fact, .. } => sometimes_sentence(fact, salt),
         // Request-only (the router is not in the code), or read by the state's sentence.
         Fact::OutsideOpenApi { .. } | Fact::HiddenFromDocs | Fact::WholeExtractor { .. } => None,
     }
@@ -1377,23 +1379,15 @@ fn keys_a_tenant(scope: &str) -> bool {
         || (last == "id" && scope.trim_start_matches('&').starts_with("app."))
 }
 
-/// A call or a write that happens in some branches only, said as such: never "it calls X"
-/// where X runs only when no key was sent; and when one branch alone decides, which.
-fn sometimes_sentence(fact: &Fact, when: Option<&PathCondition>, salt: &Salt) -> Option<String> {
-    let what = sometimes_what(fact, salt)?;
-    match when {
-        None => Some(what),
-        Some(when) => Some(branch_sentences(vec![what], when, salt).join(" ")),
-    }
-}
-
-/// Everything the item does in the branch `when`, then which branch that is.
+/// Everything the item does in the branch `when`, then which branch that is (worded with
+/// `branch_salt`, the salt of the first of those steps).
 fn one_branch_sentences(
     name: &str,
     facts: &[Fact],
     when: &PathCondition,
     keep: &dyn Fn(&Fact) -> bool,
     salt: &Salt,
+    branch_salt: &Salt,
 ) -> Vec<String> {
     let whats: Vec<String> = facts
         .iter()
@@ -1402,14 +1396,10 @@ fn one_branch_sentences(
             keep(f) && matches!(f, Fact::OnSomePaths { when: Some(w), .. } if w == when)
         })
         .filter_map(|(j, f)| {
-            sometimes_what(f.on_any_path(), &salt.sub_of(&[name, "/", &j.to_string()]))
+            sometimes_sentence(f.on_any_path(), &salt.sub_of(&[name, "/", &j.to_string()]))
         })
         .collect();
-    let first = facts
-        .iter()
-        .position(|f| matches!(f, Fact::OnSomePaths { when: Some(w), .. } if w == when))
-        .unwrap_or_default();
-    branch_sentences(whats, when, &salt.sub_of(&[name, "/", &first.to_string()]))
+    branch_sentences(whats, when, branch_salt)
 }
 
 /// What one branch does, then which branch it is: one sentence for one thing, "those steps"
@@ -1430,8 +1420,9 @@ fn branch_sentences(mut whats: Vec<String>, when: &PathCondition, salt: &Salt) -
     whats
 }
 
-/// What [`sometimes_sentence`] says happens.
-fn sometimes_what(fact: &Fact, salt: &Salt) -> Option<String> {
+/// A call or a write that happens in some branches only, said as such: never "it calls X"
+/// where X runs only when no key was sent.
+fn sometimes_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
     let (section, fills) = match fact {
         Fact::Delegates { callee: name, .. } | Fact::CrateHelper { name } => {
             (section!("sometimes.call"), vec![("name", name.clone())])
@@ -2554,14 +2545,11 @@ fn item_sentences_kept(
                 ));
             }
             // What one branch does, said together where that branch is first met.
-            Fact::OnSomePaths {
-                when: Some(when), ..
-            } => {
-                if !branches_said.contains(&when) {
-                    branches_said.push(when);
-                    out.extend(one_branch_sentences(name, facts, when, keep, salt));
-                }
+            Fact::OnSomePaths { when: Some(w), .. } if !branches_said.contains(&w) => {
+                branches_said.push(w);
+                out.extend(one_branch_sentences(name, facts, w, keep, salt, &fact_salt));
             }
+            Fact::OnSomePaths { when: Some(_), .. } => {}
             Fact::Returns { status: None, .. } if !has_extractors => {}
             Fact::Method { .. } if has_impl => {}
             Fact::Field(_) if fields.len() == 1 => {
