@@ -1144,10 +1144,16 @@ impl<'a> Destinations<'a> {
     }
 }
 
-/// Refuses two outputs on one file: `named` as [`Destinations::named`] gives them.
+/// Refuses two outputs on one file: `named` as [`Destinations::named`] gives them. Each path
+/// is looked up on disk once, however many outputs there are (an `--all-routes` folder has
+/// two for every operation).
 fn refuse_twice(named: &[(&'static str, &Path)]) -> anyhow::Result<()> {
+    let places: Vec<OutputPlace> = named
+        .iter()
+        .map(|&(_, path)| OutputPlace::of(path))
+        .collect();
     for (i, &(what, path)) in named.iter().enumerate() {
-        if let Some(&(other, _)) = named[..i].iter().find(|(_, o)| same_output(o, path)) {
+        if let Some(o) = places[..i].iter().position(|o| o.same(&places[i])) {
             let noun = |what: &'static str| match what.trim_end() {
                 "" => "OUT",
                 noun => noun,
@@ -1155,7 +1161,7 @@ fn refuse_twice(named: &[(&'static str, &Path)]) -> anyhow::Result<()> {
             anyhow::bail!(
                 "refusing to write {} twice: {} and {} need paths of their own",
                 output::shown(path),
-                noun(other),
+                noun(named[o].0),
                 noun(what)
             );
         }
@@ -1181,15 +1187,43 @@ fn valid_file(out: Option<&Path>, chosen: Option<&Path>) -> anyhow::Result<PathB
     }
 }
 
-/// Whether two outputs land on one file or stream: both stdout, the same file once links are
-/// followed, or two names of one file.
-fn same_output(a: &Path, b: &Path) -> bool {
-    if source::is_stdio(a) || source::is_stdio(b) {
-        return source::is_stdio(a) && source::is_stdio(b);
+/// Where an output lands, read once: two outputs land on one file or stream when both are
+/// stdout, their paths are equal, they lead to one file once links are followed, or they are
+/// two names of one file.
+struct OutputPlace<'a> {
+    path: &'a Path,
+    stdio: bool,
+    resolved: Option<PathBuf>,
+    id: Option<protected::FileId>,
+}
+
+impl<'a> OutputPlace<'a> {
+    fn of(path: &'a Path) -> OutputPlace<'a> {
+        let stdio = source::is_stdio(path);
+        OutputPlace {
+            path,
+            stdio,
+            resolved: if stdio {
+                None
+            } else {
+                protected::resolved(path)
+            },
+            id: if stdio {
+                None
+            } else {
+                protected::file_id(path)
+            },
+        }
     }
-    a == b
-        || protected::resolved(a).is_some_and(|r| protected::resolved(b) == Some(r))
-        || protected::file_id(a).is_some_and(|i| protected::file_id(b) == Some(i))
+
+    fn same(&self, other: &OutputPlace) -> bool {
+        if self.stdio || other.stdio {
+            return self.stdio && other.stdio;
+        }
+        self.path == other.path
+            || self.resolved.is_some() && self.resolved == other.resolved
+            || self.id.is_some() && self.id == other.id
+    }
 }
 
 /// What a generating run puts out: the data in its wire format, the validation share under

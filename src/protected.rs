@@ -145,8 +145,10 @@ impl Protected {
     /// Refuses the first output that would replace a file the run reads: `outputs` are each
     /// output's name in messages ("", "the manifest ", "the validation file ") and its path.
     pub fn check(&self, outputs: &[(&str, &Path)]) -> anyhow::Result<()> {
+        // The read files' identities, looked up once and only if some output exists.
+        let read_ids = std::cell::OnceCell::new();
         for &(what, path) in outputs {
-            if let Some(why) = self.conflict(path) {
+            if let Some(why) = self.conflict(path, &read_ids) {
                 anyhow::bail!(
                     "refusing to write {what}{}: it is {why}",
                     output::shown(path)
@@ -157,7 +159,11 @@ impl Protected {
     }
 
     /// What `path` would replace, said as the rest of the refusal.
-    fn conflict(&self, path: &Path) -> Option<String> {
+    fn conflict(
+        &self,
+        path: &Path,
+        read_ids: &std::cell::OnceCell<Vec<Option<FileId>>>,
+    ) -> Option<String> {
         // `-` is stdout, which a shell may have redirected onto a file the run reads.
         let written = if is_stdio(path) {
             stream(1)
@@ -166,8 +172,9 @@ impl Protected {
         };
         let id = file_id(&written);
         if let Some(id) = id {
-            for (role, read) in &self.files {
-                if file_id(read) == Some(id) {
+            let ids = read_ids.get_or_init(|| self.files.iter().map(|(_, f)| file_id(f)).collect());
+            for ((role, read), read_id) in self.files.iter().zip(ids) {
+                if *read_id == Some(id) {
                     return Some(format!("{} {}", role.describe(), read.display()));
                 }
             }

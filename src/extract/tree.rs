@@ -1568,20 +1568,30 @@ fn plan_of(
         })
         .collect();
     let routed = routed_files(&summaries, &focus_files);
-    for (file, routed_file) in routed {
-        let summary = &summaries[file];
-        let found: Vec<_> = routed_file.roots.iter().chain(roots).cloned().collect();
-        summaries[file] = summarize(
-            &summary.path.clone(),
-            summary.module.clone(),
-            true,
-            root_rules,
-            &found,
-            interner,
-            outlines,
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        proc_macro2::extra::invalidate_current_thread_spans();
+    // The files routed to are summarized again, side by side, with the roots routed to them.
+    let again: Vec<Result<FileSummary, TreeError>> = crate::extract::source::on_pool(|| {
+        use rayon::prelude::*;
+        routed
+            .par_iter()
+            .map(|(&file, routed_file)| {
+                let summary = &summaries[file];
+                let found: Vec<_> = routed_file.roots.iter().chain(roots).cloned().collect();
+                let made = summarize(
+                    &summary.path,
+                    summary.module.clone(),
+                    true,
+                    root_rules,
+                    &found,
+                    interner,
+                    outlines,
+                );
+                proc_macro2::extra::invalidate_current_thread_spans();
+                made
+            })
+            .collect()
+    });
+    for ((file, routed_file), summary) in routed.into_iter().zip(again) {
+        summaries[file] = summary.map_err(|e| anyhow::anyhow!("{e}"))?;
         match root_files.iter_mut().find(|r| r.path == routed_file.path) {
             Some(existing) => {
                 existing.has_roots = summaries[file].has_roots;
