@@ -1714,6 +1714,7 @@ fn history_route_profile(
 /// `--until`), over one reading of the handler files' folders' history, each commit's items
 /// split by operation; written as generation's `--all-routes` writes its folder.
 fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
+    let counter = tokens::Warming::start(tokens::Encoding::O200kBase);
     let dir = operations_dir(args.write.output.as_deref())?;
     let repo = git::Repo::open(&args.repo)?;
     let at = crate_at(&repo, &args.until)?;
@@ -1825,7 +1826,7 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
         })
         .collect();
     let folder = history_folder(args, &repo, &dir, &paths)?;
-    write_operations(&folder, &operations, &datasets, without)
+    write_operations(&folder, &operations, &datasets, without, counter)
 }
 
 /// A history's sources as a manifest names them: each file at its commit.
@@ -2166,6 +2167,7 @@ fn source_license(root: &Path) -> String {
 /// `--all-routes -o DIR`: every operation of the crate, each into its own dataset in DIR, with
 /// one manifest and a dataset card; `--valid` splits across all of them at once.
 fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
+    let counter = tokens::Warming::start(tokens::Encoding::O200kBase);
     let dir = operations_dir(cli.write.output.as_deref())?;
     let input = cli.input.clone().unwrap_or_else(|| PathBuf::from("."));
     if source::is_stdio(&input) || !input.is_dir() {
@@ -2260,7 +2262,7 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         },
         none_reached: "no item of the crate to distill (its handler is not read)",
     };
-    write_operations(&folder, &operations, &datasets, without)
+    write_operations(&folder, &operations, &datasets, without, counter)
 }
 
 /// The folder `-o` names for an `--all-routes` run: required, and not a file.
@@ -2426,6 +2428,7 @@ fn write_operations(
     operations: &[RouteOperation],
     datasets: &[OperationDataset],
     mut without: Vec<NoDataset>,
+    counter: tokens::Warming,
 ) -> anyhow::Result<()> {
     let dir = folder.dir;
     let format = format::Format::from(folder.format);
@@ -2438,7 +2441,7 @@ fn write_operations(
         .collect();
     let split = folder.valid.map(|fraction| split::assign(&all, fraction));
     let mut sides_left: &[Side] = split.as_ref().map_or(&[], |s| s.sides.as_slice());
-    let counter = tokens::TokenCounter::new(tokens::Encoding::O200kBase)?;
+    let counter = counter.ready()?;
     let token_counts = operation_tokens(&counter, datasets);
     let mut files_out: Vec<(PathBuf, String)> = Vec::new();
     let mut card = folder.card.clone();

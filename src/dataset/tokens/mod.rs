@@ -89,5 +89,30 @@ impl TokenCounter {
     }
 }
 
+/// A counter being made on a thread of its own, so that compiling its pattern (a few
+/// milliseconds) overlaps the run's work before it is needed.
+pub struct Warming {
+    encoding: Encoding,
+    making: Option<std::thread::JoinHandle<anyhow::Result<TokenCounter>>>,
+}
+
+impl Warming {
+    pub fn start(encoding: Encoding) -> Warming {
+        let making = std::thread::Builder::new()
+            .name("tokens".to_owned())
+            .spawn(move || TokenCounter::new(encoding))
+            .ok();
+        Warming { encoding, making }
+    }
+
+    /// The counter, made here if no thread could make it.
+    pub fn ready(self) -> anyhow::Result<TokenCounter> {
+        match self.making.map(|making| making.join()) {
+            Some(Ok(made)) => made,
+            Some(Err(_)) | None => TokenCounter::new(self.encoding),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;
