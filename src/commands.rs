@@ -1203,11 +1203,9 @@ impl<'a> OutputPlace<'a> {
         OutputPlace {
             path,
             stdio,
-            resolved: if stdio {
-                None
-            } else {
-                protected::resolved(path)
-            },
+            // None for stdout, as for a FIFO or a device.
+            resolved: protected::resolved(path),
+            // `-` is no file to stat.
             id: if stdio {
                 None
             } else {
