@@ -550,7 +550,8 @@ operation = "x creation"
         assert_eq!(
             refusal(&text),
             "p.toml:21:5: templates.\"ask.handler\"[1]: unknown placeholder {nonsense}: \
-             [ask.handler] is filled with name, route, trait_name, self_ty, arg_ty, doc, field_of \
+             [ask.handler] is filled with name, callees, route, trait_name, self_ty, arg_ty, doc, \
+             doc_end, field_of \
              and the vocabulary"
         );
     }

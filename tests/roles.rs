@@ -1338,3 +1338,156 @@ fn the_body_of_a_handler_the_root_calls_is_not_the_roots_body() {
         "{body:#?}"
     );
 }
+
+const ELEVENTH_CHECK: &str = r#"
+#[derive(Deserialize, Validate)]
+pub struct EventExampleIn {
+    pub event_type: String,
+}
+
+/// Create a message, or revive an archived one.
+pub async fn create_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    permissions::Application { app }: permissions::Application,
+    ValidatedJson(data): ValidatedJson<EventExampleIn>,
+) -> Result<JsonStatus<201, MessageOut>> {
+    fn only_live(query: Select<message::Entity>) -> Select<message::Entity> {
+        query.filter(message::Column::Deleted.eq(false))
+    }
+
+    let found = only_live(message::Entity::secure_find(app.id.clone()))
+        .one(db)
+        .await?;
+    let ret = match found {
+        Some(msg) => {
+            if msg.deleted {
+                let mut msg: message::ActiveModel = msg.into();
+                msg.deleted = Set(false);
+                msg.update(db).await?
+            } else {
+                return Err(HttpError::conflict(None, None).into());
+            }
+        }
+        None => {
+            let msg = message::ActiveModel {
+                app_id: Set(app.id.clone()),
+                ..data.into()
+            };
+            msg.insert(db).await?
+        }
+    };
+    resend_failed(db, &app).await?;
+    Ok(JsonStatus(ret.into()))
+}
+
+async fn resend_failed(db: &DatabaseConnection, app: &application::Model) -> Result<()> {
+    let attempts = messageattempt::Entity::secure_find(app.id.clone())
+        .all(db)
+        .await?;
+    for attempt in attempts {
+        if attempt.failed {
+            tracing::error!("attempt failed");
+        }
+    }
+    Ok(())
+}
+"#;
+
+/// Regression for the blind fact-checks of svix-server v1.58.0, v1.85.0 and (ten examples)
+/// HEAD: the steps of a match arm were summed up as "those steps", taking in a step of the other
+/// arm said just before them; a function the handler defines inside its body was said to come
+/// "from other modules"; a handler's log call was said to be "in it" right after a sentence
+/// about its callee; a body type with no validation rule was asked for "with the rules below";
+/// a chain was asked for as "the handler and the functions it calls" where some of its callees
+/// are other units'.
+#[test]
+fn what_the_eleventh_fact_check_found_false_is_said_no_more() {
+    let generated = message_file(ELEVENTH_CHECK, &["create_message"]);
+    let all: Vec<&Example> = generated.examples.iter().collect();
+    says_none(
+        &all,
+        &[
+            "those steps",
+            "all of that",
+            "`only_live` from other modules",
+            "`only_live` and",
+            "call in it",
+            "the functions it calls",
+            "the functions behind it",
+            "callees",
+        ],
+    );
+    let body = of(&generated, "item:EventExampleIn");
+    says_none(&body, &["rules below", "rules it is validated against"]);
+    let reasoning: String = all.iter().map(|e| e.reasoning.as_str()).collect();
+    assert!(
+        reasoning.contains("The last two steps") || reasoning.contains("Those last two steps"),
+        "the `None` arm's two steps are not counted:\n{reasoning}"
+    );
+    // The log call is named with the function that makes it.
+    for example in &all {
+        for sentence in example.reasoning.split(". ") {
+            if sentence.contains("`tracing::error`") {
+                assert!(sentence.contains("`resend_failed`"), "{sentence}");
+            }
+        }
+    }
+    let chain: Vec<&Example> = all
+        .iter()
+        .copied()
+        .filter(|e| e.unit.starts_with("chain:"))
+        .collect();
+    let keys: Vec<&str> = all.iter().map(|e| e.unit.as_str()).collect();
+    assert!(!chain.is_empty(), "no chain unit among {keys:?}");
+    for example in chain {
+        assert!(
+            example.request.contains("`resend_failed`"),
+            "{}",
+            example.request
+        );
+    }
+}
+
+const ELEVENTH_CHECK_UPDATE: &str = r#"
+/// Rename a message.
+pub async fn rename_message(
+    State(AppState { ref db, .. }): State<AppState>,
+    permissions::Application { app }: permissions::Application,
+    ValidatedJson(data): ValidatedJson<MessagePatch>,
+) -> Result<Json<MessageOut>> {
+    let token = generate_token(app.id.clone())
+        .map_err(|_| HttpError::internal_server_error(None, None))?;
+    let msg = message::Entity::secure_find(app.id.clone())
+        .one(db)
+        .await?
+        .ok_or_else(|| HttpError::not_found(None, None))?;
+    let mut msg: message::ActiveModel = msg.into();
+    msg.token = Set(token);
+    let msg = msg.update(db).await.map_err(http_error_on_conflict)?;
+    Ok(Json(msg.into()))
+}
+"#;
+
+/// The rest of the v1.35.0 check: a duplicate "insert" said of a handler that only updates,
+/// and the handler's own error said in a sentence opening with "It" right after the sentence
+/// about a helper from another module, so that it read as the helper's.
+#[test]
+fn an_update_is_no_insert_and_it_after_a_callee_is_the_item_by_name() {
+    let generated = message_file(ELEVENTH_CHECK_UPDATE, &["rename_message"]);
+    let handler = of(&generated, "item:rename_message");
+    says_none(&handler, &["insert"]);
+    let mut after_callee = 0;
+    for example in &handler {
+        let sentences: Vec<&str> = example.reasoning.split(". ").collect();
+        for pair in sentences.windows(2) {
+            if pair[0].contains("`generate_token`") {
+                after_callee += 1;
+                assert!(!pair[1].starts_with("It "), "{}. {}", pair[0], pair[1]);
+            }
+        }
+    }
+    assert!(
+        after_callee > 0,
+        "no sentence names `generate_token`:\n{handler:#?}"
+    );
+}

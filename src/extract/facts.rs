@@ -40,6 +40,12 @@ pub struct FieldFact {
     pub rename: Option<String>,
     pub aliases: Vec<String>,
     pub default_fn: Option<String>,
+    /// `#[serde(default)]` with no function: absent on input, the type's `Default` fills it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+    /// `#[serde(flatten)]`: the field's own fields stand at this type's level in the JSON.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub flatten: bool,
     pub skip_serializing_if: Option<String>,
     pub validate: Vec<String>,
     pub validate_fns: Vec<String>,
@@ -978,6 +984,8 @@ fn field_fact(source: &Located, field: &syn::Field, name: &syn::Ident) -> FieldF
         rename: None,
         aliases: Vec::new(),
         default_fn: None,
+        default: false,
+        flatten: false,
         skip_serializing_if: None,
         validate: Vec::new(),
         validate_fns: Vec::new(),
@@ -991,7 +999,11 @@ fn field_fact(source: &Located, field: &syn::Field, name: &syn::Ident) -> FieldF
             match (ns.as_str(), key.as_str()) {
                 ("serde", "rename") => fact.rename = value,
                 ("serde", "alias") => fact.aliases.extend(value),
-                ("serde", "default") => fact.default_fn = value,
+                ("serde", "default") => {
+                    fact.default = value.is_none();
+                    fact.default_fn = value;
+                }
+                ("serde", "flatten") => fact.flatten = true,
                 ("serde", "skip_serializing_if") => fact.skip_serializing_if = value,
                 ("validate", _) => {
                     if key == "custom" {
@@ -1666,6 +1678,8 @@ struct BodyVisitor<'s> {
     /// The text of the body visited.
     body: &'s str,
     names: &'s LocalNames,
+    /// The functions the body defines inside itself.
+    nested: Vec<String>,
     out: Vec<Fact>,
     /// Conditions of the `if`s we are inside the then-branch of.
     guards: Vec<String>,
@@ -2309,6 +2323,7 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
                 && !matches!(last.as_str(), "vec" | "drop")
+                && !self.nested.contains(&last)
             {
                 self.once(
                     format!("helper:{last}"),
@@ -2630,12 +2645,28 @@ impl<'ast> Visit<'ast> for TaskFinder {
     }
 }
 
+/// The names of the functions a body defines inside itself (`fn apply_status_filter(..)` in a
+/// handler): calls of them are neither this file's functions nor the crate's.
+#[derive(Default)]
+struct NestedFns(Vec<String>);
+
+impl<'ast> Visit<'ast> for NestedFns {
+    fn visit_item(&mut self, item: &'ast Item) {
+        if let Item::Fn(f) = item {
+            self.0.push(f.sig.ident.to_string());
+        }
+    }
+}
+
 fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mut Vec<Fact>) {
     let braces = block.brace_token.span;
+    let mut nested = NestedFns::default();
+    nested.visit_block(block);
     let mut v = BodyVisitor {
         source,
         body: source.slice(source.span_range(braces.open(), braces.close())),
         names,
+        nested: nested.0,
         out: Vec::new(),
         guards: Vec::new(),
         loops: 0,
@@ -3022,7 +3053,7 @@ pub struct MessageIn {
         {"kind":"field","name":"uid","ty":"Option<MessageUid>","doc":"Optional unique identifier for the message.","rename":"eventId","aliases":["uid","msgId"],"default_fn":null,"skip_serializing_if":"Option::is_none","validate":["#[validate]"],"validate_fns":[],"example_fn":null,"schema_skip":false}
         {"kind":"field","name":"event_type","ty":"EventTypeName","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":["custom(function = \"validate_event_type\")","length(min = 1, max = 256)"],"validate_fns":["validate_event_type"],"example_fn":"event_type_example","schema_skip":false}
         {"kind":"field","name":"with_content","ty":"bool","doc":null,"rename":null,"aliases":[],"default_fn":"default_true","skip_serializing_if":null,"validate":["custom = \"validate_no_control_chars\""],"validate_fns":["validate_no_control_chars"],"example_fn":null,"schema_skip":false}
-        {"kind":"field","name":"application","ty":"Option<ApplicationIn>","doc":null,"rename":null,"aliases":[],"default_fn":null,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":true}
+        {"kind":"field","name":"application","ty":"Option<ApplicationIn>","doc":null,"rename":null,"aliases":[],"default_fn":null,"default":true,"skip_serializing_if":null,"validate":[],"validate_fns":[],"example_fn":null,"schema_skip":true}
         "##);
     }
 

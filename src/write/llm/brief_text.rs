@@ -372,8 +372,11 @@ fn field_phrase(field: &FieldFact) -> String {
     if field.rename.is_some() || !field.aliases.is_empty() {
         shaped.push("renamed");
     }
-    if field.default_fn.is_some() {
+    if field.default_fn.is_some() || field.default {
         shaped.push("defaulted");
+    }
+    if field.flatten {
+        shaped.push("flattened");
     }
     if field.skip_serializing_if.is_some() {
         shaped.push("skipped when empty");
@@ -479,6 +482,8 @@ mod tests {
             rename: Some("widgetId".into()),
             aliases: Vec::new(),
             default_fn: None,
+            default: false,
+            flatten: false,
             skip_serializing_if: Some("Option::is_none".into()),
             validate: vec!["nested".into()],
             validate_fns: Vec::new(),

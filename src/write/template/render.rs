@@ -194,7 +194,7 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         "local_assoc",
         &[("local_assoc", &["path"]), ("local_assoc.many", &["list"])],
     ),
-    ("tracing", &[("tracing", &["mac"])]),
+    ("tracing", &[("tracing", &["mac", "item"])]),
     ("expect", &[("expect", &["message"])]),
     (
         "derives",
@@ -329,9 +329,9 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("sometimes.if", &["condition"]),
             ("sometimes.else", &["condition"]),
             ("sometimes.arm", &["condition"]),
-            ("sometimes.if.all", &["condition"]),
-            ("sometimes.else.all", &["condition"]),
-            ("sometimes.arm.all", &["condition"]),
+            ("sometimes.if.all", &["condition", "count"]),
+            ("sometimes.else.all", &["condition", "count"]),
+            ("sometimes.arm.all", &["condition", "count"]),
         ],
     ),
     ("outside_openapi", &[("detail.outside_openapi", &["via"])]),
@@ -427,7 +427,9 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
             ("ask.attr_helper", ASK),
             ("ask.constant", ASK),
             ("ask.body", ASK),
+            ("ask.body.rules", ASK),
             ("ask.body.resource", ASK),
+            ("ask.body.resource.rules", ASK),
             ("ask.query", ASK),
             ("ask.response", ASK),
             ("ask.response.resource", ASK),
@@ -509,11 +511,13 @@ const REFUSES: &[&str] = &["condition", "subject", "error", "message"];
 /// What a request's title and ask may name.
 const ASK: &[&str] = &[
     "name",
+    "callees",
     "route",
     "trait_name",
     "self_ty",
     "arg_ty",
     "doc",
+    "doc_end",
     "field_of",
 ];
 /// The literals a history change added and removed.
@@ -1316,6 +1320,8 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         | Fact::NoteComment { .. }
         | Fact::BodyComment { .. }
         | Fact::Signature { .. } => None,
+        // Said by `item_sentences_kept`, which knows the item's name.
+        Fact::Tracing { .. } => None,
         Fact::Doc { .. }
         | Fact::AideAnnotate { .. }
         | Fact::Instrument { .. }
@@ -1339,7 +1345,6 @@ fn reasoning_sentence(fact: &Fact, context: &ItemContext, salt: &Salt) -> Option
         Fact::ErrorCtor { .. }
         | Fact::StatusConst { .. }
         | Fact::LocalAssoc { .. }
-        | Fact::Tracing { .. }
         | Fact::Expect { .. } => path_sentence(fact, salt),
         Fact::Derives { .. }
         | Fact::SerdeContainer { .. }
@@ -1415,7 +1420,14 @@ fn branch_sentences(mut whats: Vec<String>, when: &PathCondition, salt: &Salt) -
         PathCondition::Arm(p) => (section!("sometimes.arm.all"), p),
     };
     if !whats.is_empty() {
-        whats.extend(says(section, salt, &[("condition", condition.clone())]));
+        // "The last two steps", never "those steps": a step said just before them may be
+        // another branch's.
+        let count = rules::count_word(whats.len());
+        whats.extend(says(
+            section,
+            salt,
+            &[("condition", condition.clone()), ("count", count)],
+        ));
     }
     whats
 }
@@ -1966,7 +1978,7 @@ fn queue_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
 }
 
 /// A path or a macro the code names on its way: an error constructor, a status constant, a
-/// local associated item, a tracing macro, an `expect`'s message. None for any other fact.
+/// local associated item, an `expect`'s message. None for any other fact.
 fn path_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
     match fact {
         Fact::ErrorCtor { path, always } => says(
@@ -1982,7 +1994,6 @@ fn path_sentence(fact: &Fact, salt: &Salt) -> Option<String> {
             says(section!("status_const"), salt, &[("path", path.clone())])
         }
         Fact::LocalAssoc { path } => says(section!("local_assoc"), salt, &[("path", path.clone())]),
-        Fact::Tracing { mac } => says(section!("tracing"), salt, &[("mac", mac.clone())]),
         Fact::Expect { message } => says(section!("expect"), salt, &[("message", message.clone())]),
         _ => None,
     }
@@ -2230,6 +2241,16 @@ fn field_clauses(field: &FieldFact) -> String {
     if let Some(default) = &field.default_fn {
         clauses.push(format!("defaulting through `{default}`"));
     }
+    if field.default {
+        clauses.push("optional on input, where its type's default fills it in".to_owned());
+    }
+    if field.flatten {
+        clauses.push(format!(
+            "flattened by serde, so its own fields sit at this type's level of the JSON rather \
+             than under `{}`",
+            field.name
+        ));
+    }
     if let Some(skip) = field
         .skip_serializing_if
         .as_ref()
@@ -2439,6 +2460,31 @@ impl ItemPrep {
     }
 }
 
+/// What a helper takes and gives back, from its signature; None when it takes nothing and its
+/// result is not a plain value.
+fn signature_sentence(
+    name: &str,
+    params: &[String],
+    plain_returns: &Option<String>,
+    salt: &Salt,
+) -> Option<String> {
+    let section = match (plain_returns, params.is_empty()) {
+        (Some(_), false) => section!("signature.returns"),
+        (Some(_), true) => section!("signature.returns_only"),
+        (None, false) => section!("signature.helper"),
+        (None, true) => return None,
+    };
+    Some(fill_in(
+        section,
+        salt,
+        &[
+            ("item", name.to_owned()),
+            ("params", ticked_list(params)),
+            ("ty", plain_returns.clone().unwrap_or_default()),
+        ],
+    ))
+}
+
 /// The sentences for one item's facts, in code order. Facts of one kind that would each make a
 /// sentence of the same shape (the fields of a struct, the methods of an impl, a helper's
 /// parameters and result) are said once, as a list.
@@ -2524,25 +2570,9 @@ fn item_sentences_kept(
                 if facts.iter().any(
                     |f| matches!(f, Fact::Refuses { condition: Some(c), .. } if c == condition),
                 ) => {}
+            Fact::Signature { .. } if has_extractors => {}
             Fact::Signature { params, .. } => {
-                if has_extractors {
-                    continue;
-                }
-                let section = match (&plain_returns, params.is_empty()) {
-                    (Some(_), false) => section!("signature.returns"),
-                    (Some(_), true) => section!("signature.returns_only"),
-                    (None, false) => section!("signature.helper"),
-                    (None, true) => continue,
-                };
-                out.push(fill_in(
-                    section,
-                    &fact_salt,
-                    &[
-                        ("item", name.to_owned()),
-                        ("params", ticked_list(params)),
-                        ("ty", plain_returns.clone().unwrap_or_default()),
-                    ],
-                ));
+                out.extend(signature_sentence(name, params, plain_returns, &fact_salt));
             }
             // What one branch does, said together where that branch is first met.
             Fact::OnSomePaths { when: Some(w), .. } if !branches_said.contains(&w) => {
@@ -2569,10 +2599,48 @@ fn item_sentences_kept(
                     ));
                 }
             }
+            // Named, never "it": after a sentence about a function the item calls, "it" reads
+            // as that function, and the log call is not in it.
+            Fact::Tracing { mac } => out.extend(says(
+                section!("tracing"),
+                &fact_salt,
+                &[("mac", mac.clone()), ("item", name.to_owned())],
+            )),
             _ => out.extend(reasoning_sentence(fact, context, &fact_salt)),
         }
     }
+    name_the_subject_after_callees(name, facts, &mut out);
     out
+}
+
+/// After a sentence that names a function the item calls, a sentence opening with "It" reads as
+/// about that function ("`generate_app_token` is defined outside this file. It builds errors of
+/// its own with ..." said of the handler's own error): such a sentence names the item instead.
+fn name_the_subject_after_callees(name: &str, facts: &[Fact], out: &mut [String]) {
+    let callees: Vec<String> = facts
+        .iter()
+        .filter_map(|f| match f.on_any_path() {
+            Fact::Delegates { callee, .. } => Some(callee.as_str()),
+            Fact::CrateHelper { name } => Some(name.as_str()),
+            Fact::LocalAssoc { path } => Some(path.as_str()),
+            _ => None,
+        })
+        .filter(|callee| *callee != name)
+        .map(|callee| format!("`{callee}`"))
+        .collect();
+    for i in 1..out.len() {
+        if !callees.iter().any(|c| out[i - 1].contains(c.as_str())) {
+            continue;
+        }
+        let renamed = if let Some(rest) = out[i].strip_prefix("It ") {
+            format!("`{name}` {rest}")
+        } else if let Some(rest) = out[i].strip_prefix("Its ") {
+            format!("`{name}`'s {rest}")
+        } else {
+            continue;
+        };
+        out[i] = renamed;
+    }
 }
 
 /// The trait and self type of the unit's primary impl block.
@@ -3353,11 +3421,26 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
                 facts.iter().any(|f| matches!(f, Fact::AideAnnotate { .. }))
             })
         });
+    // A body type is asked for with rules only when a field of it has one: `EventExampleIn`
+    // derives Validate and declares none.
+    let body_rules = unit.items.get(unit.primary).is_some_and(|(_, facts)| {
+        facts
+            .iter()
+            .any(|f| matches!(f, Fact::Field(field) if !field.validate.is_empty()))
+    });
     let ask_section = match (unit.role, &doc) {
         (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
         (Role::Handler, Some(_)) if !is_stub(unit) => section!("ask.handler_doc"),
         (Role::Chain, Some(_)) => section!("ask.chain_doc"),
         _ => match ask(unit) {
+            Section {
+                name: "ask.body", ..
+            } if body_rules && salt.templates.names_resource(&unit.name) => {
+                section!("ask.body.resource.rules")
+            }
+            Section {
+                name: "ask.body", ..
+            } if body_rules => section!("ask.body.rules"),
             // Said to carry the resource only when its name says so: `MessageEndpointOut` is
             // no message attempt, whatever operation selected it.
             section if !salt.templates.names_resource(&unit.name) => section,
@@ -3373,10 +3456,20 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
     };
     let vars = [
         ("name", unit.name.clone()),
+        ("callees", ticked_list(&unit.callees)),
         ("route", route),
         ("trait_name", trait_name),
         ("self_ty", self_ty),
         ("arg_ty", arg_ty),
+        // A quoted doc that ends without a stop gets one after the quote, so the request's
+        // next sentence does not run on from it.
+        (
+            "doc_end",
+            match &doc {
+                Some(d) if !d.ends_with(['.', '!', '?']) => ".".to_owned(),
+                _ => String::new(),
+            },
+        ),
         ("doc", doc.unwrap_or_default()),
         ("field_of", unit.field_of.clone().unwrap_or_default()),
     ];
@@ -3536,6 +3629,8 @@ fn field_sentences(
         } else if (field.rename != old.rename
             || field.aliases != old.aliases
             || field.default_fn != old.default_fn
+            || field.default != old.default
+            || field.flatten != old.flatten
             || field.skip_serializing_if != old.skip_serializing_if
             || field.schema_skip != old.schema_skip
             || field.schema_args != old.schema_args

@@ -296,7 +296,7 @@ fn ticked_list(items: &[String]) -> String {
 }
 
 /// A small count in words, for "the two columns".
-fn count_word(n: usize) -> String {
+pub(crate) fn count_word(n: usize) -> String {
     const WORDS: [&str; 9] = [
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
     ];
