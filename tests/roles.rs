@@ -1418,7 +1418,14 @@ fn what_the_eleventh_fact_check_found_false_is_said_no_more() {
         ],
     );
     let body = of(&generated, "item:EventExampleIn");
-    says_none(&body, &["rules below", "rules it is validated against"]);
+    says_none(
+        &body,
+        &[
+            "rules below",
+            "rules it is validated against",
+            "validation rules on",
+        ],
+    );
     let reasoning: String = all.iter().map(|e| e.reasoning.as_str()).collect();
     assert!(
         reasoning.contains("The last two steps") || reasoning.contains("Those last two steps"),

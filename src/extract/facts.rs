@@ -1589,13 +1589,18 @@ fn param_fact(source: &Located, pat: &syn::Pat, ty: &syn::Type, ty_name: &str) -
         }),
         // `_: Path<ApplicationPath>` reads nothing the body uses: no sentence says it does.
         "Path" if matches!(pat, syn::Pat::Wild(_)) => None,
-        "Path" => Some(Fact::Extractor {
-            role: ExtractorRole::Path,
-            wrapper: ty_name.to_owned(),
-            ty: inner_type_name(ty).unwrap_or_else(|| ty_text.clone()),
-            binding: None,
-            fields: names,
-        }),
+        "Path" => {
+            let inner = inner_type_name(ty).unwrap_or_else(|| ty_text.clone());
+            // `Path<(ApplicationIdOrUid, MessageIdOrUid)>` over several lines has no one-line
+            // text: "`Path` extracts `Path`" would say nothing, so nothing is said.
+            (inner != ty_name).then(|| Fact::Extractor {
+                role: ExtractorRole::Path,
+                wrapper: ty_name.to_owned(),
+                ty: inner,
+                binding: None,
+                fields: names,
+            })
+        }
         _ if ty_text.contains("permissions::") || ty_name.starts_with("Authenticated") => {
             Some(Fact::Permission {
                 ty: ty_text,
