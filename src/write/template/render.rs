@@ -451,6 +451,8 @@ pub const SECTIONS: &[(&str, &[SectionRow])] = &[
         &[
             ("detail.check", &[]),
             ("detail.default", &[]),
+            ("detail.fields", &["list"]),
+            ("detail.params", &["list"]),
             ("detail.cache_delete", &[]),
             ("detail.builder", &["sources"]),
         ],
@@ -3104,9 +3106,38 @@ fn request_details(unit: &UnitView, salt: &Salt, insights: &Insights) -> Vec<Str
     role_detail(unit.role, errors, refusals, &mut details);
     rule_details(insights, &mut details);
     if details.lines.is_empty() {
+        shape_detail(unit, &mut details);
+    }
+    if details.lines.is_empty() {
         details.push(section!("detail.default"), &[]);
     }
     details.lines
+}
+
+/// What the code's shape asks for, when nothing else does: a type's fields, a function's
+/// parameters. Better a list of names the code holds than "follow the conventions".
+fn shape_detail(unit: &UnitView, details: &mut Details) {
+    let Some((_, facts)) = unit.items.get(unit.primary) else {
+        return;
+    };
+    let fields: Vec<String> = facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Field(field) => Some(field.name.clone()),
+            _ => None,
+        })
+        .collect();
+    if !fields.is_empty() {
+        details.push(section!("detail.fields"), &[("list", ticked_list(&fields))]);
+        return;
+    }
+    let params = facts.iter().find_map(|f| match f {
+        Fact::Signature { params, .. } if !params.is_empty() => Some(params),
+        _ => None,
+    });
+    if let Some(params) = params {
+        details.push(section!("detail.params"), &[("list", ticked_list(params))]);
+    }
 }
 
 /// The request's detail lines as they are gathered: a line already there is not added again.
