@@ -1424,12 +1424,13 @@ fn branch_sentences(mut whats: Vec<String>, when: &PathCondition, salt: &Salt) -
     if !whats.is_empty() {
         // "The last two steps", never "those steps": a step said just before them may be
         // another branch's.
-        let count = rules::count_word(whats.len());
-        whats.extend(says(
-            section,
-            salt,
-            &[("condition", condition.clone()), ("count", count)],
-        ));
+        let condition = ("condition", condition.clone());
+        let vars = if single {
+            vec![condition]
+        } else {
+            vec![condition, ("count", rules::count_word(whats.len()))]
+        };
+        whats.extend(says(section, salt, &vars));
     }
     whats
 }
