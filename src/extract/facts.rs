@@ -1683,7 +1683,8 @@ struct BodyVisitor<'s> {
     /// The text of the body visited.
     body: &'s str,
     names: &'s LocalNames,
-    /// The functions the body defines inside itself.
+    /// The functions the body defines inside itself (`fn apply_status_filter(..)` in a
+    /// handler): calls of them are neither this file's functions nor the crate's.
     nested: Vec<String>,
     out: Vec<Fact>,
     /// Conditions of the `if`s we are inside the then-branch of.
@@ -2328,7 +2329,6 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
                 && !matches!(last.as_str(), "vec" | "drop")
-                && !self.nested.contains(&last)
             {
                 self.once(
                     format!("helper:{last}"),
@@ -2597,8 +2597,12 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
         }
     }
 
-    fn visit_item(&mut self, _: &'ast Item) {
-        // Nested items are their own business.
+    fn visit_item(&mut self, item: &'ast Item) {
+        // Nested items are their own business; a nested fn's name is kept, so that its calls
+        // (which may come before it) are not taken for the crate's helpers.
+        if let Item::Fn(f) = item {
+            self.nested.push(f.sig.ident.to_string());
+        }
     }
 }
 
@@ -2650,28 +2654,13 @@ impl<'ast> Visit<'ast> for TaskFinder {
     }
 }
 
-/// The names of the functions a body defines inside itself (`fn apply_status_filter(..)` in a
-/// handler): calls of them are neither this file's functions nor the crate's.
-#[derive(Default)]
-struct NestedFns(Vec<String>);
-
-impl<'ast> Visit<'ast> for NestedFns {
-    fn visit_item(&mut self, item: &'ast Item) {
-        if let Item::Fn(f) = item {
-            self.0.push(f.sig.ident.to_string());
-        }
-    }
-}
-
 fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mut Vec<Fact>) {
     let braces = block.brace_token.span;
-    let mut nested = NestedFns::default();
-    nested.visit_block(block);
     let mut v = BodyVisitor {
         source,
         body: source.slice(source.span_range(braces.open(), braces.close())),
         names,
-        nested: nested.0,
+        nested: Vec::new(),
         out: Vec::new(),
         guards: Vec::new(),
         loops: 0,
@@ -2684,6 +2673,10 @@ fn body_facts(source: &Located, block: &syn::Block, names: &LocalNames, out: &mu
         returned_early: false,
     };
     v.visit_block(block);
+    let nested = std::mem::take(&mut v.nested);
+    v.out.retain(
+        |f| !matches!(f.on_any_path(), Fact::CrateHelper { name } if nested.contains(name)),
+    );
     // A queue send fed by tasks built earlier (`tasks.push(T::new_task(..))`) names that task.
     let mut tasks = TaskFinder::default();
     tasks.visit_block(block);

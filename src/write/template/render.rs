@@ -1299,6 +1299,13 @@ fn method_list(names: &[String], context: &ItemContext) -> String {
     }
 }
 
+/// Whether any field among an item's facts carries validator rules.
+fn has_field_rules(facts: &[Fact]) -> bool {
+    facts
+        .iter()
+        .any(|f| matches!(f, Fact::Field(field) if !field.validate.is_empty()))
+}
+
 /// What a fact's sentence may need to know of the item's other facts.
 struct ItemContext {
     has_aide: bool,
@@ -2430,9 +2437,7 @@ impl ItemPrep {
                     _ => None,
                 })
                 .collect(),
-            field_rules: facts
-                .iter()
-                .any(|f| matches!(f, Fact::Field(field) if !field.validate.is_empty())),
+            field_rules: has_field_rules(facts),
             methods,
         };
         let has_impl = facts
@@ -3455,11 +3460,10 @@ pub fn render_request(unit: &UnitView, voice: Voice, salt: &Salt, insights: &Ins
         });
     // A body type is asked for with rules only when a field of it has one: `EventExampleIn`
     // derives Validate and declares none.
-    let body_rules = unit.items.get(unit.primary).is_some_and(|(_, facts)| {
-        facts
-            .iter()
-            .any(|f| matches!(f, Fact::Field(field) if !field.validate.is_empty()))
-    });
+    let body_rules = unit
+        .items
+        .get(unit.primary)
+        .is_some_and(|(_, facts)| has_field_rules(facts));
     let ask_section = match (unit.role, &doc) {
         (Role::Model, _) if unit.field_of.is_some() => section!("ask.field_type"),
         (Role::Handler, Some(_)) if !is_stub(unit) => section!("ask.handler_doc"),
