@@ -1824,7 +1824,10 @@ fn history_all_routes(args: &HistoryArgs) -> anyhow::Result<()> {
         })
         .collect();
     let folder = history_folder(args, &repo, &dir, &paths)?;
-    write_operations(&folder, &operations, &datasets, without, counter)
+    let written = write_operations(&folder, &operations, &datasets, without, counter);
+    drop((datasets, history_operations));
+    source::drop_aside((parts, summary, operations, union, table));
+    written
 }
 
 /// A history's sources as a manifest names them: each file at its commit.
@@ -2260,7 +2263,10 @@ fn generate_all_routes(cli: &GenerateArgs) -> anyhow::Result<()> {
         },
         none_reached: "no item of the crate to distill (its handler is not read)",
     };
-    write_operations(&folder, &operations, &datasets, without, counter)
+    let written = write_operations(&folder, &operations, &datasets, without, counter);
+    drop((datasets, pipeline_operations));
+    source::drop_aside((parts, read, operations, union, table));
+    written
 }
 
 /// The folder `-o` names for an `--all-routes` run: required, and not a file.

@@ -1729,41 +1729,46 @@ pub fn summarize_pieced(
 }
 
 /// What was seen of the selected items of a folder's versions: an item whose text (its
-/// leading comments included) is the same, in a file that defines the same local names (its
-/// functions, types and impl methods: all that facts read of the file beyond the item), is
-/// seen the same, so consecutive versions parse again only the items that changed.
+/// leading comments included) is the same, in a file that defines the same local names among
+/// those the item mentions (its functions, types and impl methods: all that facts read of the
+/// file beyond the item, see [`LocalNames::key_for`]), is seen the same, so consecutive
+/// versions parse again only the items that changed.
 #[derive(Default)]
-pub struct SeenItems(std::sync::Mutex<HashMap<LocalNamesKey, HashMap<SeenKey, Seen>>>);
+pub struct SeenItems(std::sync::Mutex<HashMap<SeenKey, Seen>>);
 
-/// An item as [`SeenItems`] knows it among the items of files with the same local names: its
-/// kind, where its own tokens start within its text, and its text.
-type SeenKey = (&'static str, usize, String);
+/// An item as [`SeenItems`] knows it: its kind, where its own tokens start within its text,
+/// its text, and the local names of its file that it mentions.
+type SeenKey = (&'static str, usize, String, LocalNamesKey);
 
 /// What is seen of each selected item of a version: from `seen_before` where the same item was
-/// seen in a file with the same local names, else parsed again on its own.
+/// seen with the same local names among those it mentions, else parsed again on its own.
 fn seen_items(
     source: &SourceFile,
     chosen: &Chosen,
     seen_before: &SeenItems,
 ) -> anyhow::Result<Vec<Seen>> {
     let (inventory, selection, names) = chosen;
-    let names_key = names.key();
     let keys: Vec<SeenKey> = selection
         .items
         .iter()
         .map(|s| {
             let e = &inventory.entries[s.entry];
-            let text = source.slice(e.range.clone()).to_owned();
-            (e.kind.label(), e.node.start - e.range.start, text)
+            let text = source.slice(e.range.clone());
+            let names = names.key_for(text);
+            (
+                e.kind.label(),
+                e.node.start - e.range.start,
+                text.to_owned(),
+                names,
+            )
         })
         .collect();
     // A poisoned lock only means another thread panicked mid-insert: the map is still a map.
     let lock = || seen_before.0.lock().unwrap_or_else(|e| e.into_inner());
     let missing: Vec<usize> = {
         let known = lock();
-        let known = known.get(&names_key);
         (0..keys.len())
-            .filter(|&k| known.is_none_or(|known| !known.contains_key(&keys[k])))
+            .filter(|&k| !known.contains_key(&keys[k]))
             .collect()
     };
     let nodes: Vec<std::ops::Range<usize>> = missing
@@ -1774,7 +1779,6 @@ fn seen_items(
         see_item(c, missing[i], at, item)
     })?;
     let mut known = lock();
-    let known = known.entry(names_key).or_default();
     for (&k, seen) in missing.iter().zip(fresh) {
         known.insert(keys[k].clone(), seen);
     }
@@ -2157,6 +2161,7 @@ pub fn extract_history(
             .map(|commit| history::folder::pair_commit(commit, &read, rules, &shown));
         let mut history = history_of(pairs, profile, options, writer)?;
         history.folder = true;
+        source::drop_aside((read, seen_before));
         return Ok(history);
     }
     let (commits, versions) = history::read_versions(repo, options, progress, |file| {
@@ -2165,7 +2170,9 @@ pub fn extract_history(
     let pairs = commits
         .iter()
         .map(|commit| history::pair_commit(commit, &versions, rules));
-    history_of(pairs, profile, options, writer)
+    let history = history_of(pairs, profile, options, writer)?;
+    source::drop_aside((commits, versions));
+    Ok(history)
 }
 
 /// A folder's history read with `profile`'s selection (see [`history::folder::read_folder`]):
@@ -2420,6 +2427,7 @@ pub fn extract_history_operations(
             .collect();
         out.push(OperationHistory { checked, shared });
     }
+    source::drop_aside((read, seen_before));
     Ok((rows, out))
 }
 
@@ -2695,9 +2703,12 @@ mod tests {
                 .any(|f| matches!(f, Fact::LocalAssoc { .. }))
         };
         let seen_before = SeenItems::default();
+        // The last version adds a function the handler never mentions: read from the cache.
+        const UNRELATED: &str = "fn delete_endpoint() {}\n";
         for (parts, local) in [
             (&[TYPE, METHOD, HANDLER, ROUTER][..], true),
             (&[TYPE, HANDLER, ROUTER][..], false),
+            (&[TYPE, METHOD, HANDLER, ROUTER, UNRELATED][..], true),
         ] {
             let source = SourceFile::from_text(Path::new("endpoint.rs"), parts.join("\n"));
             let read = read_pieces(&source, &profile, &interner);

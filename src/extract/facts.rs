@@ -752,8 +752,13 @@ impl LocalNames {
         names
     }
 
-    /// What facts depend on in these names, as a key a cache of facts can hold.
-    pub fn key(&self) -> LocalNamesKey {
+    /// What an item's facts depend on in these names, as a key a cache of facts can hold: the
+    /// names that `item` (its text) mentions. Facts only ask of names the item's own paths
+    /// spell (`is_fn`, `is_type`, `defines_method` of `Type::method`), so two files whose
+    /// names differ only in names the item never mentions read it into the same facts, and
+    /// a version that adds a function elsewhere in the file reads its other items from the
+    /// cache.
+    pub fn key_for(&self, item: &str) -> LocalNamesKey {
         // Destructured whole: a field added to `LocalNames` does not compile until it is here,
         // so a cache keyed by this cannot forget it.
         let LocalNames {
@@ -761,15 +766,22 @@ impl LocalNames {
             types,
             methods,
         } = self;
-        let sorted = |set: &std::collections::HashSet<String>| {
-            let mut names: Vec<String> = set.iter().cloned().collect();
+        let mentioned = |set: &std::collections::HashSet<String>| {
+            let mut names: Vec<String> = set
+                .iter()
+                .filter(|name| {
+                    name.split("::")
+                        .all(|part| crate::extract::text::has_word(item, part))
+                })
+                .cloned()
+                .collect();
             names.sort_unstable();
             names
         };
         LocalNamesKey {
-            fns: sorted(fns),
-            types: sorted(types),
-            methods: methods.as_ref().map(sorted),
+            fns: mentioned(fns),
+            types: mentioned(types),
+            methods: methods.as_ref().map(mentioned),
         }
     }
 
@@ -2863,6 +2875,38 @@ mod tests {
     use super::*;
     use crate::extract::source::SourceFile;
     use std::path::Path;
+
+    /// A cache of facts keyed by [`LocalNames::key_for`] reads an item again when a name it
+    /// mentions comes or goes, and from the cache when only other names do.
+    #[test]
+    fn the_names_key_of_an_item_holds_the_local_names_it_mentions() {
+        let names = |fns: &[&str], methods: &[&str]| LocalNames {
+            fns: fns.iter().map(|s| s.to_string()).collect(),
+            types: ["EndpointOut".to_owned(), "AppOut".to_owned()].into(),
+            methods: Some(methods.iter().map(|s| s.to_string()).collect()),
+        };
+        let item = "// calls `validate`\nasync fn create(db: &Db) -> EndpointOut {\n    EndpointOut::from_model(validate(db)?)\n}\n";
+        let before = names(&["create", "validate"], &["EndpointOut::from_model"]);
+        let key = before.key_for(item);
+        assert_eq!(key.fns, ["create", "validate"]);
+        assert_eq!(key.types, ["EndpointOut"]);
+        assert_eq!(
+            key.methods.as_deref(),
+            Some(&["EndpointOut::from_model".to_owned()][..])
+        );
+        // A function added elsewhere in the file, and a method of another type: same key.
+        let other = names(
+            &["create", "validate", "delete"],
+            &["EndpointOut::from_model", "AppOut::from_model"],
+        );
+        assert_eq!(other.key_for(item), key);
+        // The method it calls gone (moved to another file), or a function it calls: not.
+        assert_ne!(names(&["create", "validate"], &[]).key_for(item), key);
+        assert_ne!(
+            names(&["create"], &["EndpointOut::from_model"]).key_for(item),
+            key
+        );
+    }
 
     fn facts(text: &str) -> Vec<Fact> {
         let source = SourceFile::from_text(Path::new("t.rs"), text.to_owned());

@@ -321,6 +321,16 @@ pub fn pool() -> anyhow::Result<&'static rayon::ThreadPool> {
     .map_err(|e| anyhow::anyhow!("cannot start the worker threads: {e}"))
 }
 
+/// Drops `value` on the pool, without waiting: the trees, versions and maps a run is done
+/// with take tens of milliseconds to free (a whole history's, a hundred), which its last
+/// steps need not wait for. The process may end first; its memory goes with it.
+pub fn drop_aside<T: Send + 'static>(value: T) {
+    match pool() {
+        Ok(pool) => pool.spawn(move || drop(value)),
+        Err(_) => drop(value),
+    }
+}
+
 /// Runs `work` on the pool (so that the parallel iterators in it use the pool's threads), or
 /// right here when the pool could not be made.
 pub fn on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {

@@ -4,6 +4,28 @@
 
 use std::ops::Range;
 
+/// The words of code as written, runs of letters, digits and `_`:
+/// `Result<JsonStatus<202, MessageOut>>` → `Result`, `JsonStatus`, `202`, `MessageOut`.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+}
+
+/// A character of an identifier (or a number).
+pub fn is_identifier_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Whether `word` stands in `hay` as a whole word: no identifier character on either side.
+pub fn has_word(hay: &str, word: &str) -> bool {
+    !word.is_empty()
+        && memchr::memmem::find_iter(hay.as_bytes(), word.as_bytes()).any(|at| {
+            let before = hay[..at].chars().next_back();
+            let after = hay[at + word.len()..].chars().next();
+            !before.is_some_and(is_identifier_char) && !after.is_some_and(is_identifier_char)
+        })
+}
+
 /// Words with inner capitals that are prose, not code.
 const PROSE_WORDS: [&str; 3] = ["OpenAPI", "ChatML", "JSONL"];
 

@@ -348,7 +348,7 @@ pub fn type_roles(
                 facts::ExtractorRole::Path => {}
             },
             Fact::Returns { ty, .. } if roots.contains(&entry) => {
-                for word in words(ty) {
+                for word in crate::extract::text::words(ty) {
                     if structs.contains(word) {
                         roles.response.insert(word.to_owned());
                     }
@@ -358,13 +358,6 @@ pub fn type_roles(
         }
     }
     roles
-}
-
-/// The words of a type as written: `Result<JsonStatus<202, MessageOut>>` → `Result`,
-/// `JsonStatus`, `202`, `MessageOut`.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|w| !w.is_empty())
 }
 
 pub fn role_of(

@@ -15,6 +15,7 @@
 //! `mechanism`, `status code`, `http method`, `route path`, `crate name`, `fenced code`,
 //! `code line`, `lists the answer`.
 
+use crate::extract::text::{has_word, is_identifier_char};
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
@@ -473,10 +474,6 @@ fn outside_backticks(text: &str) -> impl Iterator<Item = (&str, usize)> {
     })
 }
 
-fn is_identifier_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
 /// The maximal runs of identifier characters in a text, each with where it starts.
 fn identifier_runs(text: &str) -> Vec<(usize, &str)> {
     let mut runs = Vec::new();
@@ -504,16 +501,6 @@ fn snake_case(word: &str) -> String {
         snake.extend(c.to_lowercase());
     }
     snake
-}
-
-/// Whether `word` stands in `hay` as a whole word: no identifier character on either side.
-fn has_word(hay: &str, word: &str) -> bool {
-    !word.is_empty()
-        && memchr::memmem::find_iter(hay.as_bytes(), word.as_bytes()).any(|at| {
-            let before = hay[..at].chars().next_back();
-            let after = hay[at + word.len()..].chars().next();
-            !before.is_some_and(is_identifier_char) && !after.is_some_and(is_identifier_char)
-        })
 }
 
 /// The crate a word names, as code writes it (`sea-orm` → `sea_orm`), case aside.
