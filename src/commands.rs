@@ -1620,10 +1620,6 @@ impl CrateAt {
 /// folders (server/svix-server), else the shallowest crate, as `routes` picks one.
 fn crate_at(repo: &git::Repo, until: &str) -> anyhow::Result<CrateAt> {
     let commit = repo.resolve(until)?;
-    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
-    let skip = |name: &str| name.starts_with('.') || tree::SKIPPED_FOLDERS.contains(&name);
-    let keep = |path: &str| path.ends_with(".rs") || path.rsplit('/').next() == Some("Cargo.toml");
-    repo.copy_out(commit, dir.path(), &skip, &keep)?;
     let mut preferred: Vec<String> = Vec::new();
     for profile in profile::built_ins()? {
         for folder in profile.file.inputs.crate_folders() {
@@ -1632,7 +1628,38 @@ fn crate_at(repo: &git::Repo, until: &str) -> anyhow::Result<CrateAt> {
             }
         }
     }
-    let choice = tree::locate_crate(dir.path(), "**/*.rs", &preferred)?;
+    let skip = |name: &str| name.starts_with('.') || tree::SKIPPED_FOLDERS.contains(&name);
+    let wanted =
+        |path: &str| path.ends_with(".rs") || path.rsplit('/').next() == Some("Cargo.toml");
+    // The preferred crates alone first: unless the root is a crate itself (a `src/` of its
+    // own), `locate_crate` takes the first of them that is a crate with sources, and whether
+    // one is depends only on its own files, so the choice is the one a copy of the whole tree
+    // gives, without writing the repository's other crates (svix-webhooks: 83 files of 461).
+    // Else the whole tree.
+    let in_preferred = |path: &str| {
+        preferred.iter().any(|folder| {
+            path.strip_prefix(folder.as_str())
+                .is_some_and(|p| p.starts_with('/'))
+        })
+    };
+    let mut dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let mut choice = None;
+    if !repo.is_folder_at(commit, "src")? {
+        repo.copy_out(commit, dir.path(), &skip, &|path| {
+            wanted(path) && in_preferred(path)
+        })?;
+        let found = tree::locate_crate(dir.path(), "**/*.rs", &preferred)?;
+        let is_preferred = preferred.iter().any(|f| found.root == dir.path().join(f));
+        choice = is_preferred.then_some(found);
+    }
+    let choice = match choice {
+        Some(choice) => choice,
+        None => {
+            dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+            repo.copy_out(commit, dir.path(), &skip, &wanted)?;
+            tree::locate_crate(dir.path(), "**/*.rs", &preferred)?
+        }
+    };
     let prefix = choice
         .root
         .strip_prefix(dir.path())

@@ -77,17 +77,27 @@ struct Built {
 }
 
 fn build(dir: &Path) -> Built {
+    build_at(dir, "server/svix-server/", &[])
+}
+
+/// The repository with the crate under `prefix` instead of server/svix-server/, and `more`
+/// files in its first commit.
+fn build_at(dir: &Path, prefix: &str, more: &[(&str, Option<&str>)]) -> Built {
+    let at = |path: &str| path.replacen("server/svix-server/", prefix, 1);
+    let (cargo, lib, v1, endpoints) = (at(CARGO), at(LIB), at(V1), at(ENDPOINTS));
+    let widget = at(WIDGET);
+    let widget = widget.as_str();
+    let mut first = vec![
+        (cargo.as_str(), Some("[package]\nname = \"svix-server\"\n")),
+        (lib.as_str(), Some("pub mod v1;\n\npub struct AppState;\n")),
+        (v1.as_str(), Some("pub mod endpoints;\n")),
+        (endpoints.as_str(), Some("pub mod widget;\n")),
+    ];
+    let file = widget_file(CHECK, UPDATE);
+    first.push((widget, Some(&file)));
+    first.extend_from_slice(more);
     let mut repo = TestRepo::init(dir);
-    repo.commit(
-        "Add the widget endpoints (#1)",
-        &[
-            (CARGO, Some("[package]\nname = \"svix-server\"\n")),
-            (LIB, Some("pub mod v1;\n\npub struct AppState;\n")),
-            (V1, Some("pub mod endpoints;\n")),
-            (ENDPOINTS, Some("pub mod widget;\n")),
-            (WIDGET, Some(&widget_file(CHECK, UPDATE))),
-        ],
-    );
+    repo.commit("Add the widget endpoints (#1)", &first);
     let check = edit(
         CHECK,
         "    if name.is_empty() {",
@@ -95,7 +105,7 @@ fn build(dir: &Path) -> Built {
     );
     let helper = repo.commit(
         "Reject blank and overlong widget names",
-        &[(WIDGET, Some(&widget_file(&check, UPDATE)))],
+        &[(widget, Some(&widget_file(&check, UPDATE)))],
     );
     let update = edit(
         UPDATE,
@@ -104,7 +114,7 @@ fn build(dir: &Path) -> Built {
     );
     let handler = repo.commit(
         "Leave an unchanged widget name alone on update",
-        &[(WIDGET, Some(&widget_file(&check, &update)))],
+        &[(widget, Some(&widget_file(&check, &update)))],
     );
     Built {
         repo,
@@ -216,4 +226,40 @@ fn one_route_follows_its_own_operation() {
         example_commits(&read_json(&manifest)),
         [built.helper.as_str(), built.handler.as_str()]
     );
+}
+
+/// The crate a history follows is the one a run on the repository's work tree reads: a
+/// repository whose root is a crate (a `src/` of its own) is followed there, though it also
+/// holds a crate under server/svix-server, the built-in profiles' default folder.
+#[test]
+fn a_repository_that_is_a_crate_is_followed_at_its_root() {
+    let dir = tempfile::tempdir().unwrap();
+    const OTHER_ROUTER: &str = "pub fn router() -> ApiRouter<AppState> {\n    ApiRouter::new().api_route(\"/gadget\", post(create_gadget))\n}\n\nasync fn create_gadget() {}\n";
+    let other = [
+        (CARGO, Some("[package]\nname = \"svix-server\"\n")),
+        (LIB, Some("pub mod v1;\n\npub struct AppState;\n")),
+        (V1, Some("pub mod endpoints;\n")),
+        (ENDPOINTS, Some("pub mod gadget;\n")),
+        (
+            "server/svix-server/src/v1/endpoints/gadget.rs",
+            Some(OTHER_ROUTER),
+        ),
+    ];
+    let built = build_at(&dir.path().join("work"), "", &other);
+    let repo = built.repo.path().to_str().unwrap().to_owned();
+    let out = dir.path().join("h");
+    let written = ok(run(&[
+        "history",
+        &repo,
+        "--all-routes",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let stderr = String::from_utf8(written.stderr).unwrap();
+    assert!(stderr.contains("following src/v1/endpoints"), "{stderr}");
+    let manifest = read_json(&out.join("manifest.json"));
+    let found = commits_and_shared(&manifest);
+    assert_eq!(found.len(), 2, "{manifest:#}");
+    assert_eq!(found[0].0, [built.helper.as_str()]);
+    assert_eq!(found[1].0, [built.handler.as_str()]);
 }
