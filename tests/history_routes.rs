@@ -123,6 +123,20 @@ fn build_at(dir: &Path, prefix: &str, more: &[(&str, Option<&str>)]) -> Built {
     }
 }
 
+/// `history --all-routes -o OUT` on the built repository: its stderr and the manifest.
+fn all_routes(built: &Built, out: &Path) -> (String, serde_json::Value) {
+    let repo = built.repo.path().to_str().unwrap();
+    let written = ok(run(&[
+        "history",
+        repo,
+        "--all-routes",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let stderr = String::from_utf8(written.stderr).unwrap();
+    (stderr, read_json(&out.join("manifest.json")))
+}
+
 /// The commits each operation's examples come from, in the manifest's (route) order, and the
 /// items each counts as shared, with the operation that holds them.
 fn commits_and_shared(manifest: &serde_json::Value) -> Vec<(Vec<String>, Vec<String>)> {
@@ -149,19 +163,11 @@ fn a_shared_helper_is_in_the_first_operations_dataset_and_shared_in_the_others()
     let built = build(&dir.path().join("work"));
     let repo = built.repo.path().to_str().unwrap().to_owned();
     let out = dir.path().join("h");
-    let written = ok(run(&[
-        "history",
-        &repo,
-        "--all-routes",
-        "-o",
-        out.to_str().unwrap(),
-    ]));
-    let stderr = String::from_utf8(written.stderr).unwrap();
+    let (stderr, manifest) = all_routes(&built, &out);
     assert!(
         stderr.contains("following server/svix-server/src/v1/endpoints"),
         "{stderr}"
     );
-    let manifest = read_json(&out.join("manifest.json"));
     let names: Vec<&str> = manifest["operations"]
         .as_array()
         .unwrap()
@@ -246,18 +252,8 @@ fn a_repository_that_is_a_crate_is_followed_at_its_root() {
         ),
     ];
     let built = build_at(&dir.path().join("work"), "", &other);
-    let repo = built.repo.path().to_str().unwrap().to_owned();
-    let out = dir.path().join("h");
-    let written = ok(run(&[
-        "history",
-        &repo,
-        "--all-routes",
-        "-o",
-        out.to_str().unwrap(),
-    ]));
-    let stderr = String::from_utf8(written.stderr).unwrap();
+    let (stderr, manifest) = all_routes(&built, &dir.path().join("h"));
     assert!(stderr.contains("following src/v1/endpoints"), "{stderr}");
-    let manifest = read_json(&out.join("manifest.json"));
     let found = commits_and_shared(&manifest);
     assert_eq!(found.len(), 2, "{manifest:#}");
     assert_eq!(found[0].0, [built.helper.as_str()]);
