@@ -2462,7 +2462,6 @@ fn write_operations(
     counter: tokens::Warming,
 ) -> anyhow::Result<()> {
     let dir = folder.dir;
-    let format = format::Format::from(folder.format);
     let dropped: usize = datasets.iter().map(|d| d.dropped.len()).sum();
     // The validation split, across every operation at once: a group of units never has
     // examples on both sides, whichever datasets they are in.
@@ -2471,16 +2470,157 @@ fn write_operations(
         .flat_map(|d| d.examples.iter().cloned())
         .collect();
     let split = folder.valid.map(|fraction| split::assign(&all, fraction));
-    let mut sides_left: &[Side] = split.as_ref().map_or(&[], |s| s.sides.as_slice());
-    let counter = counter.ready()?;
-    let token_counts = operation_tokens(&counter, datasets);
-    let mut files_out: Vec<(PathBuf, String)> = Vec::new();
-    let mut card = folder.card.clone();
-    let mut entries = Vec::new();
-    let mut rows = Vec::new();
-    for ((operation, part), token_count) in operations.iter().zip(datasets).zip(token_counts) {
+    let texts = dataset_texts(folder, operations, datasets, split.as_ref());
+    // With no example anywhere there is nothing to write, and no folder to make.
+    if !folder.check && texts.iter().any(Option::is_some) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
+    // The datasets' files are written and flushed under temporary names while the tokens are
+    // counted and the manifest made; all of them take their names once every one is made.
+    std::thread::scope(|scope| {
+        let staging: Vec<_> = texts
+            .iter()
+            .flatten()
+            .flat_map(|t| t.files())
+            .filter(|_| !folder.check)
+            .map(|(path, text)| scope.spawn(move || output::stage(path, text)))
+            .collect();
+        let counter = counter.ready()?;
+        let token_counts = operation_tokens(&counter, datasets);
+        let mut card = folder.card.clone();
+        let mut entries = Vec::new();
+        let mut rows = Vec::new();
+        let format = format::Format::from(folder.format);
+        for (((operation, part), token_count), texts) in operations
+            .iter()
+            .zip(datasets)
+            .zip(token_counts)
+            .zip(&texts)
+        {
+            let shared = shared_json(part.shared, operations);
+            let Some(texts) = texts else {
+                let why = no_dataset_why(part.shared, operations, folder.none_reached);
+                without.push((operation.routes.join(", "), why));
+                continue;
+            };
+            let examples = part.examples;
+            let units: BTreeSet<&str> = examples.iter().map(|e| e.unit.as_str()).collect();
+            let written = (texts.train.0.as_path(), texts.train.1.as_str());
+            let valid_written = texts.valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
+            let entry = (operation, part, shared);
+            let counts = (units.len(), token_count);
+            entries.push(operation_entry(
+                folder,
+                entry,
+                &texts.sides,
+                written,
+                valid_written,
+                counts,
+            )?);
+            card.configs.push(crate::dataset::card::Config {
+                name: operation.name.clone(),
+                route: operation.routes.join(", "),
+                train: named_if_any(written.0, written.1),
+                valid: valid_written.and_then(|(path, text)| named_if_any(path, text)),
+                examples: examples.len(),
+                units: units.len(),
+                tokens: token_count,
+                shared: part.shared.len(),
+            });
+            rows.push(report::OperationRow {
+                name: operation.name.clone(),
+                examples: examples.len(),
+                units: units.len(),
+                shared: part.shared.len(),
+                tokens: token_count,
+            });
+        }
+        if card.configs.is_empty() {
+            return nothing_to_write(
+                false,
+                format!("no route of {} gave an example", folder.input.display()),
+            );
+        }
+        let manifest_text =
+            folder_manifest(folder, format, entries, &without, card.commit.clone())?;
+        let last = [
+            (dir.join("manifest.json"), manifest_text),
+            (dir.join("README.md"), card.render()),
+        ];
+        for (route, why) in &without {
+            output::status(&format!("{route}: no dataset: {why}"));
+        }
+        if folder.check {
+            let every: Vec<(&Path, &str)> = texts
+                .iter()
+                .flatten()
+                .flat_map(|t| t.files())
+                .chain(last.iter().map(|(p, t)| (p.as_path(), t.as_str())))
+                .collect();
+            return check_folder(dir, &every);
+        }
+        put_in_place(staging, &last)?;
+        output::status(&report::operations_table(&rows));
+        say_written(dir, &rows, split.as_ref().map(|s| s.shares()), dropped);
+        Ok(())
+    })
+}
+
+/// Puts a folder's files in place once every one is made: the datasets' staged writes (from
+/// their threads), then `last` (the manifest and the card). The first failure in file order is
+/// the one reported, and every staged file goes with it.
+fn put_in_place<'d: 'l, 'l>(
+    staging: Vec<std::thread::ScopedJoinHandle<'_, anyhow::Result<output::Staged<'d>>>>,
+    last: &'l [(PathBuf, String)],
+) -> anyhow::Result<()> {
+    let mut staged: Vec<anyhow::Result<output::Staged<'l>>> = staging
+        .into_iter()
+        .map(|w| {
+            w.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a writer panicked")))
+        })
+        .collect();
+    staged.extend(last.iter().map(|(path, text)| output::stage(path, text)));
+    let staged = staged.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    for file in staged {
+        file.commit()?;
+    }
+    Ok(())
+}
+
+/// An operation's dataset files as text: the training file and, with `--valid`, the
+/// validation file (each at its path), and the side of each of its examples.
+struct DatasetTexts {
+    train: (PathBuf, String),
+    valid: Option<(PathBuf, String)>,
+    sides: Vec<Side>,
+}
+
+impl DatasetTexts {
+    /// The files to write: a side with no example is no file (an empty split would fail to
+    /// load).
+    fn files(&self) -> impl Iterator<Item = (&Path, &str)> {
+        std::iter::once(&self.train)
+            .chain(&self.valid)
+            .filter(|(_, text)| !text.is_empty())
+            .map(|(path, text)| (path.as_path(), text.as_str()))
+    }
+}
+
+/// Each operation's dataset texts, in order; None for one with no example.
+fn dataset_texts(
+    folder: &OperationsFolder,
+    operations: &[RouteOperation],
+    datasets: &[OperationDataset],
+    split: Option<&split::Split>,
+) -> Vec<Option<DatasetTexts>> {
+    let format = format::Format::from(folder.format);
+    let mut sides_left: &[Side] = split.map_or(&[], |s| s.sides.as_slice());
+    let mut texts = Vec::new();
+    for (operation, part) in operations.iter().zip(datasets) {
         let examples = part.examples;
-        let sides: Vec<Side> = match &split {
+        let sides: Vec<Side> = match split {
             Some(_) => {
                 let (mine, rest) = sides_left.split_at(examples.len());
                 sides_left = rest;
@@ -2488,10 +2628,8 @@ fn write_operations(
             }
             None => vec![Side::Train; examples.len()],
         };
-        let shared = shared_json(part.shared, operations);
         if examples.is_empty() {
-            let why = no_dataset_why(part.shared, operations, folder.none_reached);
-            without.push((operation.routes.join(", "), why));
+            texts.push(None);
             continue;
         }
         let system = operation.profile.system_prompt();
@@ -2502,72 +2640,23 @@ fn write_operations(
                 .filter(move |&(_, &s)| s == wanted)
                 .map(|(e, _)| e)
         };
-        let train_path = dataset_path(dir, &operation.name, false);
-        let train = format.to_jsonl(on(Side::Train), system);
-        let valid = split.as_ref().map(|_| {
+        let train = (
+            dataset_path(folder.dir, &operation.name, false),
+            format.to_jsonl(on(Side::Train), system),
+        );
+        let valid = split.map(|_| {
             (
-                dataset_path(dir, &operation.name, true),
+                dataset_path(folder.dir, &operation.name, true),
                 format.to_jsonl(on(Side::Valid), system),
             )
         });
-        let units: BTreeSet<&str> = examples.iter().map(|e| e.unit.as_str()).collect();
-        let written = (train_path.as_path(), train.as_str());
-        let valid_written = valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
-        let entry = (operation, part, shared);
-        let counts = (units.len(), token_count);
-        entries.push(operation_entry(
-            folder,
-            entry,
-            &sides,
-            written,
-            valid_written,
-            counts,
-        )?);
-        card.configs.push(crate::dataset::card::Config {
-            name: operation.name.clone(),
-            route: operation.routes.join(", "),
-            train: named_if_any(&train_path, &train),
-            valid: valid
-                .as_ref()
-                .and_then(|(path, text)| named_if_any(path, text)),
-            examples: examples.len(),
-            units: units.len(),
-            tokens: token_count,
-            shared: part.shared.len(),
-        });
-        rows.push(report::OperationRow {
-            name: operation.name.clone(),
-            examples: examples.len(),
-            units: units.len(),
-            shared: part.shared.len(),
-            tokens: token_count,
-        });
-        // A side with no example is no file: an empty split would fail to load.
-        if !train.is_empty() {
-            files_out.push((train_path, train));
-        }
-        if let Some(valid) = valid.filter(|(_, text)| !text.is_empty()) {
-            files_out.push(valid);
-        }
+        texts.push(Some(DatasetTexts {
+            train,
+            valid,
+            sides,
+        }));
     }
-    if card.configs.is_empty() {
-        return nothing_to_write(
-            false,
-            format!("no route of {} gave an example", folder.input.display()),
-        );
-    }
-    let manifest_text = folder_manifest(folder, format, entries, &without, card.commit.clone())?;
-    files_out.push((dir.join("manifest.json"), manifest_text));
-    files_out.push((dir.join("README.md"), card.render()));
-    for (route, why) in &without {
-        output::status(&format!("{route}: no dataset: {why}"));
-    }
-    if !put_folder(dir, &files_out, folder.check)? {
-        return Ok(());
-    }
-    output::status(&report::operations_table(&rows));
-    say_written(dir, &rows, split.as_ref().map(|s| s.shares()), dropped);
-    Ok(())
+    texts
 }
 
 /// The last line of an `--all-routes` run: what it wrote where, the split, what the check left
@@ -2738,46 +2827,24 @@ fn folder_manifest(
     Ok(text)
 }
 
-/// Writes an `--all-routes` folder's files (true), or under `--check` says whether they are
-/// current (false; an error when one is stale).
-fn put_folder(dir: &Path, files_out: &[(PathBuf, String)], check: bool) -> anyhow::Result<bool> {
-    if check {
-        let mut stale = Vec::new();
-        for (path, text) in files_out {
-            let found = output::read_existing(path)?;
-            if let Some(message) = report::staleness(path, text, found.as_deref()) {
-                stale.push(message);
-            }
+/// `--check` of an `--all-routes` folder: whether every file it would write is there as it
+/// would be written.
+fn check_folder(dir: &Path, files: &[(&Path, &str)]) -> anyhow::Result<()> {
+    let mut stale = Vec::new();
+    for (path, text) in files {
+        let found = output::read_existing(path)?;
+        if let Some(message) = report::staleness(path, text, found.as_deref()) {
+            stale.push(message);
         }
-        if !stale.is_empty() {
-            return Err(CheckFailed {
-                message: stale.join("\n"),
-            }
-            .into());
-        }
-        output::status(&format!("{} is current", dir.display()));
-        return Ok(false);
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    // Each file is written atomically, flushed to disk before it takes its name: one at a time,
-    // a folder of fifty datasets waits on fifty flushes in turn. Side by side the waits overlap;
-    // the first failure in file order is the one reported.
-    let written: Vec<anyhow::Result<()>> = std::thread::scope(|scope| {
-        let writers: Vec<_> = files_out
-            .iter()
-            .map(|(path, text)| scope.spawn(move || output::to_file(path, text)))
-            .collect();
-        writers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a writer panicked")))
-            })
-            .collect()
-    });
-    written.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
-    Ok(true)
+    if !stale.is_empty() {
+        return Err(CheckFailed {
+            message: stale.join("\n"),
+        }
+        .into());
+    }
+    output::status(&format!("{} is current", dir.display()));
+    Ok(())
 }
 
 /// The options of an `--all-routes` run, as each operation's manifest gives them.

@@ -286,3 +286,55 @@ fn refused_before_anything_is_written() {
     assert!(!out_dir.exists());
     let _ = std::fs::remove_dir_all(&copy);
 }
+
+/// A folder is written whole or not at all: when one of its files cannot be written (here a
+/// validation file's name is taken by a folder), the rerun fails naming it, and every file of
+/// the folder is as the run before left it, with no temporary file behind. Each file used to
+/// take its name as soon as it was flushed, so the manifest, the card and the first dataset
+/// were replaced while the second could not be.
+#[test]
+fn a_file_that_cannot_be_written_leaves_the_whole_folder_as_it_was() {
+    let dir = scratch("whole-or-nothing");
+    let first = run(&[
+        "fixtures/operations",
+        "--all-routes",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let files = |dir: &Path| -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    read(&p),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let before = files(&dir);
+    assert!(before.len() >= 4, "{before:?}");
+    let taken = dir.join("v1.app.get.valid.jsonl");
+    std::fs::create_dir(&taken).unwrap();
+    let args = [
+        "fixtures/operations",
+        "--all-routes",
+        "--valid",
+        "0.5",
+        "-o",
+    ];
+    let out = run(&[&args[..], &[dir.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("v1.app.get.valid.jsonl"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files(&dir), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -137,17 +137,71 @@ fn is_descriptor_link(link: &Path) -> bool {
 /// link is followed and its target replaced the same way; a FIFO or a character device (or
 /// `/dev/stdout`) is opened and written in place.
 pub fn to_file(path: &Path, text: &str) -> anyhow::Result<()> {
-    if is_stdio(path) {
-        return to_stdout(text);
-    }
-    match target(path)? {
-        Target::Replace { path: file, mode } => replace(path, &file, mode, text),
-        Target::InPlace(file) => write_in_place(path, &file, text),
+    stage(path, text)?.commit()
+}
+
+/// A write of [`to_file`] made but not yet seen: a regular file's text written and flushed to
+/// disk under a temporary name in its folder, which [`Staged::commit`] renames into place (and
+/// which is removed if it is dropped instead); a stream's text, written by `commit`. A run that
+/// writes several files stages them all, the flushes side by side with its other work, and
+/// puts them in place only once every one is made, so a failure leaves none of them changed.
+pub struct Staged<'t> {
+    shown: PathBuf,
+    how: StagedAs<'t>,
+}
+
+enum StagedAs<'t> {
+    Temp {
+        temp: tempfile::NamedTempFile,
+        path: PathBuf,
+    },
+    Stdout(&'t str),
+    InPlace(PathBuf, &'t str),
+}
+
+/// Stages the write of `text` to `path` (see [`Staged`]).
+pub fn stage<'t>(path: &Path, text: &'t str) -> anyhow::Result<Staged<'t>> {
+    let how = if is_stdio(path) {
+        StagedAs::Stdout(text)
+    } else {
+        match target(path)? {
+            Target::Replace { path: file, mode } => StagedAs::Temp {
+                temp: replacement(path, &file, mode, text)?,
+                path: file,
+            },
+            Target::InPlace(file) => StagedAs::InPlace(file, text),
+        }
+    };
+    Ok(Staged {
+        shown: path.to_path_buf(),
+        how,
+    })
+}
+
+impl Staged<'_> {
+    /// Puts the write in place.
+    pub fn commit(self) -> anyhow::Result<()> {
+        match self.how {
+            StagedAs::Temp { temp, path } => {
+                temp.persist(&path).map_err(|e| {
+                    anyhow::anyhow!("cannot write {}: {}", self.shown.display(), e.error)
+                })?;
+                Ok(())
+            }
+            StagedAs::Stdout(text) => to_stdout(text),
+            StagedAs::InPlace(file, text) => write_in_place(&self.shown, &file, text),
+        }
     }
 }
 
-/// The atomic write of a regular file; `shown` is OUT as the user spelled it, for messages.
-fn replace(shown: &Path, path: &Path, mode: Option<u32>, text: &str) -> anyhow::Result<()> {
+/// The atomic write of a regular file up to its rename: the temporary file beside it, written
+/// and flushed; `shown` is OUT as the user spelled it, for messages.
+fn replacement(
+    shown: &Path,
+    path: &Path,
+    mode: Option<u32>,
+    text: &str,
+) -> anyhow::Result<tempfile::NamedTempFile> {
     let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot write {}: {e}", shown.display());
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -183,8 +237,7 @@ fn replace(shown: &Path, path: &Path, mode: Option<u32>, text: &str) -> anyhow::
     temp.write_all(text.as_bytes())
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| fail(&e))?;
-    temp.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    Ok(temp)
 }
 
 /// A FIFO, a device or a descriptor: opened for appending (so that a shell's `>>` behind
