@@ -1076,9 +1076,8 @@ fn put_out(outputs: &Outputs, check: bool) -> anyhow::Result<()> {
             }
         }
         Some(out) => {
-            for (path, text) in outputs.files() {
-                output::to_file(path, text)?;
-            }
+            // The data, its validation file and the manifest: all replaced, or none.
+            output::to_files(outputs.files())?;
             output::status(&outputs.summary(&output::shown(out)));
             if let Some(split) = &outputs.split {
                 output::status(&split.shares());
@@ -1089,9 +1088,7 @@ fn put_out(outputs: &Outputs, check: bool) -> anyhow::Result<()> {
         }
         None => {
             output::to_stdout(&outputs.data)?;
-            for (path, text) in outputs.files() {
-                output::to_file(path, text)?;
-            }
+            output::to_files(outputs.files())?;
             output::status(&outputs.summary("stdout"));
         }
     }
@@ -2479,13 +2476,15 @@ fn write_operations(
     // The datasets' files are written and flushed under temporary names while the tokens are
     // counted and the manifest made; all of them take their names once every one is made.
     std::thread::scope(|scope| {
-        let staging: Vec<_> = texts
-            .iter()
-            .flatten()
-            .flat_map(|t| t.files())
-            .filter(|_| !folder.check)
-            .map(|(path, text)| scope.spawn(move || output::stage(path, text)))
-            .collect();
+        let staging: Vec<_> = match folder.check {
+            true => Vec::new(),
+            false => texts
+                .iter()
+                .flatten()
+                .flat_map(|t| t.files())
+                .map(|(path, text)| scope.spawn(move || output::stage(path, text)))
+                .collect(),
+        };
         let counter = counter.ready()?;
         let token_counts = operation_tokens(&counter, datasets);
         let mut card = folder.card.clone();
@@ -2582,11 +2581,7 @@ fn put_in_place<'d: 'l, 'l>(
         })
         .collect();
     staged.extend(last.iter().map(|(path, text)| output::stage(path, text)));
-    let staged = staged.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-    for file in staged {
-        file.commit()?;
-    }
-    Ok(())
+    output::commit_all(staged)
 }
 
 /// An operation's dataset files as text: the training file and, with `--valid`, the

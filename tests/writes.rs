@@ -278,6 +278,33 @@ fn a_failed_run_leaves_a_links_target_untouched() {
     assert_eq!(names_in(dir.path()), ["link.jsonl", "real.jsonl"]);
 }
 
+/// OUT, its validation file and the manifest are replaced together or not at all: with a
+/// folder where the manifest goes, the run fails naming it and OUT keeps its old contents, no
+/// validation file appears and no temporary file stays. Each used to be written in turn, so
+/// OUT was replaced and the validation file made before the manifest failed.
+#[test]
+fn outputs_are_replaced_together_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = existing(dir.path(), "data.jsonl", 0o644);
+    let manifest = dir.path().join("run.json");
+    std::fs::create_dir(&manifest).unwrap();
+    let run = bin()
+        .arg(fixture())
+        .arg("-o")
+        .arg(&out)
+        .args(["--valid", "0.2", "--manifest"])
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        String::from_utf8(run.stderr).unwrap().contains("run.json"),
+        "names the manifest"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old contents\n");
+    assert_eq!(names_in(dir.path()), ["data.jsonl", "run.json"]);
+}
+
 #[test]
 fn a_folder_as_out_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();

@@ -194,6 +194,23 @@ impl Staged<'_> {
     }
 }
 
+/// Puts staged writes in place once every one is made: the first failure, in the order given,
+/// is the one reported, and every file staged before it goes with it, so none is changed.
+pub fn commit_all<'t>(
+    staged: impl IntoIterator<Item = anyhow::Result<Staged<'t>>>,
+) -> anyhow::Result<()> {
+    let staged = staged.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    for file in staged {
+        file.commit()?;
+    }
+    Ok(())
+}
+
+/// Writes several files as [`to_file`] does, all or none (see [`commit_all`]).
+pub fn to_files<'t>(files: impl IntoIterator<Item = (&'t Path, &'t str)>) -> anyhow::Result<()> {
+    commit_all(files.into_iter().map(|(path, text)| stage(path, text)))
+}
+
 /// The atomic write of a regular file up to its rename: the temporary file beside it, written
 /// and flushed; `shown` is OUT as the user spelled it, for messages.
 fn replacement(
