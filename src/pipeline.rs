@@ -1323,12 +1323,14 @@ pub fn extract_operations(
     let roots = &union.file.roots;
     let (plan, options) = crate_plan_of(root, files, read, tree_options, roots, options)?;
     let options = &options;
-    // The files whose items and facts the route table's reading kept are not parsed again,
-    // unless the run reads more off their trees than that reading did.
+    // The files whose items and facts the route table's reading kept (or the plan's, for a
+    // file routed from another's router) are not parsed again, unless the run reads more off
+    // their trees than that reading did.
     let kept: HashMap<&Path, KeptRead> = match read {
         Some(read) if !options.context_for_writer && options.imports != Imports::Used => read
             .summaries
             .iter()
+            .chain(&plan.kept)
             .filter_map(|u| Some((u.path(), u.kept_read()?)))
             .collect(),
         _ => HashMap::new(),

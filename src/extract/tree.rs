@@ -436,6 +436,7 @@ pub fn summarize_source(
 
 /// A file's summary before its focus selection, which needs the profile's root rules: what
 /// the route table's reading of a crate makes of each file on the way ([`Unfocused`]).
+#[derive(Debug)]
 pub struct Unfocused {
     summary: FileSummary,
     /// The (method, path) of each route the file's router registers.
@@ -494,9 +495,15 @@ impl Unfocused {
     /// that a plan made later ([`plan_read`]) need not parse it again.
     pub fn keeping_reads(mut self, source: &SourceFile, file: &source::Parsed) -> Unfocused {
         if !self.routes.is_empty() {
-            self.reads = Inventory::reads(source, file);
-            self.facts = own_facts(source, file, &self.reads);
+            self = self.with_reads(source, file);
         }
+        self
+    }
+
+    /// Keeps the file's reads and its items' facts of their own code, whatever it registers.
+    fn with_reads(mut self, source: &SourceFile, file: &source::Parsed) -> Unfocused {
+        self.reads = Inventory::reads(source, file);
+        self.facts = own_facts(source, file, &self.reads);
         self
     }
 
@@ -1308,6 +1315,51 @@ fn spread_roots(reached: &mut BTreeMap<ItemKey, BTreeSet<String>>, edges: &[(Ite
 mod tests {
     use super::*;
 
+    /// A plan made from the route table's reading is the plan made by parsing every file, and
+    /// it keeps the reads of a file routed from another's router (endpoint/mod.rs routes to
+    /// endpoint/crud.rs), so that its extraction does not parse it again.
+    #[test]
+    fn a_plan_from_the_route_tables_reading_keeps_what_routed_files_read() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/crate");
+        let options = TreeOptions {
+            focus: "**/endpoints/endpoint/mod.rs".to_owned(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            depth: 2,
+            progress: ProgressHook::default(),
+        };
+        let profiles = crate::profile::built_ins().unwrap();
+        let endpoint = profiles
+            .iter()
+            .find(|p| p.name() == "endpoint-creation")
+            .unwrap();
+        let rules = &endpoint.file.roots;
+        let files = walk(&root, &options).unwrap();
+        let (_, read) =
+            crate::extract::routes::route_table_and_summaries(&root, &files, false).unwrap();
+        let parsed = plan(&root, &files, &options, rules, &[], false).unwrap();
+        let from_read = plan_read(&root, &read, &options, rules, &[], false).unwrap();
+        assert_eq!(
+            format!("{:?}", from_read.root_files),
+            format!("{:?}", parsed.root_files)
+        );
+        assert_eq!(
+            format!("{:?}", from_read.picked),
+            format!("{:?}", parsed.picked)
+        );
+        let crud = root.join("src/v1/endpoints/endpoint/crud.rs");
+        assert!(
+            parsed
+                .root_files
+                .iter()
+                .any(|r| r.path == crud && r.has_roots)
+        );
+        let kept: Vec<&Path> = from_read.kept.iter().map(Unfocused::path).collect();
+        assert_eq!(kept, [crud.as_path()]);
+        assert!(from_read.kept[0].kept_read().is_some());
+        assert!(parsed.kept.is_empty());
+    }
+
     #[test]
     fn module_paths_follow_rusts_rules() {
         let base = Path::new("crate/src");
@@ -1492,6 +1544,11 @@ pub struct Plan {
     /// When outlines were asked for, every file's summary (what a unit's context resolves
     /// across files); else empty, dropped with the plan's other inputs.
     pub summaries: Vec<FileSummary>,
+    /// For a plan made from the route table's reading ([`plan_read`]): the files routed from
+    /// another file's router that the reading did not keep the reads of, read here (their
+    /// focus selection needs a tree) and kept, so that their extraction need not parse them a
+    /// third time ([`Unfocused::kept_read`]).
+    pub kept: Vec<Unfocused>,
 }
 
 #[derive(Debug, Clone)]
@@ -1521,7 +1578,9 @@ pub fn plan(
     }
     let interner = Interner::default();
     let summarized = summarize_all(root, files, options, root_rules, roots, &interner, outlines)?;
-    plan_of(summarized, options, root_rules, roots, &interner, outlines)
+    plan_of(
+        summarized, None, options, root_rules, roots, &interner, outlines,
+    )
 }
 
 /// [`plan`] over the files the route table's reading summarized
@@ -1540,13 +1599,23 @@ pub fn plan_read(
     }
     let interner = Interner::default();
     let summarized = focus_all(root, read, options, root_rules, roots, &interner)?;
-    plan_of(summarized, options, root_rules, roots, &interner, outlines)
+    plan_of(
+        summarized,
+        Some(read),
+        options,
+        root_rules,
+        roots,
+        &interner,
+        outlines,
+    )
 }
 
 /// The plan from every file's summary: the files with roots, those routed from another file's
-/// router summarized again with their roots, and the picks across files.
+/// router summarized again with their roots (from what the route table's reading `read` kept
+/// of them, when it did), and the picks across files.
 fn plan_of(
     summarized: Summaries,
+    read: Option<&[Unfocused]>,
     options: &TreeOptions,
     root_rules: &[RootRule],
     roots: &[(String, Reason)],
@@ -1568,30 +1637,52 @@ fn plan_of(
         })
         .collect();
     let routed = routed_files(&summaries, &focus_files);
+    let kept: HashMap<&Path, &Unfocused> = read
+        .unwrap_or_default()
+        .iter()
+        .filter(|u| !u.reads.is_empty())
+        .map(|u| (u.path(), u))
+        .collect();
     // The files routed to are summarized again, side by side, with the roots routed to them.
-    let again: Vec<Result<FileSummary, TreeError>> = crate::extract::source::on_pool(|| {
-        use rayon::prelude::*;
-        routed
-            .par_iter()
-            .map(|(&file, routed_file)| {
-                let summary = &summaries[file];
-                let found: Vec<_> = routed_file.roots.iter().chain(roots).cloned().collect();
-                let made = summarize(
-                    &summary.path,
-                    summary.module.clone(),
-                    true,
-                    root_rules,
-                    &found,
-                    interner,
-                    outlines,
-                );
-                proc_macro2::extra::invalidate_current_thread_spans();
-                made
-            })
-            .collect()
-    });
+    let again: Vec<Result<(FileSummary, Option<Unfocused>), TreeError>> =
+        crate::extract::source::on_pool(|| {
+            use rayon::prelude::*;
+            routed
+                .par_iter()
+                .map(|(&file, routed_file)| {
+                    let summary = &summaries[file];
+                    let found: Vec<_> = routed_file.roots.iter().chain(roots).cloned().collect();
+                    let focus = Focus {
+                        is_focus: true,
+                        root_rules,
+                        roots: &found,
+                    };
+                    if let Some(unfocused) = kept.get(summary.path.as_path()) {
+                        return focus_unfocused(unfocused, &focus, interner).map(|s| (s, None));
+                    }
+                    if read.is_some() {
+                        return read_routed(summary, &focus, interner, outlines)
+                            .map(|(s, u)| (s, Some(u)));
+                    }
+                    let made = summarize(
+                        &summary.path,
+                        summary.module.clone(),
+                        true,
+                        root_rules,
+                        &found,
+                        interner,
+                        outlines,
+                    );
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    made.map(|s| (s, None))
+                })
+                .collect()
+        });
+    let mut kept = Vec::new();
     for ((file, routed_file), summary) in routed.into_iter().zip(again) {
-        summaries[file] = summary.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (summary, read) = summary.map_err(|e| anyhow::anyhow!("{e}"))?;
+        summaries[file] = summary;
+        kept.extend(read);
         match root_files.iter_mut().find(|r| r.path == routed_file.path) {
             Some(existing) => {
                 existing.has_roots = summaries[file].has_roots;
@@ -1614,7 +1705,38 @@ fn plan_of(
         picked: picked_by_file(&summaries, picks),
         skipped,
         summaries: if outlines { summaries } else { Vec::new() },
+        kept,
     })
+}
+
+/// A file routed from another file's router, whose reads the route table's reading did not
+/// keep: parsed once more, summarized with the roots `focus` gives it, and its reads kept.
+fn read_routed(
+    summary: &FileSummary,
+    focus: &Focus,
+    interner: &Interner,
+    outlines: bool,
+) -> Result<(FileSummary, Unfocused), TreeError> {
+    let source = SourceFile::read(&summary.path).map_err(|e| TreeError::Read(format!("{e:#}")))?;
+    let file = source.parse().map_err(TreeError::Parse)?;
+    let read = unfocused_summary(&source, &file, summary.module.clone(), interner, outlines)
+        .with_reads(&source, &file);
+    drop(file);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    let focused = focus_unfocused(&read, focus, interner)?;
+    // The summary lives on in the plan's own list; only the reads are wanted of this one.
+    let kept = Unfocused {
+        summary: FileSummary {
+            items: Vec::new(),
+            uses: Vec::new(),
+            impls: Vec::new(),
+            routes: Vec::new(),
+            ..read.summary
+        },
+        routes: Vec::new(),
+        ..read
+    };
+    Ok((focused, kept))
 }
 
 /// Every file of a crate summarized: the summaries, which of them are focus files, and the

@@ -79,12 +79,18 @@ impl TokenCounter {
     /// Tokens in `text`, special-token markers counted as ordinary text.
     pub fn count(&self, text: &str) -> usize {
         let mut tokens = 0;
-        pieces::for_each_piece(&self.pattern, text, |piece| {
+        let each = |piece: &[u8]| {
             tokens += match self.table.rank(piece) {
                 Some(_) => 1,
                 None => merge::token_count(&self.table, piece),
             };
-        });
+        };
+        // Code and the templates' prose are nearly all ASCII, where o200k_base's pieces are
+        // found without the regex, several times faster.
+        match self.encoding == Encoding::O200kBase && text.is_ascii() {
+            true => pieces::for_each_ascii_o200k_piece(text, each),
+            false => pieces::for_each_piece(&self.pattern, text, each),
+        }
         tokens
     }
 }

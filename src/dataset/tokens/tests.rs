@@ -194,3 +194,61 @@ proptest! {
         }
     }
 }
+
+/// The pieces o200k_base's pattern cuts `text` into, by the regex and by the ASCII path.
+fn both_ways(text: &str) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let mut by_regex = Vec::new();
+    pieces::for_each_piece(&counter(Encoding::O200kBase).pattern, text, |p| {
+        by_regex.push(p.to_vec());
+    });
+    let mut by_hand = Vec::new();
+    pieces::for_each_ascii_o200k_piece(text, |p| by_hand.push(p.to_vec()));
+    (by_regex, by_hand)
+}
+
+/// ASCII text made of the characters each alternative of the pattern turns on: cases,
+/// digits, every whitespace character, apostrophes and contraction letters, slashes, other
+/// punctuation, control characters.
+fn ascii_fragments() -> impl Strategy<Value = String> {
+    let fragment = prop_oneof![
+        "[ \t\n\r\u{b}\u{c}]{1,4}",
+        "[a-zA-Z]{1,6}",
+        "[A-Z]{1,3}[a-z]{0,3}",
+        "'[sStTmMdD]",
+        "'(re|RE|Re|ve|VE|ll|LL|lL)",
+        "[0-9]{1,7}",
+        "[!-/:-@\\[-`{-~]{1,3}",
+        "/{1,3}",
+        "[\u{0}-\u{8}\u{e}-\u{1f}\u{7f}]",
+    ];
+    prop::collection::vec(fragment, 0..24).prop_map(|parts| parts.concat())
+}
+
+#[test]
+fn the_ascii_path_cuts_what_the_regex_cuts() {
+    for text in [
+        "",
+        " ",
+        "fn main() {\n    let x = 1;\n\n    x\n}\n",
+        "HTTPServer don't 'S IT'S we'LL 12345 a1b2 .foo  \t bar \r\n\r\n  x",
+        " //! docs\n\t\tfoo\u{b}bar\u{c}  \n",
+    ] {
+        let (by_regex, by_hand) = both_ways(text);
+        assert_eq!(by_hand, by_regex, "{text:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(Config {
+        cases: 4000,
+        rng_seed: RngSeed::Fixed(0xA5C1),
+        failure_persistence: None,
+        ..Config::default()
+    })]
+
+    #[test]
+    fn random_ascii_is_cut_as_the_regex_cuts_it(text in ascii_fragments()) {
+        let (by_regex, by_hand) = both_ways(&text);
+        prop_assert_eq!(by_hand, by_regex);
+    }
+}
