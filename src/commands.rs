@@ -110,7 +110,7 @@ pub(crate) fn routes(args: &RoutesArgs) -> anyhow::Result<()> {
         }
         .into());
     }
-    let profiles = profile::built_ins()?;
+    let profiles = profile::built_in_files()?;
     let covering: Vec<Option<&str>> = table
         .routes
         .iter()
@@ -118,7 +118,7 @@ pub(crate) fn routes(args: &RoutesArgs) -> anyhow::Result<()> {
             let covers = profiles
                 .iter()
                 .find(|p| p.is_root_route(&r.method, &r.path));
-            covers.map(Profile::name)
+            covers.map(|p| p.name.as_str())
         })
         .collect();
     let text = if args.json {
@@ -198,11 +198,11 @@ fn named_route(row: &route_table::RouteRow, input: &Path) -> anyhow::Result<(Str
 /// route (then its own TOML as shipped).
 fn route_profile_text(route: &str, input: &Path) -> anyhow::Result<(String, Option<String>)> {
     let row = find_route(route, input)?;
-    if let Some(built_in) = profile::built_ins()?
+    if let Some(built_in) = profile::built_in_files()?
         .into_iter()
         .find(|p| p.is_root_route(&row.method, &row.path))
     {
-        let name = built_in.name().to_owned();
+        let name = built_in.name;
         let text = profile::built_in_text(&name).unwrap_or_default().to_owned();
         return Ok((text, Some(name)));
     }
@@ -270,14 +270,7 @@ fn routes_crate(input: &Path) -> anyhow::Result<PathBuf> {
             return Ok(input.join(".."));
         }
     }
-    let mut preferred: Vec<String> = Vec::new();
-    for profile in profile::built_ins()? {
-        for folder in profile.file.inputs.crate_folders() {
-            if !preferred.contains(&folder) {
-                preferred.push(folder);
-            }
-        }
-    }
+    let preferred = profile::built_in_crate_folders()?;
     let choice = tree::locate_crate(input, "**/*.rs", &preferred)?;
     if let Some(note) = report::routes_crate_choice(input, &choice) {
         output::status(&note);
@@ -1617,14 +1610,7 @@ impl CrateAt {
 /// folders (server/svix-server), else the shallowest crate, as `routes` picks one.
 fn crate_at(repo: &git::Repo, until: &str) -> anyhow::Result<CrateAt> {
     let commit = repo.resolve(until)?;
-    let mut preferred: Vec<String> = Vec::new();
-    for profile in profile::built_ins()? {
-        for folder in profile.file.inputs.crate_folders() {
-            if !preferred.contains(&folder) {
-                preferred.push(folder);
-            }
-        }
-    }
+    let preferred = profile::built_in_crate_folders()?;
     let skip = |name: &str| name.starts_with('.') || tree::SKIPPED_FOLDERS.contains(&name);
     let wanted =
         |path: &str| path.ends_with(".rs") || path.rsplit('/').next() == Some("Cargo.toml");
@@ -2059,7 +2045,8 @@ type NoDataset = (String, String);
 fn route_operations(
     table: &route_table::RouteTable,
 ) -> anyhow::Result<(Vec<RouteOperation>, Vec<NoDataset>)> {
-    let built_ins = profile::built_ins()?;
+    // Which built-in covers a route is read off their TOML; only those that run are loaded.
+    let built_ins = profile::built_in_files()?;
     let mut operations: Vec<PendingOperation> = Vec::new();
     let mut left_out = Vec::new();
     for row in &table.routes {
@@ -2095,7 +2082,7 @@ fn route_operations(
             .iter()
             .find(|p| p.is_root_route(&row.method, &row.path));
         let source = match covering {
-            Some(built_in) => OperationProfile::BuiltIn(built_in.name().to_owned()),
+            Some(built_in) => OperationProfile::BuiltIn(built_in.name.clone()),
             None => OperationProfile::Derived {
                 text: toml::to_string(&crate::route_profile::derived(&named))?,
                 route: route.clone(),

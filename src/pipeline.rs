@@ -194,8 +194,8 @@ fn why_empty(profile: &Profile, routes: &[Route], foreign: &[Route]) -> String {
             route.handler_path.join("::")
         );
     }
-    let others = profile::built_ins().unwrap_or_default();
-    for other in others.iter().filter(|p| p.name() != profile.name()) {
+    let others = profile::built_in_files().unwrap_or_default();
+    for other in others.iter().filter(|p| p.name != profile.name()) {
         if let Some(route) = routes
             .iter()
             .find(|r| other.is_root_route(&r.method, &r.path()))
@@ -204,7 +204,7 @@ fn why_empty(profile: &Profile, routes: &[Route], foreign: &[Route]) -> String {
                 " (it registers {} {}: try --profile {})",
                 route.method.to_uppercase(),
                 route.path(),
-                other.name()
+                other.name
             );
         }
     }

@@ -99,6 +99,13 @@ pub struct ProfileFile {
     pub llm: Option<PromptsTable>,
 }
 
+impl ProfileFile {
+    /// Whether a route registered for `method` on `path` is one of this profile's roots.
+    pub fn is_root_route(&self, method: &str, path: &str) -> bool {
+        self.roots.iter().any(|r| r.matches(method, path))
+    }
+}
+
 /// A loaded profile: its TOML fields and its templates, checked and with the vocabulary filled
 /// in.
 #[derive(Debug)]
@@ -192,7 +199,7 @@ impl Profile {
 
     /// Whether a route registered for `method` on `path` is one of this profile's roots.
     pub fn is_root_route(&self, method: &str, path: &str) -> bool {
-        self.file.roots.iter().any(|r| r.matches(method, path))
+        self.file.is_root_route(method, path)
     }
 
     /// What this profile's roots look like, for messages: `POST …/msg`.
@@ -229,6 +236,32 @@ pub fn built_ins() -> anyhow::Result<Vec<Profile>> {
         .iter()
         .map(|(name, text)| Profile::from_toml(text, &format!("built-in profile {name}")))
         .collect()
+}
+
+/// Every built-in profile's TOML fields, read without loading its templates and rules: what
+/// a run asks of the built-ins before it knows which it runs (their roots, their crates).
+pub fn built_in_files() -> anyhow::Result<Vec<ProfileFile>> {
+    BUILT_IN
+        .iter()
+        .map(|(name, text)| {
+            toml::from_str(text)
+                .map_err(|e| anyhow::anyhow!("built-in profile {name}: not a valid profile: {e}"))
+        })
+        .collect()
+}
+
+/// The crate folders the built-in profiles read by default, in their order, each once
+/// (server/svix-server): where a folder holding several crates is looked into first.
+pub fn built_in_crate_folders() -> anyhow::Result<Vec<String>> {
+    let mut folders: Vec<String> = Vec::new();
+    for file in built_in_files()? {
+        for folder in file.inputs.crate_folders() {
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
+        }
+    }
+    Ok(folders)
 }
 
 /// The fields a run reads as they are: the system prompt, the roots' methods, the vocabulary.
