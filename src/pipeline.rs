@@ -2277,6 +2277,14 @@ impl<'v> Collected<'v> {
     /// commit's row in `rows` counts one example less, and a commit left with none is dropped
     /// as failing its check); a fault of the code is a bug, and nothing is written.
     fn checked(self, rows: &mut [CommitRow], profile: &Profile) -> anyhow::Result<CheckedHistory> {
+        let (checked, dropped_rows) = self.checked_apart(profile)?;
+        left_out_of_rows(rows, &dropped_rows);
+        Ok(checked)
+    }
+
+    /// [`Collected::checked`] apart from the rows: the examples checked, and the row of each
+    /// one left out.
+    fn checked_apart(self, profile: &Profile) -> anyhow::Result<(CheckedHistory, Vec<usize>)> {
         let mut sources: BTreeMap<(String, String), SourceFile> = self
             .used
             .iter()
@@ -2292,15 +2300,7 @@ impl<'v> Collected<'v> {
             .collect();
         let (kept, dropped) = check_numbered(self.examples, &checked_sources, profile)?;
         drop(checked_sources);
-        for &(number, _) in &dropped {
-            let row = &mut rows[self.row_of[number]];
-            if let Ok(count) = &mut row.outcome {
-                *count -= 1;
-                if *count == 0 {
-                    row.outcome = Err(history::Dropped::FailsCheck);
-                }
-            }
-        }
+        let dropped_rows = dropped.iter().map(|&(n, _)| self.row_of[n]).collect();
         let examples: Vec<Example> = kept.into_iter().map(|(_, e)| e).collect();
         let dropped: Vec<Dropped> = dropped.into_iter().map(|(_, d)| d).collect();
         if !dropped.is_empty() {
@@ -2315,11 +2315,26 @@ impl<'v> Collected<'v> {
                 .collect();
             sources.retain(|key, _| sliced.contains(key));
         }
-        Ok(CheckedHistory {
+        let checked = CheckedHistory {
             examples,
             sources,
             dropped,
-        })
+        };
+        Ok((checked, dropped_rows))
+    }
+}
+
+/// Counts an example left out by the check off its commit's row (`rows[n]` for each `n` of
+/// `dropped_rows`): a commit left with none is dropped as failing its check.
+fn left_out_of_rows(rows: &mut [CommitRow], dropped_rows: &[usize]) {
+    for &number in dropped_rows {
+        let row = &mut rows[number];
+        if let Ok(count) = &mut row.outcome {
+            *count -= 1;
+            if *count == 0 {
+                row.outcome = Err(history::Dropped::FailsCheck);
+            }
+        }
     }
 }
 
@@ -2374,12 +2389,21 @@ pub fn extract_history_operations(
             })
             .collect()
     };
+    // Each commit's items paired, side by side; then, in commit order, each item's owner.
+    let paired: Vec<_> = source::on_pool(|| {
+        use rayon::prelude::*;
+        read.commits
+            .par_iter()
+            .map(|commit| history::folder::pair_commit(commit, &read, rules, &shown))
+            .collect()
+    });
     let mut rows: Vec<CommitRow> = Vec::new();
-    let mut collected: Vec<Collected> = operations.iter().map(|_| Collected::default()).collect();
+    // Each operation's parts of the commits, with their rows, in commit order.
+    let mut owned: Vec<Vec<(usize, history::Pair)>> =
+        operations.iter().map(|_| Vec::new()).collect();
     let mut shared: Vec<BTreeSet<(String, PathBuf, usize)>> =
         operations.iter().map(|_| BTreeSet::new()).collect();
-    for commit in &read.commits {
-        let (row, pair) = history::folder::pair_commit(commit, &read, rules, &shown);
+    for (row, pair) in paired {
         let pair = match pair {
             Ok(pair) => pair,
             Err(why) => {
@@ -2400,37 +2424,98 @@ pub fn extract_history_operations(
                 shared[o].insert((placed.item.name.clone(), file, owner));
             }
         }
-        let number = rows.len();
-        let mut count = 0;
         for &o in &owners {
-            let Some(part) = pair.part(|p| operations_of(p).first() == Some(&o)) else {
-                continue;
-            };
-            let profile = operations[o].profile;
-            if let Ok(made) = history_examples_of(&row.short, &part, profile, options, writers[o])?
-            {
-                count += made.len();
-                collected[o].add(&part, made, number);
+            if let Some(part) = pair.part(|p| operations_of(p).first() == Some(&o)) {
+                owned[o].push((rows.len(), part));
             }
         }
-        let outcome = match (owners.is_empty(), count) {
-            (true, _) => Err(history::Dropped::NoOperation),
-            (false, 0) => Err(history::Dropped::Repeats),
-            (false, count) => Ok(count),
+        // Counted below; a commit no operation owns stays dropped.
+        let outcome = match owners.is_empty() {
+            true => Err(history::Dropped::NoOperation),
+            false => Ok(0),
         };
         rows.push(CommitRow { outcome, ..row });
     }
+    let written = write_owned(owned, &rows, operations, options, writers);
     let mut out = Vec::new();
-    for ((operation, collected), shared) in operations.iter().zip(collected).zip(shared) {
-        let checked = collected.checked(&mut rows, operation.profile)?;
+    let mut dropped = Vec::new();
+    for (written, shared) in written.into_iter().zip(shared) {
+        let OperationWritten {
+            checked,
+            counts,
+            dropped_rows,
+        } = written?;
+        for (number, count) in counts {
+            if let Ok(total) = &mut rows[number].outcome {
+                *total += count;
+            }
+        }
+        dropped.push(dropped_rows);
         let shared = shared
             .into_iter()
             .map(|(item, file, owner)| SharedItem { item, file, owner })
             .collect();
         out.push(OperationHistory { checked, shared });
     }
+    for row in &mut rows {
+        if matches!(row.outcome, Ok(0)) {
+            row.outcome = Err(history::Dropped::Repeats);
+        }
+    }
+    for dropped_rows in &dropped {
+        left_out_of_rows(&mut rows, dropped_rows);
+    }
     source::drop_aside((read, seen_before));
     Ok((rows, out))
+}
+
+/// One operation's part of a history over every route, written and checked.
+struct OperationWritten {
+    checked: CheckedHistory,
+    /// How many examples each row got, by row.
+    counts: Vec<(usize, usize)>,
+    /// The row of each example the check left out.
+    dropped_rows: Vec<usize>,
+}
+
+/// Each operation's parts of the commits (`owned[o]`, with their rows, in commit order) written
+/// in that order with its own writer and checked with its profile, the operations side by
+/// side: each one's examples checked, how many each row got, and the row of each one the check
+/// left out.
+fn write_owned(
+    owned: Vec<Vec<(usize, history::Pair)>>,
+    rows: &[CommitRow],
+    operations: &[HistoryOperation],
+    options: &HistoryOptions,
+    writers: &[&dyn Writer],
+) -> Vec<anyhow::Result<OperationWritten>> {
+    source::on_pool(|| {
+        use rayon::prelude::*;
+        owned
+            .into_par_iter()
+            .enumerate()
+            .map(|(o, parts)| {
+                let profile = operations[o].profile;
+                let mut collected = Collected::default();
+                let mut counts = Vec::new();
+                for (number, part) in parts {
+                    let short = &rows[number].short;
+                    if let Ok(made) =
+                        history_examples_of(short, &part, profile, options, writers[o])?
+                    {
+                        counts.push((number, made.len()));
+                        collected.add(&part, made, number);
+                    }
+                }
+                let (checked, dropped_rows) = collected.checked_apart(profile)?;
+                Ok(OperationWritten {
+                    checked,
+                    counts,
+                    dropped_rows,
+                })
+            })
+            .collect()
+    })
 }
 
 /// One commit's examples (`short` its short id): a change example for the items it changed,
