@@ -141,10 +141,15 @@ fn read_texts(repo: &Repo, commits: &[FolderCommit]) -> anyhow::Result<Texts> {
             }
         }
     }
+    let asked: Vec<(ObjectId, &str, ObjectId)> = wanted
+        .iter()
+        .map(|((path, blob), commit)| (*blob, path.as_str(), *commit))
+        .collect();
+    let read = repo.texts(&asked);
+    drop(asked);
     let mut texts = Texts::new();
-    for ((path, blob), commit) in wanted {
-        let text = repo
-            .text(blob, &path, &commit)
+    for (((path, blob), _), text) in wanted.into_iter().zip(read) {
+        let text = text
             .map(|text| SourceFile::from_text(std::path::Path::new(&path), text))
             .map_err(|e| format!("{e:#}"));
         texts.insert((path, blob), text);

@@ -259,6 +259,37 @@ impl Repo {
         })
     }
 
+    /// The texts of many blobs (each with its path and a commit that holds it, for messages),
+    /// in the order given: read by as many threads as the machine has cores, each with a
+    /// handle of its own on the repository.
+    pub fn texts(&self, wanted: &[(ObjectId, &str, ObjectId)]) -> Vec<anyhow::Result<String>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = wanted.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let reading: Vec<_> = wanted
+                .chunks(chunk)
+                .map(|part| {
+                    let repo = Repo {
+                        repo: self.repo.clone(),
+                        shown: self.shown.clone(),
+                    };
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(blob, path, commit)| repo.text(*blob, path, commit))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            reading
+                .into_iter()
+                .flat_map(|thread| match thread.join() {
+                    Ok(texts) => texts,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    }
+
     /// The text of `path` at a revision, if the path is a file there.
     pub fn file_at(&self, rev: &str, path: &str) -> anyhow::Result<Option<String>> {
         let commit = self.resolve(rev)?;
