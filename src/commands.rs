@@ -2474,36 +2474,28 @@ fn write_operations(
         };
         let counter = counter.ready()?;
         let token_counts = operation_tokens(&counter, datasets);
+        let made = operation_entries(folder, operations, datasets, &texts, &token_counts);
         let mut card = folder.card.clone();
         let mut entries = Vec::new();
         let mut rows = Vec::new();
         let format = format::Format::from(folder.format);
-        for (((operation, part), token_count), texts) in operations
+        for ((((operation, part), token_count), texts), entry) in operations
             .iter()
             .zip(datasets)
             .zip(token_counts)
             .zip(&texts)
+            .zip(made)
         {
-            let shared = shared_json(part.shared, operations);
-            let Some(texts) = texts else {
+            let (Some(texts), Some(entry)) = (texts, entry) else {
                 let why = no_dataset_why(part.shared, operations, folder.none_reached);
                 without.push((operation.routes.join(", "), why));
                 continue;
             };
+            entries.push(entry?);
             let examples = part.examples;
             let units: BTreeSet<&str> = examples.iter().map(|e| e.unit.as_str()).collect();
             let written = (texts.train.0.as_path(), texts.train.1.as_str());
             let valid_written = texts.valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
-            let entry = (operation, part, shared);
-            let counts = (units.len(), token_count);
-            entries.push(operation_entry(
-                folder,
-                entry,
-                &texts.sides,
-                written,
-                valid_written,
-                counts,
-            )?);
             card.configs.push(crate::dataset::card::Config {
                 name: operation.name.clone(),
                 route: operation.routes.join(", "),
@@ -2599,46 +2591,56 @@ fn dataset_texts(
 ) -> Vec<Option<DatasetTexts>> {
     let format = format::Format::from(folder.format);
     let mut sides_left: &[Side] = split.map_or(&[], |s| s.sides.as_slice());
-    let mut texts = Vec::new();
-    for (operation, part) in operations.iter().zip(datasets) {
-        let examples = part.examples;
-        let sides: Vec<Side> = match split {
+    let mut sides_of = Vec::new();
+    for part in datasets {
+        let examples = part.examples.len();
+        sides_of.push(match split {
             Some(_) => {
-                let (mine, rest) = sides_left.split_at(examples.len());
+                let (mine, rest) = sides_left.split_at(examples);
                 sides_left = rest;
                 mine.to_vec()
             }
-            None => vec![Side::Train; examples.len()],
-        };
-        if examples.is_empty() {
-            texts.push(None);
-            continue;
-        }
-        let system = operation.profile.system_prompt();
-        let on = |wanted: Side| {
-            examples
-                .iter()
-                .zip(&sides)
-                .filter(move |&(_, &s)| s == wanted)
-                .map(|(e, _)| e)
-        };
-        let train = (
-            dataset_path(folder.dir, &operation.name, false),
-            format.to_jsonl(on(Side::Train), system),
-        );
-        let valid = split.map(|_| {
-            (
-                dataset_path(folder.dir, &operation.name, true),
-                format.to_jsonl(on(Side::Valid), system),
-            )
+            None => vec![Side::Train; examples],
         });
-        texts.push(Some(DatasetTexts {
-            train,
-            valid,
-            sides,
-        }));
     }
-    texts
+    // Each dataset's lines are made side by side.
+    source::on_pool(|| {
+        use rayon::prelude::*;
+        operations
+            .par_iter()
+            .zip(datasets)
+            .zip(sides_of)
+            .map(|((operation, part), sides)| {
+                let examples = part.examples;
+                if examples.is_empty() {
+                    return None;
+                }
+                let system = operation.profile.system_prompt();
+                let on = |wanted: Side| {
+                    examples
+                        .iter()
+                        .zip(&sides)
+                        .filter(move |&(_, &s)| s == wanted)
+                        .map(|(e, _)| e)
+                };
+                let train = (
+                    dataset_path(folder.dir, &operation.name, false),
+                    format.to_jsonl(on(Side::Train), system),
+                );
+                let valid = split.map(|_| {
+                    (
+                        dataset_path(folder.dir, &operation.name, true),
+                        format.to_jsonl(on(Side::Valid), system),
+                    )
+                });
+                Some(DatasetTexts {
+                    train,
+                    valid,
+                    sides,
+                })
+            })
+            .collect()
+    })
 }
 
 /// The last line of an `--all-routes` run: what it wrote where, the split, what the check left
@@ -2699,6 +2701,42 @@ fn within(path: &Path) -> PathBuf {
 /// One operation's entry in an `--all-routes` folder's manifest: its dataset's manifest, the
 /// run's options hoisted out of it; `written` and `valid` are its files (path, text);
 /// `counts` its units and tokens.
+/// Each operation's manifest entry (see [`operation_entry`]; its examples, sources and files
+/// hashed), side by side; none for an operation with no dataset.
+fn operation_entries(
+    folder: &OperationsFolder,
+    operations: &[RouteOperation],
+    datasets: &[OperationDataset],
+    texts: &[Option<DatasetTexts>],
+    token_counts: &[usize],
+) -> Vec<Option<anyhow::Result<serde_json::Value>>> {
+    source::on_pool(|| {
+        use rayon::prelude::*;
+        operations
+            .par_iter()
+            .zip(datasets)
+            .zip(texts)
+            .zip(token_counts)
+            .map(|(((operation, part), texts), &token_count)| {
+                let texts = texts.as_ref()?;
+                let units: BTreeSet<&str> = part.examples.iter().map(|e| e.unit.as_str()).collect();
+                let written = (texts.train.0.as_path(), texts.train.1.as_str());
+                let valid = texts.valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
+                let entry = (operation, part, shared_json(part.shared, operations));
+                let counts = (units.len(), token_count);
+                Some(operation_entry(
+                    folder,
+                    entry,
+                    &texts.sides,
+                    written,
+                    valid,
+                    counts,
+                ))
+            })
+            .collect()
+    })
+}
+
 fn operation_entry(
     folder: &OperationsFolder,
     (operation, part, shared): (&RouteOperation, &OperationDataset, Vec<serde_json::Value>),
