@@ -1249,13 +1249,7 @@ impl<'a> Outputs<'a> {
             Some(split) => split.sides.clone(),
             None => vec![Side::Train; examples.len()],
         };
-        let side = |wanted: Side| {
-            examples
-                .iter()
-                .zip(&sides)
-                .filter(move |&(_, &s)| s == wanted)
-                .map(|(e, _)| e)
-        };
+        let side = |wanted: Side| on_side(examples, &sides, wanted);
         let count = |wanted: Side| {
             let units: BTreeSet<&str> = side(wanted).map(|e| e.unit.as_str()).collect();
             (side(wanted).count(), units.len())
@@ -2616,13 +2610,7 @@ fn dataset_texts(
                     return None;
                 }
                 let system = operation.profile.system_prompt();
-                let on = |wanted: Side| {
-                    examples
-                        .iter()
-                        .zip(&sides)
-                        .filter(move |&(_, &s)| s == wanted)
-                        .map(|(e, _)| e)
-                };
+                let on = |wanted: Side| on_side(examples, &sides, wanted);
                 let train = (
                     dataset_path(folder.dir, &operation.name, false),
                     format.to_jsonl(on(Side::Train), system),
@@ -2641,6 +2629,19 @@ fn dataset_texts(
             })
             .collect()
     })
+}
+
+/// The examples the split puts on side `wanted` (`sides[i]` is `examples[i]`'s), in order.
+fn on_side<'e>(
+    examples: &'e [crate::dataset::example::Example],
+    sides: &'e [Side],
+    wanted: Side,
+) -> impl Iterator<Item = &'e crate::dataset::example::Example> {
+    examples
+        .iter()
+        .zip(sides)
+        .filter(move |&(_, &s)| s == wanted)
+        .map(|(e, _)| e)
 }
 
 /// The last line of an `--all-routes` run: what it wrote where, the split, what the check left
