@@ -2457,15 +2457,11 @@ fn write_operations(
     // The datasets' files are written and flushed under temporary names while the tokens are
     // counted and the manifest made; all of them take their names once every one is made.
     std::thread::scope(|scope| {
-        let staging: Vec<_> = match folder.check {
+        let files: Vec<(&Path, &str)> = match folder.check {
             true => Vec::new(),
-            false => texts
-                .iter()
-                .flatten()
-                .flat_map(|t| t.files())
-                .map(|(path, text)| scope.spawn(move || output::stage(path, text)))
-                .collect(),
+            false => texts.iter().flatten().flat_map(|t| t.files()).collect(),
         };
+        let staging = stage_files(scope, &files);
         let counter = counter.ready()?;
         let token_counts = operation_tokens(&counter, datasets);
         let made = operation_entries(folder, operations, datasets, &texts, &token_counts);
@@ -2539,20 +2535,61 @@ fn write_operations(
     })
 }
 
+/// A folder's files being staged: how many, and the threads staging them, each giving back
+/// its files' places in the list and their staged writes.
+type Staging<'s, 'd> = (
+    usize,
+    Vec<std::thread::ScopedJoinHandle<'s, Vec<(usize, anyhow::Result<output::Staged<'d>>)>>>,
+);
+
+/// Threads that write and flush `files` under temporary names ([`output::stage`]) while the
+/// caller goes on: four, each taking every fourth file. A write's time is mostly the wait for
+/// the disk's flush, which four overlap well enough; a thread per file (90 for svix-server)
+/// took about as long to start as the writes took.
+fn stage_files<'s, 'd: 's>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    files: &[(&'d Path, &'d str)],
+) -> Staging<'s, 'd> {
+    /// Measured on svix-server's 90 files: 4 a little ahead of 8, both 6 to 8 ms ahead of 90.
+    const THREADS: usize = 4;
+    let writers = (0..THREADS.min(files.len()))
+        .map(|first| {
+            let mine: Vec<(usize, (&'d Path, &'d str))> = files
+                .iter()
+                .copied()
+                .enumerate()
+                .skip(first)
+                .step_by(THREADS)
+                .collect();
+            scope.spawn(move || {
+                mine.into_iter()
+                    .map(|(at, (path, text))| (at, output::stage(path, text)))
+                    .collect()
+            })
+        })
+        .collect();
+    (files.len(), writers)
+}
+
 /// Puts a folder's files in place once every one is made: the datasets' staged writes (from
 /// their threads), then `last` (the manifest and the card). The first failure in file order is
 /// the one reported, and every staged file goes with it.
 fn put_in_place<'d: 'l, 'l>(
-    staging: Vec<std::thread::ScopedJoinHandle<'_, anyhow::Result<output::Staged<'d>>>>,
+    staging: Staging<'_, 'd>,
     last: &'l [(PathBuf, String)],
 ) -> anyhow::Result<()> {
-    let mut staged: Vec<anyhow::Result<output::Staged<'l>>> = staging
-        .into_iter()
-        .map(|w| {
-            w.join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a writer panicked")))
-        })
-        .collect();
+    let (count, writers) = staging;
+    let mut staged: Vec<anyhow::Result<output::Staged<'l>>> = Vec::with_capacity(count);
+    staged.resize_with(count, || {
+        Err(anyhow::anyhow!("internal error: a writer panicked"))
+    });
+    for writer in writers {
+        if let Ok(done) = writer.join() {
+            for (at, file) in done {
+                staged[at] = file;
+            }
+        }
+    }
     staged.extend(last.iter().map(|(path, text)| output::stage(path, text)));
     output::commit_all(staged)
 }
