@@ -646,13 +646,38 @@ impl TemplateError {
 }
 
 /// One profile's wording: every section of [`SECTIONS`] with at least one variant, the
-/// vocabulary already filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// vocabulary filled in (a shared section's the first time it is asked for: a run over every
+/// route loads a profile per operation, and each writes a few examples).
+#[derive(Debug, Clone)]
 pub struct Templates {
-    sections: BTreeMap<&'static str, Vec<String>>,
+    sections: BTreeMap<&'static str, Variants>,
+    /// Each vocabulary key and its word, then each capitalized, as [`fill`] takes them.
+    vars: Vec<(String, String)>,
     /// The vocabulary's `resource`, as words (`message attempt`).
     resource: Vec<String>,
 }
+
+/// A section's variants for one profile.
+#[derive(Debug, Clone)]
+enum Variants {
+    /// The profile's own, filled and checked when it was loaded.
+    Own(Vec<String>),
+    /// A shared section, checked when the profile was loaded, filled on first use.
+    Shared(&'static SharedSection, std::sync::OnceLock<Vec<String>>),
+}
+
+impl PartialEq for Templates {
+    fn eq(&self, other: &Templates) -> bool {
+        self.resource == other.resource
+            && self.sections.len() == other.sections.len()
+            && self.sections.keys().all(|&name| {
+                other.sections.contains_key(name)
+                    && self.variants_of(name) == other.variants_of(name)
+            })
+    }
+}
+
+impl Eq for Templates {}
 
 impl Templates {
     /// The shared templates, with a profile's own sections in place of the shared ones of the
@@ -682,12 +707,14 @@ impl Templates {
         let mut sections = BTreeMap::new();
         for (name, fills) in SECTIONS.iter().flat_map(|(_, sections)| sections.iter()) {
             let variants = match overrides.get(*name) {
-                Some(own) => own_variants(name, fills, own, vocabulary, &vars)?,
-                None => shared
-                    .get(name)
-                    .map(|section| section.filled(name, fills, &vars))
-                    .transpose()?
-                    .unwrap_or_default(),
+                Some(own) => Variants::Own(own_variants(name, fills, own, vocabulary, &vars)?),
+                None => match shared.get(name) {
+                    Some(section) => {
+                        section.check(name, fills, &vars)?;
+                        Variants::Shared(section, std::sync::OnceLock::new())
+                    }
+                    None => Variants::Own(Vec::new()),
+                },
             };
             if variants.is_empty() {
                 return Err(TemplateError::plain(format!(
@@ -700,7 +727,12 @@ impl Templates {
             .get("resource")
             .map(|r| r.split_whitespace().map(str::to_lowercase).collect())
             .unwrap_or_default();
-        Ok(Templates { sections, resource })
+        let vars = vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        Ok(Templates {
+            sections,
+            vars,
+            resource,
+        })
     }
 
     /// Whether a type's name is the resource's words and nothing but a role beside them
@@ -740,7 +772,26 @@ impl Templates {
     }
 
     fn variants(&self, section: Section) -> &[String] {
-        self.sections.get(section.name).map_or(&[], Vec::as_slice)
+        self.variants_of(section.name)
+    }
+
+    fn variants_of(&self, name: &str) -> &[String] {
+        match self.sections.get(name) {
+            Some(Variants::Own(own)) => own,
+            Some(Variants::Shared(section, filled)) => {
+                filled.get_or_init(|| section.filled(&self.vars))
+            }
+            None => &[],
+        }
+    }
+}
+
+impl Variants {
+    fn is_empty(&self) -> bool {
+        match self {
+            Variants::Own(own) => own.is_empty(),
+            Variants::Shared(section, _) => section.variants.is_empty(),
+        }
     }
 }
 
@@ -775,6 +826,7 @@ fn unknown_message(name: &str, fills: &[&str], unknown: &str) -> String {
 
 /// A section of the shared templates (`templates/`), with what filling it in looks up, read
 /// once for every profile that loads.
+#[derive(Debug)]
 struct SharedSection {
     variants: Vec<&'static str>,
     /// Every placeholder of the variants, each once, in the order they are first written.
@@ -820,15 +872,14 @@ fn fill_keys(text: &str) -> Vec<&str> {
 }
 
 impl SharedSection {
-    /// The variants with the vocabulary filled in, as [`fill`] fills them (a variant that names
-    /// none of its words is copied as it is); an error names the first placeholder neither
-    /// `fills` nor the vocabulary gives a value.
-    fn filled(
+    /// Whether the vocabulary (`vars`) and `fills` give a value to every placeholder of the
+    /// variants; an error names the first one neither gives.
+    fn check(
         &self,
         name: &str,
         fills: &[&str],
         vars: &[(&str, String)],
-    ) -> Result<Vec<String>, TemplateError> {
+    ) -> Result<(), TemplateError> {
         // `vars` holds each vocabulary key, and each capitalized.
         if let Some(unknown) = self.placeholders.iter().find(|placeholder| {
             !fills.contains(placeholder) && !vars.iter().any(|(key, _)| key == *placeholder)
@@ -836,18 +887,26 @@ impl SharedSection {
             let message = unknown_message(name, fills, unknown);
             return Err(TemplateError::plain(format!("templates/: {message}")));
         }
-        Ok(self
-            .variants
+        Ok(())
+    }
+
+    /// The variants with the vocabulary filled in, as [`fill`] fills them (a variant that names
+    /// none of its words is copied as it is), once [`SharedSection::check`] has passed them.
+    fn filled<K: AsRef<str>>(&self, vars: &[(K, String)]) -> Vec<String> {
+        self.variants
             .iter()
             .zip(&self.keys)
             .map(|(text, keys)| {
-                if keys.iter().any(|k| vars.iter().any(|(key, _)| key == k)) {
+                if keys
+                    .iter()
+                    .any(|k| vars.iter().any(|(key, _)| key.as_ref() == *k))
+                {
                     fill(text, vars)
                 } else {
                     (*text).to_owned()
                 }
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -1226,7 +1285,7 @@ fn starts_with_vowel_sound(word: &str) -> bool {
 }
 
 /// Replaces `{key}` with its value in one pass, so braces inside values (route paths) are safe.
-fn fill(template: &str, vars: &[(&str, String)]) -> String {
+fn fill<K: AsRef<str>>(template: &str, vars: &[(K, String)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -1234,7 +1293,7 @@ fn fill(template: &str, vars: &[(&str, String)]) -> String {
         let after = &rest[open + 1..];
         let close = after.find('}');
         let key = close.map(|c| &after[..c]);
-        match key.and_then(|k| vars.iter().find(|(name, _)| *name == k)) {
+        match key.and_then(|k| vars.iter().find(|(name, _)| name.as_ref() == k)) {
             Some((_, value)) => {
                 agree_article(&mut out, value);
                 out.push_str(value);
@@ -4193,7 +4252,7 @@ mod tests {
     fn every_built_in_profile_words_every_section_twice() {
         for profile in crate::profile::built_ins().unwrap() {
             for name in all_section_names() {
-                let variants = &profile.templates.sections[name];
+                let variants = profile.templates.variants_of(name);
                 assert!(
                     variants.len() >= 2,
                     "{}: [{name}] has {} variant(s)",
@@ -4282,6 +4341,6 @@ mod tests {
             &[("route", "`/app/{app_id}/msg`".to_owned())],
         );
         assert_eq!(out, "on `/app/{app_id}/msg` now");
-        assert_eq!(fill("{unknown} x", &[]), "{unknown} x");
+        assert_eq!(fill::<&str>("{unknown} x", &[]), "{unknown} x");
     }
 }
