@@ -1708,18 +1708,20 @@ pub fn summarize_chosen(
 
 /// [`summarize_chosen`] of a file version whose pieces were read before (a folder's history
 /// reads each distinct piece once across versions): the items' reads are the pieces', placed
-/// in the file, and only the selected items are parsed again. Not for a run that reads context
-/// or picks methods (their reads need outlines and methods, which pieces are read without).
+/// in the file, and only the selected items are parsed again; with `methods` (a pick of a
+/// method in the file), each impl's methods are entries of their own, as the pieces read them.
+/// Not for a run that reads context (its reads need outlines, which pieces are read without).
 pub fn summarize_pieced(
     source: SourceFile,
     profile: &Profile,
     choice: &history::folder::FileChoice,
     pieces: &[tree::PieceAt],
     seen_before: &SeenItems,
+    methods: bool,
 ) -> anyhow::Result<Version> {
     let reads = pieces.iter().enumerate().flat_map(|(i, piece)| {
         let first_line = source.line_of(piece.start);
-        piece.summary.reads_at(piece.start, first_line, i)
+        piece.summary.reads_at(piece.start, first_line, i, methods)
     });
     let (chosen, picked) = choose_in(&source, profile, choice, Inventory::from_items(reads))?;
     let seen = if picked.is_empty() {
@@ -2195,8 +2197,8 @@ fn read_folder_of(
             let context = options.context_for_writer;
             let methods = choice.picks.iter().any(|p| p.self_ty.is_some());
             match pieces {
-                Some(pieces) if !context && !methods => {
-                    summarize_pieced(file, profile, choice, pieces, seen_before)
+                Some(pieces) if !context => {
+                    summarize_pieced(file, profile, choice, pieces, seen_before, methods)
                 }
                 _ => summarize_chosen(file, profile, context, choice),
             }
@@ -2718,6 +2720,7 @@ mod tests {
             .collect();
         let interner = tree::Interner::default();
         let mut with_items = 0;
+        let mut with_method = 0;
         for name in [
             "message-creation",
             "application-creation",
@@ -2741,11 +2744,33 @@ mod tests {
                     roots: vec![("create_endpoint".to_owned(), select::Reason::RootFlag)],
                     picks: Vec::new(),
                 };
-                for choice in [history::folder::FileChoice::default(), routed] {
+                // A method another file reaches: the file is read with its methods.
+                let method = history::folder::FileChoice {
+                    roots: Vec::new(),
+                    picks: vec![tree::Pick {
+                        file: 0,
+                        name: "from_model".to_owned(),
+                        self_ty: Some("MessageOut".to_owned()),
+                        reason: select::Reason::ReachedFrom {
+                            by: "create_message".to_owned(),
+                            module: "v1::endpoints::message".to_owned(),
+                        },
+                        root: false,
+                        reached_by: vec!["create_message".to_owned()],
+                    }],
+                };
+                for choice in [history::folder::FileChoice::default(), routed, method] {
                     let whole = summarize_chosen(source.clone(), &profile, false, &choice);
                     let seen_before = SeenItems::default();
-                    let pieced =
-                        summarize_pieced(source.clone(), &profile, &choice, &pieces, &seen_before);
+                    let methods = choice.picks.iter().any(|p| p.self_ty.is_some());
+                    let pieced = summarize_pieced(
+                        source.clone(),
+                        &profile,
+                        &choice,
+                        &pieces,
+                        &seen_before,
+                        methods,
+                    );
                     let (whole, pieced) = match (whole, pieced) {
                         (Ok(whole), Ok(pieced)) => (whole, pieced),
                         (Err(a), Err(b)) => {
@@ -2755,6 +2780,8 @@ mod tests {
                         (a, b) => panic!("{}: {a:?} {b:?}", path.display()),
                     };
                     with_items += usize::from(!whole.items.is_empty());
+                    with_method +=
+                        usize::from(methods && whole.items.iter().any(|i| i.name == "from_model"));
                     assert_eq!(
                         format!("{pieced:#?}"),
                         format!("{whole:#?}"),
@@ -2766,6 +2793,7 @@ mod tests {
             }
         }
         assert!(with_items >= 6, "{with_items}");
+        assert!(with_method >= 2, "{with_method}");
     }
 
     /// Regression: [`SeenItems`] keyed an item by its file's functions and types but not its
@@ -2808,7 +2836,7 @@ mod tests {
                 .collect();
             let whole = summarize_chosen(source.clone(), &profile, false, &choice).unwrap();
             let pieced =
-                summarize_pieced(source, &profile, &choice, &pieces, &seen_before).unwrap();
+                summarize_pieced(source, &profile, &choice, &pieces, &seen_before, false).unwrap();
             assert_eq!(local_assoc(&whole), local);
             assert_eq!(local_assoc(&pieced), local, "read from the cache");
             assert_eq!(format!("{pieced:#?}"), format!("{whole:#?}"));

@@ -158,6 +158,11 @@ pub struct ItemRead {
 }
 
 impl ItemRead {
+    /// Forgets the item's methods as entries of their own, as if it were read without them.
+    pub fn drop_methods(&mut self) {
+        self.methods.clear();
+    }
+
     /// Where slices may start and end in the item: the item, and each function of an impl.
     pub fn boundaries(&self) -> &[Range<usize>] {
         &self.boundaries

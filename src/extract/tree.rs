@@ -657,8 +657,9 @@ pub struct PieceSummary {
     items: Vec<ItemSummary>,
     routes: Vec<(String, String)>,
     has_root: bool,
-    /// Each item read for selection (its byte ranges count from the piece's start: selection
-    /// reads none of them).
+    /// Each item read for selection, an impl's methods as entries of their own (its byte
+    /// ranges count from the piece's start: selection reads none of them). The methods are
+    /// dropped where no method is picked ([`PieceSummary::reads_at`]).
     reads: Vec<select::ItemRead>,
 }
 
@@ -688,16 +689,22 @@ pub struct PieceAt<'a> {
 
 impl PieceSummary {
     /// Its items' reads placed in the file (see [`select::ItemRead::placed`]), as the file's
-    /// `piece`th piece starting at `start`, on line `first_line`.
+    /// `piece`th piece starting at `start`, on line `first_line`; with `methods`, an impl's
+    /// methods as entries of their own.
     pub fn reads_at(
         &self,
         start: usize,
         first_line: usize,
         piece: usize,
+        methods: bool,
     ) -> impl Iterator<Item = select::ItemRead> + '_ {
-        self.reads
-            .iter()
-            .map(move |read| read.placed(start, first_line, piece))
+        self.reads.iter().map(move |read| {
+            let mut placed = read.placed(start, first_line, piece);
+            if !methods {
+                placed.drop_methods();
+            }
+            placed
+        })
     }
 }
 
@@ -718,7 +725,7 @@ pub fn summarize_piece(
     let (items, _) = item_summaries(&file, None, interner, None);
     let at = Located::whole(&source);
     let reads = crate::extract::parse::ItemKey::of_piece(&file, 0)
-        .map(|(key, item, range)| select::read_item(at, key, item, range, false, false))
+        .map(|(key, item, range)| select::read_item(at, key, item, range, true, false))
         .collect();
     let found = select::find_routes_in(&file);
     let has_root = found.iter().any(|r| {
@@ -762,7 +769,13 @@ pub fn summary_of_pieces(
     let has_root = pieces.iter().any(|p| p.has_root);
     let selection = if focus.is_focus && (has_root || !focus.roots.is_empty()) {
         // Items are numbered as in one piece: selection reads names, never places.
-        let reads = pieces.iter().flat_map(|p| p.reads.iter().cloned());
+        let reads = pieces.iter().flat_map(|p| {
+            p.reads.iter().map(|read| {
+                let mut read = read.clone();
+                read.drop_methods();
+                read
+            })
+        });
         let inventory = Inventory::from_items(reads);
         focus_selection(
             &inventory,
