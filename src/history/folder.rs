@@ -197,13 +197,22 @@ impl<'a> Summarizer<'a> {
         root_rules: &'a [RootRule],
         progress: &tree::ProgressHook,
     ) -> anyhow::Result<Summarizer<'a>> {
+        let pool = source::pool()?;
+        // Where each version is cut, side by side; then each distinct piece numbered, in order.
+        let cut: Vec<(&FileKey, &str, Vec<std::ops::Range<usize>>)> = pool.install(|| {
+            texts
+                .par_iter()
+                .filter_map(|(key, file)| {
+                    let text = file.as_ref().ok()?.text.as_str();
+                    Some((key, text, tree::piece_bounds(text)))
+                })
+                .collect()
+        });
         let mut distinct: std::collections::HashMap<&str, usize> = Default::default();
         let mut pieces: Vec<&str> = Vec::new();
         let mut of_file = BTreeMap::new();
-        for (key, file) in texts {
-            let Ok(file) = file else { continue };
-            let text = file.text.as_str();
-            let ids = tree::piece_bounds(text)
+        for (key, text, bounds) in cut {
+            let ids = bounds
                 .into_iter()
                 .map(|range| {
                     let start = range.start;
@@ -220,7 +229,7 @@ impl<'a> Summarizer<'a> {
         let interner = tree::Interner::default();
         let total = pieces.len();
         let done = AtomicUsize::new(0);
-        let read = source::pool()?.install(|| {
+        let read = pool.install(|| {
             pieces
                 .par_iter()
                 .map(|text| {
