@@ -158,9 +158,15 @@ pub struct ItemRead {
 }
 
 impl ItemRead {
-    /// Forgets the item's methods as entries of their own, as if it were read without them.
-    pub fn drop_methods(&mut self) {
-        self.methods.clear();
+    /// The read without the item's methods as entries of their own, as if it were read
+    /// without them.
+    pub fn without_methods(&self) -> ItemRead {
+        ItemRead {
+            entry: self.entry.clone(),
+            methods: Vec::new(),
+            boundaries: self.boundaries.clone(),
+            impl_fns: self.impl_fns.clone(),
+        }
     }
 
     /// Where slices may start and end in the item: the item, and each function of an impl.
@@ -184,9 +190,10 @@ impl ItemRead {
     }
 
     /// The read of an item of a piece read alone, placed in its file: the piece starts at byte
-    /// `start` and on line `first_line` (1-based) of the file, and is its `piece`th piece.
-    /// Outlines are not moved: a piece is read without them.
-    pub fn placed(&self, start: usize, first_line: usize, piece: usize) -> ItemRead {
+    /// `start` and on line `first_line` (1-based) of the file, and is its `piece`th piece; its
+    /// methods as entries of their own only with `methods`. Outlines are not moved: a piece is
+    /// read without them.
+    pub fn placed(&self, start: usize, first_line: usize, piece: usize, methods: bool) -> ItemRead {
         let bytes = |r: &Range<usize>| r.start + start..r.end + start;
         let place = |e: &Entry| Entry {
             range: bytes(&e.range),
@@ -200,7 +207,10 @@ impl ItemRead {
         };
         ItemRead {
             entry: self.entry.as_ref().map(place),
-            methods: self.methods.iter().map(place).collect(),
+            methods: match methods {
+                true => self.methods.iter().map(place).collect(),
+                false => Vec::new(),
+            },
             boundaries: self.boundaries.iter().map(bytes).collect(),
             impl_fns: self.impl_fns.clone(),
         }

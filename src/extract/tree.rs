@@ -698,13 +698,9 @@ impl PieceSummary {
         piece: usize,
         methods: bool,
     ) -> impl Iterator<Item = select::ItemRead> + '_ {
-        self.reads.iter().map(move |read| {
-            let mut placed = read.placed(start, first_line, piece);
-            if !methods {
-                placed.drop_methods();
-            }
-            placed
-        })
+        self.reads
+            .iter()
+            .map(move |read| read.placed(start, first_line, piece, methods))
     }
 }
 
@@ -769,13 +765,9 @@ pub fn summary_of_pieces(
     let has_root = pieces.iter().any(|p| p.has_root);
     let selection = if focus.is_focus && (has_root || !focus.roots.is_empty()) {
         // Items are numbered as in one piece: selection reads names, never places.
-        let reads = pieces.iter().flat_map(|p| {
-            p.reads.iter().map(|read| {
-                let mut read = read.clone();
-                read.drop_methods();
-                read
-            })
-        });
+        let reads = pieces
+            .iter()
+            .flat_map(|p| p.reads.iter().map(select::ItemRead::without_methods));
         let inventory = Inventory::from_items(reads);
         focus_selection(
             &inventory,
