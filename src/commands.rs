@@ -2464,15 +2464,24 @@ fn write_operations(
         let staging = stage_files(scope, &files);
         let counter = counter.ready()?;
         let token_counts = operation_tokens(&counter, datasets);
-        let made = operation_entries(folder, operations, datasets, &texts, &token_counts);
+        // Each dataset's units, counted once for its manifest entry and its card and row.
+        let units: Vec<usize> = datasets
+            .iter()
+            .map(|d| {
+                let units: BTreeSet<&str> = d.examples.iter().map(|e| e.unit.as_str()).collect();
+                units.len()
+            })
+            .collect();
+        let counts: Vec<(usize, usize)> = units.into_iter().zip(token_counts).collect();
+        let made = operation_entries(folder, operations, datasets, &texts, &counts);
         let mut card = folder.card.clone();
         let mut entries = Vec::new();
         let mut rows = Vec::new();
         let format = format::Format::from(folder.format);
-        for ((((operation, part), token_count), texts), entry) in operations
+        for ((((operation, part), &(units, token_count)), texts), entry) in operations
             .iter()
             .zip(datasets)
-            .zip(token_counts)
+            .zip(&counts)
             .zip(&texts)
             .zip(made)
         {
@@ -2483,7 +2492,6 @@ fn write_operations(
             };
             entries.push(entry?);
             let examples = part.examples;
-            let units: BTreeSet<&str> = examples.iter().map(|e| e.unit.as_str()).collect();
             let written = (texts.train.0.as_path(), texts.train.1.as_str());
             let valid_written = texts.valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
             card.configs.push(crate::dataset::card::Config {
@@ -2492,14 +2500,14 @@ fn write_operations(
                 train: named_if_any(written.0, written.1),
                 valid: valid_written.and_then(|(path, text)| named_if_any(path, text)),
                 examples: examples.len(),
-                units: units.len(),
+                units,
                 tokens: token_count,
                 shared: part.shared.len(),
             });
             rows.push(report::OperationRow {
                 name: operation.name.clone(),
                 examples: examples.len(),
-                units: units.len(),
+                units,
                 shared: part.shared.len(),
                 tokens: token_count,
             });
@@ -2579,17 +2587,22 @@ fn put_in_place<'d: 'l, 'l>(
     last: &'l [(PathBuf, String)],
 ) -> anyhow::Result<()> {
     let (count, writers) = staging;
-    let mut staged: Vec<anyhow::Result<output::Staged<'l>>> = Vec::with_capacity(count);
-    staged.resize_with(count, || {
-        Err(anyhow::anyhow!("internal error: a writer panicked"))
-    });
+    let mut placed: Vec<Option<anyhow::Result<output::Staged<'l>>>> =
+        std::iter::repeat_with(|| None).take(count).collect();
     for writer in writers {
         if let Ok(done) = writer.join() {
             for (at, file) in done {
-                staged[at] = file;
+                placed[at] = Some(file);
             }
         }
     }
+    // A file its thread never gave back is one whose thread panicked.
+    let mut staged: Vec<anyhow::Result<output::Staged<'l>>> = placed
+        .into_iter()
+        .map(|file| {
+            file.unwrap_or_else(|| Err(anyhow::anyhow!("internal error: a writer panicked")))
+        })
+        .collect();
     staged.extend(last.iter().map(|(path, text)| output::stage(path, text)));
     output::commit_all(staged)
 }
@@ -2736,17 +2749,15 @@ fn within(path: &Path) -> PathBuf {
     PathBuf::from(path.file_name().unwrap_or_default())
 }
 
-/// One operation's entry in an `--all-routes` folder's manifest: its dataset's manifest, the
-/// run's options hoisted out of it; `written` and `valid` are its files (path, text);
-/// `counts` its units and tokens.
 /// Each operation's manifest entry (see [`operation_entry`]; its examples, sources and files
-/// hashed), side by side; none for an operation with no dataset.
+/// hashed, with `counts[o]` its units and tokens), side by side; none for an operation with no
+/// dataset.
 fn operation_entries(
     folder: &OperationsFolder,
     operations: &[RouteOperation],
     datasets: &[OperationDataset],
     texts: &[Option<DatasetTexts>],
-    token_counts: &[usize],
+    counts: &[(usize, usize)],
 ) -> Vec<Option<anyhow::Result<serde_json::Value>>> {
     source::on_pool(|| {
         use rayon::prelude::*;
@@ -2754,14 +2765,12 @@ fn operation_entries(
             .par_iter()
             .zip(datasets)
             .zip(texts)
-            .zip(token_counts)
-            .map(|(((operation, part), texts), &token_count)| {
+            .zip(counts)
+            .map(|(((operation, part), texts), &counts)| {
                 let texts = texts.as_ref()?;
-                let units: BTreeSet<&str> = part.examples.iter().map(|e| e.unit.as_str()).collect();
                 let written = (texts.train.0.as_path(), texts.train.1.as_str());
                 let valid = texts.valid.as_ref().map(|(p, t)| (p.as_path(), t.as_str()));
                 let entry = (operation, part, shared_json(part.shared, operations));
-                let counts = (units.len(), token_count);
                 Some(operation_entry(
                     folder,
                     entry,
@@ -2775,6 +2784,9 @@ fn operation_entries(
     })
 }
 
+/// One operation's entry in an `--all-routes` folder's manifest: its dataset's manifest, the
+/// run's options hoisted out of it; `written` and `valid` are its files (path, text);
+/// `counts` its units and tokens.
 fn operation_entry(
     folder: &OperationsFolder,
     (operation, part, shared): (&RouteOperation, &OperationDataset, Vec<serde_json::Value>),
